@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds svos and the guest programs, packs the initrd, and boots it on QEMU.
+# Usage: guest-os/run-qemu.sh [init=prog1,prog2,...]   (default: the four demo programs)
+# Env: QEMU_TIMEOUT (seconds, default 30), QEMU_MEM (default 128M).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+progs="hello va segfault illegal"
+bootargs="${1:-init=hello,va,segfault,illegal}"
+
+(cd "$here" && cargo build --release --quiet)
+(cd "$root/guest-programs" && cargo build --release --quiet)
+
+bindir="$root/guest-programs/target/riscv64gc-unknown-none-elf/release"
+initrd="$bindir/initrd.cpio"
+(cd "$bindir" && printf '%s\n' $progs | cpio --quiet -o -H newc > initrd.cpio)
+
+exec timeout "${QEMU_TIMEOUT:-30}" qemu-system-riscv64 -machine virt -bios none \
+    -m "${QEMU_MEM:-128M}" -smp 1 -nographic \
+    -kernel "$here/target/riscv64gc-unknown-none-elf/release/svos" \
+    -initrd "$initrd" -append "$bootargs"

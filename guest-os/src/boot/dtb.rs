@@ -1,0 +1,76 @@
+//! Boot information read from the flattened device tree (DTB) with the `fdt` crate.
+//!
+//! Reads `/memory` (RAM ranges), `/chosen/bootargs` and
+//! `/chosen/linux,initrd-start` / `linux,initrd-end` (32- or 64-bit cells, as
+//! QEMU and Linux's `Documentation/devicetree/bindings/chosen.txt` allow).
+
+use crate::mm::PhysAddr;
+use alloc::string::String;
+
+/// What svos needs to know about the machine, all physical addresses in bytes.
+#[derive(Debug, Clone)]
+pub struct BootInfo {
+    /// First byte of RAM (the first /memory region).
+    pub mem_start: PhysAddr,
+    /// One past the last byte of that RAM region.
+    pub mem_end: PhysAddr,
+    /// The DTB itself: [start, end).
+    pub dtb: (PhysAddr, PhysAddr),
+    /// The initrd, [start, end), if /chosen names one.
+    pub initrd: Option<(PhysAddr, PhysAddr)>,
+    /// /chosen/bootargs, or "" if absent.
+    pub bootargs: String,
+}
+
+/// Errors reading the DTB. All are fatal at boot.
+#[derive(Debug)]
+pub enum DtbError {
+    /// The magic at the given address is not 0xd00dfeed.
+    BadMagic,
+    /// The `fdt` crate rejected the blob.
+    Parse(fdt::FdtError),
+    /// No /memory region.
+    NoMemory,
+}
+
+/// Parses the DTB at physical address `dtb_pa`, accessed through the direct map.
+///
+/// # Safety
+/// `dtb_pa` must be the address the boot ROM passed in `a1`, and the direct map
+/// (boot page table) must cover it.
+pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
+    let va = PhysAddr(dtb_pa).to_kva() as *const u8;
+    // fdt header: magic (be32) at 0, totalsize (be32) at 4.
+    let hdr = core::slice::from_raw_parts(va, 8);
+    let magic = u32::from_be_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+    if magic != 0xd00d_feed {
+        return Err(DtbError::BadMagic);
+    }
+    let size = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize;
+    let blob = core::slice::from_raw_parts(va, size);
+    let fdt = fdt::Fdt::new(blob).map_err(DtbError::Parse)?;
+
+    let region = fdt.memory().regions().next().ok_or(DtbError::NoMemory)?;
+    let mem_start = region.starting_address as usize;
+    let mem_size = region.size.ok_or(DtbError::NoMemory)?;
+
+    let bootargs = String::from(fdt.chosen().bootargs().unwrap_or(""));
+
+    let initrd = fdt.find_node("/chosen").and_then(|chosen| {
+        let start = chosen.property("linux,initrd-start")?.as_usize()?;
+        let end = chosen.property("linux,initrd-end")?.as_usize()?;
+        if end > start {
+            Some((PhysAddr(start), PhysAddr(end)))
+        } else {
+            None
+        }
+    });
+
+    Ok(BootInfo {
+        mem_start: PhysAddr(mem_start),
+        mem_end: PhysAddr(mem_start + mem_size),
+        dtb: (PhysAddr(dtb_pa), PhysAddr(dtb_pa + size)),
+        initrd,
+        bootargs,
+    })
+}

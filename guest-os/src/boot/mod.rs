@@ -1,0 +1,128 @@
+//! Boot: the M-mode entry, delegation to S-mode, and the early switch to the
+//! upper-half kernel address space.
+//!
+//! Every hart starts at PA 0x8000_0000 in M-mode with the MMU off, `a0` =
+//! mhartid and `a1` = the DTB's physical address (QEMU `-bios none`, svemu's
+//! boot ROM). Hart 0 boots; the others park in a `wfi` loop.
+//!
+//! M-mode work (privileged spec, "Machine-Level ISA"):
+//! - PMP entry 0 = NAPOT over all of memory with R/W/X, so S and U may access
+//!   anything (section 3.7; without a PMP entry S/U accesses fail on QEMU).
+//! - `medeleg`/`mideleg`: all exceptions U and S can raise except ecall-from-S
+//!   and ecall-from-M, and the S-level interrupts, go to S-mode (3.1.8).
+//! - `mcounteren` = CY|TM|IR so S-mode may read cycle/time/instret.
+//! - `mstatus` = MPP=S, FS=Off (no floating point), MIE/MPIE off; `mret`.
+//!
+//! S-mode early work (still at physical addresses, satp = Bare): enable the
+//! boot page table [`boot_pagetable`], made of 1 GiB gigapages that map
+//! PA 0..4 GiB both at VA = PA (for the few instructions around the switch)
+//! and at VA = PA + [`crate::mm::PHYS_OFFSET`]; then move `sp` to the upper
+//! half and jump to `rust_main` at its linked (upper-half) address.
+//!
+//! The code here runs before the MMU is on, at addresses different from the
+//! linked ones, so it only uses pc-relative addressing (`lla`).
+
+pub mod dtb;
+
+core::arch::global_asm!(
+    r#"
+    .section .text.entry
+    .globl _start
+_start:
+    csrr    t0, mhartid
+    bnez    t0, 3f
+
+    /* Boot stack (physical address: pc-relative). */
+    lla     sp, boot_stack_top
+
+    /* Zero .bss (except nothing lives there yet but the stack, which is unused). */
+    lla     t0, __sbss
+    lla     t1, __ebss
+1:  bgeu    t0, t1, 2f
+    sd      zero, 0(t0)
+    addi    t0, t0, 8
+    j       1b
+2:
+    /* PMP entry 0: NAPOT, all of memory, R|W|X for S and U. */
+    li      t0, -1
+    csrw    pmpaddr0, t0
+    li      t0, 0x1f
+    csrw    pmpcfg0, t0
+
+    /* Exceptions 0-8, 12, 13, 15 and S-level interrupts go to S-mode. */
+    li      t0, 0xb1ff
+    csrw    medeleg, t0
+    li      t0, 0x222
+    csrw    mideleg, t0
+    csrw    mie, zero
+    /* S-mode may read cycle, time, instret. */
+    li      t0, 7
+    csrw    mcounteren, t0
+
+    /* Any trap that still reaches M-mode is fatal. */
+    lla     t0, m_trap
+    csrw    mtvec, t0
+
+    /* mstatus: MPP = S (01), FS = Off, everything else 0. */
+    li      t0, 0x800
+    csrw    mstatus, t0
+    lla     t0, s_entry
+    csrw    mepc, t0
+    mret
+
+    /* Secondary harts: park. */
+3:  wfi
+    j       3b
+
+    .align 2
+m_trap:
+    /* power off through sifive_test with failure code 0xee: (0xee << 16) | 0x3333 */
+    li      t0, 0x100000
+    li      t1, 0xee3333
+    sw      t1, 0(t0)
+4:  wfi
+    j       4b
+
+s_entry:
+    /* S-mode, satp = Bare. Turn on Sv39 with the boot page table. */
+    lla     t0, boot_pagetable
+    srli    t0, t0, 12
+    li      t1, 8 << 60
+    or      t0, t0, t1
+    sfence.vma
+    csrw    satp, t0
+    sfence.vma
+
+    /* Continue in the upper half. a0 = hartid, a1 = DTB PA are preserved. */
+    li      t1, 0xffffffc000000000
+    add     sp, sp, t1
+    lla     t0, rust_main
+    add     t0, t0, t1
+    jr      t0
+
+    .section .data.boot_pagetable
+    .align 12
+    .globl boot_pagetable
+boot_pagetable:
+    /* VPN[2] 0..3: identity gigapages, V|R|W|X|A|D */
+    .quad (0x00000 << 10) | 0xcf
+    .quad (0x40000 << 10) | 0xcf
+    .quad (0x80000 << 10) | 0xcf
+    .quad (0xc0000 << 10) | 0xcf
+    .zero 8 * 252
+    /* VPN[2] 256..259: VA 0xffffffc0_00000000 + PA, V|R|W|X|G|A|D */
+    .quad (0x00000 << 10) | 0xef
+    .quad (0x40000 << 10) | 0xef
+    .quad (0x80000 << 10) | 0xef
+    .quad (0xc0000 << 10) | 0xef
+    .zero 8 * 252
+
+    .section .bss.stack
+    .align 12
+    .globl boot_stack
+boot_stack:
+    .space 64 * 1024
+    .globl boot_stack_top
+boot_stack_top:
+"#
+);

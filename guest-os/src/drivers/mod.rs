@@ -1,0 +1,5 @@
+//! Device drivers for the QEMU `virt` board (and svemu, which copies it).
+//! Devices are reached through the direct map (PA + [`crate::mm::PHYS_OFFSET`]).
+
+pub mod sifive_test;
+pub mod uart;

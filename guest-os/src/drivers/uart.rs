@@ -1,0 +1,33 @@
+//! NS16550A UART at PA 0x1000_0000, polled output only.
+//!
+//! Registers (byte wide): THR at +0 (write), LSR at +5; LSR bit 5 (THRE) set
+//! means the transmit holding register is empty.
+
+use crate::mm::PHYS_OFFSET;
+
+/// Physical base address of the UART on the `virt` board.
+pub const UART_PA: usize = 0x1000_0000;
+const THR: usize = 0;
+const LSR: usize = 5;
+const LSR_THRE: u8 = 1 << 5;
+
+#[inline]
+fn base() -> usize {
+    PHYS_OFFSET + UART_PA
+}
+
+/// Writes one byte, waiting for THRE first.
+pub fn putc(c: u8) {
+    let b = base();
+    unsafe {
+        while core::ptr::read_volatile((b + LSR) as *const u8) & LSR_THRE == 0 {}
+        core::ptr::write_volatile((b + THR) as *mut u8, c);
+    }
+}
+
+/// Writes all bytes of `s` unchanged (no newline translation).
+pub fn write_bytes(s: &[u8]) {
+    for &c in s {
+        putc(c);
+    }
+}

@@ -1,0 +1,159 @@
+//! svos: a small no_std kernel for RISC-V RV64 (QEMU `virt` and svemu).
+//!
+//! Boot flow: [`boot`] (M-mode, drop to S-mode, early Sv39) -> [`rust_main`]:
+//! DTB -> kernel heap -> frame allocator -> kernel page table -> trap vector
+//! -> run each program from the initrd as a U-mode process, one after the
+//! other -> power off.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+#[macro_use]
+pub mod console;
+pub mod boot;
+pub mod drivers;
+pub mod initrd;
+pub mod mm;
+pub mod proc;
+pub mod syscall;
+pub mod trap;
+
+use alloc::vec::Vec;
+use drivers::sifive_test;
+use mm::{frame, kernel_space, PhysAddr};
+use proc::ExitReason;
+
+/// S-mode entry in the upper half, called by the boot code with the MMU on.
+#[no_mangle]
+extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
+    println!("[svos] booting on hart {}", hartid);
+    mm::heap::init();
+    let info = match unsafe { boot::dtb::parse(dtb_pa) } {
+        Ok(i) => i,
+        Err(e) => panic!("cannot read the DTB at {:#x}: {:?}", dtb_pa, e),
+    };
+    println!(
+        "[svos] memory {:#x}..{:#x} ({} MiB), dtb {:#x}..{:#x}",
+        info.mem_start.0,
+        info.mem_end.0,
+        (info.mem_end.0 - info.mem_start.0) >> 20,
+        info.dtb.0 .0,
+        info.dtb.1 .0
+    );
+    match info.initrd {
+        Some((s, e)) => println!("[svos] initrd {:#x}..{:#x} ({} bytes)", s.0, e.0, e.0 - s.0),
+        None => println!("[svos] no initrd"),
+    }
+    println!("[svos] bootargs \"{}\"", info.bootargs);
+
+    // Free RAM: after the kernel image, minus the DTB and the initrd.
+    let mut reserved: Vec<(usize, usize)> = Vec::new();
+    reserved.push((info.dtb.0 .0, info.dtb.1 .0));
+    if let Some((s, e)) = info.initrd {
+        reserved.push((s.0, e.0));
+    }
+    let ranges = free_ranges(kernel_space::kernel_end_pa().0.max(info.mem_start.0), info.mem_end.0, &reserved);
+    unsafe { frame::init(&ranges) };
+    let (free, total) = frame::stats();
+    println!("[svos] frame allocator: {} free frames of {} ({} KiB)", free, total, total * 4);
+
+    if let Err(e) = kernel_space::init(info.mem_end) {
+        panic!("cannot build the kernel page table: {:?}", e);
+    }
+    println!("[svos] kernel page table on (Sv39), direct map at {:#x}", mm::PHYS_OFFSET);
+    trap::init();
+
+    let Some((is, ie)) = info.initrd else {
+        println!("[svos] nothing to run");
+        sifive_test::power_off();
+    };
+    // SAFETY: the initrd is RAM kept out of the frame allocator, read-only from here on.
+    let rd = initrd::Initrd::new(unsafe { core::slice::from_raw_parts(is.to_kva() as *const u8, ie.0 - is.0) });
+
+    let names: Vec<&str> = match info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("init=")) {
+        Some(list) => list.split(',').filter(|s| !s.is_empty()).collect(),
+        None => rd.files().into_iter().map(|(n, _)| n).collect(),
+    };
+    // The names borrow `info.bootargs`; keep it alive (it is, until power off).
+
+    let free_before = frame::stats().0;
+    let (mut ok, mut killed, mut failed) = (0, 0, 0);
+    for (i, name) in names.iter().enumerate() {
+        let pid = i + 1;
+        let Some(elf) = rd.find(name) else {
+            println!("[svos] init: no program \"{}\" in the initrd", name);
+            failed += 1;
+            continue;
+        };
+        println!("[svos] pid {} ({}) starting", pid, name);
+        match proc::run(pid, name, elf) {
+            Ok(reason) => {
+                println!("[svos] pid {} ({}) exited with status {}", pid, name, reason.status());
+                match reason {
+                    ExitReason::Exited(0) => ok += 1,
+                    ExitReason::Exited(_) => failed += 1,
+                    ExitReason::Killed(_) => killed += 1,
+                }
+            }
+            Err(e) => {
+                println!("[svos] pid {} ({}): exec failed: {}", pid, name, e);
+                failed += 1;
+            }
+        }
+    }
+    let free_after = frame::stats().0;
+    println!(
+        "[svos] {} programs run: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
+        names.len(),
+        ok,
+        failed,
+        killed,
+        free_before,
+        free_after,
+        if free_before == free_after { " (no leak)" } else { " (LEAK)" }
+    );
+    println!("[svos] power off");
+    sifive_test::power_off();
+}
+
+/// `[start, end)` minus the `reserved` ranges (rounded out to pages), as
+/// sorted disjoint ranges.
+fn free_ranges(start: usize, end: usize, reserved: &[(usize, usize)]) -> Vec<(PhysAddr, PhysAddr)> {
+    let mut res: Vec<(usize, usize)> = reserved
+        .iter()
+        .map(|&(s, e)| (mm::address::page_floor(s), mm::address::page_ceil(e)))
+        .collect();
+    res.sort();
+    let mut out = Vec::new();
+    let mut cur = start;
+    for (s, e) in res {
+        if e <= cur || s >= end {
+            continue;
+        }
+        if s > cur {
+            out.push((PhysAddr(cur), PhysAddr(s)));
+        }
+        cur = cur.max(e);
+    }
+    if cur < end {
+        out.push((PhysAddr(cur), PhysAddr(end)));
+    }
+    out
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    match info.location() {
+        Some(l) => console::_print_raw(format_args!(
+            "[svos] KERNEL PANIC at {}:{}:{}: {}\n",
+            l.file(),
+            l.line(),
+            l.column(),
+            info.message()
+        )),
+        None => console::_print_raw(format_args!("[svos] KERNEL PANIC: {}\n", info.message())),
+    }
+    sifive_test::power_off_failure(1)
+}

@@ -1,0 +1,23 @@
+//! The kernel heap: `buddy_system_allocator` over a static region in .bss.
+
+use buddy_system_allocator::LockedHeap;
+
+/// Kernel heap size in bytes.
+pub const KERNEL_HEAP_SIZE: usize = 4 * 1024 * 1024;
+
+#[repr(align(4096))]
+struct HeapSpace(#[allow(dead_code)] [u8; KERNEL_HEAP_SIZE]);
+
+static mut HEAP_SPACE: HeapSpace = HeapSpace([0; KERNEL_HEAP_SIZE]);
+
+#[global_allocator]
+static HEAP: LockedHeap<32> = LockedHeap::empty();
+
+/// Hands the static region to the allocator. Call once, before any allocation.
+pub fn init() {
+    // SAFETY: called once at boot; HEAP_SPACE is used by nothing else.
+    unsafe {
+        let start = core::ptr::addr_of_mut!(HEAP_SPACE) as usize;
+        HEAP.lock().init(start, KERNEL_HEAP_SIZE);
+    }
+}

@@ -1,0 +1,79 @@
+//! The kernel page table: the kernel image with per-section permissions, the
+//! rest of RAM as a read/write direct map, and the MMIO devices. Every mapping
+//! is global and never U. Its upper half is shared by every user page table.
+
+use super::address::{PhysAddr, PhysPageNum, VirtAddr, PAGE_SIZE, PHYS_OFFSET};
+use super::page_table::{MapError, PageTable, PteFlags};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+extern "C" {
+    static __kernel_start: u8;
+    static __etext: u8;
+    static __erodata: u8;
+    static __kernel_end: u8;
+}
+
+/// Linker-script symbol addresses (upper-half virtual addresses).
+fn sym(s: *const u8) -> usize {
+    s as usize
+}
+
+static KERNEL_ROOT: AtomicUsize = AtomicUsize::new(0);
+static KERNEL_SATP: AtomicUsize = AtomicUsize::new(0);
+
+/// MMIO regions mapped R+W: (physical base, size in bytes, name).
+pub const MMIO: &[(usize, usize, &str)] = &[
+    (0x0010_0000, 0x1000, "sifive_test"),
+    (0x0200_0000, 0x1_0000, "clint"),
+    (0x1000_0000, 0x1000, "uart"),
+];
+
+/// Physical end of the kernel image (page aligned).
+pub fn kernel_end_pa() -> PhysAddr {
+    PhysAddr(sym(core::ptr::addr_of!(__kernel_end)) - PHYS_OFFSET)
+}
+
+fn map_range(pt: &mut PageTable, va: usize, end: usize, flags: PteFlags) -> Result<(), MapError> {
+    let mut v = va;
+    while v < end {
+        let ppn = PhysAddr(v - PHYS_OFFSET).floor();
+        pt.map(VirtAddr(v).floor(), ppn, flags | PteFlags::G)?;
+        v += PAGE_SIZE;
+    }
+    Ok(())
+}
+
+/// Builds the kernel page table, switches to it, and remembers its root.
+/// `mem_end` is the end of RAM (exclusive, physical).
+pub fn init(mem_end: PhysAddr) -> Result<(), MapError> {
+    let mut pt = PageTable::new()?;
+    let (r, w, x) = (PteFlags::R, PteFlags::W, PteFlags::X);
+    let ks = sym(core::ptr::addr_of!(__kernel_start));
+    map_range(&mut pt, ks, sym(core::ptr::addr_of!(__etext)), r | x)?;
+    map_range(&mut pt, sym(core::ptr::addr_of!(__etext)), sym(core::ptr::addr_of!(__erodata)), r)?;
+    map_range(&mut pt, sym(core::ptr::addr_of!(__erodata)), sym(core::ptr::addr_of!(__kernel_end)), r | w)?;
+    // Direct map of the rest of RAM (the kernel image is part of it, above).
+    map_range(&mut pt, sym(core::ptr::addr_of!(__kernel_end)), PHYS_OFFSET + mem_end.0, r | w)?;
+    for &(pa, size, _) in MMIO {
+        map_range(&mut pt, PHYS_OFFSET + pa, PHYS_OFFSET + pa + size, r | w)?;
+    }
+    // SAFETY: the new table maps the kernel image, stack (.bss), heap (.bss)
+    // and direct map at the same addresses as the boot table.
+    unsafe { pt.activate() };
+    KERNEL_ROOT.store(pt.root().0, Ordering::Relaxed);
+    KERNEL_SATP.store(pt.satp(), Ordering::Relaxed);
+    // The kernel page table lives forever.
+    core::mem::forget(pt);
+    Ok(())
+}
+
+/// Root page-table page of the kernel page table.
+pub fn kernel_root() -> PhysPageNum {
+    PhysPageNum(KERNEL_ROOT.load(Ordering::Relaxed))
+}
+
+/// Switches back to the kernel page table (e.g. before a process's table is freed).
+pub fn activate_kernel() {
+    let satp = KERNEL_SATP.load(Ordering::Relaxed);
+    unsafe { core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) satp) };
+}

@@ -1,0 +1,240 @@
+//! Sv39 page tables (privileged spec 4.4) with xv6-like named operations:
+//! [`PageTable::walk`], [`PageTable::map`], [`PageTable::unmap`],
+//! [`PageTable::translate`].
+//!
+//! A `PageTable` owns the frames of its own page-table pages (root and
+//! intermediate) and frees them on drop. It does not own the frames its leaves
+//! point to: the address space does. A user page table shares the kernel's
+//! upper-half subtrees (root entries 256..512), which it does not own.
+
+use super::address::{PhysAddr, PhysPageNum, VirtAddr, VirtPageNum};
+use super::frame::{frame_alloc, FrameTracker};
+use alloc::vec::Vec;
+
+/// PTE permission and status bits (privileged spec 4.3.1, Figure 4.18).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct PteFlags(pub usize);
+
+impl PteFlags {
+    pub const V: PteFlags = PteFlags(1 << 0);
+    pub const R: PteFlags = PteFlags(1 << 1);
+    pub const W: PteFlags = PteFlags(1 << 2);
+    pub const X: PteFlags = PteFlags(1 << 3);
+    pub const U: PteFlags = PteFlags(1 << 4);
+    pub const G: PteFlags = PteFlags(1 << 5);
+    pub const A: PteFlags = PteFlags(1 << 6);
+    pub const D: PteFlags = PteFlags(1 << 7);
+    /// No bits.
+    pub const fn empty() -> Self {
+        PteFlags(0)
+    }
+    /// True if every bit of `other` is set in `self`.
+    pub const fn contains(self, other: PteFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl core::ops::BitOr for PteFlags {
+    type Output = PteFlags;
+    fn bitor(self, o: PteFlags) -> PteFlags {
+        PteFlags(self.0 | o.0)
+    }
+}
+
+/// One Sv39 page-table entry: PPN in bits 53..10, flags in 7..0.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct PageTableEntry(pub usize);
+
+impl PageTableEntry {
+    /// A PTE pointing to `ppn` with `flags`.
+    pub fn new(ppn: PhysPageNum, flags: PteFlags) -> Self {
+        PageTableEntry((ppn.0 << 10) | flags.0)
+    }
+    /// The physical page number.
+    pub fn ppn(self) -> PhysPageNum {
+        PhysPageNum((self.0 >> 10) & ((1 << 44) - 1))
+    }
+    /// The low 8 flag bits.
+    pub fn flags(self) -> PteFlags {
+        PteFlags(self.0 & 0xff)
+    }
+    /// V set.
+    pub fn is_valid(self) -> bool {
+        self.flags().contains(PteFlags::V)
+    }
+    /// A leaf (any of R, W, X set) rather than a pointer to the next level.
+    pub fn is_leaf(self) -> bool {
+        self.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) != 0
+    }
+}
+
+/// Why a page-table operation failed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MapError {
+    /// No free frame for a page-table page.
+    OutOfMemory,
+    /// The page already has a valid leaf.
+    AlreadyMapped,
+    /// The page has no valid leaf.
+    NotMapped,
+    /// A huge-page leaf sits where a 4 KiB mapping was expected.
+    HugePage,
+}
+
+/// An Sv39 page table.
+pub struct PageTable {
+    root: PhysPageNum,
+    frames: Vec<FrameTracker>,
+}
+
+/// `sfence.vma` for one virtual address, all ASIDs.
+#[inline]
+pub fn sfence_vma(va: usize) {
+    unsafe { core::arch::asm!("sfence.vma {0}, zero", in(reg) va) };
+}
+
+/// `sfence.vma` for everything.
+#[inline]
+pub fn sfence_vma_all() {
+    unsafe { core::arch::asm!("sfence.vma") };
+}
+
+impl PageTable {
+    /// An empty page table (one zeroed root page).
+    pub fn new() -> Result<Self, MapError> {
+        let root = frame_alloc().ok_or(MapError::OutOfMemory)?;
+        Ok(PageTable { root: root.ppn(), frames: alloc::vec![root] })
+    }
+
+    /// A page table for a user process: empty lower half, upper half (root
+    /// entries 256..512) shared with the kernel page table rooted at `kernel_root`.
+    pub fn new_user(kernel_root: PhysPageNum) -> Result<Self, MapError> {
+        let pt = Self::new()?;
+        // SAFETY: both are page-table pages; the kernel root is never freed.
+        unsafe {
+            let dst = pt.root.ptes_mut();
+            let src = kernel_root.ptes_mut();
+            dst[256..].copy_from_slice(&src[256..]);
+        }
+        Ok(pt)
+    }
+
+    /// The root page-table page.
+    pub fn root(&self) -> PhysPageNum {
+        self.root
+    }
+
+    /// The satp value selecting this table: MODE = 8 (Sv39), ASID 0.
+    pub fn satp(&self) -> usize {
+        (8usize << 60) | self.root.0
+    }
+
+    /// Makes this the active page table (writes satp, then `sfence.vma`).
+    ///
+    /// # Safety
+    /// The table must map the running kernel (code, stack, data) exactly as the
+    /// current one does.
+    pub unsafe fn activate(&self) {
+        core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) self.satp());
+    }
+
+    /// Finds the level-0 PTE for `vpn` without creating anything (xv6 `walk`
+    /// with alloc = 0). `None` if an intermediate level is missing or a huge
+    /// leaf covers the page.
+    pub fn walk(&mut self, vpn: VirtPageNum) -> Option<&mut PageTableEntry> {
+        let idx = vpn.indexes();
+        let mut ppn = self.root;
+        for (level, &i) in idx.iter().enumerate() {
+            // SAFETY: ppn is a page-table page reachable from our root.
+            let pte = unsafe { &mut ppn.ptes_mut()[i] };
+            if level == 2 {
+                return Some(pte);
+            }
+            if !pte.is_valid() || pte.is_leaf() {
+                return None;
+            }
+            ppn = pte.ppn();
+        }
+        None
+    }
+
+    /// Finds the level-0 PTE for `vpn`, allocating intermediate tables (xv6
+    /// `walk` with alloc = 1).
+    fn walk_create(&mut self, vpn: VirtPageNum) -> Result<&mut PageTableEntry, MapError> {
+        let idx = vpn.indexes();
+        let mut ppn = self.root;
+        for (level, &i) in idx.iter().enumerate() {
+            // SAFETY: ppn is a page-table page reachable from our root.
+            let pte = unsafe { &mut ppn.ptes_mut()[i] };
+            if level == 2 {
+                return Ok(pte);
+            }
+            if !pte.is_valid() {
+                let f = frame_alloc().ok_or(MapError::OutOfMemory)?;
+                *pte = PageTableEntry::new(f.ppn(), PteFlags::V);
+                self.frames.push(f);
+            } else if pte.is_leaf() {
+                return Err(MapError::HugePage);
+            }
+            ppn = pte.ppn();
+        }
+        Err(MapError::HugePage)
+    }
+
+    /// Maps the 4 KiB page `vpn` to `ppn` with `flags` (V is added; A, and D
+    /// for writable pages, are preset so hardware never needs to set them).
+    /// Issues `sfence.vma` for the page.
+    pub fn map(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags) -> Result<(), MapError> {
+        let pte = self.walk_create(vpn)?;
+        if pte.is_valid() {
+            return Err(MapError::AlreadyMapped);
+        }
+        let mut f = flags | PteFlags::V | PteFlags::A;
+        if flags.contains(PteFlags::W) {
+            f = f | PteFlags::D;
+        }
+        *pte = PageTableEntry::new(ppn, f);
+        sfence_vma(vpn.addr().0);
+        Ok(())
+    }
+
+    /// Removes the mapping of `vpn` and returns the frame it pointed to (the
+    /// caller owns and frees it). Issues `sfence.vma` for the page.
+    pub fn unmap(&mut self, vpn: VirtPageNum) -> Result<PhysPageNum, MapError> {
+        let pte = self.walk(vpn).ok_or(MapError::NotMapped)?;
+        if !pte.is_valid() {
+            return Err(MapError::NotMapped);
+        }
+        let ppn = pte.ppn();
+        *pte = PageTableEntry(0);
+        sfence_vma(vpn.addr().0);
+        Ok(ppn)
+    }
+
+    /// Translates `va` in software: the physical address and the leaf's flags,
+    /// or `None` if unmapped. Handles 4 KiB, 2 MiB and 1 GiB leaves.
+    pub fn translate(&self, va: VirtAddr) -> Option<(PhysAddr, PteFlags)> {
+        let vpn = VirtPageNum(va.0 >> 12);
+        let idx = vpn.indexes();
+        let mut ppn = self.root;
+        for (level, &i) in idx.iter().enumerate() {
+            // SAFETY: ppn is a page-table page reachable from our root.
+            let pte = unsafe { ppn.ptes_mut()[i] };
+            if !pte.is_valid() {
+                return None;
+            }
+            if pte.is_leaf() {
+                let shift = 12 + 9 * (2 - level);
+                let mask = (1usize << shift) - 1;
+                let pa = (pte.ppn().0 << 12) & !mask | (va.0 & mask);
+                return Some((PhysAddr(pa), pte.flags()));
+            }
+            if level == 2 {
+                return None;
+            }
+            ppn = pte.ppn();
+        }
+        None
+    }
+}

@@ -1,0 +1,76 @@
+//! ulib: the svos user runtime.
+//!
+//! - `_start` (asm): `sp` points at argc, argv..., NULL, envp..., NULL, auxv
+//!   (Linux/System V layout); it calls [`__ulib_start`], which records argc and
+//!   argv and calls the program's `main() -> i32`, then `exit`s with its value.
+//! - [`sys`]: Linux riscv64 syscalls (ecall, a7 = number).
+//! - [`print!`]/[`println!`] over write(1).
+//! - A bump heap over brk as the `#[global_allocator]`.
+//! - A panic handler that prints the message and exits with 101.
+//!
+//! A program is a `#![no_std] #![no_main]` binary that defines
+//! `#[no_mangle] fn main() -> i32`.
+
+#![no_std]
+
+pub mod heap;
+pub mod io;
+pub mod sys;
+
+pub extern crate alloc;
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+static ARGC: AtomicUsize = AtomicUsize::new(0);
+static ARGV: AtomicUsize = AtomicUsize::new(0);
+
+core::arch::global_asm!(
+    r#"
+    .section .text.entry
+    .globl _start
+_start:
+    mv      a0, sp
+    andi    sp, sp, -16
+    call    __ulib_start
+1:  j       1b
+"#
+);
+
+extern "Rust" {
+    fn main() -> i32;
+}
+
+/// Called by `_start` with the initial stack pointer.
+#[no_mangle]
+unsafe extern "C" fn __ulib_start(sp: *const usize) -> ! {
+    ARGC.store(*sp, Ordering::Relaxed);
+    ARGV.store(sp.add(1) as usize, Ordering::Relaxed);
+    let code = main();
+    sys::exit(code)
+}
+
+/// Number of arguments.
+pub fn argc() -> usize {
+    ARGC.load(Ordering::Relaxed)
+}
+
+/// Argument `i` as a string ("" if out of range or not UTF-8).
+pub fn arg(i: usize) -> &'static str {
+    if i >= argc() {
+        return "";
+    }
+    unsafe {
+        let p = *(ARGV.load(Ordering::Relaxed) as *const *const u8).add(i);
+        let mut n = 0;
+        while *p.add(n) != 0 {
+            n += 1;
+        }
+        core::str::from_utf8(core::slice::from_raw_parts(p, n)).unwrap_or("")
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    println!("panic: {}", info);
+    sys::exit(101)
+}
