@@ -5,15 +5,20 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-progs="hello va segfault illegal"
+progs="${PROGS:-hello va segfault illegal}"
 bootargs="${1:-init=hello,va,segfault,illegal}"
 
 (cd "$here" && cargo build --release --quiet)
 (cd "$root/guest-programs" && cargo build --release --quiet)
 
 bindir="$root/guest-programs/target/riscv64gc-unknown-none-elf/release"
-initrd="$bindir/initrd.cpio"
-(cd "$bindir" && printf '%s\n' $progs | cpio --quiet -o -H newc > initrd.cpio)
+# Cargo's binaries are hard links into deps/; GNU cpio defers files with
+# nlink > 1 to the end of a newc archive (in reverse order), so stage copies.
+stage="$root/guest-programs/target/initrd-root"
+rm -rf "$stage" && mkdir -p "$stage"
+for p in $progs; do cp "$bindir/$p" "$stage/$p"; done
+initrd="$root/guest-programs/target/initrd.cpio"
+(cd "$stage" && printf '%s\n' $progs | cpio --quiet -o -H newc > "$initrd")
 
 exec timeout "${QEMU_TIMEOUT:-30}" qemu-system-riscv64 -machine virt -bios none \
     -m "${QEMU_MEM:-128M}" -smp 1 -nographic \

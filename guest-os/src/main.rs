@@ -64,6 +64,11 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     }
     println!("[svos] kernel page table on (Sv39), direct map at {:#x}", mm::PHYS_OFFSET);
     trap::init();
+    if info.bootargs.split_whitespace().any(|a| a == "svos.test=kernel-fault") {
+        // Test hook: exercise the fatal kernel-trap path (report, power off with code 2).
+        println!("[svos] svos.test=kernel-fault: storing to address 0 from S-mode");
+        unsafe { core::ptr::write_volatile(core::hint::black_box(0usize) as *mut u32, 0) };
+    }
 
     let Some((is, ie)) = info.initrd else {
         println!("[svos] nothing to run");
@@ -80,13 +85,15 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
 
     let free_before = frame::stats().0;
     let (mut ok, mut killed, mut failed) = (0, 0, 0);
-    for (i, name) in names.iter().enumerate() {
-        let pid = i + 1;
+    let mut next_pid = 1;
+    for name in names.iter() {
         let Some(elf) = rd.find(name) else {
             println!("[svos] init: no program \"{}\" in the initrd", name);
             failed += 1;
             continue;
         };
+        let pid = next_pid;
+        next_pid += 1;
         println!("[svos] pid {} ({}) starting", pid, name);
         match proc::run(pid, name, elf) {
             Ok(reason) => {
@@ -105,7 +112,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     }
     let free_after = frame::stats().0;
     println!(
-        "[svos] {} programs run: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
+        "[svos] {} programs requested: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
         names.len(),
         ok,
         failed,

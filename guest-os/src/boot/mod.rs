@@ -14,9 +14,9 @@
 //! - `mstatus` = MPP=S, FS=Off (no floating point), MIE/MPIE off; `mret`.
 //!
 //! S-mode early work (still at physical addresses, satp = Bare): enable the
-//! boot page table [`boot_pagetable`], made of 1 GiB gigapages that map
-//! PA 0..4 GiB both at VA = PA (for the few instructions around the switch)
-//! and at VA = PA + [`crate::mm::PHYS_OFFSET`]; then move `sp` to the upper
+//! boot page table `boot_pagetable`, made of 1 GiB gigapages that map
+//! PA 0..4 GiB at VA = PA (for the few instructions around the switch) and
+//! PA 0..256 GiB at VA = PA + [`crate::mm::PHYS_OFFSET`]; then move `sp` to the upper
 //! half and jump to `rust_main` at its linked (upper-half) address.
 //!
 //! The code here runs before the MMU is on, at addresses different from the
@@ -110,15 +110,19 @@ boot_pagetable:
     .quad (0x80000 << 10) | 0xcf
     .quad (0xc0000 << 10) | 0xcf
     .zero 8 * 252
-    /* VPN[2] 256..259: VA 0xffffffc0_00000000 + PA, V|R|W|X|G|A|D */
-    .quad (0x00000 << 10) | 0xef
-    .quad (0x40000 << 10) | 0xef
-    .quad (0x80000 << 10) | 0xef
-    .quad (0xc0000 << 10) | 0xef
-    .zero 8 * 252
+    /* VPN[2] 256..511: VA 0xffffffc0_00000000 + PA for PA 0..256 GiB, V|R|W|X|G|A|D */
+    .set gp_i, 0
+    .rept 256
+    .quad ((gp_i * 0x40000) << 10) | 0xef
+    .set gp_i, gp_i + 1
+    .endr
 
     .section .bss.stack
     .align 12
+    /* Unmapped in the kernel page table: a boot-stack overflow faults. */
+    .globl boot_stack_guard
+boot_stack_guard:
+    .space 4096
     .globl boot_stack
 boot_stack:
     .space 64 * 1024

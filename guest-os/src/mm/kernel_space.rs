@@ -11,6 +11,7 @@ extern "C" {
     static __etext: u8;
     static __erodata: u8;
     static __kernel_end: u8;
+    static boot_stack_guard: u8;
 }
 
 /// Linker-script symbol addresses (upper-half virtual addresses).
@@ -51,7 +52,10 @@ pub fn init(mem_end: PhysAddr) -> Result<(), MapError> {
     let ks = sym(core::ptr::addr_of!(__kernel_start));
     map_range(&mut pt, ks, sym(core::ptr::addr_of!(__etext)), r | x)?;
     map_range(&mut pt, sym(core::ptr::addr_of!(__etext)), sym(core::ptr::addr_of!(__erodata)), r)?;
-    map_range(&mut pt, sym(core::ptr::addr_of!(__erodata)), sym(core::ptr::addr_of!(__kernel_end)), r | w)?;
+    // .data and .bss, except the boot stack's guard page.
+    let guard = sym(core::ptr::addr_of!(boot_stack_guard));
+    map_range(&mut pt, sym(core::ptr::addr_of!(__erodata)), guard, r | w)?;
+    map_range(&mut pt, guard + PAGE_SIZE, sym(core::ptr::addr_of!(__kernel_end)), r | w)?;
     // Direct map of the rest of RAM (the kernel image is part of it, above).
     map_range(&mut pt, sym(core::ptr::addr_of!(__kernel_end)), PHYS_OFFSET + mem_end.0, r | w)?;
     for &(pa, size, _) in MMIO {

@@ -100,17 +100,25 @@ __trap_entry:
     ret
 
 __kernel_trap:
-    /* From S-mode: sp = 0, sscratch = kernel sp. Swap back; save everything. */
-    csrrw   sp, sscratch, sp
+    /* From S-mode: sp = 0, sscratch = the kernel sp. Fatal, so use the
+       dedicated trap stack (the kernel stack may be what overflowed). */
+    lla     sp, kernel_trap_stack_top
     addi    sp, sp, -256
     .irp i, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     sd      x\i, \i*8(sp)
     .endr
-    addi    t0, sp, 256
+    csrr    t0, sscratch
     sd      t0, 16(sp)
+    csrw    sscratch, zero
     mv      a0, sp
     call    kernel_trap_handler
 1:  j       1b
+
+    .section .bss
+    .align 4
+kernel_trap_stack:
+    .space 16 * 1024
+kernel_trap_stack_top:
 "#
 );
 
