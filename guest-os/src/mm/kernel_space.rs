@@ -1,5 +1,5 @@
 //! The kernel page table: the kernel image with per-section permissions, the
-//! rest of RAM as a read/write direct map, and the MMIO devices. Every mapping
+//! rest of RAM as a read/write direct map (2 MiB megapages where aligned), and the MMIO devices. Every mapping
 //! is global and never U. Its upper half is shared by every user page table.
 
 use super::address::{PhysAddr, PhysPageNum, VirtAddr, PAGE_SIZE, PHYS_OFFSET};
@@ -34,12 +34,21 @@ pub fn kernel_end_pa() -> PhysAddr {
     PhysAddr(sym(core::ptr::addr_of!(__kernel_end)) - PHYS_OFFSET)
 }
 
+const MEGA: usize = 2 * 1024 * 1024;
+
+/// Maps the direct-map range `[va, end)` (VA = PA + PHYS_OFFSET) with
+/// `flags | G`, using 2 MiB megapages where alignment allows, else 4 KiB pages.
 fn map_range(pt: &mut PageTable, va: usize, end: usize, flags: PteFlags) -> Result<(), MapError> {
     let mut v = va;
     while v < end {
         let ppn = PhysAddr(v - PHYS_OFFSET).floor();
-        pt.map(VirtAddr(v).floor(), ppn, flags | PteFlags::G)?;
-        v += PAGE_SIZE;
+        if v % MEGA == 0 && end - v >= MEGA {
+            pt.map_mega(VirtAddr(v).floor(), ppn, flags | PteFlags::G)?;
+            v += MEGA;
+        } else {
+            pt.map(VirtAddr(v).floor(), ppn, flags | PteFlags::G)?;
+            v += PAGE_SIZE;
+        }
     }
     Ok(())
 }

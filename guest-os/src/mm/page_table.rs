@@ -162,12 +162,18 @@ impl PageTable {
     /// Finds the level-0 PTE for `vpn`, allocating intermediate tables (xv6
     /// `walk` with alloc = 1).
     fn walk_create(&mut self, vpn: VirtPageNum) -> Result<&mut PageTableEntry, MapError> {
+        self.walk_create_depth(vpn, 2)
+    }
+
+    /// Finds the PTE for `vpn` at `depth` (0 = root, 1 = the 2 MiB level,
+    /// 2 = the 4 KiB level), allocating intermediate tables on the way.
+    fn walk_create_depth(&mut self, vpn: VirtPageNum, depth: usize) -> Result<&mut PageTableEntry, MapError> {
         let idx = vpn.indexes();
         let mut ppn = self.root;
         for (level, &i) in idx.iter().enumerate() {
             // SAFETY: ppn is a page-table page reachable from our root.
             let pte = unsafe { &mut ppn.ptes_mut()[i] };
-            if level == 2 {
+            if level == depth {
                 return Ok(pte);
             }
             if !pte.is_valid() {
@@ -187,6 +193,26 @@ impl PageTable {
     /// Issues `sfence.vma` for the page.
     pub fn map(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags) -> Result<(), MapError> {
         let pte = self.walk_create(vpn)?;
+        if pte.is_valid() {
+            return Err(MapError::AlreadyMapped);
+        }
+        let mut f = flags | PteFlags::V | PteFlags::A;
+        if flags.contains(PteFlags::W) {
+            f = f | PteFlags::D;
+        }
+        *pte = PageTableEntry::new(ppn, f);
+        sfence_vma(vpn.addr().0);
+        Ok(())
+    }
+
+    /// Maps a 2 MiB megapage at `vpn` (must be 2 MiB aligned, as must `ppn`)
+    /// with `flags` | V | A (| D if writable). Privileged spec 4.3.2: a leaf
+    /// at level 1 whose PPN[0] must be zero.
+    pub fn map_mega(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags) -> Result<(), MapError> {
+        if vpn.0 % 512 != 0 || ppn.0 % 512 != 0 {
+            return Err(MapError::HugePage);
+        }
+        let pte = self.walk_create_depth(vpn, 1)?;
         if pte.is_valid() {
             return Err(MapError::AlreadyMapped);
         }

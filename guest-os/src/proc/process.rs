@@ -105,17 +105,22 @@ pub fn run(pid: usize, name: &str, elf: &[u8]) -> Result<ExitReason, ExecError> 
             }
             continue;
         }
+        // One report line, like a segmentation-fault message: cause, stval
+        // (the faulting address; for an illegal instruction, the instruction
+        // bits or 0), pc, signal.
         let sig = signal_for(code);
-        crate::println!(
-            "[svos] pid {} ({}): {} at {:#x}, pc {:#x}: killed by signal {} ({})",
-            p.pid,
-            p.name,
-            trap::exception_name(code),
-            stval,
-            p.tf.sepc,
-            sig,
-            signal::name(sig)
-        );
+        let (cause, sepc) = (trap::exception_name(code), p.tf.sepc);
+        if code == 2 {
+            crate::println!(
+                "[svos] pid {} ({}): {} (stval {:#x}), pc {:#x}: killed by signal {} ({})",
+                p.pid, p.name, cause, stval, sepc, sig, signal::name(sig)
+            );
+        } else {
+            crate::println!(
+                "[svos] pid {} ({}): {} at {:#x}, pc {:#x}: killed by signal {} ({})",
+                p.pid, p.name, cause, stval, sepc, sig, signal::name(sig)
+            );
+        }
         break ExitReason::Killed(sig);
     };
     kernel_space::activate_kernel();
