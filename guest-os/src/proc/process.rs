@@ -90,6 +90,9 @@ pub fn run(pid: usize, name: &str, elf: &[u8]) -> Result<ExitReason, ExecError> 
 
     // SAFETY: the process table shares the kernel's upper half.
     unsafe { p.space.page_table().activate() };
+    // The program's code was written through the direct map: make instruction
+    // fetch see it (Zifencei).
+    unsafe { core::arch::asm!("fence.i") };
     let reason = loop {
         let (scause, stval) = trap::run_user(&mut p.tf);
         let code = scause & !(1usize << 63);

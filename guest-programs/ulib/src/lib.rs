@@ -49,6 +49,33 @@ unsafe extern "C" fn __ulib_start(sp: *const usize) -> ! {
     sys::exit(code)
 }
 
+/// The value of auxiliary-vector entry `key` (e.g. 6 = AT_PAGESZ, 9 =
+/// AT_ENTRY) from the initial stack, if present.
+pub fn getauxval(key: usize) -> Option<usize> {
+    unsafe {
+        let argv = ARGV.load(Ordering::Relaxed) as *const usize;
+        if argv.is_null() {
+            return None;
+        }
+        // Skip argv[..argc], NULL, then envp up to its NULL.
+        let mut p = argv.add(argc() + 1);
+        while *p != 0 {
+            p = p.add(1);
+        }
+        p = p.add(1);
+        loop {
+            let (k, v) = (*p, *p.add(1));
+            if k == 0 {
+                return None;
+            }
+            if k == key {
+                return Some(v);
+            }
+            p = p.add(2);
+        }
+    }
+}
+
 /// Number of arguments.
 pub fn argc() -> usize {
     ARGC.load(Ordering::Relaxed)

@@ -47,6 +47,11 @@ fn main() -> i32 {
     check("write from freed heap page", syscall3(sys::SYS_WRITE, 1, b0 + 100, 1), EFAULT, &mut fails);
     check("brk(1 TiB) fails, returns old break", (sys::brk(1 << 40) - b0) as isize, 0, &mut fails);
     check("brk(b0 - 4096) below start, returns break", (sys::brk(b0 - 4096) - b0) as isize, 0, &mut fails);
+    check("auxv AT_PAGESZ", ulib::getauxval(6).map_or(-1, |v| v as isize), 4096, &mut fails);
+    extern "C" {
+        fn _start();
+    }
+    check("auxv AT_ENTRY == _start", ulib::getauxval(9).map_or(-1, |v| v as isize), _start as *const () as isize, &mut fails);
     check("getpid() > 0", (sys::getpid() > 0) as isize, 1, &mut fails);
     println!("syscalls: {} failed", fails);
     if fails == 0 { 0 } else { 1 }
