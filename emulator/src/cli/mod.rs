@@ -1,0 +1,213 @@
+//! Command-line interface (clap): `svemu run --kernel FILE ...`.
+//!
+//! Exit status: the guest's own (from the sifive_test device: 0 on power
+//! off, `code` on a failure write), 1 when svemu cannot start or the guest
+//! can make no progress (an error line on stderr says why), 2 for a bad
+//! command line, 124 when `--max-insns` is reached.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use svemu::board::{self, BoardConfig};
+use svemu::devices::uart::{ConsoleIn, ConsoleOut};
+use svemu::machine::Exit;
+use svemu::mmu::AdPolicy;
+use svemu::trace::{Category, Tracer};
+
+#[derive(Parser)]
+#[command(
+    name = "svemu",
+    version,
+    about = "An RV64 RISC-V machine you can watch: M/S/U harts with an Sv39/Sv48 MMU on a QEMU virt-compatible board",
+    long_about = None,
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Boot a kernel ELF on the virt board (like qemu-system-riscv64 -machine virt -bios none).
+    ///
+    /// The kernel starts in M-mode at its ELF entry with a0 = hart id and
+    /// a1 = the device tree's address. The console (NS16550A UART) is this
+    /// terminal. The run ends when the guest powers off through the
+    /// sifive_test device; svemu exits with the guest's status.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Kernel: a 64-bit RISC-V ELF, loaded at its physical addresses.
+    #[arg(long, value_name = "FILE")]
+    kernel: PathBuf,
+
+    /// Initial ramdisk, placed in RAM as QEMU places it and named in the device tree's /chosen.
+    #[arg(long, value_name = "FILE")]
+    initrd: Option<PathBuf>,
+
+    /// Kernel command line (the device tree's /chosen/bootargs).
+    #[arg(long, value_name = "STR")]
+    append: Option<String>,
+
+    /// RAM size: a number of MiB, or with a suffix K, M or G (e.g. 128M, 1G).
+    #[arg(short = 'm', long = "memory", value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
+    memory: u64,
+
+    /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs).
+    #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category)]
+    trace: Vec<Category>,
+
+    /// Write the trace to FILE instead of stderr.
+    #[arg(long, value_name = "FILE", requires = "trace")]
+    trace_file: Option<PathBuf>,
+
+    /// How PTE accessed/dirty bits are kept: hw (the walker sets them, Svadu) or fault (page fault, Svade).
+    #[arg(long, value_enum, default_value_t = AdUpdate::Hw)]
+    ad_update: AdUpdate,
+
+    /// Stop after N retired instructions (exit status 124).
+    #[arg(long, value_name = "N")]
+    max_insns: Option<u64>,
+
+    /// Print instructions retired, traps, wall time and MIPS to stderr at the end.
+    #[arg(long)]
+    stats: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AdUpdate {
+    /// Svadu: hardware sets A and D.
+    Hw,
+    /// Svade: a page fault when A or D needs setting.
+    Fault,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, "M"),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("'{s}' is not a size (examples: 128M, 1G, 512)"))?;
+    let shift = match unit.to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return Err(format!("unknown size suffix '{unit}' in '{s}': use K, M or G")),
+    };
+    n.checked_mul(1 << shift).filter(|&v| v > 0).ok_or_else(|| format!("size '{s}' is out of range"))
+}
+
+fn parse_category(s: &str) -> Result<Category, String> {
+    Category::by_name(s).ok_or_else(|| {
+        let names: Vec<_> = Category::ALL.iter().map(|(n, _)| *n).collect();
+        format!("unknown trace category '{s}' (known: {})", names.join(", "))
+    })
+}
+
+/// Run the command line; returns the process exit status.
+pub fn main() -> i32 {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format_timestamp(None)
+        .format_target(false)
+        .init();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => match run(args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("svemu: error: {e:#}");
+                1
+            }
+        },
+    }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let tracer = if args.trace.is_empty() {
+        Tracer::off()
+    } else {
+        let out: Box<dyn Write> = match &args.trace_file {
+            Some(p) => Box::new(BufWriter::new(
+                File::create(p).map_err(|e| anyhow::anyhow!("cannot create trace file '{}': {e}", p.display()))?,
+            )),
+            None => Box::new(BufWriter::new(io::stderr())),
+        };
+        Tracer::new(&args.trace, out)
+    };
+    let mut machine = board::build(BoardConfig {
+        kernel: args.kernel,
+        initrd: args.initrd,
+        append: args.append,
+        ram_size: args.memory,
+        ad_policy: match args.ad_update {
+            AdUpdate::Hw => AdPolicy::Hardware,
+            AdUpdate::Fault => AdPolicy::Fault,
+        },
+        console_in: ConsoleIn::Stdin(None),
+        console_out: ConsoleOut::Stdout(io::stdout()),
+        tracer,
+    })?;
+    machine.max_instructions = args.max_insns;
+    let start = Instant::now();
+    let exit = machine.run();
+    let elapsed = start.elapsed();
+    if args.stats {
+        let n = machine.stats.instructions;
+        eprintln!(
+            "svemu: {n} instructions retired, {} traps, {:.3} s, {:.1} MIPS",
+            machine.stats.traps,
+            elapsed.as_secs_f64(),
+            n as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
+        );
+    }
+    Ok(match exit {
+        Exit::PowerOff(code) => code as i32,
+        Exit::Reset => {
+            eprintln!("svemu: the guest asked for a reset, which svemu does not perform; stopping");
+            0
+        }
+        Exit::InstructionLimit(n) => {
+            eprintln!("svemu: stopped after {n} instructions (--max-insns)");
+            124
+        }
+        Exit::Idle { pc } => {
+            eprintln!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
+            1
+        }
+        Exit::TrapLoop { hart, pc, cause } => {
+            eprintln!(
+                "svemu: error: hart {hart} cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
+            );
+            1
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("128M"), Ok(128 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("256"), Ok(256 << 20));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
+}

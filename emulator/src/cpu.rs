@@ -1,0 +1,127 @@
+//! One hart at work: its architectural state, its MMU and the bus, borrowed
+//! together for the duration of a step. Memory accesses made by instructions
+//! go through here: virtual address -> MMU -> physical address -> bus.
+//!
+//! Misaligned loads and stores are performed (as QEMU does for ordinary
+//! loads and stores), including across a page boundary, where both pages
+//! are translated before any byte is written. LR/SC and AMOs must be
+//! naturally aligned (they raise address-misaligned otherwise).
+
+use crate::bus::Bus;
+use crate::hart::trap::Exception;
+use crate::hart::Hart;
+use crate::mmu::{Access, Context, Mmu, PAGE_SIZE};
+
+/// The last data access of an instruction, for traces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemAccess {
+    /// Virtual address.
+    pub va: u64,
+    /// Size in bytes.
+    pub size: u8,
+    /// The value stored (None for a load).
+    pub stored: Option<u64>,
+}
+
+/// A hart with its MMU and the bus, for executing instructions.
+pub struct Cpu<'a> {
+    /// Architectural state.
+    pub hart: &'a mut Hart,
+    /// The hart's MMU.
+    pub mmu: &'a mut Mmu,
+    /// The system bus.
+    pub bus: &'a mut Bus,
+    /// The data access of the current instruction, if any.
+    pub mem: Option<MemAccess>,
+}
+
+impl<'a> Cpu<'a> {
+    /// Borrow a hart, its MMU and the bus together.
+    pub fn new(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus) -> Cpu<'a> {
+        Cpu { hart, mmu, bus, mem: None }
+    }
+
+    /// Translate `va` for `access` under the hart's current context.
+    #[inline]
+    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
+        let ctx = Context::of(self.hart, access);
+        self.mmu.translate(&ctx, va, access, self.bus)
+    }
+
+    /// Fetch the instruction at pc: its raw bits (16 or 32 of them).
+    pub fn fetch(&mut self) -> Result<u32, Exception> {
+        let pc = self.hart.pc;
+        let lo = self.fetch16(pc)?;
+        if lo & 3 != 3 {
+            return Ok(lo as u32);
+        }
+        let hi = self.fetch16(pc.wrapping_add(2))?;
+        Ok(lo as u32 | (hi as u32) << 16)
+    }
+
+    fn fetch16(&mut self, va: u64) -> Result<u16, Exception> {
+        let pa = self.translate(va, Access::Fetch)?;
+        if !self.bus.is_memory(pa, 2) {
+            return Err(Exception::InstructionAccessFault(va));
+        }
+        self.bus.read(pa, 2).map(|v| v as u16).map_err(|_| Exception::InstructionAccessFault(va))
+    }
+
+    /// Load `size` (1, 2, 4, 8) bytes at `va`, zero-extended.
+    pub fn load(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
+        self.mem = Some(MemAccess { va, size, stored: None });
+        if crosses_page(va, size) {
+            let mut v = 0u64;
+            for i in (0..size as u64).rev() {
+                v = (v << 8) | self.load(va.wrapping_add(i), 1)?;
+            }
+            self.mem = Some(MemAccess { va, size, stored: None });
+            return Ok(v);
+        }
+        let pa = self.translate(va, Access::Load)?;
+        self.bus.read(pa, size).map_err(|_| Exception::LoadAccessFault(va))
+    }
+
+    /// Store the low `size` (1, 2, 4, 8) bytes of `val` at `va`.
+    pub fn store(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
+        if crosses_page(va, size) {
+            // Translate both pages first, so a fault on the second page
+            // leaves memory untouched.
+            let split = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+            let pa1 = self.translate(va, Access::Store)?;
+            let pa2 = self.translate(va.wrapping_add(split), Access::Store)?;
+            for i in 0..size as u64 {
+                let pa = if i < split { pa1 + i } else { pa2 + (i - split) };
+                let fault_va = va.wrapping_add(i);
+                self.bus.write(pa, 1, val >> (8 * i)).map_err(|_| Exception::StoreAccessFault(fault_va))?;
+            }
+        } else {
+            let pa = self.translate(va, Access::Store)?;
+            self.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
+        }
+        self.mem = Some(MemAccess { va, size, stored: Some(val) });
+        Ok(())
+    }
+
+    /// Translate `va` for an atomic access of `size` bytes: it must be
+    /// naturally aligned and in main memory. LR uses `Access::Load`; SC and
+    /// AMOs use `Access::Store`.
+    pub fn translate_atomic(&mut self, va: u64, size: u8, access: Access) -> Result<u64, Exception> {
+        if va & (size as u64 - 1) != 0 {
+            return Err(match access {
+                Access::Load => Exception::LoadAddressMisaligned(va),
+                _ => Exception::StoreAddressMisaligned(va),
+            });
+        }
+        let pa = self.translate(va, access)?;
+        if !self.bus.is_memory(pa, size) {
+            return Err(access.access_fault(va));
+        }
+        Ok(pa)
+    }
+}
+
+#[inline]
+fn crosses_page(va: u64, size: u8) -> bool {
+    (va & (PAGE_SIZE - 1)) + size as u64 > PAGE_SIZE
+}

@@ -1,0 +1,147 @@
+//! The core-local interruptor (SiFive CLINT, "sifive,clint0") at 0x200_0000,
+//! and the machine's notion of time.
+//!
+//! Layout (as QEMU `hw/intc/riscv_aclint.c`): msip at +0x0 + 4·hart,
+//! mtimecmp at +0x4000 + 8·hart, mtime at +0xBFF8.
+//!
+//! Time is deterministic: it is a function of the cycles the machine has run,
+//! where a cycle is one instruction slot of one hart. mtime counts at
+//! [`TIMEBASE_HZ`] and advances by one every [`CYCLES_PER_TICK`] cycles, as if
+//! the harts ran at 100 MHz.
+
+/// The frequency of mtime in Hz (the `timebase-frequency` in the DTB), as on
+/// QEMU's virt board.
+pub const TIMEBASE_HZ: u64 = 10_000_000;
+/// Cycles (instruction slots) per mtime tick.
+pub const CYCLES_PER_TICK: u64 = 10;
+
+const MSIP: u64 = 0x0;
+const MTIMECMP: u64 = 0x4000;
+const MTIME: u64 = 0xbff8;
+
+/// CLINT state for `harts` harts.
+pub struct Clint {
+    msip: Vec<bool>,
+    mtimecmp: Vec<u64>,
+    /// Cycles run since reset (or since mtime was last written, plus the offset).
+    cycles: u64,
+    /// Set on any write, so the machine re-evaluates interrupt lines.
+    pub changed: bool,
+}
+
+impl Clint {
+    /// A CLINT for `harts` harts, with mtimecmp at its reset value (all ones,
+    /// so no timer interrupt is pending).
+    pub fn new(harts: usize) -> Clint {
+        Clint { msip: vec![false; harts], mtimecmp: vec![u64::MAX; harts], cycles: 0, changed: false }
+    }
+
+    /// The current value of mtime, in ticks of [`TIMEBASE_HZ`].
+    #[inline]
+    pub fn mtime(&self) -> u64 {
+        self.cycles / CYCLES_PER_TICK
+    }
+
+    /// Cycles run so far.
+    #[inline]
+    pub fn cycles(&self) -> u64 {
+        self.cycles
+    }
+
+    /// Advance time by `n` cycles.
+    #[inline]
+    pub fn tick(&mut self, n: u64) {
+        self.cycles += n;
+    }
+
+    /// The cycle count at which hart `hart`'s timer interrupt becomes pending
+    /// (`u64::MAX` when it never will).
+    pub fn timer_deadline(&self, hart: usize) -> u64 {
+        self.mtimecmp[hart].saturating_mul(CYCLES_PER_TICK)
+    }
+
+    /// Machine timer interrupt line of `hart` (mip.MTIP): mtime >= mtimecmp.
+    pub fn mtip(&self, hart: usize) -> bool {
+        self.mtime() >= self.mtimecmp[hart]
+    }
+
+    /// Machine software interrupt line of `hart` (mip.MSIP).
+    pub fn msip(&self, hart: usize) -> bool {
+        self.msip[hart]
+    }
+
+    /// Read `size` bytes at `offset`; unknown offsets read as 0.
+    pub fn read(&self, offset: u64, size: u8) -> u64 {
+        let (reg, shift) = (offset & !7, (offset & 7) * 8);
+        let v = match offset {
+            o if o < MTIMECMP => {
+                let hart = ((o - MSIP) / 4) as usize;
+                return self.msip.get(hart).map_or(0, |&b| b as u64);
+            }
+            o if o < MTIME => {
+                let hart = ((reg - MTIMECMP) / 8) as usize;
+                self.mtimecmp.get(hart).copied().unwrap_or(0)
+            }
+            o if o & !7 == MTIME => self.mtime(),
+            _ => 0,
+        };
+        let v = v >> shift;
+        if size >= 8 {
+            v
+        } else {
+            v & ((1u64 << (size * 8)) - 1)
+        }
+    }
+
+    /// Write `size` bytes of `val` at `offset`; unknown offsets are ignored.
+    pub fn write(&mut self, offset: u64, size: u8, val: u64) {
+        self.changed = true;
+        let merge = |old: u64| -> u64 {
+            let shift = (offset & 7) * 8;
+            let mask = if size >= 8 { u64::MAX } else { ((1u64 << (size * 8)) - 1) << shift };
+            (old & !mask) | ((val << shift) & mask)
+        };
+        match offset {
+            o if o < MTIMECMP => {
+                if let Some(b) = self.msip.get_mut((o / 4) as usize) {
+                    *b = val & 1 != 0;
+                }
+            }
+            o if o < MTIME => {
+                let hart = (((o & !7) - MTIMECMP) / 8) as usize;
+                if let Some(cmp) = self.mtimecmp.get_mut(hart) {
+                    *cmp = merge(*cmp);
+                }
+            }
+            o if o & !7 == MTIME => {
+                let t = merge(self.mtime());
+                self.cycles = t * CYCLES_PER_TICK;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mtime_follows_cycles_and_mtimecmp_raises_mtip() {
+        let mut c = Clint::new(2);
+        assert!(!c.mtip(0));
+        c.write(MTIMECMP + 8, 8, 5);
+        assert_eq!(c.read(MTIMECMP + 8, 8), 5);
+        c.tick(49);
+        assert_eq!(c.read(MTIME, 8), 4);
+        assert!(!c.mtip(1));
+        c.tick(1);
+        assert!(c.mtip(1));
+        assert!(!c.mtip(0));
+        // 32-bit halves, as a 32-bit guest would write them.
+        c.write(MTIMECMP + 4, 4, 0);
+        assert_eq!(c.read(MTIMECMP, 8), 0xffff_ffff);
+        c.write(MSIP + 4, 4, 1);
+        assert!(c.msip(1) && !c.msip(0));
+    }
+}

@@ -1,0 +1,42 @@
+//! The SiFive test device ("sifive,test0") at 0x10_0000: a guest writes to it
+//! to power the machine off or to reset it (QEMU `hw/misc/sifive_test.c`).
+
+/// What the guest asked the machine to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PowerRequest {
+    /// 0x5555: power off, success (exit status 0).
+    Pass,
+    /// `(code << 16) | 0x3333`: power off, failure with exit status `code`.
+    Fail(u16),
+    /// 0x7777: reset.
+    Reset,
+}
+
+/// The test device; it holds the last request until the machine acts on it.
+#[derive(Default)]
+pub struct SifiveTest {
+    /// Set by a guest write of a recognised value.
+    pub request: Option<PowerRequest>,
+}
+
+impl SifiveTest {
+    /// Reads return 0.
+    pub fn read(&self, _offset: u64, _size: u8) -> u64 {
+        0
+    }
+
+    /// A 32-bit write at offset 0 with a recognised low half sets the request;
+    /// anything else is ignored.
+    pub fn write(&mut self, offset: u64, val: u64) {
+        if offset != 0 {
+            return;
+        }
+        let code = (val >> 16) as u16;
+        self.request = match val & 0xffff {
+            0x5555 => Some(PowerRequest::Pass),
+            0x3333 => Some(PowerRequest::Fail(code)),
+            0x7777 => Some(PowerRequest::Reset),
+            _ => return,
+        };
+    }
+}

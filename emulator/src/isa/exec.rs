@@ -1,0 +1,390 @@
+//! Instruction semantics, one function per extension: RV64I, M, A, Zicsr,
+//! Zifencei and the privileged instructions (RISC-V Unprivileged ISA
+//! chapters 2, 4, 7, 8, 9, 13; Privileged ISA 3.3).
+//!
+//! [`execute`] runs one decoded instruction on a [`Cpu`]. On success the pc
+//! has moved to the next instruction (or the jump target); on an exception
+//! nothing architectural has changed and the pc still points at the
+//! instruction, ready for the trap.
+
+use super::decode::Insn;
+use super::op::Op;
+use crate::cpu::Cpu;
+use crate::hart::csr::{mstatus, CsrEffect, CsrEnv};
+use crate::hart::trap::Exception;
+use crate::hart::Priv;
+use crate::mmu::Access;
+
+/// What an executed instruction asks of the machine beyond its own effects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing: go on.
+    Continue,
+    /// WFI: the hart may sleep until an interrupt is pending.
+    WaitForInterrupt,
+    /// Translations may have changed (satp write, sfence.vma): drop cached ones.
+    FlushTranslations,
+    /// Code may have changed (fence.i): drop cached decodes.
+    FlushCode,
+    /// Interrupt enables or pending bits changed: check for interrupts now.
+    CheckInterrupts,
+}
+
+/// Execute `insn`, whose raw encoding is `raw`, at the hart's pc.
+///
+/// `env` supplies the counters and time for CSR reads.
+pub fn execute(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Outcome, Exception> {
+    let illegal = Exception::IllegalInstruction(raw as u64);
+    match insn.op {
+        Op::Illegal => Err(illegal),
+        op if op.is_float() => Err(illegal), // F and D: not implemented yet (misa shows neither)
+        Op::Mul | Op::Mulh | Op::Mulhsu | Op::Mulhu | Op::Div | Op::Divu | Op::Rem | Op::Remu => {
+            alu(cpu, insn, muldiv(insn.op, x(cpu, insn.rs1), x(cpu, insn.rs2)))
+        }
+        Op::Mulw | Op::Divw | Op::Divuw | Op::Remw | Op::Remuw => {
+            alu(cpu, insn, muldiv_w(insn.op, x(cpu, insn.rs1), x(cpu, insn.rs2)))
+        }
+        Op::LrW | Op::LrD | Op::ScW | Op::ScD => lr_sc(cpu, insn),
+        op if is_amo(op) => amo(cpu, insn),
+        Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => csr(cpu, insn, raw, env),
+        Op::Ecall
+        | Op::Ebreak
+        | Op::Mret
+        | Op::Sret
+        | Op::Wfi
+        | Op::SfenceVma
+        | Op::Fence
+        | Op::FenceTso
+        | Op::FenceI => system(cpu, insn, raw),
+        _ => base(cpu, insn, raw),
+    }
+}
+
+#[inline]
+fn x(cpu: &Cpu, r: u8) -> u64 {
+    cpu.hart.x[r as usize]
+}
+
+#[inline]
+fn set_x(cpu: &mut Cpu, r: u8, v: u64) {
+    if r != 0 {
+        cpu.hart.x[r as usize] = v;
+    }
+}
+
+#[inline]
+fn next(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
+    cpu.hart.pc = cpu.hart.pc.wrapping_add(insn.len as u64);
+    Ok(Outcome::Continue)
+}
+
+/// Write an ALU result to rd and move on.
+#[inline]
+fn alu(cpu: &mut Cpu, insn: &Insn, v: u64) -> Result<Outcome, Exception> {
+    set_x(cpu, insn.rd, v);
+    next(cpu, insn)
+}
+
+fn sext32(v: u64) -> u64 {
+    v as i32 as i64 as u64
+}
+
+/// RV64I.
+fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
+    use Op::*;
+    let a = x(cpu, insn.rs1);
+    let b = x(cpu, insn.rs2);
+    let imm = insn.imm as u64;
+    let pc = cpu.hart.pc;
+    let v = match insn.op {
+        Lui => imm,
+        Auipc => pc.wrapping_add(imm),
+        Jal | Jalr => {
+            let target = if insn.op == Jal { pc.wrapping_add(imm) } else { a.wrapping_add(imm) & !1 };
+            set_x(cpu, insn.rd, pc.wrapping_add(insn.len as u64));
+            cpu.hart.pc = target;
+            return Ok(Outcome::Continue);
+        }
+        Beq | Bne | Blt | Bge | Bltu | Bgeu => {
+            let taken = match insn.op {
+                Beq => a == b,
+                Bne => a != b,
+                Blt => (a as i64) < (b as i64),
+                Bge => (a as i64) >= (b as i64),
+                Bltu => a < b,
+                _ => a >= b,
+            };
+            return if taken {
+                cpu.hart.pc = pc.wrapping_add(imm);
+                Ok(Outcome::Continue)
+            } else {
+                next(cpu, insn)
+            };
+        }
+        Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {
+            let va = a.wrapping_add(imm);
+            let (size, signed) = match insn.op {
+                Lb => (1, true),
+                Lh => (2, true),
+                Lw => (4, true),
+                Ld => (8, false),
+                Lbu => (1, false),
+                Lhu => (2, false),
+                _ => (4, false),
+            };
+            let raw = cpu.load(va, size)?;
+            if signed {
+                let shift = 64 - 8 * size as u32;
+                (((raw << shift) as i64) >> shift) as u64
+            } else {
+                raw
+            }
+        }
+        Sb | Sh | Sw | Sd => {
+            let size = match insn.op {
+                Sb => 1,
+                Sh => 2,
+                Sw => 4,
+                _ => 8,
+            };
+            cpu.store(a.wrapping_add(imm), size, b)?;
+            return next(cpu, insn);
+        }
+        Addi => a.wrapping_add(imm),
+        Slti => ((a as i64) < (imm as i64)) as u64,
+        Sltiu => (a < imm) as u64,
+        Xori => a ^ imm,
+        Ori => a | imm,
+        Andi => a & imm,
+        Slli => a << (imm & 63),
+        Srli => a >> (imm & 63),
+        Srai => ((a as i64) >> (imm & 63)) as u64,
+        Add => a.wrapping_add(b),
+        Sub => a.wrapping_sub(b),
+        Sll => a << (b & 63),
+        Slt => ((a as i64) < (b as i64)) as u64,
+        Sltu => (a < b) as u64,
+        Xor => a ^ b,
+        Srl => a >> (b & 63),
+        Sra => ((a as i64) >> (b & 63)) as u64,
+        Or => a | b,
+        And => a & b,
+        Addiw => sext32(a.wrapping_add(imm)),
+        Slliw => sext32(((a as u32) << (imm & 31)) as u64),
+        Srliw => sext32(((a as u32) >> (imm & 31)) as u64),
+        Sraiw => ((a as i32) >> (imm & 31)) as i64 as u64,
+        Addw => sext32(a.wrapping_add(b)),
+        Subw => sext32(a.wrapping_sub(b)),
+        Sllw => sext32(((a as u32) << (b & 31)) as u64),
+        Srlw => sext32(((a as u32) >> (b & 31)) as u64),
+        Sraw => ((a as i32) >> (b & 31)) as i64 as u64,
+        _ => return Err(Exception::IllegalInstruction(raw as u64)),
+    };
+    alu(cpu, insn, v)
+}
+
+/// M: multiplication and division on XLEN values, with the spec's results
+/// for division by zero (quotient all ones, remainder the dividend) and for
+/// signed overflow (quotient the dividend, remainder zero).
+pub fn muldiv(op: Op, a: u64, b: u64) -> u64 {
+    use Op::*;
+    let (sa, sb) = (a as i64, b as i64);
+    match op {
+        Mul => a.wrapping_mul(b),
+        Mulh => ((sa as i128 * sb as i128) >> 64) as u64,
+        Mulhsu => ((sa as i128 * b as i128) >> 64) as u64,
+        Mulhu => ((a as u128 * b as u128) >> 64) as u64,
+        Div if b == 0 => u64::MAX,
+        Div => sa.wrapping_div(sb) as u64,
+        Divu if b == 0 => u64::MAX,
+        Divu => a / b,
+        Rem if b == 0 => a,
+        Rem => sa.wrapping_rem(sb) as u64,
+        Remu if b == 0 => a,
+        _ => a % b,
+    }
+}
+
+/// M: the W forms, on the low 32 bits, sign-extending the 32-bit result.
+pub fn muldiv_w(op: Op, a: u64, b: u64) -> u64 {
+    use Op::*;
+    let (a32, b32) = (a as u32, b as u32);
+    let (sa, sb) = (a32 as i32, b32 as i32);
+    let r: u32 = match op {
+        Mulw => a32.wrapping_mul(b32),
+        Divw if b32 == 0 => u32::MAX,
+        Divw => sa.wrapping_div(sb) as u32,
+        Divuw if b32 == 0 => u32::MAX,
+        Divuw => a32 / b32,
+        Remw if b32 == 0 => a32,
+        Remw => sa.wrapping_rem(sb) as u32,
+        Remuw if b32 == 0 => a32,
+        _ => a32 % b32,
+    };
+    r as i32 as i64 as u64
+}
+
+fn is_amo(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        AmoswapW
+            | AmoaddW
+            | AmoxorW
+            | AmoandW
+            | AmoorW
+            | AmominW
+            | AmomaxW
+            | AmominuW
+            | AmomaxuW
+            | AmoswapD
+            | AmoaddD
+            | AmoxorD
+            | AmoandD
+            | AmoorD
+            | AmominD
+            | AmomaxD
+            | AmominuD
+            | AmomaxuD
+    )
+}
+
+/// A: LR and SC. The reservation is the physical address and size of the
+/// last LR; SC succeeds (rd = 0) only on the same address, and always clears
+/// the reservation.
+fn lr_sc(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
+    let size = if matches!(insn.op, Op::LrW | Op::ScW) { 4 } else { 8 };
+    let va = x(cpu, insn.rs1);
+    if matches!(insn.op, Op::LrW | Op::LrD) {
+        let pa = cpu.translate_atomic(va, size, Access::Load)?;
+        let v = cpu.bus.read(pa, size).map_err(|_| Exception::LoadAccessFault(va))?;
+        cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: None });
+        cpu.hart.reservation = Some(pa);
+        let v = if size == 4 { sext32(v) } else { v };
+        return alu(cpu, insn, v);
+    }
+    let pa = cpu.translate_atomic(va, size, Access::Store)?;
+    let ok = cpu.hart.reservation.take() == Some(pa);
+    if ok {
+        let val = x(cpu, insn.rs2);
+        cpu.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
+        cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(val) });
+    }
+    alu(cpu, insn, !ok as u64)
+}
+
+/// A: the AMOs, a read-modify-write of naturally aligned main memory.
+fn amo(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
+    use Op::*;
+    let word =
+        matches!(insn.op, AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW | AmomaxuW);
+    let size = if word { 4 } else { 8 };
+    let va = x(cpu, insn.rs1);
+    let pa = cpu.translate_atomic(va, size, Access::Store)?;
+    let raw = cpu.bus.read(pa, size).map_err(|_| Exception::StoreAccessFault(va))?;
+    // Operate on sign-extended values; the W forms store the low 32 bits.
+    let old = if word { sext32(raw) } else { raw };
+    let src = if word { sext32(x(cpu, insn.rs2)) } else { x(cpu, insn.rs2) };
+    let new = match insn.op {
+        AmoswapW | AmoswapD => src,
+        AmoaddW | AmoaddD => old.wrapping_add(src),
+        AmoxorW | AmoxorD => old ^ src,
+        AmoandW | AmoandD => old & src,
+        AmoorW | AmoorD => old | src,
+        AmominW | AmominD => (old as i64).min(src as i64) as u64,
+        AmomaxW | AmomaxD => (old as i64).max(src as i64) as u64,
+        AmominuW => (old as u32).min(src as u32) as u64,
+        AmomaxuW => (old as u32).max(src as u32) as u64,
+        AmominuD => old.min(src),
+        _ => old.max(src),
+    };
+    cpu.bus.write(pa, size, new).map_err(|_| Exception::StoreAccessFault(va))?;
+    cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(new) });
+    alu(cpu, insn, old)
+}
+
+/// Zicsr. csrrw always writes and reads only when rd != x0; csrrs/csrrc (and
+/// the immediate forms) always read and write only when rs1 (or the
+/// immediate) is not zero (Unprivileged ISA 7.1).
+fn csr(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Outcome, Exception> {
+    use Op::*;
+    let addr = insn.imm as u16;
+    let operand = match insn.op {
+        Csrrwi | Csrrsi | Csrrci => insn.rs1 as u64,
+        _ => x(cpu, insn.rs1),
+    };
+    let writes = matches!(insn.op, Csrrw | Csrrwi) || insn.rs1 != 0;
+    cpu.hart.csr.check_access(addr, cpu.hart.prv, writes, raw as u64)?;
+    let old = cpu.hart.csr.read(addr, env);
+    let mut outcome = Outcome::Continue;
+    if writes {
+        let new = match insn.op {
+            Csrrw | Csrrwi => operand,
+            Csrrs | Csrrsi => old | operand,
+            _ => old & !operand,
+        };
+        outcome = match cpu.hart.csr.write(addr, new) {
+            CsrEffect::None => Outcome::Continue,
+            CsrEffect::Satp | CsrEffect::Mstatus => Outcome::FlushTranslations,
+            CsrEffect::Interrupts => Outcome::CheckInterrupts,
+            CsrEffect::Counter(which, v) => {
+                // The written value is what the next instruction sees: the
+                // retirement of this one must not count on top of it.
+                match which {
+                    crate::hart::csr::addr::MINSTRET => cpu.hart.instret = v.wrapping_sub(1),
+                    _ => cpu.hart.cycle = v.wrapping_sub(1),
+                }
+                Outcome::Continue
+            }
+        };
+    }
+    set_x(cpu, insn.rd, old);
+    next(cpu, insn)?;
+    Ok(outcome)
+}
+
+/// Environment calls, breakpoints, xRET, WFI, sfence.vma and the fences
+/// (Privileged ISA 3.3 and 12.2.1).
+fn system(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
+    let illegal = Err(Exception::IllegalInstruction(raw as u64));
+    let prv = cpu.hart.prv;
+    let ms = cpu.hart.csr.mstatus;
+    match insn.op {
+        Op::Ecall => Err(match prv {
+            Priv::U => Exception::EcallFromU,
+            Priv::S => Exception::EcallFromS,
+            Priv::M => Exception::EcallFromM,
+        }),
+        // tval 0, as QEMU 7.2 writes it (the spec also allows the pc).
+        Op::Ebreak => Err(Exception::Breakpoint(0)),
+        Op::Mret if prv != Priv::M => illegal,
+        Op::Mret => {
+            cpu.hart.mret();
+            Ok(Outcome::CheckInterrupts)
+        }
+        Op::Sret if prv == Priv::U || (prv == Priv::S && ms & mstatus::TSR != 0) => illegal,
+        Op::Sret => {
+            cpu.hart.sret();
+            Ok(Outcome::CheckInterrupts)
+        }
+        // WFI in U-mode traps (S-mode exists); in S-mode it traps when TW is set.
+        Op::Wfi if prv == Priv::U || (prv == Priv::S && ms & mstatus::TW != 0) => illegal,
+        Op::Wfi => {
+            next(cpu, insn)?;
+            Ok(Outcome::WaitForInterrupt)
+        }
+        Op::SfenceVma if prv == Priv::U || (prv == Priv::S && ms & mstatus::TVM != 0) => illegal,
+        Op::SfenceVma => {
+            next(cpu, insn)?;
+            Ok(Outcome::FlushTranslations)
+        }
+        Op::FenceI => {
+            next(cpu, insn)?;
+            Ok(Outcome::FlushCode)
+        }
+        _ => next(cpu, insn), // fence, fence.tso: one hart at a time, memory is always coherent
+    }
+}
+
+#[cfg(test)]
+mod tests;

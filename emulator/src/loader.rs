@@ -1,0 +1,138 @@
+//! Loading ELF images into guest memory (with the `goblin` crate), as QEMU
+//! loads `-kernel`: every PT_LOAD segment at its physical address (p_paddr),
+//! file bytes then zeros up to p_memsz; execution starts at e_entry.
+
+use goblin::elf::{header, program_header::PT_LOAD, Elf};
+use thiserror::Error;
+
+use crate::devices::Ram;
+
+/// Why an image could not be loaded.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// Not an ELF file, or a malformed one.
+    #[error("not a valid ELF file: {0}")]
+    Malformed(String),
+    /// An ELF for another machine, class or byte order.
+    #[error("not a 64-bit little-endian RISC-V ELF ({0})")]
+    WrongKind(String),
+    /// A segment's file bytes lie beyond the end of the file (truncated file).
+    #[error(
+        "segment {index} needs file bytes {start:#x}..{end:#x}, but the file has only {len:#x} bytes (truncated?)"
+    )]
+    Truncated {
+        /// Program header index.
+        index: usize,
+        /// First file offset.
+        start: u64,
+        /// End file offset.
+        end: u64,
+        /// File length.
+        len: u64,
+    },
+    /// A segment does not fit in guest RAM.
+    #[error("segment {index} at {start:#x}..{end:#x} lies outside RAM {ram_start:#x}..{ram_end:#x}")]
+    OutsideRam {
+        /// Program header index.
+        index: usize,
+        /// First physical address.
+        start: u64,
+        /// End physical address.
+        end: u64,
+        /// RAM start.
+        ram_start: u64,
+        /// RAM end.
+        ram_end: u64,
+    },
+    /// The image has nothing to load.
+    #[error("the ELF has no loadable segment")]
+    Empty,
+}
+
+/// A loaded image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// Entry point (e_entry).
+    pub entry: u64,
+    /// Lowest physical address loaded.
+    pub start: u64,
+    /// One past the highest physical address loaded.
+    pub end: u64,
+    /// Address of the `tohost` symbol, if the image has one (HTIF).
+    pub tohost: Option<u64>,
+}
+
+/// Load the ELF image in `bytes` into `ram`.
+pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
+    let elf = Elf::parse(bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
+    if !elf.is_64 || !elf.little_endian || elf.header.e_machine != header::EM_RISCV {
+        return Err(LoadError::WrongKind(format!(
+            "{}-bit, {} endian, machine {}",
+            if elf.is_64 { 64 } else { 32 },
+            if elf.little_endian { "little" } else { "big" },
+            header::machine_to_str(elf.header.e_machine)
+        )));
+    }
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    for (index, ph) in elf.program_headers.iter().enumerate() {
+        if ph.p_type != PT_LOAD || ph.p_memsz == 0 {
+            continue;
+        }
+        let file_end = ph.p_offset.checked_add(ph.p_filesz);
+        if file_end.is_none_or(|end| end > bytes.len() as u64) || ph.p_filesz > ph.p_memsz {
+            return Err(LoadError::Truncated {
+                index,
+                start: ph.p_offset,
+                end: ph.p_offset.saturating_add(ph.p_filesz),
+                len: bytes.len() as u64,
+            });
+        }
+        let start = ph.p_paddr;
+        let end = start.saturating_add(ph.p_memsz);
+        let Some(dst) = ram.slice_mut(start, ph.p_memsz) else {
+            return Err(LoadError::OutsideRam {
+                index,
+                start,
+                end,
+                ram_start: ram.base(),
+                ram_end: ram.base() + ram.size(),
+            });
+        };
+        let filesz = ph.p_filesz as usize;
+        dst[..filesz].copy_from_slice(&bytes[ph.p_offset as usize..ph.p_offset as usize + filesz]);
+        dst[filesz..].fill(0);
+        lo = lo.min(start);
+        hi = hi.max(end);
+    }
+    if lo == u64::MAX {
+        return Err(LoadError::Empty);
+    }
+    let tohost = elf.syms.iter().find(|s| elf.strtab.get_at(s.st_name) == Some("tohost")).map(|s| s.st_value);
+    Ok(Image { entry: elf.entry, start: lo, end: hi, tohost })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_garbage_and_truncation_without_panicking() {
+        let mut ram = Ram::new(0x8000_0000, 1 << 20);
+        assert!(matches!(load_elf(b"hello, world", &mut ram), Err(LoadError::Malformed(_))));
+        assert!(load_elf(&[], &mut ram).is_err());
+        // A valid header followed by nothing.
+        let mut h = vec![0u8; 64];
+        h[..4].copy_from_slice(b"\x7fELF");
+        h[4] = 2; // 64-bit
+        h[5] = 1; // little endian
+        h[6] = 1;
+        h[18] = 243; // EM_RISCV
+        h[32] = 64; // e_phoff
+        h[56] = 1; // e_phnum = 1, beyond the end of the file
+        h[54] = 56; // e_phentsize
+        assert!(load_elf(&h, &mut ram).is_err());
+        for cut in 0..h.len() {
+            let _ = load_elf(&h[..cut], &mut ram);
+        }
+    }
+}

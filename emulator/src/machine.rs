@@ -1,0 +1,302 @@
+//! The machine: harts, their MMUs and the bus, and the run loop that steps
+//! them, delivers interrupts, keeps time and stops when the guest powers off.
+//!
+//! Harts run one after another, [`QUANTUM`] instructions at a time, so a run
+//! is deterministic. Time (mtime) advances with the cycles run (see
+//! [`crate::devices::clint`]); when every hart waits in WFI, time jumps to
+//! the next timer deadline instead of spinning.
+
+use crate::bus::Bus;
+use crate::cpu::Cpu;
+use crate::devices::sifive_test::PowerRequest;
+use crate::hart::csr::CsrEnv;
+use crate::hart::trap::{irq, Exception, Trap};
+use crate::hart::{Hart, Priv};
+use crate::isa::exec::{execute, Outcome};
+use crate::isa::{decode, Op};
+use crate::mmu::Mmu;
+use crate::trace::{Category, RegWrite, Tracer};
+
+/// Instructions a hart runs before the next hart gets its turn.
+pub const QUANTUM: u64 = 1000;
+
+/// Why the machine stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The guest powered off through the test device, with this exit status
+    /// (0 for success).
+    PowerOff(u16),
+    /// The guest asked for a reset, which svemu does not perform.
+    Reset,
+    /// The instruction limit was reached.
+    InstructionLimit(u64),
+    /// Every hart waits for an interrupt and nothing can raise one.
+    Idle {
+        /// pc of hart 0.
+        pc: u64,
+    },
+    /// A hart traps while entering its own trap handler: the handler address
+    /// cannot be fetched, so the guest can make no progress.
+    TrapLoop {
+        /// The hart.
+        hart: u64,
+        /// The trap handler address.
+        pc: u64,
+        /// The exception raised there.
+        cause: Exception,
+    },
+}
+
+/// Counters of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Instructions retired, all harts.
+    pub instructions: u64,
+    /// Traps taken (exceptions and interrupts), all harts.
+    pub traps: u64,
+}
+
+/// A board: harts with their MMUs, the bus, and the trace sink.
+pub struct Machine {
+    /// The harts, indexed by hart id.
+    pub harts: Vec<Hart>,
+    /// One MMU per hart (same index).
+    pub mmus: Vec<Mmu>,
+    /// Memory and devices.
+    pub bus: Bus,
+    /// Where trace events go.
+    pub tracer: Tracer,
+    /// Stop after this many instructions (all harts), if set.
+    pub max_instructions: Option<u64>,
+    /// Counters.
+    pub stats: RunStats,
+    /// Per hart: the trap-handler address just jumped to, until an
+    /// instruction retires there (detects trap loops).
+    entered_handler: Vec<Option<u64>>,
+    /// Unimplemented instructions reported so far (the log is rate-limited).
+    unimplemented_reports: u32,
+}
+
+/// How a hart's turn ended.
+enum Turn {
+    /// Used its quantum, or stopped early for the machine to look around.
+    Ran,
+    /// Waiting for an interrupt.
+    Waiting,
+    /// The machine must stop.
+    Stop(Exit),
+}
+
+impl Machine {
+    /// A machine with `harts` (each paired with an MMU) on `bus`.
+    pub fn new(harts: Vec<Hart>, mmus: Vec<Mmu>, bus: Bus, tracer: Tracer) -> Machine {
+        let n = harts.len();
+        assert_eq!(n, mmus.len(), "one MMU per hart");
+        Machine {
+            harts,
+            mmus,
+            bus,
+            tracer,
+            max_instructions: None,
+            stats: RunStats::default(),
+            entered_handler: vec![None; n],
+            unimplemented_reports: 0,
+        }
+    }
+
+    /// Run until the guest powers off or another [`Exit`] condition holds.
+    pub fn run(&mut self) -> Exit {
+        let exit = loop {
+            let mut all_waiting = true;
+            let mut stop = None;
+            for i in 0..self.harts.len() {
+                match self.turn(i) {
+                    Turn::Ran => all_waiting = false,
+                    Turn::Waiting => {}
+                    Turn::Stop(e) => {
+                        stop = Some(e);
+                        break;
+                    }
+                }
+            }
+            if let Some(e) = stop {
+                break e;
+            }
+            if all_waiting {
+                self.bus.uart.flush();
+                // Jump time to the earliest timer deadline; without one, nothing
+                // can wake a hart (svemu has no external interrupt sources yet).
+                let now = self.bus.clint.cycles();
+                let next = (0..self.harts.len()).map(|h| self.bus.clint.timer_deadline(h)).min().unwrap_or(u64::MAX);
+                if next == u64::MAX {
+                    break Exit::Idle { pc: self.harts[0].pc };
+                }
+                if next > now {
+                    self.bus.clint.tick(next - now);
+                    for h in &mut self.harts {
+                        h.cycle += next - now;
+                    }
+                }
+            }
+        };
+        self.bus.uart.flush();
+        self.tracer.flush();
+        exit
+    }
+
+    /// Refresh hart `i`'s interrupt lines from the devices (mip.MTIP, MSIP).
+    fn update_lines(&mut self, i: usize) {
+        let clint = &self.bus.clint;
+        let lines = ((clint.mtip(i) as u64) << irq::MTI) | ((clint.msip(i) as u64) << irq::MSI);
+        self.harts[i].csr.mip_hw = lines;
+    }
+
+    /// Run hart `i` for up to [`QUANTUM`] instructions.
+    fn turn(&mut self, i: usize) -> Turn {
+        let mut deadline = self.bus.clint.timer_deadline(i);
+        self.update_lines(i);
+        for _ in 0..QUANTUM {
+            if self.bus.clint.changed || self.bus.clint.cycles() >= deadline {
+                self.bus.clint.changed = false;
+                self.update_lines(i);
+                deadline = self.bus.clint.timer_deadline(i);
+                if self.bus.clint.cycles() >= deadline {
+                    deadline = u64::MAX; // already pending: no need to look again
+                }
+            }
+            let hart = &mut self.harts[i];
+            if hart.wfi {
+                if hart.csr.mip() & hart.csr.mie == 0 {
+                    return Turn::Waiting;
+                }
+                hart.wfi = false;
+            }
+            if hart.csr.mip() & hart.csr.mie != 0 {
+                if let Some(code) = hart.pending_interrupt() {
+                    self.trap(i, Trap::Interrupt(code));
+                }
+            }
+            if let Some(exit) = self.step(i) {
+                return Turn::Stop(exit);
+            }
+            self.harts[i].cycle += 1;
+            self.bus.clint.tick(1);
+            if let Some(req) = self.bus.test.request.take() {
+                return Turn::Stop(match req {
+                    PowerRequest::Pass => Exit::PowerOff(0),
+                    PowerRequest::Fail(code) => Exit::PowerOff(code),
+                    PowerRequest::Reset => Exit::Reset,
+                });
+            }
+            if let Some(max) = self.max_instructions {
+                if self.stats.instructions >= max {
+                    return Turn::Stop(Exit::InstructionLimit(max));
+                }
+            }
+            if self.harts[i].wfi {
+                return Turn::Waiting;
+            }
+        }
+        Turn::Ran
+    }
+
+    /// Fetch, decode and execute one instruction on hart `i`, taking the
+    /// trap it raises, if any.
+    fn step(&mut self, i: usize) -> Option<Exit> {
+        let clint = &self.bus.clint;
+        let hart = &mut self.harts[i];
+        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: clint.mtime() };
+        let (pc, prv) = (hart.pc, hart.prv);
+        let mut cpu = Cpu::new(hart, &mut self.mmus[i], &mut self.bus);
+        let raw = match cpu.fetch() {
+            Ok(raw) => raw,
+            Err(e) => return self.exception(i, e),
+        };
+        let insn = decode(raw);
+        let result = execute(&mut cpu, &insn, raw, &env);
+        let mem = cpu.mem;
+        let outcome = match result {
+            Ok(o) => o,
+            Err(e) => {
+                if insn.op.is_float() {
+                    self.report_unimplemented(i, pc, raw, &insn);
+                }
+                return self.exception(i, e);
+            }
+        };
+        let hart = &mut self.harts[i];
+        hart.instret = hart.instret.wrapping_add(1);
+        self.stats.instructions += 1;
+        self.entered_handler[i] = None;
+        if self.tracer.on(Category::Insn) {
+            let write = (insn.rd != 0 && writes_rd(insn.op)).then(|| RegWrite {
+                file: 'x',
+                reg: insn.rd,
+                value: hart.x[insn.rd as usize],
+            });
+            self.tracer.insn(hart.id, prv, pc, raw, &insn, write, mem);
+        }
+        if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
+            let which = if insn.op == Op::Mret { "mret" } else { "sret" };
+            self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
+        }
+        // No TLB or decode cache exists yet, so FlushTranslations and
+        // FlushCode need no action; interrupts are checked before every
+        // instruction, which covers CheckInterrupts.
+        if outcome == Outcome::WaitForInterrupt {
+            self.harts[i].wfi = true;
+        }
+        None
+    }
+
+    /// Take exception `e` on hart `i`, unless it was raised by the first
+    /// fetch of the trap handler itself (a trap loop, which stops the machine).
+    fn exception(&mut self, i: usize, e: Exception) -> Option<Exit> {
+        let hart = &self.harts[i];
+        if self.entered_handler[i] == Some(hart.pc) {
+            return Some(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
+        }
+        self.trap(i, Trap::Exception(e));
+        None
+    }
+
+    fn trap(&mut self, i: usize, trap: Trap) {
+        let hart = &mut self.harts[i];
+        let (epc, from) = (hart.pc, hart.prv);
+        let to = hart.take_trap(trap);
+        self.stats.traps += 1;
+        self.entered_handler[i] = Some(hart.pc);
+        if self.tracer.on(Category::Trap) {
+            self.tracer.trap(hart.id, hart.instret, trap, epc, from, to);
+        }
+    }
+
+    fn report_unimplemented(&mut self, i: usize, pc: u64, raw: u32, insn: &crate::isa::Insn) {
+        const LIMIT: u32 = 10;
+        self.unimplemented_reports += 1;
+        if self.unimplemented_reports <= LIMIT {
+            log::warn!(
+                "hart {i}: pc {pc:#x}: {} ({raw:#010x}) is not implemented (F/D), raising illegal instruction{}",
+                insn.op.mnemonic(),
+                if self.unimplemented_reports == LIMIT { "; further reports suppressed" } else { "" }
+            );
+        }
+    }
+
+    /// The privilege mode hart `i` runs in.
+    pub fn privilege(&self, i: usize) -> Priv {
+        self.harts[i].prv
+    }
+}
+
+/// True when `op` writes the integer register rd.
+fn writes_rd(op: Op) -> bool {
+    use Op::*;
+    match op {
+        Beq | Bne | Blt | Bge | Bltu | Bgeu | Sb | Sh | Sw | Sd | Fence | FenceTso | FenceI | Ecall | Ebreak | Mret
+        | Sret | Wfi | SfenceVma | Illegal => false,
+        FmvXW | FmvXD | FclassS | FclassD | FeqS | FltS | FleS | FeqD | FltD | FleD | FcvtWS | FcvtWuS | FcvtLS
+        | FcvtLuS | FcvtWD | FcvtWuD | FcvtLD | FcvtLuD => true,
+        op => !op.is_float(),
+    }
+}

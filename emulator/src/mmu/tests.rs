@@ -1,0 +1,132 @@
+use super::*;
+use crate::bus::map::DRAM_BASE;
+use crate::devices::uart::{ConsoleIn, ConsoleOut};
+use crate::devices::BootRom;
+
+const ROOT: u64 = DRAM_BASE + 0x10_0000;
+const L1: u64 = DRAM_BASE + 0x10_1000;
+const L0: u64 = DRAM_BASE + 0x10_2000;
+
+fn bus() -> Bus {
+    Bus::new(4 << 20, 1, BootRom::reset_vector(0, 0), ConsoleIn::None, ConsoleOut::Buffer(Vec::new()))
+}
+
+fn leaf(pa: u64, flags: u64) -> u64 {
+    ((pa >> 12) << 10) | flags | pte::V
+}
+
+fn table(pa: u64) -> u64 {
+    ((pa >> 12) << 10) | pte::V
+}
+
+fn ctx(prv: Priv, levels: u32) -> Context {
+    let mode = match levels {
+        3 => 8,
+        4 => 9,
+        _ => 10,
+    };
+    Context { satp: (mode << 60) | (ROOT >> 12), prv, sum: false, mxr: false }
+}
+
+/// VA 0x40_0000 (VPN2 = 0, VPN1 = 2, VPN0 = 0) -> a 4 KiB page at DRAM + 0x20_0000.
+fn sv39_4k(bus: &mut Bus, flags: u64) {
+    bus.write(ROOT, 8, table(L1)).unwrap();
+    bus.write(L1 + 2 * 8, 8, table(L0)).unwrap();
+    bus.write(L0, 8, leaf(DRAM_BASE + 0x20_0000, flags)).unwrap();
+}
+
+#[test]
+fn sv39_4k_translation_sets_accessed_and_dirty() {
+    let mut b = bus();
+    sv39_4k(&mut b, pte::R | pte::W | pte::U);
+    let mut mmu = Mmu::default();
+    let c = ctx(Priv::U, 3);
+    assert_eq!(mmu.translate(&c, 0x40_0123, Access::Load, &mut b), Ok(DRAM_BASE + 0x20_0123));
+    assert_eq!(b.read(L0, 8).unwrap() & (pte::A | pte::D), pte::A);
+    assert_eq!(mmu.translate(&c, 0x40_0008, Access::Store, &mut b), Ok(DRAM_BASE + 0x20_0008));
+    assert_eq!(b.read(L0, 8).unwrap() & (pte::A | pte::D), pte::A | pte::D);
+    assert_eq!((mmu.stats.walks, mmu.stats.pte_reads, mmu.stats.ad_updates), (2, 6, 2));
+    // Not executable: fetch faults with the VA in tval.
+    assert_eq!(mmu.translate(&c, 0x40_0010, Access::Fetch, &mut b), Err(Exception::InstructionPageFault(0x40_0010)));
+}
+
+#[test]
+fn svade_faults_instead_of_setting_bits() {
+    let mut b = bus();
+    sv39_4k(&mut b, pte::R | pte::W | pte::U);
+    let mut mmu = Mmu::new(AdPolicy::Fault);
+    let c = ctx(Priv::U, 3);
+    assert_eq!(mmu.translate(&c, 0x40_0000, Access::Load, &mut b), Err(Exception::LoadPageFault(0x40_0000)));
+    b.write(L0, 8, leaf(DRAM_BASE + 0x20_0000, pte::R | pte::W | pte::U | pte::A)).unwrap();
+    assert!(mmu.translate(&c, 0x40_0000, Access::Load, &mut b).is_ok());
+    assert_eq!(mmu.translate(&c, 0x40_0000, Access::Store, &mut b), Err(Exception::StorePageFault(0x40_0000)));
+}
+
+#[test]
+fn user_supervisor_sum_and_mxr_rules() {
+    let mut b = bus();
+    sv39_4k(&mut b, pte::X | pte::U | pte::A);
+    let mut mmu = Mmu::default();
+    let va = 0x40_0000;
+    let mut s = ctx(Priv::S, 3);
+    // S-mode cannot touch a U page without SUM, and never executes one.
+    assert!(mmu.translate(&s, va, Access::Load, &mut b).is_err());
+    s.sum = true;
+    // Execute-only: a load needs MXR.
+    assert!(mmu.translate(&s, va, Access::Load, &mut b).is_err());
+    s.mxr = true;
+    assert!(mmu.translate(&s, va, Access::Load, &mut b).is_ok());
+    assert!(mmu.translate(&s, va, Access::Fetch, &mut b).is_err());
+    assert!(mmu.translate(&ctx(Priv::U, 3), va, Access::Fetch, &mut b).is_ok());
+    // A supervisor page is closed to U-mode.
+    sv39_4k(&mut b, pte::R | pte::X | pte::A);
+    assert_eq!(mmu.translate(&ctx(Priv::U, 3), va, Access::Load, &mut b), Err(Exception::LoadPageFault(va)));
+}
+
+#[test]
+fn superpages_and_misaligned_superpages() {
+    let mut b = bus();
+    let mut mmu = Mmu::default();
+    // 1 GiB gigapage at VPN2 = 2 -> PA 0x8000_0000.
+    b.write(ROOT + 2 * 8, 8, leaf(DRAM_BASE, pte::R | pte::A)).unwrap();
+    let c = ctx(Priv::S, 3);
+    assert_eq!(mmu.translate(&c, 0x8012_3456, Access::Load, &mut b), Ok(0x8012_3456));
+    // 2 MiB megapage at VA 0x20_0000 -> DRAM + 0x20_0000.
+    b.write(ROOT, 8, table(L1)).unwrap();
+    b.write(L1 + 8, 8, leaf(DRAM_BASE + 0x20_0000, pte::R | pte::A)).unwrap();
+    assert_eq!(mmu.translate(&c, 0x2f_fff8, Access::Load, &mut b), Ok(DRAM_BASE + 0x2f_fff8));
+    // Megapage whose PPN is not 2 MiB aligned.
+    b.write(L1 + 8, 8, leaf(DRAM_BASE + 0x20_1000, pte::R | pte::A)).unwrap();
+    assert_eq!(mmu.translate(&c, 0x20_0000, Access::Load, &mut b), Err(Exception::LoadPageFault(0x20_0000)));
+}
+
+#[test]
+fn invalid_encodings_and_non_canonical_addresses() {
+    let mut b = bus();
+    let mut mmu = Mmu::default();
+    let c = ctx(Priv::S, 3);
+    b.write(ROOT, 8, leaf(DRAM_BASE, pte::W | pte::A | pte::D)).unwrap(); // W without R
+    assert_eq!(mmu.translate(&c, 0x1000, Access::Load, &mut b), Err(Exception::LoadPageFault(0x1000)));
+    b.write(ROOT, 8, leaf(DRAM_BASE, pte::R | pte::A) | (1 << 60)).unwrap(); // reserved bit
+    assert!(mmu.translate(&c, 0x1000, Access::Load, &mut b).is_err());
+    // Bit 38 = 0 but bit 39 set: not canonical in Sv39, fine in Sv48 (where the walk fails on V = 0).
+    let va = 1u64 << 39;
+    assert_eq!(mmu.translate(&c, va, Access::Store, &mut b), Err(Exception::StorePageFault(va)));
+    assert_eq!(mmu.stats.pte_reads, 2);
+    // A PTE address with nothing behind it is an access fault.
+    let bad = Context { satp: (8 << 60) | 0x10, ..c };
+    assert_eq!(mmu.translate(&bad, 0x1000, Access::Load, &mut b), Err(Exception::LoadAccessFault(0x1000)));
+}
+
+#[test]
+fn sv48_uses_four_levels() {
+    let mut b = bus();
+    let mut mmu = Mmu::default();
+    let c = ctx(Priv::S, 4);
+    // VPN3 = 1 (VA 0x80_0000_0000) -> a 1 GiB page through a level-2 table.
+    b.write(ROOT + 8, 8, table(L1)).unwrap();
+    b.write(L1, 8, leaf(DRAM_BASE, pte::R | pte::A)).unwrap();
+    assert_eq!(mmu.translate(&c, 0x80_0000_1234, Access::Load, &mut b), Ok(DRAM_BASE + 0x1234));
+    // M-mode and Bare never translate.
+    assert_eq!(mmu.translate(&ctx(Priv::M, 4), 0x1234, Access::Load, &mut b), Ok(0x1234));
+}

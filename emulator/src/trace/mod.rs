@@ -1,0 +1,155 @@
+//! Traces: one line per architectural event, filtered by category, written
+//! to one sink.
+//!
+//! Text format (stable; one event per line, every line starts with the hart):
+//!
+//! ```text
+//! core   0: 3 0x0000000000001000 (0x00000297) auipc   t0,0x0                   x5  0x0000000000001000
+//! core   0: 3 0x0000000080000010 (0x00b53023) sd      a1,0(a0)                 mem 0x0000000080001000 0x0000000000000005
+//! core   0: trap @42 illegal instruction (cause 2) tval 0x0000000000000000 epc 0x0000000000010074 U -> S
+//! core   0: sret @57 S -> U pc 0x0000000000010078
+//! ```
+//!
+//! Instruction lines follow Spike's commit log (`core`, hart id, privilege
+//! as a number: 3 = M, 1 = S, 0 = U, pc, raw bits: 4 hex digits when
+//! compressed), then the disassembly (objdump `-M no-aliases` syntax, padded
+//! to a fixed width), then the register written (`x5  value`, omitted when
+//! none or x0) and the memory access (`mem address` for loads, `mem address
+//! value` for stores). Trap and xRET lines carry `@N`, the number of
+//! instructions the hart had retired when the event happened.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::cpu::MemAccess;
+use crate::hart::trap::Trap;
+use crate::hart::Priv;
+use crate::isa::{Disasm, Insn};
+
+/// Trace categories, as bits of a mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// Every retired instruction.
+    Insn = 1 << 0,
+    /// Trap entries and xRETs.
+    Trap = 1 << 1,
+}
+
+impl Category {
+    /// All categories with their command-line names.
+    pub const ALL: [(&'static str, Category); 2] = [("insn", Category::Insn), ("trap", Category::Trap)];
+
+    /// The category named `name`.
+    pub fn by_name(name: &str) -> Option<Category> {
+        Category::ALL.iter().find(|(n, _)| *n == name).map(|&(_, c)| c)
+    }
+}
+
+/// A register written by an instruction: integer (`x`) or floating (`f`).
+#[derive(Clone, Copy, Debug)]
+pub struct RegWrite {
+    /// `'x'` or `'f'`.
+    pub file: char,
+    /// Register number.
+    pub reg: u8,
+    /// New value.
+    pub value: u64,
+}
+
+/// The trace sink with its category mask. Events of categories outside the
+/// mask cost one test of [`Tracer::on`].
+pub struct Tracer {
+    mask: u32,
+    out: Box<dyn Write>,
+    line: String,
+}
+
+impl Default for Tracer {
+    fn default() -> Self {
+        Tracer::off()
+    }
+}
+
+impl Tracer {
+    /// A tracer that records nothing.
+    pub fn off() -> Tracer {
+        Tracer { mask: 0, out: Box::new(io::sink()), line: String::new() }
+    }
+
+    /// A tracer for `categories`, writing text lines to `out`.
+    pub fn new(categories: &[Category], out: Box<dyn Write>) -> Tracer {
+        let mask = categories.iter().fold(0, |m, &c| m | c as u32);
+        Tracer { mask, out, line: String::with_capacity(160) }
+    }
+
+    /// True when category `c` is recorded.
+    #[inline]
+    pub fn on(&self, c: Category) -> bool {
+        self.mask & c as u32 != 0
+    }
+
+    /// A retired instruction.
+    pub fn insn(
+        &mut self,
+        hart: u64,
+        prv: Priv,
+        pc: u64,
+        raw: u32,
+        insn: &Insn,
+        write: Option<RegWrite>,
+        mem: Option<MemAccess>,
+    ) {
+        let l = &mut self.line;
+        l.clear();
+        let bits = if insn.len == 2 { format!("0x{:04x}", raw & 0xffff) } else { format!("0x{:08x}", raw) };
+        let dis = Disasm { insn, raw, pc }.to_string();
+        let dis = match dis.split_once('\t') {
+            Some((m, ops)) => format!("{m:<7} {ops}"),
+            None => dis,
+        };
+        let _ = write!(l, "core {hart:>3}: {} 0x{pc:016x} ({bits}) {dis:<32}", prv as u8);
+        if let Some(w) = write {
+            let _ = write!(l, " {}{:<2} 0x{:016x}", w.file, w.reg, w.value);
+        }
+        if let Some(m) = mem {
+            let _ = write!(l, " mem 0x{:016x}", m.va);
+            if let Some(v) = m.stored {
+                let digits = 2 * m.size as usize;
+                let mask = if m.size >= 8 { u64::MAX } else { (1u64 << (8 * m.size)) - 1 };
+                let _ = write!(l, " 0x{:0digits$x}", v & mask);
+            }
+        }
+        let trimmed = l.trim_end().len();
+        l.truncate(trimmed);
+        l.push('\n');
+        let _ = self.out.write_all(l.as_bytes());
+    }
+
+    /// A trap taken at `epc`, from privilege `from` to `to`.
+    pub fn trap(&mut self, hart: u64, instret: u64, trap: Trap, epc: u64, from: Priv, to: Priv) {
+        let _ = writeln!(
+            self.out,
+            "core {hart:>3}: trap @{instret} {} (cause {}) tval 0x{:016x} epc 0x{epc:016x} {} -> {}",
+            trap.name(),
+            trap.cause() & !(1 << 63),
+            trap.tval(),
+            from.letter(),
+            to.letter()
+        );
+    }
+
+    /// An xRET (`which` = "mret" or "sret") from `from` to `to`, landing at `pc`.
+    pub fn xret(&mut self, hart: u64, instret: u64, which: &str, from: Priv, to: Priv, pc: u64) {
+        let _ = writeln!(
+            self.out,
+            "core {hart:>3}: {which} @{instret} {} -> {} pc 0x{pc:016x}",
+            from.letter(),
+            to.letter()
+        );
+    }
+
+    /// Write out anything buffered.
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+}
