@@ -1,1 +1,158 @@
-//! Shared helpers for the integration tests.
+//! Shared helpers for the integration tests: where the images are, and
+//! running them on svemu (in-process, with console and trace captured) and on
+//! qemu-system-riscv64.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::rc::Rc;
+
+use svemu::board::{self, BoardConfig};
+use svemu::devices::uart::{ConsoleIn, ConsoleOut};
+use svemu::machine::Exit;
+use svemu::mmu::AdPolicy;
+use svemu::trace::{Category, Tracer};
+
+/// Path of the bare-metal test program `name` (from `tests/bare/<name>.S`).
+pub fn bare(name: &str) -> PathBuf {
+    Path::new(env!("OUT_DIR")).join(format!("{name}.elf"))
+}
+
+/// The svos image `make run` boots: kernel, initrd, bootargs and RAM size.
+/// The Makefile passes them in (`make test`), so the demo has one definition.
+pub struct SvosImage {
+    /// Kernel ELF.
+    pub kernel: PathBuf,
+    /// Initrd (cpio).
+    pub initrd: PathBuf,
+    /// Kernel command line.
+    pub append: String,
+    /// RAM size as given to `-m` (e.g. "128M").
+    pub memory: String,
+}
+
+/// The image of `make run`. Panics with instructions when the tests were not
+/// started by `make test`.
+pub fn svos_image() -> SvosImage {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the tests with `make test`, which builds svos and passes its image")
+        })
+    };
+    SvosImage {
+        kernel: var("SVOS_KERNEL").into(),
+        initrd: var("SVOS_INITRD").into(),
+        append: var("SVOS_APPEND"),
+        memory: var("SVOS_MEMORY"),
+    }
+}
+
+/// Parse a `-m`-style size ("128M", "1G") in bytes.
+pub fn parse_memory(s: &str) -> u64 {
+    let (n, unit) = s.split_at(s.len() - 1);
+    let n: u64 = n.parse().expect("memory size");
+    match unit {
+        "M" => n << 20,
+        "G" => n << 30,
+        _ => panic!("memory size {s}: use M or G"),
+    }
+}
+
+/// A `Write` into a buffer shared with the test.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub Rc<RefCell<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a run on svemu produced.
+pub struct Run {
+    /// Why it stopped.
+    pub exit: Exit,
+    /// Everything the guest wrote to the UART.
+    pub console: String,
+    /// The trace text.
+    pub trace: String,
+    /// Instructions retired.
+    pub instructions: u64,
+}
+
+/// Options of an svemu run.
+pub struct RunOptions<'a> {
+    /// Kernel ELF.
+    pub kernel: &'a Path,
+    /// Initrd.
+    pub initrd: Option<&'a Path>,
+    /// Bootargs.
+    pub append: Option<&'a str>,
+    /// RAM in bytes.
+    pub memory: u64,
+    /// Trace categories.
+    pub trace: &'a [Category],
+    /// A/D policy.
+    pub ad_policy: AdPolicy,
+    /// Stop after this many instructions.
+    pub max_instructions: Option<u64>,
+}
+
+impl<'a> RunOptions<'a> {
+    /// Defaults: no initrd, 128 MiB, no trace, hardware A/D, a limit of 100
+    /// million instructions (so a broken guest cannot hang a test).
+    pub fn new(kernel: &'a Path) -> Self {
+        RunOptions {
+            kernel,
+            initrd: None,
+            append: None,
+            memory: 128 << 20,
+            trace: &[],
+            ad_policy: AdPolicy::Hardware,
+            max_instructions: Some(100_000_000),
+        }
+    }
+}
+
+/// Run a guest on svemu in this process, capturing console and trace.
+pub fn run_svemu(o: &RunOptions) -> Run {
+    let trace = SharedBuf::default();
+    let tracer = if o.trace.is_empty() { Tracer::off() } else { Tracer::new(o.trace, Box::new(trace.clone())) };
+    let mut m = board::build(BoardConfig {
+        kernel: o.kernel.to_owned(),
+        initrd: o.initrd.map(Path::to_owned),
+        append: o.append.map(str::to_owned),
+        ram_size: o.memory,
+        ad_policy: o.ad_policy,
+        console_in: ConsoleIn::None,
+        console_out: ConsoleOut::Buffer(Vec::new()),
+        tracer,
+    })
+    .expect("board builds");
+    m.max_instructions = o.max_instructions;
+    let exit = m.run();
+    let console = String::from_utf8_lossy(m.bus.uart.output().expect("buffered console")).into_owned();
+    let instructions = m.stats.instructions;
+    drop(m);
+    let trace = String::from_utf8_lossy(&trace.0.borrow()).into_owned();
+    Run { exit, console, trace, instructions }
+}
+
+/// Run a guest on qemu-system-riscv64 -machine virt -bios none; returns the
+/// console bytes and the exit status. `extra` are more QEMU arguments.
+pub fn run_qemu(kernel: &Path, memory: &str, extra: &[&str]) -> (String, i32) {
+    let out = Command::new("timeout")
+        .args(["120", "qemu-system-riscv64", "-machine", "virt", "-bios", "none", "-smp", "1"])
+        .args(["-m", memory, "-nographic", "-monitor", "none", "-serial", "stdio"])
+        .arg("-kernel")
+        .arg(kernel)
+        .args(extra)
+        .output()
+        .expect("qemu-system-riscv64 runs (scripts/setup installs qemu-system-misc)");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
+}

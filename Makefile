@@ -1,0 +1,65 @@
+# svemu + svos: the two commands of the README, and their parts.
+#
+#   make run       build everything, boot svos on svemu, run the built-in programs
+#   make test      build everything and run every test (needs qemu-system-riscv64)
+#   make qemu-run  the same image on qemu-system-riscv64 -machine virt -bios none
+#   make clean
+#
+# Set-up of a fresh machine (Rust target, Debian packages) is done by
+# scripts/setup, which every target below calls first.
+
+TARGET   := riscv64gc-unknown-none-elf
+CARGO    ?= cargo
+BUILD    := build
+SVEMU    := target/release/svemu
+KERNEL   := guest-os/target/$(TARGET)/release/svos
+PROGDIR  := guest-programs/target/$(TARGET)/release
+INITRD   := $(BUILD)/initrd.cpio
+
+# The built-in programs, in initrd order, and the kernel command line.
+PROGRAMS := hello va segfault illegal
+APPEND   := init=hello,va,segfault,illegal
+MEMORY   := 128M
+
+.PHONY: all run test qemu-run clean setup-run setup-test svemu guest
+
+all: svemu guest
+
+setup-run:
+	@scripts/setup run
+
+setup-test:
+	@scripts/setup test
+
+svemu:
+	$(CARGO) build --release -p svemu
+
+# The guest crates build for $(TARGET) with workspaces of their own.
+guest: setup-run
+	cd guest-os && $(CARGO) build --release
+	cd guest-programs && $(CARGO) build --release
+	@mkdir -p $(BUILD)/initrd-root
+	@rm -f $(BUILD)/initrd-root/*
+	@# Copies, not cargo's hard links: GNU cpio reorders files with several links.
+	@for p in $(PROGRAMS); do cp $(PROGDIR)/$$p $(BUILD)/initrd-root/$$p; done
+	@cd $(BUILD)/initrd-root && printf '%s\n' $(PROGRAMS) | cpio --quiet -o -H newc > ../initrd.cpio
+	@echo "initrd: $(INITRD) ($(PROGRAMS))"
+
+run: setup-run all
+	$(SVEMU) run --kernel $(KERNEL) --initrd $(INITRD) -m $(MEMORY) --append "$(APPEND)"
+
+qemu-run: setup-test guest
+	qemu-system-riscv64 -machine virt -bios none -m $(MEMORY) -smp 1 -nographic \
+	    -kernel $(KERNEL) -initrd $(INITRD) -append "$(APPEND)"
+
+# The integration tests boot the same image as `make run`: they get its
+# parts from here, so there is one definition of the demo.
+test: setup-test all
+	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
+	    $(CARGO) test --release --workspace
+
+clean:
+	$(CARGO) clean
+	cd guest-os && $(CARGO) clean
+	cd guest-programs && $(CARGO) clean
+	rm -rf $(BUILD)
