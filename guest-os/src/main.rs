@@ -2,8 +2,9 @@
 //!
 //! Boot flow: [`boot`] (M-mode, drop to S-mode, early Sv39) -> [`rust_main`]:
 //! DTB -> kernel heap -> frame allocator -> kernel page table -> trap vector
-//! -> run each program from the initrd as a U-mode process, one after the
-//! other -> power off.
+//! -> ASIDs, FP probe -> the scheduler ([`proc::sched::run`]) runs the
+//! `init=` programs, one top-level process at a time, with everything they
+//! fork, until no process is left -> power off.
 
 #![no_std]
 #![no_main]
@@ -17,13 +18,14 @@ pub mod drivers;
 pub mod initrd;
 pub mod mm;
 pub mod proc;
+pub mod sync;
 pub mod syscall;
 pub mod trap;
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use drivers::sifive_test;
 use mm::{frame, kernel_space, PhysAddr};
-use proc::ExitReason;
 
 /// S-mode entry in the upper half, called by the boot code with the MMU on.
 #[no_mangle]
@@ -70,59 +72,39 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
         unsafe { core::ptr::write_volatile(core::hint::black_box(0usize) as *mut u32, 0) };
     }
 
+    let asid_bits = mm::asid::init();
+    // FP presence differs between QEMU and svemu: not printed, so both consoles match.
+    proc::fpu::init(&info.isa);
+    boot::timer::set_timebase(info.timebase);
+    println!(
+        "[svos] {} ASID bits, timebase {} Hz, time slice {} ticks",
+        asid_bits,
+        boot::timer::timebase(),
+        proc::sched::TIME_SLICE_TICKS
+    );
+
     let Some((is, ie)) = info.initrd else {
         println!("[svos] nothing to run");
         sifive_test::power_off();
     };
     // SAFETY: the initrd is RAM kept out of the frame allocator, read-only from here on.
     let rd = initrd::Initrd::new(unsafe { core::slice::from_raw_parts(is.to_kva() as *const u8, ie.0 - is.0) });
+    let all: Vec<String> = rd.files().into_iter().map(|(n, _)| String::from(n)).collect();
+    initrd::set(rd);
 
-    let names: Vec<&str> = match info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("init=")) {
-        Some(list) => list.split(',').filter(|s| !s.is_empty()).collect(),
-        None => rd.files().into_iter().map(|(n, _)| n).collect(),
+    // init=prog[:arg[:arg...]][,prog...]; without init=, every file in archive order.
+    let entries: Vec<proc::sched::InitEntry> = match info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("init=")) {
+        Some(list) => list
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|e| {
+                let argv: Vec<String> = e.split(':').map(String::from).collect();
+                proc::sched::InitEntry { file: argv[0].clone(), argv }
+            })
+            .collect(),
+        None => all.into_iter().map(|n| proc::sched::InitEntry { file: n.clone(), argv: alloc::vec![n] }).collect(),
     };
-    // The names borrow `info.bootargs`; keep it alive (it is, until power off).
-
-    let free_before = frame::stats().0;
-    let (mut ok, mut killed, mut failed) = (0, 0, 0);
-    let mut next_pid = 1;
-    for name in names.iter() {
-        let Some(elf) = rd.find(name) else {
-            println!("[svos] init: no program \"{}\" in the initrd", name);
-            failed += 1;
-            continue;
-        };
-        let pid = next_pid;
-        next_pid += 1;
-        println!("[svos] pid {} ({}) starting", pid, name);
-        match proc::run(pid, name, elf) {
-            Ok(reason) => {
-                println!("[svos] pid {} ({}) exited with status {}", pid, name, reason.status());
-                match reason {
-                    ExitReason::Exited(0) => ok += 1,
-                    ExitReason::Exited(_) => failed += 1,
-                    ExitReason::Killed(_) => killed += 1,
-                }
-            }
-            Err(e) => {
-                println!("[svos] pid {} ({}): exec failed: {}", pid, name, e);
-                failed += 1;
-            }
-        }
-    }
-    let free_after = frame::stats().0;
-    println!(
-        "[svos] {} programs requested: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
-        names.len(),
-        ok,
-        failed,
-        killed,
-        free_before,
-        free_after,
-        if free_before == free_after { " (no leak)" } else { " (LEAK)" }
-    );
-    println!("[svos] power off");
-    sifive_test::power_off();
+    proc::sched::run(entries)
 }
 
 /// `[start, end)` minus the `reserved` ranges (rounded out to pages), as

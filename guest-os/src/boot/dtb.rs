@@ -20,6 +20,10 @@ pub struct BootInfo {
     pub initrd: Option<(PhysAddr, PhysAddr)>,
     /// /chosen/bootargs, or "" if absent.
     pub bootargs: String,
+    /// /cpus/timebase-frequency in Hz (0 if absent).
+    pub timebase: u64,
+    /// The first cpu's riscv,isa string ("" if absent).
+    pub isa: String,
 }
 
 /// Errors reading the DTB. All are fatal at boot.
@@ -66,7 +70,22 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
         }
     });
 
+    let cpus = fdt.find_node("/cpus");
+    let timebase = cpus
+        .and_then(|c| c.property("timebase-frequency"))
+        .and_then(|p| p.as_usize())
+        .unwrap_or(0) as u64;
+    let isa = fdt
+        .cpus()
+        .next()
+        .and_then(|c| c.property("riscv,isa"))
+        .and_then(|p| p.as_str())
+        .map(String::from)
+        .unwrap_or_default();
+
     Ok(BootInfo {
+        timebase,
+        isa,
         mem_start: PhysAddr(mem_start),
         mem_end: PhysAddr(mem_start + mem_size),
         dtb: (PhysAddr(dtb_pa), PhysAddr(dtb_pa + size)),

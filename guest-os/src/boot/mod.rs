@@ -11,6 +11,11 @@
 //! - `medeleg`/`mideleg`: all exceptions U and S can raise except ecall-from-S
 //!   and ecall-from-M, and the S-level interrupts, go to S-mode (3.1.8).
 //! - `mcounteren` = CY|TM|IR so S-mode may read cycle/time/instret.
+//! - `mtvec` = `m_trap`, the only M-mode code that runs after boot: it
+//!   forwards the machine timer interrupt to S-mode (masks mie.MTIE, sets
+//!   mip.STIP) and serves one ecall from S-mode, `a7 = 0` (legacy SBI
+//!   set_timer): mtimecmp = a0, clear mip.STIP, unmask MTIE. Anything else
+//!   powers off with code 0xee. See [`timer`].
 //! - `mstatus` = MPP=S, FS=Off (no floating point), MIE/MPIE off; `mret`.
 //!
 //! S-mode early work (still at physical addresses, satp = Bare): enable the
@@ -23,6 +28,7 @@
 //! linked ones, so it only uses pc-relative addressing (`lla`).
 
 pub mod dtb;
+pub mod timer;
 
 core::arch::global_asm!(
     r#"
@@ -59,9 +65,11 @@ _start:
     li      t0, 7
     csrw    mcounteren, t0
 
-    /* Any trap that still reaches M-mode is fatal. */
+    /* M-mode traps: the timer forwarder (see crate::boot::timer docs). */
     lla     t0, m_trap
     csrw    mtvec, t0
+    lla     t0, m_scratch
+    csrw    mscratch, t0
 
     /* mstatus: MPP = S (01), FS = Off, everything else 0. */
     li      t0, 0x800
@@ -76,6 +84,45 @@ _start:
 
     .align 2
 m_trap:
+    /* mscratch = a 32-byte save area (physical). M-mode runs with the MMU off. */
+    csrrw   sp, mscratch, sp
+    sd      t0, 0(sp)
+    sd      t1, 8(sp)
+    csrr    t0, mcause
+    bgez    t0, 5f
+    /* Interrupt: only the machine timer (7) is expected. Forward it to
+       S-mode: mask MTIE, raise STIP. S-mode re-arms with the ecall below. */
+    slli    t0, t0, 1
+    srli    t0, t0, 1
+    li      t1, 7
+    bne     t0, t1, 6f
+    li      t1, 0x80
+    csrc    mie, t1
+    li      t1, 0x20
+    csrs    mip, t1
+    j       7f
+5:  /* Exception: only ecall from S-mode (9) with a7 = 0 (set_timer, as the
+       legacy SBI): mtimecmp[hart] = a0, clear STIP, unmask MTIE. */
+    li      t1, 9
+    bne     t0, t1, 6f
+    bnez    a7, 6f
+    csrr    t0, mhartid
+    slli    t0, t0, 3
+    li      t1, 0x2004000
+    add     t1, t1, t0
+    sd      a0, 0(t1)
+    li      t1, 0x20
+    csrc    mip, t1
+    li      t1, 0x80
+    csrs    mie, t1
+    csrr    t0, mepc
+    addi    t0, t0, 4
+    csrw    mepc, t0
+7:  ld      t0, 0(sp)
+    ld      t1, 8(sp)
+    csrrw   sp, mscratch, sp
+    mret
+6:
     /* power off through sifive_test with failure code 0xee: (0xee << 16) | 0x3333 */
     li      t0, 0x100000
     li      t1, 0xee3333
@@ -116,6 +163,11 @@ boot_pagetable:
     .quad ((gp_i * 0x40000) << 10) | 0xef
     .set gp_i, gp_i + 1
     .endr
+
+    .section .data
+    .align 4
+m_scratch:
+    .space 32
 
     .section .bss.stack
     .align 12

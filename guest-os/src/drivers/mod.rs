@@ -2,4 +2,5 @@
 //! Devices are reached through the direct map (PA + [`crate::mm::PHYS_OFFSET`]).
 
 pub mod sifive_test;
+pub mod tty;
 pub mod uart;

@@ -28,3 +28,23 @@ impl Initrd {
         self.files().into_iter().find(|(n, _)| *n == name).map(|(_, d)| d)
     }
 }
+
+static INITRD: crate::sync::Global<Option<Initrd>> = crate::sync::Global::new(None);
+
+/// Makes `rd` the initrd that exec and openat read.
+pub fn set(rd: Initrd) {
+    *INITRD.get() = Some(rd);
+}
+
+/// The file called `name` (a leading "/" or "./" is ignored), if present.
+pub fn find(name: &str) -> Option<&'static [u8]> {
+    let name = name.trim_start_matches("./").trim_start_matches('/');
+    INITRD.get().as_ref()?.find(name)
+}
+
+/// The file called `name` and its 1-based position in the archive (its inode number for fstat).
+pub fn lookup(name: &str) -> Option<(&'static [u8], usize)> {
+    let name = name.trim_start_matches("./").trim_start_matches('/');
+    let rd = INITRD.get().as_ref()?;
+    rd.files().into_iter().enumerate().find(|(_, (n, _))| *n == name).map(|(i, (_, d))| (d, i + 1))
+}

@@ -35,12 +35,52 @@ pub struct AddrSpace {
     pt: PageTable,
     vmas: Vec<Vma>,
     frames: BTreeMap<VirtPageNum, FrameTracker>,
+    /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
+    asid: u16,
+    asid_gen: u64,
 }
 
 impl AddrSpace {
     /// An empty user address space sharing the kernel mappings.
     pub fn new_user() -> Result<Self, MapError> {
-        Ok(AddrSpace { pt: PageTable::new_user(kernel_root())?, vmas: Vec::new(), frames: BTreeMap::new() })
+        Ok(AddrSpace {
+            pt: PageTable::new_user(kernel_root())?,
+            vmas: Vec::new(),
+            frames: BTreeMap::new(),
+            asid: 0,
+            asid_gen: 0,
+        })
+    }
+
+    /// Switches the hart to this address space: satp = mode | ASID | root,
+    /// with an ASID from [`super::asid::assign`] (no flush unless a
+    /// generation ended).
+    ///
+    /// # Safety
+    /// The table must map the kernel as the kernel page table does (it does:
+    /// the upper half is shared).
+    pub unsafe fn activate(&mut self) {
+        let asid = super::asid::assign(&mut self.asid, &mut self.asid_gen);
+        let satp = self.pt.satp() | ((asid as usize) << 44);
+        core::arch::asm!("csrw satp, {0}", in(reg) satp);
+    }
+
+    /// A copy of this address space for fork: the same areas, each mapped
+    /// page copied into a fresh frame with the same permissions (no
+    /// copy-on-write yet). All or nothing.
+    pub fn fork_copy(&self) -> Result<AddrSpace, MapError> {
+        let mut child = AddrSpace::new_user()?;
+        child.vmas = self.vmas.clone();
+        for (vpn, f) in self.frames.iter() {
+            let Some((_, flags)) = self.pt.translate(vpn.addr()) else { continue };
+            let mut nf = frame_alloc().ok_or(MapError::OutOfMemory)?;
+            // SAFETY: f is a frame of this space; nf is fresh and ours.
+            nf.bytes_mut().copy_from_slice(unsafe { f.ppn().bytes_mut() });
+            let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0));
+            child.pt.map(*vpn, nf.ppn(), perm | PteFlags::U)?;
+            child.frames.insert(*vpn, nf);
+        }
+        Ok(child)
     }
 
     /// The page table (for satp and software translation).

@@ -3,7 +3,7 @@
 use buddy_system_allocator::LockedHeap;
 
 /// Kernel heap size in bytes.
-pub const KERNEL_HEAP_SIZE: usize = 4 * 1024 * 1024;
+pub const KERNEL_HEAP_SIZE: usize = 8 * 1024 * 1024;
 
 #[repr(align(4096))]
 struct HeapSpace(#[allow(dead_code)] [u8; KERNEL_HEAP_SIZE]);

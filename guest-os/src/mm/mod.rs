@@ -2,6 +2,7 @@
 //! tables, per-process address spaces and the kernel heap.
 
 pub mod addr_space;
+pub mod asid;
 pub mod address;
 pub mod frame;
 pub mod heap;

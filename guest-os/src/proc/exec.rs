@@ -1,10 +1,11 @@
 //! exec: loading a static RV64 ELF into a fresh address space and building
 //! the initial user stack as Linux does (System V ABI, RISC-V psABI).
 //!
-//! Stack at entry, from `sp` upward: argc, argv[0..argc], NULL, envp NULL,
-//! auxv pairs (AT_PHDR when the program headers are loaded, AT_PHENT,
-//! AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_NULL), then the argument strings. `sp`
-//! is 16-byte aligned.
+//! Stack at entry, from `sp` upward: argc, argv[0..argc], NULL,
+//! envp[0..], NULL, auxv pairs (AT_PHDR when the program headers are loaded,
+//! AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_RANDOM, AT_NULL), then the
+//! 16 AT_RANDOM bytes (deterministic: svos has no entropy source) and the
+//! argument and environment strings. `sp` is 16-byte aligned.
 
 use crate::mm::addr_space::{AddrSpace, VmaKind};
 use crate::mm::address::{page_ceil, USER_TOP};
@@ -26,6 +27,10 @@ const AT_PHENT: usize = 4;
 const AT_PHNUM: usize = 5;
 const AT_PAGESZ: usize = 6;
 const AT_ENTRY: usize = 9;
+const AT_RANDOM: usize = 25;
+
+/// Most bytes of argv + envp strings exec accepts (Linux: E2BIG beyond its limit).
+pub const ARG_MAX: usize = 16 * 1024;
 
 /// Why exec failed.
 #[derive(Debug)]
@@ -66,8 +71,13 @@ pub struct Image {
     pub brk: usize,
 }
 
-/// Loads `elf` into `space` and builds the stack with `argv`.
-pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str]) -> Result<Image, ExecError> {
+/// The last path component of `path` ("/bin/sh" -> "sh").
+pub fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Loads `elf` into `space` and builds the stack with `argv` and `envp`.
+pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str]) -> Result<Image, ExecError> {
     // xmas-elf reads headers in place and requires 8-byte alignment; a cpio
     // newc archive only aligns file data to 4 bytes, so copy to an aligned buffer.
     let mut aligned: Vec<u64> = alloc::vec![0; elf.len().div_ceil(8)];
@@ -136,25 +146,38 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str]) -> Result<Image, E
     let stack_lo = USER_STACK_TOP - USER_STACK_SIZE;
     space.map_zeroed(stack_lo, USER_STACK_TOP, PteFlags::R | PteFlags::W, VmaKind::Stack)?;
     let mut sp = USER_STACK_TOP;
-    let mut argv_ptrs = Vec::with_capacity(argv.len());
-    for a in argv {
-        sp -= a.len() + 1;
-        if sp < stack_lo + 1024 {
-            return Err(ExecError::BadSegment);
+    let mut push_strs = |list: &[&str], sp: &mut usize| -> Result<Vec<usize>, ExecError> {
+        let mut ptrs = Vec::with_capacity(list.len());
+        for a in list {
+            *sp -= a.len() + 1;
+            if *sp < stack_lo + 4096 {
+                return Err(ExecError::BadSegment);
+            }
+            space.write_bytes(*sp, a.as_bytes())?;
+            space.write_bytes(*sp + a.len(), &[0])?;
+            ptrs.push(*sp);
         }
-        space.write_bytes(sp, a.as_bytes())?;
-        space.write_bytes(sp + a.len(), &[0])?;
-        argv_ptrs.push(sp);
-    }
+        Ok(ptrs)
+    };
+    let envp_ptrs = push_strs(envp, &mut sp)?;
+    let argv_ptrs = push_strs(argv, &mut sp)?;
+    // AT_RANDOM: 16 bytes, a fixed pattern (deterministic runs).
+    sp = (sp - 16) & !15;
+    let random: [u8; 16] = *b"svos-not-random!";
+    space.write_bytes(sp, &random)?;
+    let random_va = sp;
     let mut words: Vec<usize> = Vec::new();
     words.push(argv.len());
     words.extend_from_slice(&argv_ptrs);
     words.push(0); // argv NULL
+    words.extend_from_slice(&envp_ptrs);
     words.push(0); // envp NULL
     if let Some(p) = phdr_va {
         words.extend_from_slice(&[AT_PHDR, p]);
     }
-    words.extend_from_slice(&[AT_PHENT, phentsize, AT_PHNUM, phnum, AT_PAGESZ, 4096, AT_ENTRY, entry, AT_NULL, 0]);
+    words.extend_from_slice(&[
+        AT_PHENT, phentsize, AT_PHNUM, phnum, AT_PAGESZ, 4096, AT_ENTRY, entry, AT_RANDOM, random_va, AT_NULL, 0,
+    ]);
     sp = (sp - words.len() * 8) & !15;
     let mut bytes = Vec::with_capacity(words.len() * 8);
     for w in &words {
@@ -163,4 +186,13 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str]) -> Result<Image, E
     space.write_bytes(sp, &bytes)?;
 
     Ok(Image { entry, sp, brk })
+}
+
+impl From<crate::mm::page_table::MapError> for ExecError {
+    fn from(e: crate::mm::page_table::MapError) -> Self {
+        match e {
+            crate::mm::page_table::MapError::OutOfMemory => ExecError::OutOfMemory,
+            _ => ExecError::BadSegment,
+        }
+    }
 }

@@ -1,8 +1,12 @@
-//! Processes: creation from an ELF image, running in U-mode until exit or a
-//! fatal fault, and user-memory access.
+//! Processes: the process record, kernel threads and the context switch,
+//! the scheduler, exec (ELF), lazy FP state, open files, and user-memory access.
 
+pub mod context;
 pub mod exec;
+pub mod file;
+pub mod fpu;
 pub mod process;
+pub mod sched;
 pub mod usercopy;
 
-pub use process::{run, ExitReason};
+pub use process::ExitReason;

@@ -1,26 +1,32 @@
-//! A process: pid, name, address space, trap frame, program break; and the
-//! loop that runs one to completion.
+//! A process: identity, address space, saved user state, kernel thread,
+//! open files, and how it ended.
 
-use super::exec::{self, ExecError};
+use super::context::{Context, KernelStack};
+use super::file::File;
+use super::fpu::FpState;
 use crate::mm::addr_space::AddrSpace;
-use crate::mm::kernel_space;
-use crate::syscall::{self, SyscallOutcome};
-use crate::trap::{self, reg, TrapFrame};
+use crate::trap::TrapFrame;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Signal numbers (Linux asm-generic/signal.h).
 pub mod signal {
     pub const SIGILL: u32 = 4;
     pub const SIGTRAP: u32 = 5;
     pub const SIGBUS: u32 = 7;
+    pub const SIGKILL: u32 = 9;
     pub const SIGSEGV: u32 = 11;
+    pub const SIGTERM: u32 = 15;
+    pub const SIGCHLD: u32 = 17;
     /// The conventional name of a signal number.
     pub fn name(sig: u32) -> &'static str {
         match sig {
             SIGILL => "SIGILL",
             SIGTRAP => "SIGTRAP",
             SIGBUS => "SIGBUS",
+            SIGKILL => "SIGKILL",
             SIGSEGV => "SIGSEGV",
+            SIGTERM => "SIGTERM",
             _ => "SIG?",
         }
     }
@@ -43,99 +49,95 @@ impl ExitReason {
             ExitReason::Killed(s) => 128 + s,
         }
     }
+    /// The wait4 status word (Linux): `code << 8` for an exit, the signal
+    /// number for a kill.
+    pub fn wstatus(self) -> u32 {
+        match self {
+            ExitReason::Exited(c) => ((c as u32) & 0xff) << 8,
+            ExitReason::Killed(s) => s & 0x7f,
+        }
+    }
+}
+
+/// What a blocked process waits for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    /// A child to change state (wait4).
+    Child,
+    /// The time (ticks) to reach this value (nanosleep).
+    Time(u64),
+    /// A line of console input (read of fd 0).
+    Console,
+}
+
+/// Scheduling state.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// In the run queue.
+    Runnable,
+    /// On the hart.
+    Running,
+    /// Off the run queue until woken.
+    Blocked(WaitFor),
+    /// Exited; waits for its parent to reap it.
+    Zombie,
 }
 
 /// A user process.
 pub struct Process {
-    /// Process id (1, 2, ... in start order).
+    /// Process id (1, 2, ... in creation order; never reused).
     pub pid: usize,
-    /// Program name (argv[0]).
+    /// Parent pid; 0 = the kernel (top-level processes and orphans once init is gone).
+    pub ppid: usize,
+    /// Program name (basename of the executed file).
     pub name: String,
-    /// The address space; dropped (frames freed) when the process ends.
-    pub space: AddrSpace,
+    /// Started by the kernel from `init=` (its exit is reported on the console).
+    pub top_level: bool,
+    /// The address space; `None` once the process has exited.
+    pub space: Option<AddrSpace>,
     /// Saved user registers.
     pub tf: TrapFrame,
+    /// Saved f registers (see [`super::fpu`]).
+    pub fp: FpState,
     /// Start of the brk heap (page aligned, just above the highest segment).
     pub brk_start: usize,
     /// Current program break (bytes).
     pub brk: usize,
+    /// Scheduling state.
+    pub state: State,
+    /// A pending fatal signal (kill), acted on before the next return to U-mode.
+    pub killed: Option<u32>,
+    /// Set when the process becomes a zombie.
+    pub exit: Option<ExitReason>,
+    /// File descriptor table (index = fd).
+    pub fds: Vec<Option<File>>,
+    /// The kernel thread's saved context.
+    pub ctx: Context,
+    /// The kernel thread's stack (freed with the process, after it is reaped).
+    pub kstack: KernelStack,
 }
 
-/// Maps a fatal U-mode exception code to the signal that kills the process.
-fn signal_for(code: usize) -> u32 {
-    use signal::*;
-    match code {
-        2 => SIGILL,
-        3 => SIGTRAP,
-        0 | 4 | 6 => SIGBUS,
-        _ => SIGSEGV,
-    }
-}
-
-/// Creates process `pid` from ELF bytes `elf` with argv = [name], runs it in
-/// U-mode until it exits or is killed, frees its memory, and returns how it ended.
-pub fn run(pid: usize, name: &str, elf: &[u8]) -> Result<ExitReason, ExecError> {
-    let mut space = AddrSpace::new_user()?;
-    let img = exec::load(&mut space, elf, &[name])?;
-    let mut p = Process {
-        pid,
-        name: String::from(name),
-        space,
-        tf: TrapFrame::default(),
-        brk_start: img.brk,
-        brk: img.brk,
-    };
-    p.tf.sepc = img.entry;
-    p.tf.x[reg::SP] = img.sp;
-
-    // SAFETY: the process table shares the kernel's upper half.
-    unsafe { p.space.page_table().activate() };
-    // The program's code was written through the direct map: make instruction
-    // fetch see it (Zifencei).
-    unsafe { core::arch::asm!("fence.i") };
-    let reason = loop {
-        let (scause, stval) = trap::run_user(&mut p.tf);
-        let code = scause & !(1usize << 63);
-        if scause >> 63 != 0 {
-            crate::println!("[svos] pid {} ({}): unexpected {}", p.pid, p.name, trap::interrupt_name(code));
-            continue;
-        }
-        if code == 8 {
-            p.tf.sepc += 4;
-            match syscall::dispatch(&mut p) {
-                SyscallOutcome::Continue => {}
-                SyscallOutcome::Exit(c) => break ExitReason::Exited(c),
-            }
-            continue;
-        }
-        // One report line, like a segmentation-fault message: cause, stval
-        // (the faulting address; for an illegal instruction, the instruction
-        // bits or 0), pc, signal.
-        let sig = signal_for(code);
-        let (cause, sepc) = (trap::exception_name(code), p.tf.sepc);
-        if code == 2 {
-            crate::println!(
-                "[svos] pid {} ({}): {} (stval {:#x}), pc {:#x}: killed by signal {} ({})",
-                p.pid, p.name, cause, stval, sepc, sig, signal::name(sig)
-            );
-        } else {
-            crate::println!(
-                "[svos] pid {} ({}): {} at {:#x}, pc {:#x}: killed by signal {} ({})",
-                p.pid, p.name, cause, stval, sepc, sig, signal::name(sig)
-            );
-        }
-        break ExitReason::Killed(sig);
-    };
-    kernel_space::activate_kernel();
-    drop(p);
-    Ok(reason)
-}
-
-impl From<crate::mm::page_table::MapError> for ExecError {
-    fn from(e: crate::mm::page_table::MapError) -> Self {
-        match e {
-            crate::mm::page_table::MapError::OutOfMemory => ExecError::OutOfMemory,
-            _ => ExecError::BadSegment,
+impl Process {
+    /// A new process record (not yet runnable) with fds 0, 1, 2 on the console.
+    pub fn new(pid: usize, ppid: usize, name: &str, space: AddrSpace) -> Self {
+        let kstack = KernelStack::new();
+        let ctx = Context::new_thread(&kstack);
+        Process {
+            pid,
+            ppid,
+            name: String::from(name),
+            top_level: false,
+            space: Some(space),
+            tf: TrapFrame::default(),
+            fp: FpState::default(),
+            brk_start: 0,
+            brk: 0,
+            state: State::Runnable,
+            killed: None,
+            exit: None,
+            fds: alloc::vec![Some(File::Console), Some(File::Console), Some(File::Console)],
+            ctx,
+            kstack,
         }
     }
 }

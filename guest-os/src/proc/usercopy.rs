@@ -73,3 +73,57 @@ pub fn copyout(pt: &PageTable, va: usize, src: &[u8]) -> Result<(), isize> {
         off += n;
     })
 }
+
+/// The current process's page table, or -EFAULT if it has no address space.
+fn cur_pt() -> Result<&'static PageTable, isize> {
+    match super::sched::current().space.as_ref() {
+        Some(s) => Ok(s.page_table()),
+        None => Err(EFAULT),
+    }
+}
+
+/// Copies from the current process's user memory at `va` into `dst`.
+pub fn copy_from_user(dst: &mut [u8], va: usize) -> Result<(), isize> {
+    copyin(cur_pt()?, dst, va)
+}
+
+/// Copies `src` to the current process's user memory at `va`.
+pub fn copy_to_user(va: usize, src: &[u8]) -> Result<(), isize> {
+    copyout(cur_pt()?, va, src)
+}
+
+/// Reads a u64 (native endian) from user `va`.
+pub fn read_u64(va: usize) -> Result<u64, isize> {
+    let mut b = [0u8; 8];
+    copy_from_user(&mut b, va)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+/// Reads a NUL-terminated string of at most `max` bytes from user `va`.
+/// -EFAULT if unreadable, -ENAMETOOLONG (-36) if longer, -EINVAL if not UTF-8.
+pub fn read_cstr(va: usize, max: usize) -> Result<alloc::string::String, isize> {
+    let pt = cur_pt()?;
+    let mut out = alloc::vec::Vec::new();
+    let mut cur = va;
+    loop {
+        let pa = walkaddr(pt, cur, PteFlags::R)?;
+        let n = PAGE_SIZE - pa.page_offset();
+        // SAFETY: a validated user frame, read through the direct map.
+        let s = unsafe { core::slice::from_raw_parts(pa.to_kva() as *const u8, n) };
+        match s.iter().position(|&c| c == 0) {
+            Some(i) => {
+                out.extend_from_slice(&s[..i]);
+                break;
+            }
+            None => out.extend_from_slice(s),
+        }
+        if out.len() > max {
+            return Err(-36);
+        }
+        cur += n;
+    }
+    if out.len() > max {
+        return Err(-36);
+    }
+    alloc::string::String::from_utf8(out).map_err(|_| crate::syscall::errno::EINVAL)
+}

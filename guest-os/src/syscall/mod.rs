@@ -1,94 +1,90 @@
 //! System calls by Linux riscv64 number and convention: a7 = number,
 //! a0..a5 = arguments, result in a0, errors as negative errno
-//! (asm-generic/unistd.h numbering).
+//! (asm-generic/unistd.h numbering). Every user pointer goes through
+//! [`crate::proc::usercopy`] (bad pointers give -EFAULT).
 
 pub mod errno;
+pub mod fs;
+pub mod mem;
+pub mod process;
+pub mod time;
 
-use crate::mm::addr_space::VmaKind;
-use crate::mm::address::page_ceil;
-use crate::mm::page_table::PteFlags;
-use crate::proc::exec::USER_STACK_TOP;
-use crate::proc::exec::USER_STACK_SIZE;
-use crate::proc::process::Process;
-use crate::proc::usercopy;
+use crate::proc::sched;
 use crate::trap::reg;
 use errno::*;
 
+/// openat(dirfd, path, flags, mode)
+pub const SYS_OPENAT: usize = 56;
+/// close(fd)
+pub const SYS_CLOSE: usize = 57;
+/// lseek(fd, offset, whence)
+pub const SYS_LSEEK: usize = 62;
+/// read(fd, buf, count)
+pub const SYS_READ: usize = 63;
 /// write(fd, buf, count)
 pub const SYS_WRITE: usize = 64;
+/// fstat(fd, statbuf)
+pub const SYS_FSTAT: usize = 80;
 /// exit(status)
 pub const SYS_EXIT: usize = 93;
 /// exit_group(status)
 pub const SYS_EXIT_GROUP: usize = 94;
+/// nanosleep(req, rem)
+pub const SYS_NANOSLEEP: usize = 101;
+/// clock_gettime(clockid, tp)
+pub const SYS_CLOCK_GETTIME: usize = 113;
+/// sched_yield()
+pub const SYS_SCHED_YIELD: usize = 124;
+/// kill(pid, sig)
+pub const SYS_KILL: usize = 129;
+/// uname(buf)
+pub const SYS_UNAME: usize = 160;
 /// getpid()
 pub const SYS_GETPID: usize = 172;
+/// getppid()
+pub const SYS_GETPPID: usize = 173;
 /// brk(addr)
 pub const SYS_BRK: usize = 214;
+/// clone(flags, stack, ptid, tls, ctid): fork only.
+pub const SYS_CLONE: usize = 220;
+/// execve(path, argv, envp)
+pub const SYS_EXECVE: usize = 221;
+/// wait4(pid, wstatus, options, rusage)
+pub const SYS_WAIT4: usize = 260;
 
-/// Largest heap svos grants through brk, in bytes.
-pub const BRK_MAX: usize = 64 * 1024 * 1024;
-
-/// What the process loop does after a system call.
-pub enum SyscallOutcome {
-    /// Resume the process (a0 holds the result).
-    Continue,
-    /// The process exited with this code.
-    Exit(i32),
-}
-
-/// Dispatches the system call in `p`'s trap frame (sepc already advanced).
-pub fn dispatch(p: &mut Process) -> SyscallOutcome {
-    let tf = &p.tf;
-    let (n, a0, a1, a2) = (tf.x[reg::A7], tf.x[reg::A0], tf.x[reg::A1], tf.x[reg::A2]);
+/// Dispatches the system call in the current process's trap frame (sepc
+/// already advanced) and stores the result in a0. exit never returns.
+pub fn dispatch() {
+    let p = sched::current();
+    let x = &p.tf.x;
+    let (n, a0, a1, a2, a3) = (x[reg::A7], x[reg::A0], x[reg::A1], x[reg::A2], x[reg::A3]);
     let ret: isize = match n {
-        SYS_WRITE => sys_write(p, a0, a1, a2),
-        SYS_EXIT | SYS_EXIT_GROUP => return SyscallOutcome::Exit(a0 as i32),
+        SYS_OPENAT => fs::sys_openat(a0, a1, a2),
+        SYS_CLOSE => fs::sys_close(a0),
+        SYS_LSEEK => fs::sys_lseek(a0, a1 as isize, a2),
+        SYS_READ => fs::sys_read(a0, a1, a2),
+        SYS_WRITE => fs::sys_write(a0, a1, a2),
+        SYS_FSTAT => fs::sys_fstat(a0, a1),
+        SYS_EXIT | SYS_EXIT_GROUP => sched::exit_current(crate::proc::ExitReason::Exited(a0 as i32)),
+        SYS_NANOSLEEP => time::sys_nanosleep(a0, a1),
+        SYS_CLOCK_GETTIME => time::sys_clock_gettime(a0, a1),
+        SYS_SCHED_YIELD => {
+            sched::yield_now();
+            0
+        }
+        SYS_KILL => process::sys_kill(a0 as isize, a1),
+        SYS_UNAME => time::sys_uname(a0),
         SYS_GETPID => p.pid as isize,
-        SYS_BRK => sys_brk(p, a0) as isize,
+        SYS_GETPPID => p.ppid as isize,
+        SYS_BRK => mem::sys_brk(a0) as isize,
+        SYS_CLONE => process::sys_clone(a0, a1, a2, a3),
+        SYS_EXECVE => process::sys_execve(a0, a1, a2),
+        SYS_WAIT4 => process::sys_wait4(a0 as isize, a1, a2, a3),
         _ => {
             crate::println!("[svos] pid {} ({}): unknown syscall {}, returning -ENOSYS", p.pid, p.name, n);
             ENOSYS
         }
     };
-    p.tf.x[reg::A0] = ret as usize;
-    SyscallOutcome::Continue
-}
-
-/// write(2) to fd 1 or 2 (the console). Returns `count`, -EBADF for other
-/// fds, -EFAULT (nothing written) if any byte of the buffer is not readable
-/// user memory.
-fn sys_write(p: &mut Process, fd: usize, buf: usize, count: usize) -> isize {
-    if fd != 1 && fd != 2 {
-        return EBADF;
-    }
-    if count > isize::MAX as usize {
-        return EINVAL;
-    }
-    let r = usercopy::for_each_chunk(p.space.page_table(), buf, count, PteFlags::R, |pa, n| {
-        // SAFETY: a validated user frame, read through the direct map.
-        let s = unsafe { core::slice::from_raw_parts(pa.to_kva() as *const u8, n) };
-        crate::drivers::uart::write_bytes(s);
-    });
-    match r {
-        Ok(()) => count as isize,
-        Err(e) => e,
-    }
-}
-
-/// brk(2), Linux semantics: `addr` below the heap start (e.g. 0) returns the
-/// current break; otherwise the break moves to `addr`, mapping zeroed pages
-/// R+W+U or freeing pages; on failure (limit, collision, out of memory) the
-/// old break is returned.
-fn sys_brk(p: &mut Process, addr: usize) -> usize {
-    if addr < p.brk_start || addr > p.brk_start + BRK_MAX || addr > USER_STACK_TOP - USER_STACK_SIZE {
-        return p.brk;
-    }
-    let new_end = page_ceil(addr);
-    match p.space.resize_area(VmaKind::Heap, p.brk_start, new_end, PteFlags::R | PteFlags::W) {
-        Ok(()) => {
-            p.brk = addr;
-            addr
-        }
-        Err(_) => p.brk,
-    }
+    // The process may have switched away and back: look it up again.
+    sched::current().tf.x[reg::A0] = ret as usize;
 }

@@ -60,9 +60,12 @@ __run_user:
     csrw    sscratch, a0
     ld      t0, 256(a0)
     csrw    sepc, t0
-    /* sstatus.SPP = 0 (return to U), SPIE = 0 (no interrupts yet). */
-    li      t0, 0x120
+    /* sstatus.SPP = 0 (return to U), SPIE = 1 (U-mode takes interrupts;
+       the kernel itself always runs with SIE = 0). */
+    li      t0, 0x100
     csrc    sstatus, t0
+    li      t0, 0x20
+    csrs    sstatus, t0
     .irp i, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     ld      x\i, \i*8(a0)
     .endr

@@ -1,0 +1,412 @@
+//! The process table and the scheduler.
+//!
+//! - One hart, one shared run queue (FIFO): round-robin. A process runs until
+//!   it blocks, yields, exits, or its time slice ends: the timer is armed at
+//!   every dispatch for [`TIME_SLICE_TICKS`] later (or an earlier sleeper's
+//!   deadline), and a timer interrupt taken in U-mode sends the process to
+//!   the back of the queue. The kernel itself is not preemptible (it runs
+//!   with sstatus.SIE = 0).
+//! - Blocked processes (wait4, nanosleep, console read) are off the queue;
+//!   when nothing is runnable the scheduler `wfi`s until the next timer
+//!   interrupt (a sleeper's deadline or a console poll tick).
+//! - The scheduler runs on the boot stack; every process has its own kernel
+//!   stack and a kernel thread running [`user_loop`].
+//! - `init=` programs are started one at a time by the kernel (parent 0);
+//!   when one and all processes it left behind... see [`run`].
+//! - Orphans are reparented to pid 1 while it is alive, otherwise to the
+//!   kernel, which reaps them itself. Zombies are reaped by wait4 (or by the
+//!   kernel for parent 0).
+
+use super::context::{switch, Context};
+use super::exec;
+use super::fpu;
+use super::process::{signal, ExitReason, Process, State, WaitFor};
+use crate::boot::timer;
+use crate::mm::{frame, kernel_space};
+use crate::sync::Global;
+use crate::trap::{self, reg};
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Length of a time slice: 100_000 ticks of `time` (10 ms at the 10 MHz
+/// timebase of QEMU virt and svemu; 1_000_000 instructions on svemu).
+pub const TIME_SLICE_TICKS: u64 = 100_000;
+
+/// Most processes alive at once (zombies included); fork fails with -EAGAIN beyond.
+pub const MAX_PROCS: usize = 128;
+
+/// One `init=` entry: the file to run and its argv.
+pub struct InitEntry {
+    /// initrd file name.
+    pub file: String,
+    /// argv (argv[0] = the file name).
+    pub argv: Vec<String>,
+}
+
+/// Counts for the final summary line.
+#[derive(Default)]
+struct Summary {
+    requested: usize,
+    ok: usize,
+    failed: usize,
+    killed: usize,
+}
+
+struct Table {
+    procs: BTreeMap<usize, Box<Process>>,
+    runq: VecDeque<usize>,
+    current: Option<usize>,
+    next_pid: usize,
+    sched_ctx: Context,
+    init: VecDeque<InitEntry>,
+    summary: Summary,
+    free_before: usize,
+}
+
+static TABLE: Global<Table> = Global::new(Table {
+    procs: BTreeMap::new(),
+    runq: VecDeque::new(),
+    current: None,
+    next_pid: 1,
+    sched_ctx: Context { ra: 0, sp: 0, s: [0; 12] },
+    init: VecDeque::new(),
+    summary: Summary { requested: 0, ok: 0, failed: 0, killed: 0 },
+    free_before: 0,
+});
+
+fn table() -> &'static mut Table {
+    TABLE.get()
+}
+
+/// The process with id `pid`, if it exists (zombies included).
+pub fn proc_mut(pid: usize) -> Option<&'static mut Process> {
+    // SAFETY of the 'static: processes are boxed and only freed when reaped;
+    // callers do not keep the reference across a switch.
+    table().procs.get_mut(&pid).map(|b| unsafe { &mut *(&mut **b as *mut Process) })
+}
+
+/// The pid of the running process (0 if the scheduler itself runs).
+pub fn current_pid() -> usize {
+    table().current.unwrap_or(0)
+}
+
+/// The running process. Only called from a process's kernel thread.
+pub fn current() -> &'static mut Process {
+    match proc_mut(current_pid()) {
+        Some(p) => p,
+        None => panic!("no current process"),
+    }
+}
+
+/// Allocates a pid, or `None` if the table is full.
+pub fn alloc_pid() -> Option<usize> {
+    let t = table();
+    if t.procs.len() >= MAX_PROCS {
+        return None;
+    }
+    let pid = t.next_pid;
+    t.next_pid += 1;
+    Some(pid)
+}
+
+/// Adds a new runnable process to the table and the run queue.
+pub fn add(p: Process) {
+    let t = table();
+    let pid = p.pid;
+    t.procs.insert(pid, Box::new(p));
+    t.runq.push_back(pid);
+}
+
+/// Makes a blocked process runnable.
+pub fn wake(pid: usize) {
+    if let Some(p) = proc_mut(pid) {
+        if let State::Blocked(_) = p.state {
+            p.state = State::Runnable;
+            table().runq.push_back(pid);
+        }
+    }
+}
+
+/// Switches from the current process's kernel thread to the scheduler.
+fn to_scheduler() {
+    let t = table();
+    let Some(p) = t.procs.get_mut(&current_pid()) else { return };
+    let ctx: *mut Context = &mut p.ctx;
+    // SAFETY: both contexts live in boxed/static storage that outlives the switch.
+    unsafe { switch(ctx, &t.sched_ctx) };
+}
+
+/// Blocks the current process until [`wake`] (or a kill).
+pub fn block(why: WaitFor) {
+    current().state = State::Blocked(why);
+    to_scheduler();
+}
+
+/// Puts the current process at the back of the run queue and runs others.
+pub fn yield_now() {
+    let p = current();
+    p.state = State::Runnable;
+    table().runq.push_back(p.pid);
+    to_scheduler();
+}
+
+/// Ends the current process: frees its memory and files, reparents its
+/// children, becomes a zombie, wakes its parent. Never returns.
+pub fn exit_current(reason: ExitReason) -> ! {
+    let pid = current_pid();
+    let p = current();
+    kernel_space::activate_kernel();
+    p.space = None;
+    p.fds.clear();
+    p.exit = Some(reason);
+    p.state = State::Zombie;
+    fpu::forget(pid);
+    let ppid = p.ppid;
+    // Orphans go to init (pid 1) while it lives, else to the kernel.
+    let init_alive = pid != 1 && proc_mut(1).is_some_and(|i| i.state != State::Zombie);
+    let new_parent = if init_alive { 1 } else { 0 };
+    let mut zombie_orphan = false;
+    for c in table().procs.values_mut() {
+        if c.ppid == pid {
+            c.ppid = new_parent;
+            zombie_orphan |= c.state == State::Zombie;
+        }
+    }
+    if zombie_orphan && new_parent == 1 {
+        wake_waiter(1);
+    }
+    wake_waiter(ppid);
+    to_scheduler();
+    // A zombie is never scheduled again.
+    unreachable_halt()
+}
+
+fn unreachable_halt() -> ! {
+    panic!("a zombie was resumed")
+}
+
+fn wake_waiter(pid: usize) {
+    if let Some(p) = proc_mut(pid) {
+        if p.state == State::Blocked(WaitFor::Child) {
+            wake(pid);
+        }
+    }
+}
+
+/// Removes zombie `pid` from the table and returns how it ended.
+pub fn reap(pid: usize) -> Option<ExitReason> {
+    let t = table();
+    let r = t.procs.get(&pid)?.exit;
+    if r.is_some() {
+        t.procs.remove(&pid);
+    }
+    r
+}
+
+/// Children of `ppid` (pid, is zombie).
+pub fn children(ppid: usize) -> Vec<(usize, bool)> {
+    table().procs.values().filter(|p| p.ppid == ppid).map(|p| (p.pid, p.state == State::Zombie)).collect()
+}
+
+/// Kernel entry of a new process's thread (from `__thread_start`).
+#[no_mangle]
+extern "C" fn process_thread_entry() -> ! {
+    user_loop()
+}
+
+/// Maps a fatal U-mode exception code to the signal that kills the process.
+fn signal_for(code: usize) -> u32 {
+    use signal::*;
+    match code {
+        2 => SIGILL,
+        3 => SIGTRAP,
+        0 | 4 | 6 => SIGBUS,
+        _ => SIGSEGV,
+    }
+}
+
+/// The per-process kernel thread: run U-mode until a trap, handle it, repeat.
+pub fn user_loop() -> ! {
+    loop {
+        let p = current();
+        if let Some(sig) = p.killed {
+            exit_current(ExitReason::Killed(sig));
+        }
+        fpu::enter_user(p.pid, &p.fp);
+        let tf: *mut trap::TrapFrame = &mut p.tf;
+        // SAFETY: tf is inside the boxed process, alive while it runs.
+        let (scause, stval) = trap::run_user(unsafe { &mut *tf });
+        let p = current();
+        fpu::leave_user(&mut p.fp);
+        let code = scause & !(1usize << 63);
+        if scause >> 63 != 0 {
+            if code == 5 {
+                // Time slice over (or a sleeper is due): round-robin.
+                yield_now();
+            }
+            continue;
+        }
+        if code == 8 {
+            p.tf.sepc += 4;
+            crate::syscall::dispatch();
+            continue;
+        }
+        // One report line, like a segmentation-fault message: cause, stval
+        // (the faulting address; for an illegal instruction, the instruction
+        // bits or 0), pc, signal.
+        let sig = signal_for(code);
+        let (cause, sepc) = (trap::exception_name(code), p.tf.sepc);
+        if code == 2 {
+            crate::println!(
+                "[svos] pid {} ({}): {} (stval {:#x}), pc {:#x}: killed by signal {} ({})",
+                p.pid, p.name, cause, stval, sepc, sig, signal::name(sig)
+            );
+        } else {
+            crate::println!(
+                "[svos] pid {} ({}): {} at {:#x}, pc {:#x}: killed by signal {} ({})",
+                p.pid, p.name, cause, stval, sepc, sig, signal::name(sig)
+            );
+        }
+        exit_current(ExitReason::Killed(sig));
+    }
+}
+
+/// Creates a process running `file` from the initrd with `argv`, parent `ppid`.
+pub fn spawn(pid: usize, ppid: usize, file: &str, elf: &[u8], argv: &[&str]) -> Result<(), exec::ExecError> {
+    let mut space = crate::mm::addr_space::AddrSpace::new_user()?;
+    let img = exec::load(&mut space, elf, argv, &[])?;
+    let mut p = Process::new(pid, ppid, exec::basename(file), space);
+    p.brk_start = img.brk;
+    p.brk = img.brk;
+    p.tf.sepc = img.entry;
+    p.tf.x[reg::SP] = img.sp;
+    p.top_level = ppid == 0;
+    add(p);
+    Ok(())
+}
+
+/// Starts the next `init=` entry. Returns false if there is none left.
+fn start_next_init() -> bool {
+    let t = table();
+    while let Some(e) = t.init.pop_front() {
+        t.summary.requested += 1;
+        let Some(elf) = crate::initrd::find(&e.file) else {
+            crate::println!("[svos] init: no program \"{}\" in the initrd", e.file);
+            t.summary.failed += 1;
+            continue;
+        };
+        let Some(pid) = alloc_pid() else {
+            t.summary.failed += 1;
+            continue;
+        };
+        crate::println!("[svos] pid {} ({}) starting", pid, e.file);
+        let argv: Vec<&str> = e.argv.iter().map(|s| s.as_str()).collect();
+        match spawn(pid, 0, &e.file, elf, &argv) {
+            Ok(()) => return true,
+            Err(err) => {
+                crate::println!("[svos] pid {} ({}): exec failed: {}", pid, e.file, err);
+                t.summary.failed += 1;
+            }
+        }
+    }
+    false
+}
+
+/// Reaps zombies whose parent is the kernel, reporting top-level ones.
+fn reap_kernel_children() {
+    let t = table();
+    let zombies: Vec<usize> =
+        t.procs.values().filter(|p| p.ppid == 0 && p.state == State::Zombie).map(|p| p.pid).collect();
+    for pid in zombies {
+        let Some(p) = t.procs.remove(&pid) else { continue };
+        if p.top_level {
+            if let Some(r) = p.exit {
+                crate::println!("[svos] pid {} ({}) exited with status {}", p.pid, p.name, r.status());
+                match r {
+                    ExitReason::Exited(0) => t.summary.ok += 1,
+                    ExitReason::Exited(_) => t.summary.failed += 1,
+                    ExitReason::Killed(_) => t.summary.killed += 1,
+                }
+            }
+        }
+    }
+}
+
+/// Wakes sleepers whose time has come and console readers if input is ready.
+/// Returns the earliest remaining sleep deadline.
+fn wake_due() -> Option<u64> {
+    let now = timer::now();
+    let console_ready = crate::drivers::tty::poll();
+    let mut earliest: Option<u64> = None;
+    let mut due = Vec::new();
+    for p in table().procs.values() {
+        match p.state {
+            State::Blocked(WaitFor::Time(t)) if t <= now => due.push(p.pid),
+            State::Blocked(WaitFor::Time(t)) => earliest = Some(earliest.map_or(t, |e: u64| e.min(t))),
+            State::Blocked(WaitFor::Console) if console_ready => due.push(p.pid),
+            _ => {}
+        }
+    }
+    for pid in due {
+        wake(pid);
+    }
+    earliest
+}
+
+/// Runs the `init=` entries and every process until none is left, then
+/// prints the summary and powers off.
+pub fn run(init: Vec<InitEntry>) -> ! {
+    let t = table();
+    t.init = init.into();
+    t.free_before = frame::stats().0;
+    timer::enable();
+    loop {
+        reap_kernel_children();
+        if !t.procs.values().any(|p| p.top_level) && !start_next_init() && t.procs.is_empty() {
+            break;
+        }
+        let earliest = wake_due();
+        let Some(pid) = t.runq.pop_front() else {
+            // Idle: sleep until the next deadline or console poll tick.
+            let now = timer::now();
+            let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS));
+            timer::set_deadline(next);
+            unsafe { core::arch::asm!("wfi") };
+            continue;
+        };
+        let Some(p) = proc_mut(pid) else { continue };
+        if p.state != State::Runnable {
+            continue;
+        }
+        p.state = State::Running;
+        t.current = Some(pid);
+        if let Some(space) = p.space.as_mut() {
+            // SAFETY: user tables share the kernel half.
+            unsafe { space.activate() };
+        }
+        let now = timer::now();
+        let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
+        timer::set_deadline(next);
+        let ctx: *const Context = &p.ctx;
+        // SAFETY: the process is boxed and alive until reaped; sched_ctx is static.
+        unsafe { switch(&mut t.sched_ctx, ctx) };
+        t.current = None;
+    }
+    kernel_space::activate_kernel();
+    let free_after = frame::stats().0;
+    let s = &t.summary;
+    crate::println!(
+        "[svos] {} programs requested: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
+        s.requested,
+        s.ok,
+        s.failed,
+        s.killed,
+        t.free_before,
+        free_after,
+        if t.free_before == free_after { " (no leak)" } else { " (LEAK)" }
+    );
+    crate::println!("[svos] power off");
+    crate::drivers::sifive_test::power_off();
+}
