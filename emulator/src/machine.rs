@@ -11,7 +11,7 @@ use crate::cpu::Cpu;
 use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
-use crate::hart::{Hart, Priv};
+use crate::hart::Hart;
 use crate::isa::exec::{execute, Outcome};
 use crate::isa::{decode, Op};
 use crate::mmu::Mmu;
@@ -218,7 +218,7 @@ impl Machine {
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {
-                if insn.op.is_float() {
+                if insn.op == Op::Illegal || insn.op.is_float() {
                     self.report_unimplemented(i, pc, raw, &insn);
                 }
                 return self.exception(i, e);
@@ -271,21 +271,23 @@ impl Machine {
         }
     }
 
+    /// Log (rate-limited) an instruction svemu does not execute: an encoding
+    /// outside what it implements, or an F/D instruction. The guest sees an
+    /// illegal-instruction trap either way; the log tells the user it was
+    /// svemu's limit, not necessarily a guest bug.
     fn report_unimplemented(&mut self, i: usize, pc: u64, raw: u32, insn: &crate::isa::Insn) {
         const LIMIT: u32 = 10;
         self.unimplemented_reports += 1;
-        if self.unimplemented_reports <= LIMIT {
-            log::warn!(
-                "hart {i}: pc {pc:#x}: {} ({raw:#010x}) is not implemented (F/D), raising illegal instruction{}",
-                insn.op.mnemonic(),
-                if self.unimplemented_reports == LIMIT { "; further reports suppressed" } else { "" }
-            );
+        if self.unimplemented_reports > LIMIT {
+            return;
         }
-    }
-
-    /// The privilege mode hart `i` runs in.
-    pub fn privilege(&self, i: usize) -> Priv {
-        self.harts[i].prv
+        let what = if insn.op == Op::Illegal {
+            format!("{raw:#010x} is not an instruction svemu implements (RV64IMAC, Zicsr, Zifencei)")
+        } else {
+            format!("{} ({raw:#010x}) is not implemented yet (F/D)", insn.op.mnemonic())
+        };
+        let more = if self.unimplemented_reports == LIMIT { "; further reports suppressed" } else { "" };
+        log::warn!("hart {i}: pc {pc:#x}: {what}: raising an illegal-instruction trap{more}");
     }
 }
 
