@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds svos and the guest programs, packs the initrd, and boots it on QEMU.
 # Usage: guest-os/run-qemu.sh [init=prog1,prog2,...]   (default: the four demo programs)
+#        PROGS="$(guest-os/demo-progs.sh)" guest-os/run-qemu.sh init=sh:demo.sh   (the scripted demo)
+# PROGS names programs (guest-programs/target/.../release) or files of guest-programs/scripts.
 # Env: QEMU_TIMEOUT (seconds, default 30), QEMU_MEM (default 128M).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -16,7 +18,10 @@ bindir="$root/guest-programs/target/riscv64gc-unknown-none-elf/release"
 # nlink > 1 to the end of a newc archive (in reverse order), so stage copies.
 stage="$root/guest-programs/target/initrd-root"
 rm -rf "$stage" && mkdir -p "$stage"
-for p in $progs; do cp "$bindir/$p" "$stage/$p"; done
+scripts="$root/guest-programs/scripts"
+for p in $progs; do
+    if [ -f "$bindir/$p" ]; then cp "$bindir/$p" "$stage/$p"; else cp "$scripts/$p" "$stage/$p"; fi
+done
 initrd="$root/guest-programs/target/initrd.cpio"
 (cd "$stage" && printf '%s\n' $progs | cpio --quiet -o -H newc > "$initrd")
 

@@ -29,22 +29,22 @@ impl Initrd {
     }
 }
 
-static INITRD: crate::sync::Global<Option<Initrd>> = crate::sync::Global::new(None);
+/// The archive's files, parsed once: cpio_reader's iterator is slow (it
+/// walks the archive byte by byte), so exec and openat use this index.
+static INDEX: crate::sync::Global<Vec<(&'static str, &'static [u8])>> = crate::sync::Global::new(Vec::new());
 
-/// Makes `rd` the initrd that exec and openat read.
+/// Makes `rd` the initrd that exec and openat read (indexes its files).
 pub fn set(rd: Initrd) {
-    *INITRD.get() = Some(rd);
+    *INDEX.get() = rd.files();
 }
 
 /// The file called `name` (a leading "/" or "./" is ignored), if present.
 pub fn find(name: &str) -> Option<&'static [u8]> {
-    let name = name.trim_start_matches("./").trim_start_matches('/');
-    INITRD.get().as_ref()?.find(name)
+    lookup(name).map(|(d, _)| d)
 }
 
 /// The file called `name` and its 1-based position in the archive (its inode number for fstat).
 pub fn lookup(name: &str) -> Option<(&'static [u8], usize)> {
     let name = name.trim_start_matches("./").trim_start_matches('/');
-    let rd = INITRD.get().as_ref()?;
-    rd.files().into_iter().enumerate().find(|(_, (n, _))| *n == name).map(|(i, (_, d))| (d, i + 1))
+    INDEX.get().iter().enumerate().find(|(_, (n, _))| *n == name).map(|(i, (_, d))| (*d, i + 1))
 }

@@ -101,3 +101,26 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     println!("panic: {}", info);
     sys::exit(101)
 }
+
+/// Runs `argv[0]` from the initrd in a new process (fork + execve) and
+/// returns its pid, or -errno if fork failed. If exec fails the child prints
+/// a message and exits 127.
+pub fn spawn(argv: &[&str]) -> isize {
+    use alloc::vec::Vec;
+    // Build everything before fork: the child only calls execve.
+    let owned: Vec<Vec<u8>> = argv.iter().map(|a| {
+        let mut v = Vec::from(a.as_bytes());
+        v.push(0);
+        v
+    }).collect();
+    let mut ptrs: Vec<*const u8> = owned.iter().map(|v| v.as_ptr()).collect();
+    ptrs.push(core::ptr::null());
+    let envp: [*const u8; 2] = [b"PATH=/\0".as_ptr(), core::ptr::null()];
+    let pid = sys::fork();
+    if pid == 0 {
+        let e = sys::execve(owned[0].as_ptr(), ptrs.as_ptr(), envp.as_ptr());
+        println!("{}: cannot execute (error {})", argv[0], e);
+        sys::exit(127);
+    }
+    pid
+}

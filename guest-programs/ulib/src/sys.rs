@@ -3,18 +3,43 @@
 
 use core::arch::asm;
 
+pub const SYS_OPENAT: usize = 56;
+pub const SYS_CLOSE: usize = 57;
+pub const SYS_LSEEK: usize = 62;
+pub const SYS_READ: usize = 63;
 pub const SYS_WRITE: usize = 64;
+pub const SYS_FSTAT: usize = 80;
 pub const SYS_EXIT: usize = 93;
 pub const SYS_EXIT_GROUP: usize = 94;
+pub const SYS_NANOSLEEP: usize = 101;
+pub const SYS_CLOCK_GETTIME: usize = 113;
+pub const SYS_SCHED_YIELD: usize = 124;
+pub const SYS_KILL: usize = 129;
+pub const SYS_UNAME: usize = 160;
 pub const SYS_GETPID: usize = 172;
+pub const SYS_GETPPID: usize = 173;
 pub const SYS_BRK: usize = 214;
+pub const SYS_CLONE: usize = 220;
+pub const SYS_EXECVE: usize = 221;
+pub const SYS_WAIT4: usize = 260;
+
+pub const SIGCHLD: usize = 17;
+pub const SIGKILL: usize = 9;
+pub const SIGTERM: usize = 15;
+pub const AT_FDCWD: isize = -100;
 
 /// Raw system call with up to three arguments.
 #[inline(always)]
 pub fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> isize {
+    syscall4(n, a0, a1, a2, 0)
+}
+
+/// Raw system call with up to four arguments.
+#[inline(always)]
+pub fn syscall4(n: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> isize {
     let ret: isize;
     unsafe {
-        asm!("ecall", inlateout("a0") a0 as isize => ret, in("a1") a1, in("a2") a2, in("a7") n, options(nostack));
+        asm!("ecall", inlateout("a0") a0 as isize => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a7") n, options(nostack));
     }
     ret
 }
@@ -22,6 +47,21 @@ pub fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> isize {
 /// write(fd, buf, len): bytes written or -errno.
 pub fn write(fd: usize, buf: &[u8]) -> isize {
     syscall3(SYS_WRITE, fd, buf.as_ptr() as usize, buf.len())
+}
+
+/// read(fd, buf, len): bytes read (0 at end of file) or -errno.
+pub fn read(fd: usize, buf: &mut [u8]) -> isize {
+    syscall3(SYS_READ, fd, buf.as_mut_ptr() as usize, buf.len())
+}
+
+/// openat(AT_FDCWD, path, O_RDONLY): `path` must end with a NUL byte.
+pub fn open(path: &[u8]) -> isize {
+    syscall3(SYS_OPENAT, AT_FDCWD as usize, path.as_ptr() as usize, 0)
+}
+
+/// close(fd)
+pub fn close(fd: usize) -> isize {
+    syscall3(SYS_CLOSE, fd, 0, 0)
 }
 
 /// exit_group(code): never returns.
@@ -35,7 +75,59 @@ pub fn getpid() -> isize {
     syscall3(SYS_GETPID, 0, 0, 0)
 }
 
+/// getppid()
+pub fn getppid() -> isize {
+    syscall3(SYS_GETPPID, 0, 0, 0)
+}
+
 /// brk(addr): the new break, or the unchanged break on failure; brk(0) queries.
 pub fn brk(addr: usize) -> usize {
     syscall3(SYS_BRK, addr, 0, 0) as usize
+}
+
+/// fork() as clone(SIGCHLD, 0): the child's pid in the parent, 0 in the child.
+pub fn fork() -> isize {
+    syscall3(SYS_CLONE, SIGCHLD, 0, 0)
+}
+
+/// execve(path, argv, envp): NUL-terminated strings, NULL-terminated arrays.
+pub fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) -> isize {
+    syscall3(SYS_EXECVE, path as usize, argv as usize, envp as usize)
+}
+
+/// wait4(pid, &status, options, NULL): the reaped pid, 0 (WNOHANG), or -errno.
+pub fn wait4(pid: isize, status: &mut i32, options: usize) -> isize {
+    syscall4(SYS_WAIT4, pid as usize, status as *mut i32 as usize, options, 0)
+}
+
+/// kill(pid, sig)
+pub fn kill(pid: isize, sig: usize) -> isize {
+    syscall3(SYS_KILL, pid as usize, sig, 0)
+}
+
+/// sched_yield()
+pub fn sched_yield() -> isize {
+    syscall3(SYS_SCHED_YIELD, 0, 0, 0)
+}
+
+/// nanosleep for `ns` nanoseconds.
+pub fn sleep_ns(ns: u64) -> isize {
+    let ts = [(ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64];
+    syscall3(SYS_NANOSLEEP, ts.as_ptr() as usize, 0, 0)
+}
+
+/// clock_gettime(CLOCK_MONOTONIC) in nanoseconds.
+pub fn monotonic_ns() -> u64 {
+    let mut ts = [0i64; 2];
+    syscall3(SYS_CLOCK_GETTIME, 1, ts.as_mut_ptr() as usize, 0);
+    ts[0] as u64 * 1_000_000_000 + ts[1] as u64
+}
+
+/// The shell-style status of a wait4 status word: exit code, or 128 + signal.
+pub fn status_code(wstatus: i32) -> i32 {
+    if wstatus & 0x7f == 0 {
+        (wstatus >> 8) & 0xff
+    } else {
+        128 + (wstatus & 0x7f)
+    }
 }

@@ -1,0 +1,23 @@
+# svos scripted demo: bootargs init=sh:demo.sh
+echo == svos: processes, isolation, attacks, a shell ==
+hello one two three
+va
+forkdemo
+echo == attacks: each one is killed, svos and the shell go on ==
+attack kread
+attack kwrite
+attack null
+attack noncanon
+attack execdata
+attack execstack
+attack writetext
+attack csrr
+attack sret
+attack sfence
+echo == background jobs and wait ==
+sleep 30 & sleep 10 & worker 7 &
+wait
+echo == 50 concurrent processes ==
+spawn 50
+echo == done ==
+exit 0
