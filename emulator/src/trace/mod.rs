@@ -6,13 +6,14 @@
 //! ```text
 //! core   0: 3 0x0000000000001000 (0x00000297) auipc   t0,0x0                   x5  0x0000000000001000
 //! core   0: 3 0x0000000080000010 (0x00b53023) sd      a1,0(a0)                 mem 0x0000000080001000 0x0000000000000005
+//! core   0: 3 0x0000000080000014 (0x631c)     c.ld    a5,0(a4)                 x15 0x0000000000000006 mem 0x0000000080001000
 //! core   0: trap @42 illegal instruction (cause 2) tval 0x0000000000000000 epc 0x0000000000010074 U -> S
 //! core   0: sret @57 S -> U pc 0x0000000000010078
 //! ```
 //!
 //! Instruction lines follow Spike's commit log (`core`, hart id, privilege
 //! as a number: 3 = M, 1 = S, 0 = U, pc, raw bits: 4 hex digits when
-//! compressed), then the disassembly (objdump `-M no-aliases` syntax, padded
+//! compressed, padded to the width of 8), then the disassembly (objdump `-M no-aliases` syntax, padded
 //! to a fixed width), then the register written (`x5  value`, omitted when
 //! none or x0) and the memory access (`mem address` for loads, `mem address
 //! value` for stores). Trap and xRET lines carry `@N`, the number of
@@ -101,13 +102,13 @@ impl Tracer {
     ) {
         let l = &mut self.line;
         l.clear();
-        let bits = if insn.len == 2 { format!("0x{:04x}", raw & 0xffff) } else { format!("0x{:08x}", raw) };
+        let bits = if insn.len == 2 { format!("(0x{:04x})", raw & 0xffff) } else { format!("(0x{:08x})", raw) };
         let dis = Disasm { insn, raw, pc }.to_string();
         let dis = match dis.split_once('\t') {
             Some((m, ops)) => format!("{m:<7} {ops}"),
             None => dis,
         };
-        let _ = write!(l, "core {hart:>3}: {} 0x{pc:016x} ({bits}) {dis:<32}", prv as u8);
+        let _ = write!(l, "core {hart:>3}: {} 0x{pc:016x} {bits:<12} {dis:<32}", prv as u8);
         if let Some(w) = write {
             let _ = write!(l, " {}{:<2} 0x{:016x}", w.file, w.reg, w.value);
         }
