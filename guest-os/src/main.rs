@@ -61,10 +61,27 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     let (free, total) = frame::stats();
     println!("[svos] frame allocator: {} free frames of {} ({} KiB)", free, total, total * 4);
 
-    if let Err(e) = kernel_space::init(info.mem_end) {
-        panic!("cannot build the kernel page table: {:?}", e);
+    // vm=sv39 (default) | vm=sv48
+    let want = match info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("vm=")) {
+        Some("sv48") => 4,
+        Some("sv39") | None => 3,
+        Some(other) => {
+            println!("[svos] unknown vm={}, using sv39", other);
+            3
+        }
+    };
+    let levels = match kernel_space::init(info.mem_end, want) {
+        Ok(l) => l,
+        Err(e) => panic!("cannot build the kernel page table: {:?}", e),
+    };
+    if want == 4 && levels == 3 {
+        println!("[svos] vm=sv48: the hart does not accept Sv48 in satp, using Sv39");
     }
-    println!("[svos] kernel page table on (Sv39), direct map at {:#x}", mm::PHYS_OFFSET);
+    println!(
+        "[svos] kernel page table on ({}), direct map at {:#x}",
+        if levels == 4 { "Sv48" } else { "Sv39" },
+        mm::PHYS_OFFSET
+    );
     trap::init();
     if info.bootargs.split_whitespace().any(|a| a == "svos.test=kernel-fault") {
         // Test hook: exercise the fatal kernel-trap path (report, power off with code 2).

@@ -1,4 +1,5 @@
-//! Typed physical/virtual addresses and page numbers (rCore style), Sv39.
+//! Typed physical/virtual addresses and page numbers (rCore style), for
+//! Sv39 (3 levels) or Sv48 (4 levels), chosen once at boot ([`set_levels`]).
 //!
 //! Layout (Linux-like): the user owns the lower half `[0, USER_TOP)`; the
 //! kernel lives in the upper half, with every physical address `pa` reachable
@@ -14,6 +15,25 @@ pub const PHYS_OFFSET: usize = 0xffff_ffc0_0000_0000;
 /// One past the highest user virtual address under Sv39 (the lower half: 256 GiB).
 pub const USER_TOP: usize = 0x40_0000_0000;
 
+static LEVELS: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(3);
+
+/// Page-table levels of the paging mode in use: 3 (Sv39) or 4 (Sv48).
+#[inline]
+pub fn levels() -> usize {
+    LEVELS.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+/// Selects the paging mode: 3 = Sv39, 4 = Sv48 (privileged spec 4.4, 4.5).
+/// Only at boot, before any page table is built.
+pub fn set_levels(n: usize) {
+    LEVELS.store(n, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Bits of a virtual page number under the current mode (27 or 36).
+fn vpn_bits() -> usize {
+    9 * levels()
+}
+
 /// A physical byte address.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PhysAddr(pub usize);
@@ -23,7 +43,7 @@ pub struct VirtAddr(pub usize);
 /// A physical page number (PA >> 12).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PhysPageNum(pub usize);
-/// A virtual page number (VA >> 12), lower 27 bits meaningful under Sv39.
+/// A virtual page number (VA >> 12), lower 27 (Sv39) or 36 (Sv48) bits meaningful.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct VirtPageNum(pub usize);
 
@@ -61,11 +81,11 @@ impl PhysAddr {
 impl VirtAddr {
     /// The page containing this address.
     pub fn floor(self) -> VirtPageNum {
-        VirtPageNum((self.0 >> PAGE_SHIFT) & ((1 << 27) - 1))
+        VirtPageNum((self.0 >> PAGE_SHIFT) & ((1 << vpn_bits()) - 1))
     }
     /// The first page at or above this address.
     pub fn ceil(self) -> VirtPageNum {
-        VirtPageNum((page_ceil(self.0) >> PAGE_SHIFT) & ((1 << 27) - 1))
+        VirtPageNum((page_ceil(self.0) >> PAGE_SHIFT) & ((1 << vpn_bits()) - 1))
     }
     /// Offset within the page.
     pub fn page_offset(self) -> usize {
@@ -95,18 +115,25 @@ impl PhysPageNum {
 }
 
 impl VirtPageNum {
-    /// First byte of the page (lower-half addresses; upper-half pages are
-    /// sign-extended from bit 38).
+    /// First byte of the page (upper-half pages are sign-extended from the
+    /// top VA bit: 38 under Sv39, 47 under Sv48).
     pub fn addr(self) -> VirtAddr {
         let va = self.0 << PAGE_SHIFT;
-        if va & (1 << 38) != 0 {
-            VirtAddr(va | !((1usize << 39) - 1))
+        let top = PAGE_SHIFT + vpn_bits();
+        if va & (1 << (top - 1)) != 0 {
+            VirtAddr(va | !((1usize << top) - 1))
         } else {
             VirtAddr(va)
         }
     }
-    /// Sv39 VPN[2], VPN[1], VPN[0] (privileged spec 4.4.1), root level first.
-    pub fn indexes(self) -> [usize; 3] {
-        [(self.0 >> 18) & 511, (self.0 >> 9) & 511, self.0 & 511]
+    /// VPN[levels-1], ..., VPN[0] (privileged spec 4.4.1 / 4.5.1), root
+    /// level first; entries past `levels()` are 0.
+    pub fn indexes(self) -> [usize; 4] {
+        let n = levels();
+        let mut idx = [0; 4];
+        for (l, slot) in idx.iter_mut().enumerate().take(n) {
+            *slot = (self.0 >> (9 * (n - 1 - l))) & 511;
+        }
+        idx
     }
 }

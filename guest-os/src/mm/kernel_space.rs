@@ -53,9 +53,45 @@ fn map_range(pt: &mut PageTable, va: usize, end: usize, flags: PteFlags) -> Resu
     Ok(())
 }
 
-/// Builds the kernel page table, switches to it, and remembers its root.
-/// `mem_end` is the end of RAM (exclusive, physical).
-pub fn init(mem_end: PhysAddr) -> Result<(), MapError> {
+/// Builds the kernel page table in the paging mode `want_levels` (3 = Sv39,
+/// 4 = Sv48), switches to it, and remembers its root. Sv48 is used only if
+/// the hart accepts it: satp is WARL, so after writing MODE = 9 svos reads
+/// satp back and falls back to Sv39 if the write did not take. Returns the
+/// levels in use. `mem_end` is the end of RAM (exclusive, physical).
+pub fn init(mem_end: PhysAddr, want_levels: usize) -> Result<usize, MapError> {
+    if want_levels == 4 {
+        super::address::set_levels(4);
+        let pt = build(mem_end)?;
+        let got: usize;
+        // SAFETY: same kernel mappings as the boot table; if the hart ignores
+        // the write, the boot table stays active.
+        unsafe {
+            pt.activate();
+            core::arch::asm!("csrr {0}, satp", out(reg) got);
+        }
+        if got >> 60 == 9 {
+            keep(pt);
+            return Ok(4);
+        }
+        drop(pt);
+        super::address::set_levels(3);
+    }
+    let pt = build(mem_end)?;
+    // SAFETY: the new table maps the kernel image, stack (.bss), heap (.bss)
+    // and direct map at the same addresses as the boot table.
+    unsafe { pt.activate() };
+    keep(pt);
+    Ok(3)
+}
+
+fn keep(pt: PageTable) {
+    KERNEL_ROOT.store(pt.root().0, Ordering::Relaxed);
+    KERNEL_SATP.store(pt.satp(), Ordering::Relaxed);
+    // The kernel page table lives forever.
+    core::mem::forget(pt);
+}
+
+fn build(mem_end: PhysAddr) -> Result<PageTable, MapError> {
     let mut pt = PageTable::new()?;
     let (r, w, x) = (PteFlags::R, PteFlags::W, PteFlags::X);
     let ks = sym(core::ptr::addr_of!(__kernel_start));
@@ -70,14 +106,7 @@ pub fn init(mem_end: PhysAddr) -> Result<(), MapError> {
     for &(pa, size, _) in MMIO {
         map_range(&mut pt, PHYS_OFFSET + pa, PHYS_OFFSET + pa + size, r | w)?;
     }
-    // SAFETY: the new table maps the kernel image, stack (.bss), heap (.bss)
-    // and direct map at the same addresses as the boot table.
-    unsafe { pt.activate() };
-    KERNEL_ROOT.store(pt.root().0, Ordering::Relaxed);
-    KERNEL_SATP.store(pt.satp(), Ordering::Relaxed);
-    // The kernel page table lives forever.
-    core::mem::forget(pt);
-    Ok(())
+    Ok(pt)
 }
 
 /// Root page-table page of the kernel page table.

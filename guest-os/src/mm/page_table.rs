@@ -1,4 +1,5 @@
-//! Sv39 page tables (privileged spec 4.4) with xv6-like named operations:
+//! Sv39 and Sv48 page tables (privileged spec 4.4, 4.5; the level count is
+//! [`super::address::levels`]) with xv6-like named operations:
 //! [`PageTable::walk`], [`PageTable::map`], [`PageTable::unmap`],
 //! [`PageTable::translate`].
 //!
@@ -7,7 +8,7 @@
 //! point to: the address space does. A user page table shares the kernel's
 //! upper-half subtrees (root entries 256..512), which it does not own.
 
-use super::address::{PhysAddr, PhysPageNum, VirtAddr, VirtPageNum};
+use super::address::{levels, PhysAddr, PhysPageNum, VirtAddr, VirtPageNum};
 use super::frame::{frame_alloc, FrameTracker};
 use alloc::vec::Vec;
 
@@ -41,7 +42,7 @@ impl core::ops::BitOr for PteFlags {
     }
 }
 
-/// One Sv39 page-table entry: PPN in bits 53..10, flags in 7..0.
+/// One Sv39/Sv48 page-table entry: PPN in bits 53..10, flags in 7..0.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[repr(transparent)]
 pub struct PageTableEntry(pub usize);
@@ -82,7 +83,7 @@ pub enum MapError {
     HugePage,
 }
 
-/// An Sv39 page table.
+/// An Sv39 or Sv48 page table.
 pub struct PageTable {
     root: PhysPageNum,
     frames: Vec<FrameTracker>,
@@ -125,9 +126,10 @@ impl PageTable {
         self.root
     }
 
-    /// The satp value selecting this table: MODE = 8 (Sv39), ASID 0.
+    /// The satp value selecting this table: MODE = 8 (Sv39) or 9 (Sv48), ASID 0.
     pub fn satp(&self) -> usize {
-        (8usize << 60) | self.root.0
+        let mode = if levels() == 4 { 9usize } else { 8 };
+        (mode << 60) | self.root.0
     }
 
     /// Makes this the active page table (writes satp, then `sfence.vma`).
@@ -144,11 +146,12 @@ impl PageTable {
     /// leaf covers the page.
     pub fn walk(&mut self, vpn: VirtPageNum) -> Option<&mut PageTableEntry> {
         let idx = vpn.indexes();
+        let n = levels();
         let mut ppn = self.root;
-        for (level, &i) in idx.iter().enumerate() {
+        for (level, &i) in idx.iter().enumerate().take(n) {
             // SAFETY: ppn is a page-table page reachable from our root.
             let pte = unsafe { &mut ppn.ptes_mut()[i] };
-            if level == 2 {
+            if level == n - 1 {
                 return Some(pte);
             }
             if !pte.is_valid() || pte.is_leaf() {
@@ -162,15 +165,15 @@ impl PageTable {
     /// Finds the level-0 PTE for `vpn`, allocating intermediate tables (xv6
     /// `walk` with alloc = 1).
     fn walk_create(&mut self, vpn: VirtPageNum) -> Result<&mut PageTableEntry, MapError> {
-        self.walk_create_depth(vpn, 2)
+        self.walk_create_depth(vpn, levels() - 1)
     }
 
-    /// Finds the PTE for `vpn` at `depth` (0 = root, 1 = the 2 MiB level,
-    /// 2 = the 4 KiB level), allocating intermediate tables on the way.
+    /// Finds the PTE for `vpn` at `depth` (0 = root, levels-2 = the 2 MiB
+    /// level, levels-1 = the 4 KiB level), allocating intermediate tables on the way.
     fn walk_create_depth(&mut self, vpn: VirtPageNum, depth: usize) -> Result<&mut PageTableEntry, MapError> {
         let idx = vpn.indexes();
         let mut ppn = self.root;
-        for (level, &i) in idx.iter().enumerate() {
+        for (level, &i) in idx.iter().enumerate().take(levels()) {
             // SAFETY: ppn is a page-table page reachable from our root.
             let pte = unsafe { &mut ppn.ptes_mut()[i] };
             if level == depth {
@@ -212,7 +215,7 @@ impl PageTable {
         if vpn.0 % 512 != 0 || ppn.0 % 512 != 0 {
             return Err(MapError::HugePage);
         }
-        let pte = self.walk_create_depth(vpn, 1)?;
+        let pte = self.walk_create_depth(vpn, levels() - 2)?;
         if pte.is_valid() {
             return Err(MapError::AlreadyMapped);
         }
@@ -241,22 +244,23 @@ impl PageTable {
     /// Translates `va` in software: the physical address and the leaf's flags,
     /// or `None` if unmapped. Handles 4 KiB, 2 MiB and 1 GiB leaves.
     pub fn translate(&self, va: VirtAddr) -> Option<(PhysAddr, PteFlags)> {
-        let vpn = VirtPageNum(va.0 >> 12);
+        let vpn = VirtAddr(va.0).floor();
         let idx = vpn.indexes();
+        let n = levels();
         let mut ppn = self.root;
-        for (level, &i) in idx.iter().enumerate() {
+        for (level, &i) in idx.iter().enumerate().take(n) {
             // SAFETY: ppn is a page-table page reachable from our root.
             let pte = unsafe { ppn.ptes_mut()[i] };
             if !pte.is_valid() {
                 return None;
             }
             if pte.is_leaf() {
-                let shift = 12 + 9 * (2 - level);
+                let shift = 12 + 9 * (n - 1 - level);
                 let mask = (1usize << shift) - 1;
                 let pa = (pte.ppn().0 << 12) & !mask | (va.0 & mask);
                 return Some((PhysAddr(pa), pte.flags()));
             }
-            if level == 2 {
+            if level == n - 1 {
                 return None;
             }
             ppn = pte.ppn();
