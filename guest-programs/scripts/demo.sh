@@ -17,6 +17,11 @@ attack sfence
 echo == background jobs and wait ==
 sleep 30 & sleep 10 & worker 7 &
 wait
+echo == preemption: a CPU hog that never yields cannot stop the shell ==
+spin &
+sleep 20
+kill 21
+wait
 echo == 50 concurrent processes ==
 spawn 50
 echo == done ==
