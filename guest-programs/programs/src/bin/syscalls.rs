@@ -5,7 +5,7 @@
 #![no_main]
 
 use ulib::println;
-use ulib::sys::{self, syscall3};
+use ulib::sys::{self, syscall3, syscall4};
 
 const EFAULT: isize = -14;
 const EBADF: isize = -9;
@@ -53,6 +53,44 @@ fn main() -> i32 {
     }
     check("auxv AT_ENTRY == _start", ulib::getauxval(9).map_or(-1, |v| v as isize), _start as *const () as isize, &mut fails);
     check("getpid() > 0", (sys::getpid() > 0) as isize, 1, &mut fails);
+
+    // Every pointer argument is checked: bad ones give -EFAULT, never a kernel fault.
+    const KADDR: usize = 0xffff_ffc0_8000_0000;
+    let text = main as fn() -> i32 as usize;
+    check("openat(kernel path)", syscall3(sys::SYS_OPENAT, -100isize as usize, KADDR, 0), EFAULT, &mut fails);
+    check("openat(\"nope\")", sys::open(b"nope\0"), -2, &mut fails);
+    check("openat(\"hello\", O_WRONLY)", syscall3(sys::SYS_OPENAT, -100isize as usize, b"hello\0".as_ptr() as usize, 1), -30, &mut fails);
+    let fd = sys::open(b"hello\0");
+    check("openat(\"hello\") = 3", fd, 3, &mut fails);
+    check("read(fd, text, 16): text is not writable", syscall3(sys::SYS_READ, fd as usize, text, 16), EFAULT, &mut fails);
+    check("read(fd, kernel, 16)", syscall3(sys::SYS_READ, fd as usize, KADDR, 16), EFAULT, &mut fails);
+    let mut magic = [0u8; 4];
+    check("read(fd, buf, 4)", sys::read(fd as usize, &mut magic), 4, &mut fails);
+    check("the file starts with \\x7fELF", (magic == *b"\x7fELF") as isize, 1, &mut fails);
+    check("lseek(fd, 0, SEEK_END) > 0", (syscall3(sys::SYS_LSEEK, fd as usize, 0, 2) > 0) as isize, 1, &mut fails);
+    check("fstat(fd, kernel)", syscall3(sys::SYS_FSTAT, fd as usize, KADDR, 0), EFAULT, &mut fails);
+    check("write(fd, buf, 1): read-only file", syscall3(sys::SYS_WRITE, fd as usize, b"x".as_ptr() as usize, 1), EBADF, &mut fails);
+    check("close(fd)", sys::close(fd as usize), 0, &mut fails);
+    check("close(fd) again", sys::close(fd as usize), EBADF, &mut fails);
+    check("clock_gettime(MONOTONIC, text)", syscall3(sys::SYS_CLOCK_GETTIME, 1, text, 0), EFAULT, &mut fails);
+    check("clock_gettime(99, buf)", syscall3(sys::SYS_CLOCK_GETTIME, 99, b0 - 64, 0), -22, &mut fails);
+    check("nanosleep(NULL)", syscall3(sys::SYS_NANOSLEEP, 0, 0, 0), EFAULT, &mut fails);
+    check("uname(kernel)", syscall3(sys::SYS_UNAME, KADDR, 0, 0), EFAULT, &mut fails);
+    check("execve(kernel path)", syscall3(sys::SYS_EXECVE, KADDR, 0, 0), EFAULT, &mut fails);
+    check("execve(\"nope\")", syscall3(sys::SYS_EXECVE, b"nope\0".as_ptr() as usize, 0, 0), -2, &mut fails);
+    check("execve(path, argv = kernel)", syscall3(sys::SYS_EXECVE, b"hello\0".as_ptr() as usize, KADDR, 0), EFAULT, &mut fails);
+    check("wait4(-1) with no children", syscall3(sys::SYS_WAIT4, -1isize as usize, 0, 0), -10, &mut fails);
+    check("clone(CLONE_VM) unsupported", syscall3(sys::SYS_CLONE, 0x100, 0, 0), -22, &mut fails);
+    check("kill(12345, SIGKILL)", sys::kill(12345, 9), -3, &mut fails);
+    check("kill(self, 1) unsupported signal", sys::kill(sys::getpid(), 1), -22, &mut fails);
+    let pid = sys::fork();
+    if pid == 0 {
+        sys::exit(3);
+    }
+    let mut st = 0;
+    check("wait4(child, kernel status ptr)", syscall4(sys::SYS_WAIT4, pid as usize, KADDR, 0, 0), EFAULT, &mut fails);
+    check("wait4(child, &st) after that", sys::wait4(pid, &mut st, 0), pid, &mut fails);
+    check("child status 3", sys::status_code(st) as isize, 3, &mut fails);
     println!("syscalls: {} failed", fails);
     if fails == 0 { 0 } else { 1 }
 }
