@@ -83,6 +83,14 @@ fn main() -> i32 {
     check("clone(CLONE_VM) unsupported", syscall3(sys::SYS_CLONE, 0x100, 0, 0), -22, &mut fails);
     check("kill(12345, SIGKILL)", sys::kill(12345, 9), -3, &mut fails);
     check("kill(self, 1) unsupported signal", sys::kill(sys::getpid(), 1), -22, &mut fails);
+    let mut uts = [0u8; 390];
+    check("uname(buf)", syscall3(sys::SYS_UNAME, uts.as_mut_ptr() as usize, 0, 0), 0, &mut fails);
+    check("uname sysname = svos, machine = riscv64", (&uts[..5] == b"svos\0" && &uts[260..268] == b"riscv64\0") as isize, 1, &mut fails);
+    let t0 = sys::monotonic_ns();
+    check("nanosleep(10 ms)", sys::sleep_ns(10_000_000), 0, &mut fails);
+    check("CLOCK_MONOTONIC advanced >= 10 ms", (sys::monotonic_ns() - t0 >= 10_000_000) as isize, 1, &mut fails);
+    check("nanosleep(tv_nsec = 1e9) invalid", syscall3(sys::SYS_NANOSLEEP, [0i64, 1_000_000_000].as_ptr() as usize, 0, 0), -22, &mut fails);
+    check("getppid() = 0 (started by the kernel)", sys::getppid(), 0, &mut fails);
     let pid = sys::fork();
     if pid == 0 {
         sys::exit(3);
