@@ -106,6 +106,7 @@ fn build(mem_end: PhysAddr) -> Result<PageTable, MapError> {
     for &(pa, size, _) in MMIO {
         map_range(&mut pt, PHYS_OFFSET + pa, PHYS_OFFSET + pa + size, r | w)?;
     }
+    super::kstack::install(&mut pt)?;
     Ok(pt)
 }
 

@@ -7,6 +7,7 @@ pub mod address;
 pub mod frame;
 pub mod heap;
 pub mod kernel_space;
+pub mod kstack;
 pub mod page_table;
 
 pub use address::{PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, PHYS_OFFSET};

@@ -170,7 +170,7 @@ impl PageTable {
 
     /// Finds the PTE for `vpn` at `depth` (0 = root, levels-2 = the 2 MiB
     /// level, levels-1 = the 4 KiB level), allocating intermediate tables on the way.
-    fn walk_create_depth(&mut self, vpn: VirtPageNum, depth: usize) -> Result<&mut PageTableEntry, MapError> {
+    pub fn walk_create_depth(&mut self, vpn: VirtPageNum, depth: usize) -> Result<&mut PageTableEntry, MapError> {
         let idx = vpn.indexes();
         let mut ppn = self.root;
         for (level, &i) in idx.iter().enumerate().take(levels()) {

@@ -1,12 +1,12 @@
 //! Kernel contexts and the context switch.
 //!
-//! Every process has its own kernel stack and a kernel thread that runs its
+//! Every process has its own kernel stack ([`KernelStack`], with a guard
+//! page) and a kernel thread that runs its
 //! user loop ([`super::sched::user_loop`]); the scheduler runs on the boot
 //! stack. [`switch`] saves the callee-saved registers (ra, sp, s0..s11; the
 //! RISC-V psABI's callee-saved set) of the running thread and loads another's:
 //! the caller-saved ones are already saved by the compiler around the call.
 
-use alloc::vec::Vec;
 
 /// Callee-saved registers of a suspended kernel thread.
 #[repr(C)]
@@ -20,28 +20,7 @@ pub struct Context {
     pub s: [usize; 12],
 }
 
-/// Bytes of kernel stack per process.
-pub const KSTACK_SIZE: usize = 32 * 1024;
-
-/// A process's kernel stack (from the kernel heap, 16-byte aligned).
-pub struct KernelStack(Vec<u128>);
-
-impl KernelStack {
-    /// A fresh zeroed stack.
-    pub fn new() -> Self {
-        KernelStack(alloc::vec![0u128; KSTACK_SIZE / 16])
-    }
-    /// One past the highest byte (the initial sp).
-    pub fn top(&self) -> usize {
-        self.0.as_ptr() as usize + KSTACK_SIZE
-    }
-}
-
-impl Default for KernelStack {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+pub use crate::mm::kstack::KernelStack;
 
 core::arch::global_asm!(
     r#"

@@ -118,11 +118,12 @@ pub struct Process {
 }
 
 impl Process {
-    /// A new process record (not yet runnable) with fds 0, 1, 2 on the console.
-    pub fn new(pid: usize, ppid: usize, name: &str, space: AddrSpace) -> Self {
-        let kstack = KernelStack::new();
+    /// A new process record (not yet runnable) with fds 0, 1, 2 on the
+    /// console, or `None` if no kernel stack can be mapped (out of frames).
+    pub fn new(pid: usize, ppid: usize, name: &str, space: AddrSpace) -> Option<Self> {
+        let kstack = KernelStack::new()?;
         let ctx = Context::new_thread(&kstack);
-        Process {
+        Some(Process {
             pid,
             ppid,
             name: String::from(name),
@@ -138,6 +139,6 @@ impl Process {
             fds: alloc::vec![Some(File::Console), Some(File::Console), Some(File::Console)],
             ctx,
             kstack,
-        }
+        })
     }
 }

@@ -35,7 +35,7 @@ use alloc::vec::Vec;
 pub const TIME_SLICE_TICKS: u64 = 100_000;
 
 /// Most processes alive at once (zombies included); fork fails with -EAGAIN beyond.
-pub const MAX_PROCS: usize = 128;
+pub const MAX_PROCS: usize = crate::mm::kstack::KSTACK_SLOTS;
 
 /// One `init=` entry: the file to run and its argv.
 pub struct InitEntry {
@@ -277,7 +277,7 @@ pub fn user_loop() -> ! {
 pub fn spawn(pid: usize, ppid: usize, file: &str, elf: &[u8], argv: &[&str]) -> Result<(), exec::ExecError> {
     let mut space = crate::mm::addr_space::AddrSpace::new_user()?;
     let img = exec::load(&mut space, elf, argv, &[])?;
-    let mut p = Process::new(pid, ppid, exec::basename(file), space);
+    let mut p = Process::new(pid, ppid, exec::basename(file), space).ok_or(exec::ExecError::OutOfMemory)?;
     p.brk_start = img.brk;
     p.brk = img.brk;
     p.tf.sepc = img.entry;

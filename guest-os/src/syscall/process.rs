@@ -28,7 +28,7 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
         Err(_) => return ENOMEM,
     };
     let Some(pid) = sched::alloc_pid() else { return EAGAIN };
-    let mut c = Process::new(pid, parent.pid, &parent.name, child_space);
+    let Some(mut c) = Process::new(pid, parent.pid, &parent.name, child_space) else { return ENOMEM };
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
     c.fp = parent.fp.clone();
