@@ -3,6 +3,7 @@
 #   make run       build everything, boot svos on svemu, run the built-in programs
 #   make test      build everything and run every test (needs qemu-system-riscv64)
 #   make qemu-run  the same image on qemu-system-riscv64 -machine virt -bios none
+#   make bench     workloads on svemu and QEMU side by side: MIPS and time ratios (build/bench.json)
 #   make clean
 #
 # Set-up of a fresh machine (Rust target, Debian packages) is done by
@@ -21,7 +22,7 @@ PROGRAMS := hello va segfault illegal
 APPEND   := init=hello,va,segfault,illegal
 MEMORY   := 128M
 
-.PHONY: all run test qemu-run clean setup-run setup-test svemu guest
+.PHONY: all run test qemu-run bench clean setup-run setup-test svemu guest
 
 all: svemu guest
 
@@ -57,6 +58,11 @@ qemu-run: setup-test guest
 test: setup-test all
 	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
 	    $(CARGO) test --release --workspace
+
+# Not a test: prints numbers. BENCH_REPS=N sets the repetitions (default 3).
+bench: setup-test all
+	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) \
+	    $(CARGO) run --release -q -p svemu-tests --bin bench -- --json $(BUILD)/bench.json --svemu $(SVEMU)
 
 clean:
 	$(CARGO) clean

@@ -1,9 +1,8 @@
 //! svos on svemu, as `make run` boots it: the console snapshot, and the same
 //! image on qemu-system-riscv64 printing the same console.
 
-use regex::Regex;
 use svemu::machine::Exit;
-use svemu_tests::{parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
+use svemu_tests::{normalize_svos_console as normalize, parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
 
 fn svemu_console() -> (Exit, String, u64) {
     let img = svos_image();
@@ -24,22 +23,6 @@ fn make_run_console() {
     assert!(console.contains("killed by signal 11 (SIGSEGV)"), "{console}");
     assert!(instructions > 0);
     insta::assert_snapshot!(console);
-}
-
-/// Replace the parts of svos's boot lines that depend on the size of the
-/// device tree, which QEMU makes larger than svemu (it describes devices
-/// svemu does not have): the DTB's end address and the free-frame counts.
-/// The leak check stays: the free-frame counts before and after must match.
-fn normalize(console: &str) -> String {
-    let dtb = Regex::new(r"dtb (0x[0-9a-f]+)\.\.0x[0-9a-f]+").unwrap();
-    let frames = Regex::new(r"\d+ free frames of \d+ \(\d+ KiB\)").unwrap();
-    let leak = Regex::new(r"free frames (\d+) -> (\d+)").unwrap();
-    if let Some(c) = leak.captures(console) {
-        assert_eq!(c[1], c[2], "frames leaked: {}", &c[0]);
-    }
-    let s = dtb.replace_all(console, "dtb $1..END");
-    let s = frames.replace_all(&s, "N free frames of N (N KiB)");
-    leak.replace_all(&s, "free frames N -> N").into_owned()
 }
 
 #[test]
