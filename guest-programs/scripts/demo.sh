@@ -14,13 +14,14 @@ attack writetext
 attack csrr
 attack sret
 attack sfence
+segfault
 echo == background jobs and wait ==
 sleep 30 & sleep 10 & worker 7 &
 wait
 echo == preemption: a CPU hog that never yields cannot stop the shell ==
 spin &
 sleep 20
-kill 21
+kill $!
 wait
 echo == 50 concurrent processes ==
 spawn 50

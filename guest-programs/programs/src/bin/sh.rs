@@ -7,7 +7,7 @@
 //! Syntax: commands separated by `;` or newlines; `cmd args... &` runs in
 //! the background; `#` starts a comment. Builtins: `echo ARGS`, `wait`
 //! (reaps every child, reports them in pid order), `kill [-9|-15] PID`,
-//! `exit [N]`. Anything else runs the initrd program of that name with the
+//! `exit [N]`. The word `$!` is the pid of the last background job. Anything else runs the initrd program of that name with the
 //! arguments. A foreground command's end is reported as `[PID] exit S`
 //! (S = exit code, or 128 + signal with the signal's name).
 #![no_std]
@@ -29,6 +29,9 @@ fn report(pid: isize, st: i32) {
         s => println!("[{}] exit {} (signal {})", pid, code, s),
     }
 }
+
+/// pid of the last background job (`$!`).
+static mut LAST_BG: isize = 0;
 
 /// Returns Some(code) if the shell should exit.
 fn run_command(words: &[&str], background: bool) -> Option<i32> {
@@ -79,6 +82,7 @@ fn run_command(words: &[&str], background: bool) -> Option<i32> {
             if pid < 0 {
                 println!("sh: fork failed: {}", pid);
             } else if background {
+                unsafe { LAST_BG = pid };
                 println!("[{}] {} &", pid, words[0]);
             } else {
                 let mut st = 0;
@@ -106,7 +110,8 @@ fn run_line(line: &str) -> Option<i32> {
     }
     cmds.push((cur, false));
     for (cmd, bg) in cmds {
-        let words: Vec<&str> = cmd.split_whitespace().collect();
+        let last = alloc::format!("{}", unsafe { LAST_BG });
+        let words: Vec<&str> = cmd.split_whitespace().map(|w| if w == "$!" { last.as_str() } else { w }).collect();
         if words.is_empty() {
             continue;
         }
