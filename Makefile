@@ -1,6 +1,7 @@
 # svemu + svos: the two commands of the README, and their parts.
 #
-#   make run       build everything, boot svos on svemu, run the built-in programs
+#   make run       build everything, boot svos on svemu: the shell runs a scripted demo, then powers off
+#   make shell     the same image with an interactive shell on this terminal
 #   make test      build everything and run every test (needs qemu-system-riscv64)
 #   make qemu-run  the same image on qemu-system-riscv64 -machine virt -bios none
 #   make bench     workloads on svemu and QEMU side by side: MIPS and time ratios (build/bench.json)
@@ -17,12 +18,14 @@ KERNEL   := guest-os/target/$(TARGET)/release/svos
 PROGDIR  := guest-programs/target/$(TARGET)/release
 INITRD   := $(BUILD)/initrd.cpio
 
-# The built-in programs, in initrd order, and the kernel command line.
-PROGRAMS := hello va segfault illegal
-APPEND   := init=hello,va,segfault,illegal
+# The initrd (programs from guest-programs, scripts from guest-programs/scripts),
+# in order, and the kernel command line: init=PROG:ARG:... (see guest-os/README.md).
+PROGRAMS := sh demo.sh hello va forkdemo attack sleep worker spawn spin segfault illegal
+APPEND   := init=sh:demo.sh
 MEMORY   := 128M
+SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run test qemu-run bench clean setup-run setup-test svemu guest
+.PHONY: all run shell test qemu-run bench clean setup-run setup-test svemu guest
 
 all: svemu guest
 
@@ -42,12 +45,17 @@ guest: setup-run
 	@mkdir -p $(BUILD)/initrd-root
 	@rm -f $(BUILD)/initrd-root/*
 	@# Copies, not cargo's hard links: GNU cpio reorders files with several links.
-	@for p in $(PROGRAMS); do cp $(PROGDIR)/$$p $(BUILD)/initrd-root/$$p; done
+	@for p in $(PROGRAMS); do \
+	    if [ -f $(SCRIPTS)/$$p ]; then cp $(SCRIPTS)/$$p $(BUILD)/initrd-root/; else cp $(PROGDIR)/$$p $(BUILD)/initrd-root/; fi; \
+	done
 	@cd $(BUILD)/initrd-root && printf '%s\n' $(PROGRAMS) | cpio --quiet -o -H newc > ../initrd.cpio
 	@echo "initrd: $(INITRD) ($(PROGRAMS))"
 
 run: setup-run all
 	$(SVEMU) run --kernel $(KERNEL) --initrd $(INITRD) -m $(MEMORY) --append "$(APPEND)"
+
+shell: setup-run all
+	$(SVEMU) run --kernel $(KERNEL) --initrd $(INITRD) -m $(MEMORY) --append "init=sh"
 
 qemu-run: setup-test guest
 	qemu-system-riscv64 -machine virt -bios none -m $(MEMORY) -smp 1 -nographic \
