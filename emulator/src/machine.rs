@@ -13,7 +13,7 @@ use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::exec::{execute, Outcome};
-use crate::isa::{decode, Op};
+use crate::isa::{decode, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::{Category, RegWrite, Tracer};
 
@@ -73,8 +73,6 @@ pub struct Machine {
     /// Per hart: the trap-handler address just jumped to, until an
     /// instruction retires there (detects trap loops).
     entered_handler: Vec<Option<u64>>,
-    /// Unimplemented instructions reported so far (the log is rate-limited).
-    unimplemented_reports: u32,
 }
 
 /// How a hart's turn ended.
@@ -100,7 +98,6 @@ impl Machine {
             max_instructions: None,
             stats: RunStats::default(),
             entered_handler: vec![None; n],
-            unimplemented_reports: 0,
         }
     }
 
@@ -218,8 +215,8 @@ impl Machine {
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {
-                if insn.op == Op::Illegal || insn.op.is_float() {
-                    self.report_unimplemented(i, pc, raw, &insn);
+                if insn.op == Op::Illegal {
+                    self.report_unimplemented(i, pc, raw);
                 }
                 return self.exception(i, e);
             }
@@ -229,11 +226,13 @@ impl Machine {
         self.stats.instructions += 1;
         self.entered_handler[i] = None;
         if self.tracer.on(Category::Insn) {
-            let write = (insn.rd != 0 && writes_rd(insn.op)).then(|| RegWrite {
-                file: 'x',
-                reg: insn.rd,
-                value: hart.x[insn.rd as usize],
-            });
+            let write = match insn.op.rd_file() {
+                Some(RegFile::X) if insn.rd != 0 => {
+                    Some(RegWrite { file: 'x', reg: insn.rd, value: hart.x[insn.rd as usize] })
+                }
+                Some(RegFile::F) => Some(RegWrite { file: 'f', reg: insn.rd, value: hart.f[insn.rd as usize] }),
+                _ => None,
+            };
             self.tracer.insn(hart.id, prv, pc, raw, &insn, write, mem);
         }
         if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
@@ -271,34 +270,20 @@ impl Machine {
         }
     }
 
-    /// Log (rate-limited) an instruction svemu does not execute: an encoding
-    /// outside what it implements, or an F/D instruction. The guest sees an
-    /// illegal-instruction trap either way; the log tells the user it was
-    /// svemu's limit, not necessarily a guest bug.
-    fn report_unimplemented(&mut self, i: usize, pc: u64, raw: u32, insn: &crate::isa::Insn) {
+    /// Log (rate-limited) a word svemu does not execute: an encoding
+    /// outside RV64GC and the privileged instructions. The guest sees an
+    /// illegal-instruction trap; the log tells the user it was svemu's limit
+    /// or a reserved encoding, not necessarily a guest bug.
+    fn report_unimplemented(&mut self, i: usize, pc: u64, raw: u32) {
         const LIMIT: u32 = 10;
         self.unimplemented_reports += 1;
         if self.unimplemented_reports > LIMIT {
             return;
         }
-        let what = if insn.op == Op::Illegal {
-            format!("{raw:#010x} is not an instruction svemu implements (RV64IMAC, Zicsr, Zifencei)")
-        } else {
-            format!("{} ({raw:#010x}) is not implemented yet (F/D)", insn.op.mnemonic())
-        };
         let more = if self.unimplemented_reports == LIMIT { "; further reports suppressed" } else { "" };
-        log::warn!("hart {i}: pc {pc:#x}: {what}: raising an illegal-instruction trap{more}");
-    }
-}
-
-/// True when `op` writes the integer register rd.
-fn writes_rd(op: Op) -> bool {
-    use Op::*;
-    match op {
-        Beq | Bne | Blt | Bge | Bltu | Bgeu | Sb | Sh | Sw | Sd | Fence | FenceTso | FenceI | Ecall | Ebreak | Mret
-        | Sret | Wfi | SfenceVma | Illegal => false,
-        FmvXW | FmvXD | FclassS | FclassD | FeqS | FltS | FleS | FeqD | FltD | FleD | FcvtWS | FcvtWuS | FcvtLS
-        | FcvtLuS | FcvtWD | FcvtWuD | FcvtLD | FcvtLuD => true,
-        op => !op.is_float(),
+        log::warn!(
+            "hart {i}: pc {pc:#x}: {raw:#010x} is not an instruction svemu implements (RV64GC, privileged): \
+             raising an illegal-instruction trap{more}"
+        );
     }
 }

@@ -8,4 +8,4 @@ pub mod op;
 
 pub use decode::{decode, Insn};
 pub use disasm::Disasm;
-pub use op::{CForm, Op};
+pub use op::{CForm, Op, RegFile};

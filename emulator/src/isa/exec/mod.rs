@@ -1,11 +1,13 @@
 //! Instruction semantics, one function per extension: RV64I, M, A, Zicsr,
 //! Zifencei and the privileged instructions (RISC-V Unprivileged ISA
-//! chapters 2, 4, 7, 8, 9, 13; Privileged ISA 3.3).
+//! chapters 2, 4, 7, 8, 9, 13; Privileged ISA 3.3); F and D in [`float`].
 //!
 //! [`execute`] runs one decoded instruction on a [`Cpu`]. On success the pc
 //! has moved to the next instruction (or the jump target); on an exception
 //! nothing architectural has changed and the pc still points at the
 //! instruction, ready for the trap.
+
+pub mod float;
 
 use super::decode::Insn;
 use super::op::Op;
@@ -37,7 +39,7 @@ pub fn execute(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Out
     let illegal = Exception::IllegalInstruction(raw as u64);
     match insn.op {
         Op::Illegal => Err(illegal),
-        op if op.is_float() => Err(illegal), // F and D: not implemented yet (misa shows neither)
+        op if op.is_float() => float::execute(cpu, insn, raw),
         Op::Mul | Op::Mulh | Op::Mulhsu | Op::Mulhu | Op::Div | Op::Divu | Op::Rem | Op::Remu => {
             alu(cpu, insn, muldiv(insn.op, x(cpu, insn.rs1), x(cpu, insn.rs2)))
         }
