@@ -111,6 +111,44 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
     Ok(Image { entry: elf.entry, start: lo, end: hi, tohost })
 }
 
+/// An executable section of an ELF file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeSection {
+    /// Section name (e.g. `.text`).
+    pub name: String,
+    /// Address of its first byte (sh_addr: 0 in a relocatable object).
+    pub addr: u64,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The executable (SHF_EXECINSTR) sections of the ELF file in `bytes`, in
+/// section-header order, for disassembly.
+pub fn code_sections(bytes: &[u8]) -> Result<Vec<CodeSection>, LoadError> {
+    let elf = Elf::parse(bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
+    let mut out = Vec::new();
+    for (index, sh) in elf.section_headers.iter().enumerate() {
+        if !sh.is_executable() || sh.sh_type == goblin::elf::section_header::SHT_NOBITS {
+            continue;
+        }
+        let end = sh.sh_offset.checked_add(sh.sh_size).filter(|&e| e <= bytes.len() as u64);
+        let Some(end) = end else {
+            return Err(LoadError::Truncated {
+                index,
+                start: sh.sh_offset,
+                end: sh.sh_offset,
+                len: bytes.len() as u64,
+            });
+        };
+        out.push(CodeSection {
+            name: elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("").to_string(),
+            addr: sh.sh_addr,
+            bytes: bytes[sh.sh_offset as usize..end as usize].to_vec(),
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,6 +73,8 @@ pub struct Machine {
     /// Per hart: the trap-handler address just jumped to, until an
     /// instruction retires there (detects trap loops).
     entered_handler: Vec<Option<u64>>,
+    /// Unimplemented instructions reported so far (the log is rate-limited).
+    unimplemented_reports: u32,
 }
 
 /// How a hart's turn ended.
@@ -98,6 +100,7 @@ impl Machine {
             max_instructions: None,
             stats: RunStats::default(),
             entered_handler: vec![None; n],
+            unimplemented_reports: 0,
         }
     }
 

@@ -21,6 +21,11 @@ pub fn bare(name: &str) -> PathBuf {
     Path::new(env!("OUT_DIR")).join(format!("{name}.elf"))
 }
 
+/// Path of the relocatable object assembled from `tests/disasm/<name>.S`.
+pub fn disasm_object(name: &str) -> PathBuf {
+    Path::new(env!("OUT_DIR")).join(format!("{name}.o"))
+}
+
 /// The svos image `make run` boots: kernel, initrd, bootargs and RAM size.
 /// The Makefile passes them in (`make test`), so the demo has one definition.
 pub struct SvosImage {
