@@ -251,9 +251,10 @@ fn is_amo(op: Op) -> bool {
     )
 }
 
-/// A: LR and SC. The reservation is the physical address and size of the
-/// last LR; SC succeeds (rd = 0) only on the same address, and always clears
-/// the reservation.
+/// A: LR and SC. The reservation is the physical address of the last LR; SC
+/// succeeds (rd = 0) only on the same address, and always clears the
+/// reservation. A store by any hart to the reservation's aligned 8-byte
+/// granule clears it too ([`crate::hart::Hart::observe_store`]), as does a trap.
 fn lr_sc(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
     let size = if matches!(insn.op, Op::LrW | Op::ScW) { 4 } else { 8 };
     let va = x(cpu, insn.rs1);
@@ -271,6 +272,7 @@ fn lr_sc(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
         let val = x(cpu, insn.rs2);
         cpu.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
         cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(val) });
+        cpu.stored_pa = Some((pa, size));
     }
     alu(cpu, insn, !ok as u64)
 }
@@ -302,6 +304,7 @@ fn amo(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
     };
     cpu.bus.write(pa, size, new).map_err(|_| Exception::StoreAccessFault(va))?;
     cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(new) });
+    cpu.stored_pa = Some((pa, size));
     alu(cpu, insn, old)
 }
 

@@ -1,0 +1,29 @@
+//! The self-checking ISA programs (`tests/bare/isa_*.S`) on svemu and on
+//! qemu-system-riscv64: each ends with EXIT_PASS, or EXIT_FAIL(n) naming the
+//! first check that failed; both machines must pass every program.
+
+use svemu::machine::Exit;
+use svemu_tests::{bare, run_qemu, run_svemu, RunOptions};
+
+fn both_pass(name: &str) {
+    let elf = bare(name);
+    let run = run_svemu(&RunOptions { max_instructions: Some(10_000_000), ..RunOptions::new(&elf) });
+    assert_eq!(run.exit, Exit::PowerOff(0), "{name} on svemu: check {:?} failed", run.exit);
+    let (console, status) = run_qemu(&elf, "128M", &[]);
+    assert_eq!(status, 0, "{name} on QEMU: check {status} failed (console: {console})");
+}
+
+#[test]
+fn integer() {
+    both_pass("isa_int");
+}
+
+#[test]
+fn misaligned_accesses() {
+    both_pass("isa_misaligned");
+}
+
+#[test]
+fn atomics() {
+    both_pass("isa_atomic");
+}
