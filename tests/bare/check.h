@@ -3,7 +3,8 @@
  * passing ends it with EXIT_PASS. Register conventions: gp = number of the
  * current check, s11 = mcause of the last trap (-1: none), s10 = its mtval.
  * The trap handler skips the trapping instruction (2 or 4 bytes) and
- * returns to the mode that trapped; it clobbers t2. */
+ * returns to the mode that trapped, except that an ecall from S or U mode
+ * returns to M-mode (ENTER_M); it clobbers t2. */
 #include "board.h"
 
 /* Install the trap handler and open all memory to S and U mode through PMP
@@ -44,6 +45,36 @@
     csrrw   t1, fflags, zero;       \
     CHECK(n, t1, flags)
 
+/* Continue at the next instruction in S-mode or U-mode (mret with MPP set).
+ * Clobbers t0. */
+#define ENTER_S                     \
+    li      t0, 3 << 11;            \
+    csrc    mstatus, t0;            \
+    li      t0, 1 << 11;            \
+    csrs    mstatus, t0;            \
+    la      t0, 1f;                 \
+    csrw    mepc, t0;               \
+    mret;                           \
+1:
+
+#define ENTER_U                     \
+    li      t0, 3 << 11;            \
+    csrc    mstatus, t0;            \
+    la      t0, 1f;                 \
+    csrw    mepc, t0;               \
+    mret;                           \
+1:
+
+/* Back to M-mode from S or U: an ecall, which the handler turns into a
+ * return to M-mode; check n checks it was one. */
+#define ENTER_M(n)                  \
+    ecall;                          \
+    li      gp, n;                  \
+    addi    t2, s11, -8;            \
+    sltiu   t2, t2, 2;              \
+    beqz    t2, check_fail;         \
+    li      s11, -1
+
 /* The trap handler and the failure exit; place once, after the checks. */
 #define CHECK_END                   \
     EXIT_PASS;                      \
@@ -61,7 +92,13 @@ check_trap:                         \
     bnez    t2, 2f;                 \
     addi    t0, t0, 2;              \
 2:  csrw    mepc, t0;               \
-    csrr    t0, mscratch;           \
+    csrr    t2, mcause;             \
+    addi    t2, t2, -8;             \
+    sltiu   t2, t2, 2;              \
+    beqz    t2, 3f;                 \
+    li      t2, 3 << 11;            \
+    csrs    mstatus, t2;            \
+3:  csrr    t0, mscratch;           \
     mret;                           \
 check_fail:                         \
     li      t0, TEST_BASE;          \

@@ -27,3 +27,28 @@ fn misaligned_accesses() {
 fn atomics() {
     both_pass("isa_atomic");
 }
+
+#[test]
+fn single_precision() {
+    both_pass("isa_float");
+}
+
+#[test]
+fn double_precision() {
+    both_pass("isa_double");
+}
+
+#[test]
+fn compressed() {
+    both_pass("isa_compressed");
+}
+
+#[test]
+fn counters_and_their_enables() {
+    both_pass("isa_counters");
+}
+
+#[test]
+fn fs_off_traps_and_dirty_tracking() {
+    both_pass("isa_fs_off");
+}
