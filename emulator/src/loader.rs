@@ -60,6 +60,8 @@ pub struct Image {
     pub end: u64,
     /// Address of the `tohost` symbol, if the image has one (HTIF).
     pub tohost: Option<u64>,
+    /// Address of the `fromhost` symbol, if the image has one (HTIF).
+    pub fromhost: Option<u64>,
 }
 
 /// Load the ELF image in `bytes` into `ram`.
@@ -107,8 +109,8 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
     if lo == u64::MAX {
         return Err(LoadError::Empty);
     }
-    let tohost = elf.syms.iter().find(|s| elf.strtab.get_at(s.st_name) == Some("tohost")).map(|s| s.st_value);
-    Ok(Image { entry: elf.entry, start: lo, end: hi, tohost })
+    let symbol = |name: &str| elf.syms.iter().find(|s| elf.strtab.get_at(s.st_name) == Some(name)).map(|s| s.st_value);
+    Ok(Image { entry: elf.entry, start: lo, end: hi, tohost: symbol("tohost"), fromhost: symbol("fromhost") })
 }
 
 /// An executable section of an ELF file.

@@ -181,7 +181,7 @@ impl Machine {
             }
             self.harts[i].cycle += 1;
             self.bus.clint.tick(1);
-            if let Some(req) = self.bus.test.request.take() {
+            if let Some(req) = self.bus.take_power_request() {
                 return Turn::Stop(match req {
                     PowerRequest::Pass => Exit::PowerOff(0),
                     PowerRequest::Fail(code) => Exit::PowerOff(code),
