@@ -2,6 +2,8 @@
 //! running them on svemu (in-process, with console and trace captured) and on
 //! qemu-system-riscv64.
 
+pub mod diff;
+
 use std::cell::RefCell;
 
 use regex::Regex;
