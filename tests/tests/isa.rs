@@ -52,3 +52,16 @@ fn counters_and_their_enables() {
 fn fs_off_traps_and_dirty_tracking() {
     both_pass("isa_fs_off");
 }
+
+#[test]
+fn insn_trace_shows_f_register_writes() {
+    use svemu::trace::Category;
+    let elf = bare("isa_double");
+    let run = run_svemu(&RunOptions { trace: &[Category::Insn], ..RunOptions::new(&elf) });
+    assert_eq!(run.exit, Exit::PowerOff(0));
+    // fdiv.d fa4, fa0, fa1 (1/3) writes f14; fmv.x.d then writes the same bits to a1 (x11).
+    let line = run.trace.lines().find(|l| l.contains("fdiv.d")).expect("an fdiv.d line");
+    assert!(line.ends_with("f14 0x3fd5555555555555"), "{line}");
+    let line = run.trace.lines().find(|l| l.contains("fcvt.s.d")).expect("an fcvt.s.d line");
+    assert!(line.contains(" f14 0xffffffff3fddb3d7"), "{line}");
+}
