@@ -5,6 +5,8 @@
 #   make test      build everything and run every test (needs qemu-system-riscv64)
 #   make qemu-run  the same image on qemu-system-riscv64 -machine virt -bios none
 #   make bench     workloads on svemu and QEMU side by side: MIPS and time ratios (build/bench.json)
+#   make diff-test N=10000 [SEED=1]
+#                  compare N random instruction sequences on svemu and QEMU
 #   make clean
 #
 # Set-up of a fresh machine (Rust target, Debian packages) is done by
@@ -25,7 +27,7 @@ APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run shell test qemu-run bench clean setup-run setup-test svemu guest
+.PHONY: all run shell test qemu-run bench diff-test clean setup-run setup-test svemu guest
 
 all: svemu guest
 
@@ -71,6 +73,14 @@ test: setup-test all
 bench: setup-test all
 	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) \
 	    $(CARGO) run --release -q -p svemu-tests --bin bench -- --json $(BUILD)/bench.json --svemu $(SVEMU)
+
+# Differential testing against QEMU beyond the 300 sequences of `make test`:
+# N random sequences (100 per QEMU boot), from seed SEED.
+N    ?= 10000
+SEED ?= 1
+diff-test: setup-test
+	SVEMU_DIFF_SEQUENCES=$(N) SVEMU_DIFF_SEED=$(SEED) \
+	    $(CARGO) test --release -p svemu-tests --test diff -- --nocapture
 
 clean:
 	$(CARGO) clean

@@ -4,7 +4,9 @@
 //! - every `bare/*.S`: bare-metal test programs, linked at 0x8000_0000 by
 //!   `bare/link.ld`;
 //! - the benchmark workloads of `bench/` (C, freestanding, with
-//!   `bench/start.S` and `bench/lib.c`), in the variants listed in [`BENCH`].
+//!   `bench/start.S` and `bench/lib.c`), in the variants listed in [`BENCH`];
+//! - every disassembler corpus `disasm/*.S`, into the relocatable object
+//!   `$OUT_DIR/<name>.o` (not linked).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,25 +34,39 @@ fn compile(args: &[&std::ffi::OsStr], what: &str) {
     assert!(status.success(), "{gcc} failed on {what}");
 }
 
+/// The `.S` files of `dir`, sorted.
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("tests/{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "S"))
+        .collect();
+    v.sort();
+    v
+}
+
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed=bare");
     println!("cargo:rerun-if-changed=bench");
+    println!("cargo:rerun-if-changed=disasm");
     println!("cargo:rerun-if-env-changed=RISCV_GCC");
 
     let bare = Path::new("bare");
-    let mut sources: Vec<_> = std::fs::read_dir(bare)
-        .expect("tests/bare exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "S"))
-        .collect();
-    sources.sort();
-    for src in sources {
+    for src in sources(bare) {
         let elf = out.join(format!("{}.elf", src.file_stem().unwrap().to_string_lossy()));
         let args = ["-march=rv64gc", "-mabi=lp64d", "-nostdlib", "-nostartfiles", "-static", "-g0", "-T"];
         let mut a: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
         let ld = bare.join("link.ld");
         a.extend([ld.as_os_str(), "-I".as_ref(), bare.as_os_str(), src.as_os_str(), "-o".as_ref(), elf.as_os_str()]);
+        compile(&a, &src.display().to_string());
+    }
+
+    for src in sources(Path::new("disasm")) {
+        let obj = out.join(format!("{}.o", src.file_stem().unwrap().to_string_lossy()));
+        let args = ["-march=rv64gc", "-mabi=lp64d", "-c", "-g0"];
+        let mut a: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
+        a.extend([src.as_os_str(), "-o".as_ref(), obj.as_os_str()]);
         compile(&a, &src.display().to_string());
     }
 

@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use crate::bus::{map, Bus};
 use crate::devices::uart::{ConsoleIn, ConsoleOut};
-use crate::devices::BootRom;
+use crate::devices::{BootRom, Htif};
 use crate::fdt::{self, DtbConfig};
 use crate::hart::Hart;
 use crate::loader::{self, LoadError};
@@ -134,6 +134,13 @@ pub fn build(cfg: BoardConfig) -> Result<Machine, BoardError> {
     }
     bus.ram.slice_mut(dtb_addr, dtb.len() as u64).expect("DTB address is inside RAM").copy_from_slice(&dtb);
     bus.rom = BootRom::reset_vector(image.entry, dtb_addr);
+    if let Some(tohost) = image.tohost {
+        if bus.ram.contains(tohost, 8) {
+            bus.attach_htif(Htif::new(tohost, image.fromhost));
+        } else {
+            log::warn!("tohost at {tohost:#x} is not in RAM: HTIF is off");
+        }
+    }
 
     let hart_list = (0..harts as u64).map(|id| Hart::new(id, map::ROM_BASE)).collect();
     let mmus = (0..harts).map(|_| Mmu::new(cfg.ad_policy)).collect();

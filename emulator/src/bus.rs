@@ -1,7 +1,8 @@
 //! The physical address map of the board (QEMU `virt` compatible) and the
 //! dispatch of physical accesses to RAM and devices.
 
-use crate::devices::{BootRom, Clint, Ram, SifiveTest, Uart16550};
+use crate::devices::sifive_test::PowerRequest;
+use crate::devices::{BootRom, Clint, Htif, Ram, SifiveTest, Uart16550};
 
 /// Physical addresses and sizes of the board's regions (QEMU `hw/riscv/virt.c`,
 /// `virt_memmap`).
@@ -47,6 +48,11 @@ pub struct Bus {
     pub uart: Uart16550,
     /// Power-off device.
     pub test: SifiveTest,
+    /// HTIF, for programs with a `tohost` symbol: a device at that RAM address.
+    htif: Option<Htif>,
+    /// The aligned 8 bytes of `tohost`, or `u64::MAX` without HTIF: stores
+    /// there go to the HTIF after RAM.
+    tohost: u64,
 }
 
 impl Bus {
@@ -64,9 +70,32 @@ impl Bus {
     pub fn write(&mut self, pa: u64, size: u8, val: u64) -> Result<(), BusFault> {
         if self.ram.contains(pa, size as u64) {
             self.ram.write(pa, size, val);
+            if pa & !7 == self.tohost {
+                self.poll_htif();
+            }
             return Ok(());
         }
         self.write_mmio(pa, size, val)
+    }
+
+    #[inline(never)]
+    fn poll_htif(&mut self) {
+        if let Some(h) = &mut self.htif {
+            h.poll(&mut self.ram, &mut self.uart);
+        }
+    }
+
+    /// Attach an HTIF whose `tohost` (8 bytes, aligned, in RAM) and
+    /// `fromhost` are at these physical addresses.
+    pub fn attach_htif(&mut self, htif: Htif) {
+        self.tohost = htif.tohost & !7;
+        self.htif = Some(htif);
+    }
+
+    /// The power-off or reset the guest asked for, through the test device
+    /// or HTIF, if any (taken: it is reported once).
+    pub fn take_power_request(&mut self) -> Option<PowerRequest> {
+        self.test.request.take().or_else(|| self.htif.as_mut().and_then(|h| h.request.take()))
     }
 
     #[inline(never)]
@@ -124,6 +153,8 @@ impl Bus {
             clint: Clint::new(harts),
             uart: Uart16550::new(input, out),
             test: SifiveTest::default(),
+            htif: None,
+            tohost: u64::MAX,
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct Image {
     pub end: u64,
     /// Address of the `tohost` symbol, if the image has one (HTIF).
     pub tohost: Option<u64>,
+    /// Address of the `fromhost` symbol, if the image has one (HTIF).
+    pub fromhost: Option<u64>,
 }
 
 /// Load the ELF image in `bytes` into `ram`.
@@ -107,8 +109,46 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
     if lo == u64::MAX {
         return Err(LoadError::Empty);
     }
-    let tohost = elf.syms.iter().find(|s| elf.strtab.get_at(s.st_name) == Some("tohost")).map(|s| s.st_value);
-    Ok(Image { entry: elf.entry, start: lo, end: hi, tohost })
+    let symbol = |name: &str| elf.syms.iter().find(|s| elf.strtab.get_at(s.st_name) == Some(name)).map(|s| s.st_value);
+    Ok(Image { entry: elf.entry, start: lo, end: hi, tohost: symbol("tohost"), fromhost: symbol("fromhost") })
+}
+
+/// An executable section of an ELF file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeSection {
+    /// Section name (e.g. `.text`).
+    pub name: String,
+    /// Address of its first byte (sh_addr: 0 in a relocatable object).
+    pub addr: u64,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The executable (SHF_EXECINSTR) sections of the ELF file in `bytes`, in
+/// section-header order, for disassembly.
+pub fn code_sections(bytes: &[u8]) -> Result<Vec<CodeSection>, LoadError> {
+    let elf = Elf::parse(bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
+    let mut out = Vec::new();
+    for (index, sh) in elf.section_headers.iter().enumerate() {
+        if !sh.is_executable() || sh.sh_type == goblin::elf::section_header::SHT_NOBITS {
+            continue;
+        }
+        let end = sh.sh_offset.checked_add(sh.sh_size).filter(|&e| e <= bytes.len() as u64);
+        let Some(end) = end else {
+            return Err(LoadError::Truncated {
+                index,
+                start: sh.sh_offset,
+                end: sh.sh_offset,
+                len: bytes.len() as u64,
+            });
+        };
+        out.push(CodeSection {
+            name: elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("").to_string(),
+            addr: sh.sh_addr,
+            bytes: bytes[sh.sh_offset as usize..end as usize].to_vec(),
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::exec::{execute, Outcome};
-use crate::isa::{decode, Op};
+use crate::isa::{decode, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::{Category, RegWrite, Tracer};
 
@@ -181,7 +181,7 @@ impl Machine {
             }
             self.harts[i].cycle += 1;
             self.bus.clint.tick(1);
-            if let Some(req) = self.bus.test.request.take() {
+            if let Some(req) = self.bus.take_power_request() {
                 return Turn::Stop(match req {
                     PowerRequest::Pass => Exit::PowerOff(0),
                     PowerRequest::Fail(code) => Exit::PowerOff(code),
@@ -215,11 +215,14 @@ impl Machine {
         let insn = decode(raw);
         let result = execute(&mut cpu, &insn, raw, &env);
         let mem = cpu.mem;
+        if let Some((pa, size)) = cpu.stored_pa {
+            self.harts.iter_mut().for_each(|h| h.observe_store(pa, size));
+        }
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {
-                if insn.op == Op::Illegal || insn.op.is_float() {
-                    self.report_unimplemented(i, pc, raw, &insn);
+                if insn.op == Op::Illegal {
+                    self.report_unimplemented(i, pc, raw);
                 }
                 return self.exception(i, e);
             }
@@ -229,11 +232,13 @@ impl Machine {
         self.stats.instructions += 1;
         self.entered_handler[i] = None;
         if self.tracer.on(Category::Insn) {
-            let write = (insn.rd != 0 && writes_rd(insn.op)).then(|| RegWrite {
-                file: 'x',
-                reg: insn.rd,
-                value: hart.x[insn.rd as usize],
-            });
+            let write = match insn.op.rd_file() {
+                Some(RegFile::X) if insn.rd != 0 => {
+                    Some(RegWrite { file: 'x', reg: insn.rd, value: hart.x[insn.rd as usize] })
+                }
+                Some(RegFile::F) => Some(RegWrite { file: 'f', reg: insn.rd, value: hart.f[insn.rd as usize] }),
+                _ => None,
+            };
             self.tracer.insn(hart.id, prv, pc, raw, &insn, write, mem);
         }
         if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
@@ -271,34 +276,20 @@ impl Machine {
         }
     }
 
-    /// Log (rate-limited) an instruction svemu does not execute: an encoding
-    /// outside what it implements, or an F/D instruction. The guest sees an
-    /// illegal-instruction trap either way; the log tells the user it was
-    /// svemu's limit, not necessarily a guest bug.
-    fn report_unimplemented(&mut self, i: usize, pc: u64, raw: u32, insn: &crate::isa::Insn) {
+    /// Log (rate-limited) a word svemu does not execute: an encoding
+    /// outside RV64GC and the privileged instructions. The guest sees an
+    /// illegal-instruction trap; the log tells the user it was svemu's limit
+    /// or a reserved encoding, not necessarily a guest bug.
+    fn report_unimplemented(&mut self, i: usize, pc: u64, raw: u32) {
         const LIMIT: u32 = 10;
         self.unimplemented_reports += 1;
         if self.unimplemented_reports > LIMIT {
             return;
         }
-        let what = if insn.op == Op::Illegal {
-            format!("{raw:#010x} is not an instruction svemu implements (RV64IMAC, Zicsr, Zifencei)")
-        } else {
-            format!("{} ({raw:#010x}) is not implemented yet (F/D)", insn.op.mnemonic())
-        };
         let more = if self.unimplemented_reports == LIMIT { "; further reports suppressed" } else { "" };
-        log::warn!("hart {i}: pc {pc:#x}: {what}: raising an illegal-instruction trap{more}");
-    }
-}
-
-/// True when `op` writes the integer register rd.
-fn writes_rd(op: Op) -> bool {
-    use Op::*;
-    match op {
-        Beq | Bne | Blt | Bge | Bltu | Bgeu | Sb | Sh | Sw | Sd | Fence | FenceTso | FenceI | Ecall | Ebreak | Mret
-        | Sret | Wfi | SfenceVma | Illegal => false,
-        FmvXW | FmvXD | FclassS | FclassD | FeqS | FltS | FleS | FeqD | FltD | FleD | FcvtWS | FcvtWuS | FcvtLS
-        | FcvtLuS | FcvtWD | FcvtWuD | FcvtLD | FcvtLuD => true,
-        op => !op.is_float(),
+        log::warn!(
+            "hart {i}: pc {pc:#x}: {raw:#010x} is not an instruction svemu implements (RV64GC, privileged): \
+             raising an illegal-instruction trap{more}"
+        );
     }
 }

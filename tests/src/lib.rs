@@ -2,6 +2,8 @@
 //! running them on svemu (in-process, with console and trace captured) and on
 //! qemu-system-riscv64.
 
+pub mod diff;
+
 use std::cell::RefCell;
 
 use regex::Regex;
@@ -19,6 +21,11 @@ use svemu::trace::{Category, Tracer};
 /// Path of the bare-metal test program `name` (from `tests/bare/<name>.S`).
 pub fn bare(name: &str) -> PathBuf {
     Path::new(env!("OUT_DIR")).join(format!("{name}.elf"))
+}
+
+/// Path of the relocatable object assembled from `tests/disasm/<name>.S`.
+pub fn disasm_object(name: &str) -> PathBuf {
+    Path::new(env!("OUT_DIR")).join(format!("{name}.o"))
 }
 
 /// The svos image `make run` boots: kernel, initrd, bootargs and RAM size.

@@ -38,6 +38,12 @@ enum Command {
     /// terminal. The run ends when the guest powers off through the
     /// sifive_test device; svemu exits with the guest's status.
     Run(RunArgs),
+    /// Disassemble the executable sections of an ELF file, one line per
+    /// instruction, in the syntax of `riscv64-unknown-elf-objdump -d -M no-aliases`.
+    Disasm {
+        /// A RISC-V ELF file (executable or relocatable object).
+        file: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -131,7 +137,31 @@ pub fn main() -> i32 {
                 1
             }
         },
+        Command::Disasm { file } => match disasm(&file) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("svemu: error: {e:#}");
+                1
+            }
+        },
     }
+}
+
+/// `svemu disasm FILE`: each executable section, as objdump lays it out:
+/// address, encoding (4 hex digits when compressed), mnemonic and operands.
+fn disasm(file: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read '{}': {e}", file.display()))?;
+    let sections = svemu::loader::code_sections(&bytes).map_err(|e| anyhow::anyhow!("'{}': {e}", file.display()))?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    for section in sections {
+        writeln!(out, "\nDisassembly of section {}:\n", section.name)?;
+        for l in svemu::isa::disassemble(&section.bytes, section.addr) {
+            let raw = if l.len == 2 { format!("{:04x}{:16}", l.raw, "") } else { format!("{:08x}{:10}", l.raw, "") };
+            writeln!(out, "{:>8x}:\t{raw}\t{}", l.addr, l.text)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn run(args: RunArgs) -> anyhow::Result<i32> {

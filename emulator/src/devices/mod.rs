@@ -3,12 +3,14 @@
 //! so there is no dynamic dispatch on the access path.
 
 pub mod clint;
+pub mod htif;
 pub mod ram;
 pub mod rom;
 pub mod sifive_test;
 pub mod uart;
 
 pub use clint::Clint;
+pub use htif::Htif;
 pub use ram::Ram;
 pub use rom::BootRom;
 pub use sifive_test::SifiveTest;

@@ -161,6 +161,14 @@ impl Uart16550 {
         }
     }
 
+    /// Print `bytes` on the console this UART drives, bypassing the
+    /// registers (for other console devices of the board, such as HTIF).
+    pub fn console_write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.transmit(b);
+        }
+    }
+
     fn transmit(&mut self, b: u8) {
         match &mut self.out {
             // A console whose reader went away is not the guest's problem.

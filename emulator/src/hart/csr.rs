@@ -154,8 +154,9 @@ pub mod mstatus {
     pub const SSTATUS_WRITABLE: u64 = SIE | SPIE | SPP | FS | SUM | MXR;
 }
 
-/// misa extension bits of what this hart implements: RV64 I, M, A, C, S, U.
-pub const MISA_VALUE: u64 = (2 << 62) | ext(b'I') | ext(b'M') | ext(b'A') | ext(b'C') | ext(b'S') | ext(b'U');
+/// misa extension bits of what this hart implements: RV64 I, M, A, F, D, C, S, U.
+pub const MISA_VALUE: u64 =
+    (2 << 62) | ext(b'I') | ext(b'M') | ext(b'A') | ext(b'F') | ext(b'D') | ext(b'C') | ext(b'S') | ext(b'U');
 
 const fn ext(c: u8) -> u64 {
     1 << (c - b'A')

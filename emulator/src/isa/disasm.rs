@@ -4,9 +4,10 @@
 
 use std::fmt::{self, Write};
 
+use super::csr_names;
+use super::decode::decode;
 use super::decode::Insn;
 use super::op::{CForm, Op};
-use crate::hart::csr;
 
 /// ABI names of the integer registers.
 pub const XREG: [&str; 32] = [
@@ -20,7 +21,8 @@ pub const FREG: [&str; 32] = [
     "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
 ];
 
-const ROUNDING: [&str; 8] = ["rne", "rtz", "rdn", "rup", "rmm", "5", "6", "dyn"];
+/// Rounding-mode names; binutils calls the reserved modes 5 and 6 "unknown".
+const ROUNDING: [&str; 8] = ["rne", "rtz", "rdn", "rup", "rmm", "unknown", "unknown", "dyn"];
 
 /// An instruction ready to print: the decoded form, its raw bits and its pc
 /// (needed for pc-relative targets).
@@ -57,12 +59,25 @@ fn is_atomic(op: Op) -> bool {
 impl fmt::Display for Disasm<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = self.insn;
-        if i.op == Op::Illegal {
-            return if i.len == 2 {
-                write!(f, ".short\t0x{:04x}", self.raw & 0xffff)
-            } else {
-                write!(f, ".word\t0x{:08x}", self.raw)
+        if i.op == Op::Illegal || binutils_rejects(i, self.raw) {
+            // As objdump prints words it cannot decode. All zeros is the
+            // defined illegal instruction, which binutils calls c.unimp; it
+            // also decodes the reserved c.addi16sp with a zero immediate.
+            return match (i.len, self.raw & 0xffff) {
+                (2, 0) => write!(f, "c.unimp"),
+                (2, 0x6101) => write!(f, "c.addi16sp\tsp,0"),
+                (2, half) => write!(f, ".2byte\t{half:#x}"),
+                _ => write!(f, ".4byte\t{:#x}", self.raw),
             };
+        }
+        // The shifts by zero of RVC (HINTs in RV64C) have names of their own.
+        if let (Some(c @ (CForm::Slli | CForm::Srli | CForm::Srai)), 0) = (i.cform, i.imm) {
+            let name = match c {
+                CForm::Slli => "c.slli64",
+                CForm::Srli => "c.srli64",
+                _ => "c.srai64",
+            };
+            return write!(f, "{name}\t{}", xr(i.rd));
         }
         let mut ops = String::new();
         match i.cform {
@@ -77,6 +92,21 @@ impl fmt::Display for Disasm<'_> {
     }
 }
 
+/// Encodings svemu executes (the spec makes the fields reserved or ignored)
+/// but binutils 2.40 does not decode, printing them as `.4byte`: fence with
+/// fm, rs1 or rd not zero (other than fence.tso exactly), fence.i with any
+/// field set, and fcvt.d.s / fcvt.d.w / fcvt.d.wu with an rm field other than
+/// 0 (those conversions are exact and GNU as always writes rm = 0).
+fn binutils_rejects(i: &Insn, raw: u32) -> bool {
+    match i.op {
+        Op::Fence => raw & 0xf00f_ff80 != 0,
+        Op::FenceTso => raw != 0x8330_000f,
+        Op::FenceI => raw != 0x0000_100f,
+        Op::FcvtDS | Op::FcvtDW | Op::FcvtDWu => i.rm != 0,
+        _ => false,
+    }
+}
+
 fn xr(r: u8) -> &'static str {
     XREG[r as usize & 31]
 }
@@ -86,7 +116,7 @@ fn fr(r: u8) -> &'static str {
 }
 
 fn csr_name(a: i64) -> String {
-    match csr::name(a as u16) {
+    match csr_names::csr_name(a as u16) {
         Some(n) => n.to_string(),
         None => format!("{:#x}", a),
     }
@@ -95,7 +125,7 @@ fn csr_name(a: i64) -> String {
 fn fence_set(bits: u8) -> String {
     let s: String = "iorw".chars().enumerate().filter(|(k, _)| bits >> (3 - k) & 1 != 0).map(|(_, c)| c).collect();
     if s.is_empty() {
-        "0".into()
+        "unknown".into()
     } else {
         s
     }
@@ -233,10 +263,48 @@ fn compressed_operands(o: &mut String, c: CForm, i: &Insn, pc: u64) -> fmt::Resu
     }
 }
 
+/// One instruction of a disassembled block of code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Address of the instruction.
+    pub addr: u64,
+    /// Its encoding (16 or 32 bits).
+    pub raw: u32,
+    /// Its length in bytes: 2 or 4.
+    pub len: u8,
+    /// Mnemonic and operands, separated by a tab (objdump's layout).
+    pub text: String,
+}
+
+/// Disassemble the little-endian instruction stream `code`, whose first
+/// byte is at address `addr`, one [`Line`] per instruction. A trailing
+/// fragment too short for the instruction it starts (1 byte, or 2 bytes of a
+/// 4-byte encoding) is left out.
+pub fn disassemble(code: &[u8], addr: u64) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut off = 0usize;
+    while off + 2 <= code.len() {
+        let low = u16::from_le_bytes([code[off], code[off + 1]]);
+        let len = super::decode::insn_len(low);
+        if off + len as usize > code.len() {
+            break;
+        }
+        let raw = if len == 4 {
+            u32::from_le_bytes([code[off], code[off + 1], code[off + 2], code[off + 3]])
+        } else {
+            low as u32
+        };
+        let pc = addr.wrapping_add(off as u64);
+        let text = Disasm { insn: &decode(raw), raw, pc }.to_string();
+        lines.push(Line { addr: pc, raw, len, text });
+        off += len as usize;
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::isa::decode::decode;
 
     fn dis(raw: u32, pc: u64) -> String {
         Disasm { insn: &decode(raw), raw, pc }.to_string().replace('\t', " ")
@@ -275,7 +343,9 @@ mod tests {
             (0x050e, 0, "c.slli a0,0x3"),
             (0x0001, 0, "c.addi zero,0"),
             (0x713d, 0, "c.addi16sp sp,-32"),
-            (0xffffffff, 0, ".word 0xffffffff"),
+            (0x0000000b, 0, ".4byte 0xb"),
+            (0x8000, 0, ".2byte 0x8000"),
+            (0x0000, 0, "c.unimp"),
         ];
         for &(raw, pc, want) in cases {
             assert_eq!(dis(raw, pc), want, "raw {raw:#x}");

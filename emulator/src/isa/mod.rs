@@ -1,11 +1,12 @@
 //! The instruction set: decoding raw bits into [`Insn`], disassembling them,
 //! and executing them.
 
+pub mod csr_names;
 pub mod decode;
 pub mod disasm;
 pub mod exec;
 pub mod op;
 
 pub use decode::{decode, Insn};
-pub use disasm::Disasm;
-pub use op::{CForm, Op};
+pub use disasm::{disassemble, Disasm};
+pub use op::{CForm, Op, RegFile};

@@ -98,7 +98,41 @@ operations! {
     }
 }
 
+/// A register file: the integer registers x0..x31 or the floating-point
+/// registers f0..f31.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegFile {
+    /// x0..x31.
+    X,
+    /// f0..f31.
+    F,
+}
+
+impl RegFile {
+    /// The letter of the file in register names: `'x'` or `'f'`.
+    pub fn letter(self) -> char {
+        match self {
+            RegFile::X => 'x',
+            RegFile::F => 'f',
+        }
+    }
+}
+
 impl Op {
+    /// The register file that the operation's `rd` field names a
+    /// destination in, or None when it writes no register.
+    pub fn rd_file(self) -> Option<RegFile> {
+        use Op::*;
+        match self {
+            Beq | Bne | Blt | Bge | Bltu | Bgeu | Sb | Sh | Sw | Sd | Fence | FenceTso | FenceI | Ecall | Ebreak
+            | Mret | Sret | Wfi | SfenceVma | Fsw | Fsd | Illegal => None,
+            FmvXW | FmvXD | FclassS | FclassD | FeqS | FltS | FleS | FeqD | FltD | FleD | FcvtWS | FcvtWuS | FcvtLS
+            | FcvtLuS | FcvtWD | FcvtWuD | FcvtLD | FcvtLuD => Some(RegFile::X),
+            op if op.is_float() => Some(RegFile::F),
+            _ => Some(RegFile::X),
+        }
+    }
+
     /// True for the F and D extension operations (they need mstatus.FS != Off).
     pub fn is_float(self) -> bool {
         let first = Op::Flw as u16;

@@ -1,11 +1,13 @@
 //! Instruction semantics, one function per extension: RV64I, M, A, Zicsr,
 //! Zifencei and the privileged instructions (RISC-V Unprivileged ISA
-//! chapters 2, 4, 7, 8, 9, 13; Privileged ISA 3.3).
+//! chapters 2, 4, 7, 8, 9, 13; Privileged ISA 3.3); F and D in [`float`].
 //!
 //! [`execute`] runs one decoded instruction on a [`Cpu`]. On success the pc
 //! has moved to the next instruction (or the jump target); on an exception
 //! nothing architectural has changed and the pc still points at the
 //! instruction, ready for the trap.
+
+pub mod float;
 
 use super::decode::Insn;
 use super::op::Op;
@@ -37,7 +39,7 @@ pub fn execute(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Out
     let illegal = Exception::IllegalInstruction(raw as u64);
     match insn.op {
         Op::Illegal => Err(illegal),
-        op if op.is_float() => Err(illegal), // F and D: not implemented yet (misa shows neither)
+        op if op.is_float() => float::execute(cpu, insn, raw),
         Op::Mul | Op::Mulh | Op::Mulhsu | Op::Mulhu | Op::Div | Op::Divu | Op::Rem | Op::Remu => {
             alu(cpu, insn, muldiv(insn.op, x(cpu, insn.rs1), x(cpu, insn.rs2)))
         }
@@ -249,9 +251,10 @@ fn is_amo(op: Op) -> bool {
     )
 }
 
-/// A: LR and SC. The reservation is the physical address and size of the
-/// last LR; SC succeeds (rd = 0) only on the same address, and always clears
-/// the reservation.
+/// A: LR and SC. The reservation is the physical address of the last LR; SC
+/// succeeds (rd = 0) only on the same address, and always clears the
+/// reservation. A store by any hart to the reservation's aligned 8-byte
+/// granule clears it too ([`crate::hart::Hart::observe_store`]), as does a trap.
 fn lr_sc(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
     let size = if matches!(insn.op, Op::LrW | Op::ScW) { 4 } else { 8 };
     let va = x(cpu, insn.rs1);
@@ -269,6 +272,7 @@ fn lr_sc(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
         let val = x(cpu, insn.rs2);
         cpu.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
         cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(val) });
+        cpu.stored_pa = Some((pa, size));
     }
     alu(cpu, insn, !ok as u64)
 }
@@ -300,6 +304,7 @@ fn amo(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
     };
     cpu.bus.write(pa, size, new).map_err(|_| Exception::StoreAccessFault(va))?;
     cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(new) });
+    cpu.stored_pa = Some((pa, size));
     alu(cpu, insn, old)
 }
 

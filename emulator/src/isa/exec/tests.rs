@@ -11,26 +11,26 @@ use crate::mmu::Mmu;
 
 const ENV: CsrEnv = CsrEnv { hartid: 0, cycle: 100, instret: 50, time: 10 };
 
-struct Rig {
-    hart: Hart,
-    mmu: Mmu,
-    bus: Bus,
+pub(crate) struct Rig {
+    pub(crate) hart: Hart,
+    pub(crate) mmu: Mmu,
+    pub(crate) bus: Bus,
 }
 
 impl Rig {
-    fn new() -> Rig {
+    pub(crate) fn new() -> Rig {
         let bus = Bus::new(1 << 20, 1, BootRom::reset_vector(0, 0), ConsoleIn::None, ConsoleOut::Buffer(Vec::new()));
         Rig { hart: Hart::new(0, DRAM_BASE), mmu: Mmu::default(), bus }
     }
 
     /// Execute one instruction word at the current pc.
-    fn exec(&mut self, raw: u32) -> Result<Outcome, Exception> {
+    pub(crate) fn exec(&mut self, raw: u32) -> Result<Outcome, Exception> {
         let insn = decode(raw);
         let mut cpu = Cpu::new(&mut self.hart, &mut self.mmu, &mut self.bus);
         execute(&mut cpu, &insn, raw, &ENV)
     }
 
-    fn x(&self, r: usize) -> u64 {
+    pub(crate) fn x(&self, r: usize) -> u64 {
         self.hart.x[r]
     }
 }
