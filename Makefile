@@ -67,7 +67,7 @@ qemu-run: setup-test guest
 # parts from here, so there is one definition of the demo.
 test: setup-test all
 	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
-	    $(CARGO) test --release --workspace
+	    $(CARGO) test --release --workspace --no-fail-fast
 
 # Not a test: prints numbers. BENCH_REPS=N sets the repetitions (default 3).
 bench: setup-test all
