@@ -23,6 +23,8 @@ spin &
 sleep 20
 kill $!
 wait
+echo == floating point state survives context switches ==
+fpu
 echo == 50 concurrent processes ==
 spawn 50
 echo == done ==
