@@ -22,6 +22,8 @@ use crate::trace::Tracer;
 pub const DEFAULT_RAM: u64 = 128 << 20;
 /// Largest RAM size accepted: 64 GiB.
 pub const MAX_RAM: u64 = 64 << 30;
+/// Most harts a board can have (`--smp`).
+pub const MAX_HARTS: usize = 8;
 
 /// What to build.
 pub struct BoardConfig {
@@ -33,6 +35,8 @@ pub struct BoardConfig {
     pub append: Option<String>,
     /// RAM size in bytes (a multiple of 4 KiB, at least 16 MiB, at most [`MAX_RAM`]).
     pub ram_size: u64,
+    /// Number of harts, 1..=[`MAX_HARTS`].
+    pub harts: usize,
     /// A/D bit policy of every hart's MMU.
     pub ad_policy: AdPolicy,
     /// Console input.
@@ -79,9 +83,19 @@ fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, BoardError> {
     std::fs::read(path).map_err(|source| BoardError::Read { what, path: path.to_owned(), source })
 }
 
-/// Build a one-hart machine from `cfg`.
+/// Build a machine from `cfg`: every hart starts at the boot ROM in M-mode,
+/// as QEMU starts them.
 pub fn build(cfg: BoardConfig) -> Result<Machine, BoardError> {
-    let harts = 1;
+    build_with_dtb(cfg).map(|(m, _)| m)
+}
+
+/// [`build`], also returning the device tree blob given to the guest (what
+/// `--dumpdtb` writes).
+pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError> {
+    let harts = cfg.harts;
+    if !(1..=MAX_HARTS).contains(&harts) {
+        return Err(BoardError::Config(format!("{harts} harts are not supported: give 1 to {MAX_HARTS}")));
+    }
     if cfg.ram_size < (16 << 20) || cfg.ram_size > MAX_RAM || cfg.ram_size % 4096 != 0 {
         return Err(BoardError::Config(format!(
             "RAM size {} bytes is not supported: give a multiple of 4 KiB from 16 MiB to {} GiB",
@@ -144,5 +158,5 @@ pub fn build(cfg: BoardConfig) -> Result<Machine, BoardError> {
 
     let hart_list = (0..harts as u64).map(|id| Hart::new(id, map::ROM_BASE)).collect();
     let mmus = (0..harts).map(|_| Mmu::new(cfg.ad_policy)).collect();
-    Ok(Machine::new(hart_list, mmus, bus, cfg.tracer))
+    Ok((Machine::new(hart_list, mmus, bus, cfg.tracer), dtb))
 }

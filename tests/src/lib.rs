@@ -104,6 +104,8 @@ pub struct RunOptions<'a> {
     pub append: Option<&'a str>,
     /// RAM in bytes.
     pub memory: u64,
+    /// Number of harts.
+    pub harts: usize,
     /// Trace categories.
     pub trace: &'a [Category],
     /// A/D policy.
@@ -121,6 +123,7 @@ impl<'a> RunOptions<'a> {
             initrd: None,
             append: None,
             memory: 128 << 20,
+            harts: 1,
             trace: &[],
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
@@ -137,6 +140,7 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         initrd: o.initrd.map(Path::to_owned),
         append: o.append.map(str::to_owned),
         ram_size: o.memory,
+        harts: o.harts,
         ad_policy: o.ad_policy,
         console_in: ConsoleIn::None,
         console_out: ConsoleOut::Buffer(Vec::new()),

@@ -64,6 +64,14 @@ struct RunArgs {
     #[arg(short = 'm', long = "memory", value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
     memory: u64,
 
+    /// Number of harts (1 to 8); all start at the boot ROM with a0 = hart id, as on QEMU.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=board::MAX_HARTS as i64))]
+    smp: u8,
+
+    /// Write the device tree the guest would get to FILE and exit, like QEMU's -machine virt,dumpdtb=FILE.
+    #[arg(long, value_name = "FILE")]
+    dumpdtb: Option<PathBuf>,
+
     /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs).
     #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category)]
     trace: Vec<Category>,
@@ -176,11 +184,12 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         };
         Tracer::new(&args.trace, out)
     };
-    let mut machine = board::build(BoardConfig {
+    let (mut machine, dtb) = board::build_with_dtb(BoardConfig {
         kernel: args.kernel,
         initrd: args.initrd,
         append: args.append,
         ram_size: args.memory,
+        harts: args.smp as usize,
         ad_policy: match args.ad_update {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,
@@ -189,6 +198,11 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         console_out: ConsoleOut::Stdout(io::stdout()),
         tracer,
     })?;
+    if let Some(path) = &args.dumpdtb {
+        std::fs::write(path, &dtb).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
+        eprintln!("svemu: device tree written to {}", path.display());
+        return Ok(0);
+    }
     machine.max_instructions = args.max_insns;
     let start = Instant::now();
     let exit = machine.run();

@@ -4,6 +4,7 @@
 
 pub mod clint;
 pub mod htif;
+pub mod plic;
 pub mod ram;
 pub mod rom;
 pub mod sifive_test;
@@ -11,6 +12,7 @@ pub mod uart;
 
 pub use clint::Clint;
 pub use htif::Htif;
+pub use plic::Plic;
 pub use ram::Ram;
 pub use rom::BootRom;
 pub use sifive_test::SifiveTest;

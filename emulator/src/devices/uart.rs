@@ -84,11 +84,23 @@ impl Uart16550 {
                 loop {
                     match rx.try_recv() {
                         Ok(b) => self.rx.push_back(b),
-                        Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            // End of input: nothing more will ever arrive.
+                            self.input = ConsoleIn::None;
+                            break;
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// True when received bytes may still arrive later from the host (an open
+    /// standard input): an idle guest is then waiting for its user, not stuck.
+    pub fn input_may_arrive(&mut self) -> bool {
+        self.poll_input();
+        matches!(self.input, ConsoleIn::Stdin(_))
     }
 
     fn lsr(&mut self) -> u8 {
