@@ -112,6 +112,8 @@ pub struct RunOptions<'a> {
     pub ad_policy: AdPolicy,
     /// Stop after this many instructions.
     pub max_instructions: Option<u64>,
+    /// Bytes the UART receives, in order (deterministic console input).
+    pub console_input: &'a [u8],
 }
 
 impl<'a> RunOptions<'a> {
@@ -127,6 +129,7 @@ impl<'a> RunOptions<'a> {
             trace: &[],
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
+            console_input: b"",
         }
     }
 }
@@ -142,7 +145,7 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         ram_size: o.memory,
         harts: o.harts,
         ad_policy: o.ad_policy,
-        console_in: ConsoleIn::None,
+        console_in: ConsoleIn::Script(o.console_input.iter().copied().collect()),
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer,
     })
@@ -159,14 +162,26 @@ pub fn run_svemu(o: &RunOptions) -> Run {
 /// Run a guest on qemu-system-riscv64 -machine virt -bios none; returns the
 /// console bytes and the exit status. `extra` are more QEMU arguments.
 pub fn run_qemu(kernel: &Path, memory: &str, extra: &[&str]) -> (String, i32) {
-    let out = Command::new("timeout")
-        .args(["120", "qemu-system-riscv64", "-machine", "virt", "-bios", "none", "-smp", "1"])
+    run_qemu_with_input(kernel, memory, extra, b"")
+}
+
+/// [`run_qemu`] with `input` written to the console (QEMU's standard input).
+pub fn run_qemu_with_input(kernel: &Path, memory: &str, extra: &[&str], input: &[u8]) -> (String, i32) {
+    use std::process::Stdio;
+    let mut child = Command::new("timeout")
+        .args(["120", "qemu-system-riscv64", "-machine", "virt", "-bios", "none"])
         .args(["-m", memory, "-nographic", "-monitor", "none", "-serial", "stdio"])
         .arg("-kernel")
         .arg(kernel)
         .args(extra)
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
         .expect("qemu-system-riscv64 runs (scripts/setup installs qemu-system-misc)");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(input).expect("QEMU reads its console input");
+    let out = child.wait_with_output().expect("QEMU finishes");
+    drop(stdin);
     (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
 }
 
