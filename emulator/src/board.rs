@@ -10,7 +10,8 @@ use thiserror::Error;
 
 use crate::bus::{map, Bus};
 use crate::devices::uart::{ConsoleIn, ConsoleOut};
-use crate::devices::{BootRom, Htif};
+use crate::devices::virtio::blk::Block;
+use crate::devices::{BootRom, Htif, VirtioMmio};
 use crate::fdt::{self, DtbConfig};
 use crate::hart::Hart;
 use crate::loader::{self, LoadError};
@@ -37,6 +38,9 @@ pub struct BoardConfig {
     pub ram_size: u64,
     /// Number of harts, 1..=[`MAX_HARTS`].
     pub harts: usize,
+    /// Raw disk images, one virtio-blk device each in virtio-mmio slots 0, 1, ...
+    /// (at most [`map::VIRTIO_SLOTS`]).
+    pub drives: Vec<PathBuf>,
     /// A/D bit policy of every hart's MMU.
     pub ad_policy: AdPolicy,
     /// Console input.
@@ -74,6 +78,9 @@ pub enum BoardError {
     /// Bad configuration.
     #[error("{0}")]
     Config(String),
+    /// A disk image cannot be opened for reading and writing.
+    #[error(transparent)]
+    Drive(#[from] crate::devices::virtio::blk::DriveError),
     /// The device tree could not be written.
     #[error("cannot build the device tree: {0}")]
     Dtb(vm_fdt::Error),
@@ -103,10 +110,26 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
             MAX_RAM >> 30
         )));
     }
+    if cfg.drives.len() > map::VIRTIO_SLOTS {
+        return Err(BoardError::Config(format!(
+            "{} drives given, but the board has {} virtio-mmio slots",
+            cfg.drives.len(),
+            map::VIRTIO_SLOTS
+        )));
+    }
+    let disks = cfg
+        .drives
+        .iter()
+        .enumerate()
+        .map(|(k, p)| Block::open(p, &format!("svemu-disk{k}")))
+        .collect::<Result<Vec<_>, _>>()?;
     let kernel = read("kernel", &cfg.kernel)?;
     let initrd = cfg.initrd.as_deref().map(|p| read("initrd", p)).transpose()?;
 
     let mut bus = Bus::new(cfg.ram_size, harts, BootRom::reset_vector(0, 0), cfg.console_in, cfg.console_out);
+    for (slot, disk) in disks.into_iter().enumerate() {
+        bus.virtio[slot] = VirtioMmio::new(Some(disk));
+    }
     let image = loader::load_elf(&kernel, &mut bus.ram)
         .map_err(|source| BoardError::Kernel { path: cfg.kernel.clone(), source })?;
     let ram_end = map::DRAM_BASE + cfg.ram_size;

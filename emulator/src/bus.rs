@@ -2,7 +2,8 @@
 //! dispatch of physical accesses to RAM and devices.
 
 use crate::devices::sifive_test::PowerRequest;
-use crate::devices::{BootRom, Clint, Htif, Plic, Ram, SifiveTest, Uart16550};
+use crate::devices::virtio::GuestMemory;
+use crate::devices::{BootRom, Clint, Htif, Plic, Ram, SifiveTest, Uart16550, VirtioMmio};
 use crate::reservations::Reservations;
 
 /// Physical addresses and sizes of the board's regions (QEMU `hw/riscv/virt.c`,
@@ -76,6 +77,8 @@ pub struct Bus {
     /// The aligned 8 bytes of `tohost`, or `u64::MAX` without HTIF: stores
     /// there go to the HTIF after RAM.
     tohost: u64,
+    /// The virtio-mmio slots, [`map::VIRTIO_SLOTS`] of them.
+    pub virtio: Vec<VirtioMmio>,
     /// Set by every device access: interrupt lines may have changed, so the
     /// machine re-evaluates them before the next instruction
     /// ([`Bus::update_interrupts`]) and clears this.
@@ -139,6 +142,10 @@ impl Bus {
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => Ok(self.clint.read(pa - CLINT_BASE, size)),
             _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => Ok(self.plic.read(pa - PLIC_BASE, size)),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE)),
+            _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
+                let off = pa - virtio_base(0);
+                Ok(self.virtio[(off / VIRTIO_SIZE) as usize].read(off % VIRTIO_SIZE, size))
+            }
             _ => fault,
         }
     }
@@ -153,6 +160,11 @@ impl Bus {
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => self.clint.write(pa - CLINT_BASE, size, val),
             _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => self.plic.write(pa - PLIC_BASE, size, val),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val),
+            _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
+                let off = pa - virtio_base(0);
+                let mut mem = GuestMemory::new(&mut self.ram, &mut self.reservations);
+                self.virtio[(off / VIRTIO_SIZE) as usize].write(off % VIRTIO_SIZE, size, val, &mut mem);
+            }
             _ => return Err(BusFault { addr: pa }),
         }
         Ok(())
@@ -191,6 +203,7 @@ impl Bus {
             test: SifiveTest::default(),
             htif: None,
             tohost: u64::MAX,
+            virtio: (0..map::VIRTIO_SLOTS).map(|_| VirtioMmio::new(None)).collect(),
             lines_dirty: true,
         }
     }
@@ -201,6 +214,18 @@ impl Bus {
         self.lines_dirty = false;
         let uart = self.uart.irq();
         self.plic.set_level(map::UART_IRQ, uart);
+        for (slot, v) in self.virtio.iter().enumerate() {
+            self.plic.set_level(map::virtio_irq(slot), v.irq());
+        }
+    }
+
+    /// Make every disk write durable (fsync each image): at power-off.
+    pub fn sync_disks(&self) {
+        for b in self.virtio.iter().filter_map(VirtioMmio::block) {
+            if let Err(e) = b.sync() {
+                log::error!("cannot sync disk image '{}': {e}", b.path().display());
+            }
+        }
     }
 
     /// The interrupt lines of hart `hart` as mip bits: MSIP and MTIP from the

@@ -153,6 +153,7 @@ impl Machine {
             }
         };
         self.bus.uart.flush();
+        self.bus.sync_disks();
         self.tracer.flush();
         exit
     }

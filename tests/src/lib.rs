@@ -106,6 +106,8 @@ pub struct RunOptions<'a> {
     pub memory: u64,
     /// Number of harts.
     pub harts: usize,
+    /// Disk images (virtio-blk).
+    pub drives: &'a [PathBuf],
     /// Trace categories.
     pub trace: &'a [Category],
     /// A/D policy.
@@ -126,6 +128,7 @@ impl<'a> RunOptions<'a> {
             append: None,
             memory: 128 << 20,
             harts: 1,
+            drives: &[],
             trace: &[],
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
@@ -144,6 +147,7 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         append: o.append.map(str::to_owned),
         ram_size: o.memory,
         harts: o.harts,
+        drives: o.drives.to_vec(),
         ad_policy: o.ad_policy,
         console_in: ConsoleIn::Script(o.console_input.iter().copied().collect()),
         console_out: ConsoleOut::Buffer(Vec::new()),

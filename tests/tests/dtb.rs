@@ -111,6 +111,7 @@ fn svemu_dtb(smp: usize, memory: &str, kernel: &Path, append: &str) -> Vec<u8> {
         append: Some(append.into()),
         ram_size: parse_memory(memory),
         harts: smp,
+        drives: Vec::new(),
         ad_policy: AdPolicy::Hardware,
         console_in: ConsoleIn::None,
         console_out: ConsoleOut::Buffer(Vec::new()),

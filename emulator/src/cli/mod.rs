@@ -68,6 +68,10 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=board::MAX_HARTS as i64))]
     smp: u8,
 
+    /// A raw disk image (as `qemu-img create -f raw` makes) for a virtio-blk device; repeat for more (up to 8, in slots 0..7).
+    #[arg(long, value_name = "FILE")]
+    drive: Vec<PathBuf>,
+
     /// Write the device tree the guest would get to FILE and exit, like QEMU's -machine virt,dumpdtb=FILE.
     #[arg(long, value_name = "FILE")]
     dumpdtb: Option<PathBuf>,
@@ -190,6 +194,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         append: args.append,
         ram_size: args.memory,
         harts: args.smp as usize,
+        drives: args.drive,
         ad_policy: match args.ad_update {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,

@@ -9,6 +9,7 @@ pub mod ram;
 pub mod rom;
 pub mod sifive_test;
 pub mod uart;
+pub mod virtio;
 
 pub use clint::Clint;
 pub use htif::Htif;
@@ -17,3 +18,4 @@ pub use ram::Ram;
 pub use rom::BootRom;
 pub use sifive_test::SifiveTest;
 pub use uart::Uart16550;
+pub use virtio::VirtioMmio;
