@@ -305,3 +305,6 @@ impl VirtioMmio {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
