@@ -28,8 +28,14 @@ pub const MAX_HARTS: usize = 8;
 
 /// What to build.
 pub struct BoardConfig {
-    /// Kernel ELF.
-    pub kernel: PathBuf,
+    /// Firmware (`--bios FILE`): an ELF, or a raw binary loaded at
+    /// 0x8000_0000, where every hart jumps from the boot ROM. `None` is
+    /// `--bios none`: the boot ROM jumps to the kernel.
+    pub bios: Option<PathBuf>,
+    /// Kernel: an ELF, or a raw binary (at 0x8000_0000 with `--bios none`,
+    /// else at the first 2 MiB boundary after the firmware, as QEMU's
+    /// `riscv_calc_kernel_start_addr`). Optional only with a firmware.
+    pub kernel: Option<PathBuf>,
     /// Initial ramdisk, placed in RAM and named in `/chosen`.
     pub initrd: Option<PathBuf>,
     /// Kernel command line (`/chosen/bootargs`).
@@ -64,9 +70,11 @@ pub enum BoardError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The kernel is not a loadable RISC-V ELF.
-    #[error("cannot load kernel '{path}': {source}")]
-    Kernel {
+    /// The firmware or kernel cannot be loaded.
+    #[error("cannot load {what} '{path}': {source}")]
+    Load {
+        /// "firmware" or "kernel".
+        what: &'static str,
         /// The path given.
         path: PathBuf,
         /// What is wrong with it.
@@ -123,26 +131,60 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
         .enumerate()
         .map(|(k, p)| Block::open(p, &format!("svemu-disk{k}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let kernel = read("kernel", &cfg.kernel)?;
+    if cfg.bios.is_none() && cfg.kernel.is_none() {
+        return Err(BoardError::Config("nothing to run: give --kernel, or a firmware with --bios".into()));
+    }
+    let bios = cfg.bios.as_deref().map(|p| read("firmware", p)).transpose()?;
+    let kernel = cfg.kernel.as_deref().map(|p| read("kernel", p)).transpose()?;
     let initrd = cfg.initrd.as_deref().map(|p| read("initrd", p)).transpose()?;
 
     let mut bus = Bus::new(cfg.ram_size, harts, BootRom::reset_vector(0, 0), cfg.console_in, cfg.console_out);
     for (slot, disk) in disks.into_iter().enumerate() {
         bus.virtio[slot] = VirtioMmio::new(Some(disk));
     }
-    let image = loader::load_elf(&kernel, &mut bus.ram)
-        .map_err(|source| BoardError::Kernel { path: cfg.kernel.clone(), source })?;
+    let load = |what, path: &Option<PathBuf>, bytes: &[u8], ram: &mut crate::devices::Ram, raw_addr| {
+        loader::load_image(bytes, ram, raw_addr).map_err(|source| BoardError::Load {
+            what,
+            path: path.clone().unwrap_or_default(),
+            source,
+        })
+    };
+    let firmware = match &bios {
+        Some(bytes) => Some(load("firmware", &cfg.bios, bytes, &mut bus.ram, map::DRAM_BASE)?),
+        None => None,
+    };
+    // QEMU: a raw kernel goes to the firmware's end rounded up to 2 MiB
+    // (RV64), or to the start of RAM without a firmware.
+    let firmware_end = firmware.as_ref().map_or(map::DRAM_BASE, |f| f.end);
+    let kernel_start = firmware_end.next_multiple_of(2 << 20);
+    let image = match &kernel {
+        Some(bytes) => {
+            let image = load("kernel", &cfg.kernel, bytes, &mut bus.ram, kernel_start)?;
+            if let Some(f) = firmware.as_ref().filter(|f| f.start < image.end && image.start < f.end) {
+                return Err(BoardError::DoesNotFit(format!(
+                    "the kernel at {:#x}..{:#x} overlaps the firmware at {:#x}..{:#x}",
+                    image.start, image.end, f.start, f.end
+                )));
+            }
+            Some(image)
+        }
+        None => None,
+    };
     let ram_end = map::DRAM_BASE + cfg.ram_size;
 
+    // Where the firmware hands over (fw_dynamic next_addr): the kernel's
+    // entry, 0 without a kernel, as QEMU.
+    let kernel_entry = image.as_ref().map_or(0, |i| i.entry);
+    // What is loaded, for overlap checks.
+    let loaded: Vec<(u64, u64)> = firmware.iter().chain(image.iter()).map(|i| (i.start, i.end)).collect();
     // The initrd goes at entry + min(RAM / 2, 128 MiB), as QEMU's riscv_load_initrd.
     let initrd_range = match &initrd {
         Some(bytes) => {
-            let start = image.entry.wrapping_add((cfg.ram_size / 2).min(128 << 20));
+            let start = kernel_entry.max(map::DRAM_BASE).wrapping_add((cfg.ram_size / 2).min(128 << 20));
             let end = start + bytes.len() as u64;
-            if start < image.end && image.start < end {
+            if let Some((s, e)) = loaded.iter().find(|&&(s, e)| start < e && s < end) {
                 return Err(BoardError::DoesNotFit(format!(
-                    "the initrd at {start:#x}..{end:#x} would overlap the kernel at {:#x}..{:#x}",
-                    image.start, image.end
+                    "the initrd at {start:#x}..{end:#x} would overlap the image at {s:#x}..{e:#x}"
                 )));
             }
             let dst = bus.ram.slice_mut(start, bytes.len() as u64).ok_or_else(|| {
@@ -164,16 +206,19 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
     let top = ram_end.min(map::DRAM_BASE + (3 << 30));
     let dtb_addr = (top - dtb.len() as u64) & !((2 << 20) - 1);
     let overlaps = |(s, e): (u64, u64)| dtb_addr < e && s < dtb_addr + dtb.len() as u64;
-    if overlaps((image.start, image.end)) || initrd_range.is_some_and(overlaps) {
+    if loaded.iter().copied().any(overlaps) || initrd_range.is_some_and(overlaps) {
         return Err(BoardError::DoesNotFit(format!(
             "no room for the device tree at {dtb_addr:#x}; give more memory with -m"
         )));
     }
     bus.ram.slice_mut(dtb_addr, dtb.len() as u64).expect("DTB address is inside RAM").copy_from_slice(&dtb);
-    bus.rom = BootRom::reset_vector(image.entry, dtb_addr);
-    if let Some(tohost) = image.tohost {
+    let start = firmware.as_ref().map_or(kernel_entry, |f| f.entry);
+    bus.rom = BootRom::with_next_stage(start, dtb_addr, kernel_entry);
+    // HTIF for the kernel's tohost, else the firmware's.
+    if let Some(img) = image.iter().chain(firmware.iter()).find(|i| i.tohost.is_some()) {
+        let tohost = img.tohost.expect("found by tohost");
         if bus.ram.contains(tohost, 8) {
-            bus.attach_htif(Htif::new(tohost, image.fromhost));
+            bus.attach_htif(Htif::new(tohost, img.fromhost));
         } else {
             log::warn!("tohost at {tohost:#x} is not in RAM: HTIF is off");
         }

@@ -96,8 +96,10 @@ pub struct Run {
 
 /// Options of an svemu run.
 pub struct RunOptions<'a> {
-    /// Kernel ELF.
-    pub kernel: &'a Path,
+    /// Firmware (`--bios`), None for `--bios none`.
+    pub bios: Option<&'a Path>,
+    /// Kernel.
+    pub kernel: Option<&'a Path>,
     /// Initrd.
     pub initrd: Option<&'a Path>,
     /// Bootargs.
@@ -123,7 +125,8 @@ impl<'a> RunOptions<'a> {
     /// million instructions (so a broken guest cannot hang a test).
     pub fn new(kernel: &'a Path) -> Self {
         RunOptions {
-            kernel,
+            bios: None,
+            kernel: Some(kernel),
             initrd: None,
             append: None,
             memory: 128 << 20,
@@ -142,7 +145,8 @@ pub fn run_svemu(o: &RunOptions) -> Run {
     let trace = SharedBuf::default();
     let tracer = if o.trace.is_empty() { Tracer::off() } else { Tracer::new(o.trace, Box::new(trace.clone())) };
     let mut m = board::build(BoardConfig {
-        kernel: o.kernel.to_owned(),
+        bios: o.bios.map(Path::to_owned),
+        kernel: o.kernel.map(Path::to_owned),
         initrd: o.initrd.map(Path::to_owned),
         append: o.append.map(str::to_owned),
         ram_size: o.memory,

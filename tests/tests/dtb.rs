@@ -106,7 +106,8 @@ fn qemu_dtb(smp: usize, memory: &str, kernel: &Path, append: &str, out: &Path) -
 
 fn svemu_dtb(smp: usize, memory: &str, kernel: &Path, append: &str) -> Vec<u8> {
     let (_, dtb) = board::build_with_dtb(BoardConfig {
-        kernel: kernel.to_owned(),
+        bios: None,
+        kernel: Some(kernel.to_owned()),
         initrd: None,
         append: Some(append.into()),
         ram_size: parse_memory(memory),

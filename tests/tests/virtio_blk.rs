@@ -67,7 +67,8 @@ fn driver_writes_reach_the_image_as_on_qemu() {
 
 fn build_with_drive(drive: &Path) -> Result<(), BoardError> {
     board::build(BoardConfig {
-        kernel: bare("virtio_blk"),
+        bios: None,
+        kernel: Some(bare("virtio_blk")),
         initrd: None,
         append: None,
         ram_size: 128 << 20,
