@@ -111,7 +111,7 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
     if !(1..=MAX_HARTS).contains(&harts) {
         return Err(BoardError::Config(format!("{harts} harts are not supported: give 1 to {MAX_HARTS}")));
     }
-    if cfg.ram_size < (16 << 20) || cfg.ram_size > MAX_RAM || cfg.ram_size % 4096 != 0 {
+    if cfg.ram_size < (16 << 20) || cfg.ram_size > MAX_RAM || !cfg.ram_size.is_multiple_of(4096) {
         return Err(BoardError::Config(format!(
             "RAM size {} bytes is not supported: give a multiple of 4 KiB from 16 MiB to {} GiB",
             cfg.ram_size,

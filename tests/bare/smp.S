@@ -8,6 +8,12 @@
  * It is built for NHARTS harts. */
 #include "board.h"
 #define ROUNDS 3000
+
+/* t0 = address of hart `reg`'s msip register. Clobbers t1. */
+#define MSIP_OF(reg)                            \
+    slli t1, reg, 2;                            \
+    li t0, CLINT_BASE;                          \
+    add t0, t0, t1
 #define NHARTS 4
 
     .section .text.init
@@ -24,9 +30,7 @@ _start:
     csrr    t0, mip
     andi    t0, t0, 1 << 3
     beqz    t0, 1b
-    slli    t1, s0, 2
-    li      t0, CLINT_BASE
-    add     t0, t0, t1
+    MSIP_OF(s0)
     sw      zero, 0(t0)         /* clear own msip */
     j       work
 
@@ -34,9 +38,7 @@ boot:
     li      s1, NHARTS
     li      t2, 1
 2:  bge     t2, s1, work
-    slli    t1, t2, 2
-    li      t0, CLINT_BASE
-    add     t0, t0, t1
+    MSIP_OF(t2)
     li      t1, 1
     sw      t1, 0(t0)           /* IPI to hart t2 */
     addi    t2, t2, 1

@@ -54,6 +54,17 @@
     li t1, sector;                              \
     sd t1, 8(t0)
 
+/* A request of `type` at `sector` with one data buffer `label` of `len`
+ * bytes (`dflags`: F_WRITE for data the device fills), then the status byte;
+ * submitted, and its status printed. */
+#define REQUEST(type, sector, label, len, dflags) \
+    HEADER(type, sector);                       \
+    DESC(desc, 0, hdr, 16, F_NEXT, 1);          \
+    DESC(desc, 1, label, len, F_NEXT | (dflags), 2); \
+    DESC(desc, 2, status, 1, F_WRITE, 0);       \
+    call submit;                                \
+    PRINT_STATUS
+
 /* Print the status byte of the last request as a digit, then a space. */
 #define PRINT_STATUS                            \
     la t0, status;                              \
@@ -165,12 +176,7 @@ _start:
 
     PUTS(msg_st)
     /* 1. OUT, sector 1, 1024 bytes, direct. */
-    HEADER(1, 1)
-    DESC(desc, 0, hdr, 16, F_NEXT, 1)
-    DESC(desc, 1, data1, 1024, F_NEXT, 2)
-    DESC(desc, 2, status, 1, F_WRITE, 0)
-    call    submit
-    PRINT_STATUS
+    REQUEST(1, 1, data1, 1024, 0)
     /* 2. OUT, sector 5, 512 bytes, through an indirect table. */
     HEADER(1, 5)
     DESC(itable, 0, hdr, 16, F_NEXT, 1)
@@ -186,12 +192,7 @@ _start:
     call    submit
     PRINT_STATUS
     /* 4. IN, sector 2, 512 bytes: the second half of data1. */
-    HEADER(0, 2)
-    DESC(desc, 0, hdr, 16, F_NEXT, 1)
-    DESC(desc, 1, readback, 512, F_NEXT | F_WRITE, 2)
-    DESC(desc, 2, status, 1, F_WRITE, 0)
-    call    submit
-    PRINT_STATUS
+    REQUEST(0, 2, readback, 512, F_WRITE)
     la      t0, readback
     la      t1, data1 + 512
     li      t2, 512
@@ -203,19 +204,9 @@ _start:
     addi    t2, t2, -1
     bnez    t2, 3b
     /* 5. GET_ID, 20 bytes. */
-    HEADER(8, 0)
-    DESC(desc, 0, hdr, 16, F_NEXT, 1)
-    DESC(desc, 1, serial, 20, F_NEXT | F_WRITE, 2)
-    DESC(desc, 2, status, 1, F_WRITE, 0)
-    call    submit
-    PRINT_STATUS
+    REQUEST(8, 0, serial, 20, F_WRITE)
     /* 6. IN past the end of the disk: IOERR (1). */
-    HEADER(0, 0x100000)
-    DESC(desc, 0, hdr, 16, F_NEXT, 1)
-    DESC(desc, 1, readback, 512, F_NEXT | F_WRITE, 2)
-    DESC(desc, 2, status, 1, F_WRITE, 0)
-    call    submit
-    PRINT_STATUS
+    REQUEST(0, 0x100000, readback, 512, F_WRITE)
     PUTS(nl)
     PUTS(msg_id)
     PUTS(serial)

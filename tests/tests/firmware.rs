@@ -25,7 +25,7 @@ fn boot(harts: usize) -> String {
         bios: Some(Path::new(OPENSBI)),
         kernel: Some(Path::new(UBOOT)),
         harts,
-        drives: &[disk.clone()],
+        drives: std::slice::from_ref(&disk),
         console_input: SCRIPT,
         max_instructions: Some(400_000_000),
         ..RunOptions::new(Path::new(UBOOT))

@@ -144,7 +144,7 @@ impl Block {
         let in_len: u64 = writable.iter().map(|b| b.len as u64).sum();
         let range = |len: u64| -> Option<u64> {
             let start = sector.checked_mul(SECTOR)?;
-            (len % SECTOR == 0 && start.checked_add(len)? <= self.capacity * SECTOR).then_some(start)
+            (len.is_multiple_of(SECTOR) && start.checked_add(len)? <= self.capacity * SECTOR).then_some(start)
         };
         let io = |r: std::io::Result<()>| match r {
             Ok(()) => VIRTIO_BLK_S_OK,

@@ -234,11 +234,8 @@ impl VirtioMmio {
                     }
                 }
             }
-            VIRTIO_MMIO_QUEUE_NOTIFY => {
-                if val == 0 {
-                    self.notify(mem);
-                }
-            }
+            // Queue 0 is the block device's only queue.
+            VIRTIO_MMIO_QUEUE_NOTIFY if val == 0 => self.notify(mem),
             VIRTIO_MMIO_INTERRUPT_ACK => self.interrupt_status &= !val,
             VIRTIO_MMIO_STATUS => self.write_status(val),
             VIRTIO_MMIO_QUEUE_DESC_LOW if q_writable => set_low(&mut self.queue.desc),

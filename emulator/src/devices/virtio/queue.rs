@@ -123,7 +123,7 @@ impl Queue {
             if flags & VRING_DESC_F_INDIRECT != 0 {
                 // 2.7.5.3.1: not inside an indirect table, not with NEXT, a whole
                 // number of descriptors.
-                if indirect || flags & VRING_DESC_F_NEXT != 0 || len == 0 || len as u64 % DESC_SIZE != 0 {
+                if indirect || flags & VRING_DESC_F_NEXT != 0 || len == 0 || !(len as u64).is_multiple_of(DESC_SIZE) {
                     return Err(QueueError::BadIndirect);
                 }
                 mem.check(addr, len as u64)?;

@@ -77,6 +77,18 @@ impl Rig {
         self.ram.write(STATUS, 1, 0xff);
     }
 
+    /// Submit a three-descriptor request (header, 512 data bytes at DATA,
+    /// status) of `kind` at `sector`, and return its status byte.
+    fn request(&mut self, kind: u32, sector: u64) -> u32 {
+        let data_flags = if kind == VIRTIO_BLK_T_IN { 3 } else { 1 };
+        self.header(kind, sector);
+        self.desc(DESC, 0, HDR, 16, 1, 1);
+        self.desc(DESC, 1, DATA, 512, data_flags, 2);
+        self.desc(DESC, 2, STATUS, 1, 2, 0);
+        self.submit(0);
+        self.ram.read(STATUS, 1) as u32
+    }
+
     fn needs_reset(&mut self) -> bool {
         self.r(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET != 0
     }
@@ -113,12 +125,7 @@ fn legacy_drivers_and_unknown_features_are_refused() {
 fn write_then_read_and_out_of_range_requests() {
     let mut r = Rig::new("rw", MODERN);
     r.ram.slice_mut(DATA, 512).unwrap().fill(0x3c);
-    r.header(VIRTIO_BLK_T_OUT, 7);
-    r.desc(DESC, 0, HDR, 16, 1, 1);
-    r.desc(DESC, 1, DATA, 512, 1, 2);
-    r.desc(DESC, 2, STATUS, 1, 2, 0);
-    r.submit(0);
-    assert_eq!(r.ram.read(STATUS, 1) as u32, VIRTIO_BLK_S_OK);
+    assert_eq!(r.request(VIRTIO_BLK_T_OUT, 7), VIRTIO_BLK_S_OK);
     assert_eq!(r.ram.read(USED + 2, 2), 1);
     assert_eq!(r.r(VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
     assert!(r.dev.irq());
@@ -226,11 +233,6 @@ fn event_index_suppresses_interrupts_until_used_event() {
 fn dma_breaks_lr_sc_reservations() {
     let mut r = Rig::new("reservation", MODERN);
     r.res.acquire(0, DATA + 64);
-    r.header(VIRTIO_BLK_T_IN, 0);
-    r.desc(DESC, 0, HDR, 16, 1, 1);
-    r.desc(DESC, 1, DATA, 512, 3, 2);
-    r.desc(DESC, 2, STATUS, 1, 2, 0);
-    r.submit(0);
-    assert_eq!(r.ram.read(STATUS, 1) as u32, VIRTIO_BLK_S_OK);
+    assert_eq!(r.request(VIRTIO_BLK_T_IN, 0), VIRTIO_BLK_S_OK);
     assert!(!r.res.release(0), "the device's store into the granule broke the reservation");
 }
