@@ -32,8 +32,8 @@ pub struct BoardConfig {
     /// 0x8000_0000, where every hart jumps from the boot ROM. `None` is
     /// `--bios none`: the boot ROM jumps to the kernel.
     pub bios: Option<PathBuf>,
-    /// Kernel: an ELF, or a raw binary (at 0x8000_0000 with `--bios none`,
-    /// else at the first 2 MiB boundary after the firmware, as QEMU's
+    /// Kernel: an ELF; with a firmware also a raw binary, loaded at the
+    /// first 2 MiB boundary after the firmware (QEMU's
     /// `riscv_calc_kernel_start_addr`). Optional only with a firmware.
     pub kernel: Option<PathBuf>,
     /// Initial ramdisk, placed in RAM and named in `/chosen`.
@@ -142,21 +142,23 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
     for (slot, disk) in disks.into_iter().enumerate() {
         bus.virtio[slot] = VirtioMmio::new(Some(disk));
     }
-    let load = |what, path: &Option<PathBuf>, bytes: &[u8], ram: &mut crate::devices::Ram, raw_addr| {
-        loader::load_image(bytes, ram, raw_addr).map_err(|source| BoardError::Load {
-            what,
-            path: path.clone().unwrap_or_default(),
-            source,
-        })
+    // raw_addr None: only an ELF is accepted.
+    let load = |what, path: &Option<PathBuf>, bytes: &[u8], ram: &mut crate::devices::Ram, raw_addr: Option<u64>| {
+        match raw_addr {
+            Some(addr) => loader::load_image(bytes, ram, addr),
+            None => loader::load_elf(bytes, ram),
+        }
+        .map_err(|source| BoardError::Load { what, path: path.clone().unwrap_or_default(), source })
     };
     let firmware = match &bios {
-        Some(bytes) => Some(load("firmware", &cfg.bios, bytes, &mut bus.ram, map::DRAM_BASE)?),
+        Some(bytes) => Some(load("firmware", &cfg.bios, bytes, &mut bus.ram, Some(map::DRAM_BASE))?),
         None => None,
     };
     // QEMU: a raw kernel goes to the firmware's end rounded up to 2 MiB
-    // (RV64), or to the start of RAM without a firmware.
-    let firmware_end = firmware.as_ref().map_or(map::DRAM_BASE, |f| f.end);
-    let kernel_start = firmware_end.next_multiple_of(2 << 20);
+    // (RV64). Without a firmware QEMU would load it at the start of RAM;
+    // svemu insists on an ELF there, so that a wrong file is an error
+    // rather than a jump into garbage.
+    let kernel_start = firmware.as_ref().map(|f| f.end.next_multiple_of(2 << 20));
     let image = match &kernel {
         Some(bytes) => {
             let image = load("kernel", &cfg.kernel, bytes, &mut bus.ram, kernel_start)?;

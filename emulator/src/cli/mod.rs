@@ -54,8 +54,8 @@ struct RunArgs {
     #[arg(long, value_name = "FILE|none", default_value = "none")]
     bios: PathBuf,
 
-    /// Kernel: an ELF loaded at its physical addresses, or a raw binary (at 0x80000000 with --bios none,
-    /// else at the first 2 MiB boundary after the firmware). Its entry reaches the firmware in fw_dynamic_info (a2).
+    /// Kernel: an ELF loaded at its physical addresses; with a firmware also a raw binary, at the first 2 MiB
+    /// boundary after the firmware. Its entry reaches the firmware in fw_dynamic_info (a2).
     #[arg(long, value_name = "FILE", required_unless_present = "bios")]
     kernel: Option<PathBuf>,
 
