@@ -250,9 +250,6 @@ impl Machine {
         let insn = decode(raw);
         let result = execute(&mut cpu, &insn, raw, &env);
         let mem = cpu.mem;
-        if let Some((pa, size)) = cpu.stored_pa {
-            self.harts.iter_mut().for_each(|h| h.observe_store(pa, size));
-        }
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {

@@ -37,7 +37,7 @@ fn boot(harts: usize) -> String {
     let facts = [
         format!("Platform HART Count       : {harts}\n"),
         "Platform Name             : riscv-virtio,qemu\n".into(),
-        "Boot HART Base ISA        : rv64imac\n".into(),
+        "Boot HART Base ISA        : rv64imafdc\n".into(),
         "Domain0 Next Address      : 0x0000000080200000\n".into(),
         "Domain0 Next Mode         : S-mode\n".into(),
         "=> version\nU-Boot 20".into(),

@@ -274,7 +274,6 @@ fn lr_sc(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
         let val = x(cpu, insn.rs2);
         cpu.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
         cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(val) });
-        cpu.stored_pa = Some((pa, size));
     }
     alu(cpu, insn, !ok as u64)
 }
@@ -306,7 +305,6 @@ fn amo(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
     };
     cpu.bus.write(pa, size, new).map_err(|_| Exception::StoreAccessFault(va))?;
     cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(new) });
-    cpu.stored_pa = Some((pa, size));
     alu(cpu, insn, old)
 }
 
