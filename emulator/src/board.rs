@@ -10,7 +10,8 @@ use thiserror::Error;
 
 use crate::bus::{map, Bus};
 use crate::devices::uart::{ConsoleIn, ConsoleOut};
-use crate::devices::{BootRom, Htif};
+use crate::devices::virtio::blk::Block;
+use crate::devices::{BootRom, Htif, VirtioMmio};
 use crate::fdt::{self, DtbConfig};
 use crate::hart::Hart;
 use crate::loader::{self, LoadError};
@@ -22,17 +23,30 @@ use crate::trace::Tracer;
 pub const DEFAULT_RAM: u64 = 128 << 20;
 /// Largest RAM size accepted: 64 GiB.
 pub const MAX_RAM: u64 = 64 << 30;
+/// Most harts a board can have (`--smp`).
+pub const MAX_HARTS: usize = 8;
 
 /// What to build.
 pub struct BoardConfig {
-    /// Kernel ELF.
-    pub kernel: PathBuf,
+    /// Firmware (`--bios FILE`): an ELF, or a raw binary loaded at
+    /// 0x8000_0000, where every hart jumps from the boot ROM. `None` is
+    /// `--bios none`: the boot ROM jumps to the kernel.
+    pub bios: Option<PathBuf>,
+    /// Kernel: an ELF; with a firmware also a raw binary, loaded at the
+    /// first 2 MiB boundary after the firmware (QEMU's
+    /// `riscv_calc_kernel_start_addr`). Optional only with a firmware.
+    pub kernel: Option<PathBuf>,
     /// Initial ramdisk, placed in RAM and named in `/chosen`.
     pub initrd: Option<PathBuf>,
     /// Kernel command line (`/chosen/bootargs`).
     pub append: Option<String>,
     /// RAM size in bytes (a multiple of 4 KiB, at least 16 MiB, at most [`MAX_RAM`]).
     pub ram_size: u64,
+    /// Number of harts, 1..=[`MAX_HARTS`].
+    pub harts: usize,
+    /// Raw disk images, one virtio-blk device each in virtio-mmio slots 0, 1, ...
+    /// (at most [`map::VIRTIO_SLOTS`]).
+    pub drives: Vec<PathBuf>,
     /// A/D bit policy of every hart's MMU.
     pub ad_policy: AdPolicy,
     /// Console input.
@@ -56,9 +70,11 @@ pub enum BoardError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The kernel is not a loadable RISC-V ELF.
-    #[error("cannot load kernel '{path}': {source}")]
-    Kernel {
+    /// The firmware or kernel cannot be loaded.
+    #[error("cannot load {what} '{path}': {source}")]
+    Load {
+        /// "firmware" or "kernel".
+        what: &'static str,
         /// The path given.
         path: PathBuf,
         /// What is wrong with it.
@@ -70,6 +86,9 @@ pub enum BoardError {
     /// Bad configuration.
     #[error("{0}")]
     Config(String),
+    /// A disk image cannot be opened for reading and writing.
+    #[error(transparent)]
+    Drive(#[from] crate::devices::virtio::blk::DriveError),
     /// The device tree could not be written.
     #[error("cannot build the device tree: {0}")]
     Dtb(vm_fdt::Error),
@@ -79,33 +98,95 @@ fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, BoardError> {
     std::fs::read(path).map_err(|source| BoardError::Read { what, path: path.to_owned(), source })
 }
 
-/// Build a one-hart machine from `cfg`.
+/// Build a machine from `cfg`: every hart starts at the boot ROM in M-mode,
+/// as QEMU starts them.
 pub fn build(cfg: BoardConfig) -> Result<Machine, BoardError> {
-    let harts = 1;
-    if cfg.ram_size < (16 << 20) || cfg.ram_size > MAX_RAM || cfg.ram_size % 4096 != 0 {
+    build_with_dtb(cfg).map(|(m, _)| m)
+}
+
+/// [`build`], also returning the device tree blob given to the guest (what
+/// `--dumpdtb` writes).
+pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError> {
+    let harts = cfg.harts;
+    if !(1..=MAX_HARTS).contains(&harts) {
+        return Err(BoardError::Config(format!("{harts} harts are not supported: give 1 to {MAX_HARTS}")));
+    }
+    if cfg.ram_size < (16 << 20) || cfg.ram_size > MAX_RAM || !cfg.ram_size.is_multiple_of(4096) {
         return Err(BoardError::Config(format!(
             "RAM size {} bytes is not supported: give a multiple of 4 KiB from 16 MiB to {} GiB",
             cfg.ram_size,
             MAX_RAM >> 30
         )));
     }
-    let kernel = read("kernel", &cfg.kernel)?;
+    if cfg.drives.len() > map::VIRTIO_SLOTS {
+        return Err(BoardError::Config(format!(
+            "{} drives given, but the board has {} virtio-mmio slots",
+            cfg.drives.len(),
+            map::VIRTIO_SLOTS
+        )));
+    }
+    let disks = cfg
+        .drives
+        .iter()
+        .enumerate()
+        .map(|(k, p)| Block::open(p, &format!("svemu-disk{k}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if cfg.bios.is_none() && cfg.kernel.is_none() {
+        return Err(BoardError::Config("nothing to run: give --kernel, or a firmware with --bios".into()));
+    }
+    let bios = cfg.bios.as_deref().map(|p| read("firmware", p)).transpose()?;
+    let kernel = cfg.kernel.as_deref().map(|p| read("kernel", p)).transpose()?;
     let initrd = cfg.initrd.as_deref().map(|p| read("initrd", p)).transpose()?;
 
     let mut bus = Bus::new(cfg.ram_size, harts, BootRom::reset_vector(0, 0), cfg.console_in, cfg.console_out);
-    let image = loader::load_elf(&kernel, &mut bus.ram)
-        .map_err(|source| BoardError::Kernel { path: cfg.kernel.clone(), source })?;
+    for (slot, disk) in disks.into_iter().enumerate() {
+        bus.virtio[slot] = VirtioMmio::new(Some(disk));
+    }
+    // raw_addr None: only an ELF is accepted.
+    let load = |what, path: &Option<PathBuf>, bytes: &[u8], ram: &mut crate::devices::Ram, raw_addr: Option<u64>| {
+        match raw_addr {
+            Some(addr) => loader::load_image(bytes, ram, addr),
+            None => loader::load_elf(bytes, ram),
+        }
+        .map_err(|source| BoardError::Load { what, path: path.clone().unwrap_or_default(), source })
+    };
+    let firmware = match &bios {
+        Some(bytes) => Some(load("firmware", &cfg.bios, bytes, &mut bus.ram, Some(map::DRAM_BASE))?),
+        None => None,
+    };
+    // QEMU: a raw kernel goes to the firmware's end rounded up to 2 MiB
+    // (RV64). Without a firmware QEMU would load it at the start of RAM;
+    // svemu insists on an ELF there, so that a wrong file is an error
+    // rather than a jump into garbage.
+    let kernel_start = firmware.as_ref().map(|f| f.end.next_multiple_of(2 << 20));
+    let image = match &kernel {
+        Some(bytes) => {
+            let image = load("kernel", &cfg.kernel, bytes, &mut bus.ram, kernel_start)?;
+            if let Some(f) = firmware.as_ref().filter(|f| f.start < image.end && image.start < f.end) {
+                return Err(BoardError::DoesNotFit(format!(
+                    "the kernel at {:#x}..{:#x} overlaps the firmware at {:#x}..{:#x}",
+                    image.start, image.end, f.start, f.end
+                )));
+            }
+            Some(image)
+        }
+        None => None,
+    };
     let ram_end = map::DRAM_BASE + cfg.ram_size;
 
+    // Where the firmware hands over (fw_dynamic next_addr): the kernel's
+    // entry, 0 without a kernel, as QEMU.
+    let kernel_entry = image.as_ref().map_or(0, |i| i.entry);
+    // What is loaded, for overlap checks.
+    let loaded: Vec<(u64, u64)> = firmware.iter().chain(image.iter()).map(|i| (i.start, i.end)).collect();
     // The initrd goes at entry + min(RAM / 2, 128 MiB), as QEMU's riscv_load_initrd.
     let initrd_range = match &initrd {
         Some(bytes) => {
-            let start = image.entry.wrapping_add((cfg.ram_size / 2).min(128 << 20));
+            let start = kernel_entry.max(map::DRAM_BASE).wrapping_add((cfg.ram_size / 2).min(128 << 20));
             let end = start + bytes.len() as u64;
-            if start < image.end && image.start < end {
+            if let Some((s, e)) = loaded.iter().find(|&&(s, e)| start < e && s < end) {
                 return Err(BoardError::DoesNotFit(format!(
-                    "the initrd at {start:#x}..{end:#x} would overlap the kernel at {:#x}..{:#x}",
-                    image.start, image.end
+                    "the initrd at {start:#x}..{end:#x} would overlap the image at {s:#x}..{e:#x}"
                 )));
             }
             let dst = bus.ram.slice_mut(start, bytes.len() as u64).ok_or_else(|| {
@@ -127,16 +208,19 @@ pub fn build(cfg: BoardConfig) -> Result<Machine, BoardError> {
     let top = ram_end.min(map::DRAM_BASE + (3 << 30));
     let dtb_addr = (top - dtb.len() as u64) & !((2 << 20) - 1);
     let overlaps = |(s, e): (u64, u64)| dtb_addr < e && s < dtb_addr + dtb.len() as u64;
-    if overlaps((image.start, image.end)) || initrd_range.is_some_and(overlaps) {
+    if loaded.iter().copied().any(overlaps) || initrd_range.is_some_and(overlaps) {
         return Err(BoardError::DoesNotFit(format!(
             "no room for the device tree at {dtb_addr:#x}; give more memory with -m"
         )));
     }
     bus.ram.slice_mut(dtb_addr, dtb.len() as u64).expect("DTB address is inside RAM").copy_from_slice(&dtb);
-    bus.rom = BootRom::reset_vector(image.entry, dtb_addr);
-    if let Some(tohost) = image.tohost {
+    let start = firmware.as_ref().map_or(kernel_entry, |f| f.entry);
+    bus.rom = BootRom::with_next_stage(start, dtb_addr, kernel_entry);
+    // HTIF for the kernel's tohost, else the firmware's.
+    if let Some(img) = image.iter().chain(firmware.iter()).find(|i| i.tohost.is_some()) {
+        let tohost = img.tohost.expect("found by tohost");
         if bus.ram.contains(tohost, 8) {
-            bus.attach_htif(Htif::new(tohost, image.fromhost));
+            bus.attach_htif(Htif::new(tohost, img.fromhost));
         } else {
             log::warn!("tohost at {tohost:#x} is not in RAM: HTIF is off");
         }
@@ -144,5 +228,5 @@ pub fn build(cfg: BoardConfig) -> Result<Machine, BoardError> {
 
     let hart_list = (0..harts as u64).map(|id| Hart::new(id, map::ROM_BASE)).collect();
     let mmus = (0..harts).map(|_| Mmu::new(cfg.ad_policy)).collect();
-    Ok(Machine::new(hart_list, mmus, bus, cfg.tracer))
+    Ok((Machine::new(hart_list, mmus, bus, cfg.tracer), dtb))
 }

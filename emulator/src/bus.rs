@@ -2,7 +2,9 @@
 //! dispatch of physical accesses to RAM and devices.
 
 use crate::devices::sifive_test::PowerRequest;
-use crate::devices::{BootRom, Clint, Htif, Ram, SifiveTest, Uart16550};
+use crate::devices::virtio::GuestMemory;
+use crate::devices::{BootRom, Clint, Htif, Plic, Ram, SifiveTest, Uart16550, VirtioMmio};
+use crate::reservations::Reservations;
 
 /// Physical addresses and sizes of the board's regions (QEMU `hw/riscv/virt.c`,
 /// `virt_memmap`).
@@ -19,10 +21,28 @@ pub mod map {
     pub const CLINT_BASE: u64 = 0x200_0000;
     /// CLINT window size.
     pub const CLINT_SIZE: u64 = 0x1_0000;
+    /// PLIC.
+    pub const PLIC_BASE: u64 = 0xc00_0000;
+    /// PLIC window size.
+    pub const PLIC_SIZE: u64 = crate::devices::plic::WINDOW_SIZE;
     /// NS16550A UART.
     pub const UART_BASE: u64 = 0x1000_0000;
     /// UART window size.
     pub const UART_SIZE: u64 = 0x100;
+    /// PLIC source of the UART's interrupt.
+    pub const UART_IRQ: usize = 10;
+    /// Number of virtio-mmio slots.
+    pub const VIRTIO_SLOTS: usize = 8;
+    /// Window size of one virtio-mmio slot.
+    pub const VIRTIO_SIZE: u64 = 0x1000;
+    /// Base address of virtio-mmio slot `slot` (0..[`VIRTIO_SLOTS`]).
+    pub const fn virtio_base(slot: usize) -> u64 {
+        0x1000_1000 + VIRTIO_SIZE * slot as u64
+    }
+    /// PLIC source of virtio-mmio slot `slot`.
+    pub const fn virtio_irq(slot: usize) -> usize {
+        1 + slot
+    }
     /// First byte of DRAM.
     pub const DRAM_BASE: u64 = 0x8000_0000;
 }
@@ -40,10 +60,14 @@ pub struct BusFault {
 pub struct Bus {
     /// Main memory.
     pub ram: Ram,
+    /// LR/SC reservations, broken by stores to RAM.
+    pub reservations: Reservations,
     /// Boot ROM.
     pub rom: BootRom,
     /// Core-local interruptor and the machine's time.
     pub clint: Clint,
+    /// Platform-level interrupt controller.
+    pub plic: Plic,
     /// Console UART.
     pub uart: Uart16550,
     /// Power-off device.
@@ -53,6 +77,12 @@ pub struct Bus {
     /// The aligned 8 bytes of `tohost`, or `u64::MAX` without HTIF: stores
     /// there go to the HTIF after RAM.
     tohost: u64,
+    /// The virtio-mmio slots, [`map::VIRTIO_SLOTS`] of them.
+    pub virtio: Vec<VirtioMmio>,
+    /// Set by every device access: interrupt lines may have changed, so the
+    /// machine re-evaluates them before the next instruction
+    /// ([`Bus::update_interrupts`]) and clears this.
+    pub lines_dirty: bool,
 }
 
 impl Bus {
@@ -69,6 +99,9 @@ impl Bus {
     #[inline]
     pub fn write(&mut self, pa: u64, size: u8, val: u64) -> Result<(), BusFault> {
         if self.ram.contains(pa, size as u64) {
+            if self.reservations.any() {
+                self.reservations.store(pa, size);
+            }
             self.ram.write(pa, size, val);
             if pa & !7 == self.tohost {
                 self.poll_htif();
@@ -101,12 +134,18 @@ impl Bus {
     #[inline(never)]
     fn read_mmio(&mut self, pa: u64, size: u8) -> Result<u64, BusFault> {
         use map::*;
+        self.lines_dirty = true;
         let fault = Err(BusFault { addr: pa });
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => Ok(self.rom.read(pa - ROM_BASE, size)),
             _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => Ok(self.test.read(pa - TEST_BASE, size)),
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => Ok(self.clint.read(pa - CLINT_BASE, size)),
+            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => Ok(self.plic.read(pa - PLIC_BASE, size)),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE)),
+            _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
+                let off = pa - virtio_base(0);
+                Ok(self.virtio[(off / VIRTIO_SIZE) as usize].read(off % VIRTIO_SIZE, size))
+            }
             _ => fault,
         }
     }
@@ -114,11 +153,18 @@ impl Bus {
     #[inline(never)]
     fn write_mmio(&mut self, pa: u64, size: u8, val: u64) -> Result<(), BusFault> {
         use map::*;
+        self.lines_dirty = true;
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => {}
             _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => self.test.write(pa - TEST_BASE, val),
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => self.clint.write(pa - CLINT_BASE, size, val),
+            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => self.plic.write(pa - PLIC_BASE, size, val),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val),
+            _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
+                let off = pa - virtio_base(0);
+                let mut mem = GuestMemory::new(&mut self.ram, &mut self.reservations);
+                self.virtio[(off / VIRTIO_SIZE) as usize].write(off % VIRTIO_SIZE, size, val, &mut mem);
+            }
             _ => return Err(BusFault { addr: pa }),
         }
         Ok(())
@@ -149,12 +195,46 @@ impl Bus {
     ) -> Bus {
         Bus {
             ram: Ram::new(map::DRAM_BASE, ram_size),
+            reservations: Reservations::new(harts),
             rom,
             clint: Clint::new(harts),
+            plic: Plic::new(harts),
             uart: Uart16550::new(input, out),
             test: SifiveTest::default(),
             htif: None,
             tohost: u64::MAX,
+            virtio: (0..map::VIRTIO_SLOTS).map(|_| VirtioMmio::new(None)).collect(),
+            lines_dirty: true,
         }
+    }
+
+    /// Carry the devices' interrupt lines into the PLIC (level-triggered
+    /// sources), after device state changed or console input may have arrived.
+    pub fn update_interrupts(&mut self) {
+        self.lines_dirty = false;
+        let uart = self.uart.irq();
+        self.plic.set_level(map::UART_IRQ, uart);
+        for (slot, v) in self.virtio.iter().enumerate() {
+            self.plic.set_level(map::virtio_irq(slot), v.irq());
+        }
+    }
+
+    /// Make every disk write durable (fsync each image): at power-off.
+    pub fn sync_disks(&self) {
+        for b in self.virtio.iter().filter_map(VirtioMmio::block) {
+            if let Err(e) = b.sync() {
+                log::error!("cannot sync disk image '{}': {e}", b.path().display());
+            }
+        }
+    }
+
+    /// The interrupt lines of hart `hart` as mip bits: MSIP and MTIP from the
+    /// CLINT, MEIP and SEIP from the PLIC's contexts 2·hart and 2·hart + 1.
+    pub fn hart_lines(&self, hart: usize) -> u64 {
+        use crate::hart::trap::irq;
+        ((self.clint.msip(hart) as u64) << irq::MSI)
+            | ((self.clint.mtip(hart) as u64) << irq::MTI)
+            | ((self.plic.irq(2 * hart) as u64) << irq::MEI)
+            | ((self.plic.irq(2 * hart + 1) as u64) << irq::SEI)
     }
 }

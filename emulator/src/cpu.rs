@@ -33,15 +33,12 @@ pub struct Cpu<'a> {
     pub bus: &'a mut Bus,
     /// The data access of the current instruction, if any.
     pub mem: Option<MemAccess>,
-    /// Physical address and size of what the current instruction stored, if
-    /// anything: the machine breaks every hart's LR reservation on it.
-    pub stored_pa: Option<(u64, u8)>,
 }
 
 impl<'a> Cpu<'a> {
     /// Borrow a hart, its MMU and the bus together.
     pub fn new(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus) -> Cpu<'a> {
-        Cpu { hart, mmu, bus, mem: None, stored_pa: None }
+        Cpu { hart, mmu, bus, mem: None }
     }
 
     /// Translate `va` for `access` under the hart's current context.
@@ -93,7 +90,6 @@ impl<'a> Cpu<'a> {
             let split = PAGE_SIZE - (va & (PAGE_SIZE - 1));
             let pa1 = self.translate(va, Access::Store)?;
             let pa2 = self.translate(va.wrapping_add(split), Access::Store)?;
-            self.stored_pa = Some((pa1, split as u8));
             for i in 0..size as u64 {
                 let pa = if i < split { pa1 + i } else { pa2 + (i - split) };
                 let fault_va = va.wrapping_add(i);
@@ -102,7 +98,6 @@ impl<'a> Cpu<'a> {
         } else {
             let pa = self.translate(va, Access::Store)?;
             self.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
-            self.stored_pa = Some((pa, size));
         }
         self.mem = Some(MemAccess { va, size, stored: Some(val) });
         Ok(())

@@ -4,6 +4,7 @@
 
 use crate::bus::map;
 use crate::devices::clint::TIMEBASE_HZ;
+use crate::devices::plic::NUM_SOURCES;
 
 /// Facts the DTB states that vary per run.
 #[derive(Clone, Debug, Default)]
@@ -26,9 +27,16 @@ pub const MMU_TYPE: &str = "riscv,sv48";
 const UART_CLOCK_HZ: u32 = 3_686_400;
 
 const PHANDLE_TEST: u32 = 1;
+const PHANDLE_PLIC: u32 = 2;
 
+/// Phandle of hart `hart`'s cpu node.
+fn phandle_cpu(hart: usize) -> u32 {
+    3 + 2 * hart as u32
+}
+
+/// Phandle of hart `hart`'s interrupt controller (riscv,cpu-intc).
 fn phandle_intc(hart: usize) -> u32 {
-    2 + hart as u32
+    4 + 2 * hart as u32
 }
 
 /// Build the DTB.
@@ -74,6 +82,7 @@ pub fn build(cfg: &DtbConfig) -> Result<Vec<u8>, vm_fdt::Error> {
     w.property_u32("timebase-frequency", TIMEBASE_HZ as u32)?;
     for hart in 0..cfg.harts {
         let cpu = w.begin_node(&format!("cpu@{hart}"))?;
+        w.property_phandle(phandle_cpu(hart))?;
         w.property_string("device_type", "cpu")?;
         w.property_u32("reg", hart as u32)?;
         w.property_string("status", "okay")?;
@@ -88,6 +97,16 @@ pub fn build(cfg: &DtbConfig) -> Result<Vec<u8>, vm_fdt::Error> {
         w.end_node(intc)?;
         w.end_node(cpu)?;
     }
+    // One cluster of single-threaded cores, as QEMU describes its harts.
+    let cpu_map = w.begin_node("cpu-map")?;
+    let cluster = w.begin_node("cluster0")?;
+    for hart in 0..cfg.harts {
+        let core = w.begin_node(&format!("core{hart}"))?;
+        w.property_u32("cpu", phandle_cpu(hart))?;
+        w.end_node(core)?;
+    }
+    w.end_node(cluster)?;
+    w.end_node(cpu_map)?;
     w.end_node(cpus)?;
 
     let soc = w.begin_node("soc")?;
@@ -97,6 +116,8 @@ pub fn build(cfg: &DtbConfig) -> Result<Vec<u8>, vm_fdt::Error> {
     w.property_null("ranges")?;
 
     let uart = w.begin_node(&format!("serial@{:x}", map::UART_BASE))?;
+    w.property_u32("interrupts", map::UART_IRQ as u32)?;
+    w.property_u32("interrupt-parent", PHANDLE_PLIC)?;
     w.property_u32("clock-frequency", UART_CLOCK_HZ)?;
     w.property_array_u64("reg", &[map::UART_BASE, map::UART_SIZE])?;
     w.property_string("compatible", "ns16550a")?;
@@ -115,6 +136,29 @@ pub fn build(cfg: &DtbConfig) -> Result<Vec<u8>, vm_fdt::Error> {
     w.property_array_u64("reg", &[map::CLINT_BASE, map::CLINT_SIZE])?;
     w.property_string_list("compatible", vec!["sifive,clint0".into(), "riscv,clint0".into()])?;
     w.end_node(clint)?;
+
+    for slot in 0..map::VIRTIO_SLOTS {
+        let base = map::virtio_base(slot);
+        let virtio = w.begin_node(&format!("virtio_mmio@{base:x}"))?;
+        w.property_u32("interrupts", map::virtio_irq(slot) as u32)?;
+        w.property_u32("interrupt-parent", PHANDLE_PLIC)?;
+        w.property_array_u64("reg", &[base, map::VIRTIO_SIZE])?;
+        w.property_string("compatible", "virtio,mmio")?;
+        w.end_node(virtio)?;
+    }
+
+    let plic = w.begin_node(&format!("plic@{:x}", map::PLIC_BASE))?;
+    w.property_phandle(PHANDLE_PLIC)?;
+    w.property_u32("riscv,ndev", NUM_SOURCES as u32)?;
+    w.property_array_u64("reg", &[map::PLIC_BASE, map::PLIC_SIZE])?;
+    // Context 2h: hart h's M-mode external interrupt (11); 2h+1: S-mode (9).
+    let ext: Vec<u32> = (0..cfg.harts).flat_map(|h| [phandle_intc(h), 11, phandle_intc(h), 9]).collect();
+    w.property_array_u32("interrupts-extended", &ext)?;
+    w.property_null("interrupt-controller")?;
+    w.property_string_list("compatible", vec!["sifive,plic-1.0.0".into(), "riscv,plic0".into()])?;
+    w.property_u32("#address-cells", 0)?;
+    w.property_u32("#interrupt-cells", 1)?;
+    w.end_node(plic)?;
 
     w.end_node(soc)?;
     w.end_node(root)?;

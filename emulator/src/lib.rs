@@ -18,4 +18,5 @@ pub mod isa;
 pub mod loader;
 pub mod machine;
 pub mod mmu;
+pub mod reservations;
 pub mod trace;

@@ -1,6 +1,8 @@
-//! Loading ELF images into guest memory (with the `goblin` crate), as QEMU
-//! loads `-kernel`: every PT_LOAD segment at its physical address (p_paddr),
-//! file bytes then zeros up to p_memsz; execution starts at e_entry.
+//! Loading images into guest memory as QEMU loads `-bios` and `-kernel`
+//! (`hw/riscv/boot.c`): an ELF (read with the `goblin` crate) has every
+//! PT_LOAD segment at its physical address (p_paddr), file bytes then zeros
+//! up to p_memsz, and starts at e_entry; anything else is a raw binary
+//! copied to a given address, where it starts.
 
 use goblin::elf::{header, program_header::PT_LOAD, Elf};
 use thiserror::Error;
@@ -47,6 +49,26 @@ pub enum LoadError {
     /// The image has nothing to load.
     #[error("the ELF has no loadable segment")]
     Empty,
+    /// A raw binary does not fit in RAM at its load address.
+    #[error("a raw binary of {len} bytes does not fit in RAM at {addr:#x}")]
+    RawDoesNotFit {
+        /// Load address.
+        addr: u64,
+        /// Length in bytes.
+        len: u64,
+    },
+}
+
+/// Load `bytes` into `ram`: as an ELF when it starts with the ELF magic
+/// number, else as a raw binary at `raw_addr` (entry = `raw_addr`).
+pub fn load_image(bytes: &[u8], ram: &mut Ram, raw_addr: u64) -> Result<Image, LoadError> {
+    if bytes.starts_with(b"\x7fELF") {
+        return load_elf(bytes, ram);
+    }
+    let len = bytes.len() as u64;
+    let dst = ram.slice_mut(raw_addr, len).ok_or(LoadError::RawDoesNotFit { addr: raw_addr, len })?;
+    dst.copy_from_slice(bytes);
+    Ok(Image { entry: raw_addr, start: raw_addr, end: raw_addr + len, tohost: None, fromhost: None })
 }
 
 /// A loaded image.
@@ -174,5 +196,14 @@ mod tests {
         for cut in 0..h.len() {
             let _ = load_elf(&h[..cut], &mut ram);
         }
+    }
+
+    #[test]
+    fn raw_binaries_load_at_the_given_address() {
+        let mut ram = Ram::new(0x8000_0000, 1 << 20);
+        let img = load_image(&[0x73, 0x00, 0x50, 0x10], &mut ram, 0x8002_0000).unwrap();
+        assert_eq!((img.entry, img.start, img.end), (0x8002_0000, 0x8002_0000, 0x8002_0004));
+        assert_eq!(ram.read(0x8002_0000, 4), 0x1050_0073);
+        assert!(matches!(load_image(&[0; 16], &mut ram, 0x8010_0000 - 8), Err(LoadError::RawDoesNotFit { .. })));
     }
 }

@@ -2,9 +2,11 @@
 //! them, delivers interrupts, keeps time and stops when the guest powers off.
 //!
 //! Harts run one after another, [`QUANTUM`] instructions at a time, so a run
-//! is deterministic. Time (mtime) advances with the cycles run (see
-//! [`crate::devices::clint`]); when every hart waits in WFI, time jumps to
-//! the next timer deadline instead of spinning.
+//! is deterministic. Time (mtime) advances with the rounds run (see
+//! [`QUANTUM`] and [`crate::devices::clint`]); when every hart waits in WFI,
+//! time jumps to the next timer deadline instead of spinning. Devices raise
+//! interrupts through the PLIC ([`crate::bus::Bus::update_interrupts`]),
+//! re-evaluated after every device access and at the start of every turn.
 
 use crate::bus::Bus;
 use crate::cpu::Cpu;
@@ -17,7 +19,17 @@ use crate::isa::{decode, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::{Category, RegWrite, Tracer};
 
-/// Instructions a hart runs before the next hart gets its turn.
+/// Instructions a hart runs before the next hart gets its turn: the length
+/// of a round, in cycles.
+///
+/// The harts take turns in hart-id order. A round is [`QUANTUM`] cycles of
+/// machine time: every hart's turn starts at the round's first cycle and runs
+/// one instruction per cycle (mtime, read by any hart, is the cycle count of
+/// its own position in the round; see [`crate::devices::clint`]), so time
+/// advances at the same rate whatever the number of harts, as if they ran in
+/// parallel. A hart in WFI idles for the rest of its turn, or until its own
+/// timer fires within it. When every hart idled through a whole round, time
+/// jumps to the earliest timer deadline.
 pub const QUANTUM: u64 = 1000;
 
 /// Why the machine stopped.
@@ -106,68 +118,89 @@ impl Machine {
 
     /// Run until the guest powers off or another [`Exit`] condition holds.
     pub fn run(&mut self) -> Exit {
-        let exit = loop {
-            let mut all_waiting = true;
-            let mut stop = None;
+        let exit = 'run: loop {
+            let base = self.bus.clint.cycles();
+            let end = base + QUANTUM;
+            let mut ran = false;
             for i in 0..self.harts.len() {
-                match self.turn(i) {
-                    Turn::Ran => all_waiting = false,
+                self.bus.clint.set_cycles(base);
+                match self.turn(i, end) {
+                    Turn::Ran => ran = true,
                     Turn::Waiting => {}
-                    Turn::Stop(e) => {
-                        stop = Some(e);
-                        break;
-                    }
+                    Turn::Stop(e) => break 'run e,
                 }
             }
-            if let Some(e) = stop {
-                break e;
+            self.bus.clint.set_cycles(end);
+            if ran {
+                continue;
             }
-            if all_waiting {
-                self.bus.uart.flush();
-                // Jump time to the earliest timer deadline; without one, nothing
-                // can wake a hart (svemu has no external interrupt sources yet).
-                let now = self.bus.clint.cycles();
-                let next = (0..self.harts.len()).map(|h| self.bus.clint.timer_deadline(h)).min().unwrap_or(u64::MAX);
-                if next == u64::MAX {
-                    break Exit::Idle { pc: self.harts[0].pc };
-                }
-                if next > now {
-                    self.bus.clint.tick(next - now);
+            // Every hart waited through the whole round: jump time to the
+            // earliest timer deadline that wakes one of them.
+            self.bus.uart.flush();
+            let next = (0..self.harts.len()).map(|h| self.wake_deadline(h)).min().unwrap_or(u64::MAX);
+            if next != u64::MAX {
+                if next > end {
+                    self.bus.clint.set_cycles(next);
                     for h in &mut self.harts {
-                        h.cycle += next - now;
+                        h.cycle += next - end;
                     }
                 }
+            } else if self.bus.uart.input_may_arrive() {
+                // Only console input can wake a hart: wait for it on the host.
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            } else {
+                break Exit::Idle { pc: self.harts[0].pc };
             }
         };
         self.bus.uart.flush();
+        self.bus.sync_disks();
         self.tracer.flush();
         exit
     }
 
-    /// Refresh hart `i`'s interrupt lines from the devices (mip.MTIP, MSIP).
-    fn update_lines(&mut self, i: usize) {
-        let clint = &self.bus.clint;
-        let lines = ((clint.mtip(i) as u64) << irq::MTI) | ((clint.msip(i) as u64) << irq::MSI);
-        self.harts[i].csr.mip_hw = lines;
+    /// The cycle count at which hart `i`'s timer wakes it from WFI: its
+    /// mtimecmp deadline when mie.MTIE is set, else never (`u64::MAX`).
+    fn wake_deadline(&self, i: usize) -> u64 {
+        if self.harts[i].csr.mie >> irq::MTI & 1 == 0 {
+            return u64::MAX;
+        }
+        self.bus.clint.timer_deadline(i)
     }
 
-    /// Run hart `i` for up to [`QUANTUM`] instructions.
-    fn turn(&mut self, i: usize) -> Turn {
-        let mut deadline = self.bus.clint.timer_deadline(i);
+    /// Refresh hart `i`'s interrupt lines (mip.MSIP, MTIP, SEIP, MEIP) from
+    /// the devices, through the PLIC.
+    fn update_lines(&mut self, i: usize) {
+        self.bus.update_interrupts();
+        self.harts[i].csr.mip_hw = self.bus.hart_lines(i);
+    }
+
+    /// Run hart `i` from the current cycle up to cycle `end` (one instruction
+    /// per cycle; a hart in WFI idles, waking inside the turn when its own
+    /// timer fires before `end`). [`Turn::Ran`] when it retired an instruction.
+    fn turn(&mut self, i: usize, end: u64) -> Turn {
         self.update_lines(i);
-        for _ in 0..QUANTUM {
-            if self.bus.clint.changed || self.bus.clint.cycles() >= deadline {
-                self.bus.clint.changed = false;
+        let mut deadline = self.bus.clint.timer_deadline(i);
+        let mut ran = false;
+        loop {
+            let now = self.bus.clint.cycles();
+            if now >= end {
+                break;
+            }
+            if self.bus.lines_dirty || now >= deadline {
                 self.update_lines(i);
                 deadline = self.bus.clint.timer_deadline(i);
-                if self.bus.clint.cycles() >= deadline {
+                if deadline <= now {
                     deadline = u64::MAX; // already pending: no need to look again
                 }
             }
             let hart = &mut self.harts[i];
             if hart.wfi {
                 if hart.csr.mip() & hart.csr.mie == 0 {
-                    return Turn::Waiting;
+                    let wake = self.wake_deadline(i);
+                    let idle_until = if wake > now && wake < end { wake } else { end };
+                    self.harts[i].cycle += idle_until - now;
+                    self.bus.clint.set_cycles(idle_until);
+                    continue;
                 }
                 hart.wfi = false;
             }
@@ -179,6 +212,7 @@ impl Machine {
             if let Some(exit) = self.step(i) {
                 return Turn::Stop(exit);
             }
+            ran = true;
             self.harts[i].cycle += 1;
             self.bus.clint.tick(1);
             if let Some(req) = self.bus.take_power_request() {
@@ -193,11 +227,12 @@ impl Machine {
                     return Turn::Stop(Exit::InstructionLimit(max));
                 }
             }
-            if self.harts[i].wfi {
-                return Turn::Waiting;
-            }
         }
-        Turn::Ran
+        if ran {
+            Turn::Ran
+        } else {
+            Turn::Waiting
+        }
     }
 
     /// Fetch, decode and execute one instruction on hart `i`, taking the
@@ -215,9 +250,6 @@ impl Machine {
         let insn = decode(raw);
         let result = execute(&mut cpu, &insn, raw, &env);
         let mem = cpu.mem;
-        if let Some((pa, size)) = cpu.stored_pa {
-            self.harts.iter_mut().for_each(|h| h.observe_store(pa, size));
-        }
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {

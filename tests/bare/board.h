@@ -16,3 +16,23 @@
     li t0, TEST_BASE;                           \
     li t1, ((code) << 16) | TEST_FAIL;          \
     sw t1, 0(t0)
+
+#define CLINT_BASE      0x2000000
+#define CLINT_MTIMECMP  0x2004000
+#define CLINT_MTIME     0x200bff8
+#define PLIC_BASE       0x0c000000
+#define PLIC_PENDING    0x0c001000
+#define PLIC_ENABLE     0x0c002000   /* + 0x80 * context */
+#define PLIC_CONTEXT    0x0c200000   /* + 0x1000 * context: threshold, +4 claim */
+#define UART_IRQ        10
+
+/* Print the NUL-terminated string at `label` on the UART. Clobbers t0-t2. */
+#define PUTS(label)                             \
+    la t0, label;                               \
+    li t1, UART_BASE;                           \
+99: lbu t2, 0(t0);                              \
+    beqz t2, 98f;                               \
+    sb t2, 0(t1);                               \
+    addi t0, t0, 1;                             \
+    j 99b;                                      \
+98:

@@ -96,20 +96,28 @@ pub struct Run {
 
 /// Options of an svemu run.
 pub struct RunOptions<'a> {
-    /// Kernel ELF.
-    pub kernel: &'a Path,
+    /// Firmware (`--bios`), None for `--bios none`.
+    pub bios: Option<&'a Path>,
+    /// Kernel.
+    pub kernel: Option<&'a Path>,
     /// Initrd.
     pub initrd: Option<&'a Path>,
     /// Bootargs.
     pub append: Option<&'a str>,
     /// RAM in bytes.
     pub memory: u64,
+    /// Number of harts.
+    pub harts: usize,
+    /// Disk images (virtio-blk).
+    pub drives: &'a [PathBuf],
     /// Trace categories.
     pub trace: &'a [Category],
     /// A/D policy.
     pub ad_policy: AdPolicy,
     /// Stop after this many instructions.
     pub max_instructions: Option<u64>,
+    /// Bytes the UART receives, in order (deterministic console input).
+    pub console_input: &'a [u8],
 }
 
 impl<'a> RunOptions<'a> {
@@ -117,13 +125,17 @@ impl<'a> RunOptions<'a> {
     /// million instructions (so a broken guest cannot hang a test).
     pub fn new(kernel: &'a Path) -> Self {
         RunOptions {
-            kernel,
+            bios: None,
+            kernel: Some(kernel),
             initrd: None,
             append: None,
             memory: 128 << 20,
+            harts: 1,
+            drives: &[],
             trace: &[],
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
+            console_input: b"",
         }
     }
 }
@@ -133,12 +145,15 @@ pub fn run_svemu(o: &RunOptions) -> Run {
     let trace = SharedBuf::default();
     let tracer = if o.trace.is_empty() { Tracer::off() } else { Tracer::new(o.trace, Box::new(trace.clone())) };
     let mut m = board::build(BoardConfig {
-        kernel: o.kernel.to_owned(),
+        bios: o.bios.map(Path::to_owned),
+        kernel: o.kernel.map(Path::to_owned),
         initrd: o.initrd.map(Path::to_owned),
         append: o.append.map(str::to_owned),
         ram_size: o.memory,
+        harts: o.harts,
+        drives: o.drives.to_vec(),
         ad_policy: o.ad_policy,
-        console_in: ConsoleIn::None,
+        console_in: ConsoleIn::Script(o.console_input.iter().copied().collect()),
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer,
     })
@@ -155,14 +170,26 @@ pub fn run_svemu(o: &RunOptions) -> Run {
 /// Run a guest on qemu-system-riscv64 -machine virt -bios none; returns the
 /// console bytes and the exit status. `extra` are more QEMU arguments.
 pub fn run_qemu(kernel: &Path, memory: &str, extra: &[&str]) -> (String, i32) {
-    let out = Command::new("timeout")
-        .args(["120", "qemu-system-riscv64", "-machine", "virt", "-bios", "none", "-smp", "1"])
+    run_qemu_with_input(kernel, memory, extra, b"")
+}
+
+/// [`run_qemu`] with `input` written to the console (QEMU's standard input).
+pub fn run_qemu_with_input(kernel: &Path, memory: &str, extra: &[&str], input: &[u8]) -> (String, i32) {
+    use std::process::Stdio;
+    let mut child = Command::new("timeout")
+        .args(["120", "qemu-system-riscv64", "-machine", "virt", "-bios", "none"])
         .args(["-m", memory, "-nographic", "-monitor", "none", "-serial", "stdio"])
         .arg("-kernel")
         .arg(kernel)
         .args(extra)
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
         .expect("qemu-system-riscv64 runs (scripts/setup installs qemu-system-misc)");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(input).expect("QEMU reads its console input");
+    let out = child.wait_with_output().expect("QEMU finishes");
+    drop(stdin);
     (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
 }
 

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -31,10 +31,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Boot a kernel ELF on the virt board (like qemu-system-riscv64 -machine virt -bios none).
+    /// Boot firmware and/or a kernel on the virt board (like qemu-system-riscv64 -machine virt).
     ///
-    /// The kernel starts in M-mode at its ELF entry with a0 = hart id and
-    /// a1 = the device tree's address. The console (NS16550A UART) is this
+    /// Every hart starts at the boot ROM, which jumps to the firmware (--bios) or, with
+    /// --bios none, to the kernel, in M-mode with a0 = hart id, a1 = the device tree's address
+    /// and a2 = the fw_dynamic_info naming the kernel's entry. The console (NS16550A UART) is this
     /// terminal. The run ends when the guest powers off through the
     /// sifive_test device; svemu exits with the guest's status.
     Run(RunArgs),
@@ -48,9 +49,15 @@ enum Command {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// Kernel: a 64-bit RISC-V ELF, loaded at its physical addresses.
-    #[arg(long, value_name = "FILE")]
-    kernel: PathBuf,
+    /// Firmware run in M-mode by every hart (like QEMU's -bios): an ELF, or a raw binary loaded at 0x80000000;
+    /// "none" (the default) starts the kernel directly.
+    #[arg(long, value_name = "FILE|none", default_value = "none")]
+    bios: PathBuf,
+
+    /// Kernel: an ELF loaded at its physical addresses; with a firmware also a raw binary, at the first 2 MiB
+    /// boundary after the firmware. Its entry reaches the firmware in fw_dynamic_info (a2).
+    #[arg(long, value_name = "FILE", required_unless_present = "bios")]
+    kernel: Option<PathBuf>,
 
     /// Initial ramdisk, placed in RAM as QEMU places it and named in the device tree's /chosen.
     #[arg(long, value_name = "FILE")]
@@ -63,6 +70,24 @@ struct RunArgs {
     /// RAM size: a number of MiB, or with a suffix K, M or G (e.g. 128M, 1G).
     #[arg(short = 'm', long = "memory", value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
     memory: u64,
+
+    /// Number of harts (1 to 8); all start at the boot ROM with a0 = hart id, as on QEMU.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=board::MAX_HARTS as i64))]
+    smp: u8,
+
+    /// A raw disk image (as `qemu-img create -f raw` makes) for a virtio-blk device; repeat for more (up to 8, in slots 0..7).
+    #[arg(long, value_name = "FILE")]
+    drive: Vec<PathBuf>,
+
+    /// Console input from FILE instead of the terminal: its bytes are received one at a time, each when the
+    /// guest finds the receiver empty (deterministic: the same run every time). After the last byte nothing
+    /// more arrives.
+    #[arg(long, value_name = "FILE")]
+    console_input: Option<PathBuf>,
+
+    /// Write the device tree the guest would get to FILE and exit, like QEMU's -machine virt,dumpdtb=FILE.
+    #[arg(long, value_name = "FILE")]
+    dumpdtb: Option<PathBuf>,
 
     /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs).
     #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category)]
@@ -133,7 +158,8 @@ pub fn main() -> i32 {
         Command::Run(args) => match run(args) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("svemu: error: {e:#}");
+                // The errors name their causes themselves.
+                eprintln!("svemu: error: {e}");
                 1
             }
         },
@@ -176,19 +202,33 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         };
         Tracer::new(&args.trace, out)
     };
-    let mut machine = board::build(BoardConfig {
+    let console_in = match &args.console_input {
+        Some(p) => ConsoleIn::Script(
+            std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read console input '{}': {e}", p.display()))?.into(),
+        ),
+        None => ConsoleIn::Stdin(None),
+    };
+    let (mut machine, dtb) = board::build_with_dtb(BoardConfig {
+        bios: (args.bios != Path::new("none")).then_some(args.bios),
         kernel: args.kernel,
         initrd: args.initrd,
         append: args.append,
         ram_size: args.memory,
+        harts: args.smp as usize,
+        drives: args.drive,
         ad_policy: match args.ad_update {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,
         },
-        console_in: ConsoleIn::Stdin(None),
+        console_in,
         console_out: ConsoleOut::Stdout(io::stdout()),
         tracer,
     })?;
+    if let Some(path) = &args.dumpdtb {
+        std::fs::write(path, &dtb).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
+        eprintln!("svemu: device tree written to {}", path.display());
+        return Ok(0);
+    }
     machine.max_instructions = args.max_insns;
     let start = Instant::now();
     let exit = machine.run();

@@ -4,10 +4,13 @@
 //! Layout (as QEMU `hw/intc/riscv_aclint.c`): msip at +0x0 + 4·hart,
 //! mtimecmp at +0x4000 + 8·hart, mtime at +0xBFF8.
 //!
-//! Time is deterministic: it is a function of the cycles the machine has run,
-//! where a cycle is one instruction slot of one hart. mtime counts at
-//! [`TIMEBASE_HZ`] and advances by one every [`CYCLES_PER_TICK`] cycles, as if
-//! the harts ran at 100 MHz.
+//! Time is deterministic: it is a function of the machine's cycle count,
+//! which the run loop advances as if all harts ran in parallel at one
+//! instruction per cycle (see [`crate::machine`]: a round of turns of
+//! [`crate::machine::QUANTUM`] slots is QUANTUM cycles, whatever the number of
+//! harts). mtime counts at [`TIMEBASE_HZ`] and advances by one every
+//! [`CYCLES_PER_TICK`] cycles, as if the harts ran at 100 MHz. A guest write
+//! to mtime moves mtime by an offset; the cycle count goes on unchanged.
 
 /// The frequency of mtime in Hz (the `timebase-frequency` in the DTB), as on
 /// QEMU's virt board.
@@ -23,23 +26,23 @@ const MTIME: u64 = 0xbff8;
 pub struct Clint {
     msip: Vec<bool>,
     mtimecmp: Vec<u64>,
-    /// Cycles run since reset (or since mtime was last written, plus the offset).
+    /// Machine cycles since reset.
     cycles: u64,
-    /// Set on any write, so the machine re-evaluates interrupt lines.
-    pub changed: bool,
+    /// mtime minus cycles / CYCLES_PER_TICK (wrapping), set by mtime writes.
+    offset: u64,
 }
 
 impl Clint {
     /// A CLINT for `harts` harts, with mtimecmp at its reset value (all ones,
     /// so no timer interrupt is pending).
     pub fn new(harts: usize) -> Clint {
-        Clint { msip: vec![false; harts], mtimecmp: vec![u64::MAX; harts], cycles: 0, changed: false }
+        Clint { msip: vec![false; harts], mtimecmp: vec![u64::MAX; harts], cycles: 0, offset: 0 }
     }
 
     /// The current value of mtime, in ticks of [`TIMEBASE_HZ`].
     #[inline]
     pub fn mtime(&self) -> u64 {
-        self.cycles / CYCLES_PER_TICK
+        (self.cycles / CYCLES_PER_TICK).wrapping_add(self.offset)
     }
 
     /// Cycles run so far.
@@ -54,10 +57,24 @@ impl Clint {
         self.cycles += n;
     }
 
+    /// Set the cycle count to `cycles` (the run loop places each hart's turn
+    /// at the start of its round).
+    #[inline]
+    pub fn set_cycles(&mut self, cycles: u64) {
+        self.cycles = cycles;
+    }
+
     /// The cycle count at which hart `hart`'s timer interrupt becomes pending
-    /// (`u64::MAX` when it never will).
+    /// (the current count when it already is, `u64::MAX` when it never will
+    /// without another mtimecmp or mtime write).
     pub fn timer_deadline(&self, hart: usize) -> u64 {
-        self.mtimecmp[hart].saturating_mul(CYCLES_PER_TICK)
+        if self.mtip(hart) {
+            return self.cycles;
+        }
+        // mtime < mtimecmp: mtime reaches it after (mtimecmp - mtime) ticks.
+        let ticks = self.mtimecmp[hart].wrapping_sub(self.mtime());
+        let tick_start = self.cycles - self.cycles % CYCLES_PER_TICK;
+        ticks.checked_mul(CYCLES_PER_TICK).and_then(|c| c.checked_add(tick_start)).unwrap_or(u64::MAX)
     }
 
     /// Machine timer interrupt line of `hart` (mip.MTIP): mtime >= mtimecmp.
@@ -95,7 +112,6 @@ impl Clint {
 
     /// Write `size` bytes of `val` at `offset`; unknown offsets are ignored.
     pub fn write(&mut self, offset: u64, size: u8, val: u64) {
-        self.changed = true;
         let merge = |old: u64| -> u64 {
             let shift = (offset & 7) * 8;
             let mask = if size >= 8 { u64::MAX } else { ((1u64 << (size * 8)) - 1) << shift };
@@ -115,7 +131,7 @@ impl Clint {
             }
             o if o & !7 == MTIME => {
                 let t = merge(self.mtime());
-                self.cycles = t * CYCLES_PER_TICK;
+                self.offset = t.wrapping_sub(self.cycles / CYCLES_PER_TICK);
             }
             _ => {}
         }
@@ -143,5 +159,23 @@ mod tests {
         assert_eq!(c.read(MTIMECMP, 8), 0xffff_ffff);
         c.write(MSIP + 4, 4, 1);
         assert!(c.msip(1) && !c.msip(0));
+    }
+
+    #[test]
+    fn mtime_writes_offset_time_and_deadlines_follow() {
+        let mut c = Clint::new(1);
+        c.tick(1234);
+        c.write(MTIME, 8, 1000);
+        assert_eq!(c.mtime(), 1000);
+        c.tick(10);
+        assert_eq!(c.mtime(), 1001);
+        c.write(MTIMECMP, 8, 1003);
+        // 1244 cycles now; tick 1001 began at 1240; two more ticks: 1260.
+        assert_eq!(c.timer_deadline(0), 1260);
+        c.tick(15);
+        assert!(!c.mtip(0));
+        c.tick(1);
+        assert!(c.mtip(0));
+        assert_eq!(c.timer_deadline(0), 1260);
     }
 }

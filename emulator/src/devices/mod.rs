@@ -4,14 +4,18 @@
 
 pub mod clint;
 pub mod htif;
+pub mod plic;
 pub mod ram;
 pub mod rom;
 pub mod sifive_test;
 pub mod uart;
+pub mod virtio;
 
 pub use clint::Clint;
 pub use htif::Htif;
+pub use plic::Plic;
 pub use ram::Ram;
 pub use rom::BootRom;
 pub use sifive_test::SifiveTest;
 pub use uart::Uart16550;
+pub use virtio::VirtioMmio;

@@ -16,6 +16,10 @@ const IER_RDI: u8 = 0x01;
 const IER_THRI: u8 = 0x02;
 const LCR_DLAB: u8 = 0x80;
 
+/// Polls of an empty receiver after which a scripted console delivers its
+/// next byte ([`ConsoleIn::Script`]).
+pub const SCRIPT_PATIENCE: u32 = 1000;
+
 /// Where transmitted bytes go.
 pub enum ConsoleOut {
     /// The host's standard output.
@@ -28,7 +32,12 @@ pub enum ConsoleOut {
 pub enum ConsoleIn {
     /// Nothing is ever received.
     None,
-    /// A fixed script of bytes, received in order (deterministic).
+    /// A fixed script of bytes, received in order, paced like a typist so
+    /// that runs are deterministic and no byte is swallowed by a guest that is
+    /// not yet waiting for input: the next byte arrives when the receiver is
+    /// empty and the guest is waiting for input, that is when it has
+    /// enabled the received-data interrupt, or has polled the empty receiver
+    /// (LSR or RBR reads) [`SCRIPT_PATIENCE`] times in a row.
     Script(VecDeque<u8>),
     /// The host's standard input, read by a background thread so that the
     /// machine never blocks on it. The thread starts when the guest first
@@ -47,6 +56,8 @@ pub struct Uart16550 {
     /// THR-empty interrupt pending (cleared by reading IIR or writing THR).
     thre_pending: bool,
     rx: VecDeque<u8>,
+    /// Guest reads of LSR or RBR that found the receiver empty, in a row.
+    empty_polls: u32,
     input: ConsoleIn,
     out: ConsoleOut,
 }
@@ -63,6 +74,7 @@ impl Uart16550 {
             dlm: 0,
             thre_pending: false,
             rx: VecDeque::new(),
+            empty_polls: 0,
             input,
             out,
         }
@@ -75,8 +87,11 @@ impl Uart16550 {
         match &mut self.input {
             ConsoleIn::None => {}
             ConsoleIn::Script(s) => {
-                if let Some(b) = s.pop_front() {
-                    self.rx.push_back(b);
+                if self.ier & IER_RDI != 0 || self.empty_polls >= SCRIPT_PATIENCE {
+                    if let Some(b) = s.pop_front() {
+                        self.rx.push_back(b);
+                        self.empty_polls = 0;
+                    }
                 }
             }
             ConsoleIn::Stdin(rx) => {
@@ -84,10 +99,29 @@ impl Uart16550 {
                 loop {
                     match rx.try_recv() {
                         Ok(b) => self.rx.push_back(b),
-                        Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            // End of input: nothing more will ever arrive.
+                            self.input = ConsoleIn::None;
+                            break;
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// True when received bytes may still arrive later from the host (an open
+    /// standard input): an idle guest is then waiting for its user, not stuck.
+    pub fn input_may_arrive(&mut self) -> bool {
+        self.poll_input();
+        matches!(self.input, ConsoleIn::Stdin(_))
+    }
+
+    /// A guest read of the receive side (LSR or RBR).
+    fn guest_polls(&mut self) {
+        if self.rx.is_empty() {
+            self.empty_polls = self.empty_polls.saturating_add(1);
         }
     }
 
@@ -109,6 +143,7 @@ impl Uart16550 {
         (match offset {
             0 if dlab => self.dll,
             0 => {
+                self.guest_polls();
                 self.poll_input();
                 self.rx.pop_front().unwrap_or(0)
             }
@@ -128,7 +163,10 @@ impl Uart16550 {
             }
             3 => self.lcr,
             4 => self.mcr,
-            5 => self.lsr(),
+            5 => {
+                self.guest_polls();
+                self.lsr()
+            }
             6 => 0xb0, // DCD, DSR, CTS asserted
             7 => self.scr,
             _ => 0,
@@ -220,10 +258,20 @@ mod tests {
     fn transmits_and_receives() {
         let script = ConsoleIn::Script(b"hi".iter().copied().collect());
         let mut u = Uart16550::new(script, ConsoleOut::Buffer(Vec::new()));
+        // A guest that glances at the receiver once gets nothing yet; one that
+        // keeps polling gets the next byte.
+        assert_eq!(u.read(5) as u8 & LSR_DR, 0);
+        for _ in 2..SCRIPT_PATIENCE {
+            assert_eq!(u.read(5) as u8 & LSR_DR, 0);
+        }
         assert_eq!(u.read(5) as u8 & (LSR_THRE | LSR_DR), LSR_THRE | LSR_DR);
         assert_eq!(u.read(0), b'h' as u64);
+        assert_eq!(u.read(5) as u8 & LSR_DR, 0, "the next byte comes after more polls");
+        while u.read(5) as u8 & LSR_DR == 0 {}
         assert_eq!(u.read(0), b'i' as u64);
-        assert_eq!(u.read(5) as u8 & LSR_DR, 0);
+        for _ in 0..2 * SCRIPT_PATIENCE {
+            assert_eq!(u.read(5) as u8 & LSR_DR, 0);
+        }
         u.write(0, b'A' as u64);
         u.write(3, 0x80); // DLAB: offset 0 is now the divisor latch
         u.write(0, 3);

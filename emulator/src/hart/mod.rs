@@ -126,19 +126,6 @@ impl Hart {
         self.prv
     }
 
-    /// A store of `size` bytes at physical address `pa` by any hart: it
-    /// breaks this hart's LR reservation when it touches the reserved
-    /// granule, the aligned 8 bytes around the reserved address
-    /// (Unprivileged ISA, "Load-Reserved/Store-Conditional Instructions").
-    pub fn observe_store(&mut self, pa: u64, size: u8) {
-        if let Some(r) = self.reservation {
-            let granule = r & !7;
-            if pa < granule + 8 && granule < pa.saturating_add(size as u64) {
-                self.reservation = None;
-            }
-        }
-    }
-
     /// MRET (3.3.2): back to mstatus.MPP with MIE = MPIE; MPIE = 1; MPP = U;
     /// MPRV cleared when leaving M-mode.
     pub fn mret(&mut self) {

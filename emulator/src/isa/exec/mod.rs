@@ -251,10 +251,10 @@ fn is_amo(op: Op) -> bool {
     )
 }
 
-/// A: LR and SC. The reservation is the physical address of the last LR; SC
-/// succeeds (rd = 0) only on the same address, and always clears the
-/// reservation. A store by any hart to the reservation's aligned 8-byte
-/// granule clears it too ([`crate::hart::Hart::observe_store`]), as does a trap.
+/// A: LR and SC. The reservation is the physical address of the last LR;
+/// SC succeeds (rd = 0) only on the same address while no store (of any
+/// hart, or a device) has reached its granule since ([`crate::reservations`]),
+/// and always clears the reservation.
 fn lr_sc(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
     let size = if matches!(insn.op, Op::LrW | Op::ScW) { 4 } else { 8 };
     let va = x(cpu, insn.rs1);
@@ -263,16 +263,17 @@ fn lr_sc(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
         let v = cpu.bus.read(pa, size).map_err(|_| Exception::LoadAccessFault(va))?;
         cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: None });
         cpu.hart.reservation = Some(pa);
+        cpu.bus.reservations.acquire(cpu.hart.id as usize, pa);
         let v = if size == 4 { sext32(v) } else { v };
         return alu(cpu, insn, v);
     }
     let pa = cpu.translate_atomic(va, size, Access::Store)?;
-    let ok = cpu.hart.reservation.take() == Some(pa);
+    let intact = cpu.bus.reservations.release(cpu.hart.id as usize);
+    let ok = cpu.hart.reservation.take() == Some(pa) && intact;
     if ok {
         let val = x(cpu, insn.rs2);
         cpu.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
         cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(val) });
-        cpu.stored_pa = Some((pa, size));
     }
     alu(cpu, insn, !ok as u64)
 }
@@ -304,7 +305,6 @@ fn amo(cpu: &mut Cpu, insn: &Insn) -> Result<Outcome, Exception> {
     };
     cpu.bus.write(pa, size, new).map_err(|_| Exception::StoreAccessFault(va))?;
     cpu.mem = Some(crate::cpu::MemAccess { va, size, stored: Some(new) });
-    cpu.stored_pa = Some((pa, size));
     alu(cpu, insn, old)
 }
 

@@ -1,0 +1,307 @@
+//! virtio over MMIO, version 2 (Virtual I/O Device 1.2, section 4.2.2), as
+//! QEMU's virt board has it: 8 transport slots at 0x1000_1000 + 0x1000·k,
+//! interrupt 1 + k on the PLIC. A slot without a device answers with
+//! DeviceID 0 (as QEMU's empty slots); a slot with a `--drive` holds a
+//! [`blk::Block`] device.
+//!
+//! The device is modern only: FEATURES_OK is refused unless the driver
+//! accepts VIRTIO_F_VERSION_1. Requests are processed synchronously when the
+//! driver writes QueueNotify; the used-buffer interrupt (InterruptStatus bit
+//! 0) and the configuration-change interrupt (bit 1, raised with
+//! DEVICE_NEEDS_RESET when the driver breaks the ring rules) hold the slot's
+//! interrupt line high until acknowledged.
+
+pub mod blk;
+pub mod queue;
+
+use virtio_bindings::virtio_config::{
+    VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET, VIRTIO_F_VERSION_1,
+};
+use virtio_bindings::virtio_mmio::*;
+use virtio_bindings::virtio_ring::VIRTIO_RING_F_EVENT_IDX;
+
+use crate::devices::Ram;
+use crate::reservations::Reservations;
+use queue::{Queue, QueueError};
+
+/// "virt" in little-endian ASCII.
+const MAGIC: u32 = 0x7472_6976;
+/// The virtio-mmio version (2: modern).
+const VERSION: u32 = 2;
+/// VendorID: QEMU's ("QEMU").
+const VENDOR: u32 = 0x554d_4551;
+const CONFIG_BASE: u64 = VIRTIO_MMIO_CONFIG as u64;
+
+/// Guest RAM as devices see it for DMA: bounds-checked byte access, and
+/// stores that break LR/SC reservations like any other store.
+pub struct GuestMemory<'a> {
+    ram: &'a mut Ram,
+    reservations: &'a mut Reservations,
+}
+
+impl<'a> GuestMemory<'a> {
+    /// Guest RAM for DMA.
+    pub fn new(ram: &'a mut Ram, reservations: &'a mut Reservations) -> GuestMemory<'a> {
+        GuestMemory { ram, reservations }
+    }
+
+    /// Err unless `[pa, pa + len)` is all RAM.
+    pub fn check(&self, pa: u64, len: u64) -> Result<(), QueueError> {
+        if self.ram.contains(pa, len) {
+            Ok(())
+        } else {
+            Err(QueueError::OutsideRam(pa))
+        }
+    }
+
+    /// Copy guest bytes at `pa` into `buf`.
+    pub fn read(&self, pa: u64, buf: &mut [u8]) -> Result<(), QueueError> {
+        buf.copy_from_slice(self.ram.slice(pa, buf.len() as u64).ok_or(QueueError::OutsideRam(pa))?);
+        Ok(())
+    }
+
+    /// Copy `data` to guest RAM at `pa`.
+    pub fn write(&mut self, pa: u64, data: &[u8]) -> Result<(), QueueError> {
+        self.slice_mut(pa, data.len() as u64)?.copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Guest bytes `[pa, pa + len)`.
+    pub fn slice(&self, pa: u64, len: u64) -> Result<&[u8], QueueError> {
+        self.ram.slice(pa, len).ok_or(QueueError::OutsideRam(pa))
+    }
+
+    /// Guest bytes `[pa, pa + len)` for the device to fill (breaking the
+    /// reservations on them).
+    pub fn slice_mut(&mut self, pa: u64, len: u64) -> Result<&mut [u8], QueueError> {
+        self.check(pa, len)?;
+        if self.reservations.any() && len > 0 {
+            for off in (0..len).step_by(crate::reservations::GRANULE as usize) {
+                self.reservations.store(pa + off, 1);
+            }
+            self.reservations.store(pa + len - 1, 1);
+        }
+        Ok(self.ram.slice_mut(pa, len).expect("checked"))
+    }
+
+    fn read_n<const N: usize>(&self, pa: u64) -> Result<[u8; N], QueueError> {
+        let mut b = [0; N];
+        self.read(pa, &mut b)?;
+        Ok(b)
+    }
+
+    /// Little-endian u16 at `pa`.
+    pub fn read_u16(&self, pa: u64) -> Result<u16, QueueError> {
+        self.read_n(pa).map(u16::from_le_bytes)
+    }
+
+    /// Little-endian u32 at `pa`.
+    pub fn read_u32(&self, pa: u64) -> Result<u32, QueueError> {
+        self.read_n(pa).map(u32::from_le_bytes)
+    }
+
+    /// Little-endian u64 at `pa`.
+    pub fn read_u64(&self, pa: u64) -> Result<u64, QueueError> {
+        self.read_n(pa).map(u64::from_le_bytes)
+    }
+
+    /// Store a little-endian u16 at `pa`.
+    pub fn write_u16(&mut self, pa: u64, v: u16) -> Result<(), QueueError> {
+        self.write(pa, &v.to_le_bytes())
+    }
+
+    /// Store a little-endian u32 at `pa`.
+    pub fn write_u32(&mut self, pa: u64, v: u32) -> Result<(), QueueError> {
+        self.write(pa, &v.to_le_bytes())
+    }
+}
+
+/// One virtio-mmio transport slot.
+pub struct VirtioMmio {
+    device: Option<blk::Block>,
+    device_features_sel: u32,
+    driver_features_sel: u32,
+    driver_features: u64,
+    queue_sel: u32,
+    queue: Queue,
+    interrupt_status: u32,
+    status: u32,
+}
+
+impl VirtioMmio {
+    /// A slot holding `device` (None: an empty slot, DeviceID 0).
+    pub fn new(device: Option<blk::Block>) -> VirtioMmio {
+        VirtioMmio {
+            device,
+            device_features_sel: 0,
+            driver_features_sel: 0,
+            driver_features: 0,
+            queue_sel: 0,
+            queue: Queue::default(),
+            interrupt_status: 0,
+            status: 0,
+        }
+    }
+
+    /// The block device in this slot, if any.
+    pub fn block(&self) -> Option<&blk::Block> {
+        self.device.as_ref()
+    }
+
+    /// The slot's interrupt line (to the PLIC).
+    pub fn irq(&self) -> bool {
+        self.interrupt_status != 0
+    }
+
+    fn reset(&mut self) {
+        let device = self.device.take();
+        *self = VirtioMmio::new(device);
+    }
+
+    fn device_features(&self) -> u64 {
+        self.device.as_ref().map_or(0, |d| d.features())
+    }
+
+    /// Read the register at `offset`: 32-bit accesses to the registers,
+    /// any width to the device configuration space; anything else reads 0.
+    pub fn read(&mut self, offset: u64, size: u8) -> u64 {
+        if offset >= CONFIG_BASE {
+            return self.device.as_ref().map_or(0, |d| d.config_read(offset - CONFIG_BASE, size));
+        }
+        if size != 4 {
+            return 0;
+        }
+        let q = &self.queue;
+        let has_queue = self.device.is_some() && self.queue_sel == 0;
+        (match offset as u32 {
+            VIRTIO_MMIO_MAGIC_VALUE => MAGIC,
+            VIRTIO_MMIO_VERSION => VERSION,
+            VIRTIO_MMIO_DEVICE_ID => self.device.as_ref().map_or(0, |_| blk::DEVICE_ID),
+            VIRTIO_MMIO_VENDOR_ID => VENDOR,
+            VIRTIO_MMIO_DEVICE_FEATURES => match self.device_features_sel {
+                0 => self.device_features() as u32,
+                1 => (self.device_features() >> 32) as u32,
+                _ => 0,
+            },
+            VIRTIO_MMIO_QUEUE_NUM_MAX if has_queue => queue::MAX_SIZE as u32,
+            VIRTIO_MMIO_QUEUE_READY if has_queue => q.ready as u32,
+            VIRTIO_MMIO_INTERRUPT_STATUS => self.interrupt_status,
+            VIRTIO_MMIO_STATUS => self.status,
+            VIRTIO_MMIO_QUEUE_DESC_LOW if has_queue => q.desc as u32,
+            VIRTIO_MMIO_QUEUE_DESC_HIGH if has_queue => (q.desc >> 32) as u32,
+            VIRTIO_MMIO_QUEUE_AVAIL_LOW if has_queue => q.avail as u32,
+            VIRTIO_MMIO_QUEUE_AVAIL_HIGH if has_queue => (q.avail >> 32) as u32,
+            VIRTIO_MMIO_QUEUE_USED_LOW if has_queue => q.used as u32,
+            VIRTIO_MMIO_QUEUE_USED_HIGH if has_queue => (q.used >> 32) as u32,
+            VIRTIO_MMIO_CONFIG_GENERATION => 0,
+            _ => 0,
+        }) as u64
+    }
+
+    /// Write the register at `offset` (32-bit accesses; the configuration
+    /// space is read-only for virtio-blk's fields we offer). A QueueNotify
+    /// processes the queue against `mem`.
+    pub fn write(&mut self, offset: u64, size: u8, val: u64, mem: &mut GuestMemory) {
+        if size != 4 || offset >= CONFIG_BASE || self.device.is_none() {
+            return;
+        }
+        let val = val as u32;
+        let set_low = |r: &mut u64| *r = (*r & !0xffff_ffff) | val as u64;
+        let set_high = |r: &mut u64| *r = (*r & 0xffff_ffff) | (val as u64) << 32;
+        // Queue registers may change only while the queue is not ready (4.2.3.2).
+        let q_writable = self.queue_sel == 0 && !self.queue.ready;
+        match offset as u32 {
+            VIRTIO_MMIO_DEVICE_FEATURES_SEL => self.device_features_sel = val,
+            VIRTIO_MMIO_DRIVER_FEATURES_SEL => self.driver_features_sel = val,
+            VIRTIO_MMIO_DRIVER_FEATURES if self.status & VIRTIO_CONFIG_S_FEATURES_OK == 0 => {
+                match self.driver_features_sel {
+                    0 => set_low(&mut self.driver_features),
+                    1 => set_high(&mut self.driver_features),
+                    _ => {}
+                }
+            }
+            VIRTIO_MMIO_QUEUE_SEL => self.queue_sel = val,
+            VIRTIO_MMIO_QUEUE_NUM if q_writable => {
+                // A power of 2 up to QueueNumMax; anything else leaves the queue unusable.
+                self.queue.size = if val.is_power_of_two() && val <= queue::MAX_SIZE as u32 { val as u16 } else { 0 };
+            }
+            VIRTIO_MMIO_QUEUE_READY if self.queue_sel == 0 => {
+                self.queue.ready = val & 1 != 0;
+                if self.queue.ready {
+                    let event_idx = self.negotiated(VIRTIO_RING_F_EVENT_IDX);
+                    if self.queue.size == 0 || self.queue.check_rings(mem, event_idx).is_err() {
+                        self.fail();
+                    }
+                }
+            }
+            // Queue 0 is the block device's only queue.
+            VIRTIO_MMIO_QUEUE_NOTIFY if val == 0 => self.notify(mem),
+            VIRTIO_MMIO_INTERRUPT_ACK => self.interrupt_status &= !val,
+            VIRTIO_MMIO_STATUS => self.write_status(val),
+            VIRTIO_MMIO_QUEUE_DESC_LOW if q_writable => set_low(&mut self.queue.desc),
+            VIRTIO_MMIO_QUEUE_DESC_HIGH if q_writable => set_high(&mut self.queue.desc),
+            VIRTIO_MMIO_QUEUE_AVAIL_LOW if q_writable => set_low(&mut self.queue.avail),
+            VIRTIO_MMIO_QUEUE_AVAIL_HIGH if q_writable => set_high(&mut self.queue.avail),
+            VIRTIO_MMIO_QUEUE_USED_LOW if q_writable => set_low(&mut self.queue.used),
+            VIRTIO_MMIO_QUEUE_USED_HIGH if q_writable => set_high(&mut self.queue.used),
+            _ => {}
+        }
+    }
+
+    fn negotiated(&self, bit: u32) -> bool {
+        self.driver_features >> bit & 1 != 0
+    }
+
+    fn write_status(&mut self, val: u32) {
+        if val == 0 {
+            self.reset();
+            return;
+        }
+        let mut val = val;
+        if val & VIRTIO_CONFIG_S_FEATURES_OK != 0 && self.status & VIRTIO_CONFIG_S_FEATURES_OK == 0 {
+            // 3.1.1: refuse features we did not offer, and a legacy driver.
+            let offered = self.device_features();
+            if self.driver_features & !offered != 0 || !self.negotiated(VIRTIO_F_VERSION_1) {
+                val &= !VIRTIO_CONFIG_S_FEATURES_OK;
+            }
+        }
+        // NEEDS_RESET is the device's to set; the driver cannot clear it but by a reset.
+        self.status = (val & !VIRTIO_CONFIG_S_NEEDS_RESET) | (self.status & VIRTIO_CONFIG_S_NEEDS_RESET);
+    }
+
+    /// The driver broke the rules (2.1.2): DEVICE_NEEDS_RESET and a
+    /// configuration-change interrupt; the device does nothing more until reset.
+    fn fail(&mut self) {
+        self.status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+        self.interrupt_status |= VIRTIO_MMIO_INT_CONFIG;
+    }
+
+    fn notify(&mut self, mem: &mut GuestMemory) {
+        let live = VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_FEATURES_OK;
+        if self.status & live != live || self.status & VIRTIO_CONFIG_S_NEEDS_RESET != 0 || !self.queue.ready {
+            return;
+        }
+        let event_idx = self.negotiated(VIRTIO_RING_F_EVENT_IDX);
+        let Some(dev) = self.device.as_mut() else { return };
+        let result = (|| -> Result<bool, QueueError> {
+            let mut any = false;
+            while let Some(chain) = self.queue.pop(mem)? {
+                let written = dev.handle(&chain, mem)?;
+                self.queue.push_used(mem, chain.head, written)?;
+                any = true;
+            }
+            Ok(any && self.queue.needs_interrupt(mem, event_idx)?)
+        })();
+        match result {
+            Ok(true) => self.interrupt_status |= VIRTIO_MMIO_INT_VRING,
+            Ok(false) => {}
+            Err(e) => {
+                log::warn!("virtio-blk: {e}; the device needs a reset");
+                self.fail();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
