@@ -15,7 +15,7 @@ use crate::fdt::{self, DtbConfig};
 use crate::hart::Hart;
 use crate::loader::{self, LoadError};
 use crate::machine::Machine;
-use crate::mmu::{AdPolicy, Mmu};
+use crate::mmu::{AdPolicy, Mmu, TlbGeometry};
 use crate::trace::Tracer;
 
 /// Default RAM size: 128 MiB, as QEMU's virt board.
@@ -35,6 +35,8 @@ pub struct BoardConfig {
     pub ram_size: u64,
     /// A/D bit policy of every hart's MMU.
     pub ad_policy: AdPolicy,
+    /// TLB size and associativity of every hart (validated by [`build`]).
+    pub tlb: TlbGeometry,
     /// Console input.
     pub console_in: ConsoleIn,
     /// Console output.
@@ -89,6 +91,7 @@ pub fn build(cfg: BoardConfig) -> Result<Machine, BoardError> {
             MAX_RAM >> 30
         )));
     }
+    cfg.tlb.validate().map_err(BoardError::Config)?;
     let kernel = read("kernel", &cfg.kernel)?;
     let initrd = cfg.initrd.as_deref().map(|p| read("initrd", p)).transpose()?;
 
@@ -143,6 +146,6 @@ pub fn build(cfg: BoardConfig) -> Result<Machine, BoardError> {
     }
 
     let hart_list = (0..harts as u64).map(|id| Hart::new(id, map::ROM_BASE)).collect();
-    let mmus = (0..harts).map(|_| Mmu::new(cfg.ad_policy)).collect();
+    let mmus = (0..harts).map(|_| Mmu::new(cfg.ad_policy, cfg.tlb)).collect();
     Ok(Machine::new(hart_list, mmus, bus, cfg.tracer))
 }

@@ -44,11 +44,12 @@ impl<'a> Cpu<'a> {
         Cpu { hart, mmu, bus, mem: None, stored_pa: None }
     }
 
-    /// Translate `va` for `access` under the hart's current context.
+    /// Translate `va` for a `size`-byte `access` under the hart's current
+    /// context (translation, then PMP on the physical address).
     #[inline]
-    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
+    pub fn translate(&mut self, va: u64, size: u8, access: Access) -> Result<u64, Exception> {
         let ctx = Context::of(self.hart, access);
-        self.mmu.translate(&ctx, va, access, self.bus)
+        self.mmu.translate(&ctx, va, size, access, self.bus)
     }
 
     /// Fetch the instruction at pc: its raw bits (16 or 32 of them).
@@ -63,7 +64,7 @@ impl<'a> Cpu<'a> {
     }
 
     fn fetch16(&mut self, va: u64) -> Result<u16, Exception> {
-        let pa = self.translate(va, Access::Fetch)?;
+        let pa = self.translate(va, 2, Access::Fetch)?;
         if !self.bus.is_memory(pa, 2) {
             return Err(Exception::InstructionAccessFault(va));
         }
@@ -81,7 +82,7 @@ impl<'a> Cpu<'a> {
             self.mem = Some(MemAccess { va, size, stored: None });
             return Ok(v);
         }
-        let pa = self.translate(va, Access::Load)?;
+        let pa = self.translate(va, size, Access::Load)?;
         self.bus.read(pa, size).map_err(|_| Exception::LoadAccessFault(va))
     }
 
@@ -91,8 +92,8 @@ impl<'a> Cpu<'a> {
             // Translate both pages first, so a fault on the second page
             // leaves memory untouched.
             let split = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-            let pa1 = self.translate(va, Access::Store)?;
-            let pa2 = self.translate(va.wrapping_add(split), Access::Store)?;
+            let pa1 = self.translate(va, split as u8, Access::Store)?;
+            let pa2 = self.translate(va.wrapping_add(split), size - split as u8, Access::Store)?;
             self.stored_pa = Some((pa1, split as u8));
             for i in 0..size as u64 {
                 let pa = if i < split { pa1 + i } else { pa2 + (i - split) };
@@ -100,7 +101,7 @@ impl<'a> Cpu<'a> {
                 self.bus.write(pa, 1, val >> (8 * i)).map_err(|_| Exception::StoreAccessFault(fault_va))?;
             }
         } else {
-            let pa = self.translate(va, Access::Store)?;
+            let pa = self.translate(va, size, Access::Store)?;
             self.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
             self.stored_pa = Some((pa, size));
         }
@@ -118,7 +119,7 @@ impl<'a> Cpu<'a> {
                 _ => Exception::StoreAddressMisaligned(va),
             });
         }
-        let pa = self.translate(va, access)?;
+        let pa = self.translate(va, size, access)?;
         if !self.bus.is_memory(pa, size) {
             return Err(access.access_fault(va));
         }

@@ -15,6 +15,7 @@ use crate::hart::Hart;
 use crate::isa::exec::{execute, Outcome};
 use crate::isa::{decode, Op, RegFile};
 use crate::mmu::Mmu;
+use crate::trace::csr as csr_trace;
 use crate::trace::{Category, RegWrite, Tracer};
 
 /// Instructions a hart runs before the next hart gets its turn.
@@ -92,6 +93,11 @@ impl Machine {
     pub fn new(harts: Vec<Hart>, mmus: Vec<Mmu>, bus: Bus, tracer: Tracer) -> Machine {
         let n = harts.len();
         assert_eq!(n, mmus.len(), "one MMU per hart");
+        let mut mmus = mmus;
+        let record = [Category::Mmu, Category::Tlb, Category::Pte].iter().any(|&c| tracer.on(c));
+        for m in &mut mmus {
+            m.record = record;
+        }
         Machine {
             harts,
             mmus,
@@ -213,6 +219,7 @@ impl Machine {
             Err(e) => return self.exception(i, e),
         };
         let insn = decode(raw);
+        let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
         let result = execute(&mut cpu, &insn, raw, &env);
         let mem = cpu.mem;
         if let Some((pa, size)) = cpu.stored_pa {
@@ -227,6 +234,10 @@ impl Machine {
                 return self.exception(i, e);
             }
         };
+        if let Outcome::FlushTranslations(scope) = outcome {
+            self.mmus[i].sfence(scope);
+        }
+        self.drain_mmu_events(i);
         let hart = &mut self.harts[i];
         hart.instret = hart.instret.wrapping_add(1);
         self.stats.instructions += 1;
@@ -241,13 +252,16 @@ impl Machine {
             };
             self.tracer.insn(hart.id, prv, pc, raw, &insn, write, mem);
         }
+        if let Some(before) = csr_before {
+            csr_trace::after(&mut self.tracer, hart, before, &env);
+        }
         if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
             let which = if insn.op == Op::Mret { "mret" } else { "sret" };
             self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
         }
-        // No TLB or decode cache exists yet, so FlushTranslations and
-        // FlushCode need no action; interrupts are checked before every
-        // instruction, which covers CheckInterrupts.
+        // No decode cache exists yet, so FlushCode needs no action;
+        // interrupts are checked before every instruction, which covers
+        // CheckInterrupts.
         if outcome == Outcome::WaitForInterrupt {
             self.harts[i].wfi = true;
         }
@@ -257,6 +271,7 @@ impl Machine {
     /// Take exception `e` on hart `i`, unless it was raised by the first
     /// fetch of the trap handler itself (a trap loop, which stops the machine).
     fn exception(&mut self, i: usize, e: Exception) -> Option<Exit> {
+        self.drain_mmu_events(i);
         let hart = &self.harts[i];
         if self.entered_handler[i] == Some(hart.pc) {
             return Some(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
@@ -273,6 +288,19 @@ impl Machine {
         self.entered_handler[i] = Some(hart.pc);
         if self.tracer.on(Category::Trap) {
             self.tracer.trap(hart.id, hart.instret, trap, epc, from, to);
+        }
+    }
+
+    /// Write out the MMU events hart `i` recorded during its last step.
+    #[inline]
+    fn drain_mmu_events(&mut self, i: usize) {
+        let mmu = &mut self.mmus[i];
+        if mmu.events.is_empty() {
+            return;
+        }
+        let (id, instret) = (self.harts[i].id, self.harts[i].instret);
+        for e in mmu.events.drain(..) {
+            self.tracer.mmu_event(id, instret, &e);
         }
     }
 

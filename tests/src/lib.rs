@@ -15,7 +15,7 @@ use std::rc::Rc;
 use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::machine::Exit;
-use svemu::mmu::AdPolicy;
+use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::{Category, Tracer};
 
 /// Path of the bare-metal test program `name` (from `tests/bare/<name>.S`).
@@ -110,6 +110,8 @@ pub struct RunOptions<'a> {
     pub ad_policy: AdPolicy,
     /// Stop after this many instructions.
     pub max_instructions: Option<u64>,
+    /// TLB geometry.
+    pub tlb: TlbGeometry,
 }
 
 impl<'a> RunOptions<'a> {
@@ -124,6 +126,7 @@ impl<'a> RunOptions<'a> {
             trace: &[],
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
+            tlb: TlbGeometry::default(),
         }
     }
 }
@@ -138,6 +141,7 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         append: o.append.map(str::to_owned),
         ram_size: o.memory,
         ad_policy: o.ad_policy,
+        tlb: o.tlb,
         console_in: ConsoleIn::None,
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer,

@@ -10,11 +10,13 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod stats;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::machine::Exit;
-use svemu::mmu::AdPolicy;
+use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::{Category, Tracer};
 
 #[derive(Parser)]
@@ -64,7 +66,9 @@ struct RunArgs {
     #[arg(short = 'm', long = "memory", value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
     memory: u64,
 
-    /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs).
+    /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs),
+    /// mmu (page-table walks step by step), tlb (hits, misses, fills, evictions, flushes),
+    /// pte (A/D updates), csr (writes of satp, mstatus/sstatus, mtvec/stvec).
     #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category)]
     trace: Vec<Category>,
 
@@ -76,11 +80,20 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = AdUpdate::Hw)]
     ad_update: AdUpdate,
 
+    /// TLB entries per hart (a multiple of --tlb-ways with a power-of-two number of sets; 0 = no TLB).
+    #[arg(long, value_name = "N", default_value_t = TlbGeometry::default().entries)]
+    tlb_entries: usize,
+
+    /// TLB associativity: entries per set (replacement: round-robin within a set).
+    #[arg(long, value_name = "N", default_value_t = TlbGeometry::default().ways)]
+    tlb_ways: usize,
+
     /// Stop after N retired instructions (exit status 124).
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
-    /// Print instructions retired, traps, wall time and MIPS to stderr at the end.
+    /// Print instructions retired, traps, wall time and MIPS, and per hart the TLB and
+    /// page-walk counters, to stderr at the end.
     #[arg(long)]
     stats: bool,
 }
@@ -185,6 +198,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,
         },
+        tlb: TlbGeometry { entries: args.tlb_entries, ways: args.tlb_ways },
         console_in: ConsoleIn::Stdin(None),
         console_out: ConsoleOut::Stdout(io::stdout()),
         tracer,
@@ -201,6 +215,9 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             elapsed.as_secs_f64(),
             n as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
         );
+        for (i, mmu) in machine.mmus.iter().enumerate() {
+            eprintln!("{}", stats::mmu_line(i, mmu));
+        }
     }
     Ok(match exit {
         Exit::PowerOff(code) => code as i32,

@@ -2,6 +2,7 @@
 //! Privileged ISA, chapter 2 "Control and Status Registers", tables 2.2-2.6),
 //! the CSR file of one hart, and the access rules with their WARL behaviour.
 
+use super::pmp::Pmp;
 use super::trap::Exception;
 use super::Priv;
 
@@ -203,9 +204,8 @@ pub struct CsrFile {
     pub satp: u64,
     /// fflags (bits 4:0) and frm (bits 7:5).
     pub fcsr: u64,
-    /// pmpcfg0, pmpcfg2, ..., pmpcfg14 (RV64 has only the even ones).
-    pub pmpcfg: [u64; 8],
-    pub pmpaddr: [u64; 64],
+    /// pmpcfg0..15 and pmpaddr0..63 (16 entries implemented).
+    pub pmp: Pmp,
 }
 
 impl Default for CsrFile {
@@ -235,8 +235,7 @@ impl Default for CsrFile {
             senvcfg: 0,
             satp: 0,
             fcsr: 0,
-            pmpcfg: [0; 8],
-            pmpaddr: [0; 64],
+            pmp: Pmp::default(),
         }
     }
 }
@@ -360,8 +359,8 @@ impl CsrFile {
             MCAUSE => self.mcause,
             MTVAL => self.mtval,
             MIP => self.mip(),
-            PMPCFG0..=PMPCFG15 => self.pmpcfg[((a - PMPCFG0) / 2) as usize],
-            PMPADDR0..=PMPADDR63 => self.pmpaddr[(a - PMPADDR0) as usize],
+            PMPCFG0..=PMPCFG15 if a % 2 == 0 => self.pmp.read_cfg((a - PMPCFG0) as usize),
+            PMPADDR0..=PMPADDR63 => self.pmp.read_addr((a - PMPADDR0) as usize),
             _ => 0,
         }
     }
@@ -439,8 +438,8 @@ impl CsrFile {
                 self.mip_sw = (self.mip_sw & !MIP_WRITABLE) | (v & MIP_WRITABLE);
                 return CsrEffect::Interrupts;
             }
-            PMPCFG0..=PMPCFG15 if a % 2 == 0 => self.pmpcfg[((a - PMPCFG0) / 2) as usize] = v,
-            PMPADDR0..=PMPADDR63 => self.pmpaddr[(a - PMPADDR0) as usize] = v & ((1 << 54) - 1),
+            PMPCFG0..=PMPCFG15 if a % 2 == 0 => self.pmp.write_cfg((a - PMPCFG0) as usize, v),
+            PMPADDR0..=PMPADDR63 => self.pmp.write_addr((a - PMPADDR0) as usize, v),
             _ => {}
         }
         CsrEffect::None

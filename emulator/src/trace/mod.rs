@@ -19,6 +19,9 @@
 //! value` for stores). Trap and xRET lines carry `@N`, the number of
 //! instructions the hart had retired when the event happened.
 
+pub mod csr;
+pub mod mmu;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -34,11 +37,26 @@ pub enum Category {
     Insn = 1 << 0,
     /// Trap entries and xRETs.
     Trap = 1 << 1,
+    /// Page-table walks, step by step, with the PA or the fault and its rule.
+    Mmu = 1 << 2,
+    /// TLB hits, misses, fills, evictions and flushes.
+    Tlb = 1 << 3,
+    /// PTE A/D updates made by the walker (Svadu).
+    Pte = 1 << 4,
+    /// Writes of satp, mstatus/sstatus, mtvec/stvec.
+    Csr = 1 << 5,
 }
 
 impl Category {
     /// All categories with their command-line names.
-    pub const ALL: [(&'static str, Category); 2] = [("insn", Category::Insn), ("trap", Category::Trap)];
+    pub const ALL: [(&'static str, Category); 6] = [
+        ("insn", Category::Insn),
+        ("trap", Category::Trap),
+        ("mmu", Category::Mmu),
+        ("tlb", Category::Tlb),
+        ("pte", Category::Pte),
+        ("csr", Category::Csr),
+    ];
 
     /// The category named `name`.
     pub fn by_name(name: &str) -> Option<Category> {
@@ -147,6 +165,40 @@ impl Tracer {
             from.letter(),
             to.letter()
         );
+    }
+
+    /// An MMU event (category `mmu`, `tlb` or `pte`, written only if on).
+    pub fn mmu_event(&mut self, hart: u64, instret: u64, e: &crate::mmu::MmuEvent) {
+        let cat = mmu::category(e);
+        if !self.on(cat) {
+            return;
+        }
+        let name = Category::ALL.iter().find(|(_, c)| *c == cat).map_or("?", |(n, _)| n);
+        let l = &mut self.line;
+        l.clear();
+        let _ = write!(l, "core {hart:>3}: {name} @{instret} ");
+        mmu::describe(l, e);
+        l.push('\n');
+        let _ = self.out.write_all(l.as_bytes());
+    }
+
+    /// A CSR write (category `csr`): `name` went from `old` to `new`
+    /// (satp values are decoded as MODE, ASID and root table address).
+    pub fn csr_write(&mut self, hart: u64, instret: u64, name: &str, old: u64, new: u64) {
+        let l = &mut self.line;
+        l.clear();
+        let _ = write!(l, "core {hart:>3}: csr @{instret} {name} 0x{old:016x} -> 0x{new:016x}");
+        if name == "satp" {
+            let _ = write!(
+                l,
+                " ({} asid {} root 0x{:016x})",
+                mmu::scheme(new),
+                (new >> 44) as u16,
+                (new & ((1 << 44) - 1)) << 12
+            );
+        }
+        l.push('\n');
+        let _ = self.out.write_all(l.as_bytes());
     }
 
     /// Write out anything buffered.
