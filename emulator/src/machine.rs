@@ -133,7 +133,7 @@ impl Machine {
                 // Jump time to the earliest timer deadline; without one, nothing
                 // can wake a hart (svemu has no external interrupt sources yet).
                 let now = self.bus.clint.cycles();
-                let next = (0..self.harts.len()).map(|h| self.bus.clint.timer_deadline(h)).min().unwrap_or(u64::MAX);
+                let next = (0..self.harts.len()).map(|h| self.timer_deadline(h)).min().unwrap_or(u64::MAX);
                 if next == u64::MAX {
                     break Exit::Idle { pc: self.harts[0].pc };
                 }
@@ -150,25 +150,40 @@ impl Machine {
         exit
     }
 
-    /// Refresh hart `i`'s interrupt lines from the devices (mip.MTIP, MSIP).
+    /// Refresh hart `i`'s interrupt lines from the devices (mip.MTIP, MSIP)
+    /// and from Sstc's stimecmp (mip.STIP).
     fn update_lines(&mut self, i: usize) {
         let clint = &self.bus.clint;
-        let lines = ((clint.mtip(i) as u64) << irq::MTI) | ((clint.msip(i) as u64) << irq::MSI);
+        let stip = self.harts[i].csr.stimecmp_pending(clint.mtime());
+        let lines =
+            ((clint.mtip(i) as u64) << irq::MTI) | ((clint.msip(i) as u64) << irq::MSI) | ((stip as u64) << irq::STI);
         self.harts[i].csr.mip_hw = lines;
+    }
+
+    /// The cycle count at which hart `i`'s next timer line (mtimecmp, or
+    /// stimecmp when Sstc is enabled) rises, among those not risen yet;
+    /// u64::MAX for none.
+    fn timer_deadline(&self, i: usize) -> u64 {
+        let now = self.bus.clint.cycles();
+        let future = |d: u64| if d > now { d } else { u64::MAX };
+        let m = future(self.bus.clint.timer_deadline(i));
+        let csr = &self.harts[i].csr;
+        if csr.sstc_enabled() {
+            m.min(future(csr.stimecmp.saturating_mul(crate::devices::clint::CYCLES_PER_TICK)))
+        } else {
+            m
+        }
     }
 
     /// Run hart `i` for up to [`QUANTUM`] instructions.
     fn turn(&mut self, i: usize) -> Turn {
-        let mut deadline = self.bus.clint.timer_deadline(i);
+        let mut deadline = self.timer_deadline(i);
         self.update_lines(i);
         for _ in 0..QUANTUM {
             if self.bus.clint.changed || self.bus.clint.cycles() >= deadline {
                 self.bus.clint.changed = false;
                 self.update_lines(i);
-                deadline = self.bus.clint.timer_deadline(i);
-                if self.bus.clint.cycles() >= deadline {
-                    deadline = u64::MAX; // already pending: no need to look again
-                }
+                deadline = self.timer_deadline(i);
             }
             let hart = &mut self.harts[i];
             if hart.wfi {
@@ -262,8 +277,11 @@ impl Machine {
         // No decode cache exists yet, so FlushCode needs no action;
         // interrupts are checked before every instruction, which covers
         // CheckInterrupts.
-        if outcome == Outcome::WaitForInterrupt {
-            self.harts[i].wfi = true;
+        match outcome {
+            Outcome::WaitForInterrupt => self.harts[i].wfi = true,
+            // stimecmp, menvcfg or mip may have moved a timer line: look again.
+            Outcome::CheckInterrupts => self.bus.clint.changed = true,
+            _ => {}
         }
         None
     }
