@@ -7,11 +7,12 @@
 //! pmpcfg2 entries 8-15 (RV64); pmpcfg4..pmpcfg14 and pmpaddr16..63 are
 //! read-only zero (entries not implemented).
 //!
-//! One deliberate choice: while every entry is OFF, S- and U-mode accesses
-//! succeed. The spec makes them fail once any entry is implemented; QEMU 7.2
-//! (the reference board) lets them through, and kernels booted with
-//! `-bios none` (svos among them) rely on it. As soon as one entry is
-//! active, the spec's rule holds: an S/U access no entry matches fails.
+//! As the spec requires once any entry is implemented, an S- or U-mode
+//! access that no entry matches fails, so a kernel must open memory with a
+//! PMP entry before it leaves M-mode (svos sets entry 0 to NAPOT over all
+//! of memory). QEMU 7.2 enforces the same need differently: its mret to S
+//! or U with no PMP entry configured raises an illegal-instruction
+//! exception.
 
 use crate::mmu::Access;
 
@@ -43,7 +44,7 @@ pub struct Pmp {
     addr: [u64; ENTRIES],
     /// Per entry: [lo, hi) in bytes (empty when OFF).
     range: [(u64, u64); ENTRIES],
-    /// Some entry is not OFF.
+    /// Some entry is not OFF (otherwise only M-mode accesses succeed).
     active: bool,
 }
 
@@ -132,7 +133,7 @@ impl Pmp {
     #[inline]
     pub fn allows(&self, pa: u64, size: u64, access: Access, prv: Priv) -> bool {
         if !self.active {
-            return true;
+            return prv == Priv::M;
         }
         self.check(pa, size, access, prv)
     }
@@ -173,7 +174,8 @@ mod tests {
     #[test]
     fn modes_priority_and_m_bypass() {
         let mut p = Pmp::default();
-        assert!(p.allows(0x8000_0000, 8, Access::Store, Priv::U)); // nothing configured
+        assert!(!p.allows(0x8000_0000, 8, Access::Store, Priv::U)); // nothing configured: S/U fail
+        assert!(p.allows(0x8000_0000, 8, Access::Store, Priv::M));
         p.write_addr(0, 0x8000_1000 >> 2);
         p.write_addr(1, 0x8000_2000 >> 2);
         p.write_addr(2, napot(0x8000_0000, 1 << 20));

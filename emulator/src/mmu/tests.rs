@@ -20,7 +20,13 @@ fn table(pa: u64) -> u64 {
     ((pa >> 12) << 10) | pte::V
 }
 
-static NO_PMP: Pmp = Pmp::new();
+/// PMP entry 0 over all of memory, RWX (what a kernel sets before leaving M-mode).
+static OPEN_PMP: std::sync::LazyLock<Pmp> = std::sync::LazyLock::new(|| {
+    let mut p = Pmp::new();
+    p.write_addr(0, u64::MAX);
+    p.write_cfg(0, 0x1f);
+    p
+});
 
 /// An MMU without a TLB: these tests rewrite PTEs between translations.
 fn no_tlb(ad: AdPolicy) -> Mmu {
@@ -33,7 +39,7 @@ fn ctx(prv: Priv, levels: u32) -> Context<'static> {
         4 => 9,
         _ => 10,
     };
-    Context { satp: (mode << 60) | (ROOT >> 12), prv, sum: false, mxr: false, pmp: &NO_PMP }
+    Context { satp: (mode << 60) | (ROOT >> 12), prv, sum: false, mxr: false, pmp: &OPEN_PMP }
 }
 
 /// VA 0x40_0000 (VPN2 = 0, VPN1 = 2, VPN0 = 0) -> a 4 KiB page at DRAM + 0x20_0000.
