@@ -79,6 +79,8 @@ pub enum MmuEvent {
     /// permissions do not allow the access (or D = 0 for a store), so the
     /// MMU walks again.
     TlbHit {
+        /// Fetch, load or store.
+        access: Access,
         /// The virtual address.
         va: u64,
         /// satp.ASID.
@@ -90,6 +92,8 @@ pub enum MmuEvent {
     },
     /// A TLB lookup found nothing.
     TlbMiss {
+        /// Fetch, load or store.
+        access: Access,
         /// The virtual address.
         va: u64,
         /// satp.ASID.

@@ -232,7 +232,7 @@ impl Mmu {
             let pte = Pte(e.flags as u64);
             let usable = permitted(ctx, pte, access).is_ok() && (access != Access::Store || pte.has(pte::D));
             if TRACE {
-                self.events.push(MmuEvent::TlbHit { va, asid, entry: e, usable });
+                self.events.push(MmuEvent::TlbHit { access, va, asid, entry: e, usable });
             }
             if usable {
                 return Ok(e.pa_base | (va & ((1u64 << e.shift()) - 1)));
@@ -240,7 +240,7 @@ impl Mmu {
             // The cached PTE does not allow this access as it is (D = 0 for a
             // store, or permissions): walk the table as it is now.
         } else if TRACE {
-            self.events.push(MmuEvent::TlbMiss { va, asid });
+            self.events.push(MmuEvent::TlbMiss { access, va, asid });
         }
         let entry = self.walk::<TRACE>(ctx, levels, va, access, bus, false)?;
         let evicted = self.tlb.fill(entry);

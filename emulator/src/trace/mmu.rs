@@ -112,15 +112,15 @@ pub fn describe(l: &mut String, e: &MmuEvent) {
             };
             let _ = write!(l, "set {set} pte @0x{addr:016x} 0x{old:016x} -> 0x{new:016x} [{}]", Pte(new).flags());
         }
-        MmuEvent::TlbHit { va, asid, entry: ref en, usable } => {
-            let _ = write!(l, "hit va 0x{va:016x} asid {asid} ");
+        MmuEvent::TlbHit { access: a, va, asid, entry: ref en, usable } => {
+            let _ = write!(l, "hit {} va 0x{va:016x} asid {asid} ", access(a));
             entry(l, en);
             if !usable {
                 l.push_str(" not usable for this access: walking");
             }
         }
-        MmuEvent::TlbMiss { va, asid } => {
-            let _ = write!(l, "miss va 0x{va:016x} asid {asid}");
+        MmuEvent::TlbMiss { access: a, va, asid } => {
+            let _ = write!(l, "miss {} va 0x{va:016x} asid {asid}", access(a));
         }
         MmuEvent::TlbFill { entry: ref en } => {
             l.push_str("fill ");
