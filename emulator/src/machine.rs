@@ -76,6 +76,19 @@ pub struct Machine {
     entered_handler: Vec<Option<u64>>,
     /// Unimplemented instructions reported so far (the log is rate-limited).
     unimplemented_reports: u32,
+    /// `--explain`: the virtual address to explain at its first fault, and
+    /// the explanation once made.
+    pub explain: Option<Explain>,
+}
+
+/// A translation explained for `--explain` (see [`crate::trace::explain`]).
+#[derive(Clone, Debug)]
+pub struct Explain {
+    /// The virtual address.
+    pub va: u64,
+    /// The explanation text, made at the first page or access fault whose
+    /// tval lies in the same 4 KiB page as `va` (None until then).
+    pub text: Option<String>,
 }
 
 /// How a hart's turn ended.
@@ -107,6 +120,7 @@ impl Machine {
             stats: RunStats::default(),
             entered_handler: vec![None; n],
             unimplemented_reports: 0,
+            explain: None,
         }
     }
 
@@ -290,6 +304,17 @@ impl Machine {
     /// fetch of the trap handler itself (a trap loop, which stops the machine).
     fn exception(&mut self, i: usize, e: Exception) -> Option<Exit> {
         self.drain_mmu_events(i);
+        if let Some(x) = &self.explain {
+            if x.text.is_none() {
+                if let Some(access) = crate::trace::explain::fault_access(e) {
+                    if e.tval() >> 12 == x.va >> 12 {
+                        let moment = format!("at the first fault at this page: {} (tval {:#x})", e.name(), e.tval());
+                        let text = self.explain_now(i, x.va, Some(access), &moment);
+                        self.explain.as_mut().unwrap().text = Some(text);
+                    }
+                }
+            }
+        }
         let hart = &self.harts[i];
         if self.entered_handler[i] == Some(hart.pc) {
             return Some(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
@@ -307,6 +332,12 @@ impl Machine {
         if self.tracer.on(Category::Trap) {
             self.tracer.trap(hart.id, hart.instret, trap, epc, from, to);
         }
+    }
+
+    /// The annotated translation of `va` under hart `i`'s current satp,
+    /// privilege and mstatus (see [`crate::trace::explain`]).
+    pub fn explain_now(&mut self, i: usize, va: u64, access: Option<crate::mmu::Access>, moment: &str) -> String {
+        crate::trace::explain::explain(&self.harts[i], &self.mmus[i], &mut self.bus, va, access, moment)
     }
 
     /// Write out the MMU events hart `i` recorded during its last step.

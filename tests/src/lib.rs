@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
-use svemu::machine::Exit;
+use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::{Category, Tracer};
 
@@ -92,6 +92,8 @@ pub struct Run {
     pub trace: String,
     /// Instructions retired.
     pub instructions: u64,
+    /// The `--explain` text, when `RunOptions::explain` was set.
+    pub explain: Option<String>,
 }
 
 /// Options of an svemu run.
@@ -112,6 +114,8 @@ pub struct RunOptions<'a> {
     pub max_instructions: Option<u64>,
     /// TLB geometry.
     pub tlb: TlbGeometry,
+    /// `--explain VA`.
+    pub explain: Option<u64>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -127,6 +131,7 @@ impl<'a> RunOptions<'a> {
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
             tlb: TlbGeometry::default(),
+            explain: None,
         }
     }
 }
@@ -148,12 +153,17 @@ pub fn run_svemu(o: &RunOptions) -> Run {
     })
     .expect("board builds");
     m.max_instructions = o.max_instructions;
+    m.explain = o.explain.map(|va| Explain { va, text: None });
     let exit = m.run();
+    let explain = m.explain.take().map(|x| match x.text {
+        Some(t) => t,
+        None => m.explain_now(0, x.va, None, "at the end of the run"),
+    });
     let console = String::from_utf8_lossy(m.bus.uart.output().expect("buffered console")).into_owned();
     let instructions = m.stats.instructions;
     drop(m);
     let trace = String::from_utf8_lossy(&trace.0.borrow()).into_owned();
-    Run { exit, console, trace, instructions }
+    Run { exit, console, trace, instructions, explain }
 }
 
 /// Run a guest on qemu-system-riscv64 -machine virt -bios none; returns the

@@ -117,3 +117,17 @@ fn snapshot_sfence_scopes_and_global_mappings() {
 fn snapshot_pmp_denials() {
     insta::assert_snapshot!(trace("priv_pmp", AdPolicy::Hardware, &[Category::Mmu, Category::Trap]));
 }
+
+#[test]
+fn explain_at_the_first_fault_and_at_exit() {
+    let elf = bare("priv_faults");
+    let mut o = RunOptions::new(&elf);
+    o.explain = Some(0x4000_2008); // the execute-only page: S-mode loads it before MXR is set
+    let at_fault = run_svemu(&o).explain.expect("explained");
+    assert!(at_fault.contains("at the first fault at this page: load page fault (tval 0x40002000)"), "{at_fault}");
+    insta::assert_snapshot!("explain_at_fault", at_fault);
+    let elf = bare("priv_sv48");
+    let mut o = RunOptions::new(&elf);
+    o.explain = Some(0xc020_0008); // never faults: explained at the end
+    insta::assert_snapshot!("explain_at_exit", run_svemu(&o).explain.expect("explained"));
+}

@@ -15,7 +15,7 @@ mod stats;
 use clap::{Parser, Subcommand, ValueEnum};
 use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
-use svemu::machine::Exit;
+use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::{Category, Tracer};
 
@@ -88,6 +88,14 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = TlbGeometry::default().ways)]
     tlb_ways: usize,
 
+    /// Explain the translation of virtual address VA (hex with 0x, or decimal) under the
+    /// current satp: at the first page or access fault in its page, or else when the run
+    /// ends. Printed to stderr: the walk step by step, the TLB entry, and which accesses
+    /// U- and S-mode may make. (An option of `run`, not a subcommand: the page tables it
+    /// reads exist only while a guest runs.)
+    #[arg(long, value_name = "VA", value_parser = parse_u64)]
+    explain: Option<u64>,
+
     /// Stop after N retired instructions (exit status 124).
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
@@ -120,6 +128,14 @@ fn parse_size(s: &str) -> Result<u64, String> {
         _ => return Err(format!("unknown size suffix '{unit}' in '{s}': use K, M or G")),
     };
     n.checked_mul(1 << shift).filter(|&v| v > 0).ok_or_else(|| format!("size '{s}' is out of range"))
+}
+
+fn parse_u64(s: &str) -> Result<u64, String> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
+        None => s.replace('_', "").parse(),
+    };
+    r.map_err(|_| format!("'{s}' is not an address (examples: 0x10000, 0xffffffc000000000)"))
 }
 
 fn parse_category(s: &str) -> Result<Category, String> {
@@ -204,9 +220,17 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         tracer,
     })?;
     machine.max_instructions = args.max_insns;
+    machine.explain = args.explain.map(|va| Explain { va, text: None });
     let start = Instant::now();
     let exit = machine.run();
     let elapsed = start.elapsed();
+    if let Some(x) = machine.explain.take() {
+        let text = match x.text {
+            Some(t) => t,
+            None => machine.explain_now(0, x.va, None, "at the end of the run"),
+        };
+        eprint!("{text}");
+    }
     if args.stats {
         let n = machine.stats.instructions;
         eprintln!(

@@ -395,9 +395,10 @@ pub mod rule {
     pub const SVADE_D: &str = "D=0 on a store (Svade: software must set D)";
 }
 
-/// The permission checks of step 5 for a leaf PTE; the error names the rule.
+/// The permission checks of step 5 for a leaf PTE under `ctx` (privilege,
+/// SUM, MXR); the error names the rule broken (one of [`rule`]).
 #[inline]
-fn permitted(ctx: &Context, pte: Pte, access: Access) -> Result<(), &'static str> {
+pub fn permitted(ctx: &Context, pte: Pte, access: Access) -> Result<(), &'static str> {
     let user_page = pte.has(pte::U);
     match ctx.prv {
         Priv::U if !user_page => return Err(rule::U_PAGE_NEEDED),

@@ -20,6 +20,7 @@
 //! instructions the hart had retired when the event happened.
 
 pub mod csr;
+pub mod explain;
 pub mod mmu;
 
 use std::fmt::Write as _;
