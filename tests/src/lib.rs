@@ -15,7 +15,8 @@ use std::rc::Rc;
 use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::machine::{Exit, Explain};
-use svemu::mmu::{AdPolicy, TlbGeometry};
+use svemu::mmu::tlb::TlbStats;
+use svemu::mmu::{AdPolicy, MmuStats, TlbGeometry};
 use svemu::trace::{Category, Tracer};
 
 /// Path of the bare-metal test program `name` (from `tests/bare/<name>.S`).
@@ -94,6 +95,10 @@ pub struct Run {
     pub instructions: u64,
     /// The `--explain` text, when `RunOptions::explain` was set.
     pub explain: Option<String>,
+    /// Hart 0's TLB counters.
+    pub tlb: TlbStats,
+    /// Hart 0's walker counters.
+    pub mmu: MmuStats,
 }
 
 /// Options of an svemu run.
@@ -161,9 +166,10 @@ pub fn run_svemu(o: &RunOptions) -> Run {
     });
     let console = String::from_utf8_lossy(m.bus.uart.output().expect("buffered console")).into_owned();
     let instructions = m.stats.instructions;
+    let (tlb, mmu) = (m.mmus[0].tlb.stats, m.mmus[0].stats);
     drop(m);
     let trace = String::from_utf8_lossy(&trace.0.borrow()).into_owned();
-    Run { exit, console, trace, instructions, explain }
+    Run { exit, console, trace, instructions, explain, tlb, mmu }
 }
 
 /// Run a guest on qemu-system-riscv64 -machine virt -bios none; returns the
