@@ -62,6 +62,16 @@
     sd      t0, 0(t1)
     .endm
 
+/* The common Sv39 frame: identity gigapages for the devices (VA 0..1 GiB)
+ * and RAM (VA 2..3 GiB), S-mode only with `extra` flags (e.g. PTE_G), and
+ * the 4 KiB window at VA 0x40000000 through pt_l1[0] -> pt_l0. */
+    .macro sv39_frame extra=0
+    map_pa  pt_root, 0, 0, PTE_RWX_AD | (\extra)
+    map_pa  pt_root, 2, 0x80000000, PTE_RWX_AD | (\extra)
+    map     pt_root, 1, pt_l1, PTE_V
+    map     pt_l1, 0, pt_l0, PTE_V
+    .endm
+
 /* satp = mode | asid | root table. */
     .macro set_satp mode, asid, root
     la      t0, \root
@@ -173,6 +183,26 @@ trap_entry:
 82: csrw    mepc, ra
     mret
 84: EXIT_FAIL(99)
+    .endm
+
+/* The three tables most programs use: pt_root, pt_l1, pt_l0 (in .data). */
+    .macro page_tables
+    .align  12
+pt_root: .skip 4096
+pt_l1:   .skip 4096
+pt_l0:   .skip 4096
+    .endm
+
+/* Print the NUL-terminated string at a0 on the UART (M-mode or Bare).
+ * Clobbers t0, t1, a0. */
+    .macro uart_puts
+    li      t0, UART_BASE
+83: lbu     t1, 0(a0)
+    beqz    t1, 80f
+    sb      t1, 0(t0)
+    addi    a0, a0, 1
+    j       83b
+80:
     .endm
 
     .macro trap_record

@@ -13,10 +13,7 @@
     .globl _start
 _start:
     trap_init
-    map_pa  pt_root, 0, 0, PTE_RWX_AD
-    map_pa  pt_root, 2, 0x80000000, PTE_RWX_AD
-    map     pt_root, 1, pt_l1, PTE_V
-    map     pt_l1, 0, pt_l0, PTE_V
+    sv39_frame
     map     pt_l0, 0, data_page, PTE_V | PTE_R | PTE_W     /* A = D = 0 */
     set_satp SATP_SV39, 0, pt_root
     sfence.vma
@@ -32,7 +29,7 @@ _start:
     la      a0, msg_fault
     li      t0, 2
     expect_eq s3, t0, 2                /* exactly one fault for A, one for D */
-1:  call    puts
+1:  uart_puts
     EXIT_PASS
 
 s_code:
@@ -74,16 +71,6 @@ s_code:
 3:  expect  NO_TRAP, zero, 6
     ecall
 
-/* Print the NUL-terminated string at a0 on the UART (M-mode). */
-puts:
-    li      t0, UART_BASE
-4:  lbu     t1, 0(a0)
-    beqz    t1, 5f
-    sb      t1, 0(t0)
-    addi    a0, a0, 1
-    j       4b
-5:  ret
-
     trap_handler
 
     .section .rodata
@@ -91,10 +78,7 @@ msg_hw:    .string "ad: hardware\n"
 msg_fault: .string "ad: fault\n"
 
     .data
-    .align  12
-pt_root: .skip 4096
-pt_l1:   .skip 4096
-pt_l0:   .skip 4096
+    page_tables
 data_page:
     .dword  MAGIC
     .align  12

@@ -17,11 +17,7 @@
     .globl _start
 _start:
     trap_init
-    /* Identity gigapages: devices (VA 0..1 GiB) and RAM (VA 2..3 GiB), S only. */
-    map_pa  pt_root, 0, 0, PTE_RWX_AD
-    map_pa  pt_root, 2, 0x80000000, PTE_RWX_AD
-    map     pt_root, 1, pt_l1, PTE_V
-    map     pt_l1, 0, pt_l0, PTE_V
+    sv39_frame
     map     pt_l0, 0, data_page, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D
     map     pt_l0, 1, data_page, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
     map     pt_l0, 2, data_page, PTE_V | PTE_X | PTE_A
@@ -136,10 +132,7 @@ ucode:
     .align  12
 
     .data
-    .align  12
-pt_root: .skip 4096
-pt_l1:   .skip 4096
-pt_l0:   .skip 4096
+    page_tables
 data_page:
     .dword  MAGIC
     .align  12

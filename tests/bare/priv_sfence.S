@@ -16,10 +16,7 @@
     .globl _start
 _start:
     trap_init
-    map_pa  pt_root, 0, 0, PTE_RWX_AD | PTE_G
-    map_pa  pt_root, 2, 0x80000000, PTE_RWX_AD | PTE_G
-    map     pt_root, 1, pt_l1, PTE_V
-    map     pt_l1, 0, pt_l0, PTE_V
+    sv39_frame PTE_G
     map     pt_l0, 0, page_a, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
     map     pt_l0, 1, page_a, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G
     set_satp SATP_SV39, 1, pt_root
@@ -111,10 +108,7 @@ s_code:
     trap_handler
 
     .data
-    .align  12
-pt_root: .skip 4096
-pt_l1:   .skip 4096
-pt_l0:   .skip 4096
+    page_tables
 page_a:
     .dword  A_VAL
     .align  12

@@ -31,9 +31,13 @@ _start:
     sd      t1, 0(t0)
     li      t0, MIP_MTIP
     csrs    mie, t0
-    csrsi   mstatus, 8                 /* MIE */
+    /* Wait with mstatus.MIE = 0 (wfi wakes on mip & mie alone), then
+     * enable: the trap is taken right there, with no lost-wakeup race. */
 1:  wfi
-    beqz    s0, 1b
+    csrr    t0, mip
+    andi    t0, t0, MIP_MTIP
+    beqz    t0, 1b
+    csrsi   mstatus, 8                 /* MIE: the trap is taken here */
     li      t0, 1
     beq     s0, t0, 2f
     EXIT_FAIL(1)
@@ -70,12 +74,14 @@ s_code:
     csrw    stimecmp, t0
     li      t0, MIP_STIP
     csrs    sie, t0
-    csrsi   sstatus, 2                 /* SIE */
     rdtime  t1
     addi    t1, t1, 100
     csrw    stimecmp, t1
-4:  wfi
-    beqz    s1, 4b
+4:  wfi                                /* SIE = 0 while waiting, as above */
+    csrr    t0, sip
+    andi    t0, t0, MIP_STIP
+    beqz    t0, 4b
+    csrsi   sstatus, 2                 /* SIE: the trap is taken here */
     ecall
 
 m_ecall:

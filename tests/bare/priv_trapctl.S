@@ -62,13 +62,8 @@ _start:
     la      a0, msg_cleared
     beqz    s4, 1f
     la      a0, msg_kept
-1:  li      t0, UART_BASE
-2:  lbu     t1, 0(a0)
-    beqz    t1, 3f
-    sb      t1, 0(t0)
-    addi    a0, a0, 1
-    j       2b
-3:  EXIT_PASS
+1:  uart_puts
+    EXIT_PASS
 
 s_trapped:
 insn_satp:
@@ -114,10 +109,7 @@ msg_cleared: .string "mret to S: MPRV cleared\n"
 msg_kept:    .string "mret to S: MPRV kept\n"
 
     .data
-    .align  12
-pt_root: .skip 4096
-pt_l1:   .skip 4096
-pt_l0:   .skip 4096
+    page_tables
 data_page:
     .dword  0x77
     .align  12
