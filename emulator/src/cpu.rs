@@ -52,19 +52,36 @@ impl<'a> Cpu<'a> {
         self.mmu.translate(&ctx, va, size, access, self.bus)
     }
 
-    /// Fetch the instruction at pc: its raw bits (16 or 32 of them).
+    /// Fetch the instruction at pc: its raw bits (16 or 32 of them). The
+    /// second half of a 32-bit instruction uses the first half's translation
+    /// when both are on one page (one TLB lookup per instruction), and its
+    /// own when the instruction crosses a page boundary.
     pub fn fetch(&mut self) -> Result<u32, Exception> {
         let pc = self.hart.pc;
-        let lo = self.fetch16(pc)?;
+        let pa = self.fetch_pa(pc)?;
+        let lo = self.fetch16(pa, pc)?;
         if lo & 3 != 3 {
             return Ok(lo as u32);
         }
-        let hi = self.fetch16(pc.wrapping_add(2))?;
+        let va_hi = pc.wrapping_add(2);
+        let pa_hi = if va_hi & (PAGE_SIZE - 1) != 0 {
+            let ctx = Context::of(self.hart, Access::Fetch);
+            if !ctx.pmp.allows(pa + 2, 2, Access::Fetch, ctx.prv) {
+                return Err(Exception::InstructionAccessFault(va_hi));
+            }
+            pa + 2
+        } else {
+            self.fetch_pa(va_hi)?
+        };
+        let hi = self.fetch16(pa_hi, va_hi)?;
         Ok(lo as u32 | (hi as u32) << 16)
     }
 
-    fn fetch16(&mut self, va: u64) -> Result<u16, Exception> {
-        let pa = self.translate(va, 2, Access::Fetch)?;
+    fn fetch_pa(&mut self, va: u64) -> Result<u64, Exception> {
+        self.translate(va, 2, Access::Fetch)
+    }
+
+    fn fetch16(&mut self, pa: u64, va: u64) -> Result<u16, Exception> {
         if !self.bus.is_memory(pa, 2) {
             return Err(Exception::InstructionAccessFault(va));
         }
