@@ -40,6 +40,7 @@
 #define NO_TRAP -1
 
     .option norvc
+    .option norelax             /* .org and .align mean what they say */
 
 /* table[index] = PTE for the physical page of symbol `target` with `flags`. */
     .macro map table, index, target, flags

@@ -2,7 +2,8 @@
  * bit from U-mode, SUM, S-mode fetch of U pages, MXR, W=0 stores, X=0
  * fetches, the reserved W-without-R encoding, V=0, reserved bits 60:54,
  * a pointer PTE at level 0, a misaligned superpage, a good superpage, a
- * non-canonical address, and access faults where nothing is behind the
+ * non-canonical address, a fetch crossing into an unmapped page (tval =
+ * the address of the missing half), and access faults where nothing is behind the
  * physical address. Every fault is checked for its cause and tval.
  * Exit: 0 = pass, n = check n failed. */
 #include "priv.h"
@@ -11,6 +12,7 @@
 #define UCODE_VA (W + 7 * 0x1000)
 #define U_LOAD  (UCODE_VA + 0x00)
 #define U_FETCH (UCODE_VA + 0x10)
+#define U_CROSS (UCODE_VA + 0xffe)
 #define MAGIC 0x1122334455667788
 
     .section .text.init
@@ -52,6 +54,10 @@ _start:
     li      a1, W + 0x1000
     run_va  PRV_U, U_FETCH
     expect  12, a1, 4               /* fetch of a U=0 page from U-mode */
+    li      a1, U_CROSS
+    run_va  PRV_U, U_FETCH
+    li      a1, W + 0x8000
+    expect  12, a1, 5               /* tval: the half on the unmapped page */
 
     /* S-mode. */
     run     PRV_S, s_tests
@@ -129,6 +135,8 @@ ucode:
     .align  4
     jalr    ra, a1                  /* U_FETCH */
     ecall
+    .org    ucode + 0xffe           /* U_CROSS: a 32-bit instruction whose */
+    addi    a0, a0, 1               /* second half is on the unmapped page 8 */
     .align  12
 
     .data
