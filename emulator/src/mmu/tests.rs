@@ -190,3 +190,21 @@ fn pmp_guards_pte_reads_and_final_accesses() {
     let u = Context { pmp: &pmp, ..ctx(Priv::U, 3) };
     assert_eq!(mmu.translate(&u, 0x40_0000, 8, Access::Store, &mut b), Err(Exception::StoreAccessFault(0x40_0000)));
 }
+
+#[test]
+fn sv57_512_gib_leaf_is_one_tlb_entry() {
+    let mut b = bus();
+    let mut mmu = Mmu::default();
+    let c = ctx(Priv::S, 5);
+    // VPN4 = 0 -> L1 table; VPN3 = 1 -> a 512 GiB leaf at PA 512 GiB.
+    b.write(ROOT, 8, table(L1)).unwrap();
+    b.write(L1 + 8, 8, leaf(1 << 39, pte::R | pte::A)).unwrap();
+    let va = (1u64 << 39) | 0x12_3456_7890;
+    assert_eq!(mmu.translate(&c, va, 8, Access::Load, &mut b), Ok((1 << 39) | 0x12_3456_7890));
+    assert_eq!(mmu.translate(&c, (1 << 39) | 0x7f_ffff_fff8, 8, Access::Load, &mut b), Ok((1 << 40) - 8));
+    assert_eq!((mmu.stats.walks, mmu.tlb.stats.hits), (1, 1));
+    assert_eq!(mmu.tlb.valid_entries().map(|e| e.level).collect::<Vec<_>>(), [3]);
+    // sfence.vma by an address anywhere inside it removes it.
+    mmu.sfence(FlushScope::Va((1 << 39) | 0x40_0000_0000));
+    assert_eq!(mmu.tlb.valid_entries().count(), 0);
+}
