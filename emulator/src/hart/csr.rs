@@ -352,6 +352,8 @@ impl CsrFile {
                 }
             }
             addr::FFLAGS | addr::FRM | addr::FCSR if self.fs() == 0 => illegal,
+            // RV64 has only the even pmpcfg registers (3.7.1).
+            addr::PMPCFG0..=addr::PMPCFG15 if a % 2 == 1 => illegal,
             _ => Ok(()),
         }
     }
@@ -523,6 +525,8 @@ mod tests {
         assert!(f.check_access(addr::SSTATUS, Priv::S, true, 0).is_ok());
         assert!(f.check_access(addr::MHARTID, Priv::M, true, 0).is_err());
         assert!(f.check_access(addr::MHARTID, Priv::M, false, 0).is_ok());
+        assert!(f.check_access(addr::PMPCFG0 + 1, Priv::M, false, 0).is_err()); // odd pmpcfg: RV32 only
+        assert!(f.check_access(addr::PMPCFG0 + 2, Priv::M, true, 0).is_ok());
         assert!(f.check_access(0x7ff, Priv::M, false, 0).is_err()); // no such CSR
                                                                     // Counters: gated by mcounteren for S, by both enables for U.
         let mut f = CsrFile::default();
