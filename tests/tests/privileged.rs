@@ -10,8 +10,17 @@ use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::Category;
 use svemu_tests::{bare, run_qemu, run_svemu, Run, RunOptions};
 
-const PROGRAMS: [&str; 8] =
-    ["priv_faults", "priv_sv39", "priv_sv48", "priv_ad", "priv_sfence", "priv_pmp", "priv_trapctl", "priv_timer"];
+const PROGRAMS: [&str; 9] = [
+    "priv_faults",
+    "priv_sv39",
+    "priv_sv48",
+    "priv_ad",
+    "priv_sfence",
+    "priv_pmp",
+    "priv_trapctl",
+    "priv_timer",
+    "priv_deleg",
+];
 
 fn svemu(name: &str, ad: AdPolicy, trace: &[Category]) -> Run {
     let elf = bare(name);
@@ -111,6 +120,11 @@ fn snapshot_ad_faults() {
 #[test]
 fn snapshot_sfence_scopes_and_global_mappings() {
     insta::assert_snapshot!(trace("priv_sfence", AdPolicy::Hardware, &[Category::Tlb, Category::Csr]));
+}
+
+#[test]
+fn snapshot_delegated_traps_and_sret() {
+    insta::assert_snapshot!(trace("priv_deleg", AdPolicy::Hardware, &[Category::Trap]));
 }
 
 #[test]
