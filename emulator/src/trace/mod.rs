@@ -38,7 +38,7 @@
 //! (`DAGUXWRV`, `-` for a clear bit) and PPN, and whether it points to the
 //! next level or is a leaf. The walk ends with `va -> pa` and the page size,
 //! or `fault:` with the exception and the rule broken (the texts of
-//! [`crate::mmu::rule`], e.g. "W = 1 with R = 0 is reserved", "U=0 page
+//! [`crate::mmu::rule`], e.g. "W=1 with R=0 is reserved", "U=0 page
 //! accessed from U-mode", "misaligned superpage: ...", "non-canonical
 //! address: ..."). A PTE that cannot be read is `Ln pte @addr cannot be read`.
 //!
