@@ -353,7 +353,7 @@ impl CsrFile {
             }
             addr::FFLAGS | addr::FRM | addr::FCSR if self.fs() == 0 => illegal,
             // RV64 has only the even pmpcfg registers (3.7.1).
-            addr::PMPCFG0..=addr::PMPCFG15 if a % 2 == 1 => illegal,
+            addr::PMPCFG0..=addr::PMPCFG15 if !a.is_multiple_of(2) => illegal,
             _ => Ok(()),
         }
     }
@@ -397,7 +397,7 @@ impl CsrFile {
             MCAUSE => self.mcause,
             MTVAL => self.mtval,
             MIP => self.mip(),
-            PMPCFG0..=PMPCFG15 if a % 2 == 0 => self.pmp.read_cfg((a - PMPCFG0) as usize),
+            PMPCFG0..=PMPCFG15 if a.is_multiple_of(2) => self.pmp.read_cfg((a - PMPCFG0) as usize),
             PMPADDR0..=PMPADDR63 => self.pmp.read_addr((a - PMPADDR0) as usize),
             _ => 0,
         }
@@ -489,7 +489,7 @@ impl CsrFile {
                 self.mip_sw = (self.mip_sw & !w) | (v & w);
                 return CsrEffect::Interrupts;
             }
-            PMPCFG0..=PMPCFG15 if a % 2 == 0 => self.pmp.write_cfg((a - PMPCFG0) as usize, v),
+            PMPCFG0..=PMPCFG15 if a.is_multiple_of(2) => self.pmp.write_cfg((a - PMPCFG0) as usize, v),
             PMPADDR0..=PMPADDR63 => self.pmp.write_addr((a - PMPADDR0) as usize, v),
             _ => {}
         }
@@ -565,8 +565,7 @@ mod tests {
 
     #[test]
     fn sstc_access_and_stip() {
-        let mut f = CsrFile::default();
-        f.mcounteren = 2;
+        let mut f = CsrFile { mcounteren: 2, ..Default::default() };
         assert!(f.check_access(addr::STIMECMP, Priv::S, true, 0).is_err()); // STCE = 0
         assert!(f.check_access(addr::STIMECMP, Priv::M, true, 0).is_ok());
         f.write(addr::MIP, 1 << 5);

@@ -43,7 +43,7 @@ impl TlbGeometry {
         if self.entries == 0 {
             return Ok(self);
         }
-        if self.ways == 0 || self.entries % self.ways != 0 {
+        if self.ways == 0 || !self.entries.is_multiple_of(self.ways) {
             return Err(format!(
                 "TLB of {} entries cannot have {} ways: entries must be a multiple of ways",
                 self.entries, self.ways
