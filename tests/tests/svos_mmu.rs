@@ -27,11 +27,7 @@ fn same_console_under_both_ad_policies_and_any_tlb() {
     let svade = svos(AdPolicy::Fault, TlbGeometry::default());
     assert_eq!(svade.console, base.console);
     assert_eq!(svade.instructions, base.instructions);
-    for tlb in [
-        TlbGeometry { entries: 0, ways: 1 },
-        TlbGeometry { entries: 8, ways: 1 },
-        TlbGeometry { entries: 256, ways: 8 },
-    ] {
+    for tlb in [TlbGeometry { entries: 0, ways: 1 }, TlbGeometry { entries: 8, ways: 1 }] {
         let r = svos(AdPolicy::Hardware, tlb);
         assert_eq!(r.console, base.console, "{tlb:?}");
         assert_eq!(r.instructions, base.instructions, "{tlb:?}");
