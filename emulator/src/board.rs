@@ -16,7 +16,7 @@ use crate::fdt::{self, DtbConfig};
 use crate::hart::Hart;
 use crate::loader::{self, LoadError};
 use crate::machine::Machine;
-use crate::mmu::{AdPolicy, Mmu};
+use crate::mmu::{AdPolicy, Mmu, TlbGeometry};
 use crate::trace::Tracer;
 
 /// Default RAM size: 128 MiB, as QEMU's virt board.
@@ -49,6 +49,8 @@ pub struct BoardConfig {
     pub drives: Vec<PathBuf>,
     /// A/D bit policy of every hart's MMU.
     pub ad_policy: AdPolicy,
+    /// TLB size and associativity of every hart (validated by [`build`]).
+    pub tlb: TlbGeometry,
     /// Console input.
     pub console_in: ConsoleIn,
     /// Console output.
@@ -118,6 +120,7 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
             MAX_RAM >> 30
         )));
     }
+    cfg.tlb.validate().map_err(BoardError::Config)?;
     if cfg.drives.len() > map::VIRTIO_SLOTS {
         return Err(BoardError::Config(format!(
             "{} drives given, but the board has {} virtio-mmio slots",
@@ -227,6 +230,6 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
     }
 
     let hart_list = (0..harts as u64).map(|id| Hart::new(id, map::ROM_BASE)).collect();
-    let mmus = (0..harts).map(|_| Mmu::new(cfg.ad_policy)).collect();
+    let mmus = (0..harts).map(|_| Mmu::new(cfg.ad_policy, cfg.tlb)).collect();
     Ok((Machine::new(hart_list, mmus, bus, cfg.tracer), dtb))
 }

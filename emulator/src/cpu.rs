@@ -41,26 +41,44 @@ impl<'a> Cpu<'a> {
         Cpu { hart, mmu, bus, mem: None }
     }
 
-    /// Translate `va` for `access` under the hart's current context.
+    /// Translate `va` for a `size`-byte `access` under the hart's current
+    /// context (translation, then PMP on the physical address).
     #[inline]
-    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
+    pub fn translate(&mut self, va: u64, size: u8, access: Access) -> Result<u64, Exception> {
         let ctx = Context::of(self.hart, access);
-        self.mmu.translate(&ctx, va, access, self.bus)
+        self.mmu.translate(&ctx, va, size, access, self.bus)
     }
 
-    /// Fetch the instruction at pc: its raw bits (16 or 32 of them).
+    /// Fetch the instruction at pc: its raw bits (16 or 32 of them). The
+    /// second half of a 32-bit instruction uses the first half's translation
+    /// when both are on one page (one TLB lookup per instruction), and its
+    /// own when the instruction crosses a page boundary.
     pub fn fetch(&mut self) -> Result<u32, Exception> {
         let pc = self.hart.pc;
-        let lo = self.fetch16(pc)?;
+        let pa = self.fetch_pa(pc)?;
+        let lo = self.fetch16(pa, pc)?;
         if lo & 3 != 3 {
             return Ok(lo as u32);
         }
-        let hi = self.fetch16(pc.wrapping_add(2))?;
+        let va_hi = pc.wrapping_add(2);
+        let pa_hi = if va_hi & (PAGE_SIZE - 1) != 0 {
+            let ctx = Context::of(self.hart, Access::Fetch);
+            if !ctx.pmp.allows(pa + 2, 2, Access::Fetch, ctx.prv) {
+                return Err(Exception::InstructionAccessFault(va_hi));
+            }
+            pa + 2
+        } else {
+            self.fetch_pa(va_hi)?
+        };
+        let hi = self.fetch16(pa_hi, va_hi)?;
         Ok(lo as u32 | (hi as u32) << 16)
     }
 
-    fn fetch16(&mut self, va: u64) -> Result<u16, Exception> {
-        let pa = self.translate(va, Access::Fetch)?;
+    fn fetch_pa(&mut self, va: u64) -> Result<u64, Exception> {
+        self.translate(va, 2, Access::Fetch)
+    }
+
+    fn fetch16(&mut self, pa: u64, va: u64) -> Result<u16, Exception> {
         if !self.bus.is_memory(pa, 2) {
             return Err(Exception::InstructionAccessFault(va));
         }
@@ -78,7 +96,7 @@ impl<'a> Cpu<'a> {
             self.mem = Some(MemAccess { va, size, stored: None });
             return Ok(v);
         }
-        let pa = self.translate(va, Access::Load)?;
+        let pa = self.translate(va, size, Access::Load)?;
         self.bus.read(pa, size).map_err(|_| Exception::LoadAccessFault(va))
     }
 
@@ -88,15 +106,15 @@ impl<'a> Cpu<'a> {
             // Translate both pages first, so a fault on the second page
             // leaves memory untouched.
             let split = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-            let pa1 = self.translate(va, Access::Store)?;
-            let pa2 = self.translate(va.wrapping_add(split), Access::Store)?;
+            let pa1 = self.translate(va, split as u8, Access::Store)?;
+            let pa2 = self.translate(va.wrapping_add(split), size - split as u8, Access::Store)?;
             for i in 0..size as u64 {
                 let pa = if i < split { pa1 + i } else { pa2 + (i - split) };
                 let fault_va = va.wrapping_add(i);
                 self.bus.write(pa, 1, val >> (8 * i)).map_err(|_| Exception::StoreAccessFault(fault_va))?;
             }
         } else {
-            let pa = self.translate(va, Access::Store)?;
+            let pa = self.translate(va, size, Access::Store)?;
             self.bus.write(pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
         }
         self.mem = Some(MemAccess { va, size, stored: Some(val) });
@@ -113,7 +131,7 @@ impl<'a> Cpu<'a> {
                 _ => Exception::StoreAddressMisaligned(va),
             });
         }
-        let pa = self.translate(va, access)?;
+        let pa = self.translate(va, size, access)?;
         if !self.bus.is_memory(pa, size) {
             return Err(access.access_fault(va));
         }

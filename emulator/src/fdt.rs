@@ -20,7 +20,7 @@ pub struct DtbConfig {
 }
 
 /// The `riscv,isa` string of each hart: what the interpreter implements.
-pub const RISCV_ISA: &str = "rv64imafdc_zicsr_zifencei";
+pub const RISCV_ISA: &str = "rv64imafdc_zicsr_zifencei_sstc";
 /// The `mmu-type` of each hart (QEMU 7.2 states Sv48; Sv57 is also accepted in satp).
 pub const MMU_TYPE: &str = "riscv,sv48";
 /// `clock-frequency` of the UART in Hz, as QEMU states it.

@@ -17,6 +17,7 @@ use crate::hart::Hart;
 use crate::isa::exec::{execute, Outcome};
 use crate::isa::{decode, Op, RegFile};
 use crate::mmu::Mmu;
+use crate::trace::csr as csr_trace;
 use crate::trace::{Category, RegWrite, Tracer};
 
 /// Instructions a hart runs before the next hart gets its turn: the length
@@ -87,6 +88,19 @@ pub struct Machine {
     entered_handler: Vec<Option<u64>>,
     /// Unimplemented instructions reported so far (the log is rate-limited).
     unimplemented_reports: u32,
+    /// `--explain`: the virtual address to explain at its first fault, and
+    /// the explanation once made.
+    pub explain: Option<Explain>,
+}
+
+/// A translation explained for `--explain` (see [`crate::trace::explain`]).
+#[derive(Clone, Debug)]
+pub struct Explain {
+    /// The virtual address.
+    pub va: u64,
+    /// The explanation text, made at the first page or access fault whose
+    /// tval lies in the same 4 KiB page as `va` (None until then).
+    pub text: Option<String>,
 }
 
 /// How a hart's turn ended.
@@ -104,6 +118,11 @@ impl Machine {
     pub fn new(harts: Vec<Hart>, mmus: Vec<Mmu>, bus: Bus, tracer: Tracer) -> Machine {
         let n = harts.len();
         assert_eq!(n, mmus.len(), "one MMU per hart");
+        let mut mmus = mmus;
+        let record = [Category::Mmu, Category::Tlb, Category::Pte].iter().any(|&c| tracer.on(c));
+        for m in &mut mmus {
+            m.record = record;
+        }
         Machine {
             harts,
             mmus,
@@ -113,6 +132,7 @@ impl Machine {
             stats: RunStats::default(),
             entered_handler: vec![None; n],
             unimplemented_reports: 0,
+            explain: None,
         }
     }
 
@@ -158,28 +178,50 @@ impl Machine {
         exit
     }
 
-    /// The cycle count at which hart `i`'s timer wakes it from WFI: its
-    /// mtimecmp deadline when mie.MTIE is set, else never (`u64::MAX`).
+    /// The cycle count at which hart `i`'s timers wake it from WFI: its
+    /// mtimecmp deadline when mie.MTIE is set, and its stimecmp deadline
+    /// when Sstc is enabled and mie.STIE is set; `u64::MAX` for never.
     fn wake_deadline(&self, i: usize) -> u64 {
-        if self.harts[i].csr.mie >> irq::MTI & 1 == 0 {
-            return u64::MAX;
-        }
-        self.bus.clint.timer_deadline(i)
+        let csr = &self.harts[i].csr;
+        let m = if csr.mie >> irq::MTI & 1 != 0 { self.bus.clint.timer_deadline(i) } else { u64::MAX };
+        let s = if csr.sstc_enabled() && csr.mie >> irq::STI & 1 != 0 {
+            csr.stimecmp.saturating_mul(crate::devices::clint::CYCLES_PER_TICK)
+        } else {
+            u64::MAX
+        };
+        m.min(s)
     }
 
     /// Refresh hart `i`'s interrupt lines (mip.MSIP, MTIP, SEIP, MEIP) from
-    /// the devices, through the PLIC.
+    /// the devices, through the PLIC, and mip.STIP from Sstc's stimecmp.
     fn update_lines(&mut self, i: usize) {
         self.bus.update_interrupts();
-        self.harts[i].csr.mip_hw = self.bus.hart_lines(i);
+        let stip = self.harts[i].csr.stimecmp_pending(self.bus.clint.mtime());
+        self.harts[i].csr.mip_hw = self.bus.hart_lines(i) | ((stip as u64) << irq::STI);
+    }
+
+    /// The cycle count at which hart `i`'s next timer line (mtimecmp, or
+    /// stimecmp when Sstc is enabled) rises, among those not risen yet;
+    /// u64::MAX for none.
+    fn timer_deadline(&self, i: usize) -> u64 {
+        let now = self.bus.clint.cycles();
+        let future = |d: u64| if d > now { d } else { u64::MAX };
+        let m = future(self.bus.clint.timer_deadline(i));
+        let csr = &self.harts[i].csr;
+        if csr.sstc_enabled() {
+            m.min(future(csr.stimecmp.saturating_mul(crate::devices::clint::CYCLES_PER_TICK)))
+        } else {
+            m
+        }
     }
 
     /// Run hart `i` from the current cycle up to cycle `end` (one instruction
-    /// per cycle; a hart in WFI idles, waking inside the turn when its own
-    /// timer fires before `end`). [`Turn::Ran`] when it retired an instruction.
+    /// per cycle; a hart in WFI idles, waking inside the turn when one of its
+    /// own timers fires before `end`). [`Turn::Ran`] when it retired an
+    /// instruction.
     fn turn(&mut self, i: usize, end: u64) -> Turn {
         self.update_lines(i);
-        let mut deadline = self.bus.clint.timer_deadline(i);
+        let mut deadline = self.timer_deadline(i);
         let mut ran = false;
         loop {
             let now = self.bus.clint.cycles();
@@ -188,10 +230,7 @@ impl Machine {
             }
             if self.bus.lines_dirty || now >= deadline {
                 self.update_lines(i);
-                deadline = self.bus.clint.timer_deadline(i);
-                if deadline <= now {
-                    deadline = u64::MAX; // already pending: no need to look again
-                }
+                deadline = self.timer_deadline(i);
             }
             let hart = &mut self.harts[i];
             if hart.wfi {
@@ -248,6 +287,7 @@ impl Machine {
             Err(e) => return self.exception(i, e),
         };
         let insn = decode(raw);
+        let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
         let result = execute(&mut cpu, &insn, raw, &env);
         let mem = cpu.mem;
         let outcome = match result {
@@ -259,6 +299,10 @@ impl Machine {
                 return self.exception(i, e);
             }
         };
+        if let Outcome::FlushTranslations(scope) = outcome {
+            self.mmus[i].sfence(scope);
+        }
+        self.drain_mmu_events(i);
         let hart = &mut self.harts[i];
         hart.instret = hart.instret.wrapping_add(1);
         self.stats.instructions += 1;
@@ -273,15 +317,21 @@ impl Machine {
             };
             self.tracer.insn(hart.id, prv, pc, raw, &insn, write, mem);
         }
+        if let Some(before) = csr_before {
+            csr_trace::after(&mut self.tracer, hart, before, &env);
+        }
         if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
             let which = if insn.op == Op::Mret { "mret" } else { "sret" };
             self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
         }
-        // No TLB or decode cache exists yet, so FlushTranslations and
-        // FlushCode need no action; interrupts are checked before every
-        // instruction, which covers CheckInterrupts.
-        if outcome == Outcome::WaitForInterrupt {
-            self.harts[i].wfi = true;
+        // No decode cache exists yet, so FlushCode needs no action;
+        // interrupts are checked before every instruction, which covers
+        // CheckInterrupts.
+        match outcome {
+            Outcome::WaitForInterrupt => self.harts[i].wfi = true,
+            // stimecmp, menvcfg or mip may have moved a timer line: look again.
+            Outcome::CheckInterrupts => self.bus.lines_dirty = true,
+            _ => {}
         }
         None
     }
@@ -289,6 +339,18 @@ impl Machine {
     /// Take exception `e` on hart `i`, unless it was raised by the first
     /// fetch of the trap handler itself (a trap loop, which stops the machine).
     fn exception(&mut self, i: usize, e: Exception) -> Option<Exit> {
+        self.drain_mmu_events(i);
+        if let Some(x) = &self.explain {
+            if x.text.is_none() {
+                if let Some(access) = crate::trace::explain::fault_access(e) {
+                    if e.tval() >> 12 == x.va >> 12 {
+                        let moment = format!("at the first fault at this page: {} (tval {:#x})", e.name(), e.tval());
+                        let text = self.explain_now(i, x.va, Some(access), &moment);
+                        self.explain.as_mut().unwrap().text = Some(text);
+                    }
+                }
+            }
+        }
         let hart = &self.harts[i];
         if self.entered_handler[i] == Some(hart.pc) {
             return Some(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
@@ -305,6 +367,25 @@ impl Machine {
         self.entered_handler[i] = Some(hart.pc);
         if self.tracer.on(Category::Trap) {
             self.tracer.trap(hart.id, hart.instret, trap, epc, from, to);
+        }
+    }
+
+    /// The annotated translation of `va` under hart `i`'s current satp,
+    /// privilege and mstatus (see [`crate::trace::explain`]).
+    pub fn explain_now(&mut self, i: usize, va: u64, access: Option<crate::mmu::Access>, moment: &str) -> String {
+        crate::trace::explain::explain(&self.harts[i], &self.mmus[i], &mut self.bus, va, access, moment)
+    }
+
+    /// Write out the MMU events hart `i` recorded during its last step.
+    #[inline]
+    fn drain_mmu_events(&mut self, i: usize) {
+        let mmu = &mut self.mmus[i];
+        if mmu.events.is_empty() {
+            return;
+        }
+        let (id, instret) = (self.harts[i].id, self.harts[i].instret);
+        for e in mmu.events.drain(..) {
+            self.tracer.mmu_event(id, instret, &e);
         }
     }
 

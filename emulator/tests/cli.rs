@@ -156,3 +156,27 @@ fn unimplemented_instruction_traps_in_the_guest_and_is_logged() {
     // @9: the six instructions of the boot ROM and three of the program had retired.
     assert!(err.contains("trap @9 illegal instruction (cause 2) tval 0x00000000ffffffff"), "{err}");
 }
+
+#[test]
+fn bad_tlb_geometry_and_explain_address() {
+    let k = temp_file("ok4.elf", &tiny_elf(&POWER_OFF));
+    let k = k.to_str().unwrap();
+    let o = svemu(&["run", "--kernel", k, "--tlb-entries", "48", "--tlb-ways", "4"]);
+    assert_clean_error(&o, 1, "the number of sets must be a power of two");
+    let o = svemu(&["run", "--kernel", k, "--tlb-entries", "6", "--tlb-ways", "4"]);
+    assert_clean_error(&o, 1, "entries must be a multiple of ways");
+    assert_clean_error(&svemu(&["run", "--kernel", k, "--explain", "0xzz"]), 2, "is not an address");
+}
+
+#[test]
+fn stats_show_the_tlb_and_explain_runs_at_exit() {
+    let k = temp_file("ok5.elf", &tiny_elf(&POWER_OFF));
+    let args = ["run", "--kernel", k.to_str().unwrap(), "--stats", "--explain", "0x1000", "--tlb-entries", "8"];
+    let o = svemu(&[&args[..], &["--tlb-ways", "2"]].concat());
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // M-mode only: the TLB is never consulted.
+    assert!(err.contains("svemu: hart 0 tlb 8 entries 2-way: 0 lookups, 0 hits (0.00%), 0 misses"), "{err}");
+    assert!(err.contains("explain va 0x0000000000001000 at the end of the run"), "{err}");
+    assert!(err.contains("satp.MODE is Bare: no translation, pa = va"), "{err}");
+}

@@ -14,8 +14,9 @@ use std::rc::Rc;
 
 use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
-use svemu::machine::Exit;
-use svemu::mmu::AdPolicy;
+use svemu::machine::{Exit, Explain};
+use svemu::mmu::tlb::TlbStats;
+use svemu::mmu::{AdPolicy, MmuStats, TlbGeometry};
 use svemu::trace::{Category, Tracer};
 
 /// Path of the bare-metal test program `name` (from `tests/bare/<name>.S`).
@@ -92,6 +93,12 @@ pub struct Run {
     pub trace: String,
     /// Instructions retired.
     pub instructions: u64,
+    /// The `--explain` text, when `RunOptions::explain` was set.
+    pub explain: Option<String>,
+    /// Hart 0's TLB counters.
+    pub tlb: TlbStats,
+    /// Hart 0's walker counters.
+    pub mmu: MmuStats,
 }
 
 /// Options of an svemu run.
@@ -118,6 +125,10 @@ pub struct RunOptions<'a> {
     pub max_instructions: Option<u64>,
     /// Bytes the UART receives, in order (deterministic console input).
     pub console_input: &'a [u8],
+    /// TLB geometry.
+    pub tlb: TlbGeometry,
+    /// `--explain VA`.
+    pub explain: Option<u64>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -136,6 +147,8 @@ impl<'a> RunOptions<'a> {
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
             console_input: b"",
+            tlb: TlbGeometry::default(),
+            explain: None,
         }
     }
 }
@@ -153,18 +166,25 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         harts: o.harts,
         drives: o.drives.to_vec(),
         ad_policy: o.ad_policy,
+        tlb: o.tlb,
         console_in: ConsoleIn::Script(o.console_input.iter().copied().collect()),
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer,
     })
     .expect("board builds");
     m.max_instructions = o.max_instructions;
+    m.explain = o.explain.map(|va| Explain { va, text: None });
     let exit = m.run();
+    let explain = m.explain.take().map(|x| match x.text {
+        Some(t) => t,
+        None => m.explain_now(0, x.va, None, "at the end of the run"),
+    });
     let console = String::from_utf8_lossy(m.bus.uart.output().expect("buffered console")).into_owned();
     let instructions = m.stats.instructions;
+    let (tlb, mmu) = (m.mmus[0].tlb.stats, m.mmus[0].stats);
     drop(m);
     let trace = String::from_utf8_lossy(&trace.0.borrow()).into_owned();
-    Run { exit, console, trace, instructions }
+    Run { exit, console, trace, instructions, explain, tlb, mmu }
 }
 
 /// Run a guest on qemu-system-riscv64 -machine virt -bios none; returns the

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
-use svemu::mmu::AdPolicy;
+use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::Tracer;
 use svemu_tests::{bare, parse_memory};
 
@@ -114,6 +114,7 @@ fn svemu_dtb(smp: usize, memory: &str, kernel: &Path, append: &str) -> Vec<u8> {
         harts: smp,
         drives: Vec::new(),
         ad_policy: AdPolicy::Hardware,
+        tlb: TlbGeometry::default(),
         console_in: ConsoleIn::None,
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer: Tracer::off(),

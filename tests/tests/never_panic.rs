@@ -7,11 +7,11 @@ use svemu::bus::{map::DRAM_BASE, Bus};
 use svemu::cpu::Cpu;
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::devices::BootRom;
-use svemu::hart::csr::{mstatus, CsrEnv};
+use svemu::hart::csr::{addr, mstatus, CsrEnv};
 use svemu::hart::{Hart, Priv};
 use svemu::isa::exec::execute;
 use svemu::isa::{decode, Disasm};
-use svemu::mmu::{AdPolicy, Mmu};
+use svemu::mmu::{AdPolicy, Mmu, TlbGeometry};
 use svemu_tests::diff::Rng;
 
 const RAM: u64 = 1 << 20;
@@ -63,7 +63,11 @@ fn any_word_in_any_mode_never_panics() {
         bus.write(DRAM_BASE + 8 * k, 8, v).unwrap();
     }
     let mut hart = Hart::new(0, DRAM_BASE);
-    let mut mmu = Mmu::new(AdPolicy::Hardware);
+    // PMP entry 0 open over all memory, as a kernel sets it: without it every
+    // S/U access is an access fault and the translations would go untested.
+    hart.csr.write(addr::PMPADDR0, u64::MAX);
+    hart.csr.write(addr::PMPCFG0, 0x1f);
+    let mut mmu = Mmu::new(AdPolicy::Hardware, TlbGeometry::default());
     let env = CsrEnv { hartid: 0, cycle: 1000, instret: 900, time: 100 };
     let words = (0..=u16::MAX as u32).chain((0..300_000).map(|_| rng.next() as u32 | 3));
     let mut executed = 0u64;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use svemu::board::{self, BoardConfig, BoardError};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::machine::Exit;
-use svemu::mmu::AdPolicy;
+use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::Tracer;
 use svemu_tests::{bare, run_qemu, run_svemu, RunOptions};
 
@@ -75,6 +75,7 @@ fn build_with_drive(drive: &Path) -> Result<(), BoardError> {
         harts: 1,
         drives: vec![drive.to_owned()],
         ad_policy: AdPolicy::Hardware,
+        tlb: TlbGeometry::default(),
         console_in: ConsoleIn::None,
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer: Tracer::off(),

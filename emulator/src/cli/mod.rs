@@ -10,11 +10,13 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod stats;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
-use svemu::machine::Exit;
-use svemu::mmu::AdPolicy;
+use svemu::machine::{Exit, Explain};
+use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::{Category, Tracer};
 
 #[derive(Parser)]
@@ -89,7 +91,9 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     dumpdtb: Option<PathBuf>,
 
-    /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs).
+    /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs),
+    /// mmu (page-table walks step by step), tlb (hits, misses, fills, evictions, flushes),
+    /// pte (A/D updates), csr (writes of satp, mstatus/sstatus, mtvec/stvec).
     #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category)]
     trace: Vec<Category>,
 
@@ -101,11 +105,28 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = AdUpdate::Hw)]
     ad_update: AdUpdate,
 
+    /// TLB entries per hart (a multiple of --tlb-ways with a power-of-two number of sets; 0 = no TLB).
+    #[arg(long, value_name = "N", default_value_t = TlbGeometry::default().entries)]
+    tlb_entries: usize,
+
+    /// TLB associativity: entries per set (replacement: round-robin within a set).
+    #[arg(long, value_name = "N", default_value_t = TlbGeometry::default().ways)]
+    tlb_ways: usize,
+
+    /// Explain the translation of virtual address VA (hex with 0x, or decimal) under the
+    /// current satp: at the first page or access fault in its page, or else when the run
+    /// ends. Printed to stderr: the walk step by step, the TLB entry, and which accesses
+    /// U- and S-mode may make. (An option of `run`, not a subcommand: the page tables it
+    /// reads exist only while a guest runs.)
+    #[arg(long, value_name = "VA", value_parser = parse_u64)]
+    explain: Option<u64>,
+
     /// Stop after N retired instructions (exit status 124).
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
-    /// Print instructions retired, traps, wall time and MIPS to stderr at the end.
+    /// Print instructions retired, traps, wall time and MIPS, and per hart the TLB and
+    /// page-walk counters, to stderr at the end.
     #[arg(long)]
     stats: bool,
 }
@@ -132,6 +153,14 @@ fn parse_size(s: &str) -> Result<u64, String> {
         _ => return Err(format!("unknown size suffix '{unit}' in '{s}': use K, M or G")),
     };
     n.checked_mul(1 << shift).filter(|&v| v > 0).ok_or_else(|| format!("size '{s}' is out of range"))
+}
+
+fn parse_u64(s: &str) -> Result<u64, String> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
+        None => s.replace('_', "").parse(),
+    };
+    r.map_err(|_| format!("'{s}' is not an address (examples: 0x10000, 0xffffffc000000000)"))
 }
 
 fn parse_category(s: &str) -> Result<Category, String> {
@@ -220,6 +249,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,
         },
+        tlb: TlbGeometry { entries: args.tlb_entries, ways: args.tlb_ways },
         console_in,
         console_out: ConsoleOut::Stdout(io::stdout()),
         tracer,
@@ -230,9 +260,17 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     machine.max_instructions = args.max_insns;
+    machine.explain = args.explain.map(|va| Explain { va, text: None });
     let start = Instant::now();
     let exit = machine.run();
     let elapsed = start.elapsed();
+    if let Some(x) = machine.explain.take() {
+        let text = match x.text {
+            Some(t) => t,
+            None => machine.explain_now(0, x.va, None, "at the end of the run"),
+        };
+        eprint!("{text}");
+    }
     if args.stats {
         let n = machine.stats.instructions;
         eprintln!(
@@ -241,6 +279,9 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             elapsed.as_secs_f64(),
             n as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
         );
+        for (i, mmu) in machine.mmus.iter().enumerate() {
+            eprintln!("{}", stats::mmu_line(i, mmu));
+        }
     }
     Ok(match exit {
         Exit::PowerOff(code) => code as i32,

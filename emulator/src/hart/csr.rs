@@ -2,6 +2,7 @@
 //! Privileged ISA, chapter 2 "Control and Status Registers", tables 2.2-2.6),
 //! the CSR file of one hart, and the access rules with their WARL behaviour.
 
+use super::pmp::Pmp;
 use super::trap::Exception;
 use super::Priv;
 
@@ -21,6 +22,7 @@ pub mod addr {
     pub const STVEC: u16 = 0x105;
     pub const SCOUNTEREN: u16 = 0x106;
     pub const SENVCFG: u16 = 0x10a;
+    pub const STIMECMP: u16 = 0x14d;
     pub const SSCRATCH: u16 = 0x140;
     pub const SEPC: u16 = 0x141;
     pub const SCAUSE: u16 = 0x142;
@@ -74,6 +76,7 @@ pub fn name(a: u16) -> Option<&'static str> {
         STVEC => "stvec",
         SCOUNTEREN => "scounteren",
         SENVCFG => "senvcfg",
+        STIMECMP => "stimecmp",
         SSCRATCH => "sscratch",
         SEPC => "sepc",
         SCAUSE => "scause",
@@ -162,6 +165,22 @@ const fn ext(c: u8) -> u64 {
     1 << (c - b'A')
 }
 
+/// menvcfg and senvcfg fields (Privileged ISA 3.1.18, 4.1.10).
+#[allow(missing_docs)]
+pub mod envcfg {
+    /// Fence of I/O implies memory: writable, no effect here (one hart at a
+    /// time, memory always coherent).
+    pub const FIOM: u64 = 1 << 0;
+    /// Sstc: stimecmp enabled for S-mode and driving mip.STIP.
+    pub const STCE: u64 = 1 << 63;
+    /// The bits menvcfg keeps: FIOM and STCE. CBIE/CBCFE/CBZE (Zicbo*),
+    /// PBMTE (Svpbmt) and ADUE (Svadu) read 0: those extensions are not
+    /// implemented (A/D updating is chosen by `--ad-update` instead).
+    pub const MENVCFG_WRITABLE: u64 = FIOM | STCE;
+    /// The bits senvcfg keeps: FIOM.
+    pub const SENVCFG_WRITABLE: u64 = FIOM;
+}
+
 /// mip/mie bits that exist on this hart: SSI, MSI, STI, MTI, SEI, MEI.
 const INTERRUPTS: u64 = 0xaaa;
 /// Interrupts that may be delegated to S-mode (mideleg is WARL).
@@ -200,12 +219,13 @@ pub struct CsrFile {
     pub sscratch: u64,
     pub scounteren: u64,
     pub senvcfg: u64,
+    /// Sstc: when time >= stimecmp and menvcfg.STCE = 1, mip.STIP is set.
+    pub stimecmp: u64,
     pub satp: u64,
     /// fflags (bits 4:0) and frm (bits 7:5).
     pub fcsr: u64,
-    /// pmpcfg0, pmpcfg2, ..., pmpcfg14 (RV64 has only the even ones).
-    pub pmpcfg: [u64; 8],
-    pub pmpaddr: [u64; 64],
+    /// pmpcfg0..15 and pmpaddr0..63 (16 entries implemented).
+    pub pmp: Pmp,
 }
 
 impl Default for CsrFile {
@@ -233,10 +253,10 @@ impl Default for CsrFile {
             sscratch: 0,
             scounteren: 0,
             senvcfg: 0,
+            stimecmp: 0,
             satp: 0,
             fcsr: 0,
-            pmpcfg: [0; 8],
-            pmpaddr: [0; 64],
+            pmp: Pmp::default(),
         }
     }
 }
@@ -271,6 +291,18 @@ pub enum CsrEffect {
 }
 
 impl CsrFile {
+    /// menvcfg.STCE: Sstc's stimecmp is enabled.
+    #[inline]
+    pub fn sstc_enabled(&self) -> bool {
+        self.menvcfg & envcfg::STCE != 0
+    }
+
+    /// Sstc: the STIP line at `time` (mtime ticks).
+    #[inline]
+    pub fn stimecmp_pending(&self, time: u64) -> bool {
+        self.sstc_enabled() && time >= self.stimecmp
+    }
+
     /// mip as software sees it: the writable bits OR the device lines.
     #[inline]
     pub fn mip(&self) -> u64 {
@@ -304,6 +336,8 @@ impl CsrFile {
         }
         match a {
             addr::SATP if prv == Priv::S && self.mstatus & mstatus::TVM != 0 => illegal,
+            // Sstc: S-mode reaches stimecmp only with menvcfg.STCE and mcounteren.TM.
+            addr::STIMECMP if prv == Priv::S && (!self.sstc_enabled() || self.mcounteren & 2 == 0) => illegal,
             addr::CYCLE..=addr::HPMCOUNTER31 => {
                 let bit = 1u64 << (a - addr::CYCLE);
                 let ok = match prv {
@@ -318,6 +352,8 @@ impl CsrFile {
                 }
             }
             addr::FFLAGS | addr::FRM | addr::FCSR if self.fs() == 0 => illegal,
+            // RV64 has only the even pmpcfg registers (3.7.1).
+            addr::PMPCFG0..=addr::PMPCFG15 if !a.is_multiple_of(2) => illegal,
             _ => Ok(()),
         }
     }
@@ -338,6 +374,7 @@ impl CsrFile {
             STVEC => self.stvec,
             SCOUNTEREN => self.scounteren,
             SENVCFG => self.senvcfg,
+            STIMECMP => self.stimecmp,
             SSCRATCH => self.sscratch,
             SEPC => self.sepc,
             SCAUSE => self.scause,
@@ -360,8 +397,8 @@ impl CsrFile {
             MCAUSE => self.mcause,
             MTVAL => self.mtval,
             MIP => self.mip(),
-            PMPCFG0..=PMPCFG15 => self.pmpcfg[((a - PMPCFG0) / 2) as usize],
-            PMPADDR0..=PMPADDR63 => self.pmpaddr[(a - PMPADDR0) as usize],
+            PMPCFG0..=PMPCFG15 if a.is_multiple_of(2) => self.pmp.read_cfg((a - PMPCFG0) as usize),
+            PMPADDR0..=PMPADDR63 => self.pmp.read_addr((a - PMPADDR0) as usize),
             _ => 0,
         }
     }
@@ -387,7 +424,11 @@ impl CsrFile {
             }
             STVEC => self.stvec = legal_tvec(v),
             SCOUNTEREN => self.scounteren = v & 0xffff_ffff,
-            SENVCFG => self.senvcfg = 0,
+            SENVCFG => self.senvcfg = v & envcfg::SENVCFG_WRITABLE,
+            STIMECMP => {
+                self.stimecmp = v;
+                return CsrEffect::Interrupts;
+            }
             SSCRATCH => self.sscratch = v,
             SEPC => self.sepc = v & !1,
             SCAUSE => self.scause = v,
@@ -429,18 +470,27 @@ impl CsrFile {
             }
             MTVEC => self.mtvec = legal_tvec(v),
             MCOUNTEREN => self.mcounteren = v & 0xffff_ffff,
-            MENVCFG => self.menvcfg = 0,
+            MENVCFG => {
+                self.menvcfg = v & envcfg::MENVCFG_WRITABLE;
+                if self.sstc_enabled() {
+                    // STIP now follows stimecmp; software can no longer set it.
+                    self.mip_sw &= !(1 << super::trap::irq::STI);
+                }
+                return CsrEffect::Interrupts;
+            }
             MCOUNTINHIBIT => self.mcountinhibit = v & 0xffff_fffd,
             MSCRATCH => self.mscratch = v,
             MEPC => self.mepc = v & !1,
             MCAUSE => self.mcause = v,
             MTVAL => self.mtval = v,
             MIP => {
-                self.mip_sw = (self.mip_sw & !MIP_WRITABLE) | (v & MIP_WRITABLE);
+                // With Sstc enabled, STIP is read-only (driven by stimecmp).
+                let w = if self.sstc_enabled() { MIP_WRITABLE & !(1 << super::trap::irq::STI) } else { MIP_WRITABLE };
+                self.mip_sw = (self.mip_sw & !w) | (v & w);
                 return CsrEffect::Interrupts;
             }
-            PMPCFG0..=PMPCFG15 if a % 2 == 0 => self.pmpcfg[((a - PMPCFG0) / 2) as usize] = v,
-            PMPADDR0..=PMPADDR63 => self.pmpaddr[(a - PMPADDR0) as usize] = v & ((1 << 54) - 1),
+            PMPCFG0..=PMPCFG15 if a.is_multiple_of(2) => self.pmp.write_cfg((a - PMPCFG0) as usize, v),
+            PMPADDR0..=PMPADDR63 => self.pmp.write_addr((a - PMPADDR0) as usize, v),
             _ => {}
         }
         CsrEffect::None
@@ -475,6 +525,8 @@ mod tests {
         assert!(f.check_access(addr::SSTATUS, Priv::S, true, 0).is_ok());
         assert!(f.check_access(addr::MHARTID, Priv::M, true, 0).is_err());
         assert!(f.check_access(addr::MHARTID, Priv::M, false, 0).is_ok());
+        assert!(f.check_access(addr::PMPCFG0 + 1, Priv::M, false, 0).is_err()); // odd pmpcfg: RV32 only
+        assert!(f.check_access(addr::PMPCFG0 + 2, Priv::M, true, 0).is_ok());
         assert!(f.check_access(0x7ff, Priv::M, false, 0).is_err()); // no such CSR
                                                                     // Counters: gated by mcounteren for S, by both enables for U.
         let mut f = CsrFile::default();
@@ -505,5 +557,28 @@ mod tests {
         f.write(addr::MSTATUS, mstatus::FS);
         assert!(f.read(addr::MSTATUS, &ENV) & mstatus::SD != 0);
         assert!(f.read(addr::SSTATUS, &ENV) & mstatus::SD != 0);
+        f.write(addr::MENVCFG, u64::MAX);
+        assert_eq!(f.read(addr::MENVCFG, &ENV), envcfg::STCE | envcfg::FIOM);
+        f.write(addr::SENVCFG, u64::MAX);
+        assert_eq!(f.read(addr::SENVCFG, &ENV), envcfg::FIOM);
+    }
+
+    #[test]
+    fn sstc_access_and_stip() {
+        let mut f = CsrFile { mcounteren: 2, ..Default::default() };
+        assert!(f.check_access(addr::STIMECMP, Priv::S, true, 0).is_err()); // STCE = 0
+        assert!(f.check_access(addr::STIMECMP, Priv::M, true, 0).is_ok());
+        f.write(addr::MIP, 1 << 5);
+        assert_eq!(f.mip(), 1 << 5); // STIP written by M-mode while STCE = 0
+        f.write(addr::MENVCFG, envcfg::STCE);
+        assert!(f.check_access(addr::STIMECMP, Priv::S, true, 0).is_ok());
+        assert!(f.check_access(addr::STIMECMP, Priv::U, false, 0).is_err());
+        assert_eq!(f.mip(), 0);
+        f.write(addr::MIP, 1 << 5);
+        assert_eq!(f.mip(), 0); // read-only now
+        f.write(addr::STIMECMP, 100);
+        assert!(!f.stimecmp_pending(99) && f.stimecmp_pending(100));
+        f.mcounteren = 0;
+        assert!(f.check_access(addr::STIMECMP, Priv::S, false, 0).is_err());
     }
 }

@@ -45,11 +45,11 @@ impl Pte {
     /// W-without-R encoding, or a reserved bit set.
     pub fn invalid_reason(self) -> Option<&'static str> {
         if !self.has(V) {
-            Some("V = 0")
+            Some("V=0: the PTE is not valid")
         } else if self.has(W) && !self.has(R) {
-            Some("W = 1 with R = 0 is reserved")
+            Some("W=1 with R=0 is reserved")
         } else if self.has(RESERVED) {
-            Some("reserved bits 63:54 set")
+            Some("reserved bits 63:54 set (Svnapot, Svpbmt not implemented)")
         } else {
             None
         }

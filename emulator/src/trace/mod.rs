@@ -16,8 +16,69 @@
 //! compressed, padded to the width of 8), then the disassembly (objdump `-M no-aliases` syntax, padded
 //! to a fixed width), then the register written (`x5  value`, omitted when
 //! none or x0) and the memory access (`mem address` for loads, `mem address
-//! value` for stores). Trap and xRET lines carry `@N`, the number of
-//! instructions the hart had retired when the event happened.
+//! value` for stores). All other lines are `core N: CATEGORY @I TEXT`, where
+//! `@I` is the number of instructions the hart had retired when the event
+//! happened (events of an instruction come before its `insn` line).
+//!
+//! `mmu` (one walk, Privileged ISA 12.3.2; the indented lines belong to the
+//! walk above them):
+//!
+//! ```text
+//! core   0: mmu @83 walk load va 0x0000000040000000 from S satp sv39 asid 0 root 0x0000000080002000: vpn[2]=0x001 vpn[1]=0x000 vpn[0]=0x000 offset=0x000
+//! core   0: mmu @83   L2 pte @0x0000000080002008 = 0x0000000020000c01 [-------V] ppn 0x80003 -> next level
+//! core   0: mmu @83   L0 pte @0x0000000080004000 = 0x0000000020001407 [-----WRV] ppn 0x80005 leaf
+//! core   0: mmu @83   va 0x0000000040000000 -> pa 0x0000000080005000 (4 KiB page)
+//! core   0: mmu @83   fault: load page fault (cause 13): A=0 (Svade: software must set A)
+//! core   0: mmu @90 pmp denies store pa 0x0000000080004000 (va 0x0000000080004000) from S: store access fault
+//! ```
+//!
+//! `walk` gives the access, the effective privilege (MPRV applied), satp
+//! decoded and the VA split into VPN[i] and offset. Each `Ln pte` line gives
+//! the level, the PTE's physical address, its raw value, its flags
+//! (`DAGUXWRV`, `-` for a clear bit) and PPN, and whether it points to the
+//! next level or is a leaf. The walk ends with `va -> pa` and the page size,
+//! or `fault:` with the exception and the rule broken (the texts of
+//! [`crate::mmu::rule`], e.g. "W=1 with R=0 is reserved", "U=0 page
+//! accessed from U-mode", "misaligned superpage: ...", "non-canonical
+//! address: ..."). A PTE that cannot be read is `Ln pte @addr cannot be read`.
+//!
+//! `tlb` (hits, misses, fills, evictions and sfence.vma):
+//!
+//! ```text
+//! core   0: tlb @100 miss load va 0x0000000040000000 asid 1
+//! core   0: tlb @100 fill page va 0x0000000040000000 pa 0x0000000080004000 4 KiB asid 1 [DA---WRV]
+//! core   0: tlb @101 hit load va 0x0000000040000000 asid 1 page va 0x0000000040000000 pa 0x0000000080004000 4 KiB asid 1 [DA---WRV]
+//! core   0: tlb @102 evict page va ... (same fields as fill)
+//! core   0: tlb @135 flush asid 1 (global entries kept): 1 entry removed
+//! ```
+//!
+//! A hit the cached PTE cannot serve (permissions, or D = 0 for a store)
+//! ends with `not usable for this access: walking`. Flush scopes:
+//! `flush all`, `flush asid N (global entries kept)`, `flush va V all
+//! asids`, `flush va V asid N (global entries kept)`.
+//!
+//! `pte` (A/D set by the walker under `--ad-update hw`):
+//!
+//! ```text
+//! core   0: pte @83 set A pte @0x0000000080004000 0x0000000020001407 -> 0x0000000020001447 [-A---WRV]
+//! ```
+//!
+//! `csr` (writes of satp, mstatus, sstatus, mtvec, stvec; satp decoded):
+//!
+//! ```text
+//! core   0: csr @79 satp 0x0000000000000000 -> 0x8000100000080001 (sv39 asid 1 root 0x0000000080001000)
+//! ```
+//!
+//! `trap`: trap entry with the cause by name and number, tval, epc, and the
+//! privilege change; xRET with the privilege change and the new pc.
+//!
+//! Recording costs nothing when these categories are off: the MMU records
+//! events (no formatting) only while [`crate::mmu::Mmu::record`] is set,
+//! and the walk is compiled twice, with and without recording.
+
+pub mod csr;
+pub mod explain;
+pub mod mmu;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -34,11 +95,26 @@ pub enum Category {
     Insn = 1 << 0,
     /// Trap entries and xRETs.
     Trap = 1 << 1,
+    /// Page-table walks, step by step, with the PA or the fault and its rule.
+    Mmu = 1 << 2,
+    /// TLB hits, misses, fills, evictions and flushes.
+    Tlb = 1 << 3,
+    /// PTE A/D updates made by the walker (Svadu).
+    Pte = 1 << 4,
+    /// Writes of satp, mstatus/sstatus, mtvec/stvec.
+    Csr = 1 << 5,
 }
 
 impl Category {
     /// All categories with their command-line names.
-    pub const ALL: [(&'static str, Category); 2] = [("insn", Category::Insn), ("trap", Category::Trap)];
+    pub const ALL: [(&'static str, Category); 6] = [
+        ("insn", Category::Insn),
+        ("trap", Category::Trap),
+        ("mmu", Category::Mmu),
+        ("tlb", Category::Tlb),
+        ("pte", Category::Pte),
+        ("csr", Category::Csr),
+    ];
 
     /// The category named `name`.
     pub fn by_name(name: &str) -> Option<Category> {
@@ -147,6 +223,40 @@ impl Tracer {
             from.letter(),
             to.letter()
         );
+    }
+
+    /// An MMU event (category `mmu`, `tlb` or `pte`, written only if on).
+    pub fn mmu_event(&mut self, hart: u64, instret: u64, e: &crate::mmu::MmuEvent) {
+        let cat = mmu::category(e);
+        if !self.on(cat) {
+            return;
+        }
+        let name = Category::ALL.iter().find(|(_, c)| *c == cat).map_or("?", |(n, _)| n);
+        let l = &mut self.line;
+        l.clear();
+        let _ = write!(l, "core {hart:>3}: {name} @{instret} ");
+        mmu::describe(l, e);
+        l.push('\n');
+        let _ = self.out.write_all(l.as_bytes());
+    }
+
+    /// A CSR write (category `csr`): `name` went from `old` to `new`
+    /// (satp values are decoded as MODE, ASID and root table address).
+    pub fn csr_write(&mut self, hart: u64, instret: u64, name: &str, old: u64, new: u64) {
+        let l = &mut self.line;
+        l.clear();
+        let _ = write!(l, "core {hart:>3}: csr @{instret} {name} 0x{old:016x} -> 0x{new:016x}");
+        if name == "satp" {
+            let _ = write!(
+                l,
+                " ({} asid {} root 0x{:016x})",
+                mmu::scheme(new),
+                (new >> 44) as u16,
+                (new & ((1 << 44) - 1)) << 12
+            );
+        }
+        l.push('\n');
+        let _ = self.out.write_all(l.as_bytes());
     }
 
     /// Write out anything buffered.

@@ -15,7 +15,7 @@ use crate::cpu::Cpu;
 use crate::hart::csr::{mstatus, CsrEffect, CsrEnv};
 use crate::hart::trap::Exception;
 use crate::hart::Priv;
-use crate::mmu::Access;
+use crate::mmu::{Access, FlushScope};
 
 /// What an executed instruction asks of the machine beyond its own effects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,8 +24,8 @@ pub enum Outcome {
     Continue,
     /// WFI: the hart may sleep until an interrupt is pending.
     WaitForInterrupt,
-    /// Translations may have changed (satp write, sfence.vma): drop cached ones.
-    FlushTranslations,
+    /// sfence.vma: drop the cached translations the scope selects.
+    FlushTranslations(FlushScope),
     /// Code may have changed (fence.i): drop cached decodes.
     FlushCode,
     /// Interrupt enables or pending bits changed: check for interrupts now.
@@ -329,8 +329,9 @@ fn csr(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Outcome, Ex
             _ => old & !operand,
         };
         outcome = match cpu.hart.csr.write(addr, new) {
-            CsrEffect::None => Outcome::Continue,
-            CsrEffect::Satp | CsrEffect::Mstatus => Outcome::FlushTranslations,
+            // The TLB is tagged by ASID and re-checks SUM/MXR/MPRV on every
+            // hit, so neither a satp nor an mstatus write flushes anything.
+            CsrEffect::None | CsrEffect::Satp | CsrEffect::Mstatus => Outcome::Continue,
             CsrEffect::Interrupts => Outcome::CheckInterrupts,
             CsrEffect::Counter(which, v) => {
                 // The written value is what the next instruction sees: the
@@ -380,8 +381,18 @@ fn system(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
         }
         Op::SfenceVma if prv == Priv::U || (prv == Priv::S && ms & mstatus::TVM != 0) => illegal,
         Op::SfenceVma => {
+            // rs1 = x0: all addresses; rs2 = x0: all address spaces (12.2.1).
+            // The ASID is the low 16 bits of rs2 (ASIDLEN = 16).
+            let asid = x(cpu, insn.rs2) as u16;
+            let va = x(cpu, insn.rs1);
+            let scope = match (insn.rs1, insn.rs2) {
+                (0, 0) => FlushScope::All,
+                (0, _) => FlushScope::Asid(asid),
+                (_, 0) => FlushScope::Va(va),
+                _ => FlushScope::VaAsid(va, asid),
+            };
             next(cpu, insn)?;
-            Ok(Outcome::FlushTranslations)
+            Ok(Outcome::FlushTranslations(scope))
         }
         Op::FenceI => {
             next(cpu, insn)?;

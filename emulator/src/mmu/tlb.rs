@@ -1,0 +1,327 @@
+//! The translation lookaside buffer of one hart: cached leaf translations
+//! tagged by ASID (satp.ASID), with global (G) mappings shared by every
+//! address space, and superpages held as one entry each (RISC-V Privileged
+//! ISA 12.2.1 "Supervisor Memory-Management Fence Instruction" gives the
+//! rules the cache must follow).
+//!
+//! Organisation: `entries` entries in sets of `ways` (set-associative; with
+//! `ways == entries` it is fully associative). An entry for a page of level
+//! `L` (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB, 4 = 256 TiB) is placed
+//! in set `(va >> (12 + 9·L)) % sets`, so a lookup probes one set per page
+//! size, smallest first.
+//!
+//! Replacement: per set, an invalid way if there is one, otherwise the way
+//! a round-robin pointer designates (the pointer then advances). This is
+//! deterministic: the same sequence of accesses evicts the same entries.
+//!
+//! Only leaf PTEs are cached, with their permission bits: every hit re-checks
+//! U, SUM, MXR and the MPRV-adjusted privilege, because those can change
+//! without an sfence.vma. Entries are made only by successful walks, so A is
+//! always 1 in them; an entry with D = 0 never serves a store (the MMU walks
+//! again, so that D is set or the Svade fault is raised).
+
+/// Size and associativity of a TLB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbGeometry {
+    /// Total entries (a multiple of `ways`; 0 disables the TLB).
+    pub entries: usize,
+    /// Entries per set (1 = direct mapped).
+    pub ways: usize,
+}
+
+impl Default for TlbGeometry {
+    /// 64 entries, 4-way set associative.
+    fn default() -> Self {
+        TlbGeometry { entries: 64, ways: 4 }
+    }
+}
+
+impl TlbGeometry {
+    /// Check the geometry: `ways` at least 1, `entries` a multiple of `ways`
+    /// and the number of sets a power of two (0 entries is allowed: no TLB).
+    pub fn validate(self) -> Result<TlbGeometry, String> {
+        if self.entries == 0 {
+            return Ok(self);
+        }
+        if self.ways == 0 || !self.entries.is_multiple_of(self.ways) {
+            return Err(format!(
+                "TLB of {} entries cannot have {} ways: entries must be a multiple of ways",
+                self.entries, self.ways
+            ));
+        }
+        if !(self.entries / self.ways).is_power_of_two() {
+            return Err(format!(
+                "TLB of {} entries and {} ways has {} sets: the number of sets must be a power of two",
+                self.entries,
+                self.ways,
+                self.entries / self.ways
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// One cached leaf translation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlbEntry {
+    /// In use.
+    pub valid: bool,
+    /// Page level: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB.
+    pub level: u8,
+    /// The PTE's flag bits 7:0 (DAGUXWRV).
+    pub flags: u8,
+    /// The address space (satp.ASID at fill time); ignored when G is set.
+    pub asid: u16,
+    /// `va >> (12 + 9·level)`: the virtual page number at this page size.
+    pub tag: u64,
+    /// Physical address of the page's first byte.
+    pub pa_base: u64,
+    /// Physical address of the leaf PTE (for traces and `--explain`).
+    pub pte_addr: u64,
+}
+
+impl TlbEntry {
+    /// log2 of the page size: 12 + 9·level.
+    #[inline]
+    pub fn shift(&self) -> u32 {
+        12 + 9 * self.level as u32
+    }
+
+    /// The first virtual address of the page (sign bits as they were in the VA).
+    pub fn va_base(&self) -> u64 {
+        self.tag << self.shift()
+    }
+
+    /// True when the entry is global (PTE G bit).
+    #[inline]
+    pub fn global(&self) -> bool {
+        self.flags & super::pte::G as u8 != 0
+    }
+
+    #[inline]
+    fn matches(&self, va: u64, asid: u16) -> bool {
+        self.valid && va >> self.shift() == self.tag && (self.global() || self.asid == asid)
+    }
+}
+
+/// What an sfence.vma (or a full flush) removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlushScope {
+    /// rs1 = x0, rs2 = x0: every entry.
+    All,
+    /// rs1 = x0, rs2 = ASID: non-global entries of that address space.
+    Asid(u16),
+    /// rs1 = VA, rs2 = x0: entries mapping VA, any ASID, global ones too.
+    Va(u64),
+    /// rs1 = VA, rs2 = ASID: non-global entries of that address space mapping VA.
+    VaAsid(u64, u16),
+}
+
+/// Counters of a TLB's work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlbStats {
+    /// Lookups (translations of paged accesses).
+    pub lookups: u64,
+    /// Lookups that found an entry.
+    pub hits: u64,
+    /// Lookups that found none (and so walked).
+    pub misses: u64,
+    /// Entries evicted to make room.
+    pub evictions: u64,
+    /// sfence.vma with rs1 = x0, rs2 = x0.
+    pub flush_all: u64,
+    /// sfence.vma with rs1 = x0, rs2 = ASID.
+    pub flush_asid: u64,
+    /// sfence.vma with rs1 = VA, rs2 = x0.
+    pub flush_va: u64,
+    /// sfence.vma with rs1 = VA, rs2 = ASID.
+    pub flush_va_asid: u64,
+    /// Entries removed by flushes.
+    pub flushed_entries: u64,
+}
+
+/// A set-associative TLB.
+#[derive(Clone, Debug)]
+pub struct Tlb {
+    geometry: TlbGeometry,
+    /// `sets · ways` entries, set after set.
+    entries: Vec<TlbEntry>,
+    /// Per set: the way the next eviction replaces.
+    next_victim: Vec<u16>,
+    /// `sets - 1`.
+    set_mask: u64,
+    /// Counters.
+    pub stats: TlbStats,
+}
+
+impl Default for Tlb {
+    fn default() -> Self {
+        Tlb::new(TlbGeometry::default())
+    }
+}
+
+impl Tlb {
+    /// An empty TLB of `geometry`, which must have passed [`TlbGeometry::validate`].
+    pub fn new(geometry: TlbGeometry) -> Tlb {
+        let sets = if geometry.entries == 0 { 0 } else { geometry.entries / geometry.ways };
+        Tlb {
+            geometry,
+            entries: vec![TlbEntry::default(); geometry.entries],
+            next_victim: vec![0; sets],
+            set_mask: (sets as u64).saturating_sub(1),
+            stats: TlbStats::default(),
+        }
+    }
+
+    /// The size and associativity.
+    pub fn geometry(&self) -> TlbGeometry {
+        self.geometry
+    }
+
+    #[inline]
+    fn set_range(&self, va: u64, level: u32) -> std::ops::Range<usize> {
+        let set = ((va >> (12 + 9 * level)) & self.set_mask) as usize;
+        let w = self.geometry.ways;
+        set * w..set * w + w
+    }
+
+    /// The entry mapping `va` in address space `asid`, probing page sizes up
+    /// to `levels - 1` (the scheme's largest leaf), counting a lookup.
+    #[inline]
+    pub fn lookup(&mut self, va: u64, asid: u16, levels: u32) -> Option<TlbEntry> {
+        self.stats.lookups += 1;
+        if !self.entries.is_empty() {
+            for level in 0..levels {
+                for e in &self.entries[self.set_range(va, level)] {
+                    if e.level as u32 == level && e.matches(va, asid) {
+                        self.stats.hits += 1;
+                        return Some(*e);
+                    }
+                }
+            }
+        }
+        self.stats.misses += 1;
+        None
+    }
+
+    /// Insert `entry` (replacing an entry for the same page and address
+    /// space, else an invalid way, else the round-robin victim). Returns the
+    /// entry evicted, if a valid one was.
+    pub fn fill(&mut self, entry: TlbEntry) -> Option<TlbEntry> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let range = self.set_range(entry.va_base(), entry.level as u32);
+        let set = range.start / self.geometry.ways;
+        let same = |e: &TlbEntry| {
+            e.valid
+                && e.level == entry.level
+                && e.tag == entry.tag
+                && (e.asid == entry.asid || e.global() || entry.global())
+        };
+        let slot = match self.entries[range.clone()].iter().position(same) {
+            Some(i) => Some(i),
+            None => self.entries[range.clone()].iter().position(|e| !e.valid),
+        };
+        let (way, evicted) = match slot {
+            Some(i) => (i, None),
+            None => {
+                let v = self.next_victim[set] as usize;
+                self.next_victim[set] = ((v + 1) % self.geometry.ways) as u16;
+                self.stats.evictions += 1;
+                (v, Some(self.entries[range.start + v]))
+            }
+        };
+        self.entries[range.start + way] = entry;
+        evicted
+    }
+
+    /// Remove the entries `scope` selects; returns how many were removed.
+    pub fn flush(&mut self, scope: FlushScope) -> usize {
+        let counter = match scope {
+            FlushScope::All => &mut self.stats.flush_all,
+            FlushScope::Asid(_) => &mut self.stats.flush_asid,
+            FlushScope::Va(_) => &mut self.stats.flush_va,
+            FlushScope::VaAsid(..) => &mut self.stats.flush_va_asid,
+        };
+        *counter += 1;
+        let mut removed = 0;
+        for e in self.entries.iter_mut().filter(|e| e.valid) {
+            let hit = match scope {
+                FlushScope::All => true,
+                FlushScope::Asid(a) => !e.global() && e.asid == a,
+                FlushScope::Va(va) => va >> e.shift() == e.tag,
+                FlushScope::VaAsid(va, a) => !e.global() && e.asid == a && va >> e.shift() == e.tag,
+            };
+            if hit {
+                e.valid = false;
+                removed += 1;
+            }
+        }
+        self.stats.flushed_entries += removed as u64;
+        removed
+    }
+
+    /// The valid entries, set after set (for `--explain` and tests).
+    pub fn valid_entries(&self) -> impl Iterator<Item = &TlbEntry> {
+        self.entries.iter().filter(|e| e.valid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mmu::pte;
+
+    fn entry(va: u64, level: u8, asid: u16, global: bool) -> TlbEntry {
+        let shift = 12 + 9 * level as u32;
+        let flags = (pte::V | pte::R | pte::A | if global { pte::G } else { 0 }) as u8;
+        TlbEntry { valid: true, level, flags, asid, tag: va >> shift, pa_base: 0x8000_0000, pte_addr: 0 }
+    }
+
+    #[test]
+    fn superpage_entry_covers_the_whole_page() {
+        let mut t = Tlb::default();
+        t.fill(entry(0x4020_0000, 1, 1, false));
+        assert!(t.lookup(0x4020_0000, 1, 3).is_some());
+        assert!(t.lookup(0x403f_fff8, 1, 3).is_some());
+        assert!(t.lookup(0x4040_0000, 1, 3).is_none());
+        assert!(t.lookup(0x4020_0000, 2, 3).is_none()); // other ASID
+        assert_eq!((t.stats.lookups, t.stats.hits, t.stats.misses), (4, 2, 2));
+    }
+
+    #[test]
+    fn four_sfence_scopes() {
+        let fill = |t: &mut Tlb| {
+            t.fill(entry(0x1000, 0, 1, false));
+            t.fill(entry(0x1000, 0, 2, false));
+            t.fill(entry(0x2000, 0, 1, false));
+            t.fill(entry(0x20_0000, 1, 0, true));
+        };
+        let mut t = Tlb::default();
+        fill(&mut t);
+        assert_eq!(t.flush(FlushScope::Asid(1)), 2); // global entry kept
+        assert!(t.lookup(0x20_0000, 1, 3).is_some());
+        assert_eq!(t.flush(FlushScope::All), 2);
+        fill(&mut t);
+        assert_eq!(t.flush(FlushScope::Va(0x1008)), 2); // both ASIDs
+        assert_eq!(t.flush(FlushScope::Va(0x20_1000)), 1); // global superpage by an address inside it
+        fill(&mut t);
+        assert_eq!(t.flush(FlushScope::VaAsid(0x20_0000, 1)), 0); // global: untouched
+        assert_eq!(t.flush(FlushScope::VaAsid(0x1000, 2)), 1);
+        assert!(t.lookup(0x1000, 1, 3).is_some());
+        assert_eq!((t.stats.flush_all, t.stats.flush_asid, t.stats.flush_va, t.stats.flush_va_asid), (1, 1, 2, 2));
+    }
+
+    #[test]
+    fn round_robin_replacement_is_deterministic() {
+        let mut t = Tlb::new(TlbGeometry { entries: 2, ways: 2 });
+        assert_eq!(t.fill(entry(0x1000, 0, 0, false)), None);
+        assert_eq!(t.fill(entry(0x2000, 0, 0, false)), None);
+        assert_eq!(t.fill(entry(0x3000, 0, 0, false)).map(|e| e.tag), Some(1));
+        assert_eq!(t.fill(entry(0x4000, 0, 0, false)).map(|e| e.tag), Some(2));
+        assert_eq!(t.stats.evictions, 2);
+        assert!(TlbGeometry { entries: 48, ways: 4 }.validate().is_err());
+        assert!(TlbGeometry { entries: 6, ways: 4 }.validate().is_err());
+    }
+}

@@ -1,0 +1,2 @@
+#define LEVELS 3
+#include "leaves.inc"

@@ -1,0 +1,2 @@
+#define LEVELS 4
+#include "leaves.inc"
