@@ -45,8 +45,7 @@ impl<'a> Cpu<'a> {
     /// context (translation, then PMP on the physical address).
     #[inline]
     pub fn translate(&mut self, va: u64, size: u8, access: Access) -> Result<u64, Exception> {
-        let ctx = Context::of(self.hart, access);
-        self.mmu.translate(&ctx, va, size, access, self.bus)
+        self.mmu.translate_for(self.hart, va, size, access, self.bus)
     }
 
     /// Fetch the instruction at pc: its raw bits (16 or 32 of them). The
@@ -55,6 +54,16 @@ impl<'a> Cpu<'a> {
     /// own when the instruction crosses a page boundary.
     pub fn fetch(&mut self) -> Result<u32, Exception> {
         let pc = self.hart.pc;
+        // Fast path: both halves in one page the fast TLB holds (so PMP
+        // allows all of it), and that page is RAM.
+        if pc & (PAGE_SIZE - 1) <= PAGE_SIZE - 4 {
+            if let Some(hit) = self.mmu.fast_lookup(self.hart, pc, Access::Fetch) {
+                if let Some(word) = self.bus.ram.read_u32(hit.pa) {
+                    self.mmu.count_fast_hit(hit);
+                    return Ok(if word & 3 == 3 { word } else { word & 0xffff });
+                }
+            }
+        }
         let pa = self.fetch_pa(pc)?;
         let lo = self.fetch16(pa, pc)?;
         if lo & 3 != 3 {

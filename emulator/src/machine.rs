@@ -15,7 +15,7 @@ use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::exec::{execute, Outcome};
-use crate::isa::{decode, Op, RegFile};
+use crate::isa::{DecodeCache, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
 use crate::trace::{Category, RegWrite, Tracer};
@@ -91,6 +91,9 @@ pub struct Machine {
     /// `--explain`: the virtual address to explain at its first fault, and
     /// the explanation once made.
     pub explain: Option<Explain>,
+    /// Decoded instructions by raw bits (shared by the harts: decoding does
+    /// not depend on the hart).
+    decoded: DecodeCache,
 }
 
 /// A translation explained for `--explain` (see [`crate::trace::explain`]).
@@ -133,6 +136,7 @@ impl Machine {
             entered_handler: vec![None; n],
             unimplemented_reports: 0,
             explain: None,
+            decoded: DecodeCache::new(),
         }
     }
 
@@ -286,7 +290,7 @@ impl Machine {
             Ok(raw) => raw,
             Err(e) => return self.exception(i, e),
         };
-        let insn = decode(raw);
+        let insn = self.decoded.decode(raw);
         let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
         let result = execute(&mut cpu, &insn, raw, &env);
         let mem = cpu.mem;
