@@ -281,11 +281,11 @@ impl Machine {
     /// Fetch, decode and execute one instruction on hart `i`, taking the
     /// trap it raises, if any.
     fn step(&mut self, i: usize) -> Option<Exit> {
-        let clint = &self.bus.clint;
         let hart = &mut self.harts[i];
-        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: clint.mtime() };
+        let mmu = &mut self.mmus[i];
+        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
         let (pc, prv) = (hart.pc, hart.prv);
-        let mut cpu = Cpu::new(hart, &mut self.mmus[i], &mut self.bus);
+        let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
         let raw = match cpu.fetch() {
             Ok(raw) => raw,
             Err(e) => return self.exception(i, e),
@@ -328,11 +328,11 @@ impl Machine {
             let which = if insn.op == Op::Mret { "mret" } else { "sret" };
             self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
         }
-        // No decode cache exists yet, so FlushCode needs no action;
-        // interrupts are checked before every instruction, which covers
-        // CheckInterrupts.
+        // The decode cache is keyed by the instruction's bits, so FlushCode
+        // (fence.i) needs no action; interrupts are checked before every
+        // instruction, which covers CheckInterrupts.
         match outcome {
-            Outcome::WaitForInterrupt => self.harts[i].wfi = true,
+            Outcome::WaitForInterrupt => hart.wfi = true,
             // stimecmp, menvcfg or mip may have moved a timer line: look again.
             Outcome::CheckInterrupts => self.bus.lines_dirty = true,
             _ => {}
