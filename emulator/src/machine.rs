@@ -304,10 +304,11 @@ impl Machine {
             }
         };
         if let Outcome::FlushTranslations(scope) = outcome {
-            self.mmus[i].sfence(scope);
+            mmu.sfence(scope);
         }
-        self.drain_mmu_events(i);
-        let hart = &mut self.harts[i];
+        if !mmu.events.is_empty() {
+            drain_events(mmu, hart, &mut self.tracer);
+        }
         hart.instret = hart.instret.wrapping_add(1);
         self.stats.instructions += 1;
         self.entered_handler[i] = None;
@@ -383,14 +384,7 @@ impl Machine {
     /// Write out the MMU events hart `i` recorded during its last step.
     #[inline]
     fn drain_mmu_events(&mut self, i: usize) {
-        let mmu = &mut self.mmus[i];
-        if mmu.events.is_empty() {
-            return;
-        }
-        let (id, instret) = (self.harts[i].id, self.harts[i].instret);
-        for e in mmu.events.drain(..) {
-            self.tracer.mmu_event(id, instret, &e);
-        }
+        drain_events(&mut self.mmus[i], &self.harts[i], &mut self.tracer);
     }
 
     /// Log (rate-limited) a word svemu does not execute: an encoding
@@ -408,5 +402,13 @@ impl Machine {
             "hart {i}: pc {pc:#x}: {raw:#010x} is not an instruction svemu implements (RV64GC, privileged): \
              raising an illegal-instruction trap{more}"
         );
+    }
+}
+
+/// Write out the events `mmu` (of `hart`) recorded during the last step.
+#[inline(never)]
+fn drain_events(mmu: &mut Mmu, hart: &Hart, tracer: &mut Tracer) {
+    for e in mmu.events.drain(..) {
+        tracer.mmu_event(hart.id, hart.instret, &e);
     }
 }

@@ -22,7 +22,7 @@ pub const SLOTS: usize = 4096;
 
 /// Direct-mapped memo of decoded instructions, keyed by raw bits.
 pub struct DecodeCache {
-    slots: Box<[(u32, Insn)]>,
+    slots: Box<[(u32, Insn); SLOTS]>,
 }
 
 impl Default for DecodeCache {
@@ -34,7 +34,7 @@ impl Default for DecodeCache {
 impl DecodeCache {
     /// A cache of [`SLOTS`] slots, each holding the decode of the word 0.
     pub fn new() -> DecodeCache {
-        DecodeCache { slots: vec![(0, decode(0)); SLOTS].into_boxed_slice() }
+        DecodeCache { slots: Box::new([(0, decode(0)); SLOTS]) }
     }
 
     /// `decode(bits)`, from the cache when these bits were decoded recently.
