@@ -11,9 +11,12 @@
 //!   address: satp (mode, ASID, root), the effective privilege (MPRV
 //!   applied), SUM and MXR. Traps and xRET therefore need no flush: an entry
 //!   of another privilege simply does not match.
-//! - Every architectural TLB fill (which may evict or replace an entry) and
-//!   every sfence.vma bumps a generation number; entries of an older
-//!   generation never match. A paged entry is made only when the
+//! - Every sfence.vma bumps a generation number; entries of an older
+//!   generation never match. An architectural TLB fill drops the fast
+//!   entries of the page it fills (a new 4 KiB entry is probed before a
+//!   superpage's, so it may change the outcome there) and of the entry it
+//!   evicts or replaces; a superpage filled or evicted drops everything (a
+//!   generation bump). A paged entry is made only when the
 //!   architectural TLB holds the translation (a hit, or the fill just made),
 //!   so while the generation stands, the architectural lookup would hit with
 //!   a usable entry; the fast path then counts that lookup and hit in
@@ -110,6 +113,26 @@ impl FastTlb {
     #[inline]
     pub fn invalidate(&mut self) {
         self.generation += 1;
+    }
+
+    /// Drop the entries of the 4 KiB page holding `va`, for every access kind.
+    #[inline]
+    pub fn invalidate_page(&mut self, va: u64) {
+        for table in self.tables.iter_mut() {
+            table[slot(va)].vpn1 = 0;
+        }
+    }
+
+    /// Drop the entries an architectural TLB entry of `level` at virtual
+    /// address `va` may stand behind: its page's for a 4 KiB page, all of
+    /// them for a superpage.
+    #[inline]
+    pub fn invalidate_mapping(&mut self, va: u64, level: u8) {
+        if level == 0 {
+            self.invalidate_page(va);
+        } else {
+            self.invalidate();
+        }
     }
 
     /// The translation of `va` for `access` under `key` and PMP generation

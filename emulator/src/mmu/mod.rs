@@ -325,8 +325,11 @@ impl Mmu {
             self.events.push(MmuEvent::TlbMiss { access, va, asid });
         }
         let entry = self.walk::<TRACE>(ctx, levels, va, access, bus, false)?;
-        self.fast.invalidate();
+        self.fast.invalidate_mapping(entry.va_base(), entry.level);
         let evicted = self.tlb.fill(entry);
+        if let Some(old) = evicted {
+            self.fast.invalidate_mapping(old.va_base(), old.level);
+        }
         if TRACE {
             if let Some(old) = evicted {
                 self.events.push(MmuEvent::TlbEvict { entry: old });
