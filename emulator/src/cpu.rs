@@ -45,16 +45,32 @@ impl<'a> Cpu<'a> {
     /// context (translation, then PMP on the physical address).
     #[inline]
     pub fn translate(&mut self, va: u64, size: u8, access: Access) -> Result<u64, Exception> {
-        let ctx = Context::of(self.hart, access);
-        self.mmu.translate(&ctx, va, size, access, self.bus)
+        self.mmu.translate_for(self.hart, va, size, access, self.bus)
     }
 
     /// Fetch the instruction at pc: its raw bits (16 or 32 of them). The
     /// second half of a 32-bit instruction uses the first half's translation
     /// when both are on one page (one TLB lookup per instruction), and its
     /// own when the instruction crosses a page boundary.
+    #[inline]
     pub fn fetch(&mut self) -> Result<u32, Exception> {
         let pc = self.hart.pc;
+        // Fast path: both halves in one page the fast TLB holds (so PMP
+        // allows all of it), and that page is RAM.
+        if pc & (PAGE_SIZE - 1) <= PAGE_SIZE - 4 {
+            if let Some(hit) = self.mmu.fast_lookup(self.hart, pc, Access::Fetch) {
+                if let Some(word) = self.bus.ram.read_u32(hit.pa) {
+                    self.mmu.count_fast_hit(hit);
+                    return Ok(if word & 3 == 3 { word } else { word & 0xffff });
+                }
+            }
+        }
+        self.fetch_slow(pc)
+    }
+
+    /// [`Cpu::fetch`] halfword by halfword, through the full translation.
+    #[inline(never)]
+    fn fetch_slow(&mut self, pc: u64) -> Result<u32, Exception> {
         let pa = self.fetch_pa(pc)?;
         let lo = self.fetch16(pa, pc)?;
         if lo & 3 != 3 {
@@ -86,7 +102,20 @@ impl<'a> Cpu<'a> {
     }
 
     /// Load `size` (1, 2, 4, 8) bytes at `va`, zero-extended.
+    #[inline]
     pub fn load(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
+        if !crosses_page(va, size) {
+            if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Load) {
+                self.mmu.count_fast_hit(hit);
+                self.mem = Some(MemAccess { va, size, stored: None });
+                return self.bus.read(hit.pa, size).map_err(|_| Exception::LoadAccessFault(va));
+            }
+        }
+        self.load_slow(va, size)
+    }
+
+    #[inline(never)]
+    fn load_slow(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
         self.mem = Some(MemAccess { va, size, stored: None });
         if crosses_page(va, size) {
             let mut v = 0u64;
@@ -101,7 +130,21 @@ impl<'a> Cpu<'a> {
     }
 
     /// Store the low `size` (1, 2, 4, 8) bytes of `val` at `va`.
+    #[inline]
     pub fn store(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
+        if !crosses_page(va, size) {
+            if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Store) {
+                self.mmu.count_fast_hit(hit);
+                self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
+                self.mem = Some(MemAccess { va, size, stored: Some(val) });
+                return Ok(());
+            }
+        }
+        self.store_slow(va, size, val)
+    }
+
+    #[inline(never)]
+    fn store_slow(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
         if crosses_page(va, size) {
             // Translate both pages first, so a fault on the second page
             // leaves memory untouched.

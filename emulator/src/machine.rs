@@ -15,7 +15,7 @@ use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::exec::{execute, Outcome};
-use crate::isa::{decode, Op, RegFile};
+use crate::isa::{DecodeCache, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
 use crate::trace::{Category, RegWrite, Tracer};
@@ -91,6 +91,9 @@ pub struct Machine {
     /// `--explain`: the virtual address to explain at its first fault, and
     /// the explanation once made.
     pub explain: Option<Explain>,
+    /// Decoded instructions by raw bits (shared by the harts: decoding does
+    /// not depend on the hart).
+    decoded: DecodeCache,
 }
 
 /// A translation explained for `--explain` (see [`crate::trace::explain`]).
@@ -133,6 +136,7 @@ impl Machine {
             entered_handler: vec![None; n],
             unimplemented_reports: 0,
             explain: None,
+            decoded: DecodeCache::new(),
         }
     }
 
@@ -277,16 +281,16 @@ impl Machine {
     /// Fetch, decode and execute one instruction on hart `i`, taking the
     /// trap it raises, if any.
     fn step(&mut self, i: usize) -> Option<Exit> {
-        let clint = &self.bus.clint;
         let hart = &mut self.harts[i];
-        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: clint.mtime() };
+        let mmu = &mut self.mmus[i];
+        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
         let (pc, prv) = (hart.pc, hart.prv);
-        let mut cpu = Cpu::new(hart, &mut self.mmus[i], &mut self.bus);
+        let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
         let raw = match cpu.fetch() {
             Ok(raw) => raw,
             Err(e) => return self.exception(i, e),
         };
-        let insn = decode(raw);
+        let insn = self.decoded.decode(raw);
         let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
         let result = execute(&mut cpu, &insn, raw, &env);
         let mem = cpu.mem;
@@ -300,10 +304,11 @@ impl Machine {
             }
         };
         if let Outcome::FlushTranslations(scope) = outcome {
-            self.mmus[i].sfence(scope);
+            mmu.sfence(scope);
         }
-        self.drain_mmu_events(i);
-        let hart = &mut self.harts[i];
+        if !mmu.events.is_empty() {
+            drain_events(mmu, hart, &mut self.tracer);
+        }
         hart.instret = hart.instret.wrapping_add(1);
         self.stats.instructions += 1;
         self.entered_handler[i] = None;
@@ -324,11 +329,11 @@ impl Machine {
             let which = if insn.op == Op::Mret { "mret" } else { "sret" };
             self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
         }
-        // No decode cache exists yet, so FlushCode needs no action;
-        // interrupts are checked before every instruction, which covers
-        // CheckInterrupts.
+        // The decode cache is keyed by the instruction's bits, so FlushCode
+        // (fence.i) needs no action; interrupts are checked before every
+        // instruction, which covers CheckInterrupts.
         match outcome {
-            Outcome::WaitForInterrupt => self.harts[i].wfi = true,
+            Outcome::WaitForInterrupt => hart.wfi = true,
             // stimecmp, menvcfg or mip may have moved a timer line: look again.
             Outcome::CheckInterrupts => self.bus.lines_dirty = true,
             _ => {}
@@ -379,14 +384,7 @@ impl Machine {
     /// Write out the MMU events hart `i` recorded during its last step.
     #[inline]
     fn drain_mmu_events(&mut self, i: usize) {
-        let mmu = &mut self.mmus[i];
-        if mmu.events.is_empty() {
-            return;
-        }
-        let (id, instret) = (self.harts[i].id, self.harts[i].instret);
-        for e in mmu.events.drain(..) {
-            self.tracer.mmu_event(id, instret, &e);
-        }
+        drain_events(&mut self.mmus[i], &self.harts[i], &mut self.tracer);
     }
 
     /// Log (rate-limited) a word svemu does not execute: an encoding
@@ -404,5 +402,13 @@ impl Machine {
             "hart {i}: pc {pc:#x}: {raw:#010x} is not an instruction svemu implements (RV64GC, privileged): \
              raising an illegal-instruction trap{more}"
         );
+    }
+}
+
+/// Write out the events `mmu` (of `hart`) recorded during the last step.
+#[inline(never)]
+fn drain_events(mmu: &mut Mmu, hart: &Hart, tracer: &mut Tracer) {
+    for e in mmu.events.drain(..) {
+        tracer.mmu_event(hart.id, hart.instret, &e);
     }
 }

@@ -65,3 +65,8 @@ fn insn_trace_shows_f_register_writes() {
     let line = run.trace.lines().find(|l| l.contains("fcvt.s.d")).expect("an fcvt.s.d line");
     assert!(line.contains(" f14 0xffffffff3fddb3d7"), "{line}");
 }
+
+#[test]
+fn self_modifying_code() {
+    both_pass("isa_smc");
+}

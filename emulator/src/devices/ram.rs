@@ -44,6 +44,13 @@ impl Ram {
         }
     }
 
+    /// The 4 bytes at `pa`, little-endian, or `None` when they are not all RAM.
+    #[inline]
+    pub fn read_u32(&self, pa: u64) -> Option<u32> {
+        let off = pa.wrapping_sub(self.base) as usize;
+        self.data.get(off..off.wrapping_add(4)).map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+    }
+
     /// Write the low `size` (1, 2, 4 or 8) bytes of `val`, little-endian. The
     /// caller checks the range.
     #[inline]

@@ -46,12 +46,19 @@ pub struct Pmp {
     range: [(u64, u64); ENTRIES],
     /// Some entry is not OFF (otherwise only M-mode accesses succeed).
     active: bool,
+    /// Changes whenever a register write may change an outcome: unique
+    /// across all [`Pmp`] values of the process (0 is the reset state), so a
+    /// cache of PMP outcomes keyed by it cannot mistake one state for another.
+    generation: u64,
 }
+
+/// The source of [`Pmp::generation`] values.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Pmp {
     /// All entries OFF with address 0 (the reset state).
     pub const fn new() -> Pmp {
-        Pmp { cfg: [0; ENTRIES], addr: [0; ENTRIES], range: [(0, 0); ENTRIES], active: false }
+        Pmp { cfg: [0; ENTRIES], addr: [0; ENTRIES], range: [(0, 0); ENTRIES], active: false, generation: 0 }
     }
 
     /// The value of pmpcfg`n` (n even; odd n do not exist on RV64).
@@ -105,7 +112,15 @@ impl Pmp {
         (self.cfg[i] & cfg::A) >> cfg::A_SHIFT
     }
 
+    /// Identifies the current register values: equal generations mean equal
+    /// PMP outcomes (a fresh value after every register write).
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     fn decode(&mut self) {
+        self.generation = GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.active = false;
         for i in 0..ENTRIES {
             let a = self.addr[i];

@@ -6,6 +6,7 @@
 //! The walker is written once and parameterised by the number of levels.
 
 pub mod event;
+pub mod fast;
 pub mod pte;
 pub mod tlb;
 
@@ -15,6 +16,7 @@ use crate::hart::pmp::Pmp;
 use crate::hart::trap::Exception;
 use crate::hart::{Hart, Priv};
 pub use event::MmuEvent;
+pub use fast::{FastHit, FastKey, FastTlb};
 use pte::Pte;
 pub use tlb::{FlushScope, Tlb, TlbEntry, TlbGeometry};
 
@@ -140,6 +142,9 @@ pub struct Mmu {
     pub record: bool,
     /// Events recorded since the machine last drained them.
     pub events: Vec<MmuEvent>,
+    /// Outcomes of recent translations, in front of the TLB and PMP (used
+    /// only while `record` is false; see [`fast`]).
+    pub fast: FastTlb,
 }
 
 /// Counters of the MMU's work.
@@ -158,7 +163,14 @@ pub struct MmuStats {
 impl Mmu {
     /// An MMU with the given A/D policy and TLB geometry (validated by the caller).
     pub fn new(ad_policy: AdPolicy, tlb: TlbGeometry) -> Mmu {
-        Mmu { ad_policy, tlb: Tlb::new(tlb), stats: MmuStats::default(), record: false, events: Vec::new() }
+        Mmu {
+            ad_policy,
+            tlb: Tlb::new(tlb),
+            stats: MmuStats::default(),
+            record: false,
+            events: Vec::new(),
+            fast: FastTlb::default(),
+        }
     }
 
     /// Translate virtual address `va` for a `size`-byte `access` under `ctx`,
@@ -194,8 +206,78 @@ impl Mmu {
         Ok(pa)
     }
 
+    /// Translate `va` for a `size`-byte `access` by `hart` now: as
+    /// [`Mmu::translate`] under [`Context::of`]`(hart, access)`, with the
+    /// same result, TLB contents and counters, answered from the fast TLB
+    /// when it holds the page (never while events are recorded).
+    #[inline]
+    pub fn translate_for(
+        &mut self,
+        hart: &Hart,
+        va: u64,
+        size: u8,
+        access: Access,
+        bus: &mut Bus,
+    ) -> Result<u64, Exception> {
+        if (va & (PAGE_SIZE - 1)) + size as u64 <= PAGE_SIZE {
+            if let Some(hit) = self.fast_lookup(hart, va, access) {
+                self.count_fast_hit(hit);
+                return Ok(hit.pa);
+            }
+        }
+        self.translate_slow(hart, va, size, access, bus)
+    }
+
+    /// The fast TLB's translation of `va` for `access` by `hart` now, if it
+    /// holds one (none while events are recorded). Counts nothing: call
+    /// [`Mmu::count_fast_hit`] when the translation is used.
+    #[inline]
+    pub fn fast_lookup(&self, hart: &Hart, va: u64, access: Access) -> Option<FastHit> {
+        if self.record {
+            return None;
+        }
+        self.fast.lookup(access, va, FastKey::of(hart, access), hart.csr.pmp.generation())
+    }
+
+    /// Count a used fast-TLB hit as the architectural lookup it stands for.
+    #[inline]
+    pub fn count_fast_hit(&mut self, hit: FastHit) {
+        if hit.paged {
+            self.tlb.stats.lookups += 1;
+            self.tlb.stats.hits += 1;
+        }
+    }
+
+    /// [`Mmu::translate`] under the hart's context, remembering the outcome
+    /// in the fast TLB when the rules of [`fast`] allow.
+    #[inline(never)]
+    fn translate_slow(
+        &mut self,
+        hart: &Hart,
+        va: u64,
+        size: u8,
+        access: Access,
+        bus: &mut Bus,
+    ) -> Result<u64, Exception> {
+        let ctx = Context::of(hart, access);
+        let pa = self.translate(&ctx, va, size, access, bus)?;
+        if self.record || (va & (PAGE_SIZE - 1)) + size as u64 > PAGE_SIZE {
+            return Ok(pa);
+        }
+        let paged = ctx.prv != Priv::M && Scheme::of_satp(ctx.satp) != Scheme::Bare;
+        // A paged entry needs the translation to stay in the TLB, and every
+        // entry needs PMP to allow the whole physical page.
+        let page = pa & !(PAGE_SIZE - 1);
+        if (!paged || self.tlb.geometry().entries > 0) && ctx.pmp.allows(page, PAGE_SIZE, access, ctx.prv) {
+            let key = FastKey::of(hart, access);
+            self.fast.insert(access, va, pa, key, ctx.pmp.generation(), paged);
+        }
+        Ok(pa)
+    }
+
     /// Apply an sfence.vma of `scope` to the TLB.
     pub fn sfence(&mut self, scope: FlushScope) {
+        self.fast.invalidate();
         let removed = self.tlb.flush(scope);
         if self.record {
             self.events.push(MmuEvent::TlbFlush { scope, removed });
@@ -243,7 +325,11 @@ impl Mmu {
             self.events.push(MmuEvent::TlbMiss { access, va, asid });
         }
         let entry = self.walk::<TRACE>(ctx, levels, va, access, bus, false)?;
+        self.fast.invalidate_mapping(entry.va_base(), entry.level);
         let evicted = self.tlb.fill(entry);
+        if let Some(old) = evicted {
+            self.fast.invalidate_mapping(old.va_base(), old.level);
+        }
         if TRACE {
             if let Some(old) = evicted {
                 self.events.push(MmuEvent::TlbEvict { entry: old });

@@ -64,13 +64,14 @@ pub fn execute(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Out
 
 #[inline]
 fn x(cpu: &Cpu, r: u8) -> u64 {
-    cpu.hart.x[r as usize]
+    // Register numbers are below 32 by decoding; the mask spares a bounds check.
+    cpu.hart.x[(r & 31) as usize]
 }
 
 #[inline]
 fn set_x(cpu: &mut Cpu, r: u8, v: u64) {
     if r != 0 {
-        cpu.hart.x[r as usize] = v;
+        cpu.hart.x[(r & 31) as usize] = v;
     }
 }
 
@@ -91,7 +92,8 @@ fn sext32(v: u64) -> u64 {
     v as i32 as i64 as u64
 }
 
-/// RV64I.
+/// RV64I (inlined into [`execute`], so one jump table dispatches it).
+#[inline(always)]
 fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
     use Op::*;
     let a = x(cpu, insn.rs1);

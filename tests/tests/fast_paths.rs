@@ -1,0 +1,118 @@
+//! svemu's accelerators change nothing a guest or a user can observe: the
+//! fast TLB (in front of the architectural TLB and PMP) and the decode cache.
+//!
+//! The oracle is the same run with the fast TLB out of the way: while an MMU
+//! records events (as the `mmu`, `tlb` and `pte` traces make it), every
+//! translation goes through the architectural TLB. Both runs must stop the
+//! same way after the same instructions with the same console, registers,
+//! TLB statistics (lookups, hits, misses, evictions, flushes) and walker
+//! counters (walks, PTE reads, A/D updates, faults).
+
+use svemu::board::{self, BoardConfig};
+use svemu::devices::uart::{ConsoleIn, ConsoleOut};
+use svemu::machine::Exit;
+use svemu::mmu::{AdPolicy, TlbGeometry};
+use svemu::trace::Tracer;
+use svemu_tests::{bare, parse_memory, svos_image};
+
+/// What a run leaves behind that the fast paths must not change.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    exit: Exit,
+    instructions: u64,
+    traps: u64,
+    console: Vec<u8>,
+    /// Per hart: pc, x registers, TLB stats, walks, PTE reads, A/D updates, faults.
+    harts: Vec<(u64, [u64; 32], svemu::mmu::tlb::TlbStats, [u64; 4])>,
+}
+
+fn run(config: impl Fn() -> BoardConfig, max: u64, reference: bool) -> Outcome {
+    let mut m = board::build(config()).expect("board builds");
+    m.max_instructions = Some(max);
+    if reference {
+        for mmu in &mut m.mmus {
+            mmu.record = true;
+        }
+    }
+    let exit = m.run();
+    let harts = m
+        .harts
+        .iter()
+        .zip(&m.mmus)
+        .map(|(h, mmu)| {
+            let s = mmu.stats;
+            (h.pc, h.x, mmu.tlb.stats, [s.walks, s.pte_reads, s.ad_updates, s.faults])
+        })
+        .collect();
+    Outcome {
+        exit,
+        instructions: m.stats.instructions,
+        traps: m.stats.traps,
+        console: m.bus.uart.output().expect("buffered console").to_vec(),
+        harts,
+    }
+}
+
+fn config(kernel: std::path::PathBuf, ad_policy: AdPolicy, tlb: TlbGeometry) -> BoardConfig {
+    BoardConfig {
+        bios: None,
+        kernel: Some(kernel),
+        initrd: None,
+        append: None,
+        ram_size: 128 << 20,
+        harts: 1,
+        drives: Vec::new(),
+        ad_policy,
+        tlb,
+        console_in: ConsoleIn::Script(Default::default()),
+        console_out: ConsoleOut::Buffer(Vec::new()),
+        tracer: Tracer::off(),
+    }
+}
+
+/// Run twice, with the fast TLB and without; returns the outcome.
+fn same_with_and_without_fast_tlb(what: &str, config: impl Fn() -> BoardConfig, max: u64) -> Outcome {
+    let fast = run(&config, max, false);
+    let reference = run(&config, max, true);
+    assert_eq!(fast, reference, "{what}: the fast TLB changed the run");
+    fast
+}
+
+#[test]
+fn privileged_programs_under_every_ad_policy_and_tlb_geometry() {
+    let programs =
+        ["priv_faults", "priv_sv39", "priv_sv48", "priv_ad", "priv_sfence", "priv_pmp", "priv_deleg", "isa_smc"];
+    let geometries = [TlbGeometry::default(), TlbGeometry { entries: 2, ways: 1 }, TlbGeometry { entries: 0, ways: 1 }];
+    for name in programs {
+        for ad in [AdPolicy::Hardware, AdPolicy::Fault] {
+            for tlb in geometries {
+                let what = format!("{name} {ad:?} {tlb:?}");
+                let r = same_with_and_without_fast_tlb(&what, || config(bare(name), ad, tlb), 1_000_000);
+                assert_eq!(r.exit, Exit::PowerOff(0), "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn tlb_stride_workloads() {
+    // The first 3 million instructions: page-table set-up, then strides
+    // that miss the TLB on nearly every access, with and without sfence.vma.
+    for name in ["bench_tlb_sv39", "bench_tlb_sv39_sfence", "bench_tlb_sv48_sfence"] {
+        let cfg = || config(bare(name), AdPolicy::Hardware, TlbGeometry::default());
+        same_with_and_without_fast_tlb(name, cfg, 3_000_000);
+    }
+}
+
+#[test]
+fn svos_boot_and_demo() {
+    let img = svos_image();
+    let cfg = || BoardConfig {
+        initrd: Some(img.initrd.clone()),
+        append: Some(img.append.clone()),
+        ram_size: parse_memory(&img.memory),
+        ..config(img.kernel.clone(), AdPolicy::Hardware, TlbGeometry::default())
+    };
+    let r = same_with_and_without_fast_tlb("svos", cfg, 100_000_000);
+    assert_eq!(r.exit, Exit::PowerOff(0), "svos: {}", String::from_utf8_lossy(&r.console));
+}
