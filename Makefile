@@ -50,7 +50,10 @@ guest: setup-run
 	@for p in $(PROGRAMS); do \
 	    if [ -f $(SCRIPTS)/$$p ]; then cp $(SCRIPTS)/$$p $(BUILD)/initrd-root/; else cp $(PROGDIR)/$$p $(BUILD)/initrd-root/; fi; \
 	done
-	@cd $(BUILD)/initrd-root && printf '%s\n' $(PROGRAMS) | cpio --quiet -o -H newc > ../initrd.cpio
+	@# Fixed mtimes and --reproducible (no inode/device numbers): the same
+	@# sources give the same initrd bytes, so runs are the same to the instruction.
+	@touch -d @0 $(BUILD)/initrd-root/*
+	@cd $(BUILD)/initrd-root && printf '%s\n' $(PROGRAMS) | cpio --quiet --reproducible -o -H newc > ../initrd.cpio
 	@echo "initrd: $(INITRD) ($(PROGRAMS))"
 
 run: setup-run all
