@@ -207,12 +207,12 @@ pub fn set_idle(idle: bool) {
     this().idle.store(idle, Ordering::Release);
 }
 
-/// Wakes one idle hart other than this one (new runnable work), if any.
-pub fn kick_idle_hart() {
+/// Wakes one idle hart of `allowed` other than this one (new runnable work
+/// that may run there), if any.
+pub fn kick_idle_hart(allowed: u64) {
     let me = hart_id();
-    let online = online_mask();
-    if let Some(i) = (0..MAX_HARTS).find(|&i| i != me && online >> i & 1 != 0 && HARTS[i].idle.load(Ordering::Acquire))
-    {
+    let mask = online_mask() & allowed;
+    if let Some(i) = (0..MAX_HARTS).find(|&i| i != me && mask >> i & 1 != 0 && HARTS[i].idle.load(Ordering::Acquire)) {
         send_ipi(1 << i);
     }
 }

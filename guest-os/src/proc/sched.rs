@@ -117,9 +117,10 @@ pub fn alloc_pid() -> Option<usize> {
 pub fn add(p: Process) {
     let t = table();
     let pid = p.pid;
+    let affinity = p.affinity;
     t.procs.insert(pid, Box::new(p));
     t.runq.push_back(pid);
-    smp::kick_idle_hart();
+    smp::kick_idle_hart(affinity);
 }
 
 /// Makes a blocked process runnable.
@@ -128,7 +129,7 @@ pub fn wake(pid: usize) {
         if let State::Blocked(_) = p.state {
             p.state = State::Runnable;
             table().runq.push_back(pid);
-            smp::kick_idle_hart();
+            smp::kick_idle_hart(p.affinity);
         }
     }
 }
@@ -155,6 +156,9 @@ pub fn yield_now() {
     let p = current();
     p.state = State::Runnable;
     table().runq.push_back(p.pid);
+    if p.affinity >> smp::hart_id() & 1 == 0 {
+        smp::kick_idle_hart(p.affinity);
+    }
     to_scheduler();
 }
 
@@ -402,7 +406,10 @@ pub fn scheduler() -> ! {
             break;
         }
         let earliest = wake_due();
-        let Some(pid) = t.runq.pop_front() else {
+        // The first queued process allowed on this hart (its affinity).
+        let me = smp::hart_id();
+        let next = t.runq.iter().position(|&pid| proc_mut(pid).is_none_or(|p| p.affinity >> me & 1 != 0));
+        let Some(pid) = next.and_then(|i| t.runq.remove(i)) else {
             // Idle: sleep until the next deadline, console poll tick or IPI.
             let now = timer::now();
             let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS));

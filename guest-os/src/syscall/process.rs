@@ -32,6 +32,7 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
     c.fp = parent.fp.clone();
+    c.affinity = parent.affinity;
     c.brk_start = parent.brk_start;
     c.brk = parent.brk;
     c.fds = parent.fds.clone();
