@@ -123,7 +123,11 @@ pub fn set_affinity(mask: u64) -> isize {
 pub fn affinity() -> Result<u64, isize> {
     let mut mask = 0u64;
     let r = syscall3(SYS_SCHED_GETAFFINITY, 0, 8, &mut mask as *mut u64 as usize);
-    if r < 0 { Err(r) } else { Ok(mask) }
+    if r < 0 {
+        Err(r)
+    } else {
+        Ok(mask)
+    }
 }
 
 /// getcpu(&cpu, NULL, NULL): the hart the caller runs on.
