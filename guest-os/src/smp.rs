@@ -5,7 +5,7 @@
 //!   the others do their M-mode set-up (PMP, delegation, mtvec, their own
 //!   mscratch area) and park in `wfi` until hart 0 sets `smp_release` and
 //!   sends them an IPI ([`start_secondaries`]). They then enter S-mode on
-//!   their own stack ([`HART_STACK_SHIFT`]) in [`rust_secondary`], switch to
+//!   their own stack ([`HART_STACK_SIZE`]) in [`rust_secondary`], switch to
 //!   the kernel page table, install the trap vector and join the scheduler.
 //! - **Per-hart state.** `tp` points to the hart's [`Hart`] in S-mode (set
 //!   once per hart; the trap path restores it, U-mode may change its own tp):
@@ -35,9 +35,11 @@ use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 /// parked in M-mode.
 pub const MAX_HARTS: usize = 8;
 
-/// log2 of the bytes of the boot stack of each hart but hart 0 (32 KiB;
-/// hart 0 has the 64 KiB boot stack): the hart's scheduler runs on it.
-pub const HART_STACK_SHIFT: usize = 15;
+/// Bytes of the stack of each hart but hart 0 (hart 0 has the 64 KiB boot
+/// stack): the hart's scheduler runs on it. Allocated from the kernel heap
+/// for the harts the DTB lists, so the kernel image does not grow (no guard
+/// page: the schedulers' stack use is small and bounded).
+pub const HART_STACK_SIZE: usize = 32 * 1024;
 
 /// State of one hart, reached through `tp`.
 pub struct Hart {
@@ -88,6 +90,9 @@ static ONLINE: AtomicU64 = AtomicU64::new(0);
 extern "C" {
     /// Released flag read by parked harts in M-mode (boot/mod.rs).
     static smp_release: AtomicU64;
+    /// Physical address of each hart's stack top, read by the parked hart
+    /// when released (boot/mod.rs).
+    static mut hart_stack_tops: [usize; MAX_HARTS];
 }
 
 fn this() -> &'static Hart {
@@ -141,6 +146,17 @@ fn send_ipi(mask: u64) {
 /// how many harts are online.
 pub fn start_secondaries(ids: &[usize]) -> usize {
     let mask = ids.iter().filter(|&&i| i != 0 && i < MAX_HARTS).fold(0u64, |m, &i| m | 1 << i);
+    for i in (0..MAX_HARTS).filter(|i| mask >> i & 1 != 0) {
+        let layout = core::alloc::Layout::from_size_align(HART_STACK_SIZE, 16).unwrap();
+        // SAFETY: a non-zero-size layout; the stack is never freed.
+        let base = unsafe { alloc::alloc::alloc(layout) } as usize;
+        if base == 0 {
+            panic!("no kernel heap for hart {}'s stack", i);
+        }
+        let top_pa = base + HART_STACK_SIZE - crate::mm::PHYS_OFFSET;
+        // SAFETY: hart i is parked and reads its entry only after the release below.
+        unsafe { core::ptr::addr_of_mut!(hart_stack_tops[i]).write_volatile(top_pa) };
+    }
     // SAFETY: smp_release is an 8-byte aligned word in .data.
     unsafe { (*core::ptr::addr_of!(smp_release)).store(1, Ordering::Release) };
     send_ipi(mask);
@@ -215,6 +231,13 @@ pub fn kick_idle_hart(allowed: u64) {
     if let Some(i) = (0..MAX_HARTS).find(|&i| i != me && mask >> i & 1 != 0 && HARTS[i].idle.load(Ordering::Acquire)) {
         send_ipi(1 << i);
     }
+}
+
+/// Interrupts hart `hart` (an IPI with no request): if it runs a process in
+/// U-mode, the process traps to the kernel, which then sees what changed
+/// (a kill).
+pub fn kick(hart: usize) {
+    send_ipi(1 << hart);
 }
 
 /// The pid whose f registers this hart holds (0 = none).

@@ -3,7 +3,9 @@
 //!
 //! Every hart starts at PA 0x8000_0000 in M-mode with the MMU off, `a0` =
 //! mhartid and `a1` = the DTB's physical address (QEMU `-bios none`, svemu's
-//! boot ROM). Hart 0 boots; the others park in a `wfi` loop.
+//! boot ROM). Every hart does the M-mode work below; hart 0 boots, the
+//! others park in a `wfi` loop until hart 0 releases them (`smp_release` and
+//! an IPI, see [`crate::smp`]) and then enter S-mode on their own stacks.
 //!
 //! M-mode work (privileged spec, "Machine-Level ISA"):
 //! - PMP entry 0 = NAPOT over all of memory with R/W/X, so S and U may access
@@ -11,11 +13,15 @@
 //! - `medeleg`/`mideleg`: all exceptions U and S can raise except ecall-from-S
 //!   and ecall-from-M, and the S-level interrupts, go to S-mode (3.1.8).
 //! - `mcounteren` = CY|TM|IR so S-mode may read cycle/time/instret.
-//! - `mtvec` = `m_trap`, the only M-mode code that runs after boot: it
-//!   forwards the machine timer interrupt to S-mode (masks mie.MTIE, sets
-//!   mip.STIP) and serves one ecall from S-mode, `a7 = 0` (legacy SBI
-//!   set_timer): mtimecmp = a0, clear mip.STIP, unmask MTIE. Anything else
-//!   powers off with code 0xee. See [`timer`].
+//! - `mtvec` = `m_trap`, the only M-mode code that runs after boot, with a
+//!   32-byte save area per hart in `mscratch`: it forwards the machine timer
+//!   interrupt to S-mode (masks mie.MTIE, sets mip.STIP) and the machine
+//!   software interrupt (clears the hart's CLINT msip, sets mip.SSIP), and
+//!   serves two ecalls from S-mode: `a7 = 0` (legacy SBI set_timer):
+//!   `mtimecmp[hart] = a0`, clear mip.STIP, unmask MTIE; `a7 = 4` (send IPI):
+//!   `msip[i] = 1` for each bit i of the mask in a0. Anything else powers off
+//!   with code 0xee. See [`timer`] and [`crate::smp`].
+//! - `mie` = MSIE (IPIs reach M-mode; MTIE is set by set_timer).
 //! - `mstatus` = MPP=S, FS=Off (no floating point), MIE/MPIE off; `mret`.
 //!
 //! S-mode early work (still at physical addresses, satp = Bare): enable the
@@ -97,14 +103,15 @@ _start:
     beqz    t1, 3b
     fence   r, rw
     /* Clear our msip (CLINT + 4 * hartid), then S-mode on our own stack:
-       hart_stacks + hartid << HART_STACK_SHIFT is this hart's stack top. */
+       hart_stack_tops[hartid] is its top's physical address (set by hart 0). */
     slli    t1, t0, 2
     li      t2, 0x2000000
     add     t1, t1, t2
     sw      zero, 0(t1)
-    lla     sp, hart_stacks
-    slli    t1, t0, {HART_STACK_SHIFT}
-    add     sp, sp, t1
+    lla     t1, hart_stack_tops
+    slli    t2, t0, 3
+    add     t1, t1, t2
+    ld      sp, 0(t1)
     li      t0, 0x800
     csrw    mstatus, t0
     lla     t0, s_entry
@@ -239,11 +246,15 @@ boot_pagetable:
     .align 4
 m_scratch:
     .space 32 * {MAX_HARTS}
-    /* Set to 1 by hart 0 (crate::smp::start_secondaries) to release the others. */
+    /* Set to 1 by hart 0 (crate::smp::start_secondaries) to release the
+       others, after it stored their stack tops (physical addresses). */
     .align 3
     .globl smp_release
 smp_release:
     .dword 0
+    .globl hart_stack_tops
+hart_stack_tops:
+    .space 8 * {MAX_HARTS}
 
     .section .bss.stack
     .align 12
@@ -256,11 +267,6 @@ boot_stack:
     .space 64 * 1024
     .globl boot_stack_top
 boot_stack_top:
-    /* Stacks of harts 1 .. {MAX_HARTS}-1 (no guard pages). */
-    .globl hart_stacks
-hart_stacks:
-    .space (1 << {HART_STACK_SHIFT}) * ({MAX_HARTS} - 1)
 "#,
     MAX_HARTS = const crate::smp::MAX_HARTS,
-    HART_STACK_SHIFT = const crate::smp::HART_STACK_SHIFT,
 );

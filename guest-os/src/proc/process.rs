@@ -105,6 +105,8 @@ pub struct Process {
     pub brk: usize,
     /// Scheduling state.
     pub state: State,
+    /// The hart it runs on while [`State::Running`].
+    pub hart: usize,
     /// Harts the process may run on (bit i = hart i; all by default,
     /// inherited by fork, set by sched_setaffinity).
     pub affinity: u64,
@@ -137,6 +139,7 @@ impl Process {
             brk_start: 0,
             brk: 0,
             state: State::Runnable,
+            hart: 0,
             affinity: u64::MAX,
             killed: None,
             exit: None,

@@ -427,6 +427,7 @@ pub fn scheduler() -> ! {
             continue;
         }
         p.state = State::Running;
+        p.hart = me;
         smp::local().current = Some(pid);
         if let Some(space) = p.space.as_mut() {
             // SAFETY: user tables share the kernel half.

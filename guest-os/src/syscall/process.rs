@@ -172,6 +172,10 @@ pub fn sys_kill(pid: isize, sig: usize) -> isize {
     if t.killed.is_none() {
         t.killed = Some(sig);
     }
+    // Running on another hart (in U-mode): an IPI makes it trap and see the signal now.
+    if t.state == State::Running && t.hart != crate::smp::hart_id() {
+        crate::smp::kick(t.hart);
+    }
     sched::wake(pid as usize);
     0
 }
