@@ -87,7 +87,9 @@ _start:
     addi    t0, t0, 8
     j       1b
 2:
-    /* mstatus: MPP = S (01), FS = Off, everything else 0. */
+    /* Every hart enters S-mode here, sp = its stack (physical address).
+       mstatus: MPP = S (01), FS = Off, everything else 0. */
+.Lenter_s:
     li      t0, 0x800
     csrw    mstatus, t0
     lla     t0, s_entry
@@ -112,12 +114,7 @@ _start:
     slli    t2, t0, 3
     add     t1, t1, t2
     ld      sp, 0(t1)
-    li      t0, 0x800
-    csrw    mstatus, t0
-    lla     t0, s_entry
-    csrw    mepc, t0
-    csrr    a0, mhartid
-    mret
+    j       .Lenter_s
 
     /* Harts beyond {MAX_HARTS} stay parked in M-mode for good. */
 4:  csrw    mie, zero

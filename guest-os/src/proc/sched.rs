@@ -275,29 +275,19 @@ pub fn user_loop() -> ! {
         // bits or 0), pc, signal.
         let sig = signal_for(code);
         let (cause, sepc) = (trap::exception_name(code), p.tf.sepc);
-        if code == 2 {
-            crate::println!(
-                "[svos] pid {} ({}): {} (stval {:#x}), pc {:#x}: killed by signal {} ({})",
-                p.pid,
-                p.name,
-                cause,
-                stval,
-                sepc,
-                sig,
-                signal::name(sig)
-            );
-        } else {
-            crate::println!(
-                "[svos] pid {} ({}): {} at {:#x}, pc {:#x}: killed by signal {} ({})",
-                p.pid,
-                p.name,
-                cause,
-                stval,
-                sepc,
-                sig,
-                signal::name(sig)
-            );
-        }
+        let (open, close) = if code == 2 { (" (stval ", ")") } else { (" at ", "") };
+        crate::println!(
+            "[svos] pid {} ({}): {}{}{:#x}{}, pc {:#x}: killed by signal {} ({})",
+            p.pid,
+            p.name,
+            cause,
+            open,
+            stval,
+            close,
+            sepc,
+            sig,
+            signal::name(sig)
+        );
         exit_current(ExitReason::Killed(sig));
     }
 }
