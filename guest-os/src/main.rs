@@ -94,6 +94,9 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     }
 
     let asid_bits = mm::asid::init();
+    if let Some(n) = info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("svos.asid_max=")) {
+        mm::asid::limit(n.parse().unwrap_or(0));
+    }
     // FP presence differs between QEMU and svemu: not printed, so both consoles match.
     proc::fpu::init(&info.isa);
     boot::timer::set_timebase(info.timebase);

@@ -49,6 +49,15 @@ pub fn init() -> u32 {
     max.count_ones()
 }
 
+/// Uses at most ASIDs 1..=`max` (the `svos.asid_max=N` bootarg, for tests:
+/// with few ASIDs, generations end often, on every hart). 0 is ignored.
+pub fn limit(max: usize) {
+    let st = STATE.get();
+    if max != 0 {
+        st.max = st.max.min(max);
+    }
+}
+
 /// The ASID to use for an address space tagged (`asid`, `generation`),
 /// updating the tag if a new ASID is needed. Flushes this hart's TLB when a
 /// generation ended since its last switch, or when there are no ASIDs.
