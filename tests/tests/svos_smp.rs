@@ -134,7 +134,7 @@ fn demo_on_8_harts_on_svemu_and_qemu() {
     assert_same_lines(&one, &without_harts_line(&qemu), "svemu 1 hart vs QEMU 8 harts");
 }
 
-/// An initrd holding only the `shootdown` program (cpio newc, as the Makefile makes them).
+/// An initrd holding only the `shootdown` program (reproducible cpio newc, as the Makefile makes them).
 fn shootdown_initrd() -> PathBuf {
     let img = svos_image();
     // guest-os/target/<target>/release/svos -> guest-programs/target/<target>/release/shootdown
@@ -148,7 +148,7 @@ fn shootdown_initrd() -> PathBuf {
     let out = dir.with_extension("cpio");
     let status = Command::new("sh")
         .arg("-c")
-        .arg(format!("echo shootdown | cpio --quiet -o -H newc > '{}'", out.display()))
+        .arg(format!("echo shootdown | cpio --quiet --reproducible -o -H newc > '{}'", out.display()))
         .current_dir(&dir)
         .status()
         .expect("cpio runs");
