@@ -3,7 +3,7 @@
 # Usage: guest-os/run-qemu.sh [init=prog1,prog2,...]   (default: the four demo programs)
 #        PROGS="$(guest-os/demo-progs.sh)" guest-os/run-qemu.sh init=sh:demo.sh   (the scripted demo)
 # PROGS names programs (guest-programs/target/.../release) or files of guest-programs/scripts.
-# Env: QEMU_TIMEOUT (seconds, default 30), QEMU_MEM (default 128M).
+# Env: QEMU_TIMEOUT (seconds, default 30), QEMU_MEM (default 128M), QEMU_SMP (harts, default 1).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -26,6 +26,6 @@ initrd="$root/guest-programs/target/initrd.cpio"
 (cd "$stage" && printf '%s\n' $progs | cpio --quiet -o -H newc > "$initrd")
 
 exec timeout "${QEMU_TIMEOUT:-30}" qemu-system-riscv64 -machine virt -bios none \
-    -m "${QEMU_MEM:-128M}" -smp 1 -nographic \
+    -m "${QEMU_MEM:-128M}" -smp "${QEMU_SMP:-1}" -nographic \
     -kernel "$here/target/riscv64gc-unknown-none-elf/release/svos" \
     -initrd "$initrd" -append "$bootargs"

@@ -2,9 +2,10 @@
 //!
 //! Boot flow: [`boot`] (M-mode, drop to S-mode, early Sv39) -> [`rust_main`]:
 //! DTB -> kernel heap -> frame allocator -> kernel page table -> trap vector
-//! -> ASIDs, FP probe -> the scheduler ([`proc::sched::run`]) runs the
-//! `init=` programs, one top-level process at a time, with everything they
-//! fork, until no process is left -> power off.
+//! -> ASIDs, FP probe -> the other harts ([`smp`]) -> the schedulers of all
+//! harts ([`proc::sched::run`]) run the `init=` programs, one top-level
+//! process at a time, with everything they fork, until no process is left
+//! -> power off.
 
 #![no_std]
 #![no_main]
@@ -18,6 +19,7 @@ pub mod drivers;
 pub mod initrd;
 pub mod mm;
 pub mod proc;
+pub mod smp;
 pub mod sync;
 pub mod syscall;
 pub mod trap;
@@ -30,6 +32,8 @@ use mm::{frame, kernel_space, PhysAddr};
 /// S-mode entry in the upper half, called by the boot code with the MMU on.
 #[no_mangle]
 extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
+    smp::init_hart(hartid);
+    sync::kernel_lock();
     println!("[svos] booting on hart {}", hartid);
     mm::heap::init();
     let info = match unsafe { boot::dtb::parse(dtb_pa) } {
@@ -90,6 +94,9 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     }
 
     let asid_bits = mm::asid::init();
+    if let Some(n) = info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("svos.asid_max=")) {
+        mm::asid::limit(n.parse().unwrap_or(0));
+    }
     // FP presence differs between QEMU and svemu: not printed, so both consoles match.
     proc::fpu::init(&info.isa);
     boot::timer::set_timebase(info.timebase);
@@ -99,6 +106,12 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
         boot::timer::timebase(),
         proc::sched::TIME_SLICE_TICKS
     );
+
+    // The other harts the DTB lists join now (the 1-hart console stays as it was).
+    let harts = smp::start_secondaries(&info.hart_ids);
+    if harts > 1 {
+        println!("[svos] {} harts online, one shared run queue", harts);
+    }
 
     let Some((is, ie)) = info.initrd else {
         println!("[svos] nothing to run");
@@ -110,27 +123,26 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     initrd::set(rd);
 
     // init=prog[:arg[:arg...]][,prog...]; without init=, every file in archive order.
-    let entries: Vec<proc::sched::InitEntry> = match info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("init=")) {
-        Some(list) => list
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|e| {
-                let argv: Vec<String> = e.split(':').map(String::from).collect();
-                proc::sched::InitEntry { file: argv[0].clone(), argv }
-            })
-            .collect(),
-        None => all.into_iter().map(|n| proc::sched::InitEntry { file: n.clone(), argv: alloc::vec![n] }).collect(),
-    };
+    let entries: Vec<proc::sched::InitEntry> =
+        match info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("init=")) {
+            Some(list) => list
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|e| {
+                    let argv: Vec<String> = e.split(':').map(String::from).collect();
+                    proc::sched::InitEntry { file: argv[0].clone(), argv }
+                })
+                .collect(),
+            None => all.into_iter().map(|n| proc::sched::InitEntry { file: n.clone(), argv: alloc::vec![n] }).collect(),
+        };
     proc::sched::run(entries)
 }
 
 /// `[start, end)` minus the `reserved` ranges (rounded out to pages), as
 /// sorted disjoint ranges.
 fn free_ranges(start: usize, end: usize, reserved: &[(usize, usize)]) -> Vec<(PhysAddr, PhysAddr)> {
-    let mut res: Vec<(usize, usize)> = reserved
-        .iter()
-        .map(|&(s, e)| (mm::address::page_floor(s), mm::address::page_ceil(e)))
-        .collect();
+    let mut res: Vec<(usize, usize)> =
+        reserved.iter().map(|&(s, e)| (mm::address::page_floor(s), mm::address::page_ceil(e))).collect();
     res.sort();
     let mut out = Vec::new();
     let mut cur = start;

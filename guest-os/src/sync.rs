@@ -1,15 +1,35 @@
-//! Kernel-global state without locks: svos runs on one hart and the kernel
-//! never takes interrupts (sstatus.SIE = 0 in S-mode), so kernel code is
-//! never interrupted by other kernel code. [`Global`] encodes that rule.
+//! Kernel-global state and the big kernel lock.
+//!
+//! svos runs on every hart, but its kernel code runs under one spin lock,
+//! the *big kernel lock* ([`kernel_lock`] / [`kernel_unlock`]), as early
+//! SMP Linux and xv6's `ptable.lock` do: a hart holds it whenever it runs
+//! kernel code (syscalls, trap handling, the scheduler) and releases it only
+//! to enter U-mode ([`crate::proc::sched::user_loop`]) or to idle in `wfi`.
+//! The lock is held across a context switch: the thread switched to
+//! continues with it (so a zombie's kernel stack is never freed while its
+//! hart still runs on it). Everything behind a [`Global`] (process table,
+//! run queue, ASID allocator, kernel-stack slots, initrd index, per-process
+//! state) is protected by it.
+//!
+//! The kernel runs with sstatus.SIE = 0 and is never interrupted, so no
+//! interrupt path ever takes a lock. A hart waiting for the lock keeps
+//! answering TLB shootdown requests ([`crate::smp::serve_ipi`]), so the
+//! lock holder may wait for them.
+//!
+//! Lock order (outer first): big kernel lock -> one of the leaf spin locks
+//! (frame allocator [`crate::mm::frame`], kernel heap [`crate::mm::heap`],
+//! console [`crate::console`]). A leaf lock is never held while taking
+//! another lock, and nothing waits for another hart while holding one.
 
 use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
-/// A global mutable value, accessed only from kernel code on hart 0 with
-/// interrupts off. Callers must not keep a reference from [`Global::get`]
-/// across a context switch.
+/// A global mutable value, accessed only with the big kernel lock held.
+/// Callers must not keep a reference from [`Global::get`] across a context
+/// switch or a release of the lock.
 pub struct Global<T>(UnsafeCell<T>);
 
-// SAFETY: one hart, no kernel preemption (see the module docs).
+// SAFETY: every access happens under the big kernel lock (see the module docs).
 unsafe impl<T> Sync for Global<T> {}
 
 impl<T> Global<T> {
@@ -20,7 +40,35 @@ impl<T> Global<T> {
     /// The value. See the type's rule on references across switches.
     #[allow(clippy::mut_from_ref)]
     pub fn get(&self) -> &mut T {
-        // SAFETY: single hart, non-preemptible kernel.
+        // SAFETY: the big kernel lock is held (module docs).
         unsafe { &mut *self.0.get() }
     }
+}
+
+/// Holder of the big kernel lock: hart id + 1, or 0 when free.
+static KERNEL_LOCK: AtomicUsize = AtomicUsize::new(0);
+
+/// Takes the big kernel lock for this hart, spinning (and serving IPIs)
+/// while another hart holds it. Panics if this hart already holds it.
+pub fn kernel_lock() {
+    let me = crate::smp::hart_id() + 1;
+    loop {
+        match KERNEL_LOCK.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(holder) if holder == me => panic!("hart {} takes the kernel lock twice", me - 1),
+            Err(_) => {
+                crate::smp::serve_ipi();
+                core::hint::spin_loop();
+            }
+        }
+    }
+}
+
+/// Releases the big kernel lock, held by this hart.
+pub fn kernel_unlock() {
+    let me = crate::smp::hart_id() + 1;
+    if KERNEL_LOCK.load(Ordering::Relaxed) != me {
+        panic!("hart {} releases a kernel lock it does not hold", me - 1);
+    }
+    KERNEL_LOCK.store(0, Ordering::Release);
 }

@@ -6,6 +6,7 @@
 
 use crate::mm::PhysAddr;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// What svos needs to know about the machine, all physical addresses in bytes.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct BootInfo {
     pub timebase: u64,
     /// The first cpu's riscv,isa string ("" if absent).
     pub isa: String,
+    /// Hart ids of the /cpus/cpu@N nodes (their `reg`), in DTB order.
+    pub hart_ids: Vec<usize>,
 }
 
 /// Errors reading the DTB. All are fatal at boot.
@@ -71,10 +74,7 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
     });
 
     let cpus = fdt.find_node("/cpus");
-    let timebase = cpus
-        .and_then(|c| c.property("timebase-frequency"))
-        .and_then(|p| p.as_usize())
-        .unwrap_or(0) as u64;
+    let timebase = cpus.and_then(|c| c.property("timebase-frequency")).and_then(|p| p.as_usize()).unwrap_or(0) as u64;
     let isa = fdt
         .cpus()
         .next()
@@ -83,7 +83,10 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
         .map(String::from)
         .unwrap_or_default();
 
+    let hart_ids = fdt.cpus().map(|c| c.ids().first()).collect();
+
     Ok(BootInfo {
+        hart_ids,
         timebase,
         isa,
         mem_start: PhysAddr(mem_start),

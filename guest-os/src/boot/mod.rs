@@ -3,7 +3,9 @@
 //!
 //! Every hart starts at PA 0x8000_0000 in M-mode with the MMU off, `a0` =
 //! mhartid and `a1` = the DTB's physical address (QEMU `-bios none`, svemu's
-//! boot ROM). Hart 0 boots; the others park in a `wfi` loop.
+//! boot ROM). Every hart does the M-mode work below; hart 0 boots, the
+//! others park in a `wfi` loop until hart 0 releases them (`smp_release` and
+//! an IPI, see [`crate::smp`]) and then enter S-mode on their own stacks.
 //!
 //! M-mode work (privileged spec, "Machine-Level ISA"):
 //! - PMP entry 0 = NAPOT over all of memory with R/W/X, so S and U may access
@@ -11,11 +13,15 @@
 //! - `medeleg`/`mideleg`: all exceptions U and S can raise except ecall-from-S
 //!   and ecall-from-M, and the S-level interrupts, go to S-mode (3.1.8).
 //! - `mcounteren` = CY|TM|IR so S-mode may read cycle/time/instret.
-//! - `mtvec` = `m_trap`, the only M-mode code that runs after boot: it
-//!   forwards the machine timer interrupt to S-mode (masks mie.MTIE, sets
-//!   mip.STIP) and serves one ecall from S-mode, `a7 = 0` (legacy SBI
-//!   set_timer): mtimecmp = a0, clear mip.STIP, unmask MTIE. Anything else
-//!   powers off with code 0xee. See [`timer`].
+//! - `mtvec` = `m_trap`, the only M-mode code that runs after boot, with a
+//!   32-byte save area per hart in `mscratch`: it forwards the machine timer
+//!   interrupt to S-mode (masks mie.MTIE, sets mip.STIP) and the machine
+//!   software interrupt (clears the hart's CLINT msip, sets mip.SSIP), and
+//!   serves two ecalls from S-mode: `a7 = 0` (legacy SBI set_timer):
+//!   `mtimecmp[hart] = a0`, clear mip.STIP, unmask MTIE; `a7 = 4` (send IPI):
+//!   `msip[i] = 1` for each bit i of the mask in a0. Anything else powers off
+//!   with code 0xee. See [`timer`] and [`crate::smp`].
+//! - `mie` = MSIE (IPIs reach M-mode; MTIE is set by set_timer).
 //! - `mstatus` = MPP=S, FS=Off (no floating point), MIE/MPIE off; `mret`.
 //!
 //! S-mode early work (still at physical addresses, satp = Bare): enable the
@@ -35,13 +41,45 @@ core::arch::global_asm!(
     .section .text.entry
     .globl _start
 _start:
+    /* Every hart: the M-mode set-up below, then hart 0 boots and the
+       others wait for it in park (see crate::smp). */
     csrr    t0, mhartid
+    li      t1, {MAX_HARTS}
+    bgeu    t0, t1, 4f
+
+    /* PMP entry 0: NAPOT, all of memory, R|W|X for S and U. */
+    li      t1, -1
+    csrw    pmpaddr0, t1
+    li      t1, 0x1f
+    csrw    pmpcfg0, t1
+
+    /* Exceptions 0-8, 12, 13, 15 and S-level interrupts go to S-mode. */
+    li      t1, 0xb1ff
+    csrw    medeleg, t1
+    li      t1, 0x222
+    csrw    mideleg, t1
+    /* M-mode takes only the machine software interrupt (IPIs) for now;
+       MTIE is enabled by the first set_timer call. */
+    li      t1, 0x8
+    csrw    mie, t1
+    /* S-mode may read cycle, time, instret. */
+    li      t1, 7
+    csrw    mcounteren, t1
+
+    /* M-mode traps: the timer and IPI forwarder (see crate::boot::timer
+       and crate::smp). mscratch = this hart's 32-byte save area. */
+    lla     t1, m_trap
+    csrw    mtvec, t1
+    lla     t1, m_scratch
+    slli    t2, t0, 5
+    add     t1, t1, t2
+    csrw    mscratch, t1
     bnez    t0, 3f
 
-    /* Boot stack (physical address: pc-relative). */
+    /* Hart 0: the boot stack (physical address: pc-relative). */
     lla     sp, boot_stack_top
 
-    /* Zero .bss (except nothing lives there yet but the stack, which is unused). */
+    /* Zero .bss. The other harts touch nothing there before they are released. */
     lla     t0, __sbss
     lla     t1, __ebss
 1:  bgeu    t0, t1, 2f
@@ -49,63 +87,82 @@ _start:
     addi    t0, t0, 8
     j       1b
 2:
-    /* PMP entry 0: NAPOT, all of memory, R|W|X for S and U. */
-    li      t0, -1
-    csrw    pmpaddr0, t0
-    li      t0, 0x1f
-    csrw    pmpcfg0, t0
-
-    /* Exceptions 0-8, 12, 13, 15 and S-level interrupts go to S-mode. */
-    li      t0, 0xb1ff
-    csrw    medeleg, t0
-    li      t0, 0x222
-    csrw    mideleg, t0
-    csrw    mie, zero
-    /* S-mode may read cycle, time, instret. */
-    li      t0, 7
-    csrw    mcounteren, t0
-
-    /* M-mode traps: the timer forwarder (see crate::boot::timer docs). */
-    lla     t0, m_trap
-    csrw    mtvec, t0
-    lla     t0, m_scratch
-    csrw    mscratch, t0
-
-    /* mstatus: MPP = S (01), FS = Off, everything else 0. */
+    /* Every hart enters S-mode here, sp = its stack (physical address).
+       mstatus: MPP = S (01), FS = Off, everything else 0. */
+.Lenter_s:
     li      t0, 0x800
     csrw    mstatus, t0
     lla     t0, s_entry
     csrw    mepc, t0
+    csrr    a0, mhartid
     mret
 
-    /* Secondary harts: park. */
+    /* Other harts: park until hart 0 sets smp_release (it then sends an
+       IPI; wfi wakes on mip.MSIP & mie.MSIE even with mstatus.MIE = 0). */
 3:  wfi
-    j       3b
+    lla     t1, smp_release
+    ld      t1, 0(t1)
+    beqz    t1, 3b
+    fence   r, rw
+    /* Clear our msip (CLINT + 4 * hartid), then S-mode on our own stack:
+       hart_stack_tops[hartid] is its top's physical address (set by hart 0). */
+    slli    t1, t0, 2
+    li      t2, 0x2000000
+    add     t1, t1, t2
+    sw      zero, 0(t1)
+    lla     t1, hart_stack_tops
+    slli    t2, t0, 3
+    add     t1, t1, t2
+    ld      sp, 0(t1)
+    j       .Lenter_s
+
+    /* Harts beyond {MAX_HARTS} stay parked in M-mode for good. */
+4:  csrw    mie, zero
+5:  wfi
+    j       5b
 
     .align 2
 m_trap:
-    /* mscratch = a 32-byte save area (physical). M-mode runs with the MMU off. */
+    /* mscratch = this hart's 32-byte save area (physical). M-mode runs
+       with the MMU off. */
     csrrw   sp, mscratch, sp
     sd      t0, 0(sp)
     sd      t1, 8(sp)
+    sd      t2, 16(sp)
     csrr    t0, mcause
     bgez    t0, 5f
-    /* Interrupt: only the machine timer (7) is expected. Forward it to
-       S-mode: mask MTIE, raise STIP. S-mode re-arms with the ecall below. */
     slli    t0, t0, 1
     srli    t0, t0, 1
     li      t1, 7
+    beq     t0, t1, 8f
+    li      t1, 3
     bne     t0, t1, 6f
+    /* Machine software interrupt (an IPI): clear our msip, raise SSIP
+       (delegated: scause 1 in S-mode). */
+    csrr    t0, mhartid
+    slli    t0, t0, 2
+    li      t1, 0x2000000
+    add     t1, t1, t0
+    sw      zero, 0(t1)
+    li      t1, 0x2
+    csrs    mip, t1
+    j       7f
+8:  /* Machine timer: forward it to S-mode: mask MTIE, raise STIP. S-mode
+       re-arms with set_timer. */
     li      t1, 0x80
     csrc    mie, t1
     li      t1, 0x20
     csrs    mip, t1
     j       7f
-5:  /* Exception: only ecall from S-mode (9) with a7 = 0 (set_timer, as the
-       legacy SBI): mtimecmp[hart] = a0, clear STIP, unmask MTIE. */
+5:  /* Exception: only ecall from S-mode (9), a7 = 0 (set_timer) or 4
+       (send_ipi). */
     li      t1, 9
     bne     t0, t1, 6f
+    li      t1, 4
+    beq     a7, t1, 9f
     bnez    a7, 6f
+    /* set_timer, as the legacy SBI: mtimecmp[hart] = a0, clear STIP,
+       unmask MTIE. */
     csrr    t0, mhartid
     slli    t0, t0, 3
     li      t1, 0x2004000
@@ -115,11 +172,26 @@ m_trap:
     csrc    mip, t1
     li      t1, 0x80
     csrs    mie, t1
-    csrr    t0, mepc
+    j       10f
+9:  /* send_ipi: a0 = mask of target harts (bit i = hart i): msip[i] = 1.
+       The fence orders the caller's earlier stores before the IPIs. */
+    fence   iorw, iorw
+    mv      t0, a0
+    li      t1, 0x2000000
+11: beqz    t0, 10f
+    andi    t2, t0, 1
+    beqz    t2, 12f
+    li      t2, 1
+    sw      t2, 0(t1)
+12: srli    t0, t0, 1
+    addi    t1, t1, 4
+    j       11b
+10: csrr    t0, mepc
     addi    t0, t0, 4
     csrw    mepc, t0
 7:  ld      t0, 0(sp)
     ld      t1, 8(sp)
+    ld      t2, 16(sp)
     csrrw   sp, mscratch, sp
     mret
 6:
@@ -140,11 +212,14 @@ s_entry:
     csrw    satp, t0
     sfence.vma
 
-    /* Continue in the upper half. a0 = hartid, a1 = DTB PA are preserved. */
+    /* Continue in the upper half: hart 0 in rust_main (a0 = hartid,
+       a1 = DTB PA), the others in rust_secondary (a0 = hartid). */
     li      t1, 0xffffffc000000000
     add     sp, sp, t1
     lla     t0, rust_main
-    add     t0, t0, t1
+    beqz    a0, 1f
+    lla     t0, rust_secondary
+1:  add     t0, t0, t1
     jr      t0
 
     .section .data.boot_pagetable
@@ -167,7 +242,16 @@ boot_pagetable:
     .section .data
     .align 4
 m_scratch:
-    .space 32
+    .space 32 * {MAX_HARTS}
+    /* Set to 1 by hart 0 (crate::smp::start_secondaries) to release the
+       others, after it stored their stack tops (physical addresses). */
+    .align 3
+    .globl smp_release
+smp_release:
+    .dword 0
+    .globl hart_stack_tops
+hart_stack_tops:
+    .space 8 * {MAX_HARTS}
 
     .section .bss.stack
     .align 12
@@ -180,5 +264,6 @@ boot_stack:
     .space 64 * 1024
     .globl boot_stack_top
 boot_stack_top:
-"#
+"#,
+    MAX_HARTS = const crate::smp::MAX_HARTS,
 );

@@ -1,6 +1,12 @@
 //! A user address space: a page table plus the areas (VMAs) mapped in it and
 //! the frames that back them. Dropping it frees every frame (leaves and
 //! page-table pages).
+//!
+//! Every hart that switched to the space may cache its translations (under
+//! its ASID), even after it switched away: [`AddrSpace::activate`] records
+//! it in a hart mask. Before frames of the space are freed (pages unmapped
+//! by brk, the whole space on exit and exec), the other harts of the mask
+//! flush their TLBs ([`crate::smp::shootdown`]).
 
 use super::address::{page_ceil, page_floor, PhysAddr, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP};
 use super::frame::{frame_alloc, FrameTracker};
@@ -38,6 +44,13 @@ pub struct AddrSpace {
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
     asid: u16,
     asid_gen: u64,
+    /// Harts that may cache translations of this space (bit i = hart i).
+    harts: u64,
+    /// Harts that executed `fence.i` since this space's code was written
+    /// (by exec or fork, through the direct map): the others must before
+    /// running it (unprivileged spec, Zifencei: fence.i orders only the
+    /// local hart's instruction fetches).
+    icache_synced: u64,
 }
 
 impl AddrSpace {
@@ -49,6 +62,8 @@ impl AddrSpace {
             frames: BTreeMap::new(),
             asid: 0,
             asid_gen: 0,
+            harts: 0,
+            icache_synced: 0,
         })
     }
 
@@ -61,6 +76,12 @@ impl AddrSpace {
     /// the upper half is shared).
     pub unsafe fn activate(&mut self) {
         let asid = super::asid::assign(&mut self.asid, &mut self.asid_gen);
+        let me = 1 << crate::smp::hart_id();
+        self.harts |= me;
+        if self.icache_synced & me == 0 {
+            core::arch::asm!("fence.i");
+            self.icache_synced |= me;
+        }
         let satp = self.pt.satp() | ((asid as usize) << 44);
         core::arch::asm!("csrw satp, {0}", in(reg) satp);
     }
@@ -131,16 +152,31 @@ impl AddrSpace {
         Ok(())
     }
 
-    /// Unmaps and frees the frames over `[s, e)` (page aligned).
+    /// Unmaps and frees the frames over `[s, e)` (page aligned): unmaps
+    /// them (flushing this hart's TLB per page), has every other hart that
+    /// may cache them flush its TLB, then frees them.
     fn depopulate(&mut self, s: usize, e: usize) {
+        let mut freed = Vec::new();
         let mut va = s;
         while va < e {
             let vpn = VirtAddr(va).floor();
-            if self.frames.remove(&vpn).is_some() {
+            if let Some(f) = self.frames.remove(&vpn) {
                 let _ = self.pt.unmap(vpn);
+                freed.push(f);
             }
             va += PAGE_SIZE;
         }
+        if !freed.is_empty() {
+            self.shootdown();
+        }
+        drop(freed);
+    }
+
+    /// TLB shootdown for this space: the other harts that may cache it
+    /// flush; afterwards only this hart (if it runs the space) may.
+    fn shootdown(&mut self) {
+        crate::smp::shootdown(self.harts);
+        self.harts &= 1 << crate::smp::hart_id();
     }
 
     /// Moves the end of the area of `kind` (the heap) from its current end to
@@ -182,6 +218,18 @@ impl AddrSpace {
             done += n;
         }
         Ok(())
+    }
+}
+
+impl Drop for AddrSpace {
+    /// Before the fields (frames, page-table pages) are freed: no hart may
+    /// still cache a translation of the space. This hart flushes its ASID
+    /// (the caller has switched to another table), the others flush by IPI.
+    fn drop(&mut self) {
+        if self.asid_gen != 0 {
+            unsafe { core::arch::asm!("sfence.vma zero, {0}", in(reg) self.asid as usize) };
+        }
+        self.shootdown();
     }
 }
 

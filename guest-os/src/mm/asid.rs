@@ -10,6 +10,15 @@
 //!   while stale entries tagged with it may remain.
 //! - Kernel mappings are global (G), so switching address spaces needs no
 //!   flush. With 0 ASID bits every switch flushes everything.
+//! - All harts share one generation and one allocator (under the big kernel
+//!   lock). A generation ends on one hart, but the ASIDs it handed out may be
+//!   cached by every hart (a hart keeps running its process with an ASID of
+//!   the old generation); so the end of a generation asks every hart
+//!   ([`crate::smp::request_asid_flush_all`]) to flush its whole TLB before
+//!   its next switch to a user address space, as Linux's riscv `context.c`
+//!   does with its per-CPU flush-pending mask. A process that keeps running
+//!   with an old-generation ASID only reuses it on that hart, whose next
+//!   switch flushes; when it is switched to again it gets a new ASID.
 
 use crate::sync::Global;
 
@@ -40,9 +49,18 @@ pub fn init() -> u32 {
     max.count_ones()
 }
 
+/// Uses at most ASIDs 1..=`max` (the `svos.asid_max=N` bootarg, for tests:
+/// with few ASIDs, generations end often, on every hart). 0 is ignored.
+pub fn limit(max: usize) {
+    let st = STATE.get();
+    if max != 0 {
+        st.max = st.max.min(max);
+    }
+}
+
 /// The ASID to use for an address space tagged (`asid`, `generation`),
-/// updating the tag if a new ASID is needed. Flushes the TLB when a
-/// generation ends or when there are no ASIDs.
+/// updating the tag if a new ASID is needed. Flushes this hart's TLB when a
+/// generation ended since its last switch, or when there are no ASIDs.
 pub fn assign(asid: &mut u16, generation: &mut u64) -> u16 {
     let st = STATE.get();
     if st.max == 0 {
@@ -50,13 +68,16 @@ pub fn assign(asid: &mut u16, generation: &mut u64) -> u16 {
         *asid = 0;
         return 0;
     }
-    if *generation == st.generation {
-        return *asid;
-    }
-    if st.next > st.max {
+    if *generation != st.generation && st.next > st.max {
         st.generation += 1;
         st.next = 1;
+        crate::smp::request_asid_flush_all();
+    }
+    if crate::smp::take_asid_flush() {
         unsafe { core::arch::asm!("sfence.vma") };
+    }
+    if *generation == st.generation {
+        return *asid;
     }
     *asid = st.next as u16;
     *generation = st.generation;

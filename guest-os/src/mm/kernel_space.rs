@@ -23,11 +23,8 @@ static KERNEL_ROOT: AtomicUsize = AtomicUsize::new(0);
 static KERNEL_SATP: AtomicUsize = AtomicUsize::new(0);
 
 /// MMIO regions mapped R+W: (physical base, size in bytes, name).
-pub const MMIO: &[(usize, usize, &str)] = &[
-    (0x0010_0000, 0x1000, "sifive_test"),
-    (0x0200_0000, 0x1_0000, "clint"),
-    (0x1000_0000, 0x1000, "uart"),
-];
+pub const MMIO: &[(usize, usize, &str)] =
+    &[(0x0010_0000, 0x1000, "sifive_test"), (0x0200_0000, 0x1_0000, "clint"), (0x1000_0000, 0x1000, "uart")];
 
 /// Physical end of the kernel image (page aligned).
 pub fn kernel_end_pa() -> PhysAddr {
@@ -115,7 +112,16 @@ pub fn kernel_root() -> PhysPageNum {
     PhysPageNum(KERNEL_ROOT.load(Ordering::Relaxed))
 }
 
-/// Switches back to the kernel page table (e.g. before a process's table is freed).
+/// Switches this hart to the kernel page table (ASID 0, only global
+/// mappings) without a TLB flush: a scheduler leaves the table of the
+/// process it ran, which another hart may free.
+pub fn enter_kernel_table() {
+    let satp = KERNEL_SATP.load(Ordering::Relaxed);
+    unsafe { core::arch::asm!("csrw satp, {0}", in(reg) satp) };
+}
+
+/// Switches back to the kernel page table and flushes this hart's TLB
+/// (e.g. before a process's table is freed).
 pub fn activate_kernel() {
     let satp = KERNEL_SATP.load(Ordering::Relaxed);
     unsafe { core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) satp) };

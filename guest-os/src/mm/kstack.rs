@@ -53,7 +53,8 @@ pub fn install(pt: &mut PageTable) -> Result<(), MapError> {
     Ok(())
 }
 
-/// One mapped kernel stack; unmapped and freed on drop.
+/// One mapped kernel stack; unmapped and freed on drop (after a TLB
+/// shootdown on every hart: see [`crate::smp::shootdown`]).
 pub struct KernelStack {
     slot: usize,
     frames: Vec<FrameTracker>,
@@ -93,6 +94,10 @@ impl Drop for KernelStack {
             *pte_of(page) = PageTableEntry(0);
             sfence_vma(KSTACK_REGION + page * PAGE_SIZE);
         }
+        // The mappings are global: any hart that ran the process's kernel
+        // thread may cache them. All flush before the frames and the slot
+        // are reused.
+        crate::smp::shootdown(u64::MAX);
         SLOTS.get()[self.slot] = false;
     }
 }

@@ -2,8 +2,8 @@
 //! tables, per-process address spaces and the kernel heap.
 
 pub mod addr_space;
-pub mod asid;
 pub mod address;
+pub mod asid;
 pub mod frame;
 pub mod heap;
 pub mod kernel_space;

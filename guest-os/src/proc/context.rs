@@ -7,7 +7,6 @@
 //! RISC-V psABI's callee-saved set) of the running thread and loads another's:
 //! the caller-saved ones are already saved by the compiler around the call.
 
-
 /// Callee-saved registers of a suspended kernel thread.
 #[repr(C)]
 #[derive(Debug, Default, Clone)]

@@ -59,7 +59,6 @@ impl fmt::Display for ExecError {
     }
 }
 
-
 /// Where the loaded program starts.
 #[derive(Debug, Clone, Copy)]
 pub struct Image {
@@ -114,7 +113,10 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str]) -> 
         if memsz == 0 {
             continue;
         }
-        if filesz > memsz || end > USER_STACK_TOP - USER_STACK_SIZE || off.checked_add(filesz).map_or(true, |e| e > elf.len()) {
+        if filesz > memsz
+            || end > USER_STACK_TOP - USER_STACK_SIZE
+            || off.checked_add(filesz).map_or(true, |e| e > elf.len())
+        {
             return Err(ExecError::BadSegment);
         }
         let fl = ph.flags();

@@ -5,9 +5,11 @@
 //! S-mode by accident. A process enters U-mode with FS = Clean, its f
 //! registers (and fcsr) in the hart if it is the FP owner. After every trap:
 //! if FS is Dirty the process wrote f registers, so they are saved into its
-//! [`FpState`]. Before entering U-mode: if the hart's f registers belong to
-//! another process they are reloaded from this process's state (zeros for a
-//! new process, so no FP state leaks between processes).
+//! [`FpState`]. Before entering U-mode: unless the hart holds this
+//! process's registers and the process last ran on this hart (it may have
+//! run on another hart since, see [`FpState::hart`]), they are reloaded from
+//! its state (zeros for a new process, so no FP state leaks between
+//! processes). Each hart's owner is in [`crate::smp`].
 //!
 //! If FS is not writable (a hart without F/D, e.g. svemu today) FP is
 //! disabled: users run with FS = Off and FP instructions raise illegal
@@ -27,16 +29,16 @@ pub struct FpState {
     pub f: [u64; 32],
     /// fcsr.
     pub fcsr: u64,
+    /// Hart id + 1 where these registers were last loaded (0 = none).
+    pub hart: usize,
 }
 
 struct Fpu {
-    /// FS can be set (the hart has F/D).
+    /// FS can be set (the harts have F/D).
     present: bool,
-    /// pid whose f registers the hart holds (0 = none).
-    owner: usize,
 }
 
-static FPU: Global<Fpu> = Global::new(Fpu { present: false, owner: 0 });
+static FPU: Global<Fpu> = Global::new(Fpu { present: false });
 
 /// Probes FP: the DTB's riscv,isa string `isa` must list F and D in its
 /// single-letter part ("rv64imafdc..."), and FS must be writable (write
@@ -62,15 +64,16 @@ pub fn init(isa: &str) -> bool {
 
 /// Before entering U-mode as `pid` with state `st`: load the f registers if
 /// the hart holds another process's, then set FS = Clean.
-pub fn enter_user(pid: usize, st: &FpState) {
-    let fpu = FPU.get();
-    if !fpu.present {
+pub fn enter_user(pid: usize, st: &mut FpState) {
+    if !FPU.get().present {
         return;
     }
     unsafe { core::arch::asm!("csrs sstatus, {0}", in(reg) FS_CLEAN) };
-    if fpu.owner != pid {
+    let here = crate::smp::hart_id() + 1;
+    if crate::smp::fpu_owner() != pid || st.hart != here {
         unsafe { restore(st) };
-        fpu.owner = pid;
+        crate::smp::set_fpu_owner(pid);
+        st.hart = here;
     }
     // restore() may have made FS Dirty: force Clean.
     unsafe {
@@ -93,12 +96,9 @@ pub fn leave_user(st: &mut FpState) {
     unsafe { core::arch::asm!("csrc sstatus, {0}", in(reg) FS_MASK) };
 }
 
-/// Forgets that the hart holds `pid`'s registers (on exit or exec).
+/// Forgets that any hart holds `pid`'s registers (on exit or exec).
 pub fn forget(pid: usize) {
-    let fpu = FPU.get();
-    if fpu.owner == pid {
-        fpu.owner = 0;
-    }
+    crate::smp::forget_fpu_owner(pid);
 }
 
 macro_rules! fp_regs {

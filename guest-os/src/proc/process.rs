@@ -105,6 +105,11 @@ pub struct Process {
     pub brk: usize,
     /// Scheduling state.
     pub state: State,
+    /// The hart it runs on while [`State::Running`].
+    pub hart: usize,
+    /// Harts the process may run on (bit i = hart i; all by default,
+    /// inherited by fork, set by sched_setaffinity).
+    pub affinity: u64,
     /// A pending fatal signal (kill), acted on before the next return to U-mode.
     pub killed: Option<u32>,
     /// Set when the process becomes a zombie.
@@ -134,6 +139,8 @@ impl Process {
             brk_start: 0,
             brk: 0,
             state: State::Runnable,
+            hart: 0,
+            affinity: u64::MAX,
             killed: None,
             exit: None,
             fds: alloc::vec![Some(File::Console), Some(File::Console), Some(File::Console)],

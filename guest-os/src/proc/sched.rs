@@ -1,16 +1,21 @@
 //! The process table and the scheduler.
 //!
-//! - One hart, one shared run queue (FIFO): round-robin. A process runs until
+//! - All harts, one shared run queue (FIFO) under the big kernel lock
+//!   ([`crate::sync`]): round-robin; a process runs on one hart at a time and
+//!   may resume on any hart. A process runs until
 //!   it blocks, yields, exits, or its time slice ends: the timer is armed at
 //!   every dispatch for [`TIME_SLICE_TICKS`] later (or an earlier sleeper's
 //!   deadline), and a timer interrupt taken in U-mode sends the process to
 //!   the back of the queue. The kernel itself is not preemptible (it runs
 //!   with sstatus.SIE = 0).
 //! - Blocked processes (wait4, nanosleep, console read) are off the queue;
-//!   when nothing is runnable the scheduler `wfi`s until the next timer
-//!   interrupt (a sleeper's deadline or a console poll tick).
-//! - The scheduler runs on the boot stack; every process has its own kernel
-//!   stack and a kernel thread running [`user_loop`].
+//!   when nothing is runnable the scheduler releases the kernel lock and
+//!   `wfi`s until the next timer interrupt (a sleeper's deadline or a
+//!   console poll tick) or an IPI (a process became runnable: [`add`] and
+//!   [`wake`] kick an idle hart).
+//! - Each hart's scheduler ([`scheduler`]) runs on that hart's boot stack;
+//!   every process has its own kernel stack and a kernel thread running
+//!   [`user_loop`], which holds the kernel lock except while in U-mode.
 //! - `init=` programs are started one at a time by the kernel (parent 0);
 //!   when one and all processes it left behind... see [`run`].
 //! - Orphans are reparented to pid 1 while it is alive, otherwise to the
@@ -23,7 +28,8 @@ use super::fpu;
 use super::process::{signal, ExitReason, Process, State, WaitFor};
 use crate::boot::timer;
 use crate::mm::{frame, kernel_space};
-use crate::sync::Global;
+use crate::smp;
+use crate::sync::{kernel_lock, kernel_unlock, Global};
 use crate::trap::{self, reg};
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
@@ -57,9 +63,7 @@ struct Summary {
 struct Table {
     procs: BTreeMap<usize, Box<Process>>,
     runq: VecDeque<usize>,
-    current: Option<usize>,
     next_pid: usize,
-    sched_ctx: Context,
     init: VecDeque<InitEntry>,
     summary: Summary,
     free_before: usize,
@@ -68,9 +72,7 @@ struct Table {
 static TABLE: Global<Table> = Global::new(Table {
     procs: BTreeMap::new(),
     runq: VecDeque::new(),
-    current: None,
     next_pid: 1,
-    sched_ctx: Context { ra: 0, sp: 0, s: [0; 12] },
     init: VecDeque::new(),
     summary: Summary { requested: 0, ok: 0, failed: 0, killed: 0 },
     free_before: 0,
@@ -87,9 +89,9 @@ pub fn proc_mut(pid: usize) -> Option<&'static mut Process> {
     table().procs.get_mut(&pid).map(|b| unsafe { &mut *(&mut **b as *mut Process) })
 }
 
-/// The pid of the running process (0 if the scheduler itself runs).
+/// The pid of the process running on this hart (0 if the scheduler itself runs).
 pub fn current_pid() -> usize {
-    table().current.unwrap_or(0)
+    smp::local().current.unwrap_or(0)
 }
 
 /// The running process. Only called from a process's kernel thread.
@@ -115,8 +117,10 @@ pub fn alloc_pid() -> Option<usize> {
 pub fn add(p: Process) {
     let t = table();
     let pid = p.pid;
+    let affinity = p.affinity;
     t.procs.insert(pid, Box::new(p));
     t.runq.push_back(pid);
+    smp::kick_idle_hart(affinity);
 }
 
 /// Makes a blocked process runnable.
@@ -125,17 +129,20 @@ pub fn wake(pid: usize) {
         if let State::Blocked(_) = p.state {
             p.state = State::Runnable;
             table().runq.push_back(pid);
+            smp::kick_idle_hart(p.affinity);
         }
     }
 }
 
-/// Switches from the current process's kernel thread to the scheduler.
+/// Switches from the current process's kernel thread to this hart's
+/// scheduler, with the kernel lock held. The thread may resume on another hart.
 fn to_scheduler() {
     let t = table();
     let Some(p) = t.procs.get_mut(&current_pid()) else { return };
     let ctx: *mut Context = &mut p.ctx;
+    let sched: *const Context = &smp::local().sched_ctx;
     // SAFETY: both contexts live in boxed/static storage that outlives the switch.
-    unsafe { switch(ctx, &t.sched_ctx) };
+    unsafe { switch(ctx, sched) };
 }
 
 /// Blocks the current process until [`wake`] (or a kill).
@@ -149,6 +156,9 @@ pub fn yield_now() {
     let p = current();
     p.state = State::Runnable;
     table().runq.push_back(p.pid);
+    if p.affinity >> smp::hart_id() & 1 == 0 {
+        smp::kick_idle_hart(p.affinity);
+    }
     to_scheduler();
 }
 
@@ -234,15 +244,22 @@ pub fn user_loop() -> ! {
         if let Some(sig) = p.killed {
             exit_current(ExitReason::Killed(sig));
         }
-        fpu::enter_user(p.pid, &p.fp);
+        fpu::enter_user(p.pid, &mut p.fp);
         let tf: *mut trap::TrapFrame = &mut p.tf;
-        // SAFETY: tf is inside the boxed process, alive while it runs.
+        // U-mode runs without the kernel lock: other harts' kernels may run.
+        kernel_unlock();
+        // SAFETY: tf is inside the boxed process, alive while it runs (it
+        // cannot be reaped before it exits) and used by this thread only.
         let (scause, stval) = trap::run_user(unsafe { &mut *tf });
+        kernel_lock();
         let p = current();
         fpu::leave_user(&mut p.fp);
         let code = scause & !(1usize << 63);
         if scause >> 63 != 0 {
-            if code == 5 {
+            if code == 1 {
+                // An IPI: a TLB shootdown request, or a wake-up.
+                smp::serve_ipi();
+            } else if code == 5 {
                 // Time slice over (or a sleeper is due): round-robin.
                 yield_now();
             }
@@ -258,17 +275,19 @@ pub fn user_loop() -> ! {
         // bits or 0), pc, signal.
         let sig = signal_for(code);
         let (cause, sepc) = (trap::exception_name(code), p.tf.sepc);
-        if code == 2 {
-            crate::println!(
-                "[svos] pid {} ({}): {} (stval {:#x}), pc {:#x}: killed by signal {} ({})",
-                p.pid, p.name, cause, stval, sepc, sig, signal::name(sig)
-            );
-        } else {
-            crate::println!(
-                "[svos] pid {} ({}): {} at {:#x}, pc {:#x}: killed by signal {} ({})",
-                p.pid, p.name, cause, stval, sepc, sig, signal::name(sig)
-            );
-        }
+        let (open, close) = if code == 2 { (" (stval ", ")") } else { (" at ", "") };
+        crate::println!(
+            "[svos] pid {} ({}): {}{}{:#x}{}, pc {:#x}: killed by signal {} ({})",
+            p.pid,
+            p.name,
+            cause,
+            open,
+            stval,
+            close,
+            sepc,
+            sig,
+            signal::name(sig)
+        );
         exit_current(ExitReason::Killed(sig));
     }
 }
@@ -355,12 +374,21 @@ fn wake_due() -> Option<u64> {
     earliest
 }
 
-/// Runs the `init=` entries and every process until none is left, then
-/// prints the summary and powers off.
+/// Hart 0, after boot: records the `init=` entries and runs the scheduler.
+/// Called with the kernel lock held.
 pub fn run(init: Vec<InitEntry>) -> ! {
     let t = table();
     t.init = init.into();
     t.free_before = frame::stats().0;
+    scheduler()
+}
+
+/// The scheduler of this hart (its idle thread), with the kernel lock held:
+/// starts `init=` entries, reaps the kernel's children, runs processes from
+/// the shared queue, idles when there is nothing to run; when no process
+/// and no entry is left, prints the summary and powers off.
+pub fn scheduler() -> ! {
+    let t = table();
     timer::enable();
     loop {
         reap_kernel_children();
@@ -368,12 +396,20 @@ pub fn run(init: Vec<InitEntry>) -> ! {
             break;
         }
         let earliest = wake_due();
-        let Some(pid) = t.runq.pop_front() else {
-            // Idle: sleep until the next deadline or console poll tick.
+        // The first queued process allowed on this hart (its affinity).
+        let me = smp::hart_id();
+        let next = t.runq.iter().position(|&pid| proc_mut(pid).is_none_or(|p| p.affinity >> me & 1 != 0));
+        let Some(pid) = next.and_then(|i| t.runq.remove(i)) else {
+            // Idle: sleep until the next deadline, console poll tick or IPI.
             let now = timer::now();
             let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS));
             timer::set_deadline(next);
+            smp::set_idle(true);
+            kernel_unlock();
             unsafe { core::arch::asm!("wfi") };
+            smp::serve_ipi();
+            kernel_lock();
+            smp::set_idle(false);
             continue;
         };
         let Some(p) = proc_mut(pid) else { continue };
@@ -381,7 +417,8 @@ pub fn run(init: Vec<InitEntry>) -> ! {
             continue;
         }
         p.state = State::Running;
-        t.current = Some(pid);
+        p.hart = me;
+        smp::local().current = Some(pid);
         if let Some(space) = p.space.as_mut() {
             // SAFETY: user tables share the kernel half.
             unsafe { space.activate() };
@@ -390,9 +427,11 @@ pub fn run(init: Vec<InitEntry>) -> ! {
         let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
         timer::set_deadline(next);
         let ctx: *const Context = &p.ctx;
+        let sched: *mut Context = &mut smp::local().sched_ctx;
         // SAFETY: the process is boxed and alive until reaped; sched_ctx is static.
-        unsafe { switch(&mut t.sched_ctx, ctx) };
-        t.current = None;
+        unsafe { switch(sched, ctx) };
+        smp::local().current = None;
+        kernel_space::enter_kernel_table();
     }
     kernel_space::activate_kernel();
     let free_after = frame::stats().0;

@@ -3,6 +3,7 @@
 //! (asm-generic/unistd.h numbering). Every user pointer goes through
 //! [`crate::proc::usercopy`] (bad pointers give -EFAULT).
 
+pub mod cpu;
 pub mod errno;
 pub mod fs;
 pub mod mem;
@@ -33,12 +34,18 @@ pub const SYS_EXIT_GROUP: usize = 94;
 pub const SYS_NANOSLEEP: usize = 101;
 /// clock_gettime(clockid, tp)
 pub const SYS_CLOCK_GETTIME: usize = 113;
+/// sched_setaffinity(pid, len, mask)
+pub const SYS_SCHED_SETAFFINITY: usize = 122;
+/// sched_getaffinity(pid, len, mask)
+pub const SYS_SCHED_GETAFFINITY: usize = 123;
 /// sched_yield()
 pub const SYS_SCHED_YIELD: usize = 124;
 /// kill(pid, sig)
 pub const SYS_KILL: usize = 129;
 /// uname(buf)
 pub const SYS_UNAME: usize = 160;
+/// getcpu(cpu, node, tcache)
+pub const SYS_GETCPU: usize = 168;
 /// getpid()
 pub const SYS_GETPID: usize = 172;
 /// getppid()
@@ -72,6 +79,9 @@ pub fn dispatch() {
             sched::yield_now();
             0
         }
+        SYS_SCHED_SETAFFINITY => cpu::sys_sched_setaffinity(a0 as isize, a1, a2),
+        SYS_SCHED_GETAFFINITY => cpu::sys_sched_getaffinity(a0 as isize, a1, a2),
+        SYS_GETCPU => cpu::sys_getcpu(a0, a1),
         SYS_KILL => process::sys_kill(a0 as isize, a1),
         SYS_UNAME => time::sys_uname(a0),
         SYS_GETPID => p.pid as isize,

@@ -32,6 +32,7 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
     c.fp = parent.fp.clone();
+    c.affinity = parent.affinity;
     c.brk_start = parent.brk_start;
     c.brk = parent.brk;
     c.fds = parent.fds.clone();
@@ -170,6 +171,10 @@ pub fn sys_kill(pid: isize, sig: usize) -> isize {
     }
     if t.killed.is_none() {
         t.killed = Some(sig);
+    }
+    // Running on another hart (in U-mode): an IPI makes it trap and see the signal now.
+    if t.state == State::Running && t.hart != crate::smp::hart_id() {
+        crate::smp::kick(t.hart);
     }
     sched::wake(pid as usize);
     0

@@ -19,8 +19,9 @@ pub struct TrapFrame {
     pub x: [usize; 32],
     /// The user pc to resume at (sepc).
     pub sepc: usize,
-    /// Kernel sp, ra, s0..s11 during `run_user`.
-    pub kernel: [usize; 14],
+    /// Kernel sp, ra, s0..s11 and tp (the hart's state, see
+    /// [`crate::smp`]) during `run_user`.
+    pub kernel: [usize; 15],
 }
 
 /// Register indexes in [`TrapFrame::x`].
@@ -57,6 +58,7 @@ __run_user:
     sd      s9, 352(a0)
     sd      s10, 360(a0)
     sd      s11, 368(a0)
+    sd      tp, 376(a0)
     csrw    sscratch, a0
     ld      t0, 256(a0)
     csrw    sepc, t0
@@ -99,6 +101,7 @@ __trap_entry:
     ld      s9, 352(a0)
     ld      s10, 360(a0)
     ld      s11, 368(a0)
+    ld      tp, 376(a0)
     ld      sp, 264(a0)
     ret
 
@@ -201,7 +204,14 @@ extern "C" fn kernel_trap_handler(regs: &[usize; 32]) -> ! {
     for i in (0..32).step_by(4) {
         crate::console::_print_raw(format_args!(
             "  x{:<2} {:#018x}  x{:<2} {:#018x}  x{:<2} {:#018x}  x{:<2} {:#018x}\n",
-            i, regs[i], i + 1, regs[i + 1], i + 2, regs[i + 2], i + 3, regs[i + 3]
+            i,
+            regs[i],
+            i + 1,
+            regs[i + 1],
+            i + 2,
+            regs[i + 2],
+            i + 3,
+            regs[i + 3]
         ));
     }
     crate::drivers::sifive_test::power_off_failure(2)

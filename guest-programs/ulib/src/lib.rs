@@ -108,11 +108,14 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 pub fn spawn(argv: &[&str]) -> isize {
     use alloc::vec::Vec;
     // Build everything before fork: the child only calls execve.
-    let owned: Vec<Vec<u8>> = argv.iter().map(|a| {
-        let mut v = Vec::from(a.as_bytes());
-        v.push(0);
-        v
-    }).collect();
+    let owned: Vec<Vec<u8>> = argv
+        .iter()
+        .map(|a| {
+            let mut v = Vec::from(a.as_bytes());
+            v.push(0);
+            v
+        })
+        .collect();
     let mut ptrs: Vec<*const u8> = owned.iter().map(|v| v.as_ptr()).collect();
     ptrs.push(core::ptr::null());
     let envp: [*const u8; 2] = [b"PATH=/\0".as_ptr(), core::ptr::null()];

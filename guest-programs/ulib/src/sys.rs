@@ -13,9 +13,12 @@ pub const SYS_EXIT: usize = 93;
 pub const SYS_EXIT_GROUP: usize = 94;
 pub const SYS_NANOSLEEP: usize = 101;
 pub const SYS_CLOCK_GETTIME: usize = 113;
+pub const SYS_SCHED_SETAFFINITY: usize = 122;
+pub const SYS_SCHED_GETAFFINITY: usize = 123;
 pub const SYS_SCHED_YIELD: usize = 124;
 pub const SYS_KILL: usize = 129;
 pub const SYS_UNAME: usize = 160;
+pub const SYS_GETCPU: usize = 168;
 pub const SYS_GETPID: usize = 172;
 pub const SYS_GETPPID: usize = 173;
 pub const SYS_BRK: usize = 214;
@@ -108,6 +111,30 @@ pub fn kill(pid: isize, sig: usize) -> isize {
 /// sched_yield()
 pub fn sched_yield() -> isize {
     syscall3(SYS_SCHED_YIELD, 0, 0, 0)
+}
+
+/// sched_setaffinity(0, 8, &mask): the caller runs only on the harts of
+/// `mask` (bit i = hart i) from now on. 0 or -errno.
+pub fn set_affinity(mask: u64) -> isize {
+    syscall3(SYS_SCHED_SETAFFINITY, 0, 8, &mask as *const u64 as usize)
+}
+
+/// sched_getaffinity(0, 8, &mask): the caller's hart mask, or -errno.
+pub fn affinity() -> Result<u64, isize> {
+    let mut mask = 0u64;
+    let r = syscall3(SYS_SCHED_GETAFFINITY, 0, 8, &mut mask as *mut u64 as usize);
+    if r < 0 {
+        Err(r)
+    } else {
+        Ok(mask)
+    }
+}
+
+/// getcpu(&cpu, NULL, NULL): the hart the caller runs on.
+pub fn getcpu() -> u32 {
+    let mut cpu = u32::MAX;
+    syscall3(SYS_GETCPU, &mut cpu as *mut u32 as usize, 0, 0);
+    cpu
 }
 
 /// nanosleep for `ns` nanoseconds.

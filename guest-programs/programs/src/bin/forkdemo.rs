@@ -22,18 +22,33 @@ fn wait(pid: isize) -> i32 {
 #[no_mangle]
 fn main() -> i32 {
     let addr = core::ptr::addr_of_mut!(SHARED);
-    println!("forkdemo: pid {} (parent {}), global at {:#x} = {}", sys::getpid(), sys::getppid(), addr as usize, unsafe { addr.read_volatile() });
+    println!(
+        "forkdemo: pid {} (parent {}), global at {:#x} = {}",
+        sys::getpid(),
+        sys::getppid(),
+        addr as usize,
+        unsafe { addr.read_volatile() }
+    );
     let pid = sys::fork();
     if pid == 0 {
         unsafe { addr.write_volatile(2) };
-        println!("forkdemo: child pid {} (parent {}) wrote 2 to {:#x}, reads {}", sys::getpid(), sys::getppid(), addr as usize, unsafe { addr.read_volatile() });
+        println!(
+            "forkdemo: child pid {} (parent {}) wrote 2 to {:#x}, reads {}",
+            sys::getpid(),
+            sys::getppid(),
+            addr as usize,
+            unsafe { addr.read_volatile() }
+        );
         sys::exit(7);
     }
     let s = wait(pid);
     unsafe { addr.write_volatile(addr.read_volatile() + 10) };
     println!(
         "forkdemo: child {} exited {}; parent wrote 11 to {:#x}, reads {}: same VA, different frames",
-        pid, s, addr as usize, unsafe { addr.read_volatile() }
+        pid,
+        s,
+        addr as usize,
+        unsafe { addr.read_volatile() }
     );
     let pid = ulib::spawn(&["hello", "from", "forkdemo"]);
     let s = wait(pid);

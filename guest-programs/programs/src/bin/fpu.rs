@@ -52,5 +52,9 @@ fn main() -> i32 {
         }
     }
     println!("fpu: 4 processes x 200 yields with live f registers: {} lost in parent, {} children failed", bad, failed);
-    if bad == 0 && failed == 0 { 0 } else { 1 }
+    if bad == 0 && failed == 0 {
+        0
+    } else {
+        1
+    }
 }

@@ -22,7 +22,12 @@ fn main() -> i32 {
         }
         pids.push(pid);
     }
-    println!("spawn: started {} workers (pids {}..{})", pids.len(), pids.first().unwrap_or(&0), pids.last().unwrap_or(&0));
+    println!(
+        "spawn: started {} workers (pids {}..{})",
+        pids.len(),
+        pids.first().unwrap_or(&0),
+        pids.last().unwrap_or(&0)
+    );
     let mut ok = 0;
     let mut reaped = 0;
     loop {
@@ -38,5 +43,9 @@ fn main() -> i32 {
     }
     let _elapsed = sys::monotonic_ns() - t0;
     println!("spawn: reaped {} of {}, {} exited 0", reaped, n, ok);
-    if ok == n { 0 } else { 1 }
+    if ok == n {
+        0
+    } else {
+        1
+    }
 }

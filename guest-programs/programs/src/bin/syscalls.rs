@@ -24,9 +24,19 @@ fn check(name: &str, got: isize, want: isize, fails: &mut u32) {
 fn main() -> i32 {
     let mut fails = 0;
     println!("syscalls: checking svos syscall edge cases");
-    check("write(1, NULL, 4)", sys::write(1, unsafe { core::slice::from_raw_parts(8 as *const u8, 4) }), EFAULT, &mut fails);
+    check(
+        "write(1, NULL, 4)",
+        sys::write(1, unsafe { core::slice::from_raw_parts(8 as *const u8, 4) }),
+        EFAULT,
+        &mut fails,
+    );
     check("write(1, kernel address, 4)", syscall3(sys::SYS_WRITE, 1, 0xffff_ffc0_8000_0000, 4), EFAULT, &mut fails);
-    check("write(1, top of user half, 4096)", syscall3(sys::SYS_WRITE, 1, 0x40_0000_0000 - 2, 4096), EFAULT, &mut fails);
+    check(
+        "write(1, top of user half, 4096)",
+        syscall3(sys::SYS_WRITE, 1, 0x40_0000_0000 - 2, 4096),
+        EFAULT,
+        &mut fails,
+    );
     check("write(3, buf, 1)", sys::write(3, b"x"), EBADF, &mut fails);
     check("write(1, buf, 0)", sys::write(1, b""), 0, &mut fails);
     check("syscall 999", syscall3(999, 0, 0, 0), ENOSYS, &mut fails);
@@ -51,7 +61,12 @@ fn main() -> i32 {
     extern "C" {
         fn _start();
     }
-    check("auxv AT_ENTRY == _start", ulib::getauxval(9).map_or(-1, |v| v as isize), _start as *const () as isize, &mut fails);
+    check(
+        "auxv AT_ENTRY == _start",
+        ulib::getauxval(9).map_or(-1, |v| v as isize),
+        _start as *const () as isize,
+        &mut fails,
+    );
     check("getpid() > 0", (sys::getpid() > 0) as isize, 1, &mut fails);
 
     // Every pointer argument is checked: bad ones give -EFAULT, never a kernel fault.
@@ -59,17 +74,32 @@ fn main() -> i32 {
     let text = main as fn() -> i32 as usize;
     check("openat(kernel path)", syscall3(sys::SYS_OPENAT, -100isize as usize, KADDR, 0), EFAULT, &mut fails);
     check("openat(\"nope\")", sys::open(b"nope\0"), -2, &mut fails);
-    check("openat(\"hello\", O_WRONLY)", syscall3(sys::SYS_OPENAT, -100isize as usize, b"hello\0".as_ptr() as usize, 1), -30, &mut fails);
+    check(
+        "openat(\"hello\", O_WRONLY)",
+        syscall3(sys::SYS_OPENAT, -100isize as usize, b"hello\0".as_ptr() as usize, 1),
+        -30,
+        &mut fails,
+    );
     let fd = sys::open(b"hello\0");
     check("openat(\"hello\") = 3", fd, 3, &mut fails);
-    check("read(fd, text, 16): text is not writable", syscall3(sys::SYS_READ, fd as usize, text, 16), EFAULT, &mut fails);
+    check(
+        "read(fd, text, 16): text is not writable",
+        syscall3(sys::SYS_READ, fd as usize, text, 16),
+        EFAULT,
+        &mut fails,
+    );
     check("read(fd, kernel, 16)", syscall3(sys::SYS_READ, fd as usize, KADDR, 16), EFAULT, &mut fails);
     let mut magic = [0u8; 4];
     check("read(fd, buf, 4)", sys::read(fd as usize, &mut magic), 4, &mut fails);
     check("the file starts with \\x7fELF", (magic == *b"\x7fELF") as isize, 1, &mut fails);
     check("lseek(fd, 0, SEEK_END) > 0", (syscall3(sys::SYS_LSEEK, fd as usize, 0, 2) > 0) as isize, 1, &mut fails);
     check("fstat(fd, kernel)", syscall3(sys::SYS_FSTAT, fd as usize, KADDR, 0), EFAULT, &mut fails);
-    check("write(fd, buf, 1): read-only file", syscall3(sys::SYS_WRITE, fd as usize, b"x".as_ptr() as usize, 1), EBADF, &mut fails);
+    check(
+        "write(fd, buf, 1): read-only file",
+        syscall3(sys::SYS_WRITE, fd as usize, b"x".as_ptr() as usize, 1),
+        EBADF,
+        &mut fails,
+    );
     check("close(fd)", sys::close(fd as usize), 0, &mut fails);
     check("close(fd) again", sys::close(fd as usize), EBADF, &mut fails);
     check("clock_gettime(MONOTONIC, text)", syscall3(sys::SYS_CLOCK_GETTIME, 1, text, 0), EFAULT, &mut fails);
@@ -78,18 +108,33 @@ fn main() -> i32 {
     check("uname(kernel)", syscall3(sys::SYS_UNAME, KADDR, 0, 0), EFAULT, &mut fails);
     check("execve(kernel path)", syscall3(sys::SYS_EXECVE, KADDR, 0, 0), EFAULT, &mut fails);
     check("execve(\"nope\")", syscall3(sys::SYS_EXECVE, b"nope\0".as_ptr() as usize, 0, 0), -2, &mut fails);
-    check("execve(path, argv = kernel)", syscall3(sys::SYS_EXECVE, b"hello\0".as_ptr() as usize, KADDR, 0), EFAULT, &mut fails);
+    check(
+        "execve(path, argv = kernel)",
+        syscall3(sys::SYS_EXECVE, b"hello\0".as_ptr() as usize, KADDR, 0),
+        EFAULT,
+        &mut fails,
+    );
     check("wait4(-1) with no children", syscall3(sys::SYS_WAIT4, -1isize as usize, 0, 0), -10, &mut fails);
     check("clone(CLONE_VM) unsupported", syscall3(sys::SYS_CLONE, 0x100, 0, 0), -22, &mut fails);
     check("kill(12345, SIGKILL)", sys::kill(12345, 9), -3, &mut fails);
     check("kill(self, 1) unsupported signal", sys::kill(sys::getpid(), 1), -22, &mut fails);
     let mut uts = [0u8; 390];
     check("uname(buf)", syscall3(sys::SYS_UNAME, uts.as_mut_ptr() as usize, 0, 0), 0, &mut fails);
-    check("uname sysname = svos, machine = riscv64", (&uts[..5] == b"svos\0" && &uts[260..268] == b"riscv64\0") as isize, 1, &mut fails);
+    check(
+        "uname sysname = svos, machine = riscv64",
+        (&uts[..5] == b"svos\0" && &uts[260..268] == b"riscv64\0") as isize,
+        1,
+        &mut fails,
+    );
     let t0 = sys::monotonic_ns();
     check("nanosleep(10 ms)", sys::sleep_ns(10_000_000), 0, &mut fails);
     check("CLOCK_MONOTONIC advanced >= 10 ms", (sys::monotonic_ns() - t0 >= 10_000_000) as isize, 1, &mut fails);
-    check("nanosleep(tv_nsec = 1e9) invalid", syscall3(sys::SYS_NANOSLEEP, [0i64, 1_000_000_000].as_ptr() as usize, 0, 0), -22, &mut fails);
+    check(
+        "nanosleep(tv_nsec = 1e9) invalid",
+        syscall3(sys::SYS_NANOSLEEP, [0i64, 1_000_000_000].as_ptr() as usize, 0, 0),
+        -22,
+        &mut fails,
+    );
     check("getppid() = 0 (started by the kernel)", sys::getppid(), 0, &mut fails);
     let pid = sys::fork();
     if pid == 0 {
@@ -100,5 +145,9 @@ fn main() -> i32 {
     check("wait4(child, &st) after that", sys::wait4(pid, &mut st, 0), pid, &mut fails);
     check("child status 3", sys::status_code(st) as isize, 3, &mut fails);
     println!("syscalls: {} failed", fails);
-    if fails == 0 { 0 } else { 1 }
+    if fails == 0 {
+        0
+    } else {
+        1
+    }
 }

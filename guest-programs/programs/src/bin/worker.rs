@@ -18,5 +18,9 @@ fn main() -> i32 {
         }
     }
     let want = (i + 1) * n * (n - 1) / 2;
-    if sum == want { 0 } else { 1 }
+    if sum == want {
+        0
+    } else {
+        1
+    }
 }
