@@ -9,15 +9,10 @@ use crate::trap::TrapFrame;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Signal numbers (Linux asm-generic/signal.h).
+/// Signal numbers (Linux asm-generic/signal.h, shared with the user runtime).
 pub mod signal {
-    pub const SIGILL: u32 = 4;
-    pub const SIGTRAP: u32 = 5;
-    pub const SIGBUS: u32 = 7;
-    pub const SIGKILL: u32 = 9;
-    pub const SIGSEGV: u32 = 11;
-    pub const SIGTERM: u32 = 15;
-    pub const SIGCHLD: u32 = 17;
+    pub use svos_abi::signal::*;
+
     /// The conventional name of a signal number.
     pub fn name(sig: u32) -> &'static str {
         match sig {

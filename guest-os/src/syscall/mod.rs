@@ -13,51 +13,7 @@ pub mod time;
 use crate::proc::sched;
 use crate::trap::reg;
 use errno::*;
-
-/// openat(dirfd, path, flags, mode)
-pub const SYS_OPENAT: usize = 56;
-/// close(fd)
-pub const SYS_CLOSE: usize = 57;
-/// lseek(fd, offset, whence)
-pub const SYS_LSEEK: usize = 62;
-/// read(fd, buf, count)
-pub const SYS_READ: usize = 63;
-/// write(fd, buf, count)
-pub const SYS_WRITE: usize = 64;
-/// fstat(fd, statbuf)
-pub const SYS_FSTAT: usize = 80;
-/// exit(status)
-pub const SYS_EXIT: usize = 93;
-/// exit_group(status)
-pub const SYS_EXIT_GROUP: usize = 94;
-/// nanosleep(req, rem)
-pub const SYS_NANOSLEEP: usize = 101;
-/// clock_gettime(clockid, tp)
-pub const SYS_CLOCK_GETTIME: usize = 113;
-/// sched_setaffinity(pid, len, mask)
-pub const SYS_SCHED_SETAFFINITY: usize = 122;
-/// sched_getaffinity(pid, len, mask)
-pub const SYS_SCHED_GETAFFINITY: usize = 123;
-/// sched_yield()
-pub const SYS_SCHED_YIELD: usize = 124;
-/// kill(pid, sig)
-pub const SYS_KILL: usize = 129;
-/// uname(buf)
-pub const SYS_UNAME: usize = 160;
-/// getcpu(cpu, node, tcache)
-pub const SYS_GETCPU: usize = 168;
-/// getpid()
-pub const SYS_GETPID: usize = 172;
-/// getppid()
-pub const SYS_GETPPID: usize = 173;
-/// brk(addr)
-pub const SYS_BRK: usize = 214;
-/// clone(flags, stack, ptid, tls, ctid): fork only.
-pub const SYS_CLONE: usize = 220;
-/// execve(path, argv, envp)
-pub const SYS_EXECVE: usize = 221;
-/// wait4(pid, wstatus, options, rusage)
-pub const SYS_WAIT4: usize = 260;
+pub use svos_abi::nr::*;
 
 /// Dispatches the system call in the current process's trap frame (sepc
 /// already advanced) and stores the result in a0. exit never returns.

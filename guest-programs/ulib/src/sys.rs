@@ -3,32 +3,16 @@
 
 use core::arch::asm;
 
-pub const SYS_OPENAT: usize = 56;
-pub const SYS_CLOSE: usize = 57;
-pub const SYS_LSEEK: usize = 62;
-pub const SYS_READ: usize = 63;
-pub const SYS_WRITE: usize = 64;
-pub const SYS_FSTAT: usize = 80;
-pub const SYS_EXIT: usize = 93;
-pub const SYS_EXIT_GROUP: usize = 94;
-pub const SYS_NANOSLEEP: usize = 101;
-pub const SYS_CLOCK_GETTIME: usize = 113;
-pub const SYS_SCHED_SETAFFINITY: usize = 122;
-pub const SYS_SCHED_GETAFFINITY: usize = 123;
-pub const SYS_SCHED_YIELD: usize = 124;
-pub const SYS_KILL: usize = 129;
-pub const SYS_UNAME: usize = 160;
-pub const SYS_GETCPU: usize = 168;
-pub const SYS_GETPID: usize = 172;
-pub const SYS_GETPPID: usize = 173;
-pub const SYS_BRK: usize = 214;
-pub const SYS_CLONE: usize = 220;
-pub const SYS_EXECVE: usize = 221;
-pub const SYS_WAIT4: usize = 260;
+pub use svos_abi::errno;
+pub use svos_abi::nr::*;
 
-pub const SIGCHLD: usize = 17;
-pub const SIGKILL: usize = 9;
-pub const SIGTERM: usize = 15;
+/// fork's clone flags: SIGCHLD only.
+pub const SIGCHLD: usize = svos_abi::signal::SIGCHLD as usize;
+/// kill(pid, SIGKILL).
+pub const SIGKILL: usize = svos_abi::signal::SIGKILL as usize;
+/// kill(pid, SIGTERM).
+pub const SIGTERM: usize = svos_abi::signal::SIGTERM as usize;
+/// openat's "relative to the current directory" descriptor.
 pub const AT_FDCWD: isize = -100;
 
 /// Raw system call with up to three arguments.

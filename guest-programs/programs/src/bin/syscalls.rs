@@ -7,9 +7,7 @@
 use ulib::println;
 use ulib::sys::{self, syscall3, syscall4};
 
-const EFAULT: isize = -14;
-const EBADF: isize = -9;
-const ENOSYS: isize = -38;
+use ulib::sys::errno::{EBADF, EFAULT, ENOSYS};
 
 fn check(name: &str, got: isize, want: isize, fails: &mut u32) {
     if got == want {
