@@ -162,12 +162,6 @@ impl PageTable {
         None
     }
 
-    /// Finds the level-0 PTE for `vpn`, allocating intermediate tables (xv6
-    /// `walk` with alloc = 1).
-    fn walk_create(&mut self, vpn: VirtPageNum) -> Result<&mut PageTableEntry, MapError> {
-        self.walk_create_depth(vpn, levels() - 1)
-    }
-
     /// Finds the PTE for `vpn` at `depth` (0 = root, levels-2 = the 2 MiB
     /// level, levels-1 = the 4 KiB level), allocating intermediate tables on the way.
     pub fn walk_create_depth(&mut self, vpn: VirtPageNum, depth: usize) -> Result<&mut PageTableEntry, MapError> {
@@ -195,17 +189,7 @@ impl PageTable {
     /// for writable pages, are preset so hardware never needs to set them).
     /// Issues `sfence.vma` for the page.
     pub fn map(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags) -> Result<(), MapError> {
-        let pte = self.walk_create(vpn)?;
-        if pte.is_valid() {
-            return Err(MapError::AlreadyMapped);
-        }
-        let mut f = flags | PteFlags::V | PteFlags::A;
-        if flags.contains(PteFlags::W) {
-            f = f | PteFlags::D;
-        }
-        *pte = PageTableEntry::new(ppn, f);
-        sfence_vma(vpn.addr().0);
-        Ok(())
+        self.map_leaf(vpn, ppn, flags, levels() - 1)
     }
 
     /// Maps a 2 MiB megapage at `vpn` (must be 2 MiB aligned, as must `ppn`)
@@ -215,7 +199,14 @@ impl PageTable {
         if vpn.0 % 512 != 0 || ppn.0 % 512 != 0 {
             return Err(MapError::HugePage);
         }
-        let pte = self.walk_create_depth(vpn, levels() - 2)?;
+        self.map_leaf(vpn, ppn, flags, levels() - 2)
+    }
+
+    /// Installs a leaf for `vpn` -> `ppn` at `depth` (see
+    /// [`Self::walk_create_depth`]) with `flags` | V | A (| D if writable), so
+    /// hardware never needs to set A or D, then fences the page.
+    fn map_leaf(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags, depth: usize) -> Result<(), MapError> {
+        let pte = self.walk_create_depth(vpn, depth)?;
         if pte.is_valid() {
             return Err(MapError::AlreadyMapped);
         }
