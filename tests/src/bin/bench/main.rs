@@ -71,20 +71,39 @@ struct Workload {
     initrd: Option<PathBuf>,
     append: Option<String>,
     class: Class,
-    /// Why rvemu cannot run it; `None` when it can.
-    rvemu_na: Option<&'static str>,
-    /// For a workload rvemu cannot run: the rvemu speed issue 7 gives for a
-    /// similar one (MIPS, and which).
-    rvemu_figure: Option<(f64, &'static str)>,
+    rvemu: RvemuPeer,
+}
+
+/// How svemu's speed on a workload is compared with rvemu's.
+#[derive(Clone, Copy)]
+struct RvemuPeer {
+    /// Why rvemu cannot run the workload; `None` when it can.
+    na: Option<&'static str>,
+    /// When it cannot: the workload whose rvemu speed stands in.
+    proxy: &'static str,
+    /// When rvemu cannot be built at all: issue 7's rvemu speed for similar
+    /// code (MIPS, and which code).
+    figure: (f64, &'static str),
 }
 
 /// rvemu 0.0.11 translates only Sv39 (satp MODE 9 leaves paging off).
 const RVEMU_NO_SV48: &str = "rvemu 0.0.11 implements Sv39 only";
 /// rvemu 0.0.11 loads a flat image: no initrd, no device tree in a1.
 const RVEMU_NO_SVOS: &str = "rvemu 0.0.11 cannot pass svos an initrd or a device tree";
-/// Issue 7's rvemu figures for workloads it cannot run here.
-const FIGURE_STRIDE: (f64, &str) = (16.0, "issue 7's figure for a Sv39 TLB-miss stride");
-const FIGURE_COREMARK: (f64, &str) = (29.0, "issue 7's figure for CoreMark");
+/// Issue 7's rvemu figures (MIPS), used when rvemu cannot be built.
+const FIGURE_COREMARK: (f64, &str) = (29.0, "CoreMark");
+const FIGURE_LOOP: (f64, &str) = (31.0, "a tight loop");
+const FIGURE_STRIDE: (f64, &str) = (16.0, "a Sv39 TLB-miss stride");
+
+/// rvemu runs the workload itself.
+const fn rvemu_runs(figure: (f64, &'static str)) -> RvemuPeer {
+    RvemuPeer { na: None, proxy: "", figure }
+}
+
+/// rvemu cannot run the workload (`why`); its speed on `proxy` stands in.
+const fn rvemu_cannot(why: &'static str, proxy: &'static str, figure: (f64, &'static str)) -> RvemuPeer {
+    RvemuPeer { na: Some(why), proxy, figure }
+}
 
 struct Options {
     json: PathBuf,
@@ -179,23 +198,42 @@ struct Row {
 fn main() {
     let o = options();
     let reps = o.reps;
-    let bare_w = |name: &'static str, what: &str, class: Class, rvemu_na: Option<&'static str>| Workload {
+    let bare_w = |name: &'static str, what: &str, class: Class, rvemu: RvemuPeer| Workload {
         name,
         what: what.into(),
         kernel: bare(&format!("bench_{name}")),
         initrd: None,
         append: None,
         class,
-        rvemu_na,
-        rvemu_figure: rvemu_na.map(|_| FIGURE_STRIDE),
+        rvemu,
     };
     let mut workloads = vec![
-        bare_w("intmix", "integer/branch mix: lists, matrices, state machine, CRC", Class::Integer, None),
-        bare_w("memcopy", "memory copy and string code", Class::Integer, None),
-        bare_w("tlb_sv39", "Sv39 stride over 32768 pages", Class::Translation, None),
-        bare_w("tlb_sv39_sfence", "Sv39 stride, sfence.vma every 64 pages", Class::Translation, None),
-        bare_w("tlb_sv48", "Sv48 stride over 32768 pages", Class::Translation, Some(RVEMU_NO_SV48)),
-        bare_w("tlb_sv48_sfence", "Sv48 stride, sfence.vma every 64 pages", Class::Translation, Some(RVEMU_NO_SV48)),
+        bare_w(
+            "intmix",
+            "integer/branch mix: lists, matrices, state machine, CRC",
+            Class::Integer,
+            rvemu_runs(FIGURE_COREMARK),
+        ),
+        bare_w("memcopy", "memory copy and string code", Class::Integer, rvemu_runs(FIGURE_LOOP)),
+        bare_w("tlb_sv39", "Sv39 stride over 32768 pages", Class::Translation, rvemu_runs(FIGURE_STRIDE)),
+        bare_w(
+            "tlb_sv39_sfence",
+            "Sv39 stride, sfence.vma every 64 pages",
+            Class::Translation,
+            rvemu_runs(FIGURE_STRIDE),
+        ),
+        bare_w(
+            "tlb_sv48",
+            "Sv48 stride over 32768 pages",
+            Class::Translation,
+            rvemu_cannot(RVEMU_NO_SV48, "tlb_sv39", FIGURE_STRIDE),
+        ),
+        bare_w(
+            "tlb_sv48_sfence",
+            "Sv48 stride, sfence.vma every 64 pages",
+            Class::Translation,
+            rvemu_cannot(RVEMU_NO_SV48, "tlb_sv39_sfence", FIGURE_STRIDE),
+        ),
     ];
     // Workloads that cannot run here: name, what, why.
     let mut unavailable: Vec<(&str, String, String)> = Vec::new();
@@ -211,8 +249,7 @@ fn main() {
                         initrd: Some(i.clone().into()),
                         append: Some(append),
                         class,
-                        rvemu_na: Some(RVEMU_NO_SVOS),
-                        rvemu_figure: Some(FIGURE_COREMARK),
+                        rvemu: rvemu_cannot(RVEMU_NO_SVOS, "intmix", FIGURE_COREMARK),
                     })
                 } else {
                     Err((name, what, format!("program '{prog}' not in the initrd {i}")))
@@ -249,7 +286,7 @@ fn main() {
     unavailable.push(("svos_thrash", "svos: thrash with swap".into(), "svos has no swap yet".into()));
 
     // Start-up baselines, subtracted from every run of the same machine.
-    let null = bare_w("null", "start-up baseline", Class::Other, None);
+    let null = bare_w("null", "start-up baseline", Class::Other, rvemu_runs(FIGURE_LOOP));
     let svemu_base = must(measure(reps, || timed_expect(&mut svemu_cmd(&o.svemu, &null), 0)));
     let qemu_base = must(measure(reps, || timed_expect(&mut qemu_cmd(&null), 0)));
     println!(
@@ -261,6 +298,9 @@ fn main() {
     println!(
         "\n{:<16} {:>12} {:>22} {:>9} {:>22} {:>9} {:>8}",
         "workload", "instructions", "svemu s", "MIPS", "qemu s", "MIPS", "ratio"
+    );
+    println!(
+        "(seconds: median (min..max), start-up subtracted; ratio: svemu's time over QEMU's, above 1 = svemu slower)"
     );
     let mut rows = Vec::new();
     for w in &workloads {
@@ -302,7 +342,7 @@ fn main() {
 
     // rvemu.
     let null_stats = stats_of(&svemu_base.last.stderr);
-    let rvemu = rvemu_table(&o, &workloads, &rows, &null, null_stats.instructions);
+    let (rvemu, rvemu_built) = rvemu_table(&o, &workloads, &rows, &null, null_stats.instructions);
 
     // Memory.
     println!(
@@ -357,9 +397,14 @@ fn main() {
     }
     for (w, (r, rv)) in workloads.iter().zip(rows.iter().zip(&rvemu)) {
         let svemu_mips = r.insns as f64 / r.svemu_s / 1e6;
-        let (rvemu_mips, source) = match (rv, w.rvemu_figure) {
+        let proxy = workloads.iter().position(|p| p.name == w.rvemu.proxy).and_then(|i| rvemu[i].as_ref().ok());
+        let (rvemu_mips, source) = match (rv, proxy) {
             (Ok(m), _) => (Some(m.mips), "measured".to_string()),
-            (Err(_), Some((figure, what))) => (Some(figure), format!("{what}; here: n/a")),
+            (Err(why), Some(p)) => (Some(p.mips), format!("on {}: n/a here, {why}", w.rvemu.proxy)),
+            (Err(why), None) if !rvemu_built => {
+                let (figure, code) = w.rvemu.figure;
+                (Some(figure), format!("issue 7's figure for {code}: rvemu n/a, {why}"))
+            }
             (Err(why), None) => (None, why.clone()),
         };
         table.push(match rvemu_mips {
@@ -471,13 +516,14 @@ struct RvemuRun {
 /// Run every workload rvemu can run on rvemu and print its table; per
 /// workload the run, or why there is none. `null_insns`: what svemu retires
 /// on the null workload (its boot ROM's instructions and the program's).
+/// The second value: whether rvemu ran at all.
 fn rvemu_table(
     o: &Options,
     workloads: &[Workload],
     rows: &[Row],
     null: &Workload,
     null_insns: u64,
-) -> Vec<Result<RvemuRun, String>> {
+) -> (Vec<Result<RvemuRun, String>>, bool) {
     let cmd = |w: &Workload| {
         let mut c = Command::new(o.rvemu.as_deref().unwrap_or(Path::new("rvemu_run")));
         c.arg(&w.kernel);
@@ -506,7 +552,7 @@ fn rvemu_table(
     );
     let mut out = Vec::new();
     for (w, r) in workloads.iter().zip(rows) {
-        let result = match (&base, w.rvemu_na) {
+        let result = match (&base, w.rvemu.na) {
             (_, Some(why)) => Err(why.to_string()),
             (Err(e), None) => Err(e.clone()),
             (Ok(b), None) => rvemu_run(o.reps, &mut || cmd(w), b, r),
@@ -525,7 +571,7 @@ fn rvemu_table(
         }
         out.push(result);
     }
-    out
+    (out, base.is_ok())
 }
 
 /// rvemu's start-up: seconds, and how many more instructions svemu retires

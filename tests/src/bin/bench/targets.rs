@@ -22,14 +22,14 @@ pub struct Target {
     pub verdict: Result<(), String>,
 }
 
-/// Judge `value` (in `unit`) against `goal`: met, or missed with the
-/// shortfall as a difference and a factor.
+/// Judge `value` (in `unit`) against `goal`: met, or missed with the value,
+/// the goal and the factor between them.
 pub fn judge(value: f64, goal: Goal, unit: &str) -> Result<(), String> {
     match goal {
         Goal::AtLeast(g) if value >= g => Ok(()),
-        Goal::AtLeast(g) => Err(format!("missed by {:.3}{unit} ({:.2}x short)", g - value, g / value.max(1e-12))),
+        Goal::AtLeast(g) => Err(format!("missed: {value:.3}{unit} < {g:.3}{unit}, {:.2}x short", g / value.max(1e-12))),
         Goal::Below(g) if value < g => Ok(()),
-        Goal::Below(g) => Err(format!("missed by {:.3}{unit} ({:.2}x over)", value - g, value / g)),
+        Goal::Below(g) => Err(format!("missed: {value:.3}{unit} >= {g:.3}{unit}, {:.2}x over", value / g)),
     }
 }
 
@@ -70,14 +70,14 @@ mod tests {
     fn at_least() {
         assert_eq!(judge(0.5, Goal::AtLeast(1.0 / 3.0), ""), Ok(()));
         assert_eq!(judge(1.0, Goal::AtLeast(1.0), "x"), Ok(()));
-        assert_eq!(judge(0.25, Goal::AtLeast(1.0), "x"), Err("missed by 0.750x (4.00x short)".into()));
+        assert_eq!(judge(0.25, Goal::AtLeast(1.0), "x"), Err("missed: 0.250x < 1.000x, 4.00x short".into()));
     }
 
     #[test]
     fn below() {
         assert_eq!(judge(4.0, Goal::Below(10.0), " ms"), Ok(()));
-        assert_eq!(judge(10.0, Goal::Below(10.0), " ms"), Err("missed by 0.000 ms (1.00x over)".into()));
-        assert_eq!(judge(3.0, Goal::Below(2.0), " %"), Err("missed by 1.000 % (1.50x over)".into()));
+        assert_eq!(judge(10.0, Goal::Below(10.0), " ms"), Err("missed: 10.000 ms >= 10.000 ms, 1.00x over".into()));
+        assert_eq!(judge(3.0, Goal::Below(2.0), " %"), Err("missed: 3.000 % >= 2.000 %, 1.50x over".into()));
     }
 
     #[test]
