@@ -373,6 +373,11 @@ fn main() {
     let intmix = &workloads[0];
     let trace = trace_rows(&o, intmix, rows[0].insns, svemu_base.median);
 
+    let rvemu_cg = rvemu_callgrind(&o, intmix, &trace.svemu_callgrind, rvemu_built);
+    if let Err(e) = &rvemu_cg {
+        println!("\nsvemu vs rvemu, callgrind: n/a: {e}");
+    }
+
     // Start-up.
     let startup = startup_row(&o.svemu, &null);
 
@@ -407,10 +412,17 @@ fn main() {
             }
             (Err(why), None) => (None, why.clone()),
         };
+        let cg = match (&rvemu_cg, w.name) {
+            (Ok(x), "intmix") => format!("; by callgrind {x:.2}x"),
+            _ => String::new(),
+        };
         table.push(match rvemu_mips {
             Some(rm) => Target {
                 target: format!(">= 10x rvemu's speed: {}", w.name),
-                measured: format!("{:.1}x (svemu {svemu_mips:.1} MIPS, rvemu {rm:.1} MIPS {source})", svemu_mips / rm),
+                measured: format!(
+                    "{:.1}x (svemu {svemu_mips:.1} MIPS, rvemu {rm:.1} MIPS {source}){cg}",
+                    svemu_mips / rm
+                ),
                 verdict: judge(svemu_mips / rm, Goal::AtLeast(10.0), "x"),
             },
             None => Target {
@@ -467,6 +479,7 @@ fn main() {
         "memory_null": {"128M": memory_json(&null_128m), "4G": memory_json(&null_4g)},
         "trace": trace.to_json(),
         "startup_seconds": startup,
+        "svemu_speed_over_rvemu_callgrind_intmix": match &rvemu_cg { Ok(x) => json!(x), Err(e) => json!({"n/a": e}) },
         "targets": targets::to_json(&table),
     });
     if let Some(dir) = o.json.parent() {
@@ -607,6 +620,9 @@ struct Trace {
     /// instructions (deterministic) and by wall-clock medians.
     off_callgrind: Result<f64, String>,
     off_wall: Result<f64, String>,
+    /// Host instructions of svemu (tracing compiled in) over the first
+    /// `CALLGRIND_INSNS` guest instructions of intmix.
+    svemu_callgrind: Result<u64, String>,
 }
 
 impl Trace {
@@ -704,15 +720,14 @@ fn trace_rows(o: &Options, intmix: &Workload, insns: u64, svemu_base: f64) -> Tr
         );
         Ok(percent(a, b))
     });
+    let count = |svemu: &Path| {
+        let mut c = Command::new(svemu);
+        c.args(["run", "--kernel"]).arg(&intmix.kernel).args(["--max-insns", &CALLGRIND_INSNS.to_string()]);
+        callgrind(c)
+    };
+    let svemu_callgrind = count(&o.svemu);
     let off_callgrind = notrace.and_then(|nt| {
-        let count = |svemu: &Path| -> Result<u64, String> {
-            let mut c = Command::new("valgrind");
-            c.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"]).arg(svemu);
-            c.args(["run", "--kernel"]).arg(&intmix.kernel).args(["--max-insns", &CALLGRIND_INSNS.to_string()]);
-            let r = timed_expect(&mut c, 124)?;
-            parse::callgrind_collected(&r.stderr).ok_or_else(|| "no 'Collected' line from callgrind".into())
-        };
-        let (a, b) = (count(&o.svemu)?, count(&nt)?);
+        let (a, b) = (svemu_callgrind.clone()?, count(&nt)?);
         println!(
             "trace off, callgrind ({CALLGRIND_INSNS} guest instructions): {a} host instructions with tracing compiled in, {b} without"
         );
@@ -724,7 +739,35 @@ fn trace_rows(o: &Options, intmix: &Workload, insns: u64, svemu_base: f64) -> Tr
             Err(e) => println!("trace off, {what}: n/a: {e}"),
         }
     }
-    Trace { events_per_s, off_callgrind, off_wall }
+    Trace { events_per_s, off_callgrind, off_wall, svemu_callgrind }
+}
+
+/// Host instructions callgrind counts over the run of `cmd`, which must
+/// end with status 124 (its instruction limit).
+fn callgrind(cmd: Command) -> Result<u64, String> {
+    let mut c = Command::new("valgrind");
+    c.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"]).arg(cmd.get_program()).args(cmd.get_args());
+    let r = timed_expect(&mut c, 124)?;
+    parse::callgrind_collected(&r.stderr).ok_or_else(|| "no 'Collected' line from callgrind".into())
+}
+
+/// svemu's and rvemu's host instructions per guest instruction over the
+/// first `CALLGRIND_INSNS` instructions of intmix (a measure of speed that
+/// the machine's load does not disturb); the quotient rvemu's over svemu's.
+fn rvemu_callgrind(o: &Options, intmix: &Workload, svemu: &Result<u64, String>, built: bool) -> Result<f64, String> {
+    let svemu = svemu.clone()?;
+    let runner = o.rvemu.as_ref().filter(|_| built).ok_or("rvemu runner not built")?;
+    let mut c = Command::new(runner);
+    c.arg(&intmix.kernel).args(["--max-insns", &CALLGRIND_INSNS.to_string()]);
+    let rvemu = callgrind(c)?;
+    let per = |host: u64| host as f64 / CALLGRIND_INSNS as f64;
+    println!(
+        "\nsvemu vs rvemu, callgrind, first {CALLGRIND_INSNS} instructions of intmix: svemu {:.0}, rvemu {:.0} host instructions per guest instruction: svemu {:.2}x rvemu's speed by this count",
+        per(svemu),
+        per(rvemu),
+        rvemu as f64 / svemu as f64
+    );
+    Ok(rvemu as f64 / svemu as f64)
 }
 
 /// Seconds from process start to exit for `--max-insns 1` of the null
