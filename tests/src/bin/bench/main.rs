@@ -40,7 +40,7 @@ use serde_json::{json, Value};
 use svemu_tests::{bare, normalize_svos_console};
 
 use parse::SvemuStats;
-use run::{measure, timed_expect, Sample};
+use run::{measure, measure_rounds, timed_expect, Runner, Sample};
 use targets::{judge, Goal, Target};
 
 /// Concurrent fork + execve of `worker` in `svos_forkexec`: svos has 128
@@ -193,6 +193,8 @@ struct Row {
     qemu_s: f64,
     stats: SvemuStats,
     console: String,
+    /// rvemu's runs (raw), or why there are none.
+    rvemu: Result<Sample, String>,
 }
 
 fn main() {
@@ -286,13 +288,49 @@ fn main() {
     unavailable.push(("svos_thrash", "svos: thrash with swap".into(), "svos has no swap yet".into()));
 
     // Start-up baselines, subtracted from every run of the same machine.
+    // rvemu runs where its runner exists; runs of svemu, QEMU and rvemu
+    // alternate, so a change in the host's load hits all three alike.
     let null = bare_w("null", "start-up baseline", Class::Other, rvemu_runs(FIGURE_LOOP));
-    let svemu_base = must(measure(reps, || timed_expect(&mut svemu_cmd(&o.svemu, &null), 0)));
-    let qemu_base = must(measure(reps, || timed_expect(&mut qemu_cmd(&null), 0)));
+    let rvemu_runner = match &o.rvemu {
+        None => Err("no rvemu runner given (--rvemu)".to_string()),
+        Some(p) if !p.exists() => Err(format!("rvemu runner {} not built", p.display())),
+        Some(p) => Ok(p.clone()),
+    };
+    let rvemu_cmd = |runner: &Path, w: &Workload| {
+        let mut c = Command::new(runner);
+        c.arg(&w.kernel);
+        c
+    };
+    let rounds = |w: &Workload, rvemu: bool| {
+        let mut runners: Vec<Runner> = vec![
+            Box::new(|| timed_expect(&mut svemu_cmd(&o.svemu, w), 0)),
+            Box::new(|| timed_expect(&mut qemu_cmd(w), 0)),
+        ];
+        if let (true, Ok(r)) = (rvemu, &rvemu_runner) {
+            runners.push(Box::new(|| timed_expect(&mut rvemu_cmd(r, w), 0)));
+        }
+        let mut samples = measure_rounds(reps, &mut runners).into_iter();
+        let (s, q) = (must(samples.next().unwrap()), must(samples.next().unwrap()));
+        let rv = match (rvemu, &rvemu_runner) {
+            (false, _) => Err(w.rvemu.na.unwrap_or("not run").to_string()),
+            (true, Err(e)) => Err(e.clone()),
+            (true, Ok(_)) => samples.next().unwrap(),
+        };
+        (s, q, rv)
+    };
+    let (svemu_base, qemu_base, rvemu_null) = rounds(&null, true);
     println!(
         "start-up baseline (subtracted): svemu {:.3} s, qemu-system-riscv64 {:.3} s; {reps} runs each, median (min..max)",
         svemu_base.median, qemu_base.median
     );
+    let null_stats = stats_of(&svemu_base.last.stderr);
+    let rvemu_base = rvemu_null.and_then(|s| {
+        let insns = parse::rvemu_instructions(&s.last.stderr).ok_or("no summary line from rvemu_run")?;
+        // rvemu starts at the ELF entry; svemu first runs the boot ROM, as QEMU does.
+        let rom =
+            null_stats.instructions.checked_sub(insns).ok_or("rvemu retires more than svemu on the null workload")?;
+        Ok(Base { seconds: s.median, rom_insns: rom })
+    });
 
     // svemu and QEMU.
     println!(
@@ -304,8 +342,7 @@ fn main() {
     );
     let mut rows = Vec::new();
     for w in &workloads {
-        let s = must(measure(reps, || timed_expect(&mut svemu_cmd(&o.svemu, w), 0)));
-        let q = must(measure(reps, || timed_expect(&mut qemu_cmd(w), 0)));
+        let (s, q, rv) = rounds(w, w.rvemu.na.is_none() && rvemu_base.is_ok());
         let same = if w.initrd.is_some() {
             normalize_svos_console(&s.last.stdout) == normalize_svos_console(&q.last.stdout)
         } else {
@@ -334,15 +371,15 @@ fn main() {
             insns as f64 / qt / 1e6,
             st / qt
         );
-        rows.push(Row { insns, svemu_s: st, qemu_s: qt, stats, console: s.last.stdout.clone() });
+        rows.push(Row { insns, svemu_s: st, qemu_s: qt, stats, console: s.last.stdout.clone(), rvemu: rv });
     }
     for (name, _, why) in &unavailable {
         println!("{name:<16} n/a: {why}");
     }
 
     // rvemu.
-    let null_stats = stats_of(&svemu_base.last.stderr);
-    let (rvemu, rvemu_built) = rvemu_table(&o, &workloads, &rows, &null, null_stats.instructions);
+    let rvemu = rvemu_table(&workloads, &rows, &rvemu_base);
+    let rvemu_built = rvemu_base.is_ok();
 
     // Memory.
     println!(
@@ -524,37 +561,16 @@ struct RvemuRun {
     seconds: f64,
     mips: f64,
     insns: u64,
+    /// Net seconds, median (min..max), as printed.
+    spread: String,
 }
 
-/// Run every workload rvemu can run on rvemu and print its table; per
-/// workload the run, or why there is none. `null_insns`: what svemu retires
-/// on the null workload (its boot ROM's instructions and the program's).
-/// The second value: whether rvemu ran at all.
-fn rvemu_table(
-    o: &Options,
-    workloads: &[Workload],
-    rows: &[Row],
-    null: &Workload,
-    null_insns: u64,
-) -> (Vec<Result<RvemuRun, String>>, bool) {
-    let cmd = |w: &Workload| {
-        let mut c = Command::new(o.rvemu.as_deref().unwrap_or(Path::new("rvemu_run")));
-        c.arg(&w.kernel);
-        c
-    };
-    let base = match &o.rvemu {
-        None => Err("no rvemu runner given (--rvemu)".to_string()),
-        Some(p) if !p.exists() => Err(format!("rvemu runner {} not built", p.display())),
-        Some(_) => measure(o.reps, || timed_expect(&mut cmd(null), 0)).and_then(|s| {
-            let insns = parse::rvemu_instructions(&s.last.stderr).ok_or("no summary line from rvemu_run")?;
-            // rvemu starts at the ELF entry; svemu first runs the boot ROM, as QEMU does.
-            let rom = null_insns.checked_sub(insns).ok_or("rvemu retires more than svemu on the null workload")?;
-            Ok(Base { seconds: s.median, rom_insns: rom })
-        }),
-    };
+/// Print rvemu's table: per workload its speed (checked against svemu's
+/// console and instruction count), or why there is none.
+fn rvemu_table(workloads: &[Workload], rows: &[Row], base: &Result<Base, String>) -> Vec<Result<RvemuRun, String>> {
     println!(
         "\nrvemu 0.0.11 (crates.io), same images: start-up baseline {}",
-        match &base {
+        match base {
             Ok(b) => format!("{:.3} s (subtracted); svemu's boot ROM adds {} instructions", b.seconds, b.rom_insns),
             Err(e) => format!("n/a: {e}"),
         }
@@ -565,17 +581,13 @@ fn rvemu_table(
     );
     let mut out = Vec::new();
     for (w, r) in workloads.iter().zip(rows) {
-        let result = match (&base, w.rvemu.na) {
-            (_, Some(why)) => Err(why.to_string()),
-            (Err(e), None) => Err(e.clone()),
-            (Ok(b), None) => rvemu_run(o.reps, &mut || cmd(w), b, r),
-        };
+        let result = base.clone().and_then(|b| rvemu_checked(r.rvemu.as_ref().map_err(|e| e.clone())?, &b, r));
         let svemu_mips = r.insns as f64 / r.svemu_s / 1e6;
         match &result {
             Ok(m) => println!(
                 "{:<16} {:>22} {:>9.1} {svemu_mips:>11.1} {:>12.1}x {:>6}",
                 w.name,
-                format!("{:.3}", m.seconds),
+                m.spread,
                 m.mips,
                 svemu_mips / m.mips,
                 if svemu_mips / m.mips >= 10.0 { "met" } else { "missed" }
@@ -584,20 +596,20 @@ fn rvemu_table(
         }
         out.push(result);
     }
-    (out, base.is_ok())
+    out
 }
 
 /// rvemu's start-up: seconds, and how many more instructions svemu retires
 /// on the same program (its boot ROM).
+#[derive(Clone)]
 struct Base {
     seconds: f64,
     rom_insns: u64,
 }
 
-/// `reps` runs of one workload on rvemu; its console must equal svemu's and
-/// it must retire the same instructions, or the row is n/a with the reason.
-fn rvemu_run(reps: usize, cmd: &mut dyn FnMut() -> Command, base: &Base, svemu: &Row) -> Result<RvemuRun, String> {
-    let s = measure(reps, || timed_expect(&mut cmd(), 0))?;
+/// rvemu's runs of one workload, accepted when its console equals svemu's
+/// and it retired the same instructions (boot ROM aside).
+fn rvemu_checked(s: &Sample, base: &Base, svemu: &Row) -> Result<RvemuRun, String> {
     if s.last.stdout != svemu.console {
         return Err(format!("rvemu printed {:?}, svemu {:?}", s.last.stdout, svemu.console));
     }
@@ -609,7 +621,8 @@ fn rvemu_run(reps: usize, cmd: &mut dyn FnMut() -> Command, base: &Base, svemu: 
         ));
     }
     let seconds = net(s.median, base.seconds);
-    Ok(RvemuRun { seconds, mips: insns as f64 / seconds / 1e6, insns })
+    let spread = format!("{seconds:.3} ({:.3}..{:.3})", net(s.min, base.seconds), net(s.max, base.seconds));
+    Ok(RvemuRun { seconds, mips: insns as f64 / seconds / 1e6, insns, spread })
 }
 
 /// The two tracing measures.
