@@ -15,8 +15,13 @@
 //! - the targets table: each target of issue 7, the value measured, met or
 //!   missed by how much.
 //!
-//! Times are wall-clock medians over `BENCH_REPS` runs (default 3) with the
-//! spread (min..max). Each machine's start-up and power-off cost, measured
+//! Times are wall-clock medians over `BENCH_REPS` rounds (default 3) with
+//! the spread (min..max); in each round svemu, QEMU and rvemu run the
+//! workload one after the other, so a change in the host's load hits all
+//! three alike. Where wall-clock time cannot resolve the question (the
+//! trace-off cost; svemu against rvemu as a cross-check) callgrind's host
+//! instruction counts, which the load does not disturb, are given as well.
+//! Each machine's start-up and power-off cost, measured
 //! on a program that does nothing (`bench_null`), is subtracted, so MIPS
 //! reflect execution. Instruction counts come from svemu (`--stats`); the
 //! workloads are deterministic and print a checksum that must be the same on
