@@ -186,6 +186,11 @@ fn net(seconds: f64, base: f64) -> f64 {
     (seconds - base).max(1e-3)
 }
 
+/// Net seconds of a sample as printed: median (min..max).
+fn spread(x: &Sample, base: f64) -> String {
+    format!("{:.3} ({:.3}..{:.3})", net(x.median, base), net(x.min, base), net(x.max, base))
+}
+
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1 << 20) as f64
 }
@@ -196,6 +201,9 @@ struct Row {
     /// Net seconds on svemu and QEMU (medians).
     svemu_s: f64,
     qemu_s: f64,
+    /// Net seconds of the fastest and slowest run, svemu then QEMU.
+    svemu_range: (f64, f64),
+    qemu_range: (f64, f64),
     stats: SvemuStats,
     console: String,
     /// rvemu's runs (raw), or why there are none.
@@ -362,9 +370,6 @@ fn main() {
         let stats = stats_of(&s.last.stderr);
         let (st, qt) = (net(s.median, svemu_base.median), net(q.median, qemu_base.median));
         let insns = stats.instructions;
-        let spread = |x: &Sample, base: f64| {
-            format!("{:.3} ({:.3}..{:.3})", net(x.median, base), net(x.min, base), net(x.max, base))
-        };
         // How many times longer svemu takes than QEMU (below 1: svemu is faster).
         println!(
             "{:<16} {:>12} {:>22} {:>9.1} {:>22} {:>9.1} {:>8.2}",
@@ -376,7 +381,16 @@ fn main() {
             insns as f64 / qt / 1e6,
             st / qt
         );
-        rows.push(Row { insns, svemu_s: st, qemu_s: qt, stats, console: s.last.stdout.clone(), rvemu: rv });
+        rows.push(Row {
+            insns,
+            svemu_s: st,
+            qemu_s: qt,
+            svemu_range: (net(s.min, svemu_base.median), net(s.max, svemu_base.median)),
+            qemu_range: (net(q.min, qemu_base.median), net(q.max, qemu_base.median)),
+            stats,
+            console: s.last.stdout.clone(),
+            rvemu: rv,
+        });
     }
     for (name, _, why) in &unavailable {
         println!("{name:<16} n/a: {why}");
@@ -510,9 +524,11 @@ fn main() {
         "baseline": {"svemu_seconds": svemu_base.median, "qemu_seconds": qemu_base.median},
         "workloads": workloads.iter().zip(rows.iter().zip(&rvemu)).map(|(w, (r, rv))| json!({
             "workload": w.name, "what": w.what, "instructions": r.insns,
-            "svemu": {"seconds": r.svemu_s, "mips": r.insns as f64 / r.svemu_s / 1e6,
+            "svemu": {"seconds": r.svemu_s, "min": r.svemu_range.0, "max": r.svemu_range.1,
+                      "mips": r.insns as f64 / r.svemu_s / 1e6,
                       "peak_rss_bytes": r.stats.peak_rss, "guest_ram_resident_bytes": r.stats.guest_resident},
-            "qemu": {"seconds": r.qemu_s, "mips": r.insns as f64 / r.qemu_s / 1e6},
+            "qemu": {"seconds": r.qemu_s, "min": r.qemu_range.0, "max": r.qemu_range.1,
+                     "mips": r.insns as f64 / r.qemu_s / 1e6},
             "ratio_svemu_over_qemu_time": r.svemu_s / r.qemu_s,
             "rvemu": match rv { Ok(m) => json!({"seconds": m.seconds, "mips": m.mips, "instructions": m.insns}),
                                 Err(why) => json!({"n/a": why}) },
@@ -626,8 +642,7 @@ fn rvemu_checked(s: &Sample, base: &Base, svemu: &Row) -> Result<RvemuRun, Strin
         ));
     }
     let seconds = net(s.median, base.seconds);
-    let spread = format!("{seconds:.3} ({:.3}..{:.3})", net(s.min, base.seconds), net(s.max, base.seconds));
-    Ok(RvemuRun { seconds, mips: insns as f64 / seconds / 1e6, insns, spread })
+    Ok(RvemuRun { seconds, mips: insns as f64 / seconds / 1e6, insns, spread: spread(s, base.seconds) })
 }
 
 /// The two tracing measures.
