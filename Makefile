@@ -72,10 +72,19 @@ test: setup-test all
 	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
 	    $(CARGO) test --release --workspace --no-fail-fast
 
-# Not a test: prints numbers. BENCH_REPS=N sets the repetitions (default 3).
+# Not a test: prints numbers against the targets of issue 7 (see tests/src/bin/bench/main.rs).
+# BENCH_REPS=N sets the repetitions (default 3). Two helpers are built first;
+# when one cannot be built its rows say n/a: the rvemu runner (rvemu 0.0.11
+# from crates.io) and svemu without the `trace` feature, in its own target dir.
+BENCH_RVEMU   := target/release/rvemu_run
+BENCH_NOTRACE := target/notrace/release/svemu
 bench: setup-test all
+	@rm -f $(BENCH_RVEMU) $(BENCH_NOTRACE)
+	-$(CARGO) build --release -q -p svemu-tests --features rvemu --bin rvemu_run
+	-$(CARGO) build --release -q -p svemu --no-default-features --target-dir target/notrace
 	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) \
-	    $(CARGO) run --release -q -p svemu-tests --bin bench -- --json $(BUILD)/bench.json --svemu $(SVEMU)
+	    $(CARGO) run --release -q -p svemu-tests --bin bench -- --json $(BUILD)/bench.json --svemu $(SVEMU) \
+	    --rvemu $(BENCH_RVEMU) --svemu-notrace $(BENCH_NOTRACE)
 
 # Differential testing against QEMU beyond the 300 sequences of `make test`:
 # N random sequences (100 per QEMU boot), from seed SEED.

@@ -125,8 +125,8 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
-    /// Print instructions retired, traps, wall time and MIPS, and per hart the TLB and
-    /// page-walk counters, to stderr at the end.
+    /// Print instructions retired, traps, wall time and MIPS, per hart the TLB and
+    /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
 }
@@ -282,6 +282,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         for (i, mmu) in machine.mmus.iter().enumerate() {
             eprintln!("{}", stats::mmu_line(i, mmu));
         }
+        eprintln!("{}", stats::memory_line(&machine.bus.ram));
     }
     Ok(match exit {
         Exit::PowerOff(code) => code as i32,

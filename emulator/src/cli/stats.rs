@@ -1,5 +1,6 @@
-//! The per-hart MMU line of `--stats`.
+//! The per-hart MMU lines and the memory line of `--stats`.
 
+use svemu::devices::ram::Ram;
 use svemu::mmu::Mmu;
 
 /// One line of TLB and walker counters for hart `i`, e.g.
@@ -27,4 +28,29 @@ pub fn mmu_line(i: usize, mmu: &Mmu) -> String {
         t.flush_va_asid,
         t.flushed_entries
     )
+}
+
+/// The memory line of `--stats`: the host process's peak resident set
+/// (`getrusage(2)` `ru_maxrss`) and how much of the guest RAM is resident on
+/// the host ([`Ram::resident_bytes`]), both in KiB, e.g.
+/// `svemu: memory: host peak RSS 3480 KiB, guest RAM resident 212 KiB of 131072 KiB`.
+/// A figure the host cannot give is printed as `?`.
+pub fn memory_line(ram: &Ram) -> String {
+    let kib = |v: Option<u64>| v.map_or_else(|| "?".to_string(), |b| (b / 1024).to_string());
+    format!(
+        "svemu: memory: host peak RSS {} KiB, guest RAM resident {} KiB of {} KiB",
+        kib(peak_rss_bytes()),
+        kib(ram.resident_bytes()),
+        ram.size() / 1024
+    )
+}
+
+/// Peak resident set size of this process in bytes, or `None` when
+/// `getrusage` fails.
+fn peak_rss_bytes() -> Option<u64> {
+    // SAFETY: getrusage writes one `rusage` into the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    // Linux reports ru_maxrss in KiB.
+    (r == 0).then(|| u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
 }
