@@ -2,6 +2,14 @@
 //! the frames that back them. Dropping it frees every frame (leaves and
 //! page-table pages).
 //!
+//! Demand paging: ELF segments are mapped when created; every other area
+//! (stack, brk heap, anonymous mmap) gets a zeroed frame only at the first
+//! access to each page. The first access traps (instruction, load or
+//! store/AMO page fault, privileged spec 4.1.9); [`AddrSpace::handle_fault`]
+//! checks the access against the area's permissions and maps the page: a
+//! *minor fault* (no I/O). Accesses outside every area or against its
+//! permissions are refused (the caller kills the process with SIGSEGV).
+//!
 //! Every hart that switched to the space may cache its translations (under
 //! its ASID), even after it switched away: [`AddrSpace::activate`] records
 //! it in a hart mask. Before frames of the space are freed (pages unmapped
@@ -24,6 +32,88 @@ pub enum VmaKind {
     Heap,
     /// The user stack.
     Stack,
+    /// An anonymous private mapping made by mmap.
+    Anon,
+}
+
+impl VmaKind {
+    /// True if pages of this kind are given frames at the first access
+    /// rather than when the area is created (every kind but ELF segments,
+    /// whose pages hold file data written at exec).
+    pub fn is_demand_zero(self) -> bool {
+        self != VmaKind::Elf
+    }
+}
+
+/// The kind of memory access that faulted (privileged spec 4.1.9, Table
+/// 4.2: scause 12 instruction, 13 load, 15 store/AMO page fault).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Instruction fetch: needs X.
+    Fetch,
+    /// Load (or a kernel read of user memory): needs R.
+    Load,
+    /// Store or AMO (or a kernel write to user memory): needs W.
+    Store,
+}
+
+impl Access {
+    /// The access of a page-fault exception code (12, 13, 15), or `None`
+    /// for any other code.
+    pub fn of_page_fault(code: usize) -> Option<Access> {
+        match code {
+            12 => Some(Access::Fetch),
+            13 => Some(Access::Load),
+            15 => Some(Access::Store),
+            _ => None,
+        }
+    }
+    /// The PTE permission bit this access needs.
+    pub fn needs(self) -> PteFlags {
+        match self {
+            Access::Fetch => PteFlags::X,
+            Access::Load => PteFlags::R,
+            Access::Store => PteFlags::W,
+        }
+    }
+}
+
+/// Why a page fault could not be resolved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No area contains the address, or its permissions refuse the access:
+    /// a segmentation violation (SIGSEGV).
+    Segv,
+    /// No free frame for the page (or for a page-table page).
+    OutOfMemory,
+}
+
+/// How a page fault was resolved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A zeroed frame was mapped: a minor fault.
+    Minor,
+    /// The page was already mapped with the needed permission (a stale TLB
+    /// entry of this hart): fenced, nothing mapped, not counted.
+    Spurious,
+}
+
+/// Memory statistics of an address space (getrusage's ru_minflt and
+/// ru_maxrss come from these).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemUsage {
+    /// Minor faults: pages given a zeroed frame at their first access.
+    pub minor_faults: u64,
+    /// Most user frames resident at once (pages, not counting page tables).
+    pub peak_resident: usize,
+}
+
+impl MemUsage {
+    /// Adds `other`'s faults and keeps the larger peak.
+    pub fn merge(&mut self, other: MemUsage) {
+        self.minor_faults += other.minor_faults;
+        self.peak_resident = self.peak_resident.max(other.peak_resident);
+    }
 }
 
 /// A virtual memory area: `[start, end)` in bytes, page aligned, with user
@@ -51,6 +141,8 @@ pub struct AddrSpace {
     /// running it (unprivileged spec, Zifencei: fence.i orders only the
     /// local hart's instruction fetches).
     icache_synced: u64,
+    /// Faults and peak resident pages of this space.
+    usage: MemUsage,
 }
 
 impl AddrSpace {
@@ -64,6 +156,7 @@ impl AddrSpace {
             asid_gen: 0,
             harts: 0,
             icache_synced: 0,
+            usage: MemUsage::default(),
         })
     }
 
@@ -101,6 +194,7 @@ impl AddrSpace {
             child.pt.map(*vpn, nf.ppn(), perm | PteFlags::U)?;
             child.frames.insert(*vpn, nf);
         }
+        child.usage.peak_resident = child.frames.len();
         Ok(child)
     }
 
@@ -119,31 +213,95 @@ impl AddrSpace {
         self.frames.len()
     }
 
-    /// Maps fresh zeroed frames at every page of `[start, end)` (rounded out to
-    /// pages) with `perm | U`, and records the area. Fails without leaving a
-    /// partial mapping if a page is already mapped, the range leaves the user
-    /// half, or memory runs out.
-    pub fn map_zeroed(&mut self, start: usize, end: usize, perm: PteFlags, kind: VmaKind) -> Result<(), MapError> {
+    /// Minor faults and peak resident pages of this space so far.
+    pub fn usage(&self) -> MemUsage {
+        self.usage
+    }
+
+    /// Records the area `[start, end)` (rounded out to pages) with user
+    /// permissions `perm`. ELF areas get zeroed frames at once; the other
+    /// kinds at the first access to each page ([`Self::handle_fault`]). Fails
+    /// without leaving a partial mapping if the range is empty or leaves the
+    /// user half, a page is already mapped, or memory runs out.
+    pub fn map_area(&mut self, start: usize, end: usize, perm: PteFlags, kind: VmaKind) -> Result<(), MapError> {
         let (s, e) = (page_floor(start), page_ceil(end));
         if e > USER_TOP || s >= e {
             return Err(MapError::NotMapped);
         }
-        self.populate(s, e, perm)?;
+        if !kind.is_demand_zero() {
+            self.populate(s, e, perm)?;
+        }
         self.vmas.push(Vma { start: s, end: e, perm, kind });
         Ok(())
+    }
+
+    /// The area containing user address `va`, if any.
+    pub fn vma_at(&self, va: usize) -> Option<&Vma> {
+        self.vmas.iter().find(|v| v.start <= va && va < v.end)
+    }
+
+    /// Resolves a page fault at user address `va` for `access` (privileged
+    /// spec 4.3.2: the walk found no valid leaf, or one refusing the access).
+    ///
+    /// If an area contains `va` and its permissions allow `access`, the page
+    /// gets a zeroed frame mapped with the area's permissions, A set and D
+    /// set if writable (so no later access needs a hardware A/D update) and
+    /// this hart's TLB entry for it fenced: [`Resolved::Minor`]. A page
+    /// already mapped with the needed permission is a stale TLB entry:
+    /// fenced, [`Resolved::Spurious`]. Otherwise [`FaultError::Segv`];
+    /// [`FaultError::OutOfMemory`] when no frame is free.
+    pub fn handle_fault(&mut self, va: usize, access: Access) -> Result<Resolved, FaultError> {
+        if va >= USER_TOP {
+            return Err(FaultError::Segv);
+        }
+        let vma = *self.vma_at(va).ok_or(FaultError::Segv)?;
+        if !vma.perm.contains(access.needs()) {
+            return Err(FaultError::Segv);
+        }
+        let vpn = VirtAddr(va).floor();
+        if self.frames.contains_key(&vpn) {
+            return match self.pt.translate(VirtAddr(va)) {
+                Some((_, flags)) if flags.contains(access.needs() | PteFlags::U) => {
+                    super::page_table::sfence_vma(page_floor(va));
+                    Ok(Resolved::Spurious)
+                }
+                _ => Err(FaultError::Segv),
+            };
+        }
+        self.map_fresh(vpn, vma.perm).map_err(|_| FaultError::OutOfMemory)?;
+        self.usage.minor_faults += 1;
+        Ok(Resolved::Minor)
+    }
+
+    /// Maps a zeroed frame at `vpn` with `perm | U` and records it.
+    fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), MapError> {
+        let f = frame_alloc().ok_or(MapError::OutOfMemory)?;
+        self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
+        self.frames.insert(vpn, f);
+        self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        Ok(())
+    }
+
+    /// The physical address of user `va` for an access by the kernel on the
+    /// process's behalf (system-call buffers): like a user access, a page of
+    /// an area that allows it but has no frame yet is faulted in (and
+    /// counted as a minor fault).
+    pub fn user_access(&mut self, va: usize, access: Access) -> Result<PhysAddr, FaultError> {
+        if va >= USER_TOP {
+            return Err(FaultError::Segv);
+        }
+        if let Some((pa, flags)) = self.pt.translate(VirtAddr(va)) {
+            return if flags.contains(access.needs() | PteFlags::U) { Ok(pa) } else { Err(FaultError::Segv) };
+        }
+        self.handle_fault(va, access)?;
+        self.pt.translate(VirtAddr(va)).map(|(pa, _)| pa).ok_or(FaultError::Segv)
     }
 
     /// Maps zeroed frames over `[s, e)` (page aligned), all or nothing.
     fn populate(&mut self, s: usize, e: usize, perm: PteFlags) -> Result<(), MapError> {
         let mut va = s;
         while va < e {
-            let r = frame_alloc().ok_or(MapError::OutOfMemory).and_then(|f| {
-                let vpn = VirtAddr(va).floor();
-                self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
-                self.frames.insert(vpn, f);
-                Ok(())
-            });
-            if let Err(err) = r {
+            if let Err(err) = self.map_fresh(VirtAddr(va).floor(), perm) {
                 self.depopulate(s, va);
                 return Err(err);
             }
@@ -156,15 +314,17 @@ impl AddrSpace {
     /// them (flushing this hart's TLB per page), has every other hart that
     /// may cache them flush its TLB, then frees them.
     fn depopulate(&mut self, s: usize, e: usize) {
-        let mut freed = Vec::new();
-        let mut va = s;
-        while va < e {
-            let vpn = VirtAddr(va).floor();
+        if s >= e {
+            return;
+        }
+        let (first, last) = (VirtAddr(s).floor(), VirtAddr(e - 1).floor());
+        let vpns: Vec<VirtPageNum> = self.frames.range(first..=last).map(|(vpn, _)| *vpn).collect();
+        let mut freed = Vec::with_capacity(vpns.len());
+        for vpn in vpns {
             if let Some(f) = self.frames.remove(&vpn) {
                 let _ = self.pt.unmap(vpn);
                 freed.push(f);
             }
-            va += PAGE_SIZE;
         }
         if !freed.is_empty() {
             self.shootdown();
@@ -180,8 +340,9 @@ impl AddrSpace {
     }
 
     /// Moves the end of the area of `kind` (the heap) from its current end to
-    /// `new_end` (page aligned), mapping zeroed pages or freeing pages. Creates
-    /// the area at `start` if it does not exist yet.
+    /// `new_end` (page aligned): growing only extends the area (its pages
+    /// get frames at their first access), shrinking frees the pages beyond
+    /// the new end. Creates the area at `start` if it does not exist yet.
     pub fn resize_area(&mut self, kind: VmaKind, start: usize, new_end: usize, perm: PteFlags) -> Result<(), MapError> {
         let idx = match self.vmas.iter().position(|v| v.kind == kind) {
             Some(i) => i,
@@ -195,7 +356,6 @@ impl AddrSpace {
             if new_end > USER_TOP || self.vmas.iter().any(|v| v.kind != kind && v.start < new_end && old_end < v.end) {
                 return Err(MapError::AlreadyMapped);
             }
-            self.populate(old_end, new_end, perm)?;
         } else {
             self.depopulate(new_end.max(self.vmas[idx].start), old_end);
         }
@@ -203,12 +363,63 @@ impl AddrSpace {
         Ok(())
     }
 
+    /// True if no area overlaps `[s, e)`.
+    pub fn is_free(&self, s: usize, e: usize) -> bool {
+        !self.vmas.iter().any(|v| v.start < e && s < v.end)
+    }
+
+    /// The highest page-aligned start of a free range of `len` bytes (page
+    /// aligned, non-zero) inside `[lo, hi)`, searching down from `hi` (as
+    /// Linux places mmap areas below the stack), or `None`.
+    pub fn find_free(&self, len: usize, lo: usize, hi: usize) -> Option<usize> {
+        let mut end = hi;
+        loop {
+            let start = end.checked_sub(len).filter(|&s| s >= lo)?;
+            match self.vmas.iter().filter(|v| v.start < end && start < v.end).map(|v| v.start).min() {
+                None => return Some(start),
+                Some(below) => end = below,
+            }
+        }
+    }
+
+    /// Removes `[s, e)` (page aligned) from the anonymous areas, splitting
+    /// those that straddle an end, and frees its frames (with a TLB
+    /// shootdown). Ranges without areas are fine; `Err` (nothing changed)
+    /// if an ELF, heap or stack area overlaps the range.
+    pub fn unmap_anon(&mut self, s: usize, e: usize) -> Result<(), ()> {
+        if self.vmas.iter().any(|v| v.kind != VmaKind::Anon && v.start < e && s < v.end) {
+            return Err(());
+        }
+        let mut kept = Vec::with_capacity(self.vmas.len() + 1);
+        for v in self.vmas.drain(..) {
+            if v.end <= s || e <= v.start {
+                kept.push(v);
+                continue;
+            }
+            if v.start < s {
+                kept.push(Vma { end: s, ..v });
+            }
+            if e < v.end {
+                kept.push(Vma { start: e, ..v });
+            }
+        }
+        self.vmas = kept;
+        self.depopulate(s, e);
+        Ok(())
+    }
+
     /// Copies `data` to user address `va` from the kernel side, ignoring user
-    /// permissions (used by exec). Every page must be mapped.
+    /// permissions (used by exec). Every page must lie in an area; pages
+    /// without a frame yet (the stack) get one, as a minor fault.
     pub fn write_bytes(&mut self, va: usize, data: &[u8]) -> Result<(), MapError> {
         let mut done = 0;
         while done < data.len() {
             let cur = va + done;
+            if self.pt.translate(VirtAddr(cur)).is_none() {
+                let vma = *self.vma_at(cur).ok_or(MapError::NotMapped)?;
+                self.map_fresh(VirtAddr(cur).floor(), vma.perm)?;
+                self.usage.minor_faults += 1;
+            }
             let (pa, _) = self.pt.translate(VirtAddr(cur)).ok_or(MapError::NotMapped)?;
             let n = (PAGE_SIZE - pa.page_offset()).min(data.len() - done);
             // SAFETY: pa..pa+n lies in one frame owned by this address space.
