@@ -384,11 +384,11 @@ impl AddrSpace {
 
     /// Removes `[s, e)` (page aligned) from the anonymous areas, splitting
     /// those that straddle an end, and frees its frames (with a TLB
-    /// shootdown). Ranges without areas are fine; `Err` (nothing changed)
-    /// if an ELF, heap or stack area overlaps the range.
-    pub fn unmap_anon(&mut self, s: usize, e: usize) -> Result<(), ()> {
+    /// shootdown). Ranges without areas are fine; [`MapError::AlreadyMapped`]
+    /// (nothing changed) if an ELF, heap or stack area overlaps the range.
+    pub fn unmap_anon(&mut self, s: usize, e: usize) -> Result<(), MapError> {
         if self.vmas.iter().any(|v| v.kind != VmaKind::Anon && v.start < e && s < v.end) {
-            return Err(());
+            return Err(MapError::AlreadyMapped);
         }
         let mut kept = Vec::with_capacity(self.vmas.len() + 1);
         for v in self.vmas.drain(..) {

@@ -169,7 +169,7 @@ pub fn exit_current(reason: ExitReason) -> ! {
     let pid = current_pid();
     let p = current();
     kernel_space::activate_kernel();
-    p.space = None;
+    p.replace_space(None);
     p.fds.clear();
     p.exit = Some(reason);
     p.state = State::Zombie;

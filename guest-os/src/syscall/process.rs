@@ -94,7 +94,7 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
     let p = sched::current();
     // Switch to the new table before the old one is freed.
     unsafe { space.activate() };
-    p.space = Some(space);
+    p.replace_space(Some(space));
     p.name = String::from(exec::basename(&path));
     p.tf = TrapFrame::default();
     p.tf.sepc = img.entry;
@@ -109,10 +109,12 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
 
 /// wait4(pid, wstatus, options, rusage): waits for a child (pid > 0: that
 /// one; -1: any) to exit, reaps it, stores the Linux status word
-/// (`code << 8`, or the signal) at `wstatus` if non-null, returns its pid.
+/// (`code << 8`, or the signal) at `wstatus` and the child's usage (its own
+/// and its reaped descendants', see [`super::rusage`]) at `rusage` if
+/// non-null, adds that usage to the caller's RUSAGE_CHILDREN, returns its pid.
 /// WNOHANG: 0 if none has exited. -ECHILD if there is no such child,
 /// -EINTR if killed while waiting, -EINVAL for other pid forms or options.
-pub fn sys_wait4(pid: isize, wstatus: usize, options: usize, _rusage: usize) -> isize {
+pub fn sys_wait4(pid: isize, wstatus: usize, options: usize, rusage: usize) -> isize {
     if !(pid == -1 || pid > 0) || options & !WNOHANG != 0 {
         return EINVAL;
     }
@@ -124,15 +126,21 @@ pub fn sys_wait4(pid: isize, wstatus: usize, options: usize, _rusage: usize) -> 
             return ECHILD;
         }
         if let Some(&&(cpid, _)) = matching.iter().find(|(_, z)| *z) {
-            let status = match sched::proc_mut(cpid).and_then(|c| c.exit) {
-                Some(r) => r.wstatus(),
-                None => 0,
-            };
+            let Some(child) = sched::proc_mut(cpid) else { return ECHILD };
+            let status = child.exit.map_or(0, |r| r.wstatus());
+            let mut usage = child.usage();
+            usage.merge(child.children_usage);
             if wstatus != 0 {
                 if let Err(e) = copy_to_user(wstatus, &status.to_le_bytes()) {
                     return e;
                 }
             }
+            if rusage != 0 {
+                if let Err(e) = super::rusage::copy_rusage_to_user(rusage, &super::rusage::rusage_of(usage)) {
+                    return e;
+                }
+            }
+            sched::current().children_usage.merge(usage);
             sched::reap(cpid);
             return cpid as isize;
         }
