@@ -1,0 +1,169 @@
+//! mmaptest [after-munmap | readonly]: anonymous mmap, munmap and getrusage
+//! on svos, checked from user space.
+//!
+//! Without an argument: Linux errnos for bad arguments, demand-zero pages
+//! (mapping costs no fault, the first touch of each page one), munmap of
+//! part of a mapping, MAP_FIXED_NOREPLACE, system calls writing to pages
+//! not touched yet, PROT_READ pages, fork; one line per check, exit 0 if
+//! all pass. `after-munmap` stores to a page it has unmapped and
+//! `readonly` to a PROT_READ page: svos must kill it with SIGSEGV.
+#![no_std]
+#![no_main]
+
+use ulib::check::Checks;
+use ulib::println;
+use ulib::sys::errno::*;
+use ulib::sys::mman::*;
+use ulib::sys::rusage::{RUSAGE_CHILDREN, RUSAGE_SELF};
+use ulib::sys::{self, syscall6};
+
+const PAGE: usize = 4096;
+const RW: usize = PROT_READ | PROT_WRITE;
+const ANON: usize = MAP_PRIVATE | MAP_ANONYMOUS;
+
+fn minflt(who: isize) -> isize {
+    sys::getrusage(who).map_or(-1, |r| r.ru_minflt as isize)
+}
+
+fn load(addr: usize) -> u64 {
+    // SAFETY: the caller passes an address it mapped readable.
+    unsafe { (addr as *const u64).read_volatile() }
+}
+
+fn store(addr: usize, v: u64) {
+    // SAFETY: the caller passes an address it mapped writable (or wants to fault).
+    unsafe { (addr as *mut u64).write_volatile(v) }
+}
+
+/// Maps `pages` pages with `prot`, or exits (the later checks need it).
+fn map(pages: usize, prot: usize) -> usize {
+    let a = sys::mmap(0, pages * PAGE, prot, ANON);
+    if a < 0 {
+        println!("mmaptest: mmap failed: {}", a);
+        sys::exit(1);
+    }
+    a as usize
+}
+
+fn errors(c: &mut Checks) {
+    println!("mmaptest: bad arguments get Linux errnos");
+    c.eq("mmap(len 0)", sys::mmap(0, 0, RW, ANON), EINVAL);
+    c.eq("mmap(prot 0x8)", sys::mmap(0, PAGE, 0x8, ANON), EINVAL);
+    c.eq("mmap(MAP_ANONYMOUS only: no type)", sys::mmap(0, PAGE, RW, MAP_ANONYMOUS), EINVAL);
+    c.eq(
+        "mmap(MAP_SHARED | MAP_ANONYMOUS): no shared memory",
+        sys::mmap(0, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS),
+        EINVAL,
+    );
+    c.eq("mmap(PROT_WRITE | PROT_EXEC): W^X", sys::mmap(0, PAGE, PROT_WRITE | PROT_EXEC, ANON), EACCES);
+    c.eq("mmap(offset 1)", syscall6(sys::SYS_MMAP, 0, PAGE, RW, ANON, usize::MAX, 1), EINVAL);
+    c.eq("mmap(file, fd -1)", sys::mmap(0, PAGE, RW, MAP_PRIVATE), EBADF);
+    c.eq("mmap(file, fd 0: the console)", syscall6(sys::SYS_MMAP, 0, PAGE, RW, MAP_PRIVATE, 0, 0), ENODEV);
+    c.eq("mmap(len 2^62)", sys::mmap(0, 1 << 62, RW, ANON), ENOMEM);
+    c.eq("mmap(MAP_FIXED at 0x1001)", sys::mmap(0x1001, PAGE, RW, ANON | MAP_FIXED), EINVAL);
+    c.eq("mmap(MAP_FIXED at 0x1000 < mmap_min_addr)", sys::mmap(0x1000, PAGE, RW, ANON | MAP_FIXED), EPERM);
+    let text = main as fn() -> i32 as usize & !(PAGE - 1);
+    c.eq("mmap(MAP_FIXED over the program text)", sys::mmap(text, PAGE, RW, ANON | MAP_FIXED), EINVAL);
+    c.eq("munmap(unaligned)", sys::munmap(0x1_0001, PAGE), EINVAL);
+    c.eq("munmap(len 0)", sys::munmap(0x2000_0000, 0), EINVAL);
+    c.eq("munmap(past the user half)", sys::munmap(0x3f_ffff_f000, 2 * PAGE), EINVAL);
+    c.eq("munmap(the program text)", sys::munmap(text, PAGE), EINVAL);
+    c.eq("munmap(nothing mapped there)", sys::munmap(0x2000_0000, PAGE), 0);
+    c.eq("getrusage(99)", sys::getrusage(99).err().unwrap_or(0), EINVAL);
+    let kernel = 0xffff_ffc0_8000_0000usize;
+    c.eq("getrusage(SELF, kernel address)", sys::syscall3(sys::SYS_GETRUSAGE, 0, kernel, 0), EFAULT);
+}
+
+fn demand_paging(c: &mut Checks) {
+    println!("mmaptest: pages get frames at their first touch");
+    let f0 = minflt(RUSAGE_SELF);
+    let a = map(3, RW);
+    c.eq("minor faults for mmap of 3 pages", minflt(RUSAGE_SELF) - f0, 0);
+    for i in 0..3 {
+        c.eq("a new page reads 0", load(a + i * PAGE) as isize, 0);
+        store(a + i * PAGE, 100 + i as u64);
+    }
+    c.eq("minor faults for touching them", minflt(RUSAGE_SELF) - f0, 3);
+    c.eq("munmap(the middle page)", sys::munmap(a + PAGE, PAGE), 0);
+    c.eq("page 0 keeps its value", load(a) as isize, 100);
+    c.eq("page 2 keeps its value", load(a + 2 * PAGE) as isize, 102);
+    c.eq("MAP_FIXED_NOREPLACE over page 0", sys::mmap(a, PAGE, RW, ANON | MAP_FIXED_NOREPLACE), EEXIST);
+    c.eq(
+        "MAP_FIXED_NOREPLACE into the hole",
+        sys::mmap(a + PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE),
+        (a + PAGE) as isize,
+    );
+    c.eq("the hole's new page reads 0", load(a + PAGE) as isize, 0);
+    c.eq("MAP_FIXED over all 3 pages", sys::mmap(a, 3 * PAGE, RW, ANON | MAP_FIXED), a as isize);
+    c.eq("page 0 is a fresh zero page again", load(a) as isize, 0);
+    let f1 = minflt(RUSAGE_SELF);
+    let mut ts = [0i64; 2];
+    sys::syscall3(sys::SYS_CLOCK_GETTIME, 1, ts.as_mut_ptr() as usize, 0);
+    c.eq("clock_gettime into an untouched page", sys::syscall3(sys::SYS_CLOCK_GETTIME, 1, a + PAGE, 0), 0);
+    c.eq("  the kernel's write faulted it in", minflt(RUSAGE_SELF) - f1, 1);
+    c.eq("munmap(all 3 pages)", sys::munmap(a, 3 * PAGE), 0);
+    c.eq("clock_gettime into the unmapped range", sys::syscall3(sys::SYS_CLOCK_GETTIME, 1, a, 0), EFAULT);
+
+    let r = map(1, PROT_READ);
+    c.eq("a PROT_READ page reads 0", load(r) as isize, 0);
+    c.eq("clock_gettime into a PROT_READ page", sys::syscall3(sys::SYS_CLOCK_GETTIME, 1, r, 0), EFAULT);
+    let hint = r - 16 * PAGE;
+    c.eq("mmap(free hint) is placed at the hint", sys::mmap(hint, PAGE, RW, ANON), hint as isize);
+    let b0 = sys::brk(0);
+    c.eq("brk still grows", (sys::brk(b0 + PAGE) - b0) as isize, PAGE as isize);
+    let rss = sys::getrusage(RUSAGE_SELF).map_or(0, |r| r.ru_maxrss);
+    c.eq("ru_maxrss > 0 KiB", (rss > 0) as isize, 1);
+    c.eq("ru_majflt", sys::getrusage(RUSAGE_SELF).map_or(-1, |r| r.ru_majflt as isize), 0);
+}
+
+fn fork(c: &mut Checks) {
+    println!("mmaptest: a child gets a copy of the touched pages");
+    let a = map(2, RW);
+    store(a, 1);
+    let pid = sys::fork();
+    if pid == 0 {
+        store(a, 2);
+        // Page 1 was never touched: the child faults it in for itself.
+        sys::exit((load(a) + load(a + PAGE)) as i32);
+    }
+    let mut st = 0;
+    c.eq("wait4(child)", sys::wait4(pid, &mut st, 0), pid);
+    c.eq("child saw its own write and a zero page", sys::status_code(st) as isize, 2);
+    c.eq("parent's page 0 unchanged", load(a) as isize, 1);
+    c.eq("RUSAGE_CHILDREN counts the child's faults", (minflt(RUSAGE_CHILDREN) >= 1) as isize, 1);
+}
+
+/// Stores to an address svos must refuse; returns only if it did not.
+fn fatal_store(what: &str) -> i32 {
+    let a = match what {
+        "after-munmap" => {
+            let a = map(2, RW);
+            store(a + PAGE, 1);
+            sys::munmap(a + PAGE, PAGE);
+            a + PAGE
+        }
+        _ => map(1, PROT_READ),
+    };
+    println!("mmaptest {}: storing to {:#x}; svos should kill me", what, a);
+    store(a, 42);
+    println!("mmaptest {}: the store to {:#x} succeeded", what, a);
+    1
+}
+
+#[no_mangle]
+fn main() -> i32 {
+    if ulib::argc() > 1 {
+        return match ulib::arg(1) {
+            w @ ("after-munmap" | "readonly") => fatal_store(w),
+            w => {
+                println!("usage: mmaptest [after-munmap | readonly] (not {})", w);
+                2
+            }
+        };
+    }
+    let mut c = Checks::default();
+    errors(&mut c);
+    demand_paging(&mut c);
+    fork(&mut c);
+    c.finish("mmaptest")
+}
