@@ -179,8 +179,9 @@ impl AddrSpace {
         core::arch::asm!("csrw satp, {0}", in(reg) satp);
     }
 
-    /// A copy of this address space for fork: the same areas, each mapped
-    /// page copied into a fresh frame with the same permissions (no
+    /// A copy of this address space for fork: the same areas, each page
+    /// that has a frame copied into a fresh frame with the same permissions
+    /// (pages not touched yet stay demand-zero in the child too; no
     /// copy-on-write yet). All or nothing.
     pub fn fork_copy(&self) -> Result<AddrSpace, MapError> {
         let mut child = AddrSpace::new_user()?;
