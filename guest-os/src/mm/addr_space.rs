@@ -21,6 +21,7 @@ use super::frame::{frame_alloc, FrameTracker};
 use super::kernel_space::kernel_root;
 use super::page_table::{MapError, PageTable, PteFlags};
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// What an area holds.
@@ -130,7 +131,9 @@ pub struct Vma {
 pub struct AddrSpace {
     pt: PageTable,
     vmas: Vec<Vma>,
-    frames: BTreeMap<VirtPageNum, FrameTracker>,
+    /// The frame of each page that has one; shared (copy-on-write) between
+    /// the address spaces of a fork until one of them writes the page.
+    frames: BTreeMap<VirtPageNum, Arc<FrameTracker>>,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
     asid: u16,
     asid_gen: u64,
@@ -179,24 +182,37 @@ impl AddrSpace {
         core::arch::asm!("csrw satp, {0}", in(reg) satp);
     }
 
-    /// A copy of this address space for fork: the same areas, each page
-    /// that has a frame copied into a fresh frame with the same permissions
-    /// (pages not touched yet stay demand-zero in the child too; no
-    /// copy-on-write yet). All or nothing.
-    pub fn fork_copy(&self) -> Result<AddrSpace, MapError> {
+    /// A copy of this address space for fork, copy-on-write: the same areas,
+    /// and every page that has a frame shares it, read-only in both spaces
+    /// (writable pages lose W here; the first store in either space copies
+    /// the frame, or just restores W if the other space has let it go: see
+    /// [`Self::handle_fault`]). Pages not touched yet stay demand-zero in
+    /// both. Other harts that ran this space flush their TLBs (they may hold
+    /// writable translations). `Err` when memory for the child's page table
+    /// runs out (the pages already made read-only stay so: harmless).
+    pub fn fork_cow(&mut self) -> Result<AddrSpace, MapError> {
         let mut child = AddrSpace::new_user()?;
         child.vmas = self.vmas.clone();
-        for (vpn, f) in self.frames.iter() {
-            let Some((_, flags)) = self.pt.translate(vpn.addr()) else { continue };
-            let mut nf = frame_alloc().ok_or(MapError::OutOfMemory)?;
-            // SAFETY: f is a frame of this space; nf is fresh and ours.
-            nf.bytes_mut().copy_from_slice(unsafe { f.ppn().bytes_mut() });
-            let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0));
-            child.pt.map(*vpn, nf.ppn(), perm | PteFlags::U)?;
-            child.frames.insert(*vpn, nf);
-        }
+        let shared = self.share_pages_with(&mut child);
+        self.shootdown();
+        shared?;
         child.usage.peak_resident = child.frames.len();
         Ok(child)
+    }
+
+    /// Maps every page of this space that has a frame into `child` at the
+    /// same address, sharing the frame, both read-only where it was writable.
+    fn share_pages_with(&mut self, child: &mut AddrSpace) -> Result<(), MapError> {
+        for (vpn, f) in self.frames.iter() {
+            let Some((_, flags)) = self.pt.translate(vpn.addr()) else { continue };
+            let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::X.0));
+            if flags.contains(PteFlags::W) {
+                self.pt.remap(*vpn, f.ppn(), perm | PteFlags::U)?;
+            }
+            child.pt.map(*vpn, f.ppn(), perm | PteFlags::U)?;
+            child.frames.insert(*vpn, f.clone());
+        }
+        Ok(())
     }
 
     /// The page table (for satp and software translation).
@@ -247,8 +263,11 @@ impl AddrSpace {
     /// If an area contains `va` and its permissions allow `access`, the page
     /// gets a zeroed frame mapped with the area's permissions, A set and D
     /// set if writable (so no later access needs a hardware A/D update) and
-    /// this hart's TLB entry for it fenced: [`Resolved::Minor`]. A page
-    /// already mapped with the needed permission is a stale TLB entry:
+    /// this hart's TLB entry for it fenced: [`Resolved::Minor`]. A store to
+    /// a copy-on-write page (mapped read-only in a writable area, since a
+    /// fork) is also a minor fault: if no other space shares the frame any
+    /// more, W is restored; otherwise the page gets a copy of the frame. A
+    /// page already mapped with the needed permission is a stale TLB entry:
     /// fenced, [`Resolved::Spurious`]. Otherwise [`FaultError::Segv`];
     /// [`FaultError::OutOfMemory`] when no frame is free.
     pub fn handle_fault(&mut self, va: usize, access: Access) -> Result<Resolved, FaultError> {
@@ -261,38 +280,64 @@ impl AddrSpace {
         }
         let vpn = VirtAddr(va).floor();
         if self.frames.contains_key(&vpn) {
-            return match self.pt.translate(VirtAddr(va)) {
+            match self.pt.translate(VirtAddr(va)) {
                 Some((_, flags)) if flags.contains(access.needs() | PteFlags::U) => {
                     super::page_table::sfence_vma(page_floor(va));
-                    Ok(Resolved::Spurious)
+                    return Ok(Resolved::Spurious);
                 }
-                _ => Err(FaultError::Segv),
-            };
+                Some(_) if access == Access::Store => self.break_cow(vpn, vma.perm)?,
+                _ => return Err(FaultError::Segv),
+            }
+        } else {
+            self.map_fresh(vpn, vma.perm).map_err(|_| FaultError::OutOfMemory)?;
         }
-        self.map_fresh(vpn, vma.perm).map_err(|_| FaultError::OutOfMemory)?;
         self.usage.minor_faults += 1;
         Ok(Resolved::Minor)
+    }
+
+    /// Makes the copy-on-write page `vpn` writable (`perm`, the area's
+    /// permissions, which include W) for this space alone: in place if no
+    /// other space shares its frame, else on a copy of the frame, after
+    /// which the other harts that ran this space flush their TLBs (they may
+    /// still map the page to the shared frame).
+    fn break_cow(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
+        let Some(frame) = self.frames.get_mut(&vpn) else { return Err(FaultError::Segv) };
+        let copied = Arc::get_mut(frame).is_none();
+        if copied {
+            let mut copy = frame_alloc().ok_or(FaultError::OutOfMemory)?;
+            // SAFETY: the shared frame is only read; no space writes it while shared.
+            copy.bytes_mut().copy_from_slice(unsafe { frame.ppn().bytes_mut() });
+            *frame = Arc::new(copy);
+        }
+        let ppn = frame.ppn();
+        self.pt.remap(vpn, ppn, perm | PteFlags::U).map_err(|_| FaultError::Segv)?;
+        if copied {
+            self.shootdown();
+        }
+        Ok(())
     }
 
     /// Maps a zeroed frame at `vpn` with `perm | U` and records it.
     fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), MapError> {
         let f = frame_alloc().ok_or(MapError::OutOfMemory)?;
         self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
-        self.frames.insert(vpn, f);
+        self.frames.insert(vpn, Arc::new(f));
         self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
         Ok(())
     }
 
     /// The physical address of user `va` for an access by the kernel on the
     /// process's behalf (system-call buffers): like a user access, a page of
-    /// an area that allows it but has no frame yet is faulted in (and
-    /// counted as a minor fault).
+    /// an area that allows it but has no frame yet is faulted in, and a
+    /// store to a copy-on-write page copies it (each counted as a minor fault).
     pub fn user_access(&mut self, va: usize, access: Access) -> Result<PhysAddr, FaultError> {
         if va >= USER_TOP {
             return Err(FaultError::Segv);
         }
         if let Some((pa, flags)) = self.pt.translate(VirtAddr(va)) {
-            return if flags.contains(access.needs() | PteFlags::U) { Ok(pa) } else { Err(FaultError::Segv) };
+            if flags.contains(access.needs() | PteFlags::U) {
+                return Ok(pa);
+            }
         }
         self.handle_fault(va, access)?;
         self.pt.translate(VirtAddr(va)).map(|(pa, _)| pa).ok_or(FaultError::Segv)

@@ -13,8 +13,9 @@ use alloc::vec::Vec;
 const WNOHANG: usize = 1;
 
 /// clone(flags, stack, ...) as fork: only `flags == SIGCHLD` with no new
-/// stack is supported (-EINVAL otherwise). The child gets a copy of the
-/// address space (every page copied; no copy-on-write yet), the registers
+/// stack is supported (-EINVAL otherwise). The child gets a copy-on-write
+/// copy of the address space ([`crate::mm::addr_space::AddrSpace::fork_cow`]:
+/// frames shared read-only, copied at the first store), the registers
 /// (a0 = 0), fds, brk; returns the child's pid. -EAGAIN if the process table
 /// is full, -ENOMEM if memory runs out.
 pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize {
@@ -22,8 +23,8 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
         return EINVAL;
     }
     let parent = sched::current();
-    let Some(space) = parent.space.as_ref() else { return EFAULT };
-    let child_space = match space.fork_copy() {
+    let Some(space) = parent.space.as_mut() else { return EFAULT };
+    let child_space = match space.fork_cow() {
         Ok(s) => s,
         Err(_) => return ENOMEM,
     };
@@ -36,9 +37,9 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
     c.brk_start = parent.brk_start;
     c.brk = parent.brk;
     c.fds = parent.fds.clone();
+    // Code frames are shared, not written: the child's harts run fence.i
+    // anyway before its first instruction (AddrSpace::activate).
     sched::add(c);
-    // Fresh copies of code pages: make instruction fetch see them.
-    unsafe { core::arch::asm!("fence.i") };
     pid as isize
 }
 
