@@ -2,7 +2,7 @@
 //! bootargs): memory-user's page-fault storm prints the same console on
 //! svemu and QEMU and takes exactly one minor fault per page; mmaptest's
 //! checks (Linux errnos, partial munmap, kernel writes into untouched pages,
-//! fork) pass; a store after munmap or into a PROT_READ page is SIGSEGV; a
+//! fork, copy-on-write faults) pass; a store after munmap or into a PROT_READ page is SIGSEGV; a
 //! process that runs out of frames is killed and svos goes on; no frame leaks.
 
 use regex::Regex;
@@ -79,6 +79,9 @@ fn mmap_checks_pass_on_svemu_and_qemu() {
         "  ok   page 2 keeps its value = 102",
         "  ok     the kernel's write faulted it in = 1",
         "  ok   child saw its own write and a zero page = 2",
+        "  ok   child's minor faults for its first store to each page = 64",
+        "  ok   parent's pages unchanged = 2016",
+        "  ok   parent's first stores, the child gone: W back, no copy = 64",
         "mmaptest: 0 failed",
         "[svos] pid 1 (mmaptest) exited with status 0",
     ] {

@@ -4,8 +4,8 @@
 //! Without an argument: Linux errnos for bad arguments, demand-zero pages
 //! (mapping costs no fault, the first touch of each page one), munmap of
 //! part of a mapping, MAP_FIXED_NOREPLACE, system calls writing to pages
-//! not touched yet, PROT_READ pages, fork; one line per check, exit 0 if
-//! all pass. `after-munmap` stores to a page it has unmapped and
+//! not touched yet, PROT_READ pages, fork and its copy-on-write minor
+//! faults; one line per check, exit 0 if all pass. `after-munmap` stores to a page it has unmapped and
 //! `readonly` to a PROT_READ page: svos must kill it with SIGSEGV.
 #![no_std]
 #![no_main]
@@ -133,6 +133,36 @@ fn fork(c: &mut Checks) {
     c.eq("RUSAGE_CHILDREN counts the child's faults", (minflt(RUSAGE_CHILDREN) >= 1) as isize, 1);
 }
 
+/// Minor faults taken by `touch` (getrusage is called once before, so that
+/// its own store to this stack frame is not counted).
+fn faults_of(touch: impl FnOnce()) -> isize {
+    minflt(RUSAGE_SELF);
+    let f0 = minflt(RUSAGE_SELF);
+    touch();
+    minflt(RUSAGE_SELF) - f0
+}
+
+fn copy_on_write(c: &mut Checks) {
+    const N: usize = 64;
+    println!("mmaptest: fork shares the {} pages; the first store to each copies it", N);
+    let a = map(N, RW);
+    let fill = |base: u64| (0..N).for_each(|i| store(a + i * PAGE, base + i as u64));
+    let sum = || (0..N).map(|i| load(a + i * PAGE)).sum::<u64>() as isize;
+    fill(0);
+    let pid = sys::fork();
+    if pid == 0 {
+        let copies = faults_of(|| fill(1000));
+        let again = faults_of(|| fill(3000));
+        sys::exit(if again == 0 && sum() == (3000 * N + N * (N - 1) / 2) as isize { copies as i32 } else { 255 });
+    }
+    let mut st = 0;
+    c.eq("wait4(child)", sys::wait4(pid, &mut st, 0), pid);
+    c.eq("child's minor faults for its first store to each page", sys::status_code(st) as isize, N as isize);
+    c.eq("parent's pages unchanged", sum(), (N * (N - 1) / 2) as isize);
+    c.eq("parent's first stores, the child gone: W back, no copy", faults_of(|| fill(2000)), N as isize);
+    c.eq("parent's second stores", faults_of(|| fill(4000)), 0);
+}
+
 /// Stores to an address svos must refuse; returns only if it did not.
 fn fatal_store(what: &str) -> i32 {
     let a = match what {
@@ -165,5 +195,6 @@ fn main() -> i32 {
     errors(&mut c);
     demand_paging(&mut c);
     fork(&mut c);
+    copy_on_write(&mut c);
     c.finish("mmaptest")
 }
