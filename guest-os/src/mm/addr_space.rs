@@ -16,7 +16,7 @@
 //! by brk, the whole space on exit and exec), the other harts of the mask
 //! flush their TLBs ([`crate::smp::shootdown`]).
 
-use super::address::{page_ceil, page_floor, PhysAddr, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP};
+use super::address::{page_ceil, page_floor, PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP};
 use super::frame::{frame_alloc, FrameTracker};
 use super::kernel_space::kernel_root;
 use super::page_table::{MapError, PageTable, PteFlags};
@@ -117,6 +117,37 @@ impl MemUsage {
     }
 }
 
+/// The frame behind one user page: owned by this address space alone, or
+/// shared copy-on-write with the spaces of a fork (reference-counted; the
+/// frame is freed with its last reference). Private frames need no heap
+/// allocation, so demand-zero faults stay cheap.
+#[derive(Debug)]
+enum PageFrame {
+    /// Only this space maps the frame.
+    Private(FrameTracker),
+    /// Several spaces may map the frame, all read-only.
+    Shared(Arc<FrameTracker>),
+}
+
+impl PageFrame {
+    /// The frame's physical page number.
+    fn ppn(&self) -> PhysPageNum {
+        match self {
+            PageFrame::Private(f) => f.ppn(),
+            PageFrame::Shared(f) => f.ppn(),
+        }
+    }
+
+    /// This frame as a shared one, and a second reference to it.
+    fn share(self) -> (PageFrame, PageFrame) {
+        let f = match self {
+            PageFrame::Private(f) => Arc::new(f),
+            PageFrame::Shared(f) => f,
+        };
+        (PageFrame::Shared(f.clone()), PageFrame::Shared(f))
+    }
+}
+
 /// A virtual memory area: `[start, end)` in bytes, page aligned, with user
 /// permissions `perm` (U is implied).
 #[derive(Copy, Clone, Debug)]
@@ -133,7 +164,7 @@ pub struct AddrSpace {
     vmas: Vec<Vma>,
     /// The frame of each page that has one; shared (copy-on-write) between
     /// the address spaces of a fork until one of them writes the page.
-    frames: BTreeMap<VirtPageNum, Arc<FrameTracker>>,
+    frames: BTreeMap<VirtPageNum, PageFrame>,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
     asid: u16,
     asid_gen: u64,
@@ -203,14 +234,19 @@ impl AddrSpace {
     /// Maps every page of this space that has a frame into `child` at the
     /// same address, sharing the frame, both read-only where it was writable.
     fn share_pages_with(&mut self, child: &mut AddrSpace) -> Result<(), MapError> {
-        for (vpn, f) in self.frames.iter() {
+        let vpns: Vec<VirtPageNum> = self.frames.keys().copied().collect();
+        for vpn in vpns {
             let Some((_, flags)) = self.pt.translate(vpn.addr()) else { continue };
+            let Some(frame) = self.frames.remove(&vpn) else { continue };
+            let (mine, theirs) = frame.share();
+            let ppn = mine.ppn();
+            self.frames.insert(vpn, mine);
             let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::X.0));
             if flags.contains(PteFlags::W) {
-                self.pt.remap(*vpn, f.ppn(), perm | PteFlags::U)?;
+                self.pt.remap(vpn, ppn, perm | PteFlags::U)?;
             }
-            child.pt.map(*vpn, f.ppn(), perm | PteFlags::U)?;
-            child.frames.insert(*vpn, f.clone());
+            child.pt.map(vpn, ppn, perm | PteFlags::U)?;
+            child.frames.insert(vpn, theirs);
         }
         Ok(())
     }
@@ -301,15 +337,24 @@ impl AddrSpace {
     /// which the other harts that ran this space flush their TLBs (they may
     /// still map the page to the shared frame).
     fn break_cow(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
-        let Some(frame) = self.frames.get_mut(&vpn) else { return Err(FaultError::Segv) };
-        let copied = Arc::get_mut(frame).is_none();
-        if copied {
-            let mut copy = frame_alloc().ok_or(FaultError::OutOfMemory)?;
-            // SAFETY: the shared frame is only read; no space writes it while shared.
-            copy.bytes_mut().copy_from_slice(unsafe { frame.ppn().bytes_mut() });
-            *frame = Arc::new(copy);
-        }
+        let Some(frame) = self.frames.remove(&vpn) else { return Err(FaultError::Segv) };
+        let (frame, copied) = match frame {
+            PageFrame::Private(f) => (f, false),
+            PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
+                Ok(f) => (f, false),
+                Err(shared) => {
+                    let Some(mut copy) = frame_alloc() else {
+                        self.frames.insert(vpn, PageFrame::Shared(shared));
+                        return Err(FaultError::OutOfMemory);
+                    };
+                    // SAFETY: a shared frame is only read: every space maps it read-only.
+                    copy.bytes_mut().copy_from_slice(unsafe { shared.ppn().bytes_mut() });
+                    (copy, true)
+                }
+            },
+        };
         let ppn = frame.ppn();
+        self.frames.insert(vpn, PageFrame::Private(frame));
         self.pt.remap(vpn, ppn, perm | PteFlags::U).map_err(|_| FaultError::Segv)?;
         if copied {
             self.shootdown();
@@ -321,7 +366,7 @@ impl AddrSpace {
     fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), MapError> {
         let f = frame_alloc().ok_or(MapError::OutOfMemory)?;
         self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
-        self.frames.insert(vpn, Arc::new(f));
+        self.frames.insert(vpn, PageFrame::Private(f));
         self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
         Ok(())
     }
