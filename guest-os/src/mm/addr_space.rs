@@ -275,11 +275,15 @@ impl AddrSpace {
     /// permissions `perm`. ELF areas get zeroed frames at once; the other
     /// kinds at the first access to each page ([`Self::handle_fault`]). Fails
     /// without leaving a partial mapping if the range is empty or leaves the
-    /// user half, a page is already mapped, or memory runs out.
+    /// user half ([`MapError::NotMapped`]), overlaps another area
+    /// ([`MapError::AlreadyMapped`]), or memory runs out.
     pub fn map_area(&mut self, start: usize, end: usize, perm: PteFlags, kind: VmaKind) -> Result<(), MapError> {
         let (s, e) = (page_floor(start), page_ceil(end));
         if e > USER_TOP || s >= e {
             return Err(MapError::NotMapped);
+        }
+        if !self.is_free(s, e) {
+            return Err(MapError::AlreadyMapped);
         }
         if !kind.is_demand_zero() {
             self.populate(s, e, perm)?;
