@@ -16,7 +16,9 @@
 //! by brk, the whole space on exit and exec), the other harts of the mask
 //! flush their TLBs ([`crate::smp::shootdown`]).
 
-use super::address::{page_ceil, page_floor, PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP};
+use super::address::{
+    levels, page_ceil, page_floor, PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP,
+};
 use super::frame::{frame_alloc, FrameTracker};
 use super::kernel_space::kernel_root;
 use super::page_table::{MapError, PageTable, PteFlags};
@@ -87,6 +89,15 @@ pub enum FaultError {
     Segv,
     /// No free frame for the page (or for a page-table page).
     OutOfMemory,
+}
+
+/// Why [`AddrSpace::protect_anon`] refused a range.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ProtectError {
+    /// A page of the range is in no area.
+    Unmapped,
+    /// A page of the range is in an ELF, heap or stack area.
+    NotAnonymous,
 }
 
 /// How a page fault was resolved.
@@ -233,20 +244,26 @@ impl AddrSpace {
 
     /// Maps every page of this space that has a frame into `child` at the
     /// same address, sharing the frame, both read-only where it was writable.
+    /// A page made inaccessible by mprotect(PROT_NONE) keeps its frame
+    /// without a PTE in both spaces; the child gets the page-table pages for
+    /// it, so that a later mprotect can map it without allocating.
     fn share_pages_with(&mut self, child: &mut AddrSpace) -> Result<(), MapError> {
         let vpns: Vec<VirtPageNum> = self.frames.keys().copied().collect();
         for vpn in vpns {
-            let Some((_, flags)) = self.pt.translate(vpn.addr()) else { continue };
             let Some(frame) = self.frames.remove(&vpn) else { continue };
             let (mine, theirs) = frame.share();
             let ppn = mine.ppn();
             self.frames.insert(vpn, mine);
+            child.frames.insert(vpn, theirs);
+            let Some((_, flags)) = self.pt.translate(vpn.addr()) else {
+                child.pt.walk_create_depth(vpn, levels() - 1)?;
+                continue;
+            };
             let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::X.0));
             if flags.contains(PteFlags::W) {
                 self.pt.remap(vpn, ppn, perm | PteFlags::U)?;
             }
             child.pt.map(vpn, ppn, perm | PteFlags::U)?;
-            child.frames.insert(vpn, theirs);
         }
         Ok(())
     }
@@ -500,6 +517,67 @@ impl AddrSpace {
         }
         self.vmas = kept;
         self.depopulate(s, e);
+        Ok(())
+    }
+
+    /// Gives the anonymous areas over `[s, e)` (page aligned) the user
+    /// permissions `perm` (possibly none), splitting areas that straddle an
+    /// end, and rewrites the PTEs of the pages that have frames: a shared
+    /// (copy-on-write) frame stays read-only, a page with no permission
+    /// keeps its frame but loses its PTE. Other harts that ran the space
+    /// flush their TLBs. Nothing changes on an error: a page of the range
+    /// outside every area, or in an ELF, heap or stack area.
+    pub fn protect_anon(&mut self, s: usize, e: usize, perm: PteFlags) -> Result<(), ProtectError> {
+        let mut covered = s;
+        let mut inside: Vec<&Vma> = self.vmas.iter().filter(|v| v.start < e && s < v.end).collect();
+        inside.sort_by_key(|v| v.start);
+        for v in inside {
+            if v.kind != VmaKind::Anon {
+                return Err(ProtectError::NotAnonymous);
+            }
+            if v.start > covered {
+                return Err(ProtectError::Unmapped);
+            }
+            covered = covered.max(v.end);
+        }
+        if covered < e {
+            return Err(ProtectError::Unmapped);
+        }
+        let mut vmas = Vec::with_capacity(self.vmas.len() + 2);
+        for v in self.vmas.drain(..) {
+            if v.end <= s || e <= v.start {
+                vmas.push(v);
+                continue;
+            }
+            if v.start < s {
+                vmas.push(Vma { end: s, ..v });
+            }
+            vmas.push(Vma { start: v.start.max(s), end: v.end.min(e), perm, ..v });
+            if e < v.end {
+                vmas.push(Vma { start: e, ..v });
+            }
+        }
+        self.vmas = vmas;
+        let (first, last) = (VirtAddr(s).floor(), VirtAddr(e - 1).floor());
+        let pages: Vec<(VirtPageNum, PhysPageNum, bool)> = self
+            .frames
+            .range(first..=last)
+            .map(|(vpn, f)| (*vpn, f.ppn(), matches!(f, PageFrame::Shared(_))))
+            .collect();
+        let rwx = PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0;
+        for (vpn, ppn, shared) in pages {
+            let eff = if shared { PteFlags(perm.0 & rwx & !PteFlags::W.0) } else { PteFlags(perm.0 & rwx) };
+            let mapped = self.pt.translate(vpn.addr()).is_some();
+            // The page's table pages exist (it had a PTE once, or fork made
+            // them), so none of these allocates and none fails.
+            let _ = match (eff.0 == 0, mapped) {
+                (true, true) => self.pt.unmap(vpn).map(|_| ()),
+                (true, false) => Ok(()),
+                (false, true) => self.pt.remap(vpn, ppn, eff | PteFlags::U),
+                (false, false) => self.pt.map(vpn, ppn, eff | PteFlags::U),
+            };
+        }
+        self.shootdown();
         Ok(())
     }
 

@@ -1,11 +1,12 @@
-//! Memory system calls: brk, mmap and munmap (anonymous private mappings).
+//! Memory system calls: brk, mmap, munmap and mprotect (anonymous private
+//! mappings).
 //!
 //! Every area these create is demand-zero: pages get a zeroed frame at
 //! their first access (see [`crate::mm::addr_space`]), so mapping is cheap
 //! and memory is used only as it is touched.
 
 use super::errno::*;
-use crate::mm::addr_space::VmaKind;
+use crate::mm::addr_space::{ProtectError, VmaKind};
 use crate::mm::address::{page_ceil, PAGE_SIZE, USER_TOP};
 use crate::mm::page_table::PteFlags;
 use crate::proc::exec::{USER_STACK_SIZE, USER_STACK_TOP};
@@ -166,5 +167,35 @@ pub fn sys_munmap(addr: usize, len: usize) -> isize {
     match space.unmap_anon(addr, end) {
         Ok(()) => 0,
         Err(_) => EINVAL,
+    }
+}
+
+/// mprotect(addr, len, prot) (Linux mprotect(2)): gives the pages of
+/// `[addr, addr + len)` (len rounded up to pages) the access `prot`
+/// (PROT_NONE allowed), splitting mappings that straddle an end; later
+/// accesses the new protection refuses are SIGSEGV, and contents are kept.
+/// Copy-on-write pages stay so. 0 for len 0. -EINVAL for an unaligned
+/// `addr` or unknown prot bits; -EACCES for PROT_WRITE | PROT_EXEC (W^X)
+/// or (svos) a range over the program, heap or stack; -ENOMEM if a page of
+/// the range is not mapped or the range leaves the user half.
+pub fn sys_mprotect(addr: usize, len: usize, prot: usize) -> isize {
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return EINVAL;
+    }
+    let perm = match perm_of_prot(prot) {
+        Ok(perm) => perm,
+        Err(e) => return e,
+    };
+    if len == 0 {
+        return 0;
+    }
+    let Some(end) = addr.checked_add(page_ceil(len)).filter(|&e| e <= USER_TOP && page_ceil(len) != 0) else {
+        return ENOMEM;
+    };
+    let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    match space.protect_anon(addr, end, perm) {
+        Ok(()) => 0,
+        Err(ProtectError::Unmapped) => ENOMEM,
+        Err(ProtectError::NotAnonymous) => EACCES,
     }
 }

@@ -47,6 +47,7 @@ pub fn dispatch() {
         SYS_BRK => mem::sys_brk(a0) as isize,
         SYS_MMAP => mem::sys_mmap(a0, a1, a2, a3, a4, a5),
         SYS_MUNMAP => mem::sys_munmap(a0, a1),
+        SYS_MPROTECT => mem::sys_mprotect(a0, a1, a2),
         SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),

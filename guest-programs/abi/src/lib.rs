@@ -58,6 +58,8 @@ pub mod nr {
     pub const SYS_EXECVE: usize = 221;
     /// mmap(addr, len, prot, flags, fd, offset)
     pub const SYS_MMAP: usize = 222;
+    /// mprotect(addr, len, prot)
+    pub const SYS_MPROTECT: usize = 226;
     /// wait4(pid, wstatus, options, rusage)
     pub const SYS_WAIT4: usize = 260;
 }

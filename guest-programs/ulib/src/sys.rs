@@ -96,6 +96,11 @@ pub fn munmap(addr: usize, len: usize) -> isize {
     syscall3(SYS_MUNMAP, addr, len, 0)
 }
 
+/// mprotect(addr, len, prot): 0 or -errno.
+pub fn mprotect(addr: usize, len: usize, prot: usize) -> isize {
+    syscall3(SYS_MPROTECT, addr, len, prot)
+}
+
 /// getrusage(who, &usage): the usage, or -errno.
 pub fn getrusage(who: isize) -> Result<svos_abi::rusage::Rusage, isize> {
     let mut r = svos_abi::rusage::Rusage::default();
