@@ -2,8 +2,10 @@
 //! bootargs): memory-user's page-fault storm prints the same console on
 //! svemu and QEMU and takes exactly one minor fault per page; mmaptest's
 //! checks (Linux errnos, partial munmap, kernel writes into untouched pages,
-//! fork, copy-on-write faults) pass; a store after munmap or into a PROT_READ page is SIGSEGV; a
-//! process that runs out of frames is killed and svos goes on; no frame leaks.
+//! fork, copy-on-write faults, mprotect) pass; a store after munmap, into a
+//! PROT_READ page, or into a page mprotect made read-only or PROT_NONE is
+//! SIGSEGV; a process that runs out of frames is killed and svos goes on; no
+//! frame leaks.
 
 use regex::Regex;
 use svemu::machine::Exit;
@@ -82,6 +84,9 @@ fn mmap_checks_pass_on_svemu_and_qemu() {
         "  ok   child's minor faults for its first store to each page = 64",
         "  ok   parent's pages unchanged = 2016",
         "  ok   parent's first stores, the child gone: W back, no copy = 64",
+        "  ok   mprotect(a range with a hole) = -12",
+        "  ok   child: PROT_NONE page made readable holds 201 = 201",
+        "  ok   it still holds 201 = 201",
         "mmaptest: 0 failed",
         "[svos] pid 1 (mmaptest) exited with status 0",
     ] {
@@ -105,14 +110,14 @@ fn assert_store_killed(console: &str, what: &str) {
 }
 
 #[test]
-fn a_store_after_munmap_or_into_prot_read_is_sigsegv() {
-    let append = "init=mmaptest:after-munmap,mmaptest:readonly,hello";
+fn stores_after_munmap_or_against_prot_are_sigsegv() {
+    let append = "init=mmaptest:after-munmap,mmaptest:readonly,mmaptest:mprotect,mmaptest:protnone,hello";
     let console = svemu_console(1, append);
-    assert_store_killed(&console, "after-munmap");
-    assert_store_killed(&console, "readonly");
-    assert!(console.contains("[svos] pid 1 (mmaptest) exited with status 139"), "{console}");
-    assert!(console.contains("[svos] pid 2 (mmaptest) exited with status 139"), "{console}");
-    assert!(console.contains("[svos] pid 3 (hello) exited with status 0"), "{console}");
+    for (pid, what) in [(1, "after-munmap"), (2, "readonly"), (3, "mprotect"), (4, "protnone")] {
+        assert_store_killed(&console, what);
+        assert!(console.contains(&format!("[svos] pid {pid} (mmaptest) exited with status 139")), "{console}");
+    }
+    assert!(console.contains("[svos] pid 5 (hello) exited with status 0"), "{console}");
     assert_eq!(normalize(&console), normalize(&qemu_console(append)), "svemu, then QEMU");
 }
 

@@ -1,12 +1,15 @@
-//! mmaptest [after-munmap | readonly]: anonymous mmap, munmap and getrusage
-//! on svos, checked from user space.
+//! mmaptest [after-munmap | readonly | mprotect | protnone]: anonymous
+//! mmap, munmap, mprotect and getrusage on svos, checked from user space.
 //!
 //! Without an argument: Linux errnos for bad arguments, demand-zero pages
 //! (mapping costs no fault, the first touch of each page one), munmap of
 //! part of a mapping, MAP_FIXED_NOREPLACE, system calls writing to pages
-//! not touched yet, PROT_READ pages, fork and its copy-on-write minor
-//! faults; one line per check, exit 0 if all pass. `after-munmap` stores to a page it has unmapped and
-//! `readonly` to a PROT_READ page: svos must kill it with SIGSEGV.
+//! not touched yet, PROT_READ pages, mprotect (contents kept across
+//! PROT_NONE, also in a forked child), fork and its copy-on-write minor
+//! faults; one line per check, exit 0 if all pass. The other forms store
+//! where svos must refuse it and kill the process with SIGSEGV: to a page
+//! it has unmapped, to a PROT_READ page, to a page mprotect'ed from
+//! read-write to PROT_READ, and to one mprotect'ed to PROT_NONE.
 #![no_std]
 #![no_main]
 
@@ -163,6 +166,45 @@ fn copy_on_write(c: &mut Checks) {
     c.eq("parent's second stores", faults_of(|| fill(4000)), 0);
 }
 
+fn mprotect(c: &mut Checks) {
+    println!("mmaptest: mprotect changes access, keeps contents");
+    let text = main as fn() -> i32 as usize & !(PAGE - 1);
+    let a = map(3, RW);
+    c.eq("mprotect(unaligned)", sys::mprotect(a + 1, PAGE, PROT_READ), EINVAL);
+    c.eq("mprotect(prot 0x8)", sys::mprotect(a, PAGE, 0x8), EINVAL);
+    c.eq("mprotect(PROT_WRITE | PROT_EXEC): W^X", sys::mprotect(a, PAGE, PROT_WRITE | PROT_EXEC), EACCES);
+    c.eq("mprotect(len 0)", sys::mprotect(a, 0, PROT_READ), 0);
+    c.eq("mprotect(nothing mapped there)", sys::mprotect(0x2000_0000, PAGE, PROT_READ), ENOMEM);
+    let h = map(2, RW);
+    sys::munmap(h + PAGE, PAGE);
+    c.eq("mprotect(a range with a hole)", sys::mprotect(h, 2 * PAGE, PROT_READ), ENOMEM);
+    c.eq("  changed nothing: still writable", faults_of(|| store(h, 1)), 1);
+    sys::munmap(h, PAGE);
+    c.eq("mprotect(the program text)", sys::mprotect(text, PAGE, PROT_READ), EACCES);
+    (0..3).for_each(|i| store(a + i * PAGE, 200 + i as u64));
+    c.eq("mprotect(middle page, PROT_NONE)", sys::mprotect(a + PAGE, PAGE, 0), 0);
+    c.eq("page 0 still writable", faults_of(|| store(a, 300)), 0);
+    c.eq("clock_gettime into the PROT_NONE page", sys::syscall3(sys::SYS_CLOCK_GETTIME, 1, a + PAGE, 0), EFAULT);
+    let pid = sys::fork();
+    if pid == 0 {
+        // The child's copy of the PROT_NONE page keeps its contents too.
+        sys::mprotect(a + PAGE, PAGE, PROT_READ);
+        sys::exit((load(a + PAGE) - 200) as i32);
+    }
+    let mut st = 0;
+    sys::wait4(pid, &mut st, 0);
+    c.eq("child: PROT_NONE page made readable holds 201", sys::status_code(st) as isize + 200, 201);
+    c.eq("mprotect(middle page, RW)", sys::mprotect(a + PAGE, PAGE, RW), 0);
+    let mut v = 0;
+    let faults = faults_of(|| v = load(a + PAGE));
+    c.eq("it still holds 201", v as isize, 201);
+    c.eq("  no fault to read it", faults, 0);
+    c.eq("mprotect(all, PROT_READ)", sys::mprotect(a, 3 * PAGE, PROT_READ), 0);
+    c.eq("page 2 reads 202", load(a + 2 * PAGE) as isize, 202);
+    c.eq("clock_gettime into a page made PROT_READ", sys::syscall3(sys::SYS_CLOCK_GETTIME, 1, a, 0), EFAULT);
+    c.eq("munmap(all)", sys::munmap(a, 3 * PAGE), 0);
+}
+
 /// Stores to an address svos must refuse; returns only if it did not.
 fn fatal_store(what: &str) -> i32 {
     let a = match what {
@@ -172,7 +214,13 @@ fn fatal_store(what: &str) -> i32 {
             sys::munmap(a + PAGE, PAGE);
             a + PAGE
         }
-        _ => map(1, PROT_READ),
+        "readonly" => map(1, PROT_READ),
+        prot => {
+            let a = map(1, RW);
+            store(a, 1);
+            sys::mprotect(a, PAGE, if prot == "mprotect" { PROT_READ } else { 0 });
+            a
+        }
     };
     println!("mmaptest {}: storing to {:#x}; svos should kill me", what, a);
     store(a, 42);
@@ -184,9 +232,9 @@ fn fatal_store(what: &str) -> i32 {
 fn main() -> i32 {
     if ulib::argc() > 1 {
         return match ulib::arg(1) {
-            w @ ("after-munmap" | "readonly") => fatal_store(w),
+            w @ ("after-munmap" | "readonly" | "mprotect" | "protnone") => fatal_store(w),
             w => {
-                println!("usage: mmaptest [after-munmap | readonly] (not {})", w);
+                println!("usage: mmaptest [after-munmap | readonly | mprotect | protnone] (not {})", w);
                 2
             }
         };
@@ -196,5 +244,6 @@ fn main() -> i32 {
     demand_paging(&mut c);
     fork(&mut c);
     copy_on_write(&mut c);
+    mprotect(&mut c);
     c.finish("mmaptest")
 }
