@@ -25,6 +25,8 @@ kill $!
 wait
 echo == floating point state survives context switches ==
 fpu
+echo == demand paging: mmap takes no memory, a page gets its frame at its first touch: a minor fault ==
+memory-user 8 2
 echo == 50 concurrent processes ==
 spawn 50
 echo == done ==

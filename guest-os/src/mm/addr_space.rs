@@ -2,17 +2,28 @@
 //! the frames that back them. Dropping it frees every frame (leaves and
 //! page-table pages).
 //!
+//! Demand paging: ELF segments are mapped when created; every other area
+//! (stack, brk heap, anonymous mmap) gets a zeroed frame only at the first
+//! access to each page. The first access traps (instruction, load or
+//! store/AMO page fault, privileged spec 4.1.9); [`AddrSpace::handle_fault`]
+//! checks the access against the area's permissions and maps the page: a
+//! *minor fault* (no I/O). Accesses outside every area or against its
+//! permissions are refused (the caller kills the process with SIGSEGV).
+//!
 //! Every hart that switched to the space may cache its translations (under
 //! its ASID), even after it switched away: [`AddrSpace::activate`] records
 //! it in a hart mask. Before frames of the space are freed (pages unmapped
 //! by brk, the whole space on exit and exec), the other harts of the mask
 //! flush their TLBs ([`crate::smp::shootdown`]).
 
-use super::address::{page_ceil, page_floor, PhysAddr, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP};
+use super::address::{
+    levels, page_ceil, page_floor, PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP,
+};
 use super::frame::{frame_alloc, FrameTracker};
 use super::kernel_space::kernel_root;
 use super::page_table::{MapError, PageTable, PteFlags};
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// What an area holds.
@@ -24,6 +35,128 @@ pub enum VmaKind {
     Heap,
     /// The user stack.
     Stack,
+    /// An anonymous private mapping made by mmap.
+    Anon,
+}
+
+impl VmaKind {
+    /// True if pages of this kind are given frames at the first access
+    /// rather than when the area is created (every kind but ELF segments,
+    /// whose pages hold file data written at exec).
+    pub fn is_demand_zero(self) -> bool {
+        self != VmaKind::Elf
+    }
+}
+
+/// The kind of memory access that faulted (privileged spec 4.1.9, Table
+/// 4.2: scause 12 instruction, 13 load, 15 store/AMO page fault).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Instruction fetch: needs X.
+    Fetch,
+    /// Load (or a kernel read of user memory): needs R.
+    Load,
+    /// Store or AMO (or a kernel write to user memory): needs W.
+    Store,
+}
+
+impl Access {
+    /// The access of a page-fault exception code (12, 13, 15), or `None`
+    /// for any other code.
+    pub fn of_page_fault(code: usize) -> Option<Access> {
+        match code {
+            12 => Some(Access::Fetch),
+            13 => Some(Access::Load),
+            15 => Some(Access::Store),
+            _ => None,
+        }
+    }
+    /// The PTE permission bit this access needs.
+    pub fn needs(self) -> PteFlags {
+        match self {
+            Access::Fetch => PteFlags::X,
+            Access::Load => PteFlags::R,
+            Access::Store => PteFlags::W,
+        }
+    }
+}
+
+/// Why a page fault could not be resolved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No area contains the address, or its permissions refuse the access:
+    /// a segmentation violation (SIGSEGV).
+    Segv,
+    /// No free frame for the page (or for a page-table page).
+    OutOfMemory,
+}
+
+/// Why [`AddrSpace::protect_anon`] refused a range.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ProtectError {
+    /// A page of the range is in no area.
+    Unmapped,
+    /// A page of the range is in an ELF, heap or stack area.
+    NotAnonymous,
+}
+
+/// How a page fault was resolved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A zeroed frame was mapped: a minor fault.
+    Minor,
+    /// The page was already mapped with the needed permission (a stale TLB
+    /// entry of this hart): fenced, nothing mapped, not counted.
+    Spurious,
+}
+
+/// Memory statistics of an address space (getrusage's ru_minflt and
+/// ru_maxrss come from these).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemUsage {
+    /// Minor faults: pages given a zeroed frame at their first access.
+    pub minor_faults: u64,
+    /// Most user frames resident at once (pages, not counting page tables).
+    pub peak_resident: usize,
+}
+
+impl MemUsage {
+    /// Adds `other`'s faults and keeps the larger peak.
+    pub fn merge(&mut self, other: MemUsage) {
+        self.minor_faults += other.minor_faults;
+        self.peak_resident = self.peak_resident.max(other.peak_resident);
+    }
+}
+
+/// The frame behind one user page: owned by this address space alone, or
+/// shared copy-on-write with the spaces of a fork (reference-counted; the
+/// frame is freed with its last reference). Private frames need no heap
+/// allocation, so demand-zero faults stay cheap.
+#[derive(Debug)]
+enum PageFrame {
+    /// Only this space maps the frame.
+    Private(FrameTracker),
+    /// Several spaces may map the frame, all read-only.
+    Shared(Arc<FrameTracker>),
+}
+
+impl PageFrame {
+    /// The frame's physical page number.
+    fn ppn(&self) -> PhysPageNum {
+        match self {
+            PageFrame::Private(f) => f.ppn(),
+            PageFrame::Shared(f) => f.ppn(),
+        }
+    }
+
+    /// This frame as a shared one, and a second reference to it.
+    fn share(self) -> (PageFrame, PageFrame) {
+        let f = match self {
+            PageFrame::Private(f) => Arc::new(f),
+            PageFrame::Shared(f) => f,
+        };
+        (PageFrame::Shared(f.clone()), PageFrame::Shared(f))
+    }
 }
 
 /// A virtual memory area: `[start, end)` in bytes, page aligned, with user
@@ -40,7 +173,9 @@ pub struct Vma {
 pub struct AddrSpace {
     pt: PageTable,
     vmas: Vec<Vma>,
-    frames: BTreeMap<VirtPageNum, FrameTracker>,
+    /// The frame of each page that has one; shared (copy-on-write) between
+    /// the address spaces of a fork until one of them writes the page.
+    frames: BTreeMap<VirtPageNum, PageFrame>,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
     asid: u16,
     asid_gen: u64,
@@ -51,6 +186,8 @@ pub struct AddrSpace {
     /// running it (unprivileged spec, Zifencei: fence.i orders only the
     /// local hart's instruction fetches).
     icache_synced: u64,
+    /// Faults and peak resident pages of this space.
+    usage: MemUsage,
 }
 
 impl AddrSpace {
@@ -64,6 +201,7 @@ impl AddrSpace {
             asid_gen: 0,
             harts: 0,
             icache_synced: 0,
+            usage: MemUsage::default(),
         })
     }
 
@@ -86,22 +224,48 @@ impl AddrSpace {
         core::arch::asm!("csrw satp, {0}", in(reg) satp);
     }
 
-    /// A copy of this address space for fork: the same areas, each mapped
-    /// page copied into a fresh frame with the same permissions (no
-    /// copy-on-write yet). All or nothing.
-    pub fn fork_copy(&self) -> Result<AddrSpace, MapError> {
+    /// A copy of this address space for fork, copy-on-write: the same areas,
+    /// and every page that has a frame shares it, read-only in both spaces
+    /// (writable pages lose W here; the first store in either space copies
+    /// the frame, or just restores W if the other space has let it go: see
+    /// [`Self::handle_fault`]). Pages not touched yet stay demand-zero in
+    /// both. Other harts that ran this space flush their TLBs (they may hold
+    /// writable translations). `Err` when memory for the child's page table
+    /// runs out (the pages already made read-only stay so: harmless).
+    pub fn fork_cow(&mut self) -> Result<AddrSpace, MapError> {
         let mut child = AddrSpace::new_user()?;
         child.vmas = self.vmas.clone();
-        for (vpn, f) in self.frames.iter() {
-            let Some((_, flags)) = self.pt.translate(vpn.addr()) else { continue };
-            let mut nf = frame_alloc().ok_or(MapError::OutOfMemory)?;
-            // SAFETY: f is a frame of this space; nf is fresh and ours.
-            nf.bytes_mut().copy_from_slice(unsafe { f.ppn().bytes_mut() });
-            let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0));
-            child.pt.map(*vpn, nf.ppn(), perm | PteFlags::U)?;
-            child.frames.insert(*vpn, nf);
-        }
+        let shared = self.share_pages_with(&mut child);
+        self.shootdown();
+        shared?;
+        child.usage.peak_resident = child.frames.len();
         Ok(child)
+    }
+
+    /// Maps every page of this space that has a frame into `child` at the
+    /// same address, sharing the frame, both read-only where it was writable.
+    /// A page made inaccessible by mprotect(PROT_NONE) keeps its frame
+    /// without a PTE in both spaces; the child gets the page-table pages for
+    /// it, so that a later mprotect can map it without allocating.
+    fn share_pages_with(&mut self, child: &mut AddrSpace) -> Result<(), MapError> {
+        let vpns: Vec<VirtPageNum> = self.frames.keys().copied().collect();
+        for vpn in vpns {
+            let Some(frame) = self.frames.remove(&vpn) else { continue };
+            let (mine, theirs) = frame.share();
+            let ppn = mine.ppn();
+            self.frames.insert(vpn, mine);
+            child.frames.insert(vpn, theirs);
+            let Some((_, flags)) = self.pt.translate(vpn.addr()) else {
+                child.pt.walk_create_depth(vpn, levels() - 1)?;
+                continue;
+            };
+            let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::X.0));
+            if flags.contains(PteFlags::W) {
+                self.pt.remap(vpn, ppn, perm | PteFlags::U)?;
+            }
+            child.pt.map(vpn, ppn, perm | PteFlags::U)?;
+        }
+        Ok(())
     }
 
     /// The page table (for satp and software translation).
@@ -119,31 +283,137 @@ impl AddrSpace {
         self.frames.len()
     }
 
-    /// Maps fresh zeroed frames at every page of `[start, end)` (rounded out to
-    /// pages) with `perm | U`, and records the area. Fails without leaving a
-    /// partial mapping if a page is already mapped, the range leaves the user
-    /// half, or memory runs out.
-    pub fn map_zeroed(&mut self, start: usize, end: usize, perm: PteFlags, kind: VmaKind) -> Result<(), MapError> {
+    /// Minor faults and peak resident pages of this space so far.
+    pub fn usage(&self) -> MemUsage {
+        self.usage
+    }
+
+    /// Records the area `[start, end)` (rounded out to pages) with user
+    /// permissions `perm`. ELF areas get zeroed frames at once; the other
+    /// kinds at the first access to each page ([`Self::handle_fault`]). Fails
+    /// without leaving a partial mapping if the range is empty or leaves the
+    /// user half ([`MapError::NotMapped`]), overlaps another area
+    /// ([`MapError::AlreadyMapped`]), or memory runs out.
+    pub fn map_area(&mut self, start: usize, end: usize, perm: PteFlags, kind: VmaKind) -> Result<(), MapError> {
         let (s, e) = (page_floor(start), page_ceil(end));
         if e > USER_TOP || s >= e {
             return Err(MapError::NotMapped);
         }
-        self.populate(s, e, perm)?;
+        if !self.is_free(s, e) {
+            return Err(MapError::AlreadyMapped);
+        }
+        if !kind.is_demand_zero() {
+            self.populate(s, e, perm)?;
+        }
         self.vmas.push(Vma { start: s, end: e, perm, kind });
         Ok(())
+    }
+
+    /// The area containing user address `va`, if any.
+    pub fn vma_at(&self, va: usize) -> Option<&Vma> {
+        self.vmas.iter().find(|v| v.start <= va && va < v.end)
+    }
+
+    /// Resolves a page fault at user address `va` for `access` (privileged
+    /// spec 4.3.2: the walk found no valid leaf, or one refusing the access).
+    ///
+    /// If an area contains `va` and its permissions allow `access`, the page
+    /// gets a zeroed frame mapped with the area's permissions, A set and D
+    /// set if writable (so no later access needs a hardware A/D update) and
+    /// this hart's TLB entry for it fenced: [`Resolved::Minor`]. A store to
+    /// a copy-on-write page (mapped read-only in a writable area, since a
+    /// fork) is also a minor fault: if no other space shares the frame any
+    /// more, W is restored; otherwise the page gets a copy of the frame. A
+    /// page already mapped with the needed permission is a stale TLB entry:
+    /// fenced, [`Resolved::Spurious`]. Otherwise [`FaultError::Segv`];
+    /// [`FaultError::OutOfMemory`] when no frame is free.
+    pub fn handle_fault(&mut self, va: usize, access: Access) -> Result<Resolved, FaultError> {
+        if va >= USER_TOP {
+            return Err(FaultError::Segv);
+        }
+        let vma = *self.vma_at(va).ok_or(FaultError::Segv)?;
+        if !vma.perm.contains(access.needs()) {
+            return Err(FaultError::Segv);
+        }
+        let vpn = VirtAddr(va).floor();
+        if self.frames.contains_key(&vpn) {
+            match self.pt.translate(VirtAddr(va)) {
+                Some((_, flags)) if flags.contains(access.needs() | PteFlags::U) => {
+                    super::page_table::sfence_vma(page_floor(va));
+                    return Ok(Resolved::Spurious);
+                }
+                Some(_) if access == Access::Store => self.break_cow(vpn, vma.perm)?,
+                _ => return Err(FaultError::Segv),
+            }
+        } else {
+            self.map_fresh(vpn, vma.perm).map_err(|_| FaultError::OutOfMemory)?;
+        }
+        self.usage.minor_faults += 1;
+        Ok(Resolved::Minor)
+    }
+
+    /// Makes the copy-on-write page `vpn` writable (`perm`, the area's
+    /// permissions, which include W) for this space alone: in place if no
+    /// other space shares its frame, else on a copy of the frame, after
+    /// which the other harts that ran this space flush their TLBs (they may
+    /// still map the page to the shared frame).
+    fn break_cow(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
+        let Some(frame) = self.frames.remove(&vpn) else { return Err(FaultError::Segv) };
+        let (frame, copied) = match frame {
+            PageFrame::Private(f) => (f, false),
+            PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
+                Ok(f) => (f, false),
+                Err(shared) => {
+                    let Some(mut copy) = frame_alloc() else {
+                        self.frames.insert(vpn, PageFrame::Shared(shared));
+                        return Err(FaultError::OutOfMemory);
+                    };
+                    // SAFETY: a shared frame is only read: every space maps it read-only.
+                    copy.bytes_mut().copy_from_slice(unsafe { shared.ppn().bytes_mut() });
+                    (copy, true)
+                }
+            },
+        };
+        let ppn = frame.ppn();
+        self.frames.insert(vpn, PageFrame::Private(frame));
+        self.pt.remap(vpn, ppn, perm | PteFlags::U).map_err(|_| FaultError::Segv)?;
+        if copied {
+            self.shootdown();
+        }
+        Ok(())
+    }
+
+    /// Maps a zeroed frame at `vpn` with `perm | U` and records it.
+    fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), MapError> {
+        let f = frame_alloc().ok_or(MapError::OutOfMemory)?;
+        self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
+        self.frames.insert(vpn, PageFrame::Private(f));
+        self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        Ok(())
+    }
+
+    /// The physical address of user `va` for an access by the kernel on the
+    /// process's behalf (system-call buffers): like a user access, a page of
+    /// an area that allows it but has no frame yet is faulted in, and a
+    /// store to a copy-on-write page copies it (each counted as a minor fault).
+    pub fn user_access(&mut self, va: usize, access: Access) -> Result<PhysAddr, FaultError> {
+        if va >= USER_TOP {
+            return Err(FaultError::Segv);
+        }
+        if let Some((pa, flags)) = self.pt.translate(VirtAddr(va)) {
+            if flags.contains(access.needs() | PteFlags::U) {
+                return Ok(pa);
+            }
+        }
+        self.handle_fault(va, access)?;
+        self.pt.translate(VirtAddr(va)).map(|(pa, _)| pa).ok_or(FaultError::Segv)
     }
 
     /// Maps zeroed frames over `[s, e)` (page aligned), all or nothing.
     fn populate(&mut self, s: usize, e: usize, perm: PteFlags) -> Result<(), MapError> {
         let mut va = s;
         while va < e {
-            let r = frame_alloc().ok_or(MapError::OutOfMemory).and_then(|f| {
-                let vpn = VirtAddr(va).floor();
-                self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
-                self.frames.insert(vpn, f);
-                Ok(())
-            });
-            if let Err(err) = r {
+            if let Err(err) = self.map_fresh(VirtAddr(va).floor(), perm) {
                 self.depopulate(s, va);
                 return Err(err);
             }
@@ -156,15 +426,17 @@ impl AddrSpace {
     /// them (flushing this hart's TLB per page), has every other hart that
     /// may cache them flush its TLB, then frees them.
     fn depopulate(&mut self, s: usize, e: usize) {
-        let mut freed = Vec::new();
-        let mut va = s;
-        while va < e {
-            let vpn = VirtAddr(va).floor();
+        if s >= e {
+            return;
+        }
+        let (first, last) = (VirtAddr(s).floor(), VirtAddr(e - 1).floor());
+        let vpns: Vec<VirtPageNum> = self.frames.range(first..=last).map(|(vpn, _)| *vpn).collect();
+        let mut freed = Vec::with_capacity(vpns.len());
+        for vpn in vpns {
             if let Some(f) = self.frames.remove(&vpn) {
                 let _ = self.pt.unmap(vpn);
                 freed.push(f);
             }
-            va += PAGE_SIZE;
         }
         if !freed.is_empty() {
             self.shootdown();
@@ -180,8 +452,9 @@ impl AddrSpace {
     }
 
     /// Moves the end of the area of `kind` (the heap) from its current end to
-    /// `new_end` (page aligned), mapping zeroed pages or freeing pages. Creates
-    /// the area at `start` if it does not exist yet.
+    /// `new_end` (page aligned): growing only extends the area (its pages
+    /// get frames at their first access), shrinking frees the pages beyond
+    /// the new end. Creates the area at `start` if it does not exist yet.
     pub fn resize_area(&mut self, kind: VmaKind, start: usize, new_end: usize, perm: PteFlags) -> Result<(), MapError> {
         let idx = match self.vmas.iter().position(|v| v.kind == kind) {
             Some(i) => i,
@@ -195,7 +468,6 @@ impl AddrSpace {
             if new_end > USER_TOP || self.vmas.iter().any(|v| v.kind != kind && v.start < new_end && old_end < v.end) {
                 return Err(MapError::AlreadyMapped);
             }
-            self.populate(old_end, new_end, perm)?;
         } else {
             self.depopulate(new_end.max(self.vmas[idx].start), old_end);
         }
@@ -203,12 +475,124 @@ impl AddrSpace {
         Ok(())
     }
 
+    /// True if no area overlaps `[s, e)`.
+    pub fn is_free(&self, s: usize, e: usize) -> bool {
+        !self.vmas.iter().any(|v| v.start < e && s < v.end)
+    }
+
+    /// The highest page-aligned start of a free range of `len` bytes (page
+    /// aligned, non-zero) inside `[lo, hi)`, searching down from `hi` (as
+    /// Linux places mmap areas below the stack), or `None`.
+    pub fn find_free(&self, len: usize, lo: usize, hi: usize) -> Option<usize> {
+        let mut end = hi;
+        loop {
+            let start = end.checked_sub(len).filter(|&s| s >= lo)?;
+            match self.vmas.iter().filter(|v| v.start < end && start < v.end).map(|v| v.start).min() {
+                None => return Some(start),
+                Some(below) => end = below,
+            }
+        }
+    }
+
+    /// Removes `[s, e)` (page aligned) from the anonymous areas, splitting
+    /// those that straddle an end, and frees its frames (with a TLB
+    /// shootdown). Ranges without areas are fine; [`MapError::AlreadyMapped`]
+    /// (nothing changed) if an ELF, heap or stack area overlaps the range.
+    pub fn unmap_anon(&mut self, s: usize, e: usize) -> Result<(), MapError> {
+        if self.vmas.iter().any(|v| v.kind != VmaKind::Anon && v.start < e && s < v.end) {
+            return Err(MapError::AlreadyMapped);
+        }
+        let mut kept = Vec::with_capacity(self.vmas.len() + 1);
+        for v in self.vmas.drain(..) {
+            if v.end <= s || e <= v.start {
+                kept.push(v);
+                continue;
+            }
+            if v.start < s {
+                kept.push(Vma { end: s, ..v });
+            }
+            if e < v.end {
+                kept.push(Vma { start: e, ..v });
+            }
+        }
+        self.vmas = kept;
+        self.depopulate(s, e);
+        Ok(())
+    }
+
+    /// Gives the anonymous areas over `[s, e)` (page aligned) the user
+    /// permissions `perm` (possibly none), splitting areas that straddle an
+    /// end, and rewrites the PTEs of the pages that have frames: a shared
+    /// (copy-on-write) frame stays read-only, a page with no permission
+    /// keeps its frame but loses its PTE. Other harts that ran the space
+    /// flush their TLBs. Nothing changes on an error: a page of the range
+    /// outside every area, or in an ELF, heap or stack area.
+    pub fn protect_anon(&mut self, s: usize, e: usize, perm: PteFlags) -> Result<(), ProtectError> {
+        let mut covered = s;
+        let mut inside: Vec<&Vma> = self.vmas.iter().filter(|v| v.start < e && s < v.end).collect();
+        inside.sort_by_key(|v| v.start);
+        for v in inside {
+            if v.kind != VmaKind::Anon {
+                return Err(ProtectError::NotAnonymous);
+            }
+            if v.start > covered {
+                return Err(ProtectError::Unmapped);
+            }
+            covered = covered.max(v.end);
+        }
+        if covered < e {
+            return Err(ProtectError::Unmapped);
+        }
+        let mut vmas = Vec::with_capacity(self.vmas.len() + 2);
+        for v in self.vmas.drain(..) {
+            if v.end <= s || e <= v.start {
+                vmas.push(v);
+                continue;
+            }
+            if v.start < s {
+                vmas.push(Vma { end: s, ..v });
+            }
+            vmas.push(Vma { start: v.start.max(s), end: v.end.min(e), perm, ..v });
+            if e < v.end {
+                vmas.push(Vma { start: e, ..v });
+            }
+        }
+        self.vmas = vmas;
+        let (first, last) = (VirtAddr(s).floor(), VirtAddr(e - 1).floor());
+        let pages: Vec<(VirtPageNum, PhysPageNum, bool)> = self
+            .frames
+            .range(first..=last)
+            .map(|(vpn, f)| (*vpn, f.ppn(), matches!(f, PageFrame::Shared(_))))
+            .collect();
+        let rwx = PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0;
+        for (vpn, ppn, shared) in pages {
+            let eff = if shared { PteFlags(perm.0 & rwx & !PteFlags::W.0) } else { PteFlags(perm.0 & rwx) };
+            let mapped = self.pt.translate(vpn.addr()).is_some();
+            // The page's table pages exist (it had a PTE once, or fork made
+            // them), so none of these allocates and none fails.
+            let _ = match (eff.0 == 0, mapped) {
+                (true, true) => self.pt.unmap(vpn).map(|_| ()),
+                (true, false) => Ok(()),
+                (false, true) => self.pt.remap(vpn, ppn, eff | PteFlags::U),
+                (false, false) => self.pt.map(vpn, ppn, eff | PteFlags::U),
+            };
+        }
+        self.shootdown();
+        Ok(())
+    }
+
     /// Copies `data` to user address `va` from the kernel side, ignoring user
-    /// permissions (used by exec). Every page must be mapped.
+    /// permissions (used by exec). Every page must lie in an area; pages
+    /// without a frame yet (the stack) get one, as a minor fault.
     pub fn write_bytes(&mut self, va: usize, data: &[u8]) -> Result<(), MapError> {
         let mut done = 0;
         while done < data.len() {
             let cur = va + done;
+            if self.pt.translate(VirtAddr(cur)).is_none() {
+                let vma = *self.vma_at(cur).ok_or(MapError::NotMapped)?;
+                self.map_fresh(VirtAddr(cur).floor(), vma.perm)?;
+                self.usage.minor_faults += 1;
+            }
             let (pa, _) = self.pt.translate(VirtAddr(cur)).ok_or(MapError::NotMapped)?;
             let n = (PAGE_SIZE - pa.page_offset()).min(data.len() - done);
             // SAFETY: pa..pa+n lies in one frame owned by this address space.

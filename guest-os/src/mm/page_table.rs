@@ -83,6 +83,18 @@ pub enum MapError {
     HugePage,
 }
 
+/// The bits of a leaf svos writes for permissions `flags`: V and A always,
+/// D when writable, so hardware never needs to set A or D (privileged spec
+/// 4.3.1: with Svade, an access with A clear or a store with D clear faults).
+fn leaf_flags(flags: PteFlags) -> PteFlags {
+    let f = flags | PteFlags::V | PteFlags::A;
+    if flags.contains(PteFlags::W) {
+        f | PteFlags::D
+    } else {
+        f
+    }
+}
+
 /// An Sv39 or Sv48 page table.
 pub struct PageTable {
     root: PhysPageNum,
@@ -210,11 +222,22 @@ impl PageTable {
         if pte.is_valid() {
             return Err(MapError::AlreadyMapped);
         }
-        let mut f = flags | PteFlags::V | PteFlags::A;
-        if flags.contains(PteFlags::W) {
-            f = f | PteFlags::D;
+        *pte = PageTableEntry::new(ppn, leaf_flags(flags));
+        sfence_vma(vpn.addr().0);
+        Ok(())
+    }
+
+    /// Replaces the valid 4 KiB leaf of `vpn` with one pointing to `ppn` with
+    /// `flags` | V | A (| D if writable), then fences the page on this hart
+    /// (other harts: the caller's shootdown). Used to change a page's
+    /// permissions or frame in place (copy-on-write). [`MapError::NotMapped`]
+    /// if `vpn` has no valid 4 KiB leaf.
+    pub fn remap(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags) -> Result<(), MapError> {
+        let pte = self.walk(vpn).ok_or(MapError::NotMapped)?;
+        if !pte.is_valid() {
+            return Err(MapError::NotMapped);
         }
-        *pte = PageTableEntry::new(ppn, f);
+        *pte = PageTableEntry::new(ppn, leaf_flags(flags));
         sfence_vma(vpn.addr().0);
         Ok(())
     }

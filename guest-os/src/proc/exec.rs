@@ -133,7 +133,7 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str]) -> 
         if fl.is_execute() {
             perm = perm | PteFlags::X;
         }
-        space.map_zeroed(va, end, perm, VmaKind::Elf)?;
+        space.map_area(va, end, perm, VmaKind::Elf)?;
         space.write_bytes(va, &elf[off..off + filesz])?;
         if phoff >= off && phoff + phnum * phentsize <= off + filesz {
             phdr_va = Some(va + (phoff - off));
@@ -146,7 +146,7 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str]) -> 
 
     // The stack.
     let stack_lo = USER_STACK_TOP - USER_STACK_SIZE;
-    space.map_zeroed(stack_lo, USER_STACK_TOP, PteFlags::R | PteFlags::W, VmaKind::Stack)?;
+    space.map_area(stack_lo, USER_STACK_TOP, PteFlags::R | PteFlags::W, VmaKind::Stack)?;
     let mut sp = USER_STACK_TOP;
     let mut push_strs = |list: &[&str], sp: &mut usize| -> Result<Vec<usize>, ExecError> {
         let mut ptrs = Vec::with_capacity(list.len());

@@ -4,7 +4,7 @@
 use super::context::{Context, KernelStack};
 use super::file::File;
 use super::fpu::FpState;
-use crate::mm::addr_space::AddrSpace;
+use crate::mm::addr_space::{AddrSpace, MemUsage};
 use crate::trap::TrapFrame;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -98,6 +98,10 @@ pub struct Process {
     pub brk_start: usize,
     /// Current program break (bytes).
     pub brk: usize,
+    /// Faults and peak RSS of the address spaces it left (exec, exit).
+    pub retired_usage: MemUsage,
+    /// Totals of the children it reaped with wait4 (and of theirs).
+    pub children_usage: MemUsage,
     /// Scheduling state.
     pub state: State,
     /// The hart it runs on while [`State::Running`].
@@ -118,6 +122,25 @@ pub struct Process {
 }
 
 impl Process {
+    /// Its own memory usage so far: the address spaces it left plus the
+    /// current one (getrusage RUSAGE_SELF).
+    pub fn usage(&self) -> MemUsage {
+        let mut u = self.retired_usage;
+        if let Some(s) = self.space.as_ref() {
+            u.merge(s.usage());
+        }
+        u
+    }
+
+    /// Replaces the address space (exec, exit), keeping the old one's
+    /// statistics. The old space is dropped (its frames freed) here.
+    pub fn replace_space(&mut self, space: Option<AddrSpace>) {
+        if let Some(old) = self.space.take() {
+            self.retired_usage.merge(old.usage());
+        }
+        self.space = space;
+    }
+
     /// A new process record (not yet runnable) with fds 0, 1, 2 on the
     /// console, or `None` if no kernel stack can be mapped (out of frames).
     pub fn new(pid: usize, ppid: usize, name: &str, space: AddrSpace) -> Option<Self> {
@@ -133,6 +156,8 @@ impl Process {
             fp: FpState::default(),
             brk_start: 0,
             brk: 0,
+            retired_usage: MemUsage::default(),
+            children_usage: MemUsage::default(),
             state: State::Runnable,
             hart: 0,
             affinity: u64::MAX,

@@ -27,6 +27,7 @@ use super::exec;
 use super::fpu;
 use super::process::{signal, ExitReason, Process, State, WaitFor};
 use crate::boot::timer;
+use crate::mm::addr_space::{Access, FaultError};
 use crate::mm::{frame, kernel_space};
 use crate::smp;
 use crate::sync::{kernel_lock, kernel_unlock, Global};
@@ -168,7 +169,7 @@ pub fn exit_current(reason: ExitReason) -> ! {
     let pid = current_pid();
     let p = current();
     kernel_space::activate_kernel();
-    p.space = None;
+    p.replace_space(None);
     p.fds.clear();
     p.exit = Some(reason);
     p.state = State::Zombie;
@@ -270,26 +271,52 @@ pub fn user_loop() -> ! {
             crate::syscall::dispatch();
             continue;
         }
+        if let Some(access) = Access::of_page_fault(code) {
+            match p.space.as_mut().map(|s| s.handle_fault(stval, access)) {
+                Some(Ok(_)) => continue,
+                Some(Err(FaultError::OutOfMemory)) => {
+                    oom_kill(p, stval);
+                    continue;
+                }
+                _ => {}
+            }
+        }
         // One report line, like a segmentation-fault message: cause, stval
         // (the faulting address; for an illegal instruction, the instruction
         // bits or 0), pc, signal.
         let sig = signal_for(code);
-        let (cause, sepc) = (trap::exception_name(code), p.tf.sepc);
-        let (open, close) = if code == 2 { (" (stval ", ")") } else { (" at ", "") };
-        crate::println!(
-            "[svos] pid {} ({}): {}{}{:#x}{}, pc {:#x}: killed by signal {} ({})",
-            p.pid,
-            p.name,
-            cause,
-            open,
-            stval,
-            close,
-            sepc,
-            sig,
-            signal::name(sig)
-        );
+        let cause = trap::exception_name(code);
+        if code == 2 {
+            report_kill(p, format_args!("{} (stval {:#x})", cause, stval), sig);
+        } else {
+            report_kill(p, format_args!("{} at {:#x}", cause, stval), sig);
+        }
         exit_current(ExitReason::Killed(sig));
     }
+}
+
+/// Prints the one line that reports a process killed by the kernel:
+/// `[svos] pid N (name): <cause>, pc <sepc>: killed by signal K (SIGxxx)`.
+fn report_kill(p: &Process, cause: core::fmt::Arguments, sig: u32) {
+    crate::println!(
+        "[svos] pid {} ({}): {}, pc {:#x}: killed by signal {} ({})",
+        p.pid,
+        p.name,
+        cause,
+        p.tf.sepc,
+        sig,
+        signal::name(sig)
+    );
+}
+
+/// A page of `p` at user address `va` needed a frame and none was free:
+/// reports it and marks `p` killed by SIGKILL (as Linux's OOM killer
+/// does), to exit before its next return to U-mode. The kernel goes on.
+pub fn oom_kill(p: &mut Process, va: usize) {
+    if p.killed.is_none() {
+        report_kill(p, format_args!("out of memory at {:#x}", va), signal::SIGKILL);
+    }
+    p.killed = Some(signal::SIGKILL);
 }
 
 /// Creates a process running `file` from the initrd with `argv`, parent `ppid`.

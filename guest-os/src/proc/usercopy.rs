@@ -2,35 +2,37 @@
 //!
 //! Every user page is translated in software through the process's page
 //! table, checking V, U and the needed permission, and then accessed through
-//! the direct map. A bad pointer yields [`EFAULT`] and never a kernel fault.
+//! the direct map; a page of an area that has no frame yet is faulted in
+//! first (demand paging). A bad pointer yields [`EFAULT`] and never a
+//! kernel fault.
 
+use crate::mm::addr_space::{Access, AddrSpace, FaultError};
 use crate::mm::address::USER_TOP;
-use crate::mm::page_table::{PageTable, PteFlags};
-use crate::mm::{PhysAddr, VirtAddr, PAGE_SIZE};
+use crate::mm::{PhysAddr, PAGE_SIZE};
 use crate::syscall::errno::EFAULT;
 
-/// Translates user address `va` to a physical address if the page is mapped
-/// with U and every bit of `need` (e.g. R, or W).
-pub fn walkaddr(pt: &PageTable, va: usize, need: PteFlags) -> Result<PhysAddr, isize> {
-    if va >= USER_TOP {
-        return Err(EFAULT);
-    }
-    match pt.translate(VirtAddr(va)) {
-        Some((pa, flags)) if flags.contains(need | PteFlags::U) => Ok(pa),
-        _ => Err(EFAULT),
+/// Translates user address `va` of the current process to a physical
+/// address for `access`, faulting in a demand-zero page as the user's own
+/// access would ([`AddrSpace::user_access`]). -EFAULT outside the areas or
+/// against their permissions; when no frame is free the process is marked
+/// killed (SIGKILL, reported as out of memory) and gets -EFAULT.
+pub fn walkaddr(space: &mut AddrSpace, va: usize, access: Access) -> Result<PhysAddr, isize> {
+    match space.user_access(va, access) {
+        Ok(pa) => Ok(pa),
+        Err(FaultError::Segv) => Err(EFAULT),
+        Err(FaultError::OutOfMemory) => {
+            super::sched::oom_kill(super::sched::current(), va);
+            Err(EFAULT)
+        }
     }
 }
 
-/// Calls `f` on each physically contiguous piece of the user range
-/// `[va, va+len)`, in order, after checking that the whole range is mapped
-/// with U and `need`. Returns -EFAULT (and calls `f` on nothing) otherwise.
-pub fn for_each_chunk(
-    pt: &PageTable,
-    va: usize,
-    len: usize,
-    need: PteFlags,
-    mut f: impl FnMut(PhysAddr, usize),
-) -> Result<(), isize> {
+/// Calls `f` on each physically contiguous piece of the current process's
+/// user range `[va, va+len)`, in order, after checking that the whole range
+/// allows `access` (faulting in demand-zero pages). Returns -EFAULT (and
+/// calls `f` on nothing) otherwise.
+pub fn for_each_chunk(va: usize, len: usize, access: Access, mut f: impl FnMut(PhysAddr, usize)) -> Result<(), isize> {
+    let space = cur_space()?;
     let end = va.checked_add(len).ok_or(EFAULT)?;
     if end > USER_TOP {
         return Err(EFAULT);
@@ -38,13 +40,13 @@ pub fn for_each_chunk(
     // Pass 1: validate.
     let mut cur = va;
     while cur < end {
-        walkaddr(pt, cur, need)?;
+        walkaddr(space, cur, access)?;
         cur = (cur & !(PAGE_SIZE - 1)) + PAGE_SIZE;
     }
     // Pass 2: act.
     let mut cur = va;
     while cur < end {
-        let pa = walkaddr(pt, cur, need)?;
+        let pa = walkaddr(space, cur, access)?;
         let n = (PAGE_SIZE - pa.page_offset()).min(end - cur);
         f(pa, n);
         cur += n;
@@ -52,10 +54,15 @@ pub fn for_each_chunk(
     Ok(())
 }
 
-/// Copies `dst.len()` bytes from user `va` into `dst` (needs U+R).
-pub fn copyin(pt: &PageTable, dst: &mut [u8], va: usize) -> Result<(), isize> {
+/// The current process's address space, or -EFAULT if it has none.
+fn cur_space() -> Result<&'static mut AddrSpace, isize> {
+    super::sched::current().space.as_mut().ok_or(EFAULT)
+}
+
+/// Copies from the current process's user memory at `va` into `dst` (needs U+R).
+pub fn copy_from_user(dst: &mut [u8], va: usize) -> Result<(), isize> {
     let mut off = 0;
-    for_each_chunk(pt, va, dst.len(), PteFlags::R, |pa, n| {
+    for_each_chunk(va, dst.len(), Access::Load, |pa, n| {
         // SAFETY: pa..pa+n is a user frame, reachable through the direct map.
         let src = unsafe { core::slice::from_raw_parts(pa.to_kva() as *const u8, n) };
         dst[off..off + n].copy_from_slice(src);
@@ -63,33 +70,15 @@ pub fn copyin(pt: &PageTable, dst: &mut [u8], va: usize) -> Result<(), isize> {
     })
 }
 
-/// Copies `src` to user `va` (needs U+W).
-pub fn copyout(pt: &PageTable, va: usize, src: &[u8]) -> Result<(), isize> {
+/// Copies `src` to the current process's user memory at `va` (needs U+W).
+pub fn copy_to_user(va: usize, src: &[u8]) -> Result<(), isize> {
     let mut off = 0;
-    for_each_chunk(pt, va, src.len(), PteFlags::W, |pa, n| {
+    for_each_chunk(va, src.len(), Access::Store, |pa, n| {
         // SAFETY: pa..pa+n is a user frame, reachable through the direct map.
         let dst = unsafe { core::slice::from_raw_parts_mut(pa.to_kva() as *mut u8, n) };
         dst.copy_from_slice(&src[off..off + n]);
         off += n;
     })
-}
-
-/// The current process's page table, or -EFAULT if it has no address space.
-fn cur_pt() -> Result<&'static PageTable, isize> {
-    match super::sched::current().space.as_ref() {
-        Some(s) => Ok(s.page_table()),
-        None => Err(EFAULT),
-    }
-}
-
-/// Copies from the current process's user memory at `va` into `dst`.
-pub fn copy_from_user(dst: &mut [u8], va: usize) -> Result<(), isize> {
-    copyin(cur_pt()?, dst, va)
-}
-
-/// Copies `src` to the current process's user memory at `va`.
-pub fn copy_to_user(va: usize, src: &[u8]) -> Result<(), isize> {
-    copyout(cur_pt()?, va, src)
 }
 
 /// Reads a u64 (native endian) from user `va`.
@@ -102,11 +91,11 @@ pub fn read_u64(va: usize) -> Result<u64, isize> {
 /// Reads a NUL-terminated string of at most `max` bytes from user `va`.
 /// -EFAULT if unreadable, -ENAMETOOLONG (-36) if longer, -EINVAL if not UTF-8.
 pub fn read_cstr(va: usize, max: usize) -> Result<alloc::string::String, isize> {
-    let pt = cur_pt()?;
+    let space = cur_space()?;
     let mut out = alloc::vec::Vec::new();
     let mut cur = va;
     loop {
-        let pa = walkaddr(pt, cur, PteFlags::R)?;
+        let pa = walkaddr(space, cur, Access::Load)?;
         let n = PAGE_SIZE - pa.page_offset();
         // SAFETY: a validated user frame, read through the direct map.
         let s = unsafe { core::slice::from_raw_parts(pa.to_kva() as *const u8, n) };

@@ -2,7 +2,7 @@
 //! close, read, write, lseek, fstat.
 
 use super::errno::*;
-use crate::mm::page_table::PteFlags;
+use crate::mm::addr_space::Access;
 use crate::proc::file::File;
 use crate::proc::process::WaitFor;
 use crate::proc::sched;
@@ -79,13 +79,7 @@ pub fn sys_read(fd: usize, buf: usize, count: usize) -> isize {
             }
             File::Console => {
                 // Check the buffer before blocking.
-                usercopy::for_each_chunk(
-                    sched::current().space.as_ref().ok_or(EFAULT)?.page_table(),
-                    buf,
-                    count,
-                    PteFlags::W,
-                    |_, _| {},
-                )?;
+                usercopy::for_each_chunk(buf, count, Access::Store, |_, _| {})?;
                 let mut tmp = vec![0u8; count];
                 loop {
                     if sched::current().killed.is_some() {
@@ -114,8 +108,7 @@ pub fn sys_write(fd: usize, buf: usize, count: usize) -> isize {
         if count > isize::MAX as usize {
             return Err(EINVAL);
         }
-        let pt = sched::current().space.as_ref().ok_or(EFAULT)?.page_table();
-        usercopy::for_each_chunk(pt, buf, count, PteFlags::R, |pa, n| {
+        usercopy::for_each_chunk(buf, count, Access::Load, |pa, n| {
             // SAFETY: a validated user frame, read through the direct map.
             let s = unsafe { core::slice::from_raw_parts(pa.to_kva() as *const u8, n) };
             crate::drivers::uart::write_bytes(s);

@@ -8,6 +8,7 @@ pub mod errno;
 pub mod fs;
 pub mod mem;
 pub mod process;
+pub mod rusage;
 pub mod time;
 
 use crate::proc::sched;
@@ -21,6 +22,7 @@ pub fn dispatch() {
     let p = sched::current();
     let x = &p.tf.x;
     let (n, a0, a1, a2, a3) = (x[reg::A7], x[reg::A0], x[reg::A1], x[reg::A2], x[reg::A3]);
+    let (a4, a5) = (x[reg::A4], x[reg::A5]);
     let ret: isize = match n {
         SYS_OPENAT => fs::sys_openat(a0, a1, a2),
         SYS_CLOSE => fs::sys_close(a0),
@@ -43,6 +45,10 @@ pub fn dispatch() {
         SYS_GETPID => p.pid as isize,
         SYS_GETPPID => p.ppid as isize,
         SYS_BRK => mem::sys_brk(a0) as isize,
+        SYS_MMAP => mem::sys_mmap(a0, a1, a2, a3, a4, a5),
+        SYS_MUNMAP => mem::sys_munmap(a0, a1),
+        SYS_MPROTECT => mem::sys_mprotect(a0, a1, a2),
+        SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),
         SYS_WAIT4 => process::sys_wait4(a0 as isize, a1, a2, a3),

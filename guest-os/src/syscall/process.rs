@@ -13,8 +13,9 @@ use alloc::vec::Vec;
 const WNOHANG: usize = 1;
 
 /// clone(flags, stack, ...) as fork: only `flags == SIGCHLD` with no new
-/// stack is supported (-EINVAL otherwise). The child gets a copy of the
-/// address space (every page copied; no copy-on-write yet), the registers
+/// stack is supported (-EINVAL otherwise). The child gets a copy-on-write
+/// copy of the address space ([`crate::mm::addr_space::AddrSpace::fork_cow`]:
+/// frames shared read-only, copied at the first store), the registers
 /// (a0 = 0), fds, brk; returns the child's pid. -EAGAIN if the process table
 /// is full, -ENOMEM if memory runs out.
 pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize {
@@ -22,8 +23,8 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
         return EINVAL;
     }
     let parent = sched::current();
-    let Some(space) = parent.space.as_ref() else { return EFAULT };
-    let child_space = match space.fork_copy() {
+    let Some(space) = parent.space.as_mut() else { return EFAULT };
+    let child_space = match space.fork_cow() {
         Ok(s) => s,
         Err(_) => return ENOMEM,
     };
@@ -36,9 +37,9 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
     c.brk_start = parent.brk_start;
     c.brk = parent.brk;
     c.fds = parent.fds.clone();
+    // Code frames are shared, not written: the child's harts run fence.i
+    // anyway before its first instruction (AddrSpace::activate).
     sched::add(c);
-    // Fresh copies of code pages: make instruction fetch see them.
-    unsafe { core::arch::asm!("fence.i") };
     pid as isize
 }
 
@@ -94,7 +95,7 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
     let p = sched::current();
     // Switch to the new table before the old one is freed.
     unsafe { space.activate() };
-    p.space = Some(space);
+    p.replace_space(Some(space));
     p.name = String::from(exec::basename(&path));
     p.tf = TrapFrame::default();
     p.tf.sepc = img.entry;
@@ -109,10 +110,12 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
 
 /// wait4(pid, wstatus, options, rusage): waits for a child (pid > 0: that
 /// one; -1: any) to exit, reaps it, stores the Linux status word
-/// (`code << 8`, or the signal) at `wstatus` if non-null, returns its pid.
+/// (`code << 8`, or the signal) at `wstatus` and the child's usage (its own
+/// and its reaped descendants', see [`super::rusage`]) at `rusage` if
+/// non-null, adds that usage to the caller's RUSAGE_CHILDREN, returns its pid.
 /// WNOHANG: 0 if none has exited. -ECHILD if there is no such child,
 /// -EINTR if killed while waiting, -EINVAL for other pid forms or options.
-pub fn sys_wait4(pid: isize, wstatus: usize, options: usize, _rusage: usize) -> isize {
+pub fn sys_wait4(pid: isize, wstatus: usize, options: usize, rusage: usize) -> isize {
     if !(pid == -1 || pid > 0) || options & !WNOHANG != 0 {
         return EINVAL;
     }
@@ -124,15 +127,21 @@ pub fn sys_wait4(pid: isize, wstatus: usize, options: usize, _rusage: usize) -> 
             return ECHILD;
         }
         if let Some(&&(cpid, _)) = matching.iter().find(|(_, z)| *z) {
-            let status = match sched::proc_mut(cpid).and_then(|c| c.exit) {
-                Some(r) => r.wstatus(),
-                None => 0,
-            };
+            let Some(child) = sched::proc_mut(cpid) else { return ECHILD };
+            let status = child.exit.map_or(0, |r| r.wstatus());
+            let mut usage = child.usage();
+            usage.merge(child.children_usage);
             if wstatus != 0 {
                 if let Err(e) = copy_to_user(wstatus, &status.to_le_bytes()) {
                     return e;
                 }
             }
+            if rusage != 0 {
+                if let Err(e) = super::rusage::copy_rusage_to_user(rusage, &super::rusage::rusage_of(usage)) {
+                    return e;
+                }
+            }
+            sched::current().children_usage.merge(usage);
             sched::reap(cpid);
             return cpid as isize;
         }

@@ -40,6 +40,8 @@ pub mod nr {
     pub const SYS_KILL: usize = 129;
     /// uname(buf)
     pub const SYS_UNAME: usize = 160;
+    /// getrusage(who, usage)
+    pub const SYS_GETRUSAGE: usize = 165;
     /// getcpu(cpu, node, tcache)
     pub const SYS_GETCPU: usize = 168;
     /// getpid()
@@ -48,10 +50,16 @@ pub mod nr {
     pub const SYS_GETPPID: usize = 173;
     /// brk(addr)
     pub const SYS_BRK: usize = 214;
+    /// munmap(addr, len)
+    pub const SYS_MUNMAP: usize = 215;
     /// clone(flags, stack, ptid, tls, ctid): fork only.
     pub const SYS_CLONE: usize = 220;
     /// execve(path, argv, envp)
     pub const SYS_EXECVE: usize = 221;
+    /// mmap(addr, len, prot, flags, fd, offset)
+    pub const SYS_MMAP: usize = 222;
+    /// mprotect(addr, len, prot)
+    pub const SYS_MPROTECT: usize = 226;
     /// wait4(pid, wstatus, options, rusage)
     pub const SYS_WAIT4: usize = 260;
 }
@@ -78,8 +86,14 @@ pub mod errno {
     pub const EAGAIN: isize = -11;
     /// Out of memory.
     pub const ENOMEM: isize = -12;
+    /// Permission denied.
+    pub const EACCES: isize = -13;
     /// Bad address.
     pub const EFAULT: isize = -14;
+    /// File exists (MAP_FIXED_NOREPLACE over a mapping).
+    pub const EEXIST: isize = -17;
+    /// No such device (mmap of a file that cannot be mapped).
+    pub const ENODEV: isize = -19;
     /// Invalid argument.
     pub const EINVAL: isize = -22;
     /// Too many open files.
@@ -108,4 +122,93 @@ pub mod signal {
     pub const SIGTERM: u32 = 15;
     /// Child stopped or exited (the only clone flag svos's fork accepts).
     pub const SIGCHLD: u32 = 17;
+}
+
+/// mmap's `prot` and `flags` bits (asm-generic/mman-common.h, mman.h).
+pub mod mman {
+    /// Pages may be read.
+    pub const PROT_READ: usize = 0x1;
+    /// Pages may be written.
+    pub const PROT_WRITE: usize = 0x2;
+    /// Pages may be executed.
+    pub const PROT_EXEC: usize = 0x4;
+    /// Changes are shared with other mappings of the object.
+    pub const MAP_SHARED: usize = 0x01;
+    /// Changes are private (copy-on-write for file mappings).
+    pub const MAP_PRIVATE: usize = 0x02;
+    /// MAP_SHARED that also checks every flag bit.
+    pub const MAP_SHARED_VALIDATE: usize = 0x03;
+    /// The mask of the mapping type (SHARED, PRIVATE, SHARED_VALIDATE).
+    pub const MAP_TYPE: usize = 0x0f;
+    /// Place the mapping exactly at `addr`, replacing what is there.
+    pub const MAP_FIXED: usize = 0x10;
+    /// Not backed by a file: zero-filled memory (fd ignored, -1 by convention).
+    pub const MAP_ANONYMOUS: usize = 0x20;
+    /// Place the mapping exactly at `addr`, failing with EEXIST if anything is there.
+    pub const MAP_FIXED_NOREPLACE: usize = 0x10_0000;
+    /// mmap's error return, as a pointer: (void *)-1.
+    pub const MAP_FAILED: usize = usize::MAX;
+}
+
+/// getrusage(2): `who` values and the riscv64 `struct rusage`.
+pub mod rusage {
+    /// The calling process.
+    pub const RUSAGE_SELF: isize = 0;
+    /// Its children that have been waited for (and their waited-for descendants).
+    pub const RUSAGE_CHILDREN: isize = -1;
+    /// The calling thread (svos: the process).
+    pub const RUSAGE_THREAD: isize = 1;
+
+    /// `struct timeval`: seconds and microseconds.
+    #[repr(C)]
+    #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+    pub struct Timeval {
+        /// Seconds.
+        pub tv_sec: i64,
+        /// Microseconds, 0..1_000_000.
+        pub tv_usec: i64,
+    }
+
+    /// `struct rusage` of Linux riscv64 (include/uapi/linux/resource.h):
+    /// two timevals, then 14 longs; 144 bytes.
+    #[repr(C)]
+    #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+    pub struct Rusage {
+        /// User CPU time.
+        pub ru_utime: Timeval,
+        /// System CPU time.
+        pub ru_stime: Timeval,
+        /// Largest resident set size, in KiB.
+        pub ru_maxrss: i64,
+        /// Integral shared memory size (unused by Linux).
+        pub ru_ixrss: i64,
+        /// Integral unshared data size (unused by Linux).
+        pub ru_idrss: i64,
+        /// Integral unshared stack size (unused by Linux).
+        pub ru_isrss: i64,
+        /// Minor page faults: served without I/O.
+        pub ru_minflt: i64,
+        /// Major page faults: needed I/O.
+        pub ru_majflt: i64,
+        /// Swaps (unused by Linux).
+        pub ru_nswap: i64,
+        /// Block input operations.
+        pub ru_inblock: i64,
+        /// Block output operations.
+        pub ru_oublock: i64,
+        /// IPC messages sent (unused by Linux).
+        pub ru_msgsnd: i64,
+        /// IPC messages received (unused by Linux).
+        pub ru_msgrcv: i64,
+        /// Signals received (unused by Linux).
+        pub ru_nsignals: i64,
+        /// Voluntary context switches.
+        pub ru_nvcsw: i64,
+        /// Involuntary context switches.
+        pub ru_nivcsw: i64,
+    }
+
+    /// Size of [`Rusage`] in bytes.
+    pub const RUSAGE_SIZE: usize = 144;
+    const _: () = assert!(core::mem::size_of::<Rusage>() == RUSAGE_SIZE);
 }

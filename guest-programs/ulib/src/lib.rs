@@ -7,12 +7,14 @@
 //! - [`print!`]/[`println!`] over write(1).
 //! - A bump heap over brk as the `#[global_allocator]`.
 //! - A panic handler that prints the message and exits with 101.
+//! - [`check::Checks`] for self-checking test programs.
 //!
 //! A program is a `#![no_std] #![no_main]` binary that defines
 //! `#[no_mangle] fn main() -> i32`.
 
 #![no_std]
 
+pub mod check;
 pub mod heap;
 pub mod io;
 pub mod sys;

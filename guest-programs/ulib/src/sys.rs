@@ -4,7 +4,9 @@
 use core::arch::asm;
 
 pub use svos_abi::errno;
+pub use svos_abi::mman;
 pub use svos_abi::nr::*;
+pub use svos_abi::rusage;
 
 /// fork's clone flags: SIGCHLD only.
 pub const SIGCHLD: usize = svos_abi::signal::SIGCHLD as usize;
@@ -27,6 +29,17 @@ pub fn syscall4(n: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> isize {
     let ret: isize;
     unsafe {
         asm!("ecall", inlateout("a0") a0 as isize => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a7") n, options(nostack));
+    }
+    ret
+}
+
+/// Raw system call with up to six arguments.
+#[inline(always)]
+pub fn syscall6(n: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize) -> isize {
+    let ret: isize;
+    unsafe {
+        asm!("ecall", inlateout("a0") a0 as isize => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4,
+             in("a5") a5, in("a7") n, options(nostack));
     }
     ret
 }
@@ -70,6 +83,33 @@ pub fn getppid() -> isize {
 /// brk(addr): the new break, or the unchanged break on failure; brk(0) queries.
 pub fn brk(addr: usize) -> usize {
     syscall3(SYS_BRK, addr, 0, 0) as usize
+}
+
+/// mmap(addr, len, prot, flags, -1, 0) for anonymous memory (MAP_ANONYMOUS
+/// is up to the caller): the mapping's address, or -errno.
+pub fn mmap(addr: usize, len: usize, prot: usize, flags: usize) -> isize {
+    syscall6(SYS_MMAP, addr, len, prot, flags, usize::MAX, 0)
+}
+
+/// munmap(addr, len): 0 or -errno.
+pub fn munmap(addr: usize, len: usize) -> isize {
+    syscall3(SYS_MUNMAP, addr, len, 0)
+}
+
+/// mprotect(addr, len, prot): 0 or -errno.
+pub fn mprotect(addr: usize, len: usize, prot: usize) -> isize {
+    syscall3(SYS_MPROTECT, addr, len, prot)
+}
+
+/// getrusage(who, &usage): the usage, or -errno.
+pub fn getrusage(who: isize) -> Result<svos_abi::rusage::Rusage, isize> {
+    let mut r = svos_abi::rusage::Rusage::default();
+    let ret = syscall3(SYS_GETRUSAGE, who as usize, &mut r as *mut _ as usize, 0);
+    if ret < 0 {
+        Err(ret)
+    } else {
+        Ok(r)
+    }
 }
 
 /// fork() as clone(SIGCHLD, 0): the child's pid in the parent, 0 in the child.
