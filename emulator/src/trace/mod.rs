@@ -78,7 +78,9 @@
 
 pub mod csr;
 pub mod explain;
+mod insn;
 pub mod mmu;
+mod text;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -86,7 +88,7 @@ use std::io::{self, Write};
 use crate::cpu::MemAccess;
 use crate::hart::trap::Trap;
 use crate::hart::Priv;
-use crate::isa::{Disasm, Insn};
+use crate::isa::Insn;
 
 /// Trace categories, as bits of a mask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,12 +135,27 @@ pub struct RegWrite {
     pub value: u64,
 }
 
+/// Bytes of trace text gathered before they are written to the sink.
+const BUFFER: usize = 1 << 20;
+
 /// The trace sink with its category mask. Events of categories outside the
-/// mask cost one test of [`Tracer::on`].
+/// mask cost one test of [`Tracer::on`]; without the cargo feature `trace`
+/// that test is the constant `false`, so the compiler removes the tracing
+/// code from the run loop, and a tracer records nothing whatever its
+/// categories.
+///
+/// Lines are gathered in a buffer of about 1 MiB and written to the sink
+/// when it fills, by [`Tracer::flush`] (the machine calls it when a run
+/// ends) and when the tracer is dropped. Write errors of the sink are
+/// ignored: tracing never stops the guest.
 pub struct Tracer {
     mask: u32,
     out: Box<dyn Write>,
+    /// Text not yet written to `out`.
+    buf: Vec<u8>,
+    /// Scratch line for the categories formatted with `write!`.
     line: String,
+    insn_lines: insn::InsnLines,
 }
 
 impl Default for Tracer {
@@ -147,25 +164,43 @@ impl Default for Tracer {
     }
 }
 
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
 impl Tracer {
     /// A tracer that records nothing.
     pub fn off() -> Tracer {
-        Tracer { mask: 0, out: Box::new(io::sink()), line: String::new() }
+        Tracer::with_mask(0, Box::new(io::sink()))
     }
 
     /// A tracer for `categories`, writing text lines to `out`.
     pub fn new(categories: &[Category], out: Box<dyn Write>) -> Tracer {
         let mask = categories.iter().fold(0, |m, &c| m | c as u32);
-        Tracer { mask, out, line: String::with_capacity(160) }
+        Tracer::with_mask(mask, out)
     }
 
-    /// True when category `c` is recorded.
-    #[inline]
+    fn with_mask(mask: u32, out: Box<dyn Write>) -> Tracer {
+        // Room for a full buffer plus the line that fills it (lines are far
+        // shorter than 4 KiB), so the buffer never grows after this.
+        let buf = if mask == 0 { Vec::new() } else { Vec::with_capacity(BUFFER + 4096) };
+        Tracer { mask, out, buf, line: String::new(), insn_lines: insn::InsnLines::default() }
+    }
+
+    /// True when category `c` is recorded (always false without the cargo
+    /// feature `trace`).
+    #[inline(always)]
     pub fn on(&self, c: Category) -> bool {
-        self.mask & c as u32 != 0
+        cfg!(feature = "trace") && self.mask & c as u32 != 0
     }
 
-    /// A retired instruction.
+    /// A retired instruction: hart `hart` in `prv` retired `insn` (raw bits
+    /// `raw`, 16 or 32 of them as `insn.len` says) at `pc`, writing `write`
+    /// (if any) and accessing memory as `mem` says (if at all).
+    #[allow(clippy::too_many_arguments)] // the fields of the event; the run loop calls it with them
+    #[inline(never)]
     pub fn insn(
         &mut self,
         hart: u64,
@@ -176,36 +211,29 @@ impl Tracer {
         write: Option<RegWrite>,
         mem: Option<MemAccess>,
     ) {
-        let l = &mut self.line;
-        l.clear();
-        let bits = if insn.len == 2 { format!("(0x{:04x})", raw & 0xffff) } else { format!("(0x{:08x})", raw) };
-        let dis = Disasm { insn, raw, pc }.to_string();
-        let dis = match dis.split_once('\t') {
-            Some((m, ops)) => format!("{m:<7} {ops}"),
-            None => dis,
-        };
-        let _ = write!(l, "core {hart:>3}: {} 0x{pc:016x} {bits:<12} {dis:<32}", prv as u8);
-        if let Some(w) = write {
-            let _ = write!(l, " {}{:<2} 0x{:016x}", w.file, w.reg, w.value);
+        self.insn_lines.write(&mut self.buf, hart, prv, pc, raw, insn, write, mem);
+        self.written();
+    }
+
+    /// After an event: write the buffer out when it is full.
+    #[inline]
+    fn written(&mut self) {
+        if self.buf.len() >= BUFFER {
+            self.drain();
         }
-        if let Some(m) = mem {
-            let _ = write!(l, " mem 0x{:016x}", m.va);
-            if let Some(v) = m.stored {
-                let digits = 2 * m.size as usize;
-                let mask = if m.size >= 8 { u64::MAX } else { (1u64 << (8 * m.size)) - 1 };
-                let _ = write!(l, " 0x{:0digits$x}", v & mask);
-            }
-        }
-        let trimmed = l.trim_end().len();
-        l.truncate(trimmed);
-        l.push('\n');
-        let _ = self.out.write_all(l.as_bytes());
+    }
+
+    /// Write the buffered text to the sink.
+    #[cold]
+    fn drain(&mut self) {
+        let _ = self.out.write_all(&self.buf);
+        self.buf.clear();
     }
 
     /// A trap taken at `epc`, from privilege `from` to `to`.
     pub fn trap(&mut self, hart: u64, instret: u64, trap: Trap, epc: u64, from: Priv, to: Priv) {
         let _ = writeln!(
-            self.out,
+            self.buf,
             "core {hart:>3}: trap @{instret} {} (cause {}) tval 0x{:016x} epc 0x{epc:016x} {} -> {}",
             trap.name(),
             trap.cause() & !(1 << 63),
@@ -213,16 +241,18 @@ impl Tracer {
             from.letter(),
             to.letter()
         );
+        self.written();
     }
 
     /// An xRET (`which` = "mret" or "sret") from `from` to `to`, landing at `pc`.
     pub fn xret(&mut self, hart: u64, instret: u64, which: &str, from: Priv, to: Priv, pc: u64) {
         let _ = writeln!(
-            self.out,
+            self.buf,
             "core {hart:>3}: {which} @{instret} {} -> {} pc 0x{pc:016x}",
             from.letter(),
             to.letter()
         );
+        self.written();
     }
 
     /// An MMU event (category `mmu`, `tlb` or `pte`, written only if on).
@@ -237,7 +267,8 @@ impl Tracer {
         let _ = write!(l, "core {hart:>3}: {name} @{instret} ");
         mmu::describe(l, e);
         l.push('\n');
-        let _ = self.out.write_all(l.as_bytes());
+        self.buf.extend_from_slice(l.as_bytes());
+        self.written();
     }
 
     /// A CSR write (category `csr`): `name` went from `old` to `new`
@@ -256,11 +287,13 @@ impl Tracer {
             );
         }
         l.push('\n');
-        let _ = self.out.write_all(l.as_bytes());
+        self.buf.extend_from_slice(l.as_bytes());
+        self.written();
     }
 
-    /// Write out anything buffered.
+    /// Write out everything buffered, to the sink and through it.
     pub fn flush(&mut self) {
+        self.drain();
         let _ = self.out.flush();
     }
 }
