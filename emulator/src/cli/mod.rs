@@ -3,7 +3,8 @@
 //! Exit status: the guest's own (from the sifive_test device: 0 on power
 //! off, `code` on a failure write), 1 when svemu cannot start or the guest
 //! can make no progress (an error line on stderr says why), 2 for a bad
-//! command line, 124 when `--max-insns` is reached.
+//! command line (including `--trace` and `--explain` in a build without the
+//! cargo feature `trace`), 124 when `--max-insns` is reached.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -40,7 +41,7 @@ enum Command {
     /// and a2 = the fw_dynamic_info naming the kernel's entry. The console (NS16550A UART) is this
     /// terminal. The run ends when the guest powers off through the
     /// sifive_test device; svemu exits with the guest's status.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Disassemble the executable sections of an ELF file, one line per
     /// instruction, in the syntax of `riscv64-unknown-elf-objdump -d -M no-aliases`.
     Disasm {
@@ -184,14 +185,20 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Run(args) => match run(args) {
-            Ok(code) => code,
-            Err(e) => {
-                // The errors name their causes themselves.
+        Command::Run(args) => {
+            if let Some(e) = without_trace_feature(&args) {
                 eprintln!("svemu: error: {e}");
-                1
+                return 2;
             }
-        },
+            match run(*args) {
+                Ok(code) => code,
+                Err(e) => {
+                    // The errors name their causes themselves.
+                    eprintln!("svemu: error: {e}");
+                    1
+                }
+            }
+        }
         Command::Disasm { file } => match disasm(&file) {
             Ok(()) => 0,
             Err(e) => {
@@ -200,6 +207,25 @@ pub fn main() -> i32 {
             }
         },
     }
+}
+
+/// The error for options that need the cargo feature `trace` when svemu
+/// was built without it (`--trace`, `--explain`; a command-line error, exit
+/// status 2); None when they may run.
+fn without_trace_feature(args: &RunArgs) -> Option<String> {
+    let option = if !args.trace.is_empty() {
+        "--trace"
+    } else if args.explain.is_some() {
+        "--explain"
+    } else {
+        return None;
+    };
+    (!cfg!(feature = "trace")).then(|| {
+        format!(
+            "{option}: svemu was built without the `trace` feature (rebuild it with default features: \
+             cargo build --release -p svemu)"
+        )
+    })
 }
 
 /// `svemu disasm FILE`: each executable section, as objdump lays it out:

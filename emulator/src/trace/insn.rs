@@ -10,7 +10,7 @@
 //! text the slow path would make). The target is appended per line; the
 //! numbers are formatted by [`super::text`].
 
-use super::text::{hex16, push_decimal_left, push_decimal_right, push_hex};
+use super::text::Line;
 use super::RegWrite;
 use crate::cpu::MemAccess;
 use crate::hart::Priv;
@@ -34,6 +34,10 @@ const SLOTS: usize = 1024;
 /// The longest `core NNN: P 0x` prefix kept ready (harts beyond 10^20 - 1
 /// do not exist: a u64 has at most 20 decimal digits).
 const PREFIX_MAX: usize = 40;
+
+/// Room for the longest line: prefix, pc, text, target, padding, a
+/// register write and a store of up to 255 bytes (510 digits).
+pub const LINE_MAX: usize = 1024;
 
 /// One encoding's text.
 #[derive(Clone)]
@@ -72,12 +76,14 @@ impl Default for InsnLines {
 }
 
 impl InsnLines {
-    /// Append the line of one retired instruction (with its newline) to `out`.
+    /// Write the line of one retired instruction (with its newline) into
+    /// `out`, from its start; returns its length in bytes. `insn` must be
+    /// the decoding of `raw` (the text cache is keyed by `raw` alone).
     #[allow(clippy::too_many_arguments)] // the fields of one event, as `Tracer::insn` receives them
     #[inline]
     pub fn write(
         &mut self,
-        out: &mut Vec<u8>,
+        out: &mut [u8; LINE_MAX],
         hart: u64,
         prv: Priv,
         pc: u64,
@@ -85,68 +91,63 @@ impl InsnLines {
         insn: &Insn,
         write: Option<RegWrite>,
         mem: Option<MemAccess>,
-    ) {
+    ) -> usize {
         if self.prefix_of != Some((hart, prv)) {
             self.set_prefix(hart, prv);
         }
-        // Copy whole fixed-size arrays (no length-dependent copy loop), then
-        // cut back to the bytes used.
-        let start = out.len();
-        out.extend_from_slice(&self.prefix);
-        out.truncate(start + self.prefix_len);
-        out.extend_from_slice(&hex16(pc));
-        out.push(b' ');
-        let text_start = out.len();
+        let mut l = Line::new(out);
+        l.put_first(&self.prefix, self.prefix_len);
+        l.hex16(pc);
+        l.put(b" ");
+        let text_start = l.len();
         let target = match self.slot(raw, insn) {
             Some(slot) => {
-                out.extend_from_slice(&slot.text);
-                out.truncate(text_start + slot.len as usize);
+                l.put_first(&slot.text, slot.len as usize);
                 slot.target
             }
             None => {
                 let (text, target) = text(raw, insn);
-                out.extend_from_slice(&text);
+                l.put(&text);
                 target
             }
         };
         if let Some(offset) = target {
-            push_hex(out, pc.wrapping_add(offset as u64), 1);
+            l.hex(pc.wrapping_add(offset as u64), 1);
         }
         if write.is_some() || mem.is_some() {
-            let disasm_len = out.len() - text_start - BITS_COLUMN;
-            out.resize(out.len() + DISASM_COLUMN.saturating_sub(disasm_len), b' ');
+            let disasm_len = l.len() - text_start - BITS_COLUMN;
+            l.fill(b' ', DISASM_COLUMN.saturating_sub(disasm_len));
         }
         if let Some(w) = write {
-            out.push(b' ');
-            let mut file = [0u8; 4];
-            out.extend_from_slice(w.file.encode_utf8(&mut file).as_bytes());
-            push_decimal_left(out, w.reg as u64, 2);
-            out.extend_from_slice(b" 0x");
-            out.extend_from_slice(&hex16(w.value));
+            l.put(b" ");
+            l.put(w.file.encode_utf8(&mut [0; 4]).as_bytes());
+            l.decimal_left(w.reg as u64, 2);
+            l.put(b" 0x");
+            l.hex16(w.value);
         }
         if let Some(m) = mem {
-            out.extend_from_slice(b" mem 0x");
-            out.extend_from_slice(&hex16(m.va));
+            l.put(b" mem 0x");
+            l.hex16(m.va);
             if let Some(v) = m.stored {
                 let mask = if m.size >= 8 { u64::MAX } else { (1u64 << (8 * m.size)) - 1 };
-                out.extend_from_slice(b" 0x");
-                push_hex(out, v & mask, 2 * m.size as usize);
+                l.put(b" 0x");
+                l.hex(v & mask, 2 * m.size as usize);
             }
         }
-        out.push(b'\n');
+        l.put(b"\n");
+        l.len()
     }
 
     /// Make the line prefix for `hart` in `prv`.
     #[cold]
     fn set_prefix(&mut self, hart: u64, prv: Priv) {
-        let mut p = Vec::with_capacity(PREFIX_MAX);
-        p.extend_from_slice(b"core ");
-        push_decimal_right(&mut p, hart, 3);
-        p.extend_from_slice(b": ");
-        p.push(b'0' + prv as u8);
-        p.extend_from_slice(b" 0x");
-        self.prefix[..p.len()].copy_from_slice(&p);
-        self.prefix_len = p.len();
+        let mut l = Line::new(&mut self.prefix);
+        l.put(b"core ");
+        l.decimal_right(hart, 3);
+        l.put(b": ");
+        l.put(&[b'0' + prv as u8]);
+        l.put(b" 0x");
+        self.prefix_len = l.len();
         self.prefix_of = Some((hart, prv));
     }
 
@@ -158,10 +159,14 @@ impl InsnLines {
             self.slots = vec![EMPTY; SLOTS];
         }
         let i = (raw.wrapping_mul(0x9e37_79b1) >> (32 - SLOTS.trailing_zeros())) as usize & (SLOTS - 1);
-        if self.slots[i].raw != raw || self.slots[i].insn.as_ref() != Some(insn) {
+        // The bits alone decide the text (decoding is a function of them);
+        // `insn` is kept to tell an empty slot from the text of raw = 0.
+        if self.slots[i].raw != raw || self.slots[i].insn.is_none() {
             self.slots[i] = make_slot(raw, insn)?;
         }
-        Some(&self.slots[i])
+        let slot = &self.slots[i];
+        debug_assert_eq!(slot.insn.as_ref(), Some(insn), "insn is not the decoding of {raw:#x}");
+        Some(slot)
     }
 }
 
@@ -179,24 +184,24 @@ fn make_slot(raw: u32, insn: &Insn) -> Option<Slot> {
 /// to its pc-relative target, and the target's offset from the pc if any.
 fn text(raw: u32, insn: &Insn) -> (Vec<u8>, Option<i64>) {
     let parts = Parts::of(insn, raw, None);
-    let mut t: Vec<u8> = Vec::with_capacity(TEXT_MAX);
-    t.extend_from_slice(b"(0x");
+    let mut buf = [0u8; 256];
+    let mut l = Line::new(&mut buf);
+    l.put(b"(0x");
     if insn.len == 2 {
-        push_hex(&mut t, (raw & 0xffff) as u64, 4);
-        t.extend_from_slice(b")    ");
+        l.hex((raw & 0xffff) as u64, 4);
+        l.put(b")    ");
     } else {
-        push_hex(&mut t, raw as u64, 8);
-        t.push(b')');
+        l.hex(raw as u64, 8);
+        l.put(b")");
     }
-    t.push(b' ');
-    debug_assert_eq!(t.len(), BITS_COLUMN);
-    t.extend_from_slice(parts.mnemonic.as_bytes());
+    l.put(b" ");
+    debug_assert_eq!(l.len(), BITS_COLUMN);
+    l.put(parts.mnemonic.as_bytes());
     if !parts.operands.is_empty() || parts.target.is_some() {
-        t.resize(BITS_COLUMN + parts.mnemonic.len().max(7), b' ');
-        t.push(b' ');
-        t.extend_from_slice(parts.operands.as_bytes());
+        l.fill(b' ', 7usize.saturating_sub(parts.mnemonic.len()) + 1);
+        l.put(parts.operands.as_bytes());
     }
-    (t, parts.target)
+    (l.text().to_vec(), parts.target)
 }
 
 #[cfg(test)]
@@ -240,6 +245,24 @@ mod tests {
         l.truncate(trimmed);
         l.push('\n');
         l
+    }
+
+    /// [`InsnLines::write`] appending to `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn append(
+        lines: &mut InsnLines,
+        out: &mut Vec<u8>,
+        hart: u64,
+        prv: Priv,
+        pc: u64,
+        raw: u32,
+        insn: &Insn,
+        write: Option<RegWrite>,
+        mem: Option<MemAccess>,
+    ) {
+        let mut window = [0u8; LINE_MAX];
+        let n = lines.write(&mut window, hart, prv, pc, raw, insn, write, mem);
+        out.extend_from_slice(&window[..n]);
     }
 
     /// xorshift64: a fixed pseudo-random sequence.
@@ -315,7 +338,7 @@ mod tests {
                 0 => None,
                 k => Some(MemAccess { va: r.next(), size: r.pick(&[1, 2, 4, 8]), stored: (k == 2).then(|| r.next()) }),
             };
-            lines.write(&mut out, hart, prv, pc, raw, &insn, write, mem);
+            append(&mut lines, &mut out, hart, prv, pc, raw, &insn, write, mem);
             want.push_str(&reference(hart, prv, pc, raw, &insn, write, mem));
             // Compare as it goes, so a failure names the first differing line.
             if n % 1000 == 999 {
@@ -340,7 +363,7 @@ mod tests {
                 let write = Some(RegWrite { file: 'é', reg, value: 5 });
                 let mem = Some(MemAccess { va: 0x8000_1000, size, stored: Some(u64::MAX) });
                 let mut out = Vec::new();
-                lines.write(&mut out, 3, Priv::S, 0x8000_0010, 0x00b53023, &insn, write, mem);
+                append(&mut lines, &mut out, 3, Priv::S, 0x8000_0010, 0x00b53023, &insn, write, mem);
                 let want = reference(3, Priv::S, 0x8000_0010, 0x00b53023, &insn, write, mem);
                 assert_eq!(String::from_utf8(out).unwrap(), want);
             }

@@ -151,8 +151,11 @@ const BUFFER: usize = 1 << 20;
 pub struct Tracer {
     mask: u32,
     out: Box<dyn Write>,
-    /// Text not yet written to `out`.
-    buf: Vec<u8>,
+    /// Text not yet written to `out`: `buf[..used]`. [`BUFFER`] bytes plus
+    /// room for one longest line (empty while the tracer records nothing).
+    buf: Box<[u8]>,
+    /// Bytes of `buf` in use; at most [`BUFFER`] between events.
+    used: usize,
     /// Scratch line for the categories formatted with `write!`.
     line: String,
     insn_lines: insn::InsnLines,
@@ -183,10 +186,8 @@ impl Tracer {
     }
 
     fn with_mask(mask: u32, out: Box<dyn Write>) -> Tracer {
-        // Room for a full buffer plus the line that fills it (lines are far
-        // shorter than 4 KiB), so the buffer never grows after this.
-        let buf = if mask == 0 { Vec::new() } else { Vec::with_capacity(BUFFER + 4096) };
-        Tracer { mask, out, buf, line: String::new(), insn_lines: insn::InsnLines::default() }
+        let buf = if mask == 0 { Box::default() } else { vec![0; BUFFER + insn::LINE_MAX].into_boxed_slice() };
+        Tracer { mask, out, buf, used: 0, line: String::new(), insn_lines: insn::InsnLines::default() }
     }
 
     /// True when category `c` is recorded (always false without the cargo
@@ -211,14 +212,32 @@ impl Tracer {
         write: Option<RegWrite>,
         mem: Option<MemAccess>,
     ) {
-        self.insn_lines.write(&mut self.buf, hart, prv, pc, raw, insn, write, mem);
-        self.written();
+        // `used` is at most BUFFER here, so the window exists unless the
+        // tracer records nothing (no buffer).
+        let Some(window) = self.buf.get_mut(self.used..).and_then(|b| b.first_chunk_mut()) else { return };
+        self.used += self.insn_lines.write(window, hart, prv, pc, raw, insn, write, mem);
+        if self.used > BUFFER {
+            self.drain();
+        }
     }
 
-    /// After an event: write the buffer out when it is full.
-    #[inline]
-    fn written(&mut self) {
-        if self.buf.len() >= BUFFER {
+    /// Append the line made in `self.line` (with the formatting machinery).
+    fn put_line(&mut self) {
+        let n = self.line.len();
+        if self.used + n > self.buf.len() {
+            self.drain();
+        }
+        match self.buf.get_mut(self.used..self.used + n) {
+            Some(dst) => {
+                dst.copy_from_slice(self.line.as_bytes());
+                self.used += n;
+            }
+            // Longer than the buffer (or no buffer): straight to the sink.
+            None => {
+                let _ = self.out.write_all(self.line.as_bytes());
+            }
+        }
+        if self.used > BUFFER {
             self.drain();
         }
     }
@@ -226,14 +245,15 @@ impl Tracer {
     /// Write the buffered text to the sink.
     #[cold]
     fn drain(&mut self) {
-        let _ = self.out.write_all(&self.buf);
-        self.buf.clear();
+        let _ = self.out.write_all(&self.buf[..self.used]);
+        self.used = 0;
     }
 
     /// A trap taken at `epc`, from privilege `from` to `to`.
     pub fn trap(&mut self, hart: u64, instret: u64, trap: Trap, epc: u64, from: Priv, to: Priv) {
+        self.line.clear();
         let _ = writeln!(
-            self.buf,
+            self.line,
             "core {hart:>3}: trap @{instret} {} (cause {}) tval 0x{:016x} epc 0x{epc:016x} {} -> {}",
             trap.name(),
             trap.cause() & !(1 << 63),
@@ -241,18 +261,19 @@ impl Tracer {
             from.letter(),
             to.letter()
         );
-        self.written();
+        self.put_line();
     }
 
     /// An xRET (`which` = "mret" or "sret") from `from` to `to`, landing at `pc`.
     pub fn xret(&mut self, hart: u64, instret: u64, which: &str, from: Priv, to: Priv, pc: u64) {
+        self.line.clear();
         let _ = writeln!(
-            self.buf,
+            self.line,
             "core {hart:>3}: {which} @{instret} {} -> {} pc 0x{pc:016x}",
             from.letter(),
             to.letter()
         );
-        self.written();
+        self.put_line();
     }
 
     /// An MMU event (category `mmu`, `tlb` or `pte`, written only if on).
@@ -267,8 +288,7 @@ impl Tracer {
         let _ = write!(l, "core {hart:>3}: {name} @{instret} ");
         mmu::describe(l, e);
         l.push('\n');
-        self.buf.extend_from_slice(l.as_bytes());
-        self.written();
+        self.put_line();
     }
 
     /// A CSR write (category `csr`): `name` went from `old` to `new`
@@ -287,8 +307,7 @@ impl Tracer {
             );
         }
         l.push('\n');
-        self.buf.extend_from_slice(l.as_bytes());
-        self.written();
+        self.put_line();
     }
 
     /// Write out everything buffered, to the sink and through it.

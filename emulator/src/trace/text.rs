@@ -32,18 +32,6 @@ fn ascii_digits(x: u64) -> u64 {
     x + u64::from(b'0') * ONES + letters * 0x27
 }
 
-/// Append `v` in hexadecimal with at least `min` digits (zeros in front),
-/// and at least one: the text of `format!("{v:0min$x}")`.
-#[inline]
-pub fn push_hex(out: &mut Vec<u8>, v: u64, min: usize) {
-    let significant = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
-    let n = significant.max(min);
-    if n > 16 {
-        out.resize(out.len() + n - 16, b'0');
-    }
-    out.extend_from_slice(&hex16(v)[16 - n.min(16)..]);
-}
-
 /// The decimal digits of `v`: a buffer and the index of its first digit.
 #[inline]
 fn decimal(mut v: u64) -> ([u8; 20], usize) {
@@ -59,24 +47,102 @@ fn decimal(mut v: u64) -> ([u8; 20], usize) {
     }
 }
 
-/// Append `v` in decimal, right-aligned in `width` columns (spaces in
-/// front): the text of `format!("{v:>width$}")`.
-#[inline]
-pub fn push_decimal_right(out: &mut Vec<u8>, v: u64, width: usize) {
-    let (d, i) = decimal(v);
-    let digits = &d[i..];
-    out.resize(out.len() + width.saturating_sub(digits.len()), b' ');
-    out.extend_from_slice(digits);
+/// A line of text being written into a byte slice (a window of the trace
+/// buffer, or a scratch array). The window is sized for the longest line
+/// its writer makes; should a field not fit, it is left out rather than
+/// written past the end (the host never panics over a trace line).
+pub struct Line<'a> {
+    buf: &'a mut [u8],
+    len: usize,
 }
 
-/// Append `v` in decimal, left-aligned in `width` columns (spaces after):
-/// the text of `format!("{v:<width$}")`.
-#[inline]
-pub fn push_decimal_left(out: &mut Vec<u8>, v: u64, width: usize) {
-    let (d, i) = decimal(v);
-    let digits = &d[i..];
-    out.extend_from_slice(digits);
-    out.resize(out.len() + width.saturating_sub(digits.len()), b' ');
+impl<'a> Line<'a> {
+    /// An empty line written into `buf`.
+    #[inline]
+    pub fn new(buf: &'a mut [u8]) -> Line<'a> {
+        Line { buf, len: 0 }
+    }
+
+    /// Bytes written so far.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The text written so far.
+    pub fn text(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Append `bytes`.
+    #[inline(always)]
+    pub fn put(&mut self, bytes: &[u8]) {
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+            dst.copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+
+    /// Append the first `used` bytes of `bytes`, by copying all of it (a
+    /// copy of fixed size, without a loop) and keeping `used`.
+    #[inline(always)]
+    pub fn put_first<const N: usize>(&mut self, bytes: &[u8; N], used: usize) {
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + N) {
+            dst.copy_from_slice(bytes);
+            self.len += used.min(N);
+        } else {
+            self.put(&bytes[..used.min(N)]);
+        }
+    }
+
+    /// Append `n` copies of `byte`.
+    #[inline]
+    pub fn fill(&mut self, byte: u8, n: usize) {
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + n) {
+            dst.fill(byte);
+            self.len += n;
+        }
+    }
+
+    /// Append `v` as 16 hexadecimal digits (`{v:016x}`).
+    #[inline(always)]
+    pub fn hex16(&mut self, v: u64) {
+        self.put(&hex16(v));
+    }
+
+    /// Append `v` in hexadecimal with at least `min` digits (zeros in
+    /// front), and at least one: the text of `format!("{v:0min$x}")`.
+    #[inline]
+    pub fn hex(&mut self, v: u64, min: usize) {
+        let significant = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
+        let n = significant.max(min);
+        if n > 16 {
+            self.fill(b'0', n - 16);
+        }
+        self.put(&hex16(v)[16 - n.min(16)..]);
+    }
+
+    /// Append `v` in decimal, right-aligned in `width` columns (spaces in
+    /// front): the text of `format!("{v:>width$}")`.
+    pub fn decimal_right(&mut self, v: u64, width: usize) {
+        let (d, i) = decimal(v);
+        self.fill(b' ', width.saturating_sub(d.len() - i));
+        self.put(&d[i..]);
+    }
+
+    /// Append `v` in decimal, left-aligned in `width` columns (spaces
+    /// after): the text of `format!("{v:<width$}")`.
+    #[inline]
+    pub fn decimal_left(&mut self, v: u64, width: usize) {
+        if v < 10 && width == 2 {
+            // A register number: the common case, without the division loop.
+            self.put(&[b'0' + v as u8, b' ']);
+            return;
+        }
+        let (d, i) = decimal(v);
+        self.put(&d[i..]);
+        self.fill(b' ', width.saturating_sub(d.len() - i));
+    }
 }
 
 #[cfg(test)]
@@ -99,14 +165,20 @@ mod tests {
         v
     }
 
+    fn formatted(f: impl FnOnce(&mut Line)) -> String {
+        let mut buf = [0u8; 64];
+        let mut l = Line::new(&mut buf);
+        l.put(b"..");
+        f(&mut l);
+        String::from_utf8(l.text().to_vec()).unwrap()
+    }
+
     #[test]
     fn hex_matches_format() {
         for v in samples() {
             assert_eq!(hex16(v), *format!("{v:016x}").as_bytes(), "{v:#x}");
             for min in [0, 1, 2, 4, 8, 16, 17, 20] {
-                let mut out = b"..".to_vec();
-                push_hex(&mut out, v, min);
-                assert_eq!(String::from_utf8(out).unwrap(), format!("..{v:0min$x}"), "{v:#x} min {min}");
+                assert_eq!(formatted(|l| l.hex(v, min)), format!("..{v:0min$x}"), "{v:#x} min {min}");
             }
         }
     }
@@ -115,13 +187,21 @@ mod tests {
     fn decimal_matches_format() {
         for v in samples() {
             for width in [0, 2, 3, 25] {
-                let mut right = Vec::new();
-                push_decimal_right(&mut right, v, width);
-                assert_eq!(String::from_utf8(right).unwrap(), format!("{v:>width$}"));
-                let mut left = Vec::new();
-                push_decimal_left(&mut left, v, width);
-                assert_eq!(String::from_utf8(left).unwrap(), format!("{v:<width$}"));
+                assert_eq!(formatted(|l| l.decimal_right(v, width)), format!("..{v:>width$}"));
+                assert_eq!(formatted(|l| l.decimal_left(v, width)), format!("..{v:<width$}"));
             }
         }
+    }
+
+    #[test]
+    fn fields_that_do_not_fit_are_left_out() {
+        let mut buf = [0u8; 20];
+        let mut l = Line::new(&mut buf);
+        l.hex16(0x1234);
+        l.hex16(0x5678);
+        l.put_first(&[b'x'; 8], 2);
+        l.put_first(&[b'y'; 8], 2);
+        l.fill(b' ', 3);
+        assert_eq!(l.text(), b"0000000000001234xxyy");
     }
 }
