@@ -120,7 +120,10 @@ impl InsnLines {
         }
         if let Some(w) = write {
             l.put(b" ");
-            l.put(w.file.encode_utf8(&mut [0; 4]).as_bytes());
+            match u8::try_from(w.file) {
+                Ok(ascii) if ascii.is_ascii() => l.put(&[ascii]),
+                _ => l.put(w.file.encode_utf8(&mut [0; 4]).as_bytes()),
+            }
             l.decimal_left(w.reg as u64, 2);
             l.put(b" 0x");
             l.hex16(w.value);

@@ -3,33 +3,28 @@
 //! and `{:<N}` of unsigned integers, without the formatting machinery (the
 //! trace writes several such numbers per retired instruction).
 
+/// The two hexadecimal digits of every byte value.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [DIGITS[i >> 4], DIGITS[i & 15]];
+        i += 1;
+    }
+    t
+};
+
 /// The 16 lower-case hexadecimal digits of `v`, most significant first:
-/// the text of `format!("{v:016x}")`.
+/// the text of `format!("{v:016x}")`. One table look-up per byte (the
+/// table is 512 bytes), which costs less than computing the digits.
 #[inline]
 pub fn hex16(v: u64) -> [u8; 16] {
     let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&ascii_digits(nibbles_to_bytes(v >> 32)).to_be_bytes());
-    out[8..].copy_from_slice(&ascii_digits(nibbles_to_bytes(v & 0xffff_ffff)).to_be_bytes());
+    for (pair, byte) in out.chunks_exact_mut(2).zip(v.to_be_bytes()) {
+        pair.copy_from_slice(&HEX_PAIRS[byte as usize]);
+    }
     out
-}
-
-/// The 8 nibbles of `x` (below 2^32), nibble k moved to byte k.
-#[inline]
-fn nibbles_to_bytes(x: u64) -> u64 {
-    let x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
-    let x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
-    (x | (x << 4)) & 0x0f0f_0f0f_0f0f_0f0f
-}
-
-/// Each byte of `x` (a value 0..=15) turned into its hexadecimal digit
-/// (`0`..`9`, `a`..`f`), eight at once: bytes of 10 and more, and only
-/// those, carry into bit 4 when 6 is added, and get the distance from
-/// `'9' + 1` to `'a'` (0x27) more.
-#[inline]
-fn ascii_digits(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let letters = ((x + 6 * ONES) >> 4) & ONES;
-    x + u64::from(b'0') * ONES + letters * 0x27
 }
 
 /// The decimal digits of `v`: a buffer and the index of its first digit.
@@ -98,7 +93,11 @@ impl<'a> Line<'a> {
     /// Append `n` copies of `byte`.
     #[inline]
     pub fn fill(&mut self, byte: u8, n: usize) {
-        if let Some(dst) = self.buf.get_mut(self.len..self.len + n) {
+        // Short runs (padding to a column) as one fixed-size copy.
+        const SHORT: usize = 32;
+        if n <= SHORT {
+            self.put_first(&[byte; SHORT], n);
+        } else if let Some(dst) = self.buf.get_mut(self.len..self.len + n) {
             dst.fill(byte);
             self.len += n;
         }
@@ -119,7 +118,9 @@ impl<'a> Line<'a> {
         if n > 16 {
             self.fill(b'0', n - 16);
         }
-        self.put(&hex16(v)[16 - n.min(16)..]);
+        // The digits wanted first: shift out the leading zeros not wanted.
+        let n = n.min(16);
+        self.put_first(&hex16(v << (4 * (16 - n))), n);
     }
 
     /// Append `v` in decimal, right-aligned in `width` columns (spaces in
@@ -134,9 +135,10 @@ impl<'a> Line<'a> {
     /// after): the text of `format!("{v:<width$}")`.
     #[inline]
     pub fn decimal_left(&mut self, v: u64, width: usize) {
-        if v < 10 && width == 2 {
+        if v < 100 && width == 2 {
             // A register number: the common case, without the division loop.
-            self.put(&[b'0' + v as u8, b' ']);
+            let (tens, ones) = ((v / 10) as u8, (v % 10) as u8);
+            self.put(&if tens == 0 { [b'0' + ones, b' '] } else { [b'0' + tens, b'0' + ones] });
             return;
         }
         let (d, i) = decimal(v);
