@@ -35,10 +35,6 @@ const SLOTS: usize = 1024;
 /// do not exist: a u64 has at most 20 decimal digits).
 const PREFIX_MAX: usize = 40;
 
-/// Room for the longest line: prefix, pc, text, target, padding, a
-/// register write and a store of up to 255 bytes (510 digits).
-pub const LINE_MAX: usize = 1024;
-
 /// One encoding's text.
 #[derive(Clone)]
 struct Slot {
@@ -76,14 +72,14 @@ impl Default for InsnLines {
 }
 
 impl InsnLines {
-    /// Write the line of one retired instruction (with its newline) into
-    /// `out`, from its start; returns its length in bytes. `insn` must be
-    /// the decoding of `raw` (the text cache is keyed by `raw` alone).
+    /// Append the line of one retired instruction (with its newline) to
+    /// `l`. `insn` must be the decoding of `raw` (the text cache is keyed
+    /// by `raw` alone).
     #[allow(clippy::too_many_arguments)] // the fields of one event, as `Tracer::insn` receives them
     #[inline]
     pub fn write(
         &mut self,
-        out: &mut [u8; LINE_MAX],
+        l: &mut Line,
         hart: u64,
         prv: Priv,
         pc: u64,
@@ -91,11 +87,10 @@ impl InsnLines {
         insn: &Insn,
         write: Option<RegWrite>,
         mem: Option<MemAccess>,
-    ) -> usize {
+    ) {
         if self.prefix_of != Some((hart, prv)) {
             self.set_prefix(hart, prv);
         }
-        let mut l = Line::new(out);
         l.put_first(&self.prefix, self.prefix_len);
         l.hex16(pc);
         l.put(b" ");
@@ -138,7 +133,6 @@ impl InsnLines {
             }
         }
         l.put(b"\n");
-        l.len()
     }
 
     /// Make the line prefix for `hart` in `prv`.
@@ -263,9 +257,10 @@ mod tests {
         write: Option<RegWrite>,
         mem: Option<MemAccess>,
     ) {
-        let mut window = [0u8; LINE_MAX];
-        let n = lines.write(&mut window, hart, prv, pc, raw, insn, write, mem);
-        out.extend_from_slice(&window[..n]);
+        let mut window = [0u8; 1024];
+        let mut l = Line::new(&mut window);
+        lines.write(&mut l, hart, prv, pc, raw, insn, write, mem);
+        out.extend_from_slice(l.text());
     }
 
     /// xorshift64: a fixed pseudo-random sequence.

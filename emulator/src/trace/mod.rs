@@ -89,6 +89,7 @@ use crate::cpu::MemAccess;
 use crate::hart::trap::Trap;
 use crate::hart::Priv;
 use crate::isa::Insn;
+use text::Line;
 
 /// Trace categories, as bits of a mask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,27 +139,60 @@ pub struct RegWrite {
 /// Bytes of trace text gathered before they are written to the sink.
 const BUFFER: usize = 1 << 20;
 
+/// Room for the longest line of any category: the `insn` line with a
+/// store of up to 255 bytes (510 digits) is the longest.
+const LINE_MAX: usize = 1024;
+
 /// The trace sink with its category mask. Events of categories outside the
 /// mask cost one test of [`Tracer::on`]; without the cargo feature `trace`
 /// that test is the constant `false`, so the compiler removes the tracing
 /// code from the run loop, and a tracer records nothing whatever its
 /// categories.
 ///
-/// Lines are gathered in a buffer of about 1 MiB and written to the sink
-/// when it fills, by [`Tracer::flush`] (the machine calls it when a run
-/// ends) and when the tracer is dropped. Write errors of the sink are
-/// ignored: tracing never stops the guest.
+/// Lines are gathered in a buffer of 1 MiB and written to the sink when it
+/// fills, by [`Tracer::flush`] (the machine calls it when a run ends) and
+/// when the tracer is dropped. Write errors of the sink are ignored:
+/// tracing never stops the guest.
 pub struct Tracer {
     mask: u32,
-    out: Box<dyn Write>,
-    /// Text not yet written to `out`: `buf[..used]`. [`BUFFER`] bytes plus
-    /// room for one longest line (empty while the tracer records nothing).
-    buf: Box<[u8]>,
-    /// Bytes of `buf` in use; at most [`BUFFER`] between events.
-    used: usize,
-    /// Scratch line for the categories formatted with `write!`.
-    line: String,
+    buffer: Buffer,
     insn_lines: insn::InsnLines,
+}
+
+/// Trace text on its way to the sink.
+struct Buffer {
+    out: Box<dyn Write>,
+    /// Text not yet written to `out`: `bytes[..used]`. [`BUFFER`] bytes
+    /// plus room for one longest line (empty while nothing is recorded).
+    bytes: Box<[u8]>,
+    /// Bytes of `bytes` in use; at most [`BUFFER`] between lines.
+    used: usize,
+}
+
+impl Buffer {
+    /// Append one line, which `write` makes in a window of [`LINE_MAX`]
+    /// bytes (fields that would not fit are left out).
+    #[inline(always)]
+    fn line(&mut self, write: impl FnOnce(&mut Line)) {
+        // `used` is at most BUFFER here, so the window exists unless the
+        // tracer records nothing (no buffer).
+        let Some(window) = self.bytes.get_mut(self.used..).and_then(|b| b.first_chunk_mut::<LINE_MAX>()) else {
+            return;
+        };
+        let mut l = Line::new(window);
+        write(&mut l);
+        self.used += l.len();
+        if self.used > BUFFER {
+            self.drain();
+        }
+    }
+
+    /// Write the buffered text to the sink.
+    #[cold]
+    fn drain(&mut self) {
+        let _ = self.out.write_all(&self.bytes[..self.used]);
+        self.used = 0;
+    }
 }
 
 impl Default for Tracer {
@@ -186,8 +220,8 @@ impl Tracer {
     }
 
     fn with_mask(mask: u32, out: Box<dyn Write>) -> Tracer {
-        let buf = if mask == 0 { Box::default() } else { vec![0; BUFFER + insn::LINE_MAX].into_boxed_slice() };
-        Tracer { mask, out, buf, used: 0, line: String::new(), insn_lines: insn::InsnLines::default() }
+        let bytes = if mask == 0 { Box::default() } else { vec![0; BUFFER + LINE_MAX].into_boxed_slice() };
+        Tracer { mask, buffer: Buffer { out, bytes, used: 0 }, insn_lines: insn::InsnLines::default() }
     }
 
     /// True when category `c` is recorded (always false without the cargo
@@ -198,8 +232,9 @@ impl Tracer {
     }
 
     /// A retired instruction: hart `hart` in `prv` retired `insn` (raw bits
-    /// `raw`, 16 or 32 of them as `insn.len` says) at `pc`, writing `write`
-    /// (if any) and accessing memory as `mem` says (if at all).
+    /// `raw`, 16 or 32 of them as `insn.len` says; `insn` must be their
+    /// decoding) at `pc`, writing `write` (if any) and accessing memory as
+    /// `mem` says (if at all).
     #[allow(clippy::too_many_arguments)] // the fields of the event; the run loop calls it with them
     #[inline(never)]
     pub fn insn(
@@ -212,68 +247,31 @@ impl Tracer {
         write: Option<RegWrite>,
         mem: Option<MemAccess>,
     ) {
-        // `used` is at most BUFFER here, so the window exists unless the
-        // tracer records nothing (no buffer).
-        let Some(window) = self.buf.get_mut(self.used..).and_then(|b| b.first_chunk_mut()) else { return };
-        self.used += self.insn_lines.write(window, hart, prv, pc, raw, insn, write, mem);
-        if self.used > BUFFER {
-            self.drain();
-        }
-    }
-
-    /// Append the line made in `self.line` (with the formatting machinery).
-    fn put_line(&mut self) {
-        let n = self.line.len();
-        if self.used + n > self.buf.len() {
-            self.drain();
-        }
-        match self.buf.get_mut(self.used..self.used + n) {
-            Some(dst) => {
-                dst.copy_from_slice(self.line.as_bytes());
-                self.used += n;
-            }
-            // Longer than the buffer (or no buffer): straight to the sink.
-            None => {
-                let _ = self.out.write_all(self.line.as_bytes());
-            }
-        }
-        if self.used > BUFFER {
-            self.drain();
-        }
-    }
-
-    /// Write the buffered text to the sink.
-    #[cold]
-    fn drain(&mut self) {
-        let _ = self.out.write_all(&self.buf[..self.used]);
-        self.used = 0;
+        let lines = &mut self.insn_lines;
+        self.buffer.line(|l| lines.write(l, hart, prv, pc, raw, insn, write, mem));
     }
 
     /// A trap taken at `epc`, from privilege `from` to `to`.
     pub fn trap(&mut self, hart: u64, instret: u64, trap: Trap, epc: u64, from: Priv, to: Priv) {
-        self.line.clear();
-        let _ = writeln!(
-            self.line,
-            "core {hart:>3}: trap @{instret} {} (cause {}) tval 0x{:016x} epc 0x{epc:016x} {} -> {}",
-            trap.name(),
-            trap.cause() & !(1 << 63),
-            trap.tval(),
-            from.letter(),
-            to.letter()
-        );
-        self.put_line();
+        self.buffer.line(|l| {
+            let _ = writeln!(
+                l,
+                "core {hart:>3}: trap @{instret} {} (cause {}) tval 0x{:016x} epc 0x{epc:016x} {} -> {}",
+                trap.name(),
+                trap.cause() & !(1 << 63),
+                trap.tval(),
+                from.letter(),
+                to.letter()
+            );
+        });
     }
 
     /// An xRET (`which` = "mret" or "sret") from `from` to `to`, landing at `pc`.
     pub fn xret(&mut self, hart: u64, instret: u64, which: &str, from: Priv, to: Priv, pc: u64) {
-        self.line.clear();
-        let _ = writeln!(
-            self.line,
-            "core {hart:>3}: {which} @{instret} {} -> {} pc 0x{pc:016x}",
-            from.letter(),
-            to.letter()
-        );
-        self.put_line();
+        self.buffer.line(|l| {
+            let _ =
+                writeln!(l, "core {hart:>3}: {which} @{instret} {} -> {} pc 0x{pc:016x}", from.letter(), to.letter());
+        });
     }
 
     /// An MMU event (category `mmu`, `tlb` or `pte`, written only if on).
@@ -283,36 +281,40 @@ impl Tracer {
             return;
         }
         let name = Category::ALL.iter().find(|(_, c)| *c == cat).map_or("?", |(n, _)| n);
-        let l = &mut self.line;
-        l.clear();
-        let _ = write!(l, "core {hart:>3}: {name} @{instret} ");
-        mmu::describe(l, e);
-        l.push('\n');
-        self.put_line();
+        self.buffer.line(|l| {
+            l.put(b"core ");
+            l.decimal_right(hart, 3);
+            l.put(b": ");
+            l.put(name.as_bytes());
+            l.put(b" @");
+            l.decimal_right(instret, 0);
+            l.put(b" ");
+            mmu::describe(l, e);
+            l.put(b"\n");
+        });
     }
 
     /// A CSR write (category `csr`): `name` went from `old` to `new`
     /// (satp values are decoded as MODE, ASID and root table address).
     pub fn csr_write(&mut self, hart: u64, instret: u64, name: &str, old: u64, new: u64) {
-        let l = &mut self.line;
-        l.clear();
-        let _ = write!(l, "core {hart:>3}: csr @{instret} {name} 0x{old:016x} -> 0x{new:016x}");
-        if name == "satp" {
-            let _ = write!(
-                l,
-                " ({} asid {} root 0x{:016x})",
-                mmu::scheme(new),
-                (new >> 44) as u16,
-                (new & ((1 << 44) - 1)) << 12
-            );
-        }
-        l.push('\n');
-        self.put_line();
+        self.buffer.line(|l| {
+            let _ = write!(l, "core {hart:>3}: csr @{instret} {name} 0x{old:016x} -> 0x{new:016x}");
+            if name == "satp" {
+                let _ = write!(
+                    l,
+                    " ({} asid {} root 0x{:016x})",
+                    mmu::scheme(new),
+                    (new >> 44) as u16,
+                    (new & ((1 << 44) - 1)) << 12
+                );
+            }
+            l.put(b"\n");
+        });
     }
 
     /// Write out everything buffered, to the sink and through it.
     pub fn flush(&mut self) {
-        self.drain();
-        let _ = self.out.flush();
+        self.buffer.drain();
+        let _ = self.buffer.out.flush();
     }
 }

@@ -3,6 +3,8 @@
 //! and `{:<N}` of unsigned integers, without the formatting machinery (the
 //! trace writes several such numbers per retired instruction).
 
+use std::fmt;
+
 /// The two hexadecimal digits of every byte value.
 static HEX_PAIRS: [[u8; 2]; 256] = {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -49,6 +51,14 @@ fn decimal(mut v: u64) -> ([u8; 20], usize) {
 pub struct Line<'a> {
     buf: &'a mut [u8],
     len: usize,
+}
+
+/// `write!` into a line (for text not worth formatting by hand).
+impl fmt::Write for Line<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.put(s.as_bytes());
+        Ok(())
+    }
 }
 
 impl<'a> Line<'a> {
