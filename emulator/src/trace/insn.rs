@@ -10,7 +10,7 @@
 //! text the slow path would make). The target is appended per line; the
 //! numbers are formatted by [`super::text`].
 
-use super::text::Line;
+use super::text::{hex16, Line};
 use super::RegWrite;
 use crate::cpu::MemAccess;
 use crate::hart::Priv;
@@ -91,9 +91,9 @@ impl InsnLines {
         if self.prefix_of != Some((hart, prv)) {
             self.set_prefix(hart, prv);
         }
+        // Few writes of fixed-size pieces: each write checks the room left.
         l.put_first(&self.prefix, self.prefix_len);
-        l.hex16(pc);
-        l.put(b" ");
+        l.put(&then_space(hex16(pc)));
         let text_start = l.len();
         let target = match self.slot(raw, insn) {
             Some(slot) => {
@@ -114,18 +114,21 @@ impl InsnLines {
             l.fill(b' ', DISASM_COLUMN.saturating_sub(disasm_len));
         }
         if let Some(w) = write {
-            l.put(b" ");
             match u8::try_from(w.file) {
-                Ok(ascii) if ascii.is_ascii() => l.put(&[ascii]),
-                _ => l.put(w.file.encode_utf8(&mut [0; 4]).as_bytes()),
+                Ok(file) if file.is_ascii() && w.reg < 100 => l.put(&register_field(file, w.reg, w.value)),
+                _ => {
+                    l.put(b" ");
+                    l.put(w.file.encode_utf8(&mut [0; 4]).as_bytes());
+                    l.decimal_left(w.reg as u64, 2);
+                    l.put(b" 0x");
+                    l.hex16(w.value);
+                }
             }
-            l.decimal_left(w.reg as u64, 2);
-            l.put(b" 0x");
-            l.hex16(w.value);
         }
         if let Some(m) = mem {
-            l.put(b" mem 0x");
-            l.hex16(m.va);
+            let mut field = *b" mem 0x0123456789abcdef";
+            field[7..].copy_from_slice(&hex16(m.va));
+            l.put(&field);
             if let Some(v) = m.stored {
                 let mask = if m.size >= 8 { u64::MAX } else { (1u64 << (8 * m.size)) - 1 };
                 l.put(b" 0x");
@@ -165,6 +168,25 @@ impl InsnLines {
         debug_assert_eq!(slot.insn.as_ref(), Some(insn), "insn is not the decoding of {raw:#x}");
         Some(slot)
     }
+}
+
+/// `digits` and a space.
+#[inline(always)]
+fn then_space(digits: [u8; 16]) -> [u8; 17] {
+    let mut t = [b' '; 17];
+    t[..16].copy_from_slice(&digits);
+    t
+}
+
+/// ` {file}{reg:<2} 0x{value:016x}` for a register number below 100 and an
+/// ASCII register-file letter.
+#[inline(always)]
+fn register_field(file: u8, reg: u8, value: u64) -> [u8; 23] {
+    let mut t = *b" x00 0x0123456789abcdef";
+    t[1] = file;
+    (t[2], t[3]) = if reg < 10 { (b'0' + reg, b' ') } else { (b'0' + reg / 10, b'0' + reg % 10) };
+    t[7..].copy_from_slice(&hex16(value));
+    t
 }
 
 /// The cache slot of `insn` with raw bits `raw`; None if its text is too long.

@@ -231,6 +231,13 @@ impl Tracer {
         cfg!(feature = "trace") && self.mask & c as u32 != 0
     }
 
+    /// True when any category is recorded (always false without the cargo
+    /// feature `trace`): one test that can guard all of a step's tracing.
+    #[inline(always)]
+    pub fn any_on(&self) -> bool {
+        cfg!(feature = "trace") && self.mask != 0
+    }
+
     /// A retired instruction: hart `hart` in `prv` retired `insn` (raw bits
     /// `raw`, 16 or 32 of them as `insn.len` says; `insn` must be their
     /// decoding) at `pc`, writing `write` (if any) and accessing memory as

@@ -5,28 +5,42 @@
 
 use std::fmt;
 
-/// The two hexadecimal digits of every byte value.
-static HEX_PAIRS: [[u8; 2]; 256] = {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut t = [[0u8; 2]; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = [DIGITS[i >> 4], DIGITS[i & 15]];
-        i += 1;
-    }
-    t
-};
-
 /// The 16 lower-case hexadecimal digits of `v`, most significant first:
-/// the text of `format!("{v:016x}")`. One table look-up per byte (the
-/// table is 512 bytes), which costs less than computing the digits.
-#[inline]
+/// the text of `format!("{v:016x}")`. Computed in registers, eight digits
+/// per 64-bit word (a table of digit pairs would cost fewer instructions,
+/// but its eight 2-byte stores, read back as one 16-byte copy, stall the
+/// copy).
+#[inline(always)]
 pub fn hex16(v: u64) -> [u8; 16] {
     let mut out = [0u8; 16];
-    for (pair, byte) in out.chunks_exact_mut(2).zip(v.to_be_bytes()) {
-        pair.copy_from_slice(&HEX_PAIRS[byte as usize]);
-    }
+    out[..8].copy_from_slice(&hex8((v >> 32) as u32).to_le_bytes());
+    out[8..].copy_from_slice(&hex8(v as u32).to_le_bytes());
     out
+}
+
+/// The 8 hexadecimal digits of `x` as the bytes of a word, the most
+/// significant digit in the lowest byte (so `to_le_bytes` gives the text).
+#[inline(always)]
+fn hex8(x: u32) -> u64 {
+    // Byte j of x (most significant first) into 16-bit lane j...
+    let x = x.swap_bytes() as u64;
+    let x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    let x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
+    // ...its high nibble in the lane's low byte, its low nibble in the high byte.
+    const LOW: u64 = 0x000f_000f_000f_000f;
+    let x = ((x >> 4) & LOW) | ((x & LOW) << 8);
+    ascii_digits(x)
+}
+
+/// Each byte of `x` (a value 0..=15) turned into its hexadecimal digit
+/// (`0`..`9`, `a`..`f`), eight at once: bytes of 10 and more, and only
+/// those, carry into bit 4 when 6 is added, and get the distance from
+/// `'9' + 1` to `'a'` (0x27) more.
+#[inline(always)]
+fn ascii_digits(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let letters = ((x + 6 * ONES) >> 4) & ONES;
+    x + u64::from(b'0') * ONES + letters * 0x27
 }
 
 /// The decimal digits of `v`: a buffer and the index of its first digit.
@@ -121,7 +135,7 @@ impl<'a> Line<'a> {
 
     /// Append `v` in hexadecimal with at least `min` digits (zeros in
     /// front), and at least one: the text of `format!("{v:0min$x}")`.
-    #[inline]
+    #[inline(always)]
     pub fn hex(&mut self, v: u64, min: usize) {
         let significant = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
         let n = significant.max(min);
