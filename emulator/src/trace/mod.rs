@@ -33,7 +33,7 @@
 //! ```
 //!
 //! `walk` gives the access, the effective privilege (MPRV applied), satp
-//! decoded and the VA split into VPN[i] and offset. Each `Ln pte` line gives
+//! decoded and the VA split into `VPN[i]` and offset. Each `Ln pte` line gives
 //! the level, the PTE's physical address, its raw value, its flags
 //! (`DAGUXWRV`, `-` for a clear bit) and PPN, and whether it points to the
 //! next level or is a leaf. The walk ends with `va -> pa` and the page size,
@@ -75,6 +75,17 @@
 //! Recording costs nothing when these categories are off: the MMU records
 //! events (no formatting) only while [`crate::mmu::Mmu::record`] is set,
 //! and the walk is compiled twice, with and without recording.
+//!
+//! Cost: a category that is off costs one test of a mask ([`Tracer::on`]);
+//! built without the cargo feature `trace` (on by default) that test is the
+//! constant `false` and the tracing code leaves the run loop. A category
+//! that is on writes its lines into one 1 MiB buffer, emptied into the sink
+//! by large writes. The `insn` line, written per retired instruction, and
+//! the `tlb` lines, written per translated access, are formatted by hand
+//! (`text`: digits computed in registers, no allocation); the disassembly
+//! and raw-bits columns of an encoding are made once and cached by its raw
+//! bits (`insn`), only a branch or jump target being formatted per line.
+//! The rarer lines use `write!`.
 
 pub mod csr;
 pub mod explain;
