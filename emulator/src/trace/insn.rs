@@ -35,6 +35,26 @@ const SLOTS: usize = 1024;
 /// do not exist: a u64 has at most 20 decimal digits).
 const PREFIX_MAX: usize = 40;
 
+/// One retired instruction, as [`super::Tracer::insn`] describes it.
+#[derive(Clone, Copy)]
+pub struct Retired<'a> {
+    /// The hart's id.
+    pub hart: u64,
+    /// The privilege it ran in.
+    pub prv: Priv,
+    /// Its address.
+    pub pc: u64,
+    /// Its raw bits (16 or 32 of them, as `insn.len` says).
+    pub raw: u32,
+    /// Its decoding: must be `decode(raw)` (the text cache is keyed by
+    /// `raw` alone).
+    pub insn: &'a Insn,
+    /// The register it wrote, if any.
+    pub write: Option<RegWrite>,
+    /// Its memory access, if any.
+    pub mem: Option<MemAccess>,
+}
+
 /// One encoding's text.
 #[derive(Clone)]
 struct Slot {
@@ -72,22 +92,11 @@ impl Default for InsnLines {
 }
 
 impl InsnLines {
-    /// Append the line of one retired instruction (with its newline) to
-    /// `l`. `insn` must be the decoding of `raw` (the text cache is keyed
-    /// by `raw` alone).
-    #[allow(clippy::too_many_arguments)] // the fields of one event, as `Tracer::insn` receives them
-    #[inline]
-    pub fn write(
-        &mut self,
-        l: &mut Line,
-        hart: u64,
-        prv: Priv,
-        pc: u64,
-        raw: u32,
-        insn: &Insn,
-        write: Option<RegWrite>,
-        mem: Option<MemAccess>,
-    ) {
+    /// Append the line of the retired instruction `e` (with its newline)
+    /// to `l`.
+    #[inline(always)]
+    pub fn write(&mut self, l: &mut Line, e: &Retired) {
+        let Retired { hart, prv, pc, raw, insn, write, mem } = *e;
         if self.prefix_of != Some((hart, prv)) {
             self.set_prefix(hart, prv);
         }
@@ -230,17 +239,9 @@ mod tests {
 
     /// The insn line as the first version of the tracer made it, with
     /// `format!` per field: the reference the fast formatter must equal.
-    #[allow(clippy::too_many_arguments)]
-    fn reference(
-        hart: u64,
-        prv: Priv,
-        pc: u64,
-        raw: u32,
-        insn: &Insn,
-        write: Option<RegWrite>,
-        mem: Option<MemAccess>,
-    ) -> String {
+    fn reference(e: &Retired) -> String {
         use std::fmt::Write as _;
+        let Retired { hart, prv, pc, raw, insn, write, mem } = *e;
         let mut l = String::new();
         let bits = if insn.len == 2 { format!("(0x{:04x})", raw & 0xffff) } else { format!("(0x{:08x})", raw) };
         let dis = Disasm { insn, raw, pc }.to_string();
@@ -267,21 +268,10 @@ mod tests {
     }
 
     /// [`InsnLines::write`] appending to `out`.
-    #[allow(clippy::too_many_arguments)]
-    fn append(
-        lines: &mut InsnLines,
-        out: &mut Vec<u8>,
-        hart: u64,
-        prv: Priv,
-        pc: u64,
-        raw: u32,
-        insn: &Insn,
-        write: Option<RegWrite>,
-        mem: Option<MemAccess>,
-    ) {
+    fn append(lines: &mut InsnLines, out: &mut Vec<u8>, e: &Retired) {
         let mut window = [0u8; 1024];
         let mut l = Line::new(&mut window);
-        lines.write(&mut l, hart, prv, pc, raw, insn, write, mem);
+        lines.write(&mut l, e);
         out.extend_from_slice(l.text());
     }
 
@@ -358,8 +348,9 @@ mod tests {
                 0 => None,
                 k => Some(MemAccess { va: r.next(), size: r.pick(&[1, 2, 4, 8]), stored: (k == 2).then(|| r.next()) }),
             };
-            append(&mut lines, &mut out, hart, prv, pc, raw, &insn, write, mem);
-            want.push_str(&reference(hart, prv, pc, raw, &insn, write, mem));
+            let e = Retired { hart, prv, pc, raw, insn: &insn, write, mem };
+            append(&mut lines, &mut out, &e);
+            want.push_str(&reference(&e));
             // Compare as it goes, so a failure names the first differing line.
             if n % 1000 == 999 {
                 let got = String::from_utf8(std::mem::take(&mut out)).unwrap();
@@ -382,10 +373,10 @@ mod tests {
             for reg in [0, 9, 10, 99, 100, 255] {
                 let write = Some(RegWrite { file: 'é', reg, value: 5 });
                 let mem = Some(MemAccess { va: 0x8000_1000, size, stored: Some(u64::MAX) });
+                let e = Retired { hart: 3, prv: Priv::S, pc: 0x8000_0010, raw: 0x00b53023, insn: &insn, write, mem };
                 let mut out = Vec::new();
-                append(&mut lines, &mut out, 3, Priv::S, 0x8000_0010, 0x00b53023, &insn, write, mem);
-                let want = reference(3, Priv::S, 0x8000_0010, 0x00b53023, &insn, write, mem);
-                assert_eq!(String::from_utf8(out).unwrap(), want);
+                append(&mut lines, &mut out, &e);
+                assert_eq!(String::from_utf8(out).unwrap(), reference(&e));
             }
         }
     }

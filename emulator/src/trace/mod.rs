@@ -266,7 +266,8 @@ impl Tracer {
         mem: Option<MemAccess>,
     ) {
         let lines = &mut self.insn_lines;
-        self.buffer.line(|l| lines.write(l, hart, prv, pc, raw, insn, write, mem));
+        let e = insn::Retired { hart, prv, pc, raw, insn, write, mem };
+        self.buffer.line(|l| lines.write(l, &e));
     }
 
     /// A trap taken at `epc`, from privilege `from` to `to`.
