@@ -249,11 +249,12 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let tracer = if args.trace.is_empty() {
         Tracer::off()
     } else {
+        // The tracer buffers (1 MiB) and writes large chunks: no BufWriter.
         let out: Box<dyn Write> = match &args.trace_file {
-            Some(p) => Box::new(BufWriter::new(
+            Some(p) => Box::new(
                 File::create(p).map_err(|e| anyhow::anyhow!("cannot create trace file '{}': {e}", p.display()))?,
-            )),
-            None => Box::new(BufWriter::new(io::stderr())),
+            ),
+            None => Box::new(io::stderr()),
         };
         Tracer::new(&args.trace, out)
     };
@@ -334,7 +335,29 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_size, without_trace_feature, Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn trace_options_are_refused_exactly_when_built_without_the_trace_feature() {
+        let refused = |argv: &[&str]| {
+            let cli = Cli::try_parse_from(argv).expect("a valid command line");
+            let Command::Run(args) = cli.command else { panic!("not run") };
+            without_trace_feature(&args)
+        };
+        let base = ["svemu", "run", "--kernel", "k.elf"];
+        assert_eq!(refused(&base), None);
+        for extra in [&["--trace", "insn,tlb"][..], &["--explain", "0x1000"]] {
+            let argv: Vec<&str> = base.iter().chain(extra).copied().collect();
+            match refused(&argv) {
+                Some(e) => {
+                    assert!(!cfg!(feature = "trace"));
+                    assert!(e.contains(extra[0]) && e.contains("built without the `trace` feature"), "{e}");
+                }
+                None => assert!(cfg!(feature = "trace"), "{argv:?} accepted without the feature"),
+            }
+        }
+    }
 
     #[test]
     fn sizes() {
