@@ -10,5 +10,5 @@ pub mod op;
 
 pub use decode::{decode, Insn};
 pub use decode_cache::DecodeCache;
-pub use disasm::{disassemble, Disasm, Parts};
+pub use disasm::{disassemble, Disasm};
 pub use op::{CForm, Op, RegFile};
