@@ -3,7 +3,8 @@
 //! Exit status: the guest's own (from the sifive_test device: 0 on power
 //! off, `code` on a failure write), 1 when svemu cannot start or the guest
 //! can make no progress (an error line on stderr says why), 2 for a bad
-//! command line, 124 when `--max-insns` is reached.
+//! command line (including `--trace` and `--explain` in a build without the
+//! cargo feature `trace`), 124 when `--max-insns` is reached.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -40,7 +41,7 @@ enum Command {
     /// and a2 = the fw_dynamic_info naming the kernel's entry. The console (NS16550A UART) is this
     /// terminal. The run ends when the guest powers off through the
     /// sifive_test device; svemu exits with the guest's status.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Disassemble the executable sections of an ELF file, one line per
     /// instruction, in the syntax of `riscv64-unknown-elf-objdump -d -M no-aliases`.
     Disasm {
@@ -184,14 +185,20 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Run(args) => match run(args) {
-            Ok(code) => code,
-            Err(e) => {
-                // The errors name their causes themselves.
+        Command::Run(args) => {
+            if let Some(e) = without_trace_feature(&args) {
                 eprintln!("svemu: error: {e}");
-                1
+                return 2;
             }
-        },
+            match run(*args) {
+                Ok(code) => code,
+                Err(e) => {
+                    // The errors name their causes themselves.
+                    eprintln!("svemu: error: {e}");
+                    1
+                }
+            }
+        }
         Command::Disasm { file } => match disasm(&file) {
             Ok(()) => 0,
             Err(e) => {
@@ -200,6 +207,25 @@ pub fn main() -> i32 {
             }
         },
     }
+}
+
+/// The error for options that need the cargo feature `trace` when svemu
+/// was built without it (`--trace`, `--explain`; a command-line error, exit
+/// status 2); None when they may run.
+fn without_trace_feature(args: &RunArgs) -> Option<String> {
+    let option = if !args.trace.is_empty() {
+        "--trace"
+    } else if args.explain.is_some() {
+        "--explain"
+    } else {
+        return None;
+    };
+    (!cfg!(feature = "trace")).then(|| {
+        format!(
+            "{option}: svemu was built without the `trace` feature (rebuild it with default features: \
+             cargo build --release -p svemu)"
+        )
+    })
 }
 
 /// `svemu disasm FILE`: each executable section, as objdump lays it out:
@@ -223,11 +249,12 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let tracer = if args.trace.is_empty() {
         Tracer::off()
     } else {
+        // The tracer buffers (1 MiB) and writes large chunks: no BufWriter.
         let out: Box<dyn Write> = match &args.trace_file {
-            Some(p) => Box::new(BufWriter::new(
+            Some(p) => Box::new(
                 File::create(p).map_err(|e| anyhow::anyhow!("cannot create trace file '{}': {e}", p.display()))?,
-            )),
-            None => Box::new(BufWriter::new(io::stderr())),
+            ),
+            None => Box::new(io::stderr()),
         };
         Tracer::new(&args.trace, out)
     };
@@ -309,7 +336,27 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_size, without_trace_feature, Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn trace_options_are_refused_exactly_when_built_without_the_trace_feature() {
+        let refused = |argv: &[&str]| {
+            let cli = Cli::try_parse_from(argv).expect("a valid command line");
+            let Command::Run(args) = cli.command else { panic!("not run") };
+            without_trace_feature(&args)
+        };
+        let base = ["svemu", "run", "--kernel", "k.elf"];
+        assert_eq!(refused(&base), None);
+        for extra in [&["--trace", "insn,tlb"][..], &["--explain", "0x1000"]] {
+            let argv: Vec<&str> = base.iter().chain(extra).copied().collect();
+            let error = refused(&argv);
+            assert_eq!(error.is_some(), !cfg!(feature = "trace"), "{argv:?}: {error:?}");
+            if let Some(e) = error {
+                assert!(e.contains(extra[0]) && e.contains("built without the `trace` feature"), "{e}");
+            }
+        }
+    }
 
     #[test]
     fn sizes() {

@@ -2,6 +2,7 @@
 //! `-M no-aliases` (ABI register names, compressed instructions under their
 //! `c.` names, branch and jump targets as absolute hexadecimal addresses).
 
+use std::borrow::Cow;
 use std::fmt::{self, Write};
 
 use super::csr_names;
@@ -36,39 +37,59 @@ pub struct Disasm<'a> {
 }
 
 /// The mnemonic of `insn`, with the `.aq`/`.rl` suffixes of atomics.
-pub fn mnemonic(insn: &Insn) -> String {
+pub fn mnemonic(insn: &Insn) -> Cow<'static, str> {
     if let Some(c) = insn.cform {
-        return c.mnemonic().to_string();
+        return c.mnemonic().into();
     }
-    let mut m = insn.op.mnemonic().to_string();
-    if is_atomic(insn.op) {
-        m.push_str(match insn.rm & 3 {
-            0 => "",
-            1 => ".rl",
-            2 => ".aq",
-            _ => ".aqrl",
-        });
+    let m = insn.op.mnemonic();
+    if !is_atomic(insn.op) || insn.rm & 3 == 0 {
+        return m.into();
     }
-    m
+    let suffix = match insn.rm & 3 {
+        1 => ".rl",
+        2 => ".aq",
+        _ => ".aqrl",
+    };
+    format!("{m}{suffix}").into()
 }
 
 fn is_atomic(op: Op) -> bool {
     (Op::LrW as u16..=Op::AmomaxuD as u16).contains(&(op as u16))
 }
 
-impl fmt::Display for Disasm<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = self.insn;
-        if i.op == Op::Illegal || binutils_rejects(i, self.raw) {
+/// The text of an instruction in the parts the trace lays out and caches:
+/// the mnemonic, the operands, and the pc-relative target of a jump or
+/// branch (printed last, after the other operands, as absolute hexadecimal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parts {
+    /// The mnemonic (with `.aq`/`.rl` suffixes), `.2byte` or `.4byte`.
+    pub mnemonic: Cow<'static, str>,
+    /// The operands, comma-separated; without the target when `target` is
+    /// Some and the parts were made without a pc (empty when none).
+    pub operands: String,
+    /// For jal, the conditional branches, c.j, c.beqz and c.bnez: the
+    /// target's offset from the instruction's pc (bytes, signed), whose
+    /// text is the only part of the disassembly that depends on the pc.
+    pub target: Option<i64>,
+}
+
+impl Parts {
+    /// The parts of `insn` (raw bits `raw`); at `pc` the operands end with
+    /// the target, without a pc (None) they stop before it.
+    pub fn of(insn: &Insn, raw: u32, pc: Option<u64>) -> Parts {
+        let i = insn;
+        let bare = |m: &'static str| Parts { mnemonic: m.into(), operands: String::new(), target: None };
+        if i.op == Op::Illegal || binutils_rejects(i, raw) {
             // As objdump prints words it cannot decode. All zeros is the
             // defined illegal instruction, which binutils calls c.unimp; it
             // also decodes the reserved c.addi16sp with a zero immediate.
-            return match (i.len, self.raw & 0xffff) {
-                (2, 0) => write!(f, "c.unimp"),
-                (2, 0x6101) => write!(f, "c.addi16sp\tsp,0"),
-                (2, half) => write!(f, ".2byte\t{half:#x}"),
-                _ => write!(f, ".4byte\t{:#x}", self.raw),
+            let (m, ops) = match (i.len, raw & 0xffff) {
+                (2, 0) => return bare("c.unimp"),
+                (2, 0x6101) => ("c.addi16sp", "sp,0".to_string()),
+                (2, half) => (".2byte", format!("{half:#x}")),
+                _ => (".4byte", format!("{raw:#x}")),
             };
+            return Parts { mnemonic: m.into(), operands: ops, target: None };
         }
         // The shifts by zero of RVC (HINTs in RV64C) have names of their own.
         if let (Some(c @ (CForm::Slli | CForm::Srli | CForm::Srai)), 0) = (i.cform, i.imm) {
@@ -77,18 +98,36 @@ impl fmt::Display for Disasm<'_> {
                 CForm::Srli => "c.srli64",
                 _ => "c.srai64",
             };
-            return write!(f, "{name}\t{}", xr(i.rd));
+            return Parts { operands: xr(i.rd).to_string(), ..bare(name) };
         }
         let mut ops = String::new();
-        match i.cform {
-            Some(c) => compressed_operands(&mut ops, c, i, self.pc)?,
-            None => operands(&mut ops, i, self.pc)?,
-        }
-        if ops.is_empty() {
-            write!(f, "{}", mnemonic(i))
+        // Writing to a String cannot fail.
+        let _ = match i.cform {
+            Some(c) => compressed_operands(&mut ops, c, i, pc),
+            None => operands(&mut ops, i, pc),
+        };
+        Parts { mnemonic: mnemonic(i), operands: ops, target: pc_relative(i).then_some(i.imm) }
+    }
+}
+
+impl fmt::Display for Disasm<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = Parts::of(self.insn, self.raw, Some(self.pc));
+        if p.operands.is_empty() {
+            f.write_str(&p.mnemonic)
         } else {
-            write!(f, "{}\t{}", mnemonic(i), ops)
+            write!(f, "{}\t{}", p.mnemonic, p.operands)
         }
+    }
+}
+
+/// True when the text of `i` (a legal instruction) ends with a pc-relative
+/// target: jal, the conditional branches, c.j, c.beqz and c.bnez.
+fn pc_relative(i: &Insn) -> bool {
+    use Op::*;
+    match i.cform {
+        Some(c) => matches!(c, CForm::J | CForm::Beqz | CForm::Bnez),
+        None => matches!(i.op, Jal | Beq | Bne | Blt | Bge | Bltu | Bgeu),
     }
 }
 
@@ -131,9 +170,13 @@ fn fence_set(bits: u8) -> String {
     }
 }
 
-/// Where a pc-relative target lands, printed as objdump does (hex, no `0x`).
-fn target(pc: u64, imm: i64) -> String {
-    format!("{:x}", pc.wrapping_add(imm as u64))
+/// Where a pc-relative target lands, printed as objdump does (hex, no
+/// `0x`); nothing without a pc (see [`Parts`]).
+fn target(o: &mut String, pc: Option<u64>, imm: i64) -> fmt::Result {
+    match pc {
+        Some(pc) => write!(o, "{:x}", pc.wrapping_add(imm as u64)),
+        None => Ok(()),
+    }
 }
 
 /// True for F/D operations that carry a rounding mode printed when not dyn.
@@ -177,15 +220,19 @@ fn has_rm(op: Op) -> bool {
     )
 }
 
-fn operands(o: &mut String, i: &Insn, pc: u64) -> fmt::Result {
+fn operands(o: &mut String, i: &Insn, pc: Option<u64>) -> fmt::Result {
     use Op::*;
     let (rd, rs1, rs2, imm) = (i.rd, i.rs1, i.rs2, i.imm);
     match i.op {
         Lui | Auipc => write!(o, "{},{:#x}", xr(rd), (imm as u64 >> 12) & 0xfffff),
-        Jal => write!(o, "{},{}", xr(rd), target(pc, imm)),
+        Jal => {
+            write!(o, "{},", xr(rd))?;
+            target(o, pc, imm)
+        }
         Jalr => write!(o, "{},{}({})", xr(rd), imm, xr(rs1)),
         Beq | Bne | Blt | Bge | Bltu | Bgeu => {
-            write!(o, "{},{},{}", xr(rs1), xr(rs2), target(pc, imm))
+            write!(o, "{},{},", xr(rs1), xr(rs2))?;
+            target(o, pc, imm)
         }
         Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => write!(o, "{},{}({})", xr(rd), imm, xr(rs1)),
         Sb | Sh | Sw | Sd => write!(o, "{},{}({})", xr(rs2), imm, xr(rs1)),
@@ -238,7 +285,7 @@ fn rounding(o: &mut String, i: &Insn) -> fmt::Result {
     Ok(())
 }
 
-fn compressed_operands(o: &mut String, c: CForm, i: &Insn, pc: u64) -> fmt::Result {
+fn compressed_operands(o: &mut String, c: CForm, i: &Insn, pc: Option<u64>) -> fmt::Result {
     use CForm::*;
     let (rd, rs1, rs2, imm) = (i.rd, i.rs1, i.rs2, i.imm);
     match c {
@@ -252,8 +299,11 @@ fn compressed_operands(o: &mut String, c: CForm, i: &Insn, pc: u64) -> fmt::Resu
         Lui => write!(o, "{},{:#x}", xr(rd), (imm as u64 >> 12) & 0xfffff),
         Srli | Srai | Slli => write!(o, "{},{:#x}", xr(rd), imm),
         Sub | Xor | Or | And | Subw | Addw | Mv | Add => write!(o, "{},{}", xr(rd), xr(rs2)),
-        J => write!(o, "{}", target(pc, imm)),
-        Beqz | Bnez => write!(o, "{},{}", xr(rs1), target(pc, imm)),
+        J => target(o, pc, imm),
+        Beqz | Bnez => {
+            write!(o, "{},", xr(rs1))?;
+            target(o, pc, imm)
+        }
         Lwsp | Ldsp => write!(o, "{},{}(sp)", xr(rd), imm),
         Fldsp => write!(o, "{},{}(sp)", fr(rd), imm),
         Swsp | Sdsp => write!(o, "{},{}(sp)", xr(rs2), imm),

@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 
 use super::mmu::{describe, scheme};
+use super::text::Line;
 use crate::bus::Bus;
 use crate::hart::csr::mstatus;
 use crate::hart::trap::Exception;
@@ -63,9 +64,11 @@ pub fn explain(hart: &Hart, mmu: &Mmu, bus: &mut Bus, va: u64, access: Option<Ac
     let events = mmu.explain(&ctx, va, access, bus);
     let mut leaf = None;
     for e in &events {
-        let mut line = String::from("  ");
+        let mut buf = [0u8; 512];
+        let mut line = Line::new(&mut buf);
+        line.put(b"  ");
         describe(&mut line, e);
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", String::from_utf8_lossy(line.text()));
         if let MmuEvent::Pte { pte, .. } = *e {
             let p = Pte(pte);
             if p.invalid_reason().is_none() && p.is_leaf() {

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::text::Line;
 use super::Category;
 use crate::mmu::{pte::Pte, Access, FlushScope, MmuEvent, TlbEntry};
 
@@ -48,21 +49,49 @@ fn access(a: Access) -> &'static str {
     }
 }
 
-fn entry(l: &mut String, e: &TlbEntry) {
-    let _ = write!(
-        l,
-        "page va 0x{:016x} pa 0x{:016x} {} asid {}{} [{}]",
-        e.va_base(),
-        e.pa_base,
-        page_size(e.level),
-        e.asid,
-        if e.global() { " global" } else { "" },
-        Pte(e.flags as u64).flags()
-    );
+/// The flag bits 7..0 of a PTE as text, `DAGUXWRV` with `-` for a clear
+/// bit (as [`Pte::flags`] gives them, without allocating).
+fn flags(bits: u8) -> [u8; 8] {
+    let mut t = *b"DAGUXWRV";
+    for (i, c) in t.iter_mut().enumerate() {
+        if bits >> (7 - i) & 1 == 0 {
+            *c = b'-';
+        }
+    }
+    t
+}
+
+/// `page va V pa P SIZE asid A[ global] [FLAGS]`: a TLB entry.
+fn entry(l: &mut Line, e: &TlbEntry) {
+    l.put(b"page va 0x");
+    l.hex16(e.va_base());
+    l.put(b" pa 0x");
+    l.hex16(e.pa_base);
+    l.put(b" ");
+    l.put(page_size(e.level).as_bytes());
+    l.put(b" asid ");
+    l.decimal_right(e.asid as u64, 0);
+    if e.global() {
+        l.put(b" global");
+    }
+    l.put(b" [");
+    l.put(&flags(e.flags));
+    l.put(b"]");
+}
+
+/// `ACCESS va 0xV asid A`: the lookup of a TLB hit or miss.
+fn lookup(l: &mut Line, a: Access, va: u64, asid: u16) {
+    l.put(access(a).as_bytes());
+    l.put(b" va 0x");
+    l.hex16(va);
+    l.put(b" asid ");
+    l.decimal_right(asid as u64, 0);
 }
 
 /// Append the text of `e` (without the `core N: cat @I ` prefix) to `l`.
-pub fn describe(l: &mut String, e: &MmuEvent) {
+/// The TLB events, one per translated access when `tlb` is traced, are
+/// formatted by hand; the rarer ones with `write!`.
+pub(super) fn describe(l: &mut Line, e: &MmuEvent) {
     match *e {
         MmuEvent::Walk { va, access: a, prv, satp, levels } => {
             let _ = write!(
@@ -83,7 +112,7 @@ pub fn describe(l: &mut String, e: &MmuEvent) {
             let p = Pte(pte);
             let _ = write!(l, "  L{level} pte @0x{addr:016x} = 0x{pte:016x} [{}] ppn 0x{:x}", p.flags(), p.ppn());
             if p.invalid_reason().is_none() {
-                l.push_str(if p.is_leaf() { " leaf" } else { " -> next level" });
+                l.put(if p.is_leaf() { b" leaf" } else { b" -> next level" });
             }
         }
         MmuEvent::PteUnreadable { level, addr } => {
@@ -113,21 +142,24 @@ pub fn describe(l: &mut String, e: &MmuEvent) {
             let _ = write!(l, "set {set} pte @0x{addr:016x} 0x{old:016x} -> 0x{new:016x} [{}]", Pte(new).flags());
         }
         MmuEvent::TlbHit { access: a, va, asid, entry: ref en, usable } => {
-            let _ = write!(l, "hit {} va 0x{va:016x} asid {asid} ", access(a));
+            l.put(b"hit ");
+            lookup(l, a, va, asid);
+            l.put(b" ");
             entry(l, en);
             if !usable {
-                l.push_str(" not usable for this access: walking");
+                l.put(b" not usable for this access: walking");
             }
         }
         MmuEvent::TlbMiss { access: a, va, asid } => {
-            let _ = write!(l, "miss {} va 0x{va:016x} asid {asid}", access(a));
+            l.put(b"miss ");
+            lookup(l, a, va, asid);
         }
         MmuEvent::TlbFill { entry: ref en } => {
-            l.push_str("fill ");
+            l.put(b"fill ");
             entry(l, en);
         }
         MmuEvent::TlbEvict { entry: ref en } => {
-            l.push_str("evict ");
+            l.put(b"evict ");
             entry(l, en);
         }
         MmuEvent::TlbFlush { scope, removed } => {

@@ -33,7 +33,7 @@
 //! ```
 //!
 //! `walk` gives the access, the effective privilege (MPRV applied), satp
-//! decoded and the VA split into VPN[i] and offset. Each `Ln pte` line gives
+//! decoded and the VA split into `VPN[i]` and offset. Each `Ln pte` line gives
 //! the level, the PTE's physical address, its raw value, its flags
 //! (`DAGUXWRV`, `-` for a clear bit) and PPN, and whether it points to the
 //! next level or is a leaf. The walk ends with `va -> pa` and the page size,
@@ -75,10 +75,23 @@
 //! Recording costs nothing when these categories are off: the MMU records
 //! events (no formatting) only while [`crate::mmu::Mmu::record`] is set,
 //! and the walk is compiled twice, with and without recording.
+//!
+//! Cost: a category that is off costs one test of a mask ([`Tracer::on`]);
+//! built without the cargo feature `trace` (on by default) that test is the
+//! constant `false` and the tracing code leaves the run loop. A category
+//! that is on writes its lines into one 1 MiB buffer, emptied into the sink
+//! by large writes. The `insn` line, written per retired instruction, and
+//! the `tlb` lines, written per translated access, are formatted by hand
+//! (`text`: digits computed in registers, no allocation); the disassembly
+//! and raw-bits columns of an encoding are made once and cached by its raw
+//! bits (`insn`), only a branch or jump target being formatted per line.
+//! The rarer lines use `write!`.
 
 pub mod csr;
 pub mod explain;
+mod insn;
 pub mod mmu;
+mod text;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -86,7 +99,8 @@ use std::io::{self, Write};
 use crate::cpu::MemAccess;
 use crate::hart::trap::Trap;
 use crate::hart::Priv;
-use crate::isa::{Disasm, Insn};
+use crate::isa::Insn;
+use text::Line;
 
 /// Trace categories, as bits of a mask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,12 +147,63 @@ pub struct RegWrite {
     pub value: u64,
 }
 
+/// Bytes of trace text gathered before they are written to the sink.
+const BUFFER: usize = 1 << 20;
+
+/// Room for the longest line of any category: the `insn` line with a
+/// store of up to 255 bytes (510 digits) is the longest.
+const LINE_MAX: usize = 1024;
+
 /// The trace sink with its category mask. Events of categories outside the
-/// mask cost one test of [`Tracer::on`].
+/// mask cost one test of [`Tracer::on`]; without the cargo feature `trace`
+/// that test is the constant `false`, so the compiler removes the tracing
+/// code from the run loop, and a tracer records nothing whatever its
+/// categories.
+///
+/// Lines are gathered in a buffer of 1 MiB and written to the sink when it
+/// fills, by [`Tracer::flush`] (the machine calls it when a run ends) and
+/// when the tracer is dropped. Write errors of the sink are ignored:
+/// tracing never stops the guest.
 pub struct Tracer {
     mask: u32,
+    buffer: Buffer,
+    insn_lines: insn::InsnLines,
+}
+
+/// Trace text on its way to the sink.
+struct Buffer {
     out: Box<dyn Write>,
-    line: String,
+    /// Text not yet written to `out`: `bytes[..used]`. [`BUFFER`] bytes
+    /// plus room for one longest line (empty while nothing is recorded).
+    bytes: Box<[u8]>,
+    /// Bytes of `bytes` in use; at most [`BUFFER`] between lines.
+    used: usize,
+}
+
+impl Buffer {
+    /// Append one line, which `write` makes in a window of [`LINE_MAX`]
+    /// bytes (fields that would not fit are left out).
+    #[inline(always)]
+    fn line(&mut self, write: impl FnOnce(&mut Line)) {
+        // `used` is at most BUFFER here, so the window exists unless the
+        // tracer records nothing (no buffer).
+        let Some(window) = self.bytes.get_mut(self.used..).and_then(|b| b.first_chunk_mut::<LINE_MAX>()) else {
+            return;
+        };
+        let mut l = Line::new(window);
+        write(&mut l);
+        self.used += l.len();
+        if self.used > BUFFER {
+            self.drain();
+        }
+    }
+
+    /// Write the buffered text to the sink.
+    #[cold]
+    fn drain(&mut self) {
+        let _ = self.out.write_all(&self.bytes[..self.used]);
+        self.used = 0;
+    }
 }
 
 impl Default for Tracer {
@@ -147,25 +212,49 @@ impl Default for Tracer {
     }
 }
 
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
 impl Tracer {
     /// A tracer that records nothing.
     pub fn off() -> Tracer {
-        Tracer { mask: 0, out: Box::new(io::sink()), line: String::new() }
+        Tracer::with_mask(0, Box::new(io::sink()))
     }
 
     /// A tracer for `categories`, writing text lines to `out`.
     pub fn new(categories: &[Category], out: Box<dyn Write>) -> Tracer {
         let mask = categories.iter().fold(0, |m, &c| m | c as u32);
-        Tracer { mask, out, line: String::with_capacity(160) }
+        Tracer::with_mask(mask, out)
     }
 
-    /// True when category `c` is recorded.
-    #[inline]
+    fn with_mask(mask: u32, out: Box<dyn Write>) -> Tracer {
+        let bytes = if mask == 0 { Box::default() } else { vec![0; BUFFER + LINE_MAX].into_boxed_slice() };
+        Tracer { mask, buffer: Buffer { out, bytes, used: 0 }, insn_lines: insn::InsnLines::default() }
+    }
+
+    /// True when category `c` is recorded (always false without the cargo
+    /// feature `trace`).
+    #[inline(always)]
     pub fn on(&self, c: Category) -> bool {
-        self.mask & c as u32 != 0
+        cfg!(feature = "trace") && self.mask & c as u32 != 0
     }
 
-    /// A retired instruction.
+    /// True when any category is recorded (always false without the cargo
+    /// feature `trace`): one test that can guard all of a step's tracing.
+    #[inline(always)]
+    pub fn any_on(&self) -> bool {
+        cfg!(feature = "trace") && self.mask != 0
+    }
+
+    /// A retired instruction: hart `hart` in `prv` retired `insn` (raw bits
+    /// `raw`, 16 or 32 of them as `insn.len` says; `insn` must be their
+    /// decoding) at `pc`, writing `write` (if any) and accessing memory as
+    /// `mem` says (if at all).
+    #[allow(clippy::too_many_arguments)] // the fields of the event; the run loop calls it with them
+    #[inline(never)]
     pub fn insn(
         &mut self,
         hart: u64,
@@ -176,53 +265,32 @@ impl Tracer {
         write: Option<RegWrite>,
         mem: Option<MemAccess>,
     ) {
-        let l = &mut self.line;
-        l.clear();
-        let bits = if insn.len == 2 { format!("(0x{:04x})", raw & 0xffff) } else { format!("(0x{:08x})", raw) };
-        let dis = Disasm { insn, raw, pc }.to_string();
-        let dis = match dis.split_once('\t') {
-            Some((m, ops)) => format!("{m:<7} {ops}"),
-            None => dis,
-        };
-        let _ = write!(l, "core {hart:>3}: {} 0x{pc:016x} {bits:<12} {dis:<32}", prv as u8);
-        if let Some(w) = write {
-            let _ = write!(l, " {}{:<2} 0x{:016x}", w.file, w.reg, w.value);
-        }
-        if let Some(m) = mem {
-            let _ = write!(l, " mem 0x{:016x}", m.va);
-            if let Some(v) = m.stored {
-                let digits = 2 * m.size as usize;
-                let mask = if m.size >= 8 { u64::MAX } else { (1u64 << (8 * m.size)) - 1 };
-                let _ = write!(l, " 0x{:0digits$x}", v & mask);
-            }
-        }
-        let trimmed = l.trim_end().len();
-        l.truncate(trimmed);
-        l.push('\n');
-        let _ = self.out.write_all(l.as_bytes());
+        let lines = &mut self.insn_lines;
+        let e = insn::Retired { hart, prv, pc, raw, insn, write, mem };
+        self.buffer.line(|l| lines.write(l, &e));
     }
 
     /// A trap taken at `epc`, from privilege `from` to `to`.
     pub fn trap(&mut self, hart: u64, instret: u64, trap: Trap, epc: u64, from: Priv, to: Priv) {
-        let _ = writeln!(
-            self.out,
-            "core {hart:>3}: trap @{instret} {} (cause {}) tval 0x{:016x} epc 0x{epc:016x} {} -> {}",
-            trap.name(),
-            trap.cause() & !(1 << 63),
-            trap.tval(),
-            from.letter(),
-            to.letter()
-        );
+        self.buffer.line(|l| {
+            let _ = writeln!(
+                l,
+                "core {hart:>3}: trap @{instret} {} (cause {}) tval 0x{:016x} epc 0x{epc:016x} {} -> {}",
+                trap.name(),
+                trap.cause() & !(1 << 63),
+                trap.tval(),
+                from.letter(),
+                to.letter()
+            );
+        });
     }
 
     /// An xRET (`which` = "mret" or "sret") from `from` to `to`, landing at `pc`.
     pub fn xret(&mut self, hart: u64, instret: u64, which: &str, from: Priv, to: Priv, pc: u64) {
-        let _ = writeln!(
-            self.out,
-            "core {hart:>3}: {which} @{instret} {} -> {} pc 0x{pc:016x}",
-            from.letter(),
-            to.letter()
-        );
+        self.buffer.line(|l| {
+            let _ =
+                writeln!(l, "core {hart:>3}: {which} @{instret} {} -> {} pc 0x{pc:016x}", from.letter(), to.letter());
+        });
     }
 
     /// An MMU event (category `mmu`, `tlb` or `pte`, written only if on).
@@ -232,35 +300,40 @@ impl Tracer {
             return;
         }
         let name = Category::ALL.iter().find(|(_, c)| *c == cat).map_or("?", |(n, _)| n);
-        let l = &mut self.line;
-        l.clear();
-        let _ = write!(l, "core {hart:>3}: {name} @{instret} ");
-        mmu::describe(l, e);
-        l.push('\n');
-        let _ = self.out.write_all(l.as_bytes());
+        self.buffer.line(|l| {
+            l.put(b"core ");
+            l.decimal_right(hart, 3);
+            l.put(b": ");
+            l.put(name.as_bytes());
+            l.put(b" @");
+            l.decimal_right(instret, 0);
+            l.put(b" ");
+            mmu::describe(l, e);
+            l.put(b"\n");
+        });
     }
 
     /// A CSR write (category `csr`): `name` went from `old` to `new`
     /// (satp values are decoded as MODE, ASID and root table address).
     pub fn csr_write(&mut self, hart: u64, instret: u64, name: &str, old: u64, new: u64) {
-        let l = &mut self.line;
-        l.clear();
-        let _ = write!(l, "core {hart:>3}: csr @{instret} {name} 0x{old:016x} -> 0x{new:016x}");
-        if name == "satp" {
-            let _ = write!(
-                l,
-                " ({} asid {} root 0x{:016x})",
-                mmu::scheme(new),
-                (new >> 44) as u16,
-                (new & ((1 << 44) - 1)) << 12
-            );
-        }
-        l.push('\n');
-        let _ = self.out.write_all(l.as_bytes());
+        self.buffer.line(|l| {
+            let _ = write!(l, "core {hart:>3}: csr @{instret} {name} 0x{old:016x} -> 0x{new:016x}");
+            if name == "satp" {
+                let _ = write!(
+                    l,
+                    " ({} asid {} root 0x{:016x})",
+                    mmu::scheme(new),
+                    (new >> 44) as u16,
+                    (new & ((1 << 44) - 1)) << 12
+                );
+            }
+            l.put(b"\n");
+        });
     }
 
-    /// Write out anything buffered.
+    /// Write out everything buffered, to the sink and through it.
     pub fn flush(&mut self) {
-        let _ = self.out.flush();
+        self.buffer.drain();
+        let _ = self.buffer.out.flush();
     }
 }
