@@ -222,6 +222,7 @@ impl Tlb {
     /// Insert `entry` (replacing an entry for the same page and address
     /// space, else an invalid way, else the round-robin victim). Returns the
     /// entry evicted, if a valid one was.
+    #[inline]
     pub fn fill(&mut self, entry: TlbEntry) -> Option<TlbEntry> {
         if self.entries.is_empty() {
             return None;
