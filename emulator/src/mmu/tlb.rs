@@ -8,7 +8,9 @@
 //! `ways == entries` it is fully associative). An entry for a page of level
 //! `L` (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB, 4 = 256 TiB) is placed
 //! in set `(va >> (12 + 9·L)) % sets`, so a lookup probes one set per page
-//! size, smallest first.
+//! size, smallest first, skipping the sizes of which no entry is valid (a
+//! count per level is kept), and an sfence.vma by address probes the same
+//! sets instead of every entry.
 //!
 //! Replacement: per set, an invalid way if there is one, otherwise the way
 //! a round-robin pointer designates (the pointer then advances). This is
