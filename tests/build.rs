@@ -20,6 +20,7 @@ const BENCH: &[(&str, &str, &[&str])] = &[
     ("bench_tlb_sv39_sfence", "tlbstride.c", &["-DLEVELS=3", "-DSFENCE_EVERY=64"]),
     ("bench_tlb_sv48", "tlbstride.c", &["-DLEVELS=4"]),
     ("bench_tlb_sv48_sfence", "tlbstride.c", &["-DLEVELS=4", "-DSFENCE_EVERY=64"]),
+    ("bench_pagefault", "pagefault.c", &[]),
 ];
 
 fn gcc() -> String {

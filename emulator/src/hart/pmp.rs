@@ -46,10 +46,26 @@ pub struct Pmp {
     range: [(u64, u64); ENTRIES],
     /// Some entry is not OFF (otherwise only M-mode accesses succeed).
     active: bool,
+    /// The lowest-numbered entry with a non-empty range, as [`First`]: every
+    /// access wholly inside its range is decided by it alone, in O(1).
+    first: First,
     /// Changes whenever a register write may change an outcome: unique
     /// across all [`Pmp`] values of the process (0 is the reset state), so a
     /// cache of PMP outcomes keyed by it cannot mistake one state for another.
     generation: u64,
+}
+
+/// The lowest-numbered PMP entry whose range is not empty: no entry before
+/// it matches any byte, so it decides every access lying wholly inside
+/// `[lo, hi)` (3.7.1). `lo == hi` when there is no such entry.
+#[derive(Clone, Copy, Debug, Default)]
+struct First {
+    lo: u64,
+    hi: u64,
+    /// Permission bits (cfg R, W, X) granted to M-mode: all unless L is set.
+    m_perm: u8,
+    /// Permission bits granted to S- and U-mode: the entry's R, W, X.
+    su_perm: u8,
 }
 
 /// The source of [`Pmp::generation`] values.
@@ -58,7 +74,14 @@ static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 impl Pmp {
     /// All entries OFF with address 0 (the reset state).
     pub const fn new() -> Pmp {
-        Pmp { cfg: [0; ENTRIES], addr: [0; ENTRIES], range: [(0, 0); ENTRIES], active: false, generation: 0 }
+        Pmp {
+            cfg: [0; ENTRIES],
+            addr: [0; ENTRIES],
+            range: [(0, 0); ENTRIES],
+            active: false,
+            first: First { lo: 0, hi: 0, m_perm: 0, su_perm: 0 },
+            generation: 0,
+        }
     }
 
     /// The value of pmpcfg`n` (n even; odd n do not exist on RV64).
@@ -140,19 +163,36 @@ impl Pmp {
             };
             self.active |= self.mode(i) != cfg::OFF;
         }
+        self.first = First::default();
+        if let Some(i) = (0..ENTRIES).find(|&i| self.range[i].0 < self.range[i].1) {
+            let c = self.cfg[i];
+            let rwx = c & (cfg::R | cfg::W | cfg::X);
+            let (lo, hi) = self.range[i];
+            self.first =
+                First { lo, hi, m_perm: if c & cfg::L == 0 { cfg::R | cfg::W | cfg::X } else { rwx }, su_perm: rwx };
+        }
     }
 
     /// May a `size`-byte `access` at physical address `pa` be made at
     /// privilege `prv`? (3.7.1: the lowest-numbered entry matching any byte
     /// decides; it must match all bytes; M-mode passes unless L is set.)
-    #[inline]
+    /// O(1) when no entry is active or the access lies inside the first
+    /// non-empty entry; otherwise a scan of the entries.
+    #[inline(always)]
     pub fn allows(&self, pa: u64, size: u64, access: Access, prv: Priv) -> bool {
         if !self.active {
             return prv == Priv::M;
         }
+        let f = &self.first;
+        if pa >= f.lo && pa < f.hi && size <= f.hi - pa {
+            let perm = if prv == Priv::M { f.m_perm } else { f.su_perm };
+            return perm & need(access) != 0;
+        }
         self.check(pa, size, access, prv)
     }
 
+    /// [`Pmp::allows`] by a scan of every entry, lowest-numbered first.
+    #[inline(never)]
     fn check(&self, pa: u64, size: u64, access: Access, prv: Priv) -> bool {
         let last = pa.saturating_add(size - 1);
         for i in 0..ENTRIES {
@@ -167,14 +207,19 @@ impl Pmp {
             if prv == Priv::M && c & cfg::L == 0 {
                 return true;
             }
-            let need = match access {
-                Access::Fetch => cfg::X,
-                Access::Load => cfg::R,
-                Access::Store => cfg::W,
-            };
-            return c & need != 0;
+            return c & need(access) != 0;
         }
         prv == Priv::M
+    }
+}
+
+/// The pmpcfg permission bit an access needs.
+#[inline]
+fn need(access: Access) -> u8 {
+    match access {
+        Access::Fetch => cfg::X,
+        Access::Load => cfg::R,
+        Access::Store => cfg::W,
     }
 }
 
@@ -204,6 +249,44 @@ mod tests {
         assert!(!p.allows(0x9000_0000, 8, Access::Load, Priv::U)); // no match
         assert!(p.allows(0x8000_1000, 8, Access::Store, Priv::M)); // M bypasses unlocked
         assert_eq!(p.read_cfg(0), cfg);
+    }
+
+    /// The O(1) decision by the first non-empty entry agrees with the full
+    /// scan for every privilege, access kind and size, at and around the
+    /// boundaries of each entry, under several layouts (TOR from 0, NAPOT,
+    /// NA4 first, a locked first entry, an OFF entry before the first).
+    #[test]
+    fn first_entry_shortcut_agrees_with_the_scan() {
+        let layouts: [&[(usize, u8, u64)]; 5] = [
+            &[(0, cfg::NAPOT << 3 | 7, u64::MAX >> 10)],
+            &[(0, cfg::TOR << 3 | cfg::R, 0x8000_1000 >> 2), (1, cfg::NAPOT << 3 | 7, napot(0x8000_0000, 1 << 20))],
+            &[(1, cfg::NA4 << 3 | cfg::W | cfg::R, 0x8000_0ff8 >> 2), (2, cfg::TOR << 3 | cfg::X, 0x8000_2000 >> 2)],
+            &[
+                (0, cfg::L | cfg::NAPOT << 3 | cfg::R, napot(0x8000_0000, 4096)),
+                (3, cfg::NAPOT << 3 | 7, u64::MAX >> 10),
+            ],
+            &[(0, cfg::TOR << 3 | 7, 0), (1, cfg::TOR << 3 | cfg::R | cfg::X, 0x8000_0000 >> 2)],
+        ];
+        for layout in layouts {
+            let mut p = Pmp::default();
+            let mut cfgs = 0u64;
+            for &(i, c, a) in layout {
+                p.write_addr(i, a);
+                cfgs |= (c as u64) << (8 * i);
+            }
+            p.write_cfg(0, cfgs);
+            let edges = p.range.iter().flat_map(|&(lo, hi)| [lo, hi]);
+            for pa in edges.flat_map(|e| (0..16u64).map(move |d| e.wrapping_add(d).wrapping_sub(8))) {
+                for size in [1, 2, 4, 8, 4096] {
+                    for access in [Access::Fetch, Access::Load, Access::Store] {
+                        for prv in [Priv::M, Priv::S, Priv::U] {
+                            let want = p.check(pa, size, access, prv);
+                            assert_eq!(p.allows(pa, size, access, prv), want, "{pa:#x} {size} {access:?} {prv:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

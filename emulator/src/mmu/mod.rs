@@ -18,7 +18,7 @@ use crate::hart::{Hart, Priv};
 pub use event::MmuEvent;
 pub use fast::{FastHit, FastKey, FastTlb};
 use pte::Pte;
-pub use tlb::{FlushScope, Tlb, TlbEntry, TlbGeometry};
+pub use tlb::{FlushScope, Flushed, Tlb, TlbEntry, TlbGeometry};
 
 /// Bytes in a base page.
 pub const PAGE_SIZE: u64 = 4096;
@@ -275,10 +275,22 @@ impl Mmu {
         Ok(pa)
     }
 
-    /// Apply an sfence.vma of `scope` to the TLB.
+    /// Apply an sfence.vma of `scope` to the TLB (Privileged ISA 12.2.1).
+    /// The fast TLB loses the entries the removed TLB entries stood behind:
+    /// for a flush by address that removed only 4 KiB pages, that page's
+    /// alone (the other fast entries still match TLB entries that stay);
+    /// otherwise all of them.
     pub fn sfence(&mut self, scope: FlushScope) {
-        self.fast.invalidate();
-        let removed = self.tlb.flush(scope);
+        let flushed = self.tlb.flush_levels(scope);
+        let removed = flushed.removed;
+        match scope {
+            FlushScope::Va(va) | FlushScope::VaAsid(va, _) if flushed.levels & !1 == 0 => {
+                if flushed.levels != 0 {
+                    self.fast.invalidate_page(va);
+                }
+            }
+            _ => self.fast.invalidate(),
+        }
         if self.record {
             self.events.push(MmuEvent::TlbFlush { scope, removed });
         }
@@ -376,11 +388,9 @@ impl Mmu {
             let vpn = (va >> (12 + 9 * level)) & 0x1ff;
             let pte_addr = table + vpn * 8;
             self.stats.pte_reads += 1;
-            // PTE accesses are checked by PMP as S-mode loads (3.7.2).
-            let readable = bus.is_memory(pte_addr, 8) && ctx.pmp.allows(pte_addr, 8, Access::Load, Priv::S);
-            let pte = match bus.read(pte_addr, 8) {
-                Ok(v) if readable => Pte(v),
-                _ => {
+            let pte = match read_pte(bus, ctx.pmp, pte_addr) {
+                Some(v) => Pte(v),
+                None => {
                     if TRACE {
                         self.events.push(MmuEvent::PteUnreadable { level: level as u8, addr: pte_addr });
                     }
@@ -450,6 +460,29 @@ impl Mmu {
             }
             return Ok(entry);
         }
+    }
+}
+
+/// The PTE at physical address `addr`, or `None` when it cannot be read:
+/// not in memory (RAM or boot ROM), or PMP denies it (PTE accesses are
+/// checked as S-mode loads, 3.7.2). A PTE in RAM is read straight from it.
+#[inline]
+fn read_pte(bus: &mut Bus, pmp: &Pmp, addr: u64) -> Option<u64> {
+    let readable = pmp.allows(addr, 8, Access::Load, Priv::S);
+    if readable && bus.ram.contains(addr, 8) {
+        return Some(bus.ram.read(addr, 8));
+    }
+    read_pte_off_ram(bus, readable, addr)
+}
+
+/// [`read_pte`] outside RAM or under a PMP denial: the read still reaches
+/// the bus (a device may see it), and only memory answers.
+#[inline(never)]
+fn read_pte_off_ram(bus: &mut Bus, readable: bool, addr: u64) -> Option<u64> {
+    let readable = readable && bus.is_memory(addr, 8);
+    match bus.read(addr, 8) {
+        Ok(v) if readable => Some(v),
+        _ => None,
     }
 }
 

@@ -208,3 +208,64 @@ fn sv57_512_gib_leaf_is_one_tlb_entry() {
     mmu.sfence(FlushScope::Va((1 << 39) | 0x40_0000_0000));
     assert_eq!(mmu.tlb.valid_entries().count(), 0);
 }
+
+/// sfence.vma by address drops from the fast TLB exactly what the TLB loses:
+/// an MMU with the fast TLB and one recording events (which bypasses it) see
+/// the same translations, TLB counters and walker counters at every step,
+/// while PTEs are rewritten without fences (the stale translations stay
+/// until the fence), a fence by one address spares the other pages, and a
+/// fence by an address inside a superpage removes it.
+#[test]
+fn sfence_by_address_keeps_the_fast_tlb_exact() {
+    const A: u64 = 0x40_0000; // 4 KiB pages A and B in table L0
+    const B: u64 = 0x40_1000;
+    const C: u64 = 0x60_0000; // a 2 MiB page (L1 slot 3)
+    let frame = |n: u64| DRAM_BASE + 0x20_0000 + n * 0x1000;
+    let mut b = bus();
+    let rw = pte::R | pte::W | pte::A | pte::D;
+    b.write(ROOT, 8, table(L1)).unwrap();
+    b.write(L1 + 2 * 8, 8, table(L0)).unwrap();
+    b.write(L0, 8, leaf(frame(0), rw)).unwrap();
+    b.write(L0 + 8, 8, leaf(frame(1), rw)).unwrap();
+    b.write(L1 + 3 * 8, 8, leaf(DRAM_BASE + 0x40_0000, rw)).unwrap();
+    let mut hart = Hart::new(0, 0);
+    hart.prv = Priv::S;
+    hart.csr.satp = ctx(Priv::S, 3).satp;
+    hart.csr.pmp = OPEN_PMP.clone();
+    let mut oracle = Mmu::new(AdPolicy::Hardware, TlbGeometry::default());
+    oracle.record = true;
+    let mut mmus = [Mmu::new(AdPolicy::Hardware, TlbGeometry::default()), oracle];
+    // Translate a load of `va` on both, check they agree, return the PA.
+    let step = |mmus: &mut [Mmu; 2], va: u64, b: &mut Bus| {
+        let [fast, oracle] = mmus;
+        let want = oracle.translate_for(&hart, va, 8, Access::Load, b);
+        let got = fast.translate_for(&hart, va, 8, Access::Load, b);
+        assert_eq!(got, want, "translation of {va:#x}");
+        assert_eq!(fast.tlb.stats, oracle.tlb.stats);
+        assert_eq!((fast.stats.walks, fast.stats.pte_reads), (oracle.stats.walks, oracle.stats.pte_reads));
+        got.unwrap()
+    };
+    let fence = |mmus: &mut [Mmu; 2], scope: FlushScope| mmus.iter_mut().for_each(|m| m.sfence(scope));
+    for va in [A, B, C + 0x1008, A + 8, B + 16, C + 0x2000] {
+        step(&mut mmus, va, &mut b);
+    }
+    // Remap A, B and C without a fence: the TLB (and so the fast TLB) keeps
+    // the old translations.
+    b.write(L0, 8, leaf(frame(2), rw)).unwrap();
+    b.write(L0 + 8, 8, leaf(frame(3), rw)).unwrap();
+    b.write(L1 + 3 * 8, 8, leaf(DRAM_BASE + 0x60_0000, rw)).unwrap();
+    assert_eq!(
+        (step(&mut mmus, A, &mut b), step(&mut mmus, B, &mut b), step(&mut mmus, C, &mut b)),
+        (frame(0), frame(1), DRAM_BASE + 0x40_0000)
+    );
+    fence(&mut mmus, FlushScope::Va(A + 0x10));
+    assert_eq!(
+        (step(&mut mmus, A, &mut b), step(&mut mmus, B, &mut b), step(&mut mmus, C, &mut b)),
+        (frame(2), frame(1), DRAM_BASE + 0x40_0000)
+    );
+    fence(&mut mmus, FlushScope::VaAsid(B, 0));
+    assert_eq!((step(&mut mmus, B, &mut b), step(&mut mmus, C + 0x1000, &mut b)), (frame(3), DRAM_BASE + 0x40_1000));
+    fence(&mut mmus, FlushScope::Va(C + 0x1f_f000));
+    assert_eq!((step(&mut mmus, C + 0x1000, &mut b), step(&mut mmus, A, &mut b)), (DRAM_BASE + 0x60_1000, frame(2)));
+    assert_eq!(mmus[0].tlb.stats.flushed_entries, 3);
+}

@@ -8,7 +8,9 @@
 //! `ways == entries` it is fully associative). An entry for a page of level
 //! `L` (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB, 4 = 256 TiB) is placed
 //! in set `(va >> (12 + 9·L)) % sets`, so a lookup probes one set per page
-//! size, smallest first.
+//! size, smallest first, skipping the sizes of which no entry is valid (a
+//! count per level is kept), and an sfence.vma by address probes the same
+//! sets instead of every entry.
 //!
 //! Replacement: per set, an invalid way if there is one, otherwise the way
 //! a round-robin pointer designates (the pointer then advances). This is
@@ -97,11 +99,6 @@ impl TlbEntry {
     pub fn global(&self) -> bool {
         self.flags & super::pte::G as u8 != 0
     }
-
-    #[inline]
-    fn matches(&self, va: u64, asid: u16) -> bool {
-        self.valid && va >> self.shift() == self.tag && (self.global() || self.asid == asid)
-    }
 }
 
 /// What an sfence.vma (or a full flush) removes.
@@ -115,6 +112,15 @@ pub enum FlushScope {
     Va(u64),
     /// rs1 = VA, rs2 = ASID: non-global entries of that address space mapping VA.
     VaAsid(u64, u16),
+}
+
+/// What a flush removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flushed {
+    /// Entries removed.
+    pub removed: usize,
+    /// Bit `L` set when an entry of page level `L` was removed.
+    pub levels: u8,
 }
 
 /// Counters of a TLB's work.
@@ -140,6 +146,9 @@ pub struct TlbStats {
     pub flushed_entries: u64,
 }
 
+/// Page levels a TLB entry can have (0 = 4 KiB up to 4 = 256 TiB, Sv57).
+const LEVELS: usize = 5;
+
 /// A set-associative TLB.
 #[derive(Clone, Debug)]
 pub struct Tlb {
@@ -150,6 +159,8 @@ pub struct Tlb {
     next_victim: Vec<u16>,
     /// `sets - 1`.
     set_mask: u64,
+    /// Valid entries per page level: a lookup skips the levels with none.
+    valid_per_level: [u32; LEVELS],
     /// Counters.
     pub stats: TlbStats,
 }
@@ -169,6 +180,7 @@ impl Tlb {
             entries: vec![TlbEntry::default(); geometry.entries],
             next_victim: vec![0; sets],
             set_mask: (sets as u64).saturating_sub(1),
+            valid_per_level: [0; LEVELS],
             stats: TlbStats::default(),
         }
     }
@@ -178,11 +190,12 @@ impl Tlb {
         self.geometry
     }
 
+    /// The set holding the pages of some level with virtual page number
+    /// `vpn` (`va >> (12 + 9·level)`), and the index of its first way.
     #[inline]
-    fn set_range(&self, va: u64, level: u32) -> std::ops::Range<usize> {
-        let set = ((va >> (12 + 9 * level)) & self.set_mask) as usize;
-        let w = self.geometry.ways;
-        set * w..set * w + w
+    fn set_of(&self, vpn: u64) -> (usize, usize) {
+        let set = (vpn & self.set_mask) as usize;
+        (set, set * self.geometry.ways)
     }
 
     /// The entry mapping `va` in address space `asid`, probing page sizes up
@@ -190,13 +203,17 @@ impl Tlb {
     #[inline]
     pub fn lookup(&mut self, va: u64, asid: u16, levels: u32) -> Option<TlbEntry> {
         self.stats.lookups += 1;
-        if !self.entries.is_empty() {
-            for level in 0..levels {
-                for e in &self.entries[self.set_range(va, level)] {
-                    if e.level as u32 == level && e.matches(va, asid) {
-                        self.stats.hits += 1;
-                        return Some(*e);
-                    }
+        let ways = self.geometry.ways;
+        for level in 0..(levels as usize).min(LEVELS) {
+            if self.valid_per_level[level] == 0 {
+                continue;
+            }
+            let vpn = va >> (12 + 9 * level);
+            let (_, start) = self.set_of(vpn);
+            for e in &self.entries[start..start + ways] {
+                if e.tag == vpn && e.valid && e.level as usize == level && (e.global() || e.asid == asid) {
+                    self.stats.hits += 1;
+                    return Some(*e);
                 }
             }
         }
@@ -207,37 +224,54 @@ impl Tlb {
     /// Insert `entry` (replacing an entry for the same page and address
     /// space, else an invalid way, else the round-robin victim). Returns the
     /// entry evicted, if a valid one was.
+    #[inline]
     pub fn fill(&mut self, entry: TlbEntry) -> Option<TlbEntry> {
         if self.entries.is_empty() {
             return None;
         }
-        let range = self.set_range(entry.va_base(), entry.level as u32);
-        let set = range.start / self.geometry.ways;
-        let same = |e: &TlbEntry| {
-            e.valid
-                && e.level == entry.level
+        let ways = self.geometry.ways;
+        let (set, start) = self.set_of(entry.tag);
+        let mut same = None;
+        let mut free = None;
+        for (i, e) in self.entries[start..start + ways].iter().enumerate() {
+            if !e.valid {
+                free = free.or(Some(i));
+            } else if e.level == entry.level
                 && e.tag == entry.tag
                 && (e.asid == entry.asid || e.global() || entry.global())
-        };
-        let slot = match self.entries[range.clone()].iter().position(same) {
-            Some(i) => Some(i),
-            None => self.entries[range.clone()].iter().position(|e| !e.valid),
-        };
-        let (way, evicted) = match slot {
-            Some(i) => (i, None),
-            None => {
+            {
+                same = Some(i);
+                break;
+            }
+        }
+        let (way, evicted) = match (same, free) {
+            (Some(i), _) => (i, None),
+            (None, Some(i)) => {
+                self.valid_per_level[entry.level as usize] += 1;
+                (i, None)
+            }
+            (None, None) => {
                 let v = self.next_victim[set] as usize;
-                self.next_victim[set] = ((v + 1) % self.geometry.ways) as u16;
+                self.next_victim[set] = if v + 1 == ways { 0 } else { v as u16 + 1 };
                 self.stats.evictions += 1;
-                (v, Some(self.entries[range.start + v]))
+                let old = self.entries[start + v];
+                self.valid_per_level[old.level as usize] -= 1;
+                self.valid_per_level[entry.level as usize] += 1;
+                (v, Some(old))
             }
         };
-        self.entries[range.start + way] = entry;
+        self.entries[start + way] = entry;
         evicted
     }
 
     /// Remove the entries `scope` selects; returns how many were removed.
+    /// A flush by address probes only the sets that address maps to.
     pub fn flush(&mut self, scope: FlushScope) -> usize {
+        self.flush_levels(scope).removed
+    }
+
+    /// [`Tlb::flush`], also telling which page levels the removed entries had.
+    pub fn flush_levels(&mut self, scope: FlushScope) -> Flushed {
         let counter = match scope {
             FlushScope::All => &mut self.stats.flush_all,
             FlushScope::Asid(_) => &mut self.stats.flush_asid,
@@ -245,21 +279,55 @@ impl Tlb {
             FlushScope::VaAsid(..) => &mut self.stats.flush_va_asid,
         };
         *counter += 1;
-        let mut removed = 0;
-        for e in self.entries.iter_mut().filter(|e| e.valid) {
-            let hit = match scope {
-                FlushScope::All => true,
-                FlushScope::Asid(a) => !e.global() && e.asid == a,
-                FlushScope::Va(va) => va >> e.shift() == e.tag,
-                FlushScope::VaAsid(va, a) => !e.global() && e.asid == a && va >> e.shift() == e.tag,
-            };
-            if hit {
-                e.valid = false;
-                removed += 1;
+        let mut flushed = Flushed::default();
+        match scope {
+            FlushScope::All => {
+                for (level, n) in self.valid_per_level.iter().enumerate() {
+                    if *n > 0 {
+                        flushed.removed += *n as usize;
+                        flushed.levels |= 1 << level;
+                    }
+                }
+                if flushed.removed > 0 {
+                    self.entries.iter_mut().for_each(|e| e.valid = false);
+                    self.valid_per_level = [0; LEVELS];
+                }
+            }
+            FlushScope::Asid(a) => {
+                self.remove_where(0..self.entries.len(), &mut flushed, |e| !e.global() && e.asid == a);
+            }
+            FlushScope::Va(va) | FlushScope::VaAsid(va, _) => {
+                let asid = match scope {
+                    FlushScope::VaAsid(_, a) => Some(a),
+                    _ => None,
+                };
+                for level in 0..LEVELS {
+                    if self.valid_per_level[level] == 0 {
+                        continue;
+                    }
+                    let vpn = va >> (12 + 9 * level);
+                    let (_, start) = self.set_of(vpn);
+                    self.remove_where(start..start + self.geometry.ways, &mut flushed, |e| {
+                        e.level as usize == level && e.tag == vpn && asid.is_none_or(|a| !e.global() && e.asid == a)
+                    });
+                }
             }
         }
-        self.stats.flushed_entries += removed as u64;
-        removed
+        self.stats.flushed_entries += flushed.removed as u64;
+        flushed
+    }
+
+    /// Invalidate the valid entries of `range` that `hit` selects, adding
+    /// them to `flushed`.
+    fn remove_where(&mut self, range: std::ops::Range<usize>, flushed: &mut Flushed, hit: impl Fn(&TlbEntry) -> bool) {
+        for e in self.entries[range].iter_mut() {
+            if e.valid && hit(e) {
+                e.valid = false;
+                self.valid_per_level[e.level as usize] -= 1;
+                flushed.removed += 1;
+                flushed.levels |= 1 << e.level;
+            }
+        }
     }
 
     /// The valid entries, set after set (for `--explain` and tests).
