@@ -249,6 +249,12 @@ fn main() {
             Class::Translation,
             rvemu_cannot(RVEMU_NO_SV48, "tlb_sv39_sfence", FIGURE_STRIDE),
         ),
+        bare_w(
+            "pagefault",
+            "Sv39 demand paging in S-mode: fault, map, sfence.vma by VA, sret; unmap (4096 pages x 100)",
+            Class::Translation,
+            rvemu_runs(FIGURE_STRIDE),
+        ),
     ];
     // Workloads that cannot run here: name, what, why.
     let mut unavailable: Vec<(&str, String, String)> = Vec::new();
