@@ -94,6 +94,9 @@ pub struct Machine {
     /// Decoded instructions by raw bits (shared by the harts: decoding does
     /// not depend on the hart).
     decoded: DecodeCache,
+    /// Run instructions in bursts between the turn's checks (true unless a
+    /// test asks for the one-instruction-at-a-time reference).
+    pub bursts: bool,
 }
 
 /// A translation explained for `--explain` (see [`crate::trace::explain`]).
@@ -104,6 +107,16 @@ pub struct Explain {
     /// The explanation text, made at the first page or access fault whose
     /// tval lies in the same 4 KiB page as `va` (None until then).
     pub text: Option<String>,
+}
+
+/// What the instruction just stepped asks of the burst running it.
+enum Step {
+    /// Nothing: the next instruction may follow without the turn's checks.
+    Next,
+    /// The turn must look at the hart again (trap, WFI, CSR, xRET, fences).
+    Leave,
+    /// The machine must stop.
+    Stop(Exit),
 }
 
 /// How a hart's turn ended.
@@ -137,6 +150,7 @@ impl Machine {
             unimplemented_reports: 0,
             explain: None,
             decoded: DecodeCache::new(),
+            bursts: true,
         }
     }
 
@@ -252,12 +266,21 @@ impl Machine {
                     self.trap(i, Trap::Interrupt(code));
                 }
             }
-            if let Some(exit) = self.step(i) {
+            // A burst: instructions up to the round's end, the hart's next
+            // timer deadline and the instruction limit, none of which can
+            // then be reached inside it. Nothing else can make an interrupt
+            // pending or enabled, or ask for power-off, without leaving the
+            // burst at once (see `burst`), so the checks above would all find
+            // nothing at the boundaries it runs through.
+            let mut budget = deadline.min(end) - now;
+            if let Some(max) = self.max_instructions {
+                budget = budget.min(max - self.stats.instructions);
+            }
+            let stop = self.burst(i, if self.bursts { budget.max(1) } else { 1 });
+            if let Some(exit) = stop {
                 return Turn::Stop(exit);
             }
             ran = true;
-            self.harts[i].cycle += 1;
-            self.bus.clint.tick(1);
             if let Some(req) = self.bus.take_power_request() {
                 return Turn::Stop(match req {
                     PowerRequest::Pass => Exit::PowerOff(0),
@@ -278,9 +301,35 @@ impl Machine {
         }
     }
 
+    /// Run up to `budget` (at least 1) instructions on hart `i`, one cycle
+    /// each, with no checks between them; return early after an instruction
+    /// that may change what the turn's checks see: one that traps, one whose
+    /// [`Outcome`] is not [`Outcome::Continue`] (WFI, sfence.vma, fence.i,
+    /// xRET, writes to interrupt CSRs), any CSR instruction (an mstatus
+    /// write may enable interrupts), and any device access or HTIF command
+    /// ([`Bus::attention`]: devices may raise lines or ask for power-off).
+    /// `Some` when the machine must stop.
+    #[inline(never)]
+    fn burst(&mut self, i: usize, budget: u64) -> Option<Exit> {
+        self.bus.attention = false;
+        for _ in 0..budget {
+            let step = self.step(i);
+            if let Step::Stop(exit) = step {
+                return Some(exit);
+            }
+            self.harts[i].cycle += 1;
+            self.bus.clint.tick(1);
+            if !matches!(step, Step::Next) || self.bus.attention {
+                return None;
+            }
+        }
+        None
+    }
+
     /// Fetch, decode and execute one instruction on hart `i`, taking the
     /// trap it raises, if any.
-    fn step(&mut self, i: usize) -> Option<Exit> {
+    #[inline(always)]
+    fn step(&mut self, i: usize) -> Step {
         let hart = &mut self.harts[i];
         let mmu = &mut self.mmus[i];
         let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
@@ -331,19 +380,21 @@ impl Machine {
         }
         // The decode cache is keyed by the instruction's bits, so FlushCode
         // (fence.i) needs no action; interrupts are checked before every
-        // instruction, which covers CheckInterrupts.
+        // instruction outside a burst, which covers CheckInterrupts.
         match outcome {
+            Outcome::Continue if !is_csr(insn.op) => return Step::Next,
             Outcome::WaitForInterrupt => hart.wfi = true,
             // stimecmp, menvcfg or mip may have moved a timer line: look again.
             Outcome::CheckInterrupts => self.bus.lines_dirty = true,
             _ => {}
         }
-        None
+        Step::Leave
     }
 
     /// Take exception `e` on hart `i`, unless it was raised by the first
     /// fetch of the trap handler itself (a trap loop, which stops the machine).
-    fn exception(&mut self, i: usize, e: Exception) -> Option<Exit> {
+    #[inline(never)]
+    fn exception(&mut self, i: usize, e: Exception) -> Step {
         self.drain_mmu_events(i);
         if let Some(x) = &self.explain {
             if x.text.is_none() {
@@ -358,10 +409,10 @@ impl Machine {
         }
         let hart = &self.harts[i];
         if self.entered_handler[i] == Some(hart.pc) {
-            return Some(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
+            return Step::Stop(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
         }
         self.trap(i, Trap::Exception(e));
-        None
+        Step::Leave
     }
 
     fn trap(&mut self, i: usize, trap: Trap) {
@@ -411,4 +462,10 @@ fn drain_events(mmu: &mut Mmu, hart: &Hart, tracer: &mut Tracer) {
     for e in mmu.events.drain(..) {
         tracer.mmu_event(hart.id, hart.instret, &e);
     }
+}
+
+/// True for the Zicsr instructions.
+#[inline]
+fn is_csr(op: Op) -> bool {
+    matches!(op, Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci)
 }
