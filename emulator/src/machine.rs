@@ -14,6 +14,7 @@ use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
+use crate::isa::code_pages::{CodePages, Cursor};
 use crate::isa::exec::{execute, Outcome};
 use crate::isa::{DecodeCache, Op, RegFile};
 use crate::mmu::Mmu;
@@ -97,6 +98,13 @@ pub struct Machine {
     /// Run instructions in bursts between the turn's checks (true unless a
     /// test asks for the one-instruction-at-a-time reference).
     pub bursts: bool,
+    /// Fetch through the decoded-page cache inside bursts (true unless a
+    /// test asks for the reference; unused while `traced`).
+    pub decoded_pages: bool,
+    /// Decoded instructions per physical page.
+    code: CodePages,
+    /// A trace category written by [`Machine::step`] is on (insn, csr, trap).
+    traced: bool,
 }
 
 /// A translation explained for `--explain` (see [`crate::trace::explain`]).
@@ -136,6 +144,7 @@ impl Machine {
         assert_eq!(n, mmus.len(), "one MMU per hart");
         let mut mmus = mmus;
         let record = [Category::Mmu, Category::Tlb, Category::Pte].iter().any(|&c| tracer.on(c));
+        let traced = [Category::Insn, Category::Csr, Category::Trap].iter().any(|&c| tracer.on(c));
         for m in &mut mmus {
             m.record = record;
         }
@@ -151,6 +160,9 @@ impl Machine {
             explain: None,
             decoded: DecodeCache::new(),
             bursts: true,
+            decoded_pages: true,
+            code: CodePages::new(),
+            traced,
         }
     }
 
@@ -276,7 +288,13 @@ impl Machine {
             if let Some(max) = self.max_instructions {
                 budget = budget.min(max - self.stats.instructions);
             }
-            let stop = self.burst(i, if self.bursts { budget.max(1) } else { 1 });
+            let stop = if !self.bursts {
+                self.burst::<false>(i, 1)
+            } else if self.decoded_pages && !self.traced {
+                self.burst::<true>(i, budget.max(1))
+            } else {
+                self.burst::<false>(i, budget.max(1))
+            };
             if let Some(exit) = stop {
                 return Turn::Stop(exit);
             }
@@ -309,11 +327,15 @@ impl Machine {
     /// write may enable interrupts), and any device access or HTIF command
     /// ([`Bus::attention`]: devices may raise lines or ask for power-off).
     /// `Some` when the machine must stop.
+    ///
+    /// `FAST`: fetch through the decoded-page cache and write no traces
+    /// (only while no trace category [`Machine::step`] writes is on).
     #[inline(never)]
-    fn burst(&mut self, i: usize, budget: u64) -> Option<Exit> {
+    fn burst<const FAST: bool>(&mut self, i: usize, budget: u64) -> Option<Exit> {
         self.bus.attention = false;
+        let mut cursor = Cursor::new();
         for _ in 0..budget {
-            let step = self.step(i);
+            let step = self.step::<FAST>(i, &mut cursor);
             if let Step::Stop(exit) = step {
                 return Some(exit);
             }
@@ -327,20 +349,25 @@ impl Machine {
     }
 
     /// Fetch, decode and execute one instruction on hart `i`, taking the
-    /// trap it raises, if any.
+    /// trap it raises, if any. `FAST`: fetch from the decoded-page cache
+    /// (at `cursor`) when it holds the instruction, and write no traces.
     #[inline(always)]
-    fn step(&mut self, i: usize) -> Step {
+    fn step<const FAST: bool>(&mut self, i: usize, cursor: &mut Cursor) -> Step {
         let hart = &mut self.harts[i];
         let mmu = &mut self.mmus[i];
         let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
         let (pc, prv) = (hart.pc, hart.prv);
+        let cached = if FAST { self.code.fetch(cursor, hart, mmu, &mut self.bus.ram, &mut self.decoded) } else { None };
         let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
-        let raw = match cpu.fetch() {
-            Ok(raw) => raw,
-            Err(e) => return self.exception(i, e),
+        let (insn, raw) = match cached {
+            Some(fetched) => fetched,
+            None => match cpu.fetch() {
+                Ok(raw) => (self.decoded.decode(raw), raw),
+                Err(e) => return self.exception(i, e),
+            },
         };
-        let insn = self.decoded.decode(raw);
-        let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
+        let csr_before =
+            if !FAST && self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
         let result = execute(&mut cpu, &insn, raw, &env);
         let mem = cpu.mem;
         let outcome = match result {
@@ -361,7 +388,7 @@ impl Machine {
         hart.instret = hart.instret.wrapping_add(1);
         self.stats.instructions += 1;
         self.entered_handler[i] = None;
-        if self.tracer.on(Category::Insn) {
+        if !FAST && self.tracer.on(Category::Insn) {
             let write = match insn.op.rd_file() {
                 Some(RegFile::X) if insn.rd != 0 => {
                     Some(RegWrite { file: 'x', reg: insn.rd, value: hart.x[insn.rd as usize] })
@@ -374,11 +401,12 @@ impl Machine {
         if let Some(before) = csr_before {
             csr_trace::after(&mut self.tracer, hart, before, &env);
         }
-        if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
+        if !FAST && matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
             let which = if insn.op == Op::Mret { "mret" } else { "sret" };
             self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
         }
-        // The decode cache is keyed by the instruction's bits, so FlushCode
+        // The decode cache is keyed by the instruction's bits and the
+        // decoded-page cache sees every write into RAM, so FlushCode
         // (fence.i) needs no action; interrupts are checked before every
         // instruction outside a burst, which covers CheckInterrupts.
         match outcome {
