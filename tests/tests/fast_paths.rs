@@ -1,12 +1,14 @@
 //! svemu's accelerators change nothing a guest or a user can observe: the
-//! fast TLB (in front of the architectural TLB and PMP), the decode cache
-//! and the run loop's bursts of unchecked instructions.
+//! fast TLB (in front of the architectural TLB and PMP), the decode cache,
+//! the decoded-page cache and the run loop's bursts of unchecked
+//! instructions.
 //!
 //! The oracle is the same run with the accelerators out of the way: while an
 //! MMU records events (as the `mmu`, `tlb` and `pte` traces make it), every
 //! translation goes through the architectural TLB; with `Machine::bursts`
 //! off, the run loop checks interrupts, time, devices and the instruction
-//! limit before every instruction. Both runs must stop the
+//! limit before every instruction; with `Machine::decoded_pages` off, every
+//! fetch reads the instruction from memory. Both runs must stop the
 //! same way after the same instructions with the same console, registers,
 //! TLB statistics (lookups, hits, misses, evictions, flushes) and walker
 //! counters (walks, PTE reads, A/D updates, faults).
@@ -37,6 +39,7 @@ fn run(config: impl Fn() -> BoardConfig, max: u64, reference: bool) -> Outcome {
             mmu.record = true;
         }
         m.bursts = false;
+        m.decoded_pages = false;
     }
     let exit = m.run();
     let harts = m
@@ -84,8 +87,18 @@ fn same_with_and_without_fast_tlb(what: &str, config: impl Fn() -> BoardConfig, 
 
 #[test]
 fn privileged_programs_under_every_ad_policy_and_tlb_geometry() {
-    let programs =
-        ["priv_faults", "priv_sv39", "priv_sv48", "priv_ad", "priv_sfence", "priv_pmp", "priv_deleg", "isa_smc"];
+    let programs = [
+        "priv_faults",
+        "priv_sv39",
+        "priv_sv48",
+        "priv_ad",
+        "priv_sfence",
+        "priv_pmp",
+        "priv_deleg",
+        "isa_smc",
+        "isa_code_writes",
+        "priv_code_remap",
+    ];
     let geometries = [TlbGeometry::default(), TlbGeometry { entries: 2, ways: 1 }, TlbGeometry { entries: 0, ways: 1 }];
     for name in programs {
         for ad in [AdPolicy::Hardware, AdPolicy::Fault] {
