@@ -2,8 +2,8 @@
  * can reach a code page, each seen by the next fetch. svemu keeps decoded
  * instructions per physical page; these checks fail if a write path misses
  * its invalidation. Covers: a store changing the very next instruction of
- * the running page (no fence.i: svemu fetches what memory holds, as its
- * reference path does), an AMO and an SC rewriting a code word, and a
+ * the running page and a loop rewriting a word it has run (no fence.i:
+ * svemu fetches what memory holds, as its reference path does), an AMO and an SC rewriting a code word, and a
  * 32-bit instruction straddling two pages rewritten half by half.
  * svemu only: QEMU need not see the unfenced store (TCG translated the
  * block already). */
@@ -64,7 +64,24 @@ _start:
     fence.i
     call    straddle
     CHECK(9, a1, 9)
-    CHECK_NO_TRAP(10)
+
+    /* 10: a loop runs a word, then rewrites it to `addi a0, a0, 10` with
+     * no fence.i, and runs it again: nothing leaves the run loop's burst
+     * in between, so only the store's own invalidation can show it. */
+    li      a0, 0
+    li      s2, 2
+    la      t0, loop_word
+    li      t1, 0x00a50513
+    .option push
+    .option norvc
+loop_word:
+    addi    a0, a0, 1
+    sw      t1, 0(t0)
+    addi    s2, s2, -1
+    bnez    s2, loop_word
+    .option pop
+    CHECK(10, a0, 11)
+    CHECK_NO_TRAP(11)
     CHECK_END
 
     .option push
