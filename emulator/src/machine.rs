@@ -15,7 +15,7 @@ use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::code_pages::{CodePages, Cursor};
-use crate::isa::exec::{execute, Outcome};
+use crate::isa::exec::{execute, execute_int, execute_mem, Outcome};
 use crate::isa::{DecodeCache, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
@@ -99,11 +99,13 @@ pub struct Machine {
     /// test asks for the one-instruction-at-a-time reference).
     pub bursts: bool,
     /// Fetch through the decoded-page cache inside bursts (true unless a
-    /// test asks for the reference; unused while `traced`).
+    /// test asks for the reference; unused while `traced` or while the
+    /// hart's MMU records events).
     pub decoded_pages: bool,
     /// Decoded instructions per physical page.
     code: CodePages,
-    /// A trace category written by [`Machine::step`] is on (insn, csr, trap).
+    /// A trace category is on: bursts then run the general path, which
+    /// writes every trace event where it always did.
     traced: bool,
 }
 
@@ -144,7 +146,7 @@ impl Machine {
         assert_eq!(n, mmus.len(), "one MMU per hart");
         let mut mmus = mmus;
         let record = [Category::Mmu, Category::Tlb, Category::Pte].iter().any(|&c| tracer.on(c));
-        let traced = [Category::Insn, Category::Csr, Category::Trap].iter().any(|&c| tracer.on(c));
+        let traced = Category::ALL.iter().any(|&(_, c)| tracer.on(c));
         for m in &mut mmus {
             m.record = record;
         }
@@ -290,7 +292,7 @@ impl Machine {
             }
             let stop = if !self.bursts {
                 self.burst::<false>(i, 1)
-            } else if self.decoded_pages && !self.traced {
+            } else if self.decoded_pages && !self.traced && !self.mmus[i].record {
                 self.burst::<true>(i, budget.max(1))
             } else {
                 self.burst::<false>(i, budget.max(1))
@@ -328,8 +330,9 @@ impl Machine {
     /// ([`Bus::attention`]: devices may raise lines or ask for power-off).
     /// `Some` when the machine must stop.
     ///
-    /// `FAST`: fetch through the decoded-page cache and write no traces
-    /// (only while no trace category [`Machine::step`] writes is on).
+    /// `FAST`: fetch through the decoded-page cache, run integer operations
+    /// and loads and stores on a short path, and write no traces (only while
+    /// no trace is on and the MMU records no events).
     #[inline(never)]
     fn burst<const FAST: bool>(&mut self, i: usize, budget: u64) -> Option<Exit> {
         self.bus.attention = false;
@@ -355,17 +358,35 @@ impl Machine {
     fn step<const FAST: bool>(&mut self, i: usize, cursor: &mut Cursor) -> Step {
         let hart = &mut self.harts[i];
         let mmu = &mut self.mmus[i];
-        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
         let (pc, prv) = (hart.pc, hart.prv);
         let cached = if FAST { self.code.fetch(cursor, hart, mmu, &mut self.bus.ram, &mut self.decoded) } else { None };
-        let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
         let (insn, raw) = match cached {
             Some(fetched) => fetched,
-            None => match cpu.fetch() {
+            None => match Cpu::new(hart, mmu, &mut self.bus).fetch() {
                 Ok(raw) => (self.decoded.decode(raw), raw),
                 Err(e) => return self.exception(i, e),
             },
         };
+        // The integer operations that cannot trap or touch memory, straight
+        // on the hart (the full path below would do the same).
+        if FAST {
+            if execute_int(hart, &insn) {
+                retire(hart, &mut self.stats, &mut self.entered_handler[i]);
+                return Step::Next;
+            }
+            let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
+            match execute_mem(&mut cpu, &insn) {
+                // No MMU events to write: FAST runs only while none are recorded.
+                Some(Ok(())) => {
+                    retire(hart, &mut self.stats, &mut self.entered_handler[i]);
+                    return Step::Next;
+                }
+                Some(Err(e)) => return self.exception(i, e),
+                None => {}
+            }
+        }
+        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
+        let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
         let csr_before =
             if !FAST && self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
         let result = execute(&mut cpu, &insn, raw, &env);
@@ -385,9 +406,7 @@ impl Machine {
         if !mmu.events.is_empty() {
             drain_events(mmu, hart, &mut self.tracer);
         }
-        hart.instret = hart.instret.wrapping_add(1);
-        self.stats.instructions += 1;
-        self.entered_handler[i] = None;
+        retire(hart, &mut self.stats, &mut self.entered_handler[i]);
         if !FAST && self.tracer.on(Category::Insn) {
             let write = match insn.op.rd_file() {
                 Some(RegFile::X) if insn.rd != 0 => {
@@ -482,6 +501,16 @@ impl Machine {
              raising an illegal-instruction trap{more}"
         );
     }
+}
+
+/// Count an instruction retired by `hart`: its instret, the run's count,
+/// and the end of a trap-handler entry (`entered`, see
+/// [`Machine::exception`]).
+#[inline(always)]
+fn retire(hart: &mut Hart, stats: &mut RunStats, entered: &mut Option<u64>) {
+    hart.instret = hart.instret.wrapping_add(1);
+    stats.instructions += 1;
+    *entered = None;
 }
 
 /// Write out the events `mmu` (of `hart`) recorded during the last step.
