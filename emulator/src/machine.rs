@@ -16,7 +16,7 @@ use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::code_pages::{CodePages, Cursor};
 use crate::isa::exec::{execute, execute_int, execute_mem, Outcome};
-use crate::isa::{DecodeCache, Op, RegFile};
+use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
 use crate::trace::{Category, RegWrite, Tracer};
@@ -291,11 +291,11 @@ impl Machine {
                 budget = budget.min(max - self.stats.instructions);
             }
             let stop = if !self.bursts {
-                self.burst::<false>(i, 1)
+                self.burst(i, 1)
             } else if self.decoded_pages && !self.traced && !self.mmus[i].record {
-                self.burst::<true>(i, budget.max(1))
+                self.burst_fast(i, budget.max(1))
             } else {
-                self.burst::<false>(i, budget.max(1))
+                self.burst(i, budget.max(1))
             };
             if let Some(exit) = stop {
                 return Turn::Stop(exit);
@@ -329,67 +329,119 @@ impl Machine {
     /// write may enable interrupts), and any device access or HTIF command
     /// ([`Bus::attention`]: devices may raise lines or ask for power-off).
     /// `Some` when the machine must stop.
-    ///
-    /// `FAST`: fetch through the decoded-page cache, run integer operations
-    /// and loads and stores on a short path, and write no traces (only while
-    /// no trace is on and the MMU records no events).
     #[inline(never)]
-    fn burst<const FAST: bool>(&mut self, i: usize, budget: u64) -> Option<Exit> {
+    fn burst(&mut self, i: usize, budget: u64) -> Option<Exit> {
         self.bus.attention = false;
-        let mut cursor = Cursor::new();
         for _ in 0..budget {
-            let step = self.step::<FAST>(i, &mut cursor);
-            if let Step::Stop(exit) = step {
-                return Some(exit);
-            }
-            self.harts[i].cycle += 1;
-            self.bus.clint.tick(1);
-            if !matches!(step, Step::Next) || self.bus.attention {
-                return None;
+            let step = self.step(i);
+            if let Some(exit) = self.end_step(i, step) {
+                return exit;
             }
         }
         None
     }
 
-    /// Fetch, decode and execute one instruction on hart `i`, taking the
-    /// trap it raises, if any. `FAST`: fetch from the decoded-page cache
-    /// (at `cursor`) when it holds the instruction, and write no traces.
+    /// [`Machine::burst`] through the decoded-page cache: integer
+    /// operations, loads and stores of decoded instructions run on a short
+    /// path with the hart, its MMU and the bus borrowed once; any other
+    /// instruction, a fetch the cache cannot serve and any exception go
+    /// through the general step. Used only while no trace is on and the MMU
+    /// records no events (the short path writes none).
+    #[inline(never)]
+    fn burst_fast(&mut self, i: usize, budget: u64) -> Option<Exit> {
+        self.bus.attention = false;
+        let mut cursor = Cursor::new();
+        let mut left = budget;
+        while left > 0 {
+            let Machine { harts, mmus, bus, code, decoded, stats, entered_handler, .. } = self;
+            let (hart, mmu, entered) = (&mut harts[i], &mut mmus[i], &mut entered_handler[i]);
+            // Why the short path stopped: the instruction it fetched but
+            // does not run, or the exception one raised.
+            let mut fetched = None;
+            let mut fault = None;
+            while left > 0 {
+                let Some((insn, raw)) = code.fetch(&mut cursor, hart, mmu, &mut bus.ram, decoded) else {
+                    break;
+                };
+                if !execute_int(hart, insn) {
+                    match execute_mem(&mut Cpu::new(hart, mmu, bus), insn) {
+                        Some(Ok(())) => {}
+                        Some(Err(e)) => {
+                            fault = Some(e);
+                            break;
+                        }
+                        None => {
+                            fetched = Some((*insn, raw));
+                            break;
+                        }
+                    }
+                }
+                retire(hart, stats, entered);
+                hart.cycle += 1;
+                bus.clint.tick(1);
+                left -= 1;
+                if bus.attention {
+                    return None;
+                }
+            }
+            if left == 0 {
+                return None;
+            }
+            let step = match (fault, fetched) {
+                (Some(e), _) => self.exception(i, e),
+                (None, Some((insn, raw))) => self.execute_fetched(i, &insn, raw),
+                (None, None) => self.step(i),
+            };
+            left -= 1;
+            if let Some(exit) = self.end_step(i, step) {
+                return exit;
+            }
+        }
+        None
+    }
+
+    /// Finish a step of hart `i` inside a burst: `Some(Some(exit))` when the
+    /// machine must stop, `Some(None)` when the burst must end, `None` when
+    /// it may go on. The step took one cycle unless the machine stops.
     #[inline(always)]
-    fn step<const FAST: bool>(&mut self, i: usize, cursor: &mut Cursor) -> Step {
+    fn end_step(&mut self, i: usize, step: Step) -> Option<Option<Exit>> {
+        if let Step::Stop(exit) = step {
+            return Some(Some(exit));
+        }
+        self.harts[i].cycle += 1;
+        self.bus.clint.tick(1);
+        if !matches!(step, Step::Next) || self.bus.attention {
+            return Some(None);
+        }
+        None
+    }
+
+    /// Fetch, decode and execute one instruction on hart `i`, taking the
+    /// trap it raises, if any.
+    #[inline(always)]
+    fn step(&mut self, i: usize) -> Step {
+        let hart = &mut self.harts[i];
+        let mmu = &mut self.mmus[i];
+        match Cpu::new(hart, mmu, &mut self.bus).fetch() {
+            Ok(raw) => {
+                let insn = self.decoded.decode(raw);
+                self.execute_fetched(i, &insn, raw)
+            }
+            Err(e) => self.exception(i, e),
+        }
+    }
+
+    /// Execute `insn` (raw bits `raw`), just fetched at hart `i`'s pc,
+    /// taking the trap it raises, if any, and writing its traces.
+    #[inline(always)]
+    fn execute_fetched(&mut self, i: usize, insn: &Insn, raw: u32) -> Step {
         let hart = &mut self.harts[i];
         let mmu = &mut self.mmus[i];
         let (pc, prv) = (hart.pc, hart.prv);
-        let cached = if FAST { self.code.fetch(cursor, hart, mmu, &mut self.bus.ram, &mut self.decoded) } else { None };
-        let (insn, raw) = match cached {
-            Some(fetched) => fetched,
-            None => match Cpu::new(hart, mmu, &mut self.bus).fetch() {
-                Ok(raw) => (self.decoded.decode(raw), raw),
-                Err(e) => return self.exception(i, e),
-            },
-        };
-        // The integer operations that cannot trap or touch memory, straight
-        // on the hart (the full path below would do the same).
-        if FAST {
-            if execute_int(hart, &insn) {
-                retire(hart, &mut self.stats, &mut self.entered_handler[i]);
-                return Step::Next;
-            }
-            let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
-            match execute_mem(&mut cpu, &insn) {
-                // No MMU events to write: FAST runs only while none are recorded.
-                Some(Ok(())) => {
-                    retire(hart, &mut self.stats, &mut self.entered_handler[i]);
-                    return Step::Next;
-                }
-                Some(Err(e)) => return self.exception(i, e),
-                None => {}
-            }
-        }
         let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
         let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
-        let csr_before =
-            if !FAST && self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
-        let result = execute(&mut cpu, &insn, raw, &env);
+        let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, insn, &env) } else { None };
+        let result = execute(&mut cpu, insn, raw, &env);
         let mem = cpu.mem;
         let outcome = match result {
             Ok(o) => o,
@@ -407,7 +459,7 @@ impl Machine {
             drain_events(mmu, hart, &mut self.tracer);
         }
         retire(hart, &mut self.stats, &mut self.entered_handler[i]);
-        if !FAST && self.tracer.on(Category::Insn) {
+        if self.tracer.on(Category::Insn) {
             let write = match insn.op.rd_file() {
                 Some(RegFile::X) if insn.rd != 0 => {
                     Some(RegWrite { file: 'x', reg: insn.rd, value: hart.x[insn.rd as usize] })
@@ -415,12 +467,12 @@ impl Machine {
                 Some(RegFile::F) => Some(RegWrite { file: 'f', reg: insn.rd, value: hart.f[insn.rd as usize] }),
                 _ => None,
             };
-            self.tracer.insn(hart.id, prv, pc, raw, &insn, write, mem);
+            self.tracer.insn(hart.id, prv, pc, raw, insn, write, mem);
         }
         if let Some(before) = csr_before {
             csr_trace::after(&mut self.tracer, hart, before, &env);
         }
-        if !FAST && matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
+        if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
             let which = if insn.op == Op::Mret { "mret" } else { "sret" };
             self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
         }

@@ -59,7 +59,7 @@ struct Page {
 /// The decoded-page cache of a machine (shared by its harts: it is keyed by
 /// physical address).
 pub struct CodePages {
-    pages: Vec<Option<Page>>,
+    pages: Box<[Option<Page>; PAGES]>,
 }
 
 /// Where a hart is fetching from within one burst (see the module
@@ -100,27 +100,27 @@ impl Default for CodePages {
 impl CodePages {
     /// An empty cache (pages are allocated on first use).
     pub fn new() -> CodePages {
-        CodePages { pages: (0..PAGES).map(|_| None).collect() }
+        CodePages { pages: Box::new([const { None }; PAGES]) }
     }
 
     /// The instruction at `hart`'s pc and its raw bits, with the fetch's
     /// TLB lookup counted, or `None` when the ordinary fetch must run (no
     /// fast TLB entry, not RAM, or a 32-bit instruction crossing the page).
     #[inline]
-    pub fn fetch(
-        &mut self,
+    pub fn fetch<'a>(
+        &'a mut self,
         cur: &mut Cursor,
         hart: &Hart,
         mmu: &mut Mmu,
         ram: &mut Ram,
         memo: &mut DecodeCache,
-    ) -> Option<(Insn, u32)> {
+    ) -> Option<(&'a Insn, u32)> {
         let pc = hart.pc;
         if pc >> 12 != cur.vpn || mmu.fast.epoch() != cur.epoch || ram.code_generation() != cur.generation {
             self.seek(cur, hart, mmu, ram)?;
         }
         // The page exists: seek made it.
-        let page = self.pages[cur.page].as_mut()?;
+        let page = self.pages[cur.page & (PAGES - 1)].as_mut()?;
         let off = (pc & (PAGE_SIZE - 1)) as usize;
         let slot = &mut page.slots[off >> 1];
         if slot.stamp != page.stamp {
@@ -136,7 +136,7 @@ impl CodePages {
             *slot = Slot { stamp: page.stamp, raw, insn: memo.decode(raw) };
         }
         mmu.count_fast_hit(cur.hit);
-        Some((slot.insn, slot.raw))
+        Some((&slot.insn, slot.raw))
     }
 
     /// Point `cur` at the page of `hart`'s pc, refilling that page's entry
