@@ -25,48 +25,26 @@ _start:
     expect  NO_TRAP, zero, 20
     EXIT_PASS
 
-/* pt_l0[a2] = PTE of the page at a3 with flags a4 (identity-mapped tables). */
-set_pte:
-    srli    t0, a3, 12
-    slli    t0, t0, 10
-    or      t0, t0, a4
-    la      t1, pt_l0
-    slli    t2, a2, 3
-    add     t1, t1, t2
-    sd      t0, 0(t1)
-    ret
-
 s_code:
     li      s1, VA
-    la      s3, code_a
-    la      s4, code_b
-    li      s5, CODE_FLAGS
     jalr    ra, 0(s1)
     li      t3, 1
     expect_eq a0, t3, 1
     /* VA -> code_b. */
-    li      a2, 0
-    mv      a3, s4
-    mv      a4, s5
-    call    set_pte
+    map     pt_l0, 0, code_b, CODE_FLAGS
     sfence.vma s1, zero
     jalr    ra, 0(s1)
     li      t3, 2
     expect_eq a0, t3, 2
     /* VA -> code_a again: both pages have been decoded. */
-    li      a2, 0
-    mv      a3, s3
-    call    set_pte
+    map     pt_l0, 0, code_a, CODE_FLAGS
     sfence.vma s1, zero
     jalr    ra, 0(s1)
     li      t3, 1
     expect_eq a0, t3, 3
     /* Code at VA stores through WVA (code_a's twin mapping, after a remap)
      * over its own next instruction. */
-    li      a2, 1
-    mv      a3, s3
-    li      a4, DATA_FLAGS
-    call    set_pte
+    map     pt_l0, 1, code_a, DATA_FLAGS
     sfence.vma
     li      a1, WVA
     jalr    ra, 12(s1)

@@ -3,33 +3,7 @@
  * then fence.i and a call: the code the disk held runs. The test's disk
  * image holds `addi a0, zero, 42; ret` at offset 0. */
 #include "check.h"
-#define VIRTIO      0x10001000
-#define V_DEV_FSEL  0x014
-#define V_DRV_FEAT  0x020
-#define V_DRV_FSEL  0x024
-#define V_QSEL      0x030
-#define V_QNUM      0x038
-#define V_QREADY    0x044
-#define V_NOTIFY    0x050
-#define V_STATUS    0x070
-#define V_QDESC     0x080
-#define V_QAVAIL    0x090
-#define V_QUSED     0x0a0
-#define QSIZE       8
-#define F_NEXT      1
-#define F_WRITE     2
-
-/* Descriptor i: addr of `label`, len, flags, next. */
-#define DESC(i, label, len, flags, next) \
-    la t0, desc + 16 * (i);              \
-    la t1, label;                        \
-    sd t1, 0(t0);                        \
-    li t1, len;                          \
-    sw t1, 8(t0);                        \
-    li t1, flags;                        \
-    sh t1, 12(t0);                       \
-    li t1, next;                         \
-    sh t1, 14(t0)
+#include "virtio.h"
 
 /* Write `value` to register `reg` of the device. */
 #define VSET(reg, value)                 \
@@ -71,9 +45,9 @@ _start:
     VSET(V_QREADY, 1)
     VSET(V_STATUS, 15)              /* | DRIVER_OK */
     /* IN (type 0), sector 0, 512 bytes into dma_site's page. */
-    DESC(0, hdr, 16, F_NEXT, 1)
-    DESC(1, dma_site, 512, F_NEXT | F_WRITE, 2)
-    DESC(2, status, 1, F_WRITE, 0)
+    DESC(desc, 0, hdr, 16, F_NEXT, 1)
+    DESC(desc, 1, dma_site, 512, F_NEXT | F_WRITE, 2)
+    DESC(desc, 2, status, 1, F_WRITE, 0)
     la      t0, avail
     sh      zero, 4(t0)             /* ring[0] = head 0 */
     li      t1, 1
