@@ -9,7 +9,7 @@
 //! re-evaluated after every device access and at the start of every turn.
 
 use crate::bus::Bus;
-use crate::cpu::Cpu;
+use crate::cpu::{Cpu, DataMemo};
 use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
@@ -351,6 +351,7 @@ impl Machine {
     fn burst_fast(&mut self, i: usize, budget: u64) -> Option<Exit> {
         self.bus.attention = false;
         let mut cursor = Cursor::new();
+        let mut memo = DataMemo::new();
         let mut left = budget;
         while left > 0 {
             let Machine { harts, mmus, bus, code, decoded, stats, entered_handler, .. } = self;
@@ -364,7 +365,7 @@ impl Machine {
                     break;
                 };
                 if !execute_int(hart, insn) {
-                    match execute_mem(&mut Cpu::new(hart, mmu, bus), insn) {
+                    match execute_mem(&mut Cpu::with_memo(hart, mmu, bus, &mut memo), insn) {
                         Some(Ok(())) => {}
                         Some(Err(e)) => {
                             fault = Some(e);

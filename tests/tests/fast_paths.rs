@@ -98,6 +98,7 @@ fn privileged_programs_under_every_ad_policy_and_tlb_geometry() {
         "isa_smc",
         "isa_code_writes",
         "priv_code_remap",
+        "priv_tlb_conflict",
     ];
     let geometries = [TlbGeometry::default(), TlbGeometry { entries: 2, ways: 1 }, TlbGeometry { entries: 0, ways: 1 }];
     for name in programs {
