@@ -36,8 +36,11 @@ fn virtio_dma_into_a_code_page() {
     let disk = dir.join("code.img");
     std::fs::write(&disk, &image).unwrap();
     let elf = bare("virtio_code");
-    let run =
-        run_svemu(&RunOptions { drives: &[disk.clone()], max_instructions: Some(1_000_000), ..RunOptions::new(&elf) });
+    let run = run_svemu(&RunOptions {
+        drives: std::slice::from_ref(&disk),
+        max_instructions: Some(1_000_000),
+        ..RunOptions::new(&elf)
+    });
     assert_eq!(run.exit, Exit::PowerOff(0), "virtio_code on svemu: check {:?} failed", run.exit);
     let drive = format!("file={},format=raw,if=none,id=d0", disk.display());
     let (console, status) = run_qemu(
