@@ -83,6 +83,10 @@ pub struct Bus {
     /// machine re-evaluates them before the next instruction
     /// ([`Bus::update_interrupts`]) and clears this.
     pub lines_dirty: bool,
+    /// Set by every device access and HTIF command: the machine's run loop
+    /// ends its current burst of unchecked instructions (devices may raise
+    /// lines or ask for power-off) and clears this at the next one.
+    pub attention: bool,
 }
 
 impl Bus {
@@ -113,6 +117,7 @@ impl Bus {
 
     #[inline(never)]
     fn poll_htif(&mut self) {
+        self.attention = true;
         if let Some(h) = &mut self.htif {
             h.poll(&mut self.ram, &mut self.uart);
         }
@@ -135,6 +140,7 @@ impl Bus {
     fn read_mmio(&mut self, pa: u64, size: u8) -> Result<u64, BusFault> {
         use map::*;
         self.lines_dirty = true;
+        self.attention = true;
         let fault = Err(BusFault { addr: pa });
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => Ok(self.rom.read(pa - ROM_BASE, size)),
@@ -154,6 +160,7 @@ impl Bus {
     fn write_mmio(&mut self, pa: u64, size: u8, val: u64) -> Result<(), BusFault> {
         use map::*;
         self.lines_dirty = true;
+        self.attention = true;
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => {}
             _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => self.test.write(pa - TEST_BASE, val),
@@ -205,6 +212,7 @@ impl Bus {
             tohost: u64::MAX,
             virtio: (0..map::VIRTIO_SLOTS).map(|_| VirtioMmio::new(None)).collect(),
             lines_dirty: true,
+            attention: false,
         }
     }
 

@@ -10,7 +10,7 @@
 use crate::bus::Bus;
 use crate::hart::trap::Exception;
 use crate::hart::Hart;
-use crate::mmu::{Access, Context, Mmu, PAGE_SIZE};
+use crate::mmu::{Access, Context, FastHit, Mmu, PAGE_SIZE};
 
 /// The last data access of an instruction, for traces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +23,62 @@ pub struct MemAccess {
     pub stored: Option<u64>,
 }
 
+/// The RAM pages of a hart's last fast-TLB load hit and store hit, kept
+/// for one burst of the run loop (while privilege, satp, mstatus and PMP
+/// cannot change: they change only through traps, xRET and CSR
+/// instructions, which end the burst) and only while the fast TLB stays
+/// as it was ([`crate::mmu::FastTlb::epoch`]). A hit counts the same TLB
+/// lookup and hit as the fast-TLB hit it stands for.
+#[derive(Clone, Copy, Debug)]
+pub struct DataMemo {
+    epoch: u64,
+    /// Per access (0 load, 1 store): virtual page number (`u64::MAX`: none),
+    /// physical page address, and whether a use counts as a TLB hit.
+    vpn: [u64; 2],
+    pa: [u64; 2],
+    paged: [bool; 2],
+}
+
+impl DataMemo {
+    /// A memo holding nothing.
+    pub fn new() -> DataMemo {
+        DataMemo { epoch: 0, vpn: [u64::MAX; 2], pa: [0; 2], paged: [false; 2] }
+    }
+
+    /// The physical address of `va` (its access within one page) for
+    /// access `k` (0 load, 1 store), if memoised and still valid.
+    #[inline(always)]
+    fn get(&self, k: usize, va: u64, mmu: &Mmu) -> Option<FastHit> {
+        if va >> 12 == self.vpn[k] && self.epoch == mmu.fast.epoch() {
+            Some(FastHit { pa: self.pa[k] | (va & (PAGE_SIZE - 1)), paged: self.paged[k] })
+        } else {
+            None
+        }
+    }
+
+    /// Remember the fast-TLB hit `hit` of `va` for access `k` when its page
+    /// is RAM.
+    #[inline(always)]
+    fn put(&mut self, k: usize, va: u64, hit: FastHit, mmu: &Mmu, bus: &Bus) {
+        let page = hit.pa & !(PAGE_SIZE - 1);
+        if bus.ram.contains(page, PAGE_SIZE) {
+            if self.epoch != mmu.fast.epoch() {
+                self.vpn = [u64::MAX; 2];
+                self.epoch = mmu.fast.epoch();
+            }
+            self.vpn[k] = va >> 12;
+            self.pa[k] = page;
+            self.paged[k] = hit.paged;
+        }
+    }
+}
+
+impl Default for DataMemo {
+    fn default() -> Self {
+        DataMemo::new()
+    }
+}
+
 /// A hart with its MMU and the bus, for executing instructions.
 pub struct Cpu<'a> {
     /// Architectural state.
@@ -33,12 +89,19 @@ pub struct Cpu<'a> {
     pub bus: &'a mut Bus,
     /// The data access of the current instruction, if any.
     pub mem: Option<MemAccess>,
+    /// The burst's memo of data pages, if the caller keeps one.
+    memo: Option<&'a mut DataMemo>,
 }
 
 impl<'a> Cpu<'a> {
     /// Borrow a hart, its MMU and the bus together.
     pub fn new(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus) -> Cpu<'a> {
-        Cpu { hart, mmu, bus, mem: None }
+        Cpu { hart, mmu, bus, mem: None, memo: None }
+    }
+
+    /// [`Cpu::new`] with a burst's [`DataMemo`] for loads and stores.
+    pub fn with_memo(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus, memo: &'a mut DataMemo) -> Cpu<'a> {
+        Cpu { hart, mmu, bus, mem: None, memo: Some(memo) }
     }
 
     /// Translate `va` for a `size`-byte `access` under the hart's current
@@ -105,7 +168,15 @@ impl<'a> Cpu<'a> {
     #[inline]
     pub fn load(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
         if !crosses_page(va, size) {
+            if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(0, va, self.mmu)) {
+                self.mmu.count_fast_hit(hit);
+                self.mem = Some(MemAccess { va, size, stored: None });
+                return Ok(self.bus.ram.read(hit.pa, size));
+            }
             if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Load) {
+                if let Some(m) = self.memo.as_mut() {
+                    m.put(0, va, hit, self.mmu, self.bus);
+                }
                 self.mmu.count_fast_hit(hit);
                 self.mem = Some(MemAccess { va, size, stored: None });
                 return self.bus.read(hit.pa, size).map_err(|_| Exception::LoadAccessFault(va));
@@ -133,7 +204,13 @@ impl<'a> Cpu<'a> {
     #[inline]
     pub fn store(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
         if !crosses_page(va, size) {
-            if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Store) {
+            let memo = self.memo.as_ref().and_then(|m| m.get(1, va, self.mmu));
+            if let Some(hit) = memo.or_else(|| self.mmu.fast_lookup(self.hart, va, Access::Store)) {
+                if memo.is_none() {
+                    if let Some(m) = self.memo.as_mut() {
+                        m.put(1, va, hit, self.mmu, self.bus);
+                    }
+                }
                 self.mmu.count_fast_hit(hit);
                 self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
                 self.mem = Some(MemAccess { va, size, stored: Some(val) });

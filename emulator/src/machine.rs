@@ -9,13 +9,14 @@
 //! re-evaluated after every device access and at the start of every turn.
 
 use crate::bus::Bus;
-use crate::cpu::Cpu;
+use crate::cpu::{Cpu, DataMemo};
 use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
-use crate::isa::exec::{execute, Outcome};
-use crate::isa::{DecodeCache, Op, RegFile};
+use crate::isa::code_pages::{CodePages, Cursor};
+use crate::isa::exec::{execute, execute_int, execute_mem, Outcome};
+use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
 use crate::trace::{Category, RegWrite, Tracer};
@@ -94,6 +95,18 @@ pub struct Machine {
     /// Decoded instructions by raw bits (shared by the harts: decoding does
     /// not depend on the hart).
     decoded: DecodeCache,
+    /// Run instructions in bursts between the turn's checks (true unless a
+    /// test asks for the one-instruction-at-a-time reference).
+    pub bursts: bool,
+    /// Fetch through the decoded-page cache inside bursts (true unless a
+    /// test asks for the reference; unused while `traced` or while the
+    /// hart's MMU records events).
+    pub decoded_pages: bool,
+    /// Decoded instructions per physical page.
+    code: CodePages,
+    /// A trace category is on: bursts then run the general path, which
+    /// writes every trace event where it always did.
+    traced: bool,
 }
 
 /// A translation explained for `--explain` (see [`crate::trace::explain`]).
@@ -104,6 +117,16 @@ pub struct Explain {
     /// The explanation text, made at the first page or access fault whose
     /// tval lies in the same 4 KiB page as `va` (None until then).
     pub text: Option<String>,
+}
+
+/// What the instruction just stepped asks of the burst running it.
+enum Step {
+    /// Nothing: the next instruction may follow without the turn's checks.
+    Next,
+    /// The turn must look at the hart again (trap, WFI, CSR, xRET, fences).
+    Leave,
+    /// The machine must stop.
+    Stop(Exit),
 }
 
 /// How a hart's turn ended.
@@ -123,6 +146,7 @@ impl Machine {
         assert_eq!(n, mmus.len(), "one MMU per hart");
         let mut mmus = mmus;
         let record = [Category::Mmu, Category::Tlb, Category::Pte].iter().any(|&c| tracer.on(c));
+        let traced = Category::ALL.iter().any(|&(_, c)| tracer.on(c));
         for m in &mut mmus {
             m.record = record;
         }
@@ -137,6 +161,10 @@ impl Machine {
             unimplemented_reports: 0,
             explain: None,
             decoded: DecodeCache::new(),
+            bursts: true,
+            decoded_pages: true,
+            code: CodePages::new(),
+            traced,
         }
     }
 
@@ -252,12 +280,27 @@ impl Machine {
                     self.trap(i, Trap::Interrupt(code));
                 }
             }
-            if let Some(exit) = self.step(i) {
+            // A burst: instructions up to the round's end, the hart's next
+            // timer deadline and the instruction limit, none of which can
+            // then be reached inside it. Nothing else can make an interrupt
+            // pending or enabled, or ask for power-off, without leaving the
+            // burst at once (see `burst`), so the checks above would all find
+            // nothing at the boundaries it runs through.
+            let mut budget = deadline.min(end) - now;
+            if let Some(max) = self.max_instructions {
+                budget = budget.min(max - self.stats.instructions);
+            }
+            let stop = if !self.bursts {
+                self.burst(i, 1)
+            } else if self.decoded_pages && !self.traced && !self.mmus[i].record {
+                self.burst_fast(i, budget.max(1))
+            } else {
+                self.burst(i, budget.max(1))
+            };
+            if let Some(exit) = stop {
                 return Turn::Stop(exit);
             }
             ran = true;
-            self.harts[i].cycle += 1;
-            self.bus.clint.tick(1);
             if let Some(req) = self.bus.take_power_request() {
                 return Turn::Stop(match req {
                     PowerRequest::Pass => Exit::PowerOff(0),
@@ -278,21 +321,128 @@ impl Machine {
         }
     }
 
+    /// Run up to `budget` (at least 1) instructions on hart `i`, one cycle
+    /// each, with no checks between them; return early after an instruction
+    /// that may change what the turn's checks see: one that traps, one whose
+    /// [`Outcome`] is not [`Outcome::Continue`] (WFI, sfence.vma, fence.i,
+    /// xRET, writes to interrupt CSRs), any CSR instruction (an mstatus
+    /// write may enable interrupts), and any device access or HTIF command
+    /// ([`Bus::attention`]: devices may raise lines or ask for power-off).
+    /// `Some` when the machine must stop.
+    #[inline(never)]
+    fn burst(&mut self, i: usize, budget: u64) -> Option<Exit> {
+        self.bus.attention = false;
+        for _ in 0..budget {
+            let step = self.step(i);
+            if let Some(exit) = self.end_step(i, step) {
+                return exit;
+            }
+        }
+        None
+    }
+
+    /// [`Machine::burst`] through the decoded-page cache: integer
+    /// operations, loads and stores of decoded instructions run on a short
+    /// path with the hart, its MMU and the bus borrowed once; any other
+    /// instruction, a fetch the cache cannot serve and any exception go
+    /// through the general step. Used only while no trace is on and the MMU
+    /// records no events (the short path writes none).
+    #[inline(never)]
+    fn burst_fast(&mut self, i: usize, budget: u64) -> Option<Exit> {
+        self.bus.attention = false;
+        let mut cursor = Cursor::new();
+        let mut memo = DataMemo::new();
+        let mut left = budget;
+        while left > 0 {
+            let Machine { harts, mmus, bus, code, decoded, stats, entered_handler, .. } = self;
+            let (hart, mmu, entered) = (&mut harts[i], &mut mmus[i], &mut entered_handler[i]);
+            // Why the short path stopped: the instruction it fetched but
+            // does not run, or the exception one raised.
+            let mut fetched = None;
+            let mut fault = None;
+            while left > 0 {
+                let Some((insn, raw)) = code.fetch(&mut cursor, hart, mmu, &mut bus.ram, decoded) else {
+                    break;
+                };
+                if !execute_int(hart, insn) {
+                    match execute_mem(&mut Cpu::with_memo(hart, mmu, bus, &mut memo), insn) {
+                        Some(Ok(())) => {}
+                        Some(Err(e)) => {
+                            fault = Some(e);
+                            break;
+                        }
+                        None => {
+                            fetched = Some((*insn, raw));
+                            break;
+                        }
+                    }
+                }
+                retire(hart, stats, entered);
+                hart.cycle += 1;
+                bus.clint.tick(1);
+                left -= 1;
+                if bus.attention {
+                    return None;
+                }
+            }
+            if left == 0 {
+                return None;
+            }
+            let step = match (fault, fetched) {
+                (Some(e), _) => self.exception(i, e),
+                (None, Some((insn, raw))) => self.execute_fetched(i, &insn, raw),
+                (None, None) => self.step(i),
+            };
+            left -= 1;
+            if let Some(exit) = self.end_step(i, step) {
+                return exit;
+            }
+        }
+        None
+    }
+
+    /// Finish a step of hart `i` inside a burst: `Some(Some(exit))` when the
+    /// machine must stop, `Some(None)` when the burst must end, `None` when
+    /// it may go on. The step took one cycle unless the machine stops.
+    #[inline(always)]
+    fn end_step(&mut self, i: usize, step: Step) -> Option<Option<Exit>> {
+        if let Step::Stop(exit) = step {
+            return Some(Some(exit));
+        }
+        self.harts[i].cycle += 1;
+        self.bus.clint.tick(1);
+        if !matches!(step, Step::Next) || self.bus.attention {
+            return Some(None);
+        }
+        None
+    }
+
     /// Fetch, decode and execute one instruction on hart `i`, taking the
     /// trap it raises, if any.
-    fn step(&mut self, i: usize) -> Option<Exit> {
+    #[inline(always)]
+    fn step(&mut self, i: usize) -> Step {
         let hart = &mut self.harts[i];
         let mmu = &mut self.mmus[i];
-        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
+        match Cpu::new(hart, mmu, &mut self.bus).fetch() {
+            Ok(raw) => {
+                let insn = self.decoded.decode(raw);
+                self.execute_fetched(i, &insn, raw)
+            }
+            Err(e) => self.exception(i, e),
+        }
+    }
+
+    /// Execute `insn` (raw bits `raw`), just fetched at hart `i`'s pc,
+    /// taking the trap it raises, if any, and writing its traces.
+    #[inline(always)]
+    fn execute_fetched(&mut self, i: usize, insn: &Insn, raw: u32) -> Step {
+        let hart = &mut self.harts[i];
+        let mmu = &mut self.mmus[i];
         let (pc, prv) = (hart.pc, hart.prv);
+        let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
         let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
-        let raw = match cpu.fetch() {
-            Ok(raw) => raw,
-            Err(e) => return self.exception(i, e),
-        };
-        let insn = self.decoded.decode(raw);
-        let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, &insn, &env) } else { None };
-        let result = execute(&mut cpu, &insn, raw, &env);
+        let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, insn, &env) } else { None };
+        let result = execute(&mut cpu, insn, raw, &env);
         let mem = cpu.mem;
         let outcome = match result {
             Ok(o) => o,
@@ -309,9 +459,7 @@ impl Machine {
         if !mmu.events.is_empty() {
             drain_events(mmu, hart, &mut self.tracer);
         }
-        hart.instret = hart.instret.wrapping_add(1);
-        self.stats.instructions += 1;
-        self.entered_handler[i] = None;
+        retire(hart, &mut self.stats, &mut self.entered_handler[i]);
         if self.tracer.on(Category::Insn) {
             let write = match insn.op.rd_file() {
                 Some(RegFile::X) if insn.rd != 0 => {
@@ -320,7 +468,7 @@ impl Machine {
                 Some(RegFile::F) => Some(RegWrite { file: 'f', reg: insn.rd, value: hart.f[insn.rd as usize] }),
                 _ => None,
             };
-            self.tracer.insn(hart.id, prv, pc, raw, &insn, write, mem);
+            self.tracer.insn(hart.id, prv, pc, raw, insn, write, mem);
         }
         if let Some(before) = csr_before {
             csr_trace::after(&mut self.tracer, hart, before, &env);
@@ -329,21 +477,24 @@ impl Machine {
             let which = if insn.op == Op::Mret { "mret" } else { "sret" };
             self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
         }
-        // The decode cache is keyed by the instruction's bits, so FlushCode
+        // The decode cache is keyed by the instruction's bits and the
+        // decoded-page cache sees every write into RAM, so FlushCode
         // (fence.i) needs no action; interrupts are checked before every
-        // instruction, which covers CheckInterrupts.
+        // instruction outside a burst, which covers CheckInterrupts.
         match outcome {
+            Outcome::Continue if !is_csr(insn.op) => return Step::Next,
             Outcome::WaitForInterrupt => hart.wfi = true,
             // stimecmp, menvcfg or mip may have moved a timer line: look again.
             Outcome::CheckInterrupts => self.bus.lines_dirty = true,
             _ => {}
         }
-        None
+        Step::Leave
     }
 
     /// Take exception `e` on hart `i`, unless it was raised by the first
     /// fetch of the trap handler itself (a trap loop, which stops the machine).
-    fn exception(&mut self, i: usize, e: Exception) -> Option<Exit> {
+    #[inline(never)]
+    fn exception(&mut self, i: usize, e: Exception) -> Step {
         self.drain_mmu_events(i);
         if let Some(x) = &self.explain {
             if x.text.is_none() {
@@ -358,10 +509,10 @@ impl Machine {
         }
         let hart = &self.harts[i];
         if self.entered_handler[i] == Some(hart.pc) {
-            return Some(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
+            return Step::Stop(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
         }
         self.trap(i, Trap::Exception(e));
-        None
+        Step::Leave
     }
 
     fn trap(&mut self, i: usize, trap: Trap) {
@@ -405,10 +556,26 @@ impl Machine {
     }
 }
 
+/// Count an instruction retired by `hart`: its instret, the run's count,
+/// and the end of a trap-handler entry (`entered`, see
+/// [`Machine::exception`]).
+#[inline(always)]
+fn retire(hart: &mut Hart, stats: &mut RunStats, entered: &mut Option<u64>) {
+    hart.instret = hart.instret.wrapping_add(1);
+    stats.instructions += 1;
+    *entered = None;
+}
+
 /// Write out the events `mmu` (of `hart`) recorded during the last step.
 #[inline(never)]
 fn drain_events(mmu: &mut Mmu, hart: &Hart, tracer: &mut Tracer) {
     for e in mmu.events.drain(..) {
         tracer.mmu_event(hart.id, hart.instret, &e);
     }
+}
+
+/// True for the Zicsr instructions.
+#[inline]
+fn is_csr(op: Op) -> bool {
+    matches!(op, Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci)
 }

@@ -1,9 +1,14 @@
 //! svemu's accelerators change nothing a guest or a user can observe: the
-//! fast TLB (in front of the architectural TLB and PMP) and the decode cache.
+//! fast TLB (in front of the architectural TLB and PMP), the decode cache,
+//! the decoded-page cache and the run loop's bursts of unchecked
+//! instructions.
 //!
-//! The oracle is the same run with the fast TLB out of the way: while an MMU
-//! records events (as the `mmu`, `tlb` and `pte` traces make it), every
-//! translation goes through the architectural TLB. Both runs must stop the
+//! The oracle is the same run with the accelerators out of the way: while an
+//! MMU records events (as the `mmu`, `tlb` and `pte` traces make it), every
+//! translation goes through the architectural TLB; with `Machine::bursts`
+//! off, the run loop checks interrupts, time, devices and the instruction
+//! limit before every instruction; with `Machine::decoded_pages` off, every
+//! fetch reads the instruction from memory. Both runs must stop the
 //! same way after the same instructions with the same console, registers,
 //! TLB statistics (lookups, hits, misses, evictions, flushes) and walker
 //! counters (walks, PTE reads, A/D updates, faults).
@@ -33,6 +38,8 @@ fn run(config: impl Fn() -> BoardConfig, max: u64, reference: bool) -> Outcome {
         for mmu in &mut m.mmus {
             mmu.record = true;
         }
+        m.bursts = false;
+        m.decoded_pages = false;
     }
     let exit = m.run();
     let harts = m
@@ -70,18 +77,29 @@ fn config(kernel: std::path::PathBuf, ad_policy: AdPolicy, tlb: TlbGeometry) -> 
     }
 }
 
-/// Run twice, with the fast TLB and without; returns the outcome.
+/// Run twice, with the accelerators and without; returns the outcome.
 fn same_with_and_without_fast_tlb(what: &str, config: impl Fn() -> BoardConfig, max: u64) -> Outcome {
     let fast = run(&config, max, false);
     let reference = run(&config, max, true);
-    assert_eq!(fast, reference, "{what}: the fast TLB changed the run");
+    assert_eq!(fast, reference, "{what}: the accelerators changed the run");
     fast
 }
 
 #[test]
 fn privileged_programs_under_every_ad_policy_and_tlb_geometry() {
-    let programs =
-        ["priv_faults", "priv_sv39", "priv_sv48", "priv_ad", "priv_sfence", "priv_pmp", "priv_deleg", "isa_smc"];
+    let programs = [
+        "priv_faults",
+        "priv_sv39",
+        "priv_sv48",
+        "priv_ad",
+        "priv_sfence",
+        "priv_pmp",
+        "priv_deleg",
+        "isa_smc",
+        "isa_code_writes",
+        "priv_code_remap",
+        "priv_tlb_conflict",
+    ];
     let geometries = [TlbGeometry::default(), TlbGeometry { entries: 2, ways: 1 }, TlbGeometry { entries: 0, ways: 1 }];
     for name in programs {
         for ad in [AdPolicy::Hardware, AdPolicy::Fault] {
@@ -104,15 +122,30 @@ fn tlb_stride_workloads() {
     }
 }
 
-#[test]
-fn svos_boot_and_demo() {
+/// The svos demo on `harts` harts (its first 100 M instructions), run with
+/// the accelerators and without; returns the exit.
+fn svos_demo(harts: usize) -> Exit {
     let img = svos_image();
     let cfg = || BoardConfig {
         initrd: Some(img.initrd.clone()),
         append: Some(img.append.clone()),
         ram_size: parse_memory(&img.memory),
+        harts,
         ..config(img.kernel.clone(), AdPolicy::Hardware, TlbGeometry::default())
     };
-    let r = same_with_and_without_fast_tlb("svos", cfg, 100_000_000);
-    assert_eq!(r.exit, Exit::PowerOff(0), "svos: {}", String::from_utf8_lossy(&r.console));
+    let what = format!("svos on {harts} harts");
+    same_with_and_without_fast_tlb(&what, cfg, 100_000_000).exit
+}
+
+#[test]
+fn svos_boot_and_demo() {
+    assert_eq!(svos_demo(1), Exit::PowerOff(0));
+}
+
+#[test]
+fn svos_boot_and_demo_on_4_harts() {
+    // IPIs and timer interrupts between harts, and the harts' turns, must
+    // fall at the same instructions with bursts as without (the demo needs
+    // more than 100 M instructions on 4 harts).
+    assert_eq!(svos_demo(4), Exit::InstructionLimit(100_000_000));
 }

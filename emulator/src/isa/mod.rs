@@ -1,6 +1,7 @@
 //! The instruction set: decoding raw bits into [`Insn`], disassembling them,
 //! and executing them.
 
+pub mod code_pages;
 pub mod csr_names;
 pub mod decode;
 pub mod decode_cache;

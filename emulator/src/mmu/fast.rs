@@ -85,11 +85,13 @@ struct Entry {
 pub struct FastTlb {
     tables: Box<[[Entry; ENTRIES]; 3]>,
     generation: u64,
+    /// Bumped by every change of any entry (see [`FastTlb::epoch`]).
+    epoch: u64,
 }
 
 impl Default for FastTlb {
     fn default() -> Self {
-        FastTlb { tables: Box::new([[Entry::default(); ENTRIES]; 3]), generation: 0 }
+        FastTlb { tables: Box::new([[Entry::default(); ENTRIES]; 3]), generation: 0, epoch: 0 }
     }
 }
 
@@ -113,11 +115,22 @@ impl FastTlb {
     #[inline]
     pub fn invalidate(&mut self) {
         self.generation += 1;
+        self.epoch += 1;
+    }
+
+    /// A count of the changes made to the fast TLB (invalidations and
+    /// insertions): while it stands, every lookup (under the same key and
+    /// PMP generation) answers as it did. The decoded-page cache keeps a
+    /// fetch translation across instructions on that ground.
+    #[inline]
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     /// Drop the entries of the 4 KiB page holding `va`, for every access kind.
     #[inline]
     pub fn invalidate_page(&mut self, va: u64) {
+        self.epoch += 1;
         for table in self.tables.iter_mut() {
             table[slot(va)].vpn1 = 0;
         }
@@ -152,6 +165,7 @@ impl FastTlb {
     /// the module documentation).
     #[inline]
     pub fn insert(&mut self, access: Access, va: u64, pa: u64, key: FastKey, pmp: u64, paged: bool) {
+        self.epoch += 1;
         self.tables[access as usize][slot(va)] =
             Entry { vpn1: (va >> 12) + 1, key, generation: self.generation, pmp, pa_page: pa & !0xfff, paged };
     }

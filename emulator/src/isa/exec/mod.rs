@@ -14,7 +14,7 @@ use super::op::Op;
 use crate::cpu::Cpu;
 use crate::hart::csr::{mstatus, CsrEffect, CsrEnv};
 use crate::hart::trap::Exception;
-use crate::hart::Priv;
+use crate::hart::{Hart, Priv};
 use crate::mmu::{Access, FlushScope};
 
 /// What an executed instruction asks of the machine beyond its own effects.
@@ -92,22 +92,79 @@ fn sext32(v: u64) -> u64 {
     v as i32 as i64 as u64
 }
 
-/// RV64I (inlined into [`execute`], so one jump table dispatches it).
+/// RV64I: loads and stores through [`execute_mem`], the other operations
+/// through [`execute_int`] (all inlined into [`execute`], so one jump table
+/// dispatches them).
 #[inline(always)]
 fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
+    if let Some(r) = execute_mem(cpu, insn) {
+        return r.map(|()| Outcome::Continue);
+    }
+    if execute_int(cpu.hart, insn) {
+        Ok(Outcome::Continue)
+    } else {
+        Err(Exception::IllegalInstruction(raw as u64))
+    }
+}
+
+/// Execute `insn` when it is an RV64I load or store (Unprivileged ISA
+/// 2.6, 4.3): `None` (nothing done) for any other operation; else its
+/// result, the exception leaving registers and memory unchanged.
+#[inline(always)]
+pub fn execute_mem(cpu: &mut Cpu, insn: &Insn) -> Option<Result<(), Exception>> {
     use Op::*;
-    let a = x(cpu, insn.rs1);
-    let b = x(cpu, insn.rs2);
+    let (size, load, signed) = match insn.op {
+        Lb => (1, true, true),
+        Lh => (2, true, true),
+        Lw => (4, true, true),
+        Ld => (8, true, false),
+        Lbu => (1, true, false),
+        Lhu => (2, true, false),
+        Lwu => (4, true, false),
+        Sb => (1, false, false),
+        Sh => (2, false, false),
+        Sw => (4, false, false),
+        Sd => (8, false, false),
+        _ => return None,
+    };
+    let va = x(cpu, insn.rs1).wrapping_add(insn.imm as u64);
+    Some(if load {
+        cpu.load(va, size).map(|raw| {
+            let v = if signed {
+                let shift = 64 - 8 * size as u32;
+                (((raw << shift) as i64) >> shift) as u64
+            } else {
+                raw
+            };
+            set_x(cpu, insn.rd, v);
+            cpu.hart.pc = cpu.hart.pc.wrapping_add(insn.len as u64);
+        })
+    } else {
+        cpu.store(va, size, x(cpu, insn.rs2)).map(|()| cpu.hart.pc = cpu.hart.pc.wrapping_add(insn.len as u64))
+    })
+}
+
+/// Execute `insn` when it is an RV64I operation on integer registers and
+/// the pc alone (LUI, AUIPC, JAL, JALR, branches, register-immediate and
+/// register-register arithmetic; Unprivileged ISA 2.4-2.5 and 4.2), which
+/// can neither trap nor touch memory: true when done, false (nothing done)
+/// for any other operation.
+#[inline(always)]
+pub fn execute_int(hart: &mut Hart, insn: &Insn) -> bool {
+    use Op::*;
+    let a = hart.x[(insn.rs1 & 31) as usize];
+    let b = hart.x[(insn.rs2 & 31) as usize];
     let imm = insn.imm as u64;
-    let pc = cpu.hart.pc;
+    let pc = hart.pc;
+    let mut next_pc = pc.wrapping_add(insn.len as u64);
     let v = match insn.op {
         Lui => imm,
         Auipc => pc.wrapping_add(imm),
         Jal | Jalr => {
             let target = if insn.op == Jal { pc.wrapping_add(imm) } else { a.wrapping_add(imm) & !1 };
-            set_x(cpu, insn.rd, pc.wrapping_add(insn.len as u64));
-            cpu.hart.pc = target;
-            return Ok(Outcome::Continue);
+            let link = next_pc;
+            next_pc = target;
+            link
         }
         Beq | Bne | Blt | Bge | Bltu | Bgeu => {
             let taken = match insn.op {
@@ -118,41 +175,12 @@ fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
                 Bltu => a < b,
                 _ => a >= b,
             };
-            return if taken {
-                cpu.hart.pc = pc.wrapping_add(imm);
-                Ok(Outcome::Continue)
+            if taken {
+                hart.pc = pc.wrapping_add(imm);
             } else {
-                next(cpu, insn)
-            };
-        }
-        Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {
-            let va = a.wrapping_add(imm);
-            let (size, signed) = match insn.op {
-                Lb => (1, true),
-                Lh => (2, true),
-                Lw => (4, true),
-                Ld => (8, false),
-                Lbu => (1, false),
-                Lhu => (2, false),
-                _ => (4, false),
-            };
-            let raw = cpu.load(va, size)?;
-            if signed {
-                let shift = 64 - 8 * size as u32;
-                (((raw << shift) as i64) >> shift) as u64
-            } else {
-                raw
+                hart.pc = next_pc;
             }
-        }
-        Sb | Sh | Sw | Sd => {
-            let size = match insn.op {
-                Sb => 1,
-                Sh => 2,
-                Sw => 4,
-                _ => 8,
-            };
-            cpu.store(a.wrapping_add(imm), size, b)?;
-            return next(cpu, insn);
+            return true;
         }
         Addi => a.wrapping_add(imm),
         Slti => ((a as i64) < (imm as i64)) as u64,
@@ -182,9 +210,13 @@ fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
         Sllw => sext32(((a as u32) << (b & 31)) as u64),
         Srlw => sext32(((a as u32) >> (b & 31)) as u64),
         Sraw => ((a as i32) >> (b & 31)) as i64 as u64,
-        _ => return Err(Exception::IllegalInstruction(raw as u64)),
+        _ => return false,
     };
-    alu(cpu, insn, v)
+    if insn.rd != 0 {
+        hart.x[(insn.rd & 31) as usize] = v;
+    }
+    hart.pc = next_pc;
+    true
 }
 
 /// M: multiplication and division on XLEN values, with the spec's results

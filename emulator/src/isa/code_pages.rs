@@ -1,0 +1,179 @@
+//! A cache of decoded instructions per physical page of RAM, so the common
+//! fetch is: same virtual page as the previous fetch -> index a slot ->
+//! the decoded instruction.
+//!
+//! It is an accelerator, not architecture; it gives what the ordinary fetch
+//! ([`crate::cpu::Cpu::fetch`] then [`super::DecodeCache`]) would give, and
+//! counts the same TLB lookup and hit, because:
+//!
+//! - The translation of the current fetch page is the fast TLB's
+//!   ([`crate::mmu::FastTlb`]), looked up when the fetch moves to another
+//!   virtual page and again whenever the fast TLB changed since
+//!   ([`crate::mmu::FastTlb::epoch`]). A [`Cursor`] lives for one burst of the
+//!   run loop only: everything else the lookup depends on (privilege, satp,
+//!   mstatus, PMP) changes only through traps, xRET and CSR instructions,
+//!   which end the burst.
+//! - A page's slots are valid for one code version of the page
+//!   ([`crate::devices::Ram::code_version`]). Every write into RAM goes
+//!   through [`crate::devices::Ram`], which gives a page marked as holding
+//!   decoded code a new version at its first write and bumps its code
+//!   generation; the cursor re-checks its page's version whenever that
+//!   generation moved. So a store into the page being executed is seen by
+//!   the very next fetch.
+//! - Only instructions wholly inside one RAM page are cached: a 32-bit
+//!   instruction in the last halfword of a page, and fetches outside RAM or
+//!   missing the fast TLB, take the ordinary fetch.
+
+use super::decode::Insn;
+use super::DecodeCache;
+use crate::devices::Ram;
+use crate::hart::Hart;
+use crate::mmu::{Access, FastHit, Mmu, PAGE_SIZE};
+
+/// Pages held (a power of two), direct mapped by physical page number.
+pub const PAGES: usize = 64;
+
+/// Slots per page: one per halfword.
+const SLOTS: usize = PAGE_SIZE as usize / 2;
+
+/// A decoded instruction with its raw bits, valid while `stamp` equals its
+/// page's.
+#[derive(Clone, Copy)]
+struct Slot {
+    stamp: u32,
+    raw: u32,
+    insn: Insn,
+}
+
+/// The decoded instructions of one physical page.
+struct Page {
+    /// Physical address of the page (`u64::MAX` for none).
+    pa: u64,
+    /// The page's code version its slots were decoded under.
+    version: u32,
+    /// Slots whose stamp differs are empty; bumping it empties them all.
+    stamp: u32,
+    slots: Box<[Slot; SLOTS]>,
+}
+
+/// The decoded-page cache of a machine (shared by its harts: it is keyed by
+/// physical address).
+pub struct CodePages {
+    pages: Box<[Option<Page>; PAGES]>,
+}
+
+/// Where a hart is fetching from within one burst (see the module
+/// documentation).
+#[derive(Clone, Copy)]
+pub struct Cursor {
+    /// Virtual page number of the fetch page (`u64::MAX` for none).
+    vpn: u64,
+    /// The fast TLB's epoch and RAM's code generation when last checked.
+    epoch: u64,
+    generation: u64,
+    /// Index of the page in [`CodePages`].
+    page: usize,
+    /// The fast TLB hit of the fetch page (its physical page, and whether a
+    /// use counts as an architectural TLB lookup and hit).
+    hit: FastHit,
+}
+
+impl Cursor {
+    /// A cursor on no page: the first fetch looks one up.
+    pub fn new() -> Cursor {
+        Cursor { vpn: u64::MAX, epoch: 0, generation: 0, page: 0, hit: FastHit { pa: 0, paged: false } }
+    }
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor::new()
+    }
+}
+
+impl Default for CodePages {
+    fn default() -> Self {
+        CodePages::new()
+    }
+}
+
+impl CodePages {
+    /// An empty cache (pages are allocated on first use).
+    pub fn new() -> CodePages {
+        CodePages { pages: Box::new([const { None }; PAGES]) }
+    }
+
+    /// The instruction at `hart`'s pc and its raw bits, with the fetch's
+    /// TLB lookup counted, or `None` when the ordinary fetch must run (no
+    /// fast TLB entry, not RAM, or a 32-bit instruction crossing the page).
+    #[inline]
+    pub fn fetch<'a>(
+        &'a mut self,
+        cur: &mut Cursor,
+        hart: &Hart,
+        mmu: &mut Mmu,
+        ram: &mut Ram,
+        memo: &mut DecodeCache,
+    ) -> Option<(&'a Insn, u32)> {
+        let pc = hart.pc;
+        if pc >> 12 != cur.vpn || mmu.fast.epoch() != cur.epoch || ram.code_generation() != cur.generation {
+            self.seek(cur, hart, mmu, ram)?;
+        }
+        // The page exists: seek made it.
+        let page = self.pages[cur.page & (PAGES - 1)].as_mut()?;
+        let off = (pc & (PAGE_SIZE - 1)) as usize;
+        let slot = &mut page.slots[off >> 1];
+        if slot.stamp != page.stamp {
+            let pa = page.pa + off as u64;
+            let lo = ram.read(pa, 2) as u32;
+            let raw = if lo & 3 != 3 {
+                lo
+            } else if off <= PAGE_SIZE as usize - 4 {
+                ram.read(pa, 4) as u32
+            } else {
+                return None;
+            };
+            *slot = Slot { stamp: page.stamp, raw, insn: memo.decode(raw) };
+        }
+        mmu.count_fast_hit(cur.hit);
+        Some((&slot.insn, slot.raw))
+    }
+
+    /// Point `cur` at the page of `hart`'s pc, refilling that page's entry
+    /// when it holds another page or an older version of this one.
+    #[inline(never)]
+    fn seek(&mut self, cur: &mut Cursor, hart: &Hart, mmu: &mut Mmu, ram: &mut Ram) -> Option<()> {
+        cur.vpn = u64::MAX;
+        let hit = mmu.fast_lookup(hart, hart.pc, Access::Fetch)?;
+        let pa = hit.pa & !(PAGE_SIZE - 1);
+        if !ram.contains(pa, PAGE_SIZE) {
+            return None;
+        }
+        let index = (pa >> 12) as usize & (PAGES - 1);
+        let page = self.pages[index].get_or_insert_with(|| Page {
+            pa: u64::MAX,
+            version: 0,
+            stamp: 1,
+            slots: Box::new([Slot { stamp: 0, raw: 0, insn: super::decode(0) }; SLOTS]),
+        });
+        let version = ram.mark_code(pa);
+        if page.pa != pa || page.version != version {
+            page.pa = pa;
+            page.version = version;
+            page.stamp = page.stamp.wrapping_add(1);
+            if page.stamp == 0 {
+                // Stamps wrapped: empty the slots for real.
+                page.slots.iter_mut().for_each(|s| s.stamp = 0);
+                page.stamp = 1;
+            }
+        }
+        *cur = Cursor {
+            vpn: hart.pc >> 12,
+            epoch: mmu.fast.epoch(),
+            generation: ram.code_generation(),
+            page: index,
+            hit: FastHit { pa, paged: hit.paged },
+        };
+        Some(())
+    }
+}
