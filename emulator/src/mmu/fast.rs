@@ -11,8 +11,12 @@
 //!   address: satp (mode, ASID, root), the effective privilege (MPRV
 //!   applied), SUM and MXR. Traps and xRET therefore need no flush: an entry
 //!   of another privilege simply does not match.
-//! - Every sfence.vma bumps a generation number; entries of an older
-//!   generation never match. An architectural TLB fill drops the fast
+//! - An sfence.vma by address that removed only 4 KiB TLB entries drops
+//!   the fast entries of that page (nothing else stood behind them); every
+//!   other sfence.vma bumps a generation number, and entries of an older
+//!   generation never match (see [`super::Mmu::sfence`]). The decoded-page
+//!   cache's fetch cursor watches [`FastTlb::epoch`], which counts every
+//!   change. An architectural TLB fill drops the fast
 //!   entries of the page it fills (a new 4 KiB entry is probed before a
 //!   superpage's, so it may change the outcome there) and of the entry it
 //!   evicts or replaces; a superpage filled or evicted drops everything (a
