@@ -25,7 +25,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -35,7 +35,7 @@ impl Rng {
 
     /// A number in 0..n (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
 
     /// One element of `items`.
@@ -124,16 +124,16 @@ pub fn program(seed: u64, sequences: usize, length: usize) -> String {
 fn random_x(rng: &mut Rng) -> u64 {
     match rng.below(3) {
         0 => rng.pick(&SPECIAL_X),
-        1 => rng.next() >> rng.below(64),
-        _ => rng.next(),
+        1 => rng.next_u64() >> rng.below(64),
+        _ => rng.next_u64(),
     }
 }
 
 fn random_f(rng: &mut Rng) -> u64 {
     match rng.below(4) {
         0 | 1 => rng.pick(&SPECIAL_F),
-        2 => 0xffff_ffff_0000_0000 | (rng.next() & 0xffff_ffff),
-        _ => rng.next(),
+        2 => 0xffff_ffff_0000_0000 | (rng.next_u64() & 0xffff_ffff),
+        _ => rng.next_u64(),
     }
 }
 

@@ -22,8 +22,8 @@ fn value(rng: &mut Rng) -> u64 {
     match rng.below(4) {
         0 => DRAM_BASE + rng.below(RAM),
         1 => DRAM_BASE + RAM - rng.below(16),
-        2 => rng.next() >> rng.below(64),
-        _ => rng.next(),
+        2 => rng.next_u64() >> rng.below(64),
+        _ => rng.next_u64(),
     }
 }
 
@@ -35,20 +35,21 @@ fn randomise(hart: &mut Hart, rng: &mut Rng, prv: Priv) {
         hart.x[r] = value(rng);
     }
     for r in 0..32 {
-        hart.f[r] = if rng.below(2) == 0 { 0xffff_ffff_0000_0000 | (rng.next() & 0xffff_ffff) } else { rng.next() };
+        hart.f[r] =
+            if rng.below(2) == 0 { 0xffff_ffff_0000_0000 | (rng.next_u64() & 0xffff_ffff) } else { rng.next_u64() };
     }
     hart.prv = prv;
     hart.pc = DRAM_BASE + 2 * rng.below(RAM / 2);
     let c = &mut hart.csr;
-    c.mstatus = rng.next()
+    c.mstatus = rng.next_u64()
         & (mstatus::FS | mstatus::MPRV | mstatus::MPP | mstatus::SUM | mstatus::MXR | mstatus::TVM | mstatus::TW)
-        | (rng.next() & (mstatus::TSR | mstatus::SPP | mstatus::MIE | mstatus::SIE));
+        | (rng.next_u64() & (mstatus::TSR | mstatus::SPP | mstatus::MIE | mstatus::SIE));
     c.fcsr = rng.below(256);
     let mode = *[0u64, 8, 9, 10].get(rng.below(4) as usize).unwrap();
-    c.satp = (mode << 60) | ((DRAM_BASE >> 12) + rng.below(RAM >> 12)) | (rng.next() & (0xffff << 44));
-    c.mcounteren = rng.next() & 0xffff_ffff;
-    c.scounteren = rng.next() & 0xffff_ffff;
-    c.medeleg = rng.next() & 0xb3ff;
+    c.satp = (mode << 60) | ((DRAM_BASE >> 12) + rng.below(RAM >> 12)) | (rng.next_u64() & (0xffff << 44));
+    c.mcounteren = rng.next_u64() & 0xffff_ffff;
+    c.scounteren = rng.next_u64() & 0xffff_ffff;
+    c.medeleg = rng.next_u64() & 0xb3ff;
     hart.reservation = if rng.below(2) == 0 { Some(value(rng) & !7) } else { None };
 }
 
@@ -69,7 +70,7 @@ fn any_word_in_any_mode_never_panics() {
     hart.csr.write(addr::PMPCFG0, 0x1f);
     let mut mmu = Mmu::new(AdPolicy::Hardware, TlbGeometry::default());
     let env = CsrEnv { hartid: 0, cycle: 1000, instret: 900, time: 100 };
-    let words = (0..=u16::MAX as u32).chain((0..300_000).map(|_| rng.next() as u32 | 3));
+    let words = (0..=u16::MAX as u32).chain((0..300_000).map(|_| rng.next_u64() as u32 | 3));
     let mut executed = 0u64;
     for (case, word) in words.collect::<Vec<_>>().into_iter().enumerate() {
         let insn = decode(word);

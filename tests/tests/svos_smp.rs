@@ -14,8 +14,11 @@ use svemu_tests::{normalize_svos_console as normalize, parse_memory, run_qemu, r
 /// The console of `make run`'s kernel booted on svemu with `harts` harts,
 /// `initrd` and `append`. Runs are deterministic, so each configuration
 /// boots once per test binary.
+/// Boots already made: (harts, initrd, bootargs) -> (exit, console).
+type Runs = Mutex<HashMap<(usize, PathBuf, String), (Exit, String)>>;
+
 fn svemu_console(harts: usize, initrd: &Path, append: &str) -> (Exit, String) {
-    static RUNS: OnceLock<Mutex<HashMap<(usize, PathBuf, String), (Exit, String)>>> = OnceLock::new();
+    static RUNS: OnceLock<Runs> = OnceLock::new();
     let key = (harts, initrd.to_path_buf(), append.to_string());
     if let Some(r) = RUNS.get_or_init(Default::default).lock().unwrap().get(&key) {
         return r.clone();

@@ -37,7 +37,7 @@ fn driver_writes_reach_the_image_as_on_qemu() {
     std::fs::create_dir_all(&dir).unwrap();
     let kernel = bare("virtio_blk");
     let ours = blank_image(&dir, "svemu.img");
-    let run = run_svemu(&RunOptions { drives: &[ours.clone()], ..RunOptions::new(&kernel) });
+    let run = run_svemu(&RunOptions { drives: std::slice::from_ref(&ours), ..RunOptions::new(&kernel) });
     assert_eq!(run.exit, Exit::PowerOff(0), "console: {}", run.console);
     assert_eq!(
         run.console,
