@@ -15,7 +15,7 @@ use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::code_pages::{CodePages, Cursor};
-use crate::isa::exec::{execute, execute_int, execute_mem, Outcome};
+use crate::isa::exec::{execute, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
@@ -360,28 +360,24 @@ impl Machine {
             // does not run, or the exception one raised.
             let mut fetched = None;
             let mut fault = None;
+            let mut cpu = Cpu::with_memo(hart, mmu, bus, &mut memo);
             while left > 0 {
-                let Some((insn, raw)) = code.fetch(&mut cursor, hart, mmu, &mut bus.ram, decoded) else {
+                let Some(slot) = code.fetch(&mut cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
                     break;
                 };
-                if !execute_int(hart, insn) {
-                    match execute_mem(&mut Cpu::with_memo(hart, mmu, bus, &mut memo), insn) {
-                        Some(Ok(())) => {}
-                        Some(Err(e)) => {
-                            fault = Some(e);
-                            break;
-                        }
-                        None => {
-                            fetched = Some((*insn, raw));
-                            break;
-                        }
-                    }
+                let Some(run) = slot.handler else {
+                    fetched = Some((slot.insn, slot.raw));
+                    break;
+                };
+                if let Err(e) = run(&mut cpu, &slot.insn) {
+                    fault = Some(e);
+                    break;
                 }
-                retire(hart, stats, entered);
-                hart.cycle += 1;
-                bus.clint.tick(1);
+                retire(cpu.hart, stats, entered);
+                cpu.hart.cycle += 1;
+                cpu.bus.clint.tick(1);
                 left -= 1;
-                if bus.attention {
+                if cpu.bus.attention {
                     return None;
                 }
             }

@@ -25,6 +25,7 @@
 //!   missing the fast TLB, take the ordinary fetch.
 
 use super::decode::Insn;
+use super::exec::{handler, Handler};
 use super::DecodeCache;
 use crate::devices::Ram;
 use crate::hart::Hart;
@@ -36,13 +37,18 @@ pub const PAGES: usize = 64;
 /// Slots per page: one per halfword.
 const SLOTS: usize = PAGE_SIZE as usize / 2;
 
-/// A decoded instruction with its raw bits, valid while `stamp` equals its
-/// page's.
+/// A decoded instruction with its raw bits and its short-path handler,
+/// valid while its stamp equals its page's.
 #[derive(Clone, Copy)]
-struct Slot {
+pub struct Slot {
     stamp: u32,
-    raw: u32,
-    insn: Insn,
+    /// The instruction's raw bits (16 or 32 of them).
+    pub raw: u32,
+    /// The decoded instruction.
+    pub insn: Insn,
+    /// Its short-path handler ([`super::exec::handler`] of its operation),
+    /// chosen when the slot was filled.
+    pub handler: Option<Handler>,
 }
 
 /// The decoded instructions of one physical page.
@@ -103,7 +109,7 @@ impl CodePages {
         CodePages { pages: Box::new([const { None }; PAGES]) }
     }
 
-    /// The instruction at `hart`'s pc and its raw bits, with the fetch's
+    /// The slot of the instruction at `hart`'s pc, with the fetch's
     /// TLB lookup counted, or `None` when the ordinary fetch must run (no
     /// fast TLB entry, not RAM, or a 32-bit instruction crossing the page).
     #[inline]
@@ -114,7 +120,7 @@ impl CodePages {
         mmu: &mut Mmu,
         ram: &mut Ram,
         memo: &mut DecodeCache,
-    ) -> Option<(&'a Insn, u32)> {
+    ) -> Option<&'a Slot> {
         let pc = hart.pc;
         if pc >> 12 != cur.vpn || mmu.fast.epoch() != cur.epoch || ram.code_generation() != cur.generation {
             self.seek(cur, hart, mmu, ram)?;
@@ -133,10 +139,11 @@ impl CodePages {
             } else {
                 return None;
             };
-            *slot = Slot { stamp: page.stamp, raw, insn: memo.decode(raw) };
+            let insn = memo.decode(raw);
+            *slot = Slot { stamp: page.stamp, raw, insn, handler: handler(insn.op) };
         }
         mmu.count_fast_hit(cur.hit);
-        Some((&slot.insn, slot.raw))
+        Some(slot)
     }
 
     /// Point `cur` at the page of `hart`'s pc, refilling that page's entry
@@ -154,7 +161,7 @@ impl CodePages {
             pa: u64::MAX,
             version: 0,
             stamp: 1,
-            slots: Box::new([Slot { stamp: 0, raw: 0, insn: super::decode(0) }; SLOTS]),
+            slots: Box::new([Slot { stamp: 0, raw: 0, insn: super::decode(0), handler: None }; SLOTS]),
         });
         let version = ram.mark_code(pa);
         if page.pa != pa || page.version != version {

@@ -107,13 +107,60 @@ fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
     }
 }
 
+/// A short-path handler: runs one decoded RV64I instruction (whose
+/// operation the handler was chosen for) on `cpu`, moving the pc on
+/// success; on an exception nothing architectural has changed. Chosen once
+/// per decoded instruction by [`handler`], so running it needs no dispatch
+/// on [`Op`].
+pub type Handler = fn(&mut Cpu, &Insn) -> Result<(), Exception>;
+
+/// Build [`handler`]'s table: one function per operation, each the shared
+/// semantics ([`int_op`], [`mem_op`]) with the operation a constant.
+macro_rules! handlers {
+    ($op:expr; int: $($i:ident)*; mem: $($m:ident)*) => {
+        match $op {
+            $(Op::$i => {
+                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Exception> {
+                    int_op(cpu.hart, insn, Op::$i);
+                    Ok(())
+                }
+                Some(h as Handler)
+            })*
+            $(Op::$m => {
+                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Exception> {
+                    mem_op(cpu, insn, Op::$m).unwrap_or(Ok(()))
+                }
+                Some(h as Handler)
+            })*
+            _ => None,
+        }
+    };
+}
+
+/// The short-path handler of `op`: `Some` for exactly the operations
+/// [`execute_int`] and [`execute_mem`] run (RV64I without the fences and
+/// system instructions), `None` for those that need [`execute`].
+pub fn handler(op: Op) -> Option<Handler> {
+    handlers!(op;
+        int: Lui Auipc Jal Jalr Beq Bne Blt Bge Bltu Bgeu Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
+             Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw;
+        mem: Lb Lh Lw Ld Lbu Lhu Lwu Sb Sh Sw Sd)
+}
+
 /// Execute `insn` when it is an RV64I load or store (Unprivileged ISA
 /// 2.6, 4.3): `None` (nothing done) for any other operation; else its
 /// result, the exception leaving registers and memory unchanged.
 #[inline(always)]
 pub fn execute_mem(cpu: &mut Cpu, insn: &Insn) -> Option<Result<(), Exception>> {
+    mem_op(cpu, insn, insn.op)
+}
+
+/// [`execute_mem`] with the operation given apart from `insn` (a constant
+/// in [`handler`]'s functions).
+#[inline(always)]
+fn mem_op(cpu: &mut Cpu, insn: &Insn, op: Op) -> Option<Result<(), Exception>> {
     use Op::*;
-    let (size, load, signed) = match insn.op {
+    let (size, load, signed) = match op {
         Lb => (1, true, true),
         Lh => (2, true, true),
         Lw => (4, true, true),
@@ -151,23 +198,30 @@ pub fn execute_mem(cpu: &mut Cpu, insn: &Insn) -> Option<Result<(), Exception>> 
 /// for any other operation.
 #[inline(always)]
 pub fn execute_int(hart: &mut Hart, insn: &Insn) -> bool {
+    int_op(hart, insn, insn.op)
+}
+
+/// [`execute_int`] with the operation given apart from `insn` (a constant
+/// in [`handler`]'s functions).
+#[inline(always)]
+fn int_op(hart: &mut Hart, insn: &Insn, op: Op) -> bool {
     use Op::*;
     let a = hart.x[(insn.rs1 & 31) as usize];
     let b = hart.x[(insn.rs2 & 31) as usize];
     let imm = insn.imm as u64;
     let pc = hart.pc;
     let mut next_pc = pc.wrapping_add(insn.len as u64);
-    let v = match insn.op {
+    let v = match op {
         Lui => imm,
         Auipc => pc.wrapping_add(imm),
         Jal | Jalr => {
-            let target = if insn.op == Jal { pc.wrapping_add(imm) } else { a.wrapping_add(imm) & !1 };
+            let target = if op == Jal { pc.wrapping_add(imm) } else { a.wrapping_add(imm) & !1 };
             let link = next_pc;
             next_pc = target;
             link
         }
         Beq | Bne | Blt | Bge | Bltu | Bgeu => {
-            let taken = match insn.op {
+            let taken = match op {
                 Beq => a == b,
                 Bne => a != b,
                 Blt => (a as i64) < (b as i64),
