@@ -165,7 +165,7 @@ impl<'a> Cpu<'a> {
     }
 
     /// Load `size` (1, 2, 4, 8) bytes at `va`, zero-extended.
-    #[inline]
+    #[inline(always)]
     pub fn load(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
         if !crosses_page(va, size) {
             if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(0, va, self.mmu)) {
@@ -173,6 +173,15 @@ impl<'a> Cpu<'a> {
                 self.mem = Some(MemAccess { va, size, stored: None });
                 return Ok(self.bus.ram.read(hit.pa, size));
             }
+        }
+        self.load_fast_tlb(va, size)
+    }
+
+    /// [`Cpu::load`] past the data memo: the fast TLB, else the full
+    /// translation.
+    #[inline(never)]
+    fn load_fast_tlb(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
+        if !crosses_page(va, size) {
             if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Load) {
                 if let Some(m) = self.memo.as_mut() {
                     m.put(0, va, hit, self.mmu, self.bus);
@@ -201,15 +210,27 @@ impl<'a> Cpu<'a> {
     }
 
     /// Store the low `size` (1, 2, 4, 8) bytes of `val` at `va`.
-    #[inline]
+    #[inline(always)]
     pub fn store(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
         if !crosses_page(va, size) {
-            let memo = self.memo.as_ref().and_then(|m| m.get(1, va, self.mmu));
-            if let Some(hit) = memo.or_else(|| self.mmu.fast_lookup(self.hart, va, Access::Store)) {
-                if memo.is_none() {
-                    if let Some(m) = self.memo.as_mut() {
-                        m.put(1, va, hit, self.mmu, self.bus);
-                    }
+            if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(1, va, self.mmu)) {
+                self.mmu.count_fast_hit(hit);
+                self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
+                self.mem = Some(MemAccess { va, size, stored: Some(val) });
+                return Ok(());
+            }
+        }
+        self.store_fast_tlb(va, size, val)
+    }
+
+    /// [`Cpu::store`] past the data memo: the fast TLB, else the full
+    /// translation.
+    #[inline(never)]
+    fn store_fast_tlb(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
+        if !crosses_page(va, size) {
+            if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Store) {
+                if let Some(m) = self.memo.as_mut() {
+                    m.put(1, va, hit, self.mmu, self.bus);
                 }
                 self.mmu.count_fast_hit(hit);
                 self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
