@@ -40,12 +40,6 @@ pub fn execute(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Out
     match insn.op {
         Op::Illegal => Err(illegal),
         op if op.is_float() => float::execute(cpu, insn, raw),
-        Op::Mul | Op::Mulh | Op::Mulhsu | Op::Mulhu | Op::Div | Op::Divu | Op::Rem | Op::Remu => {
-            alu(cpu, insn, muldiv(insn.op, x(cpu, insn.rs1), x(cpu, insn.rs2)))
-        }
-        Op::Mulw | Op::Divw | Op::Divuw | Op::Remw | Op::Remuw => {
-            alu(cpu, insn, muldiv_w(insn.op, x(cpu, insn.rs1), x(cpu, insn.rs2)))
-        }
         Op::LrW | Op::LrD | Op::ScW | Op::ScD => lr_sc(cpu, insn),
         op if is_amo(op) => amo(cpu, insn),
         Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => csr(cpu, insn, raw, env),
@@ -92,7 +86,7 @@ fn sext32(v: u64) -> u64 {
     v as i32 as i64 as u64
 }
 
-/// RV64I: loads and stores through [`execute_mem`], the other operations
+/// RV64I and M: loads and stores through [`execute_mem`], the other operations
 /// through [`execute_int`] (all inlined into [`execute`], so one jump table
 /// dispatches them).
 #[inline(always)]
@@ -139,11 +133,12 @@ macro_rules! handlers {
 
 /// The short-path handler of `op`: `Some` for exactly the operations
 /// [`execute_int`] and [`execute_mem`] run (RV64I without the fences and
-/// system instructions), `None` for those that need [`execute`].
+/// system instructions, and M), `None` for those that need [`execute`].
 pub fn handler(op: Op) -> Option<Handler> {
     handlers!(op;
         int: Lui Auipc Jal Jalr Beq Bne Blt Bge Bltu Bgeu Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
-             Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw;
+             Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw
+             Mul Mulh Mulhsu Mulhu Div Divu Rem Remu Mulw Divw Divuw Remw Remuw;
         mem: Lb Lh Lw Ld Lbu Lhu Lwu Sb Sh Sw Sd)
 }
 
@@ -191,11 +186,11 @@ fn mem_op(cpu: &mut Cpu, insn: &Insn, op: Op) -> Option<Result<(), Exception>> {
     })
 }
 
-/// Execute `insn` when it is an RV64I operation on integer registers and
-/// the pc alone (LUI, AUIPC, JAL, JALR, branches, register-immediate and
-/// register-register arithmetic; Unprivileged ISA 2.4-2.5 and 4.2), which
-/// can neither trap nor touch memory: true when done, false (nothing done)
-/// for any other operation.
+/// Execute `insn` when it is an RV64I or M operation on integer registers
+/// and the pc alone (LUI, AUIPC, JAL, JALR, branches, register-immediate and
+/// register-register arithmetic, multiplication and division; Unprivileged
+/// ISA 2.4-2.5, 4.2 and 7), which can neither trap nor touch memory: true
+/// when done, false (nothing done) for any other operation.
 #[inline(always)]
 pub fn execute_int(hart: &mut Hart, insn: &Insn) -> bool {
     int_op(hart, insn, insn.op)
@@ -264,6 +259,8 @@ fn int_op(hart: &mut Hart, insn: &Insn, op: Op) -> bool {
         Sllw => sext32(((a as u32) << (b & 31)) as u64),
         Srlw => sext32(((a as u32) >> (b & 31)) as u64),
         Sraw => ((a as i32) >> (b & 31)) as i64 as u64,
+        Mul | Mulh | Mulhsu | Mulhu | Div | Divu | Rem | Remu => muldiv(op, a, b),
+        Mulw | Divw | Divuw | Remw | Remuw => muldiv_w(op, a, b),
         _ => return false,
     };
     if insn.rd != 0 {
