@@ -361,7 +361,12 @@ impl Machine {
             let mut fetched = None;
             let mut fault = None;
             let mut cpu = Cpu::with_memo(hart, mmu, bus, &mut memo);
-            while left > 0 {
+            // Instructions retired in this stretch: instret, the cycle count
+            // and the statistics are brought up to date when it ends (no
+            // handler reads them); time advances per instruction, since a
+            // load may read mtime.
+            let mut done = 0;
+            while done < left {
                 let Some(slot) = code.fetch(&mut cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
                     break;
                 };
@@ -373,13 +378,17 @@ impl Machine {
                     fault = Some(e);
                     break;
                 }
-                retire(cpu.hart, stats, entered);
-                cpu.hart.cycle += 1;
+                done += 1;
                 cpu.bus.clint.tick(1);
-                left -= 1;
                 if cpu.bus.attention {
-                    return None;
+                    break;
                 }
+            }
+            retire(cpu.hart, stats, entered, done);
+            cpu.hart.cycle += done;
+            left -= done;
+            if cpu.bus.attention && fetched.is_none() && fault.is_none() {
+                return None;
             }
             if left == 0 {
                 return None;
@@ -455,7 +464,7 @@ impl Machine {
         if !mmu.events.is_empty() {
             drain_events(mmu, hart, &mut self.tracer);
         }
-        retire(hart, &mut self.stats, &mut self.entered_handler[i]);
+        retire(hart, &mut self.stats, &mut self.entered_handler[i], 1);
         if self.tracer.on(Category::Insn) {
             let write = match insn.op.rd_file() {
                 Some(RegFile::X) if insn.rd != 0 => {
@@ -552,14 +561,16 @@ impl Machine {
     }
 }
 
-/// Count an instruction retired by `hart`: its instret, the run's count,
-/// and the end of a trap-handler entry (`entered`, see
+/// Count `n` instructions retired by `hart`: its instret, the run's count,
+/// and (when `n` > 0) the end of a trap-handler entry (`entered`, see
 /// [`Machine::exception`]).
 #[inline(always)]
-fn retire(hart: &mut Hart, stats: &mut RunStats, entered: &mut Option<u64>) {
-    hart.instret = hart.instret.wrapping_add(1);
-    stats.instructions += 1;
-    *entered = None;
+fn retire(hart: &mut Hart, stats: &mut RunStats, entered: &mut Option<u64>, n: u64) {
+    if n > 0 {
+        hart.instret = hart.instret.wrapping_add(n);
+        stats.instructions += n;
+        *entered = None;
+    }
 }
 
 /// Write out the events `mmu` (of `hart`) recorded during the last step.
