@@ -23,7 +23,8 @@ pub struct MemAccess {
     pub stored: Option<u64>,
 }
 
-/// The RAM pages of a hart's last fast-TLB load hit and store hit, kept
+/// The RAM pages of a hart's recent fast-TLB load hits and store hits
+/// ([`MEMO_WAYS`] of each, direct mapped by virtual page number), kept
 /// for one burst of the run loop (while privilege, satp, mstatus and PMP
 /// cannot change: they change only through traps, xRET and CSR
 /// instructions, which end the burst) and only while the fast TLB stays
@@ -32,25 +33,36 @@ pub struct MemAccess {
 #[derive(Clone, Copy, Debug)]
 pub struct DataMemo {
     epoch: u64,
-    /// Per access (0 load, 1 store): virtual page number (`u64::MAX`: none),
-    /// physical page address, and whether a use counts as a TLB hit.
-    vpn: [u64; 2],
-    pa: [u64; 2],
-    paged: [bool; 2],
+    /// Per entry (loads first, then stores): virtual page number
+    /// (`u64::MAX`: none), physical page address, and whether a use counts
+    /// as a TLB hit.
+    vpn: [u64; 2 * MEMO_WAYS],
+    pa: [u64; 2 * MEMO_WAYS],
+    paged: [bool; 2 * MEMO_WAYS],
 }
+
+/// Entries of a [`DataMemo`] per access kind (a power of two).
+pub const MEMO_WAYS: usize = 4;
 
 impl DataMemo {
     /// A memo holding nothing.
     pub fn new() -> DataMemo {
-        DataMemo { epoch: 0, vpn: [u64::MAX; 2], pa: [0; 2], paged: [false; 2] }
+        DataMemo { epoch: 0, vpn: [u64::MAX; 2 * MEMO_WAYS], pa: [0; 2 * MEMO_WAYS], paged: [false; 2 * MEMO_WAYS] }
+    }
+
+    /// The entry for `va` and access `k` (0 load, 1 store).
+    #[inline(always)]
+    fn index(k: usize, va: u64) -> usize {
+        k * MEMO_WAYS + ((va >> 12) as usize & (MEMO_WAYS - 1))
     }
 
     /// The physical address of `va` (its access within one page) for
     /// access `k` (0 load, 1 store), if memoised and still valid.
     #[inline(always)]
     fn get(&self, k: usize, va: u64, mmu: &Mmu) -> Option<FastHit> {
-        if va >> 12 == self.vpn[k] && self.epoch == mmu.fast.epoch() {
-            Some(FastHit { pa: self.pa[k] | (va & (PAGE_SIZE - 1)), paged: self.paged[k] })
+        let e = Self::index(k, va);
+        if va >> 12 == self.vpn[e] && self.epoch == mmu.fast.epoch() {
+            Some(FastHit { pa: self.pa[e] | (va & (PAGE_SIZE - 1)), paged: self.paged[e] })
         } else {
             None
         }
@@ -63,12 +75,13 @@ impl DataMemo {
         let page = hit.pa & !(PAGE_SIZE - 1);
         if bus.ram.contains(page, PAGE_SIZE) {
             if self.epoch != mmu.fast.epoch() {
-                self.vpn = [u64::MAX; 2];
+                self.vpn = [u64::MAX; 2 * MEMO_WAYS];
                 self.epoch = mmu.fast.epoch();
             }
-            self.vpn[k] = va >> 12;
-            self.pa[k] = page;
-            self.paged[k] = hit.paged;
+            let e = Self::index(k, va);
+            self.vpn[e] = va >> 12;
+            self.pa[e] = page;
+            self.paged[e] = hit.paged;
         }
     }
 }
