@@ -366,17 +366,21 @@ impl Machine {
             // handler reads them); time advances per instruction, since a
             // load may read mtime.
             let mut done = 0;
+            cursor.revalidate(cpu.mmu, &cpu.bus.ram);
             while done < left {
                 let Some(slot) = code.fetch(&mut cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
                     break;
                 };
-                let Some(run) = slot.handler else {
+                let Some(short) = slot.short else {
                     fetched = Some((slot.insn, slot.raw));
                     break;
                 };
-                if let Err(e) = run(&mut cpu, &slot.insn) {
+                if let Err(e) = (short.run)(&mut cpu, &slot.insn) {
                     fault = Some(e);
                     break;
+                }
+                if short.memory {
+                    cursor.revalidate(cpu.mmu, &cpu.bus.ram);
                 }
                 done += 1;
                 cpu.bus.clint.tick(1);

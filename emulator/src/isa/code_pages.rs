@@ -20,12 +20,16 @@
 //!   generation; the cursor re-checks its page's version whenever that
 //!   generation moved. So a store into the page being executed is seen by
 //!   the very next fetch.
+//! - Both checks (fast-TLB epoch, code generation) are made by
+//!   [`Cursor::revalidate`], which the run loop calls after each memory
+//!   access and each general step, the only things that can move either;
+//!   the fetch itself compares the virtual page number only.
 //! - Only instructions wholly inside one RAM page are cached: a 32-bit
 //!   instruction in the last halfword of a page, and fetches outside RAM or
 //!   missing the fast TLB, take the ordinary fetch.
 
 use super::decode::Insn;
-use super::exec::{handler, Handler};
+use super::exec::{handler, ShortPath};
 use super::DecodeCache;
 use crate::devices::Ram;
 use crate::hart::Hart;
@@ -37,7 +41,7 @@ pub const PAGES: usize = 64;
 /// Slots per page: one per halfword.
 const SLOTS: usize = PAGE_SIZE as usize / 2;
 
-/// A decoded instruction with its raw bits and its short-path handler,
+/// A decoded instruction with its raw bits and its short path,
 /// valid while its stamp equals its page's.
 #[derive(Clone, Copy)]
 pub struct Slot {
@@ -46,9 +50,9 @@ pub struct Slot {
     pub raw: u32,
     /// The decoded instruction.
     pub insn: Insn,
-    /// Its short-path handler ([`super::exec::handler`] of its operation),
-    /// chosen when the slot was filled.
-    pub handler: Option<Handler>,
+    /// Its short path ([`super::exec::handler`] of its operation), chosen
+    /// when the slot was filled.
+    pub short: Option<ShortPath>,
 }
 
 /// The decoded instructions of one physical page.
@@ -89,6 +93,18 @@ impl Cursor {
     pub fn new() -> Cursor {
         Cursor { vpn: u64::MAX, epoch: 0, generation: 0, page: 0, hit: FastHit { pa: 0, paged: false } }
     }
+
+    /// Leave the current page when the fast TLB or RAM's code generation
+    /// moved since the cursor looked its page up, so the next fetch looks
+    /// it up again. [`CodePages::fetch`] does not check this itself: its
+    /// caller calls this after anything that may have changed either (a
+    /// memory access, a general step).
+    #[inline(always)]
+    pub fn revalidate(&mut self, mmu: &Mmu, ram: &Ram) {
+        if mmu.fast.epoch() != self.epoch || ram.code_generation() != self.generation {
+            self.vpn = u64::MAX;
+        }
+    }
 }
 
 impl Default for Cursor {
@@ -109,7 +125,8 @@ impl CodePages {
         CodePages { pages: Box::new([const { None }; PAGES]) }
     }
 
-    /// The slot of the instruction at `hart`'s pc, with the fetch's
+    /// The slot of the instruction at `hart`'s pc (the cursor kept valid by
+    /// [`Cursor::revalidate`]), with the fetch's
     /// TLB lookup counted, or `None` when the ordinary fetch must run (no
     /// fast TLB entry, not RAM, or a 32-bit instruction crossing the page).
     #[inline]
@@ -122,7 +139,7 @@ impl CodePages {
         memo: &mut DecodeCache,
     ) -> Option<&'a Slot> {
         let pc = hart.pc;
-        if pc >> 12 != cur.vpn || mmu.fast.epoch() != cur.epoch || ram.code_generation() != cur.generation {
+        if pc >> 12 != cur.vpn {
             self.seek(cur, hart, mmu, ram)?;
         }
         // The page exists: seek made it.
@@ -140,7 +157,7 @@ impl CodePages {
                 return None;
             };
             let insn = memo.decode(raw);
-            *slot = Slot { stamp: page.stamp, raw, insn, handler: handler(insn.op) };
+            *slot = Slot { stamp: page.stamp, raw, insn, short: handler(insn.op) };
         }
         mmu.count_fast_hit(cur.hit);
         Some(slot)
@@ -161,7 +178,7 @@ impl CodePages {
             pa: u64::MAX,
             version: 0,
             stamp: 1,
-            slots: Box::new([Slot { stamp: 0, raw: 0, insn: super::decode(0), handler: None }; SLOTS]),
+            slots: Box::new([Slot { stamp: 0, raw: 0, insn: super::decode(0), short: None }; SLOTS]),
         });
         let version = ram.mark_code(pa);
         if page.pa != pa || page.version != version {

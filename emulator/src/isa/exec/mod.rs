@@ -101,12 +101,23 @@ fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
     }
 }
 
-/// A short-path handler: runs one decoded RV64I instruction (whose
-/// operation the handler was chosen for) on `cpu`, moving the pc on
-/// success; on an exception nothing architectural has changed. Chosen once
-/// per decoded instruction by [`handler`], so running it needs no dispatch
-/// on [`Op`].
+/// A short-path handler: runs one decoded instruction (whose operation the
+/// handler was chosen for) on `cpu`, moving the pc on success; on an
+/// exception nothing architectural has changed. Chosen once per decoded
+/// instruction by [`handler`], so running it needs no dispatch on [`Op`].
 pub type Handler = fn(&mut Cpu, &Insn) -> Result<(), Exception>;
+
+/// The short path of one operation: its handler, and whether it accesses
+/// memory (so it may change the fast TLB or write into decoded code, and
+/// what a caller caches about either must be checked again after it; the
+/// other handlers touch registers and the pc only).
+#[derive(Clone, Copy)]
+pub struct ShortPath {
+    /// Runs the instruction.
+    pub run: Handler,
+    /// True for loads and stores.
+    pub memory: bool,
+}
 
 /// Build [`handler`]'s table: one function per operation, each the shared
 /// semantics ([`int_op`], [`mem_op`]) with the operation a constant.
@@ -118,23 +129,23 @@ macro_rules! handlers {
                     int_op(cpu.hart, insn, Op::$i);
                     Ok(())
                 }
-                Some(h as Handler)
+                Some(ShortPath { run: h, memory: false })
             })*
             $(Op::$m => {
                 fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Exception> {
                     mem_op(cpu, insn, Op::$m).unwrap_or(Ok(()))
                 }
-                Some(h as Handler)
+                Some(ShortPath { run: h, memory: true })
             })*
             _ => None,
         }
     };
 }
 
-/// The short-path handler of `op`: `Some` for exactly the operations
+/// The short path of `op`: `Some` for exactly the operations
 /// [`execute_int`] and [`execute_mem`] run (RV64I without the fences and
 /// system instructions, and M), `None` for those that need [`execute`].
-pub fn handler(op: Op) -> Option<Handler> {
+pub fn handler(op: Op) -> Option<ShortPath> {
     handlers!(op;
         int: Lui Auipc Jal Jalr Beq Bne Blt Bge Bltu Bgeu Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
              Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw
