@@ -15,7 +15,7 @@ use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::code_pages::{CodePages, Cursor};
-use crate::isa::exec::{execute, Outcome};
+use crate::isa::exec::{execute, Notice, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
@@ -371,16 +371,17 @@ impl Machine {
                 let Some(slot) = code.fetch(&mut cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
                     break;
                 };
-                let Some(short) = slot.short else {
-                    fetched = Some((slot.insn, slot.raw));
-                    break;
-                };
-                if let Err(e) = (short.run)(&mut cpu, &slot.insn) {
-                    fault = Some(e);
-                    break;
-                }
-                if short.memory {
-                    cursor.revalidate(cpu.mmu, &cpu.bus.ram);
+                match (slot.run)(&mut cpu, &slot.insn) {
+                    Ok(()) => {}
+                    Err(Notice::MemoryAccessed) => cursor.revalidate(cpu.mmu, &cpu.bus.ram),
+                    Err(Notice::NotShort) => {
+                        fetched = Some((slot.insn, slot.raw));
+                        break;
+                    }
+                    Err(Notice::Exception(e)) => {
+                        fault = Some(e);
+                        break;
+                    }
                 }
                 done += 1;
                 cpu.bus.clint.tick(1);

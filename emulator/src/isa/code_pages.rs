@@ -29,7 +29,7 @@
 //!   missing the fast TLB, take the ordinary fetch.
 
 use super::decode::Insn;
-use super::exec::{handler, ShortPath};
+use super::exec::{handler, Handler};
 use super::DecodeCache;
 use crate::devices::Ram;
 use crate::hart::Hart;
@@ -41,7 +41,7 @@ pub const PAGES: usize = 64;
 /// Slots per page: one per halfword.
 const SLOTS: usize = PAGE_SIZE as usize / 2;
 
-/// A decoded instruction with its raw bits and its short path,
+/// A decoded instruction with its raw bits and its short-path handler,
 /// valid while its stamp equals its page's.
 #[derive(Clone, Copy)]
 pub struct Slot {
@@ -50,9 +50,9 @@ pub struct Slot {
     pub raw: u32,
     /// The decoded instruction.
     pub insn: Insn,
-    /// Its short path ([`super::exec::handler`] of its operation), chosen
-    /// when the slot was filled.
-    pub short: Option<ShortPath>,
+    /// Its short-path handler ([`super::exec::handler`] of its operation),
+    /// chosen when the slot was filled.
+    pub run: Handler,
 }
 
 /// The decoded instructions of one physical page.
@@ -157,7 +157,7 @@ impl CodePages {
                 return None;
             };
             let insn = memo.decode(raw);
-            *slot = Slot { stamp: page.stamp, raw, insn, short: handler(insn.op) };
+            *slot = Slot { stamp: page.stamp, raw, insn, run: handler(insn.op) };
         }
         mmu.count_fast_hit(cur.hit);
         Some(slot)
@@ -178,7 +178,9 @@ impl CodePages {
             pa: u64::MAX,
             version: 0,
             stamp: 1,
-            slots: Box::new([Slot { stamp: 0, raw: 0, insn: super::decode(0), short: None }; SLOTS]),
+            slots: Box::new(
+                [Slot { stamp: 0, raw: 0, insn: super::decode(0), run: handler(super::decode(0).op) }; SLOTS],
+            ),
         });
         let version = ram.mark_code(pa);
         if page.pa != pa || page.version != version {

@@ -102,21 +102,25 @@ fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
 }
 
 /// A short-path handler: runs one decoded instruction (whose operation the
-/// handler was chosen for) on `cpu`, moving the pc on success; on an
-/// exception nothing architectural has changed. Chosen once per decoded
-/// instruction by [`handler`], so running it needs no dispatch on [`Op`].
-pub type Handler = fn(&mut Cpu, &Insn) -> Result<(), Exception>;
+/// handler was chosen for) on `cpu`, moving the pc on success. `Ok(())`
+/// when it ran and touched registers and the pc only; else a [`Notice`].
+/// Chosen once per decoded instruction by [`handler`], so running it needs
+/// no dispatch on [`Op`].
+pub type Handler = fn(&mut Cpu, &Insn) -> Result<(), Notice>;
 
-/// The short path of one operation: its handler, and whether it accesses
-/// memory (so it may change the fast TLB or write into decoded code, and
-/// what a caller caches about either must be checked again after it; the
-/// other handlers touch registers and the pc only).
-#[derive(Clone, Copy)]
-pub struct ShortPath {
-    /// Runs the instruction.
-    pub run: Handler,
-    /// True for loads and stores.
-    pub memory: bool,
+/// What a [`Handler`] tells its caller beyond plain success.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The instruction ran and accessed memory: it may have changed the
+    /// fast TLB or written into decoded code, so what the caller caches
+    /// about either must be checked again.
+    MemoryAccessed,
+    /// Nothing was done: the operation has no short path; run it with
+    /// [`execute`].
+    NotShort,
+    /// The instruction raised this exception; nothing architectural has
+    /// changed.
+    Exception(Exception),
 }
 
 /// Build [`handler`]'s table: one function per operation, each the shared
@@ -125,27 +129,36 @@ macro_rules! handlers {
     ($op:expr; int: $($i:ident)*; mem: $($m:ident)*) => {
         match $op {
             $(Op::$i => {
-                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Exception> {
+                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
                     int_op(cpu.hart, insn, Op::$i);
                     Ok(())
                 }
-                Some(ShortPath { run: h, memory: false })
+                h
             })*
             $(Op::$m => {
-                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Exception> {
-                    mem_op(cpu, insn, Op::$m).unwrap_or(Ok(()))
+                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
+                    match mem_op(cpu, insn, Op::$m) {
+                        Some(Err(e)) => Err(Notice::Exception(e)),
+                        _ => Err(Notice::MemoryAccessed),
+                    }
                 }
-                Some(ShortPath { run: h, memory: true })
+                h
             })*
-            _ => None,
+            _ => {
+                fn h(_: &mut Cpu, _: &Insn) -> Result<(), Notice> {
+                    Err(Notice::NotShort)
+                }
+                h
+            }
         }
     };
 }
 
-/// The short path of `op`: `Some` for exactly the operations
+/// The short-path handler of `op`: it runs exactly the operations
 /// [`execute_int`] and [`execute_mem`] run (RV64I without the fences and
-/// system instructions, and M), `None` for those that need [`execute`].
-pub fn handler(op: Op) -> Option<ShortPath> {
+/// system instructions, and M) and answers [`Notice::NotShort`] for those
+/// that need [`execute`].
+pub fn handler(op: Op) -> Handler {
     handlers!(op;
         int: Lui Auipc Jal Jalr Beq Bne Blt Bge Bltu Bgeu Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
              Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw
