@@ -55,7 +55,8 @@ pub struct Slot {
     pub run: Handler,
 }
 
-/// The decoded instructions of one physical page.
+/// One entry of the cache: which physical page its slots hold.
+#[derive(Clone, Copy)]
 struct Page {
     /// Physical address of the page (`u64::MAX` for none).
     pa: u64,
@@ -63,13 +64,18 @@ struct Page {
     version: u32,
     /// Slots whose stamp differs are empty; bumping it empties them all.
     stamp: u32,
-    slots: Box<[Slot; SLOTS]>,
+    /// Index of its first slot in [`CodePages::slots`] (`usize::MAX` until
+    /// the entry is first used).
+    base: usize,
 }
 
 /// The decoded-page cache of a machine (shared by its harts: it is keyed by
 /// physical address).
 pub struct CodePages {
-    pages: Box<[Option<Page>; PAGES]>,
+    pages: [Page; PAGES],
+    /// The slots of every entry used so far, [`SLOTS`] per entry, in the
+    /// order the entries were first used (so only those take memory).
+    slots: Vec<Slot>,
 }
 
 /// Where a hart is fetching from within one burst (see the module
@@ -81,8 +87,11 @@ pub struct Cursor {
     /// The fast TLB's epoch and RAM's code generation when last checked.
     epoch: u64,
     generation: u64,
-    /// Index of the page in [`CodePages`].
-    page: usize,
+    /// Index in [`CodePages::slots`] of the page's first slot, and the
+    /// page's stamp (which only [`CodePages::seek`], pointing a cursor at
+    /// the page, changes).
+    base: usize,
+    stamp: u32,
     /// The fast TLB hit of the fetch page (its physical page, and whether a
     /// use counts as an architectural TLB lookup and hit).
     hit: FastHit,
@@ -91,7 +100,7 @@ pub struct Cursor {
 impl Cursor {
     /// A cursor on no page: the first fetch looks one up.
     pub fn new() -> Cursor {
-        Cursor { vpn: u64::MAX, epoch: 0, generation: 0, page: 0, hit: FastHit { pa: 0, paged: false } }
+        Cursor { vpn: u64::MAX, epoch: 0, generation: 0, base: 0, stamp: 0, hit: FastHit { pa: 0, paged: false } }
     }
 
     /// Leave the current page when the fast TLB or RAM's code generation
@@ -122,7 +131,7 @@ impl Default for CodePages {
 impl CodePages {
     /// An empty cache (pages are allocated on first use).
     pub fn new() -> CodePages {
-        CodePages { pages: Box::new([const { None }; PAGES]) }
+        CodePages { pages: [Page { pa: u64::MAX, version: 0, stamp: 1, base: usize::MAX }; PAGES], slots: Vec::new() }
     }
 
     /// The slot of the instruction at `hart`'s pc (the cursor kept valid by
@@ -142,12 +151,11 @@ impl CodePages {
         if pc >> 12 != cur.vpn {
             self.seek(cur, hart, mmu, ram)?;
         }
-        // The page exists: seek made it.
-        let page = self.pages[cur.page & (PAGES - 1)].as_mut()?;
         let off = (pc & (PAGE_SIZE - 1)) as usize;
-        let slot = &mut page.slots[off >> 1];
-        if slot.stamp != page.stamp {
-            let pa = page.pa + off as u64;
+        // Within the slots: seek allocated the page's.
+        let slot = self.slots.get_mut(cur.base + (off >> 1))?;
+        if slot.stamp != cur.stamp {
+            let pa = cur.hit.pa + off as u64;
             let lo = ram.read(pa, 2) as u32;
             let raw = if lo & 3 != 3 {
                 lo
@@ -157,7 +165,7 @@ impl CodePages {
                 return None;
             };
             let insn = memo.decode(raw);
-            *slot = Slot { stamp: page.stamp, raw, insn, run: handler(insn.op) };
+            *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
         }
         mmu.count_fast_hit(cur.hit);
         Some(slot)
@@ -174,14 +182,12 @@ impl CodePages {
             return None;
         }
         let index = (pa >> 12) as usize & (PAGES - 1);
-        let page = self.pages[index].get_or_insert_with(|| Page {
-            pa: u64::MAX,
-            version: 0,
-            stamp: 1,
-            slots: Box::new(
-                [Slot { stamp: 0, raw: 0, insn: super::decode(0), run: handler(super::decode(0).op) }; SLOTS],
-            ),
-        });
+        let page = &mut self.pages[index];
+        if page.base == usize::MAX {
+            page.base = self.slots.len();
+            let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), run: handler(super::decode(0).op) };
+            self.slots.resize(page.base + SLOTS, empty);
+        }
         let version = ram.mark_code(pa);
         if page.pa != pa || page.version != version {
             page.pa = pa;
@@ -189,7 +195,7 @@ impl CodePages {
             page.stamp = page.stamp.wrapping_add(1);
             if page.stamp == 0 {
                 // Stamps wrapped: empty the slots for real.
-                page.slots.iter_mut().for_each(|s| s.stamp = 0);
+                self.slots[page.base..page.base + SLOTS].iter_mut().for_each(|s| s.stamp = 0);
                 page.stamp = 1;
             }
         }
@@ -197,7 +203,8 @@ impl CodePages {
             vpn: hart.pc >> 12,
             epoch: mmu.fast.epoch(),
             generation: ram.code_generation(),
-            page: index,
+            base: page.base,
+            stamp: page.stamp,
             hit: FastHit { pa, paged: hit.paged },
         };
         Some(())
