@@ -227,13 +227,20 @@ impl<'a> Cpu<'a> {
     pub fn store(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
         if !crosses_page(va, size) {
             if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(1, va, self.mmu)) {
-                self.mmu.count_fast_hit(hit);
-                self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
-                self.mem = Some(MemAccess { va, size, stored: Some(val) });
-                return Ok(());
+                return self.store_at(hit, va, size, val);
             }
         }
         self.store_fast_tlb(va, size, val)
+    }
+
+    /// Store through `hit`, the memo's or fast TLB's translation of `va`,
+    /// counting the TLB lookup and hit it stands for.
+    #[inline(always)]
+    fn store_at(&mut self, hit: FastHit, va: u64, size: u8, val: u64) -> Result<(), Exception> {
+        self.mmu.count_fast_hit(hit);
+        self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
+        self.mem = Some(MemAccess { va, size, stored: Some(val) });
+        Ok(())
     }
 
     /// [`Cpu::store`] past the data memo: the fast TLB, else the full
@@ -245,10 +252,7 @@ impl<'a> Cpu<'a> {
                 if let Some(m) = self.memo.as_mut() {
                     m.put(1, va, hit, self.mmu, self.bus);
                 }
-                self.mmu.count_fast_hit(hit);
-                self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
-                self.mem = Some(MemAccess { va, size, stored: Some(val) });
-                return Ok(());
+                return self.store_at(hit, va, size, val);
             }
         }
         self.store_slow(va, size, val)
