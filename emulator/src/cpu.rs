@@ -23,7 +23,8 @@ pub struct MemAccess {
     pub stored: Option<u64>,
 }
 
-/// The RAM pages of a hart's last fast-TLB load hit and store hit, kept
+/// The RAM pages of a hart's recent fast-TLB load hits and store hits
+/// ([`MEMO_WAYS`] of each, direct mapped by virtual page number), kept
 /// for one burst of the run loop (while privilege, satp, mstatus and PMP
 /// cannot change: they change only through traps, xRET and CSR
 /// instructions, which end the burst) and only while the fast TLB stays
@@ -32,25 +33,36 @@ pub struct MemAccess {
 #[derive(Clone, Copy, Debug)]
 pub struct DataMemo {
     epoch: u64,
-    /// Per access (0 load, 1 store): virtual page number (`u64::MAX`: none),
-    /// physical page address, and whether a use counts as a TLB hit.
-    vpn: [u64; 2],
-    pa: [u64; 2],
-    paged: [bool; 2],
+    /// Per entry (loads first, then stores): virtual page number
+    /// (`u64::MAX`: none), physical page address, and whether a use counts
+    /// as a TLB hit.
+    vpn: [u64; 2 * MEMO_WAYS],
+    pa: [u64; 2 * MEMO_WAYS],
+    paged: [bool; 2 * MEMO_WAYS],
 }
+
+/// Entries of a [`DataMemo`] per access kind (a power of two).
+pub const MEMO_WAYS: usize = 4;
 
 impl DataMemo {
     /// A memo holding nothing.
     pub fn new() -> DataMemo {
-        DataMemo { epoch: 0, vpn: [u64::MAX; 2], pa: [0; 2], paged: [false; 2] }
+        DataMemo { epoch: 0, vpn: [u64::MAX; 2 * MEMO_WAYS], pa: [0; 2 * MEMO_WAYS], paged: [false; 2 * MEMO_WAYS] }
+    }
+
+    /// The entry for `va` and access `k` (0 load, 1 store).
+    #[inline(always)]
+    fn index(k: usize, va: u64) -> usize {
+        k * MEMO_WAYS + ((va >> 12) as usize & (MEMO_WAYS - 1))
     }
 
     /// The physical address of `va` (its access within one page) for
     /// access `k` (0 load, 1 store), if memoised and still valid.
     #[inline(always)]
     fn get(&self, k: usize, va: u64, mmu: &Mmu) -> Option<FastHit> {
-        if va >> 12 == self.vpn[k] && self.epoch == mmu.fast.epoch() {
-            Some(FastHit { pa: self.pa[k] | (va & (PAGE_SIZE - 1)), paged: self.paged[k] })
+        let e = Self::index(k, va);
+        if va >> 12 == self.vpn[e] && self.epoch == mmu.fast.epoch() {
+            Some(FastHit { pa: self.pa[e] | (va & (PAGE_SIZE - 1)), paged: self.paged[e] })
         } else {
             None
         }
@@ -63,12 +75,13 @@ impl DataMemo {
         let page = hit.pa & !(PAGE_SIZE - 1);
         if bus.ram.contains(page, PAGE_SIZE) {
             if self.epoch != mmu.fast.epoch() {
-                self.vpn = [u64::MAX; 2];
+                self.vpn = [u64::MAX; 2 * MEMO_WAYS];
                 self.epoch = mmu.fast.epoch();
             }
-            self.vpn[k] = va >> 12;
-            self.pa[k] = page;
-            self.paged[k] = hit.paged;
+            let e = Self::index(k, va);
+            self.vpn[e] = va >> 12;
+            self.pa[e] = page;
+            self.paged[e] = hit.paged;
         }
     }
 }
@@ -165,7 +178,7 @@ impl<'a> Cpu<'a> {
     }
 
     /// Load `size` (1, 2, 4, 8) bytes at `va`, zero-extended.
-    #[inline]
+    #[inline(always)]
     pub fn load(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
         if !crosses_page(va, size) {
             if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(0, va, self.mmu)) {
@@ -173,6 +186,15 @@ impl<'a> Cpu<'a> {
                 self.mem = Some(MemAccess { va, size, stored: None });
                 return Ok(self.bus.ram.read(hit.pa, size));
             }
+        }
+        self.load_fast_tlb(va, size)
+    }
+
+    /// [`Cpu::load`] past the data memo: the fast TLB, else the full
+    /// translation.
+    #[inline(never)]
+    fn load_fast_tlb(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
+        if !crosses_page(va, size) {
             if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Load) {
                 if let Some(m) = self.memo.as_mut() {
                     m.put(0, va, hit, self.mmu, self.bus);
@@ -201,20 +223,36 @@ impl<'a> Cpu<'a> {
     }
 
     /// Store the low `size` (1, 2, 4, 8) bytes of `val` at `va`.
-    #[inline]
+    #[inline(always)]
     pub fn store(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
         if !crosses_page(va, size) {
-            let memo = self.memo.as_ref().and_then(|m| m.get(1, va, self.mmu));
-            if let Some(hit) = memo.or_else(|| self.mmu.fast_lookup(self.hart, va, Access::Store)) {
-                if memo.is_none() {
-                    if let Some(m) = self.memo.as_mut() {
-                        m.put(1, va, hit, self.mmu, self.bus);
-                    }
+            if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(1, va, self.mmu)) {
+                return self.store_at(hit, va, size, val);
+            }
+        }
+        self.store_fast_tlb(va, size, val)
+    }
+
+    /// Store through `hit`, the memo's or fast TLB's translation of `va`,
+    /// counting the TLB lookup and hit it stands for.
+    #[inline(always)]
+    fn store_at(&mut self, hit: FastHit, va: u64, size: u8, val: u64) -> Result<(), Exception> {
+        self.mmu.count_fast_hit(hit);
+        self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
+        self.mem = Some(MemAccess { va, size, stored: Some(val) });
+        Ok(())
+    }
+
+    /// [`Cpu::store`] past the data memo: the fast TLB, else the full
+    /// translation.
+    #[inline(never)]
+    fn store_fast_tlb(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
+        if !crosses_page(va, size) {
+            if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Store) {
+                if let Some(m) = self.memo.as_mut() {
+                    m.put(1, va, hit, self.mmu, self.bus);
                 }
-                self.mmu.count_fast_hit(hit);
-                self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
-                self.mem = Some(MemAccess { va, size, stored: Some(val) });
-                return Ok(());
+                return self.store_at(hit, va, size, val);
             }
         }
         self.store_slow(va, size, val)

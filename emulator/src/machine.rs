@@ -15,7 +15,7 @@ use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
 use crate::isa::code_pages::{CodePages, Cursor};
-use crate::isa::exec::{execute, execute_int, execute_mem, Outcome};
+use crate::isa::exec::{execute, Notice, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
@@ -360,30 +360,40 @@ impl Machine {
             // does not run, or the exception one raised.
             let mut fetched = None;
             let mut fault = None;
-            while left > 0 {
-                let Some((insn, raw)) = code.fetch(&mut cursor, hart, mmu, &mut bus.ram, decoded) else {
+            let mut cpu = Cpu::with_memo(hart, mmu, bus, &mut memo);
+            // Instructions retired in this stretch: instret, the cycle count
+            // and the statistics are brought up to date when it ends (no
+            // handler reads them); time advances per instruction, since a
+            // load may read mtime.
+            let mut done = 0;
+            cursor.revalidate(cpu.mmu, &cpu.bus.ram);
+            while done < left {
+                let Some(slot) = code.fetch(&mut cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
                     break;
                 };
-                if !execute_int(hart, insn) {
-                    match execute_mem(&mut Cpu::with_memo(hart, mmu, bus, &mut memo), insn) {
-                        Some(Ok(())) => {}
-                        Some(Err(e)) => {
-                            fault = Some(e);
-                            break;
-                        }
-                        None => {
-                            fetched = Some((*insn, raw));
-                            break;
-                        }
+                match (slot.run)(&mut cpu, &slot.insn) {
+                    Ok(()) => {}
+                    Err(Notice::MemoryAccessed) => cursor.revalidate(cpu.mmu, &cpu.bus.ram),
+                    Err(Notice::NotShort) => {
+                        fetched = Some((slot.insn, slot.raw));
+                        break;
+                    }
+                    Err(Notice::Exception(e)) => {
+                        fault = Some(e);
+                        break;
                     }
                 }
-                retire(hart, stats, entered);
-                hart.cycle += 1;
-                bus.clint.tick(1);
-                left -= 1;
-                if bus.attention {
-                    return None;
+                done += 1;
+                cpu.bus.clint.tick(1);
+                if cpu.bus.attention {
+                    break;
                 }
+            }
+            retire(cpu.hart, stats, entered, done);
+            cpu.hart.cycle += done;
+            left -= done;
+            if cpu.bus.attention && fetched.is_none() && fault.is_none() {
+                return None;
             }
             if left == 0 {
                 return None;
@@ -459,7 +469,7 @@ impl Machine {
         if !mmu.events.is_empty() {
             drain_events(mmu, hart, &mut self.tracer);
         }
-        retire(hart, &mut self.stats, &mut self.entered_handler[i]);
+        retire(hart, &mut self.stats, &mut self.entered_handler[i], 1);
         if self.tracer.on(Category::Insn) {
             let write = match insn.op.rd_file() {
                 Some(RegFile::X) if insn.rd != 0 => {
@@ -556,14 +566,16 @@ impl Machine {
     }
 }
 
-/// Count an instruction retired by `hart`: its instret, the run's count,
-/// and the end of a trap-handler entry (`entered`, see
+/// Count `n` instructions retired by `hart`: its instret, the run's count,
+/// and (when `n` > 0) the end of a trap-handler entry (`entered`, see
 /// [`Machine::exception`]).
 #[inline(always)]
-fn retire(hart: &mut Hart, stats: &mut RunStats, entered: &mut Option<u64>) {
-    hart.instret = hart.instret.wrapping_add(1);
-    stats.instructions += 1;
-    *entered = None;
+fn retire(hart: &mut Hart, stats: &mut RunStats, entered: &mut Option<u64>, n: u64) {
+    if n > 0 {
+        hart.instret = hart.instret.wrapping_add(n);
+        stats.instructions += n;
+        *entered = None;
+    }
 }
 
 /// Write out the events `mmu` (of `hart`) recorded during the last step.

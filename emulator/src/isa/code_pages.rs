@@ -20,11 +20,16 @@
 //!   generation; the cursor re-checks its page's version whenever that
 //!   generation moved. So a store into the page being executed is seen by
 //!   the very next fetch.
+//! - Both checks (fast-TLB epoch, code generation) are made by
+//!   [`Cursor::revalidate`], which the run loop calls after each memory
+//!   access and each general step, the only things that can move either;
+//!   the fetch itself compares the virtual page number only.
 //! - Only instructions wholly inside one RAM page are cached: a 32-bit
 //!   instruction in the last halfword of a page, and fetches outside RAM or
 //!   missing the fast TLB, take the ordinary fetch.
 
 use super::decode::Insn;
+use super::exec::{handler, Handler};
 use super::DecodeCache;
 use crate::devices::Ram;
 use crate::hart::Hart;
@@ -36,16 +41,22 @@ pub const PAGES: usize = 64;
 /// Slots per page: one per halfword.
 const SLOTS: usize = PAGE_SIZE as usize / 2;
 
-/// A decoded instruction with its raw bits, valid while `stamp` equals its
-/// page's.
+/// A decoded instruction with its raw bits and its short-path handler,
+/// valid while its stamp equals its page's.
 #[derive(Clone, Copy)]
-struct Slot {
+pub struct Slot {
     stamp: u32,
-    raw: u32,
-    insn: Insn,
+    /// The instruction's raw bits (16 or 32 of them).
+    pub raw: u32,
+    /// The decoded instruction.
+    pub insn: Insn,
+    /// Its short-path handler ([`super::exec::handler`] of its operation),
+    /// chosen when the slot was filled.
+    pub run: Handler,
 }
 
-/// The decoded instructions of one physical page.
+/// One entry of the cache: which physical page its slots hold.
+#[derive(Clone, Copy)]
 struct Page {
     /// Physical address of the page (`u64::MAX` for none).
     pa: u64,
@@ -53,13 +64,18 @@ struct Page {
     version: u32,
     /// Slots whose stamp differs are empty; bumping it empties them all.
     stamp: u32,
-    slots: Box<[Slot; SLOTS]>,
+    /// Index of its first slot in [`CodePages::slots`] (`usize::MAX` until
+    /// the entry is first used).
+    base: usize,
 }
 
 /// The decoded-page cache of a machine (shared by its harts: it is keyed by
 /// physical address).
 pub struct CodePages {
-    pages: Box<[Option<Page>; PAGES]>,
+    pages: [Page; PAGES],
+    /// The slots of every entry used so far, [`SLOTS`] per entry, in the
+    /// order the entries were first used (so only those take memory).
+    slots: Vec<Slot>,
 }
 
 /// Where a hart is fetching from within one burst (see the module
@@ -71,8 +87,11 @@ pub struct Cursor {
     /// The fast TLB's epoch and RAM's code generation when last checked.
     epoch: u64,
     generation: u64,
-    /// Index of the page in [`CodePages`].
-    page: usize,
+    /// Index in [`CodePages::slots`] of the page's first slot, and the
+    /// page's stamp (which only [`CodePages::seek`], pointing a cursor at
+    /// the page, changes).
+    base: usize,
+    stamp: u32,
     /// The fast TLB hit of the fetch page (its physical page, and whether a
     /// use counts as an architectural TLB lookup and hit).
     hit: FastHit,
@@ -81,7 +100,19 @@ pub struct Cursor {
 impl Cursor {
     /// A cursor on no page: the first fetch looks one up.
     pub fn new() -> Cursor {
-        Cursor { vpn: u64::MAX, epoch: 0, generation: 0, page: 0, hit: FastHit { pa: 0, paged: false } }
+        Cursor { vpn: u64::MAX, epoch: 0, generation: 0, base: 0, stamp: 0, hit: FastHit { pa: 0, paged: false } }
+    }
+
+    /// Leave the current page when the fast TLB or RAM's code generation
+    /// moved since the cursor looked its page up, so the next fetch looks
+    /// it up again. [`CodePages::fetch`] does not check this itself: its
+    /// caller calls this after anything that may have changed either (a
+    /// memory access, a general step).
+    #[inline(always)]
+    pub fn revalidate(&mut self, mmu: &Mmu, ram: &Ram) {
+        if mmu.fast.epoch() != self.epoch || ram.code_generation() != self.generation {
+            self.vpn = u64::MAX;
+        }
     }
 }
 
@@ -100,10 +131,11 @@ impl Default for CodePages {
 impl CodePages {
     /// An empty cache (pages are allocated on first use).
     pub fn new() -> CodePages {
-        CodePages { pages: Box::new([const { None }; PAGES]) }
+        CodePages { pages: [Page { pa: u64::MAX, version: 0, stamp: 1, base: usize::MAX }; PAGES], slots: Vec::new() }
     }
 
-    /// The instruction at `hart`'s pc and its raw bits, with the fetch's
+    /// The slot of the instruction at `hart`'s pc (the cursor kept valid by
+    /// [`Cursor::revalidate`]), with the fetch's
     /// TLB lookup counted, or `None` when the ordinary fetch must run (no
     /// fast TLB entry, not RAM, or a 32-bit instruction crossing the page).
     #[inline]
@@ -114,17 +146,16 @@ impl CodePages {
         mmu: &mut Mmu,
         ram: &mut Ram,
         memo: &mut DecodeCache,
-    ) -> Option<(&'a Insn, u32)> {
+    ) -> Option<&'a Slot> {
         let pc = hart.pc;
-        if pc >> 12 != cur.vpn || mmu.fast.epoch() != cur.epoch || ram.code_generation() != cur.generation {
+        if pc >> 12 != cur.vpn {
             self.seek(cur, hart, mmu, ram)?;
         }
-        // The page exists: seek made it.
-        let page = self.pages[cur.page & (PAGES - 1)].as_mut()?;
         let off = (pc & (PAGE_SIZE - 1)) as usize;
-        let slot = &mut page.slots[off >> 1];
-        if slot.stamp != page.stamp {
-            let pa = page.pa + off as u64;
+        // Within the slots: seek allocated the page's.
+        let slot = self.slots.get_mut(cur.base + (off >> 1))?;
+        if slot.stamp != cur.stamp {
+            let pa = cur.hit.pa + off as u64;
             let lo = ram.read(pa, 2) as u32;
             let raw = if lo & 3 != 3 {
                 lo
@@ -133,10 +164,11 @@ impl CodePages {
             } else {
                 return None;
             };
-            *slot = Slot { stamp: page.stamp, raw, insn: memo.decode(raw) };
+            let insn = memo.decode(raw);
+            *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
         }
         mmu.count_fast_hit(cur.hit);
-        Some((&slot.insn, slot.raw))
+        Some(slot)
     }
 
     /// Point `cur` at the page of `hart`'s pc, refilling that page's entry
@@ -150,12 +182,12 @@ impl CodePages {
             return None;
         }
         let index = (pa >> 12) as usize & (PAGES - 1);
-        let page = self.pages[index].get_or_insert_with(|| Page {
-            pa: u64::MAX,
-            version: 0,
-            stamp: 1,
-            slots: Box::new([Slot { stamp: 0, raw: 0, insn: super::decode(0) }; SLOTS]),
-        });
+        let page = &mut self.pages[index];
+        if page.base == usize::MAX {
+            page.base = self.slots.len();
+            let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), run: handler(super::decode(0).op) };
+            self.slots.resize(page.base + SLOTS, empty);
+        }
         let version = ram.mark_code(pa);
         if page.pa != pa || page.version != version {
             page.pa = pa;
@@ -163,7 +195,7 @@ impl CodePages {
             page.stamp = page.stamp.wrapping_add(1);
             if page.stamp == 0 {
                 // Stamps wrapped: empty the slots for real.
-                page.slots.iter_mut().for_each(|s| s.stamp = 0);
+                self.slots[page.base..page.base + SLOTS].iter_mut().for_each(|s| s.stamp = 0);
                 page.stamp = 1;
             }
         }
@@ -171,7 +203,8 @@ impl CodePages {
             vpn: hart.pc >> 12,
             epoch: mmu.fast.epoch(),
             generation: ram.code_generation(),
-            page: index,
+            base: page.base,
+            stamp: page.stamp,
             hit: FastHit { pa, paged: hit.paged },
         };
         Some(())

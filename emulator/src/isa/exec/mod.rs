@@ -40,12 +40,6 @@ pub fn execute(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Out
     match insn.op {
         Op::Illegal => Err(illegal),
         op if op.is_float() => float::execute(cpu, insn, raw),
-        Op::Mul | Op::Mulh | Op::Mulhsu | Op::Mulhu | Op::Div | Op::Divu | Op::Rem | Op::Remu => {
-            alu(cpu, insn, muldiv(insn.op, x(cpu, insn.rs1), x(cpu, insn.rs2)))
-        }
-        Op::Mulw | Op::Divw | Op::Divuw | Op::Remw | Op::Remuw => {
-            alu(cpu, insn, muldiv_w(insn.op, x(cpu, insn.rs1), x(cpu, insn.rs2)))
-        }
         Op::LrW | Op::LrD | Op::ScW | Op::ScD => lr_sc(cpu, insn),
         op if is_amo(op) => amo(cpu, insn),
         Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => csr(cpu, insn, raw, env),
@@ -92,7 +86,7 @@ fn sext32(v: u64) -> u64 {
     v as i32 as i64 as u64
 }
 
-/// RV64I: loads and stores through [`execute_mem`], the other operations
+/// RV64I and M: loads and stores through [`execute_mem`], the other operations
 /// through [`execute_int`] (all inlined into [`execute`], so one jump table
 /// dispatches them).
 #[inline(always)]
@@ -107,13 +101,85 @@ fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
     }
 }
 
+/// A short-path handler: runs one decoded instruction (whose operation the
+/// handler was chosen for) on `cpu`, moving the pc on success. `Ok(())`
+/// when it ran and touched registers and the pc only; else a [`Notice`].
+/// Chosen once per decoded instruction by [`handler`], so running it needs
+/// no dispatch on [`Op`].
+pub type Handler = fn(&mut Cpu, &Insn) -> Result<(), Notice>;
+
+/// What a [`Handler`] tells its caller beyond plain success.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The instruction ran and accessed memory: it may have changed the
+    /// fast TLB or written into decoded code, so what the caller caches
+    /// about either must be checked again.
+    MemoryAccessed,
+    /// Nothing was done: the operation has no short path; run it with
+    /// [`execute`].
+    NotShort,
+    /// The instruction raised this exception; nothing architectural has
+    /// changed.
+    Exception(Exception),
+}
+
+/// Build [`handler`]'s table: one function per operation, each the shared
+/// semantics ([`int_op`], [`mem_op`]) with the operation a constant.
+macro_rules! handlers {
+    ($op:expr; int: $($i:ident)*; mem: $($m:ident)*) => {
+        match $op {
+            $(Op::$i => {
+                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
+                    int_op(cpu.hart, insn, Op::$i);
+                    Ok(())
+                }
+                h
+            })*
+            $(Op::$m => {
+                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
+                    match mem_op(cpu, insn, Op::$m) {
+                        Some(Err(e)) => Err(Notice::Exception(e)),
+                        _ => Err(Notice::MemoryAccessed),
+                    }
+                }
+                h
+            })*
+            _ => {
+                fn h(_: &mut Cpu, _: &Insn) -> Result<(), Notice> {
+                    Err(Notice::NotShort)
+                }
+                h
+            }
+        }
+    };
+}
+
+/// The short-path handler of `op`: it runs exactly the operations
+/// [`execute_int`] and [`execute_mem`] run (RV64I without the fences and
+/// system instructions, and M) and answers [`Notice::NotShort`] for those
+/// that need [`execute`].
+pub fn handler(op: Op) -> Handler {
+    handlers!(op;
+        int: Lui Auipc Jal Jalr Beq Bne Blt Bge Bltu Bgeu Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
+             Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw
+             Mul Mulh Mulhsu Mulhu Div Divu Rem Remu Mulw Divw Divuw Remw Remuw;
+        mem: Lb Lh Lw Ld Lbu Lhu Lwu Sb Sh Sw Sd)
+}
+
 /// Execute `insn` when it is an RV64I load or store (Unprivileged ISA
 /// 2.6, 4.3): `None` (nothing done) for any other operation; else its
 /// result, the exception leaving registers and memory unchanged.
 #[inline(always)]
 pub fn execute_mem(cpu: &mut Cpu, insn: &Insn) -> Option<Result<(), Exception>> {
+    mem_op(cpu, insn, insn.op)
+}
+
+/// [`execute_mem`] with the operation given apart from `insn` (a constant
+/// in [`handler`]'s functions).
+#[inline(always)]
+fn mem_op(cpu: &mut Cpu, insn: &Insn, op: Op) -> Option<Result<(), Exception>> {
     use Op::*;
-    let (size, load, signed) = match insn.op {
+    let (size, load, signed) = match op {
         Lb => (1, true, true),
         Lh => (2, true, true),
         Lw => (4, true, true),
@@ -144,30 +210,37 @@ pub fn execute_mem(cpu: &mut Cpu, insn: &Insn) -> Option<Result<(), Exception>> 
     })
 }
 
-/// Execute `insn` when it is an RV64I operation on integer registers and
-/// the pc alone (LUI, AUIPC, JAL, JALR, branches, register-immediate and
-/// register-register arithmetic; Unprivileged ISA 2.4-2.5 and 4.2), which
-/// can neither trap nor touch memory: true when done, false (nothing done)
-/// for any other operation.
+/// Execute `insn` when it is an RV64I or M operation on integer registers
+/// and the pc alone (LUI, AUIPC, JAL, JALR, branches, register-immediate and
+/// register-register arithmetic, multiplication and division; Unprivileged
+/// ISA 2.4-2.5, 4.2 and 7), which can neither trap nor touch memory: true
+/// when done, false (nothing done) for any other operation.
 #[inline(always)]
 pub fn execute_int(hart: &mut Hart, insn: &Insn) -> bool {
+    int_op(hart, insn, insn.op)
+}
+
+/// [`execute_int`] with the operation given apart from `insn` (a constant
+/// in [`handler`]'s functions).
+#[inline(always)]
+fn int_op(hart: &mut Hart, insn: &Insn, op: Op) -> bool {
     use Op::*;
     let a = hart.x[(insn.rs1 & 31) as usize];
     let b = hart.x[(insn.rs2 & 31) as usize];
     let imm = insn.imm as u64;
     let pc = hart.pc;
     let mut next_pc = pc.wrapping_add(insn.len as u64);
-    let v = match insn.op {
+    let v = match op {
         Lui => imm,
         Auipc => pc.wrapping_add(imm),
         Jal | Jalr => {
-            let target = if insn.op == Jal { pc.wrapping_add(imm) } else { a.wrapping_add(imm) & !1 };
+            let target = if op == Jal { pc.wrapping_add(imm) } else { a.wrapping_add(imm) & !1 };
             let link = next_pc;
             next_pc = target;
             link
         }
         Beq | Bne | Blt | Bge | Bltu | Bgeu => {
-            let taken = match insn.op {
+            let taken = match op {
                 Beq => a == b,
                 Bne => a != b,
                 Blt => (a as i64) < (b as i64),
@@ -210,6 +283,8 @@ pub fn execute_int(hart: &mut Hart, insn: &Insn) -> bool {
         Sllw => sext32(((a as u32) << (b & 31)) as u64),
         Srlw => sext32(((a as u32) >> (b & 31)) as u64),
         Sraw => ((a as i32) >> (b & 31)) as i64 as u64,
+        Mul | Mulh | Mulhsu | Mulhu | Div | Divu | Rem | Remu => muldiv(op, a, b),
+        Mulw | Divw | Divuw | Remw | Remuw => muldiv_w(op, a, b),
         _ => return false,
     };
     if insn.rd != 0 {

@@ -228,3 +228,43 @@ fn privileged_instructions_by_mode() {
     r.hart.prv = Priv::M;
     assert_eq!(r.exec(0x00c5_f553), Err(Exception::IllegalInstruction(0x00c5_f553)));
 }
+
+/// Every operation's short-path handler does what `execute` does (same
+/// result, registers, pc and memory) or, for an operation without a short
+/// path, answers `NotShort` having done nothing; and exactly the operations
+/// `execute_int` and `execute_mem` run have a short path.
+#[test]
+fn short_path_handlers_match_execute() {
+    let fresh = || {
+        let mut r = Rig::new();
+        r.hart.x[A1] = DRAM_BASE + 0x1000;
+        r.hart.x[A2] = 0x8765_4321_0fed_cba9;
+        r.bus.ram.write(DRAM_BASE + 0x1010, 8, 0x0123_4567_89ab_cdef);
+        r
+    };
+    for &op in Op::ALL {
+        let insn = Insn { op, rd: A0 as u8, rs1: A1 as u8, rs2: A2 as u8, imm: 16, len: 4, ..Insn::illegal(4) };
+        let (mut general, mut short) = (fresh(), fresh());
+        let expected = execute(&mut Cpu::new(&mut general.hart, &mut general.mmu, &mut general.bus), &insn, 0, &ENV);
+        let mut cpu = Cpu::new(&mut short.hart, &mut short.mmu, &mut short.bus);
+        let got = handler(op)(&mut cpu, &insn);
+        let mut probe = fresh();
+        let runs_short = execute_int(&mut probe.hart, &insn)
+            || execute_mem(&mut Cpu::new(&mut probe.hart, &mut probe.mmu, &mut probe.bus), &insn).is_some();
+        if got == Err(Notice::NotShort) {
+            assert!(!runs_short, "{op:?} has no short-path handler");
+            let untouched = fresh();
+            assert_eq!((short.hart.x, short.hart.pc), (untouched.hart.x, untouched.hart.pc), "{op:?}");
+            continue;
+        }
+        assert!(runs_short, "{op:?} has a short-path handler but needs execute");
+        let got = match got {
+            Ok(()) | Err(Notice::MemoryAccessed) => Ok(Outcome::Continue),
+            Err(Notice::Exception(e)) => Err(e),
+            Err(Notice::NotShort) => unreachable!(),
+        };
+        assert_eq!(got, expected, "{op:?}");
+        assert_eq!((short.hart.x, short.hart.pc), (general.hart.x, general.hart.pc), "{op:?}");
+        assert_eq!(short.bus.ram.read(DRAM_BASE + 0x1010, 8), general.bus.ram.read(DRAM_BASE + 0x1010, 8), "{op:?}");
+    }
+}
