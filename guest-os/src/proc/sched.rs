@@ -473,6 +473,10 @@ pub fn scheduler() -> ! {
         free_after,
         if t.free_before == free_after { " (no leak)" } else { " (LEAK)" }
     );
+    if crate::mm::swap::active() {
+        let (out, back, in_use) = crate::mm::swap::stats();
+        crate::println!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
+    }
     crate::println!("[svos] power off");
     crate::drivers::sifive_test::power_off();
 }
