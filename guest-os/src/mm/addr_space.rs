@@ -12,7 +12,9 @@
 //!
 //! Swap (when a virtio-blk disk is attached, [`super::swap`]): a user-page
 //! allocation that finds fewer than [`super::swap::LOW_WATERMARK`] free
-//! frames first evicts pages of the same space (local replacement), chosen
+//! frames first evicts pages of the same space (local replacement; only if
+//! it has none left are other processes' pages evicted, by
+//! [`crate::proc::sched::reclaim_from_others`]), chosen
 //! by the clock (second-chance) algorithm over its resident swappable pages
 //! (private frames of demand-zero areas; ELF pages, copy-on-write shared
 //! frames and page-table pages stay). The referenced bit is the PTE's V bit,
@@ -429,11 +431,11 @@ impl AddrSpace {
 
     /// A frame for a user page. With swap on and fewer than
     /// [`swap::LOW_WATERMARK`] frames free, pages of this space are evicted
-    /// first ([`Self::evict_one`]) until enough are free or none can be;
+    /// first ([`Self::swap_out_one`]) until enough are free or none can be;
     /// without swap, just [`frame_alloc`]. `None` when no frame is free.
     fn alloc_user_frame(&mut self) -> Option<FrameTracker> {
         while swap::active() && super::frame::stats().0 <= swap::LOW_WATERMARK {
-            if !self.evict_one() {
+            if !self.swap_out_one() {
                 break;
             }
         }
@@ -469,7 +471,7 @@ impl AddrSpace {
     /// page is written to a free swap slot, its PTE becomes a swap entry and
     /// its frame is freed. False if swap is off or full, the disk fails, or
     /// the space has no swappable page.
-    fn evict_one(&mut self) -> bool {
+    pub fn swap_out_one(&mut self) -> bool {
         let mut victim = None;
         let mut cleared = false;
         // Two sweeps: the first may only clear referenced bits.

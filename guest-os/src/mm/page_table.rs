@@ -211,7 +211,7 @@ impl PageTable {
     /// with `flags` | V | A (| D if writable). Privileged spec 4.3.2: a leaf
     /// at level 1 whose PPN[0] must be zero.
     pub fn map_mega(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags) -> Result<(), MapError> {
-        if vpn.0 % 512 != 0 || ppn.0 % 512 != 0 {
+        if !vpn.0.is_multiple_of(512) || !ppn.0.is_multiple_of(512) {
             return Err(MapError::HugePage);
         }
         self.map_leaf(vpn, ppn, flags, levels() - 2)
