@@ -3,7 +3,8 @@
 //! major faults and reads every page back correct, with the same console on
 //! svemu (either A/D policy) and QEMU; the slots a process used are free
 //! again when it exits (a second run fits on a disk too small for both);
-//! with no disk, or a full one, the process is killed for lack of memory
+//! processes that together need more than RAM all finish with their data
+//! intact; with no disk, or a full one, the process is killed for lack of memory
 //! and svos goes on; no frame leaks.
 
 use regex::Regex;
@@ -29,6 +30,11 @@ fn disk(name: &str, mib: u64) -> PathBuf {
 /// `drives` and A/D policy `ad`; checks that svos powered off normally and
 /// returns the console.
 fn svemu_console(append: &str, drives: &[PathBuf], ad: AdPolicy) -> String {
+    svemu_console_with_input(append, drives, ad, b"")
+}
+
+/// [`svemu_console`] with `input` typed on the console.
+fn svemu_console_with_input(append: &str, drives: &[PathBuf], ad: AdPolicy, input: &[u8]) -> String {
     let img = svos_image();
     let run = run_svemu(&RunOptions {
         initrd: Some(&img.initrd),
@@ -36,6 +42,7 @@ fn svemu_console(append: &str, drives: &[PathBuf], ad: AdPolicy) -> String {
         memory: parse_memory(MEMORY),
         drives,
         ad_policy: ad,
+        console_input: input,
         max_instructions: Some(40_000_000_000),
         ..RunOptions::new(&img.kernel)
     });
@@ -148,4 +155,19 @@ fn without_swap_space_thrash_is_killed_and_svos_goes_on() {
     assert!(!no_disk.contains("virtio-blk") && !no_disk.contains("swap"), "{no_disk}");
     let (out, back, in_use) = swap_totals(&full);
     assert_eq!((out, back, in_use), (512, 0, 0), "{full}");
+}
+
+#[test]
+fn concurrent_processes_share_ram_and_swap() {
+    // 16 + 16 + 4 MiB at once, in 22 MiB of frames: each evicts pages while
+    // the others run (the shell's background jobs, one hart, time slices).
+    let input = b"thrash 16 & thrash 16 & memory-user 4\nwait\nexit\n";
+    let console = svemu_console_with_input("init=sh", &[disk("concurrent.img", 64)], AdPolicy::Hardware, input);
+    let results = thrash_results(&console);
+    assert_eq!(results.len(), 2, "{console}");
+    assert!(results.iter().all(|&(pages, _, major, bad)| pages == 4096 && major > 0 && bad == 0), "{console}");
+    assert!(console.contains("1024 pages touched, 1024 minor faults"), "{console}");
+    assert!(!console.contains("FAIL") && !console.contains("killed by signal"), "{console}");
+    assert_eq!(swap_totals(&console).2, 0, "{console}");
+    assert!(console.contains("(no leak)"), "{console}");
 }
