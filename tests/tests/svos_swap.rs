@@ -3,7 +3,8 @@
 //! major faults and reads every page back correct, with the same console on
 //! svemu (either A/D policy) and QEMU; the slots a process used are free
 //! again when it exits (a second run fits on a disk too small for both);
-//! processes that together need more than RAM all finish with their data
+//! a fork shares the parent's swapped-out pages and both keep their own
+//! data; processes that together need more than RAM all finish with their data
 //! intact; with no disk, or a full one, the process is killed for lack of memory
 //! and svos goes on; no frame leaks.
 
@@ -170,4 +171,22 @@ fn concurrent_processes_share_ram_and_swap() {
     assert!(!console.contains("FAIL") && !console.contains("killed by signal"), "{console}");
     assert_eq!(swap_totals(&console).2, 0, "{console}");
     assert!(console.contains("(no leak)"), "{console}");
+}
+
+#[test]
+fn fork_shares_swapped_pages_and_both_keep_their_data() {
+    // At the fork most of the parent's 23 MiB is resident (and now shared
+    // copy-on-write, so not evictable) and the rest is in swap slots the
+    // child shares; the child reads every page and rewrites it.
+    let append = "init=thrash:23:1:fork";
+    let svemu = svemu_console(append, &[disk("fork-svemu.img", 64)], AdPolicy::Hardware);
+    assert!(svemu.contains("thrash: fork: child read and rewrote 5888 pages"), "{svemu}");
+    assert!(svemu.contains("thrash: fork: child exit 0, parent's pages intact: 0 bad pages"), "{svemu}");
+    assert!(svemu.contains("[svos] pid 1 (thrash) exited with status 0"), "{svemu}");
+    let (pages, _, major, bad) = thrash_results(&svemu)[0];
+    assert_eq!((pages, bad), (5888, 0), "{svemu}");
+    assert!(major > 0, "the parent swapped before the fork:\n{svemu}");
+    assert_eq!(swap_totals(&svemu).2, 0, "{svemu}");
+    let qemu = qemu_console(append, &disk("fork-qemu.img", 64));
+    assert!(qemu.contains("thrash: fork: child exit 0, parent's pages intact: 0 bad pages"), "{qemu}");
 }

@@ -442,59 +442,35 @@ impl AddrSpace {
         frame_alloc()
     }
 
-    /// True if the resident page `vpn` may be swapped out: a frame of a
-    /// demand-zero area (stack, heap, anonymous mmap) that only this space
-    /// maps. A frame left shared by a fork whose other spaces have let it
-    /// go becomes private here. ELF pages and frames still shared
-    /// copy-on-write are not evicted.
-    fn swappable(&mut self, vpn: VirtPageNum) -> bool {
-        if !self.vma_at(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero()) {
-            return false;
-        }
-        let Some(frame) = self.frames.remove(&vpn) else { return false };
-        let frame = match frame {
-            PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
-                Ok(f) => PageFrame::Private(f),
-                Err(shared) => PageFrame::Shared(shared),
-            },
-            private => private,
-        };
-        let private = matches!(frame, PageFrame::Private(_));
-        self.frames.insert(vpn, frame);
-        private
-    }
-
     /// Swaps out one page of this space, chosen by the clock: from the hand
     /// on (wrapping), a swappable page with a PTE (referenced) loses it and
     /// gets a second chance; the first one without a PTE is the victim.
-    /// After the other harts flush (none may still write the frame), the
-    /// page is written to a free swap slot, its PTE becomes a swap entry and
-    /// its frame is freed. False if swap is off or full, the disk fails, or
-    /// the space has no swappable page.
+    /// Swappable: a frame of a demand-zero area (stack, heap, anonymous
+    /// mmap) that no other space maps (a frame a fork left shared, whose
+    /// other spaces have let it go, becomes private here); ELF pages and
+    /// frames still shared copy-on-write are not evicted. After the other
+    /// harts flush (none may still write the frame), the page is written to
+    /// a free swap slot, its PTE becomes a swap entry and its frame is
+    /// freed. False if swap is off or full, the disk fails, or the space has
+    /// no swappable page.
     pub fn swap_out_one(&mut self) -> bool {
-        let mut victim = None;
-        let mut cleared = false;
-        // Two sweeps: the first may only clear referenced bits.
-        for _ in 0..=2 * self.frames.len() {
-            let next = self.frames.range(self.clock_hand..).next().or_else(|| self.frames.iter().next());
-            let Some(vpn) = next.map(|(vpn, _)| *vpn) else { break };
-            self.clock_hand = VirtPageNum(vpn.0 + 1);
-            if !self.swappable(vpn) {
-                continue;
-            }
-            if self.pt.translate(vpn.addr()).is_some() {
-                let _ = self.pt.unmap(vpn);
-                cleared = true;
-                continue;
-            }
-            victim = Some(vpn);
-            break;
-        }
+        let (victim, cleared) = self.clock_scan();
         if cleared || victim.is_some() {
             self.shootdown();
         }
         let Some(vpn) = victim else { return false };
-        let Some(PageFrame::Private(mut frame)) = self.frames.remove(&vpn) else { return false };
+        self.clock_hand = VirtPageNum(vpn.0 + 1);
+        let mut frame = match self.frames.remove(&vpn) {
+            Some(PageFrame::Private(f)) => f,
+            Some(PageFrame::Shared(f)) => match Arc::try_unwrap(f) {
+                Ok(f) => f,
+                Err(f) => {
+                    self.frames.insert(vpn, PageFrame::Shared(f));
+                    return false;
+                }
+            },
+            None => return false,
+        };
         let Some(slot) = swap::write_out(frame.bytes_mut()) else {
             self.frames.insert(vpn, PageFrame::Private(frame));
             return false;
@@ -506,6 +482,38 @@ impl AddrSpace {
         self.swapped.insert(vpn, Arc::new(slot));
         drop(frame);
         true
+    }
+
+    /// The clock's scan for [`Self::swap_out_one`]: at most two sweeps over
+    /// the resident pages from the hand, removing the PTE of each swappable
+    /// page that has one. Returns the victim (a swappable page without a
+    /// PTE), if any, and whether a PTE was removed (the caller shoots down).
+    fn clock_scan(&mut self) -> (Option<VirtPageNum>, bool) {
+        let AddrSpace { frames, pt, vmas, clock_hand, .. } = self;
+        let hand = *clock_hand;
+        let sweep = || frames.range(hand..).chain(frames.range(..hand));
+        let mut cleared = false;
+        for (vpn, frame) in sweep().chain(sweep()) {
+            if let PageFrame::Shared(f) = frame {
+                if Arc::strong_count(f) > 1 {
+                    continue;
+                }
+            }
+            let va = vpn.addr().0;
+            if !vmas.iter().any(|v| v.start <= va && va < v.end && v.kind.is_demand_zero()) {
+                continue;
+            }
+            if pt.translate(vpn.addr()).is_some() {
+                let _ = pt.unmap(*vpn);
+                cleared = true;
+                continue;
+            }
+            return (Some(*vpn), cleared);
+        }
+        if let Some((last, _)) = frames.iter().next_back() {
+            *clock_hand = VirtPageNum(last.0 + 1);
+        }
+        (None, cleared)
     }
 
     /// Makes the copy-on-write page `vpn` writable (`perm`, the area's

@@ -1,4 +1,4 @@
-//! thrash MIB [PASSES]: a working set larger than RAM, to exercise swap.
+//! thrash MIB [PASSES] [fork]: a working set larger than RAM, to exercise swap.
 //!
 //! Maps MIB MiB of anonymous memory and walks its pages in address order
 //! PASSES times (default 2). Each visit to a page first checks the three
@@ -9,6 +9,12 @@
 //! page, fails the check. Prints the pages, the minor and major faults
 //! taken (getrusage), a checksum of the words read on the last walk and
 //! the number of bad pages; exits 0 only if every page read back correct.
+//!
+//! With `fork`, it then forks (many pages are swapped out at that point,
+//! and the child shares their swap slots): the child checks every page,
+//! stores the next pass's values into all of them and checks those; the
+//! parent waits for it and checks that its own pages still hold its last
+//! pass's values (the child's stores are private to the child).
 #![no_std]
 #![no_main]
 
@@ -26,6 +32,20 @@ fn value(page: usize, pass: usize, slot: usize) -> u64 {
 /// The three word indexes thrash uses in page `page`.
 fn words(page: usize) -> [usize; 3] {
     [0, 1 + page % (WORDS - 2), WORDS - 1]
+}
+
+/// Stores pass `pass`'s words into page `page` at `base`.
+fn store(base: usize, page: usize, pass: usize) {
+    let p = (base + page * PAGE) as *mut u64;
+    for (slot, w) in words(page).into_iter().enumerate() {
+        // SAFETY: inside the R+W mapping made by main.
+        unsafe { p.add(w).write_volatile(value(page, pass, slot)) };
+    }
+}
+
+/// Pages of `[0, pages)` at `base` that do not hold pass `pass`'s words.
+fn bad_pages(base: usize, pages: usize, pass: usize) -> usize {
+    (0..pages).filter(|&page| !check(base, page, pass).0).count()
 }
 
 /// Checks that page `page` at `base` holds pass `pass`'s words; returns
@@ -70,11 +90,7 @@ fn main() -> i32 {
             if pass > 0 && !check(base, page, pass - 1).0 {
                 bad += 1;
             }
-            let p = (base + page * PAGE) as *mut u64;
-            for (slot, w) in words(page).into_iter().enumerate() {
-                // SAFETY: inside the R+W mapping.
-                unsafe { p.add(w).write_volatile(value(page, pass, slot)) };
-            }
+            store(base, page, pass);
         }
     }
     let mut checksum = 0u64;
@@ -97,6 +113,9 @@ fn main() -> i32 {
         checksum,
         bad
     );
+    if ulib::argc() > 3 && ulib::arg(3) == "fork" {
+        bad += fork_and_check(base, pages, passes);
+    }
     if sys::munmap(base, len) != 0 {
         println!("thrash: FAIL: munmap");
         return 1;
@@ -107,4 +126,28 @@ fn main() -> i32 {
         println!("thrash: FAIL: {} pages read back wrong", bad);
         1
     }
+}
+
+/// The `fork` step (see the module doc); returns the bad pages it found.
+fn fork_and_check(base: usize, pages: usize, passes: usize) -> usize {
+    let pid = sys::fork();
+    if pid < 0 {
+        println!("thrash: FAIL: fork: {}", pid);
+        return 1;
+    }
+    if pid == 0 {
+        let mut bad = bad_pages(base, pages, passes - 1);
+        for page in 0..pages {
+            store(base, page, passes);
+        }
+        bad += bad_pages(base, pages, passes);
+        let (_, major) = faults();
+        println!("thrash: fork: child read and rewrote {} pages, {} major faults, {} bad pages", pages, major, bad);
+        sys::exit(if bad == 0 { 0 } else { 1 });
+    }
+    let mut status = 0;
+    let code = if sys::wait4(pid, &mut status, 0) == pid { sys::status_code(status) } else { -1 };
+    let bad = bad_pages(base, pages, passes - 1);
+    println!("thrash: fork: child exit {}, parent's pages intact: {} bad pages", code, bad);
+    bad + usize::from(code != 0)
 }
