@@ -45,7 +45,7 @@ fn map_range(pt: &mut PageTable, va: usize, end: usize, flags: PteFlags) -> Resu
     let mut v = va;
     while v < end {
         let ppn = PhysAddr(v - PHYS_OFFSET).floor();
-        if v % MEGA == 0 && end - v >= MEGA {
+        if v.is_multiple_of(MEGA) && end - v >= MEGA {
             pt.map_mega(VirtAddr(v).floor(), ppn, flags | PteFlags::G)?;
             v += MEGA;
         } else {
