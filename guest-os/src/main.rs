@@ -107,6 +107,15 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
         proc::sched::TIME_SLICE_TICKS
     );
 
+    // A virtio-blk disk, if one is attached, becomes swap space (one line; none without a disk).
+    let mapped = kernel_space::MMIO.iter().find(|m| m.2 == "virtio-mmio").map_or((0, 0), |m| (m.0, m.0 + m.1));
+    let regions: Vec<(usize, usize)> =
+        info.virtio_mmio.iter().copied().filter(|&(pa, size)| pa >= mapped.0 && pa + size <= mapped.1).collect();
+    if let Some(sectors) = drivers::virtio_blk::probe(&regions) {
+        let slots = mm::swap::init(sectors);
+        println!("[svos] virtio-blk disk: {} sectors; swap: {} slots of 4 KiB", sectors, slots);
+    }
+
     // The other harts the DTB lists join now (the 1-hart console stays as it was).
     let harts = smp::start_secondaries(&info.hart_ids);
     if harts > 1 {

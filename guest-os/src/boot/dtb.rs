@@ -27,6 +27,10 @@ pub struct BootInfo {
     pub isa: String,
     /// Hart ids of the /cpus/cpu@N nodes (their `reg`), in DTB order.
     pub hart_ids: Vec<usize>,
+    /// The register windows (physical base, size in bytes) of the nodes
+    /// compatible with `virtio,mmio`, in DTB order (QEMU lists them from
+    /// the highest address down).
+    pub virtio_mmio: Vec<(usize, usize)>,
 }
 
 /// Errors reading the DTB. All are fatal at boot.
@@ -84,9 +88,16 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
         .unwrap_or_default();
 
     let hart_ids = fdt.cpus().map(|c| c.ids().first()).collect();
+    let virtio_mmio = fdt
+        .all_nodes()
+        .filter(|n| n.compatible().is_some_and(|c| c.all().any(|s| s == "virtio,mmio")))
+        .filter_map(|n| n.reg()?.next())
+        .map(|r| (r.starting_address as usize, r.size.unwrap_or(0)))
+        .collect();
 
     Ok(BootInfo {
         hart_ids,
+        virtio_mmio,
         timebase,
         isa,
         mem_start: PhysAddr(mem_start),

@@ -4,3 +4,4 @@
 pub mod sifive_test;
 pub mod tty;
 pub mod uart;
+pub mod virtio_blk;

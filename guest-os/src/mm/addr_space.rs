@@ -10,6 +10,23 @@
 //! *minor fault* (no I/O). Accesses outside every area or against its
 //! permissions are refused (the caller kills the process with SIGSEGV).
 //!
+//! Swap (when a virtio-blk disk is attached, [`super::swap`]): a user-page
+//! allocation that finds fewer than [`super::swap::LOW_WATERMARK`] free
+//! frames first evicts pages of the same space (local replacement; only if
+//! it has none left are other processes' pages evicted, by
+//! [`crate::proc::sched::reclaim_from_others`]), chosen
+//! by the clock (second-chance) algorithm over its resident swappable pages
+//! (private frames of demand-zero areas; ELF pages, copy-on-write shared
+//! frames and page-table pages stay). The referenced bit is the PTE's V bit,
+//! managed by svos alone: the clock's first pass over a page removes its PTE
+//! (the frame stays) and a later access faults and maps it again (a minor
+//! fault), so the same faults happen whether or not the hart updates A/D in
+//! hardware. A page the clock finds unreferenced is written to a swap slot,
+//! its PTE becomes a swap entry holding the slot number, the other harts
+//! flush, and the frame is freed. A fault on a swap entry is a *major
+//! fault*: a frame (possibly evicting another page), the slot's contents
+//! read back, the slot freed, the page mapped.
+//!
 //! Every hart that switched to the space may cache its translations (under
 //! its ASID), even after it switched away: [`AddrSpace::activate`] records
 //! it in a hart mask. Before frames of the space are freed (pages unmapped
@@ -22,6 +39,7 @@ use super::address::{
 use super::frame::{frame_alloc, FrameTracker};
 use super::kernel_space::kernel_root;
 use super::page_table::{MapError, PageTable, PteFlags};
+use super::swap::{self, SwapSlot};
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -103,19 +121,23 @@ pub enum ProtectError {
 /// How a page fault was resolved.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Resolved {
-    /// A zeroed frame was mapped: a minor fault.
+    /// A zeroed frame was mapped, or a resident frame mapped again: a minor fault.
     Minor,
+    /// The page was read back from its swap slot: a major fault.
+    Major,
     /// The page was already mapped with the needed permission (a stale TLB
     /// entry of this hart): fenced, nothing mapped, not counted.
     Spurious,
 }
 
-/// Memory statistics of an address space (getrusage's ru_minflt and
-/// ru_maxrss come from these).
+/// Memory statistics of an address space (getrusage's ru_minflt, ru_majflt
+/// and ru_maxrss come from these).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemUsage {
     /// Minor faults: pages given a zeroed frame at their first access.
     pub minor_faults: u64,
+    /// Major faults: pages read back from swap.
+    pub major_faults: u64,
     /// Most user frames resident at once (pages, not counting page tables).
     pub peak_resident: usize,
 }
@@ -124,6 +146,7 @@ impl MemUsage {
     /// Adds `other`'s faults and keeps the larger peak.
     pub fn merge(&mut self, other: MemUsage) {
         self.minor_faults += other.minor_faults;
+        self.major_faults += other.major_faults;
         self.peak_resident = self.peak_resident.max(other.peak_resident);
     }
 }
@@ -176,6 +199,13 @@ pub struct AddrSpace {
     /// The frame of each page that has one; shared (copy-on-write) between
     /// the address spaces of a fork until one of them writes the page.
     frames: BTreeMap<VirtPageNum, PageFrame>,
+    /// The swap slot of each page that was swapped out (its PTE is a swap
+    /// entry). Shared between the spaces of a fork like frames: the first
+    /// space to fault the page in reads its own copy; the slot is freed
+    /// with its last reference.
+    swapped: BTreeMap<VirtPageNum, Arc<SwapSlot>>,
+    /// The clock hand: the next page the eviction scan looks at.
+    clock_hand: VirtPageNum,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
     asid: u16,
     asid_gen: u64,
@@ -197,6 +227,8 @@ impl AddrSpace {
             pt: PageTable::new_user(kernel_root())?,
             vmas: Vec::new(),
             frames: BTreeMap::new(),
+            swapped: BTreeMap::new(),
+            clock_hand: VirtPageNum(0),
             asid: 0,
             asid_gen: 0,
             harts: 0,
@@ -248,6 +280,10 @@ impl AddrSpace {
     /// without a PTE in both spaces; the child gets the page-table pages for
     /// it, so that a later mprotect can map it without allocating.
     fn share_pages_with(&mut self, child: &mut AddrSpace) -> Result<(), MapError> {
+        for (vpn, slot) in &self.swapped {
+            child.pt.set_swap_entry(*vpn, slot.number())?;
+            child.swapped.insert(*vpn, slot.clone());
+        }
         let vpns: Vec<VirtPageNum> = self.frames.keys().copied().collect();
         for vpn in vpns {
             let Some(frame) = self.frames.remove(&vpn) else { continue };
@@ -278,7 +314,7 @@ impl AddrSpace {
         &self.vmas
     }
 
-    /// Number of user frames (not counting page-table pages).
+    /// Number of user frames (not counting page-table pages or swapped-out pages).
     pub fn resident_pages(&self) -> usize {
         self.frames.len()
     }
@@ -325,8 +361,11 @@ impl AddrSpace {
     /// fork) is also a minor fault: if no other space shares the frame any
     /// more, W is restored; otherwise the page gets a copy of the frame. A
     /// page already mapped with the needed permission is a stale TLB entry:
-    /// fenced, [`Resolved::Spurious`]. Otherwise [`FaultError::Segv`];
-    /// [`FaultError::OutOfMemory`] when no frame is free.
+    /// fenced, [`Resolved::Spurious`]. A resident page whose PTE the clock
+    /// removed is mapped again (minor); a swapped-out page is read back
+    /// ([`Resolved::Major`]). Otherwise [`FaultError::Segv`];
+    /// [`FaultError::OutOfMemory`] when no frame is free (nor can be made
+    /// free by swapping), or the swap disk fails.
     pub fn handle_fault(&mut self, va: usize, access: Access) -> Result<Resolved, FaultError> {
         if va >= USER_TOP {
             return Err(FaultError::Segv);
@@ -342,14 +381,139 @@ impl AddrSpace {
                     super::page_table::sfence_vma(page_floor(va));
                     return Ok(Resolved::Spurious);
                 }
-                Some(_) if access == Access::Store => self.break_cow(vpn, vma.perm)?,
-                _ => return Err(FaultError::Segv),
+                Some(_) if access == Access::Store => {
+                    self.break_cow(vpn, vma.perm)?;
+                    self.usage.minor_faults += 1;
+                    return Ok(Resolved::Minor);
+                }
+                Some(_) => return Err(FaultError::Segv),
+                None => {}
             }
-        } else {
-            self.map_fresh(vpn, vma.perm).map_err(|_| FaultError::OutOfMemory)?;
         }
+        self.fault_in(vpn, vma.perm)
+    }
+
+    /// Gives page `vpn` of an area with user permissions `perm` a valid PTE:
+    /// maps its resident frame again (read-only if shared copy-on-write),
+    /// reads it back from its swap slot (a major fault), or maps a fresh
+    /// zeroed frame (a minor fault), and counts the fault.
+    fn fault_in(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<Resolved, FaultError> {
+        if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
+            return Err(FaultError::Segv);
+        }
+        if let Some(frame) = self.frames.get(&vpn) {
+            let eff = match frame {
+                PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
+                PageFrame::Private(_) => perm,
+            };
+            // The page had a PTE before, so its table pages exist: no allocation.
+            self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            self.usage.minor_faults += 1;
+            return Ok(Resolved::Minor);
+        }
+        if let Some(slot) = self.swapped.get(&vpn).cloned() {
+            if self.pt.swap_entry(vpn) != Some(slot.number()) {
+                panic!("swap entry of page {:#x} disagrees with slot {}", vpn.addr().0, slot.number());
+            }
+            let mut frame = self.alloc_user_frame().ok_or(FaultError::OutOfMemory)?;
+            slot.read(frame.bytes_mut()).ok_or(FaultError::OutOfMemory)?;
+            self.pt.map(vpn, frame.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            self.swapped.remove(&vpn);
+            self.frames.insert(vpn, PageFrame::Private(frame));
+            self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+            self.usage.major_faults += 1;
+            return Ok(Resolved::Major);
+        }
+        self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
         self.usage.minor_faults += 1;
         Ok(Resolved::Minor)
+    }
+
+    /// A frame for a user page. With swap on and fewer than
+    /// [`swap::LOW_WATERMARK`] frames free, pages of this space are evicted
+    /// first ([`Self::swap_out_one`]) until enough are free or none can be;
+    /// without swap, just [`frame_alloc`]. `None` when no frame is free.
+    fn alloc_user_frame(&mut self) -> Option<FrameTracker> {
+        while swap::active() && super::frame::stats().0 <= swap::LOW_WATERMARK {
+            if !self.swap_out_one() {
+                break;
+            }
+        }
+        frame_alloc()
+    }
+
+    /// Swaps out one page of this space, chosen by the clock: from the hand
+    /// on (wrapping), a swappable page with a PTE (referenced) loses it and
+    /// gets a second chance; the first one without a PTE is the victim.
+    /// Swappable: a frame of a demand-zero area (stack, heap, anonymous
+    /// mmap) that no other space maps (a frame a fork left shared, whose
+    /// other spaces have let it go, becomes private here); ELF pages and
+    /// frames still shared copy-on-write are not evicted. After the other
+    /// harts flush (none may still write the frame), the page is written to
+    /// a free swap slot, its PTE becomes a swap entry and its frame is
+    /// freed. False if swap is off or full, the disk fails, or the space has
+    /// no swappable page.
+    pub fn swap_out_one(&mut self) -> bool {
+        let (victim, cleared) = self.clock_scan();
+        if cleared || victim.is_some() {
+            self.shootdown();
+        }
+        let Some(vpn) = victim else { return false };
+        self.clock_hand = VirtPageNum(vpn.0 + 1);
+        let mut frame = match self.frames.remove(&vpn) {
+            Some(PageFrame::Private(f)) => f,
+            Some(PageFrame::Shared(f)) => match Arc::try_unwrap(f) {
+                Ok(f) => f,
+                Err(f) => {
+                    self.frames.insert(vpn, PageFrame::Shared(f));
+                    return false;
+                }
+            },
+            None => return false,
+        };
+        let Some(slot) = swap::write_out(frame.bytes_mut()) else {
+            self.frames.insert(vpn, PageFrame::Private(frame));
+            return false;
+        };
+        if self.pt.set_swap_entry(vpn, slot.number()).is_err() {
+            self.frames.insert(vpn, PageFrame::Private(frame));
+            return false;
+        }
+        self.swapped.insert(vpn, Arc::new(slot));
+        drop(frame);
+        true
+    }
+
+    /// The clock's scan for [`Self::swap_out_one`]: at most two sweeps over
+    /// the resident pages from the hand, removing the PTE of each swappable
+    /// page that has one. Returns the victim (a swappable page without a
+    /// PTE), if any, and whether a PTE was removed (the caller shoots down).
+    fn clock_scan(&mut self) -> (Option<VirtPageNum>, bool) {
+        let AddrSpace { frames, pt, vmas, clock_hand, .. } = self;
+        let hand = *clock_hand;
+        let sweep = || frames.range(hand..).chain(frames.range(..hand));
+        let mut cleared = false;
+        for (vpn, frame) in sweep().chain(sweep()) {
+            if let PageFrame::Shared(f) = frame {
+                if Arc::strong_count(f) > 1 {
+                    continue;
+                }
+            }
+            let va = vpn.addr().0;
+            if !vmas.iter().any(|v| v.start <= va && va < v.end && v.kind.is_demand_zero()) {
+                continue;
+            }
+            if pt.translate(vpn.addr()).is_some() {
+                let _ = pt.unmap(*vpn);
+                cleared = true;
+                continue;
+            }
+            return (Some(*vpn), cleared);
+        }
+        if let Some((last, _)) = frames.iter().next_back() {
+            *clock_hand = VirtPageNum(last.0 + 1);
+        }
+        (None, cleared)
     }
 
     /// Makes the copy-on-write page `vpn` writable (`perm`, the area's
@@ -364,7 +528,7 @@ impl AddrSpace {
             PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
                 Ok(f) => (f, false),
                 Err(shared) => {
-                    let Some(mut copy) = frame_alloc() else {
+                    let Some(mut copy) = self.alloc_user_frame() else {
                         self.frames.insert(vpn, PageFrame::Shared(shared));
                         return Err(FaultError::OutOfMemory);
                     };
@@ -385,7 +549,7 @@ impl AddrSpace {
 
     /// Maps a zeroed frame at `vpn` with `perm | U` and records it.
     fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), MapError> {
-        let f = frame_alloc().ok_or(MapError::OutOfMemory)?;
+        let f = self.alloc_user_frame().ok_or(MapError::OutOfMemory)?;
         self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
         self.frames.insert(vpn, PageFrame::Private(f));
         self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
@@ -424,12 +588,18 @@ impl AddrSpace {
 
     /// Unmaps and frees the frames over `[s, e)` (page aligned): unmaps
     /// them (flushing this hart's TLB per page), has every other hart that
-    /// may cache them flush its TLB, then frees them.
+    /// may cache them flush its TLB, then frees them. Swap entries of the
+    /// range are cleared and their slots freed.
     fn depopulate(&mut self, s: usize, e: usize) {
         if s >= e {
             return;
         }
         let (first, last) = (VirtAddr(s).floor(), VirtAddr(e - 1).floor());
+        let swapped: Vec<VirtPageNum> = self.swapped.range(first..=last).map(|(vpn, _)| *vpn).collect();
+        for vpn in swapped {
+            self.pt.clear_swap_entry(vpn);
+            self.swapped.remove(&vpn);
+        }
         let vpns: Vec<VirtPageNum> = self.frames.range(first..=last).map(|(vpn, _)| *vpn).collect();
         let mut freed = Vec::with_capacity(vpns.len());
         for vpn in vpns {
@@ -583,15 +753,17 @@ impl AddrSpace {
 
     /// Copies `data` to user address `va` from the kernel side, ignoring user
     /// permissions (used by exec). Every page must lie in an area; pages
-    /// without a frame yet (the stack) get one, as a minor fault.
+    /// without a valid PTE (the stack) are faulted in ([`Self::fault_in`]).
     pub fn write_bytes(&mut self, va: usize, data: &[u8]) -> Result<(), MapError> {
         let mut done = 0;
         while done < data.len() {
             let cur = va + done;
             if self.pt.translate(VirtAddr(cur)).is_none() {
                 let vma = *self.vma_at(cur).ok_or(MapError::NotMapped)?;
-                self.map_fresh(VirtAddr(cur).floor(), vma.perm)?;
-                self.usage.minor_faults += 1;
+                self.fault_in(VirtAddr(cur).floor(), vma.perm).map_err(|e| match e {
+                    FaultError::Segv => MapError::NotMapped,
+                    FaultError::OutOfMemory => MapError::OutOfMemory,
+                })?;
             }
             let (pa, _) = self.pt.translate(VirtAddr(cur)).ok_or(MapError::NotMapped)?;
             let n = (PAGE_SIZE - pa.page_offset()).min(data.len() - done);

@@ -3,12 +3,13 @@
 use buddy_system_allocator::LockedHeap;
 
 /// Kernel heap size in bytes: 8 MiB minus the static kernel-stack page
-/// tables ([`super::kstack`], 4 pages) and six pages of code growth (one
+/// tables ([`super::kstack`], 4 pages) and thirteen pages of code growth (one
 /// for processes, three for SMP, two for demand paging, mmap, mprotect and
-/// copy-on-write), so the kernel image (and the free-frame counts on the
-/// console) kept their size. The stacks of harts 1..N come from this heap
-/// ([`crate::smp::HART_STACK_SIZE`] each).
-pub const KERNEL_HEAP_SIZE: usize = 8 * 1024 * 1024 - 10 * 4096;
+/// copy-on-write, seven for the virtio-blk driver and swap), so the kernel
+/// image (and the free-frame counts on the console) kept their size. The
+/// stacks of harts 1..N come from this heap ([`crate::smp::HART_STACK_SIZE`]
+/// each).
+pub const KERNEL_HEAP_SIZE: usize = 8 * 1024 * 1024 - 17 * 4096;
 
 #[repr(align(4096))]
 struct HeapSpace(#[allow(dead_code)] [u8; KERNEL_HEAP_SIZE]);

@@ -22,9 +22,15 @@ fn sym(s: *const u8) -> usize {
 static KERNEL_ROOT: AtomicUsize = AtomicUsize::new(0);
 static KERNEL_SATP: AtomicUsize = AtomicUsize::new(0);
 
-/// MMIO regions mapped R+W: (physical base, size in bytes, name).
-pub const MMIO: &[(usize, usize, &str)] =
-    &[(0x0010_0000, 0x1000, "sifive_test"), (0x0200_0000, 0x1_0000, "clint"), (0x1000_0000, 0x1000, "uart")];
+/// MMIO regions mapped R+W: (physical base, size in bytes, name). The
+/// eight virtio-mmio slots of the `virt` board share the UART's page-table
+/// page, so mapping them costs no frame.
+pub const MMIO: &[(usize, usize, &str)] = &[
+    (0x0010_0000, 0x1000, "sifive_test"),
+    (0x0200_0000, 0x1_0000, "clint"),
+    (0x1000_0000, 0x1000, "uart"),
+    (0x1000_1000, 0x8000, "virtio-mmio"),
+];
 
 /// Physical end of the kernel image (page aligned).
 pub fn kernel_end_pa() -> PhysAddr {
@@ -39,7 +45,7 @@ fn map_range(pt: &mut PageTable, va: usize, end: usize, flags: PteFlags) -> Resu
     let mut v = va;
     while v < end {
         let ppn = PhysAddr(v - PHYS_OFFSET).floor();
-        if v % MEGA == 0 && end - v >= MEGA {
+        if v.is_multiple_of(MEGA) && end - v >= MEGA {
             pt.map_mega(VirtAddr(v).floor(), ppn, flags | PteFlags::G)?;
             v += MEGA;
         } else {

@@ -9,5 +9,6 @@ pub mod heap;
 pub mod kernel_space;
 pub mod kstack;
 pub mod page_table;
+pub mod swap;
 
 pub use address::{PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, PHYS_OFFSET};

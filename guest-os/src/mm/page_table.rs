@@ -95,6 +95,9 @@ fn leaf_flags(flags: PteFlags) -> PteFlags {
     }
 }
 
+/// The software bit (RSW, bit 8) that marks a non-valid PTE as a swap entry.
+const SWAP_ENTRY: usize = 1 << 8;
+
 /// An Sv39 or Sv48 page table.
 pub struct PageTable {
     root: PhysPageNum,
@@ -208,7 +211,7 @@ impl PageTable {
     /// with `flags` | V | A (| D if writable). Privileged spec 4.3.2: a leaf
     /// at level 1 whose PPN[0] must be zero.
     pub fn map_mega(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags) -> Result<(), MapError> {
-        if vpn.0 % 512 != 0 || ppn.0 % 512 != 0 {
+        if !vpn.0.is_multiple_of(512) || !ppn.0.is_multiple_of(512) {
             return Err(MapError::HugePage);
         }
         self.map_leaf(vpn, ppn, flags, levels() - 2)
@@ -253,6 +256,33 @@ impl PageTable {
         *pte = PageTableEntry(0);
         sfence_vma(vpn.addr().0);
         Ok(ppn)
+    }
+
+    /// Replaces the 4 KiB PTE of `vpn` (valid or not) by a swap entry for
+    /// swap slot `slot`: V clear, so any access faults (privileged spec
+    /// 4.3.1: with V = 0 the other bits are free for software), bit 8 (the
+    /// first RSW bit) set to tell it from an empty PTE, the slot number in
+    /// the PPN field. Allocates table pages if the page has none.
+    pub fn set_swap_entry(&mut self, vpn: VirtPageNum, slot: usize) -> Result<(), MapError> {
+        let pte = self.walk_create_depth(vpn, levels() - 1)?;
+        *pte = PageTableEntry((slot << 10) | SWAP_ENTRY);
+        Ok(())
+    }
+
+    /// The swap slot of `vpn`'s PTE if it is a swap entry (see [`Self::set_swap_entry`]).
+    pub fn swap_entry(&mut self, vpn: VirtPageNum) -> Option<usize> {
+        let pte = *self.walk(vpn)?;
+        (!pte.is_valid() && pte.0 & SWAP_ENTRY != 0).then(|| pte.ppn().0)
+    }
+
+    /// Clears the PTE of `vpn` if it is a swap entry (no fence needed: an
+    /// invalid PTE is never cached).
+    pub fn clear_swap_entry(&mut self, vpn: VirtPageNum) {
+        if let Some(pte) = self.walk(vpn) {
+            if !pte.is_valid() && pte.0 & SWAP_ENTRY != 0 {
+                *pte = PageTableEntry(0);
+            }
+        }
     }
 
     /// Translates `va` in software: the physical address and the leaf's flags,

@@ -272,7 +272,11 @@ pub fn user_loop() -> ! {
             continue;
         }
         if let Some(access) = Access::of_page_fault(code) {
-            match p.space.as_mut().map(|s| s.handle_fault(stval, access)) {
+            let mut resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
+            if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
+                resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
+            }
+            match resolved {
                 Some(Ok(_)) => continue,
                 Some(Err(FaultError::OutOfMemory)) => {
                     oom_kill(p, stval);
@@ -307,6 +311,31 @@ fn report_kill(p: &Process, cause: core::fmt::Arguments, sig: u32) {
         sig,
         signal::name(sig)
     );
+}
+
+/// The global fallback of the per-space clock, for a fault of process `me`
+/// that found no free frame and nothing of its own to swap out: swaps out
+/// pages of the other processes (in pid order, each by its own clock, see
+/// [`crate::mm::addr_space::AddrSpace::swap_out_one`]) until more than
+/// [`crate::mm::swap::LOW_WATERMARK`] frames are free. True if it freed
+/// any (the fault is worth retrying); always false without swap.
+pub fn reclaim_from_others(me: usize) -> bool {
+    use crate::mm::swap::{active, LOW_WATERMARK};
+    if !active() {
+        return false;
+    }
+    let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
+    let mut freed = false;
+    for pid in pids {
+        let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
+        while frame::stats().0 <= LOW_WATERMARK && space.swap_out_one() {
+            freed = true;
+        }
+        if frame::stats().0 > LOW_WATERMARK {
+            break;
+        }
+    }
+    freed
 }
 
 /// A page of `p` at user address `va` needed a frame and none was free:
@@ -473,6 +502,10 @@ pub fn scheduler() -> ! {
         free_after,
         if t.free_before == free_after { " (no leak)" } else { " (LEAK)" }
     );
+    if crate::mm::swap::active() {
+        let (out, back, in_use) = crate::mm::swap::stats();
+        crate::println!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
+    }
     crate::println!("[svos] power off");
     crate::drivers::sifive_test::power_off();
 }

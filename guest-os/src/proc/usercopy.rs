@@ -17,7 +17,11 @@ use crate::syscall::errno::EFAULT;
 /// against their permissions; when no frame is free the process is marked
 /// killed (SIGKILL, reported as out of memory) and gets -EFAULT.
 pub fn walkaddr(space: &mut AddrSpace, va: usize, access: Access) -> Result<PhysAddr, isize> {
-    match space.user_access(va, access) {
+    let mut pa = space.user_access(va, access);
+    if pa == Err(FaultError::OutOfMemory) && super::sched::reclaim_from_others(super::sched::current().pid) {
+        pa = space.user_access(va, access);
+    }
+    match pa {
         Ok(pa) => Ok(pa),
         Err(FaultError::Segv) => Err(EFAULT),
         Err(FaultError::OutOfMemory) => {

@@ -9,12 +9,12 @@ use crate::proc::usercopy::copy_to_user;
 use svos_abi::rusage::*;
 
 /// The Linux riscv64 `struct rusage` for `u`: ru_minflt = minor faults,
-/// ru_majflt = 0 (svos has no swap or file paging: every fault is minor),
+/// ru_majflt = major faults (pages read back from swap),
 /// ru_maxrss = peak resident pages in KiB; times and the other counters 0.
 pub fn rusage_of(u: MemUsage) -> Rusage {
     Rusage {
         ru_minflt: u.minor_faults as i64,
-        ru_majflt: 0,
+        ru_majflt: u.major_faults as i64,
         ru_maxrss: (u.peak_resident * PAGE_SIZE / 1024) as i64,
         ..Rusage::default()
     }
