@@ -193,6 +193,22 @@ pub fn run_qemu(kernel: &Path, memory: &str, extra: &[&str]) -> (String, i32) {
     run_qemu_with_input(kernel, memory, extra, b"")
 }
 
+/// QEMU arguments attaching the raw image `image` as a virtio-blk disk the
+/// way svemu's `--drive` does: modern virtio-mmio (version 2), in the first
+/// slot (`virtio-mmio-bus.0`, at 0x1000_1000; QEMU would otherwise take the
+/// last free slot), with `device_opts` appended to the device's options
+/// (e.g. `",serial=NAME"`, or `""`).
+pub fn qemu_disk_args(image: &Path, device_opts: &str) -> Vec<String> {
+    vec![
+        "-global".into(),
+        "virtio-mmio.force-legacy=false".into(),
+        "-drive".into(),
+        format!("file={},format=raw,if=none,id=d0", image.display()),
+        "-device".into(),
+        format!("virtio-blk-device,drive=d0,bus=virtio-mmio-bus.0{device_opts}"),
+    ]
+}
+
 /// [`run_qemu`] with `input` written to the console (QEMU's standard input).
 pub fn run_qemu_with_input(kernel: &Path, memory: &str, extra: &[&str], input: &[u8]) -> (String, i32) {
     use std::process::Stdio;

@@ -5,7 +5,7 @@
 //! with sfence.vma.
 
 use svemu::machine::Exit;
-use svemu_tests::{bare, run_qemu, run_svemu, RunOptions};
+use svemu_tests::{bare, qemu_disk_args, run_qemu, run_svemu, RunOptions};
 
 fn passes_on_svemu(name: &str) {
     let elf = bare(name);
@@ -42,19 +42,8 @@ fn virtio_dma_into_a_code_page() {
         ..RunOptions::new(&elf)
     });
     assert_eq!(run.exit, Exit::PowerOff(0), "virtio_code on svemu: check {:?} failed", run.exit);
-    let drive = format!("file={},format=raw,if=none,id=d0", disk.display());
-    let (console, status) = run_qemu(
-        &elf,
-        "128M",
-        &[
-            "-global",
-            "virtio-mmio.force-legacy=false",
-            "-drive",
-            &drive,
-            "-device",
-            "virtio-blk-device,drive=d0,bus=virtio-mmio-bus.0",
-        ],
-    );
+    let disk_args = qemu_disk_args(&disk, "");
+    let (console, status) = run_qemu(&elf, "128M", &disk_args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(status, 0, "virtio_code on QEMU: check {status} failed (console: {console})");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -12,7 +12,9 @@ use regex::Regex;
 use std::path::{Path, PathBuf};
 use svemu::machine::Exit;
 use svemu::mmu::AdPolicy;
-use svemu_tests::{normalize_svos_console as normalize, parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
+use svemu_tests::{
+    normalize_svos_console as normalize, parse_memory, qemu_disk_args, run_qemu, run_svemu, svos_image, RunOptions,
+};
 
 /// RAM of every run: about 22 MiB of it is left for frames.
 const MEMORY: &str = "32M";
@@ -55,19 +57,9 @@ fn svemu_console_with_input(append: &str, drives: &[PathBuf], ad: AdPolicy, inpu
 /// on svemu) with the disk `drive`; returns the console.
 fn qemu_console(append: &str, drive: &Path) -> String {
     let img = svos_image();
-    let drive = format!("file={},format=raw,if=none,id=d0", drive.display());
-    let extra = [
-        "-initrd",
-        img.initrd.to_str().unwrap(),
-        "-append",
-        append,
-        "-global",
-        "virtio-mmio.force-legacy=false",
-        "-drive",
-        &drive,
-        "-device",
-        "virtio-blk-device,drive=d0,bus=virtio-mmio-bus.0",
-    ];
+    let disk_args = qemu_disk_args(drive, "");
+    let mut extra = vec!["-initrd", img.initrd.to_str().unwrap(), "-append", append];
+    extra.extend(disk_args.iter().map(String::as_str));
     let (console, status) = run_qemu(&img.kernel, MEMORY, &extra);
     assert_eq!(status, 0, "QEMU {append}: console:\n{console}");
     console

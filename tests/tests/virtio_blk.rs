@@ -11,7 +11,7 @@ use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::machine::Exit;
 use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::Tracer;
-use svemu_tests::{bare, run_qemu, run_svemu, RunOptions};
+use svemu_tests::{bare, qemu_disk_args, run_qemu, run_svemu, RunOptions};
 
 const DISK_SIZE: usize = 1 << 20;
 
@@ -47,19 +47,8 @@ fn driver_writes_reach_the_image_as_on_qemu() {
 
     // QEMU attaches a -device to the last free slot unless told the bus: slot 0 is virtio-mmio-bus.0.
     let theirs = blank_image(&dir, "qemu.img");
-    let drive = format!("file={},format=raw,if=none,id=d0", theirs.display());
-    let (qemu, status) = run_qemu(
-        &kernel,
-        "128M",
-        &[
-            "-global",
-            "virtio-mmio.force-legacy=false",
-            "-drive",
-            &drive,
-            "-device",
-            "virtio-blk-device,drive=d0,serial=svemu-disk0,bus=virtio-mmio-bus.0",
-        ],
-    );
+    let disk_args = qemu_disk_args(&theirs, ",serial=svemu-disk0");
+    let (qemu, status) = run_qemu(&kernel, "128M", &disk_args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!((status, qemu.as_str()), (0, run.console.as_str()));
     assert!(std::fs::read(&theirs).unwrap() == expected_image(), "QEMU wrote the same bytes");
     std::fs::remove_dir_all(&dir).ok();

@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-use svemu_tests::{bare, normalize_svos_console};
+use svemu_tests::{bare, normalize_svos_console, qemu_disk_args};
 
 use parse::SvemuStats;
 use run::{measure, measure_rounds, timed_expect, Runner, Sample};
@@ -186,10 +186,7 @@ fn qemu_cmd(w: &Workload) -> Command {
         c.args(["-append", a]);
     }
     if let Some(d) = &w.drive {
-        // Modern virtio-mmio, as svemu's; the first slot, as svemu's.
-        let drive = format!("file={},format=raw,if=none,id=d0", d.display());
-        c.args(["-global", "virtio-mmio.force-legacy=false", "-drive", &drive]);
-        c.args(["-device", "virtio-blk-device,drive=d0,bus=virtio-mmio-bus.0"]);
+        c.args(qemu_disk_args(d, ""));
     }
     c
 }
