@@ -1,9 +1,15 @@
-//! The physical frame allocator: an intrusive free list of 4 KiB frames.
+//! The physical frame allocator: frames never used since boot, handed out
+//! from the bottom of each free RAM range, and an intrusive free list of the
+//! 4 KiB frames freed since.
 //!
-//! Each free frame stores the physical page number of the next free frame in
-//! its first 8 bytes (through the direct map). Frames are handed out lowest
-//! address first after boot, and a freed frame is reused first (LIFO), so the
-//! allocation order, and every physical address svos prints, is deterministic.
+//! Each frame on the free list stores the physical page number of the next
+//! one in its first 8 bytes (through the direct map). Frames never allocated
+//! are not on the list: they are taken by advancing a per-range cursor, so
+//! svos writes nothing into RAM it has not used (an emulator that reserves
+//! guest RAM lazily, as svemu and QEMU do, keeps untouched RAM free on the
+//! host). A freed frame is reused first (LIFO), then the lowest untouched
+//! frame: the allocation order, and every physical address svos prints, is
+//! deterministic (and the same as that of one list built lowest first).
 //!
 //! [`FrameTracker`] owns one frame and returns it to the allocator on drop.
 
@@ -12,28 +18,41 @@ use spin::Mutex;
 
 const NIL: usize = usize::MAX;
 
+/// Free RAM ranges whose untouched frames are handed out by cursor; frames
+/// of further ranges go onto the free list at boot.
+const MAX_RANGES: usize = 8;
+
 struct FreeList {
-    head: usize, // PPN or NIL
+    /// PPN of the first freed frame, or NIL.
+    head: usize,
+    /// Untouched frames: `[next, end)` PPNs per range, lowest range first.
+    untouched: [(usize, usize); MAX_RANGES],
     free: usize,
     total: usize,
 }
 
-static FRAMES: Mutex<FreeList> = Mutex::new(FreeList { head: NIL, free: 0, total: 0 });
+static FRAMES: Mutex<FreeList> = Mutex::new(FreeList { head: NIL, untouched: [(0, 0); MAX_RANGES], free: 0, total: 0 });
 
 /// Adds the frames fully inside each `[start, end)` range to the allocator.
-/// Ranges are added so that lower addresses are allocated first.
+/// Ranges must come lowest address first; lower addresses are allocated first.
 ///
 /// # Safety
 /// The ranges must be RAM that nothing else uses, reachable through the direct map.
 pub unsafe fn init(ranges: &[(PhysAddr, PhysAddr)]) {
     let mut fl = FRAMES.lock();
-    for &(start, end) in ranges.iter().rev() {
+    for (i, &(start, end)) in ranges.iter().enumerate().rev() {
         let (first, last) = (start.ceil().0, end.floor().0);
-        let mut ppn = last;
-        while ppn > first {
-            ppn -= 1;
-            push(&mut fl, PhysPageNum(ppn));
-            fl.total += 1;
+        if last <= first {
+            continue;
+        }
+        fl.total += last - first;
+        if i < MAX_RANGES {
+            fl.untouched[i] = (first, last);
+            fl.free += last - first;
+        } else {
+            for ppn in (first..last).rev() {
+                push(&mut fl, PhysPageNum(ppn));
+            }
         }
     }
 }
@@ -42,6 +61,24 @@ unsafe fn push(fl: &mut FreeList, ppn: PhysPageNum) {
     *(ppn.addr().to_kva() as *mut usize) = fl.head;
     fl.head = ppn.0;
     fl.free += 1;
+}
+
+impl FreeList {
+    /// The next frame: the last one freed, else the lowest untouched one.
+    fn take(&mut self) -> Option<PhysPageNum> {
+        let ppn = if self.head != NIL {
+            let ppn = PhysPageNum(self.head);
+            // SAFETY: a frame on the free list holds the next link in its first word.
+            self.head = unsafe { *(ppn.addr().to_kva() as *const usize) };
+            ppn
+        } else {
+            let range = self.untouched.iter_mut().find(|(next, end)| next < end)?;
+            range.0 += 1;
+            PhysPageNum(range.0 - 1)
+        };
+        self.free -= 1;
+        Some(ppn)
+    }
 }
 
 /// An owned physical frame; dropping it frees the frame.
@@ -72,17 +109,7 @@ impl Drop for FrameTracker {
 
 /// Allocates one zero-filled frame, or `None` when physical memory is exhausted.
 pub fn frame_alloc() -> Option<FrameTracker> {
-    let ppn = {
-        let mut fl = FRAMES.lock();
-        if fl.head == NIL {
-            return None;
-        }
-        let ppn = PhysPageNum(fl.head);
-        // SAFETY: a free frame holds the next link in its first word.
-        fl.head = unsafe { *(ppn.addr().to_kva() as *const usize) };
-        fl.free -= 1;
-        ppn
-    };
+    let ppn = FRAMES.lock().take()?;
     let mut f = FrameTracker { ppn };
     f.bytes_mut().fill(0);
     Some(f)
