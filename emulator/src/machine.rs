@@ -558,15 +558,20 @@ fn stretch(
         let Some(slot) = code.fetch(cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
             break;
         };
-        match (slot.run)(cpu, &slot.insn) {
-            Ok(()) => {}
-            Err(Notice::MemoryAccessed) => cursor.revalidate(cpu.mmu, &cpu.bus.ram),
+        // Only a memory access can ask for the bus's attention (handlers
+        // answering `Ok` touch registers and the pc alone).
+        let attention = match (slot.run)(cpu, &slot.insn) {
+            Ok(()) => false,
+            Err(Notice::MemoryAccessed) => {
+                cursor.revalidate(cpu.mmu, &cpu.bus.ram);
+                cpu.bus.attention
+            }
             Err(Notice::NotShort) => return (done, Some((slot.insn, slot.raw)), None),
             Err(Notice::Exception(e)) => return (done, None, Some(e)),
-        }
+        };
         done += 1;
         cpu.bus.clint.tick(1);
-        if cpu.bus.attention {
+        if attention {
             break;
         }
     }
