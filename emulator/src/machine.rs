@@ -358,6 +358,7 @@ impl Machine {
             let (hart, mmu, entered) = (&mut harts[i], &mut mmus[i], &mut entered_handler[i]);
             let mut cpu = Cpu::with_memo(hart, mmu, bus, &mut memo);
             let (done, fetched, fault) = stretch(&mut cpu, code, &mut cursor, decoded, left);
+            cursor.settle(cpu.mmu);
             retire(cpu.hart, stats, entered, done);
             cpu.hart.cycle += done;
             left -= done;

@@ -95,12 +95,39 @@ pub struct Cursor {
     /// The fast TLB hit of the fetch page (its physical page, and whether a
     /// use counts as an architectural TLB lookup and hit).
     hit: FastHit,
+    /// Fetches through `hit` not yet counted as TLB lookups and hits (see
+    /// [`Cursor::settle`]).
+    uncounted: u64,
 }
 
 impl Cursor {
     /// A cursor on no page: the first fetch looks one up.
     pub fn new() -> Cursor {
-        Cursor { vpn: u64::MAX, epoch: 0, generation: 0, base: 0, stamp: 0, hit: FastHit { pa: 0, paged: false } }
+        Cursor {
+            vpn: u64::MAX,
+            epoch: 0,
+            generation: 0,
+            base: 0,
+            stamp: 0,
+            hit: FastHit { pa: 0, paged: false },
+            uncounted: 0,
+        }
+    }
+
+    /// Count the fetches made through the cursor's fast-TLB hit since the
+    /// last call as the architectural TLB lookups and hits they stand for
+    /// (none when the hit is not paged). [`CodePages::fetch`] counts its
+    /// fetches here instead of one by one; [`CodePages::seek`] calls this
+    /// before it replaces the hit, and the fetch loop must call it before
+    /// anything reads the TLB statistics (at the end of each stretch of
+    /// fetches).
+    #[inline]
+    pub fn settle(&mut self, mmu: &mut Mmu) {
+        if self.hit.paged {
+            mmu.tlb.stats.lookups += self.uncounted;
+            mmu.tlb.stats.hits += self.uncounted;
+        }
+        self.uncounted = 0;
     }
 
     /// Leave the current page when the fast TLB or RAM's code generation
@@ -167,7 +194,7 @@ impl CodePages {
             let insn = memo.decode(raw);
             *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
         }
-        mmu.count_fast_hit(cur.hit);
+        cur.uncounted += 1;
         Some(slot)
     }
 
@@ -175,6 +202,7 @@ impl CodePages {
     /// when it holds another page or an older version of this one.
     #[inline(never)]
     fn seek(&mut self, cur: &mut Cursor, hart: &Hart, mmu: &mut Mmu, ram: &mut Ram) -> Option<()> {
+        cur.settle(mmu);
         cur.vpn = u64::MAX;
         let hit = mmu.fast_lookup(hart, hart.pc, Access::Fetch)?;
         let pa = hit.pa & !(PAGE_SIZE - 1);
@@ -206,6 +234,7 @@ impl CodePages {
             base: page.base,
             stamp: page.stamp,
             hit: FastHit { pa, paged: hit.paged },
+            uncounted: 0,
         };
         Some(())
     }
