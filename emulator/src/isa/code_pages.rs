@@ -182,17 +182,7 @@ impl CodePages {
         // Within the slots: seek allocated the page's.
         let slot = self.slots.get_mut(cur.base + (off >> 1))?;
         if slot.stamp != cur.stamp {
-            let pa = cur.hit.pa + off as u64;
-            let lo = ram.read(pa, 2) as u32;
-            let raw = if lo & 3 != 3 {
-                lo
-            } else if off <= PAGE_SIZE as usize - 4 {
-                ram.read(pa, 4) as u32
-            } else {
-                return None;
-            };
-            let insn = memo.decode(raw);
-            *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
+            fill(slot, cur, off, ram, memo)?;
         }
         cur.uncounted += 1;
         Some(slot)
@@ -238,4 +228,25 @@ impl CodePages {
         };
         Some(())
     }
+}
+
+/// Decode the instruction at offset `off` of `cur`'s page into `slot`
+/// (stamping it valid), or `None` when it is a 32-bit instruction in the
+/// page's last halfword. Out of line and cold: the fetch loop runs the
+/// filled slot far more often than it fills one.
+#[cold]
+#[inline(never)]
+fn fill(slot: &mut Slot, cur: &Cursor, off: usize, ram: &Ram, memo: &mut DecodeCache) -> Option<()> {
+    let pa = cur.hit.pa + off as u64;
+    let lo = ram.read(pa, 2) as u32;
+    let raw = if lo & 3 != 3 {
+        lo
+    } else if off <= PAGE_SIZE as usize - 4 {
+        ram.read(pa, 4) as u32
+    } else {
+        return None;
+    };
+    let insn = memo.decode(raw);
+    *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
+    Some(())
 }
