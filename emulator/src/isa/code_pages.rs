@@ -190,6 +190,7 @@ impl CodePages {
 
     /// Point `cur` at the page of `hart`'s pc, refilling that page's entry
     /// when it holds another page or an older version of this one.
+    #[cold]
     #[inline(never)]
     fn seek(&mut self, cur: &mut Cursor, hart: &Hart, mmu: &mut Mmu, ram: &mut Ram) -> Option<()> {
         cur.settle(mmu);
