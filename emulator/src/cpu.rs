@@ -100,7 +100,9 @@ pub struct Cpu<'a> {
     pub mmu: &'a mut Mmu,
     /// The system bus.
     pub bus: &'a mut Bus,
-    /// The data access of the current instruction, if any.
+    /// The data access of the current instruction, if any (for traces; not
+    /// recorded on a [`DataMemo`] hit, since only the short path, which
+    /// writes no traces, has a memo).
     pub mem: Option<MemAccess>,
     /// The burst's memo of data pages, if the caller keeps one.
     memo: Option<&'a mut DataMemo>,
@@ -182,8 +184,9 @@ impl<'a> Cpu<'a> {
     pub fn load(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
         if !crosses_page(va, size) {
             if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(0, va, self.mmu)) {
+                // No `MemAccess` record: the memo exists only on the short
+                // path, which writes no traces.
                 self.mmu.count_fast_hit(hit);
-                self.mem = Some(MemAccess { va, size, stored: None });
                 return Ok(self.bus.ram.read(hit.pa, size));
             }
         }
@@ -227,19 +230,23 @@ impl<'a> Cpu<'a> {
     pub fn store(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
         if !crosses_page(va, size) {
             if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(1, va, self.mmu)) {
-                return self.store_at(hit, va, size, val);
+                // No `MemAccess` record, as for loads.
+                return self.store_at(hit, va, size, val, false);
             }
         }
         self.store_fast_tlb(va, size, val)
     }
 
     /// Store through `hit`, the memo's or fast TLB's translation of `va`,
-    /// counting the TLB lookup and hit it stands for.
+    /// counting the TLB lookup and hit it stands for, and recording the
+    /// access in [`Cpu::mem`] when `record`.
     #[inline(always)]
-    fn store_at(&mut self, hit: FastHit, va: u64, size: u8, val: u64) -> Result<(), Exception> {
+    fn store_at(&mut self, hit: FastHit, va: u64, size: u8, val: u64, record: bool) -> Result<(), Exception> {
         self.mmu.count_fast_hit(hit);
         self.bus.write(hit.pa, size, val).map_err(|_| Exception::StoreAccessFault(va))?;
-        self.mem = Some(MemAccess { va, size, stored: Some(val) });
+        if record {
+            self.mem = Some(MemAccess { va, size, stored: Some(val) });
+        }
         Ok(())
     }
 
@@ -252,7 +259,7 @@ impl<'a> Cpu<'a> {
                 if let Some(m) = self.memo.as_mut() {
                     m.put(1, va, hit, self.mmu, self.bus);
                 }
-                return self.store_at(hit, va, size, val);
+                return self.store_at(hit, va, size, val, true);
             }
         }
         self.store_slow(va, size, val)

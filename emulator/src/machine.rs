@@ -356,39 +356,9 @@ impl Machine {
         while left > 0 {
             let Machine { harts, mmus, bus, code, decoded, stats, entered_handler, .. } = self;
             let (hart, mmu, entered) = (&mut harts[i], &mut mmus[i], &mut entered_handler[i]);
-            // Why the short path stopped: the instruction it fetched but
-            // does not run, or the exception one raised.
-            let mut fetched = None;
-            let mut fault = None;
             let mut cpu = Cpu::with_memo(hart, mmu, bus, &mut memo);
-            // Instructions retired in this stretch: instret, the cycle count
-            // and the statistics are brought up to date when it ends (no
-            // handler reads them); time advances per instruction, since a
-            // load may read mtime.
-            let mut done = 0;
-            cursor.revalidate(cpu.mmu, &cpu.bus.ram);
-            while done < left {
-                let Some(slot) = code.fetch(&mut cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
-                    break;
-                };
-                match (slot.run)(&mut cpu, &slot.insn) {
-                    Ok(()) => {}
-                    Err(Notice::MemoryAccessed) => cursor.revalidate(cpu.mmu, &cpu.bus.ram),
-                    Err(Notice::NotShort) => {
-                        fetched = Some((slot.insn, slot.raw));
-                        break;
-                    }
-                    Err(Notice::Exception(e)) => {
-                        fault = Some(e);
-                        break;
-                    }
-                }
-                done += 1;
-                cpu.bus.clint.tick(1);
-                if cpu.bus.attention {
-                    break;
-                }
-            }
+            let (done, fetched, fault) = stretch(&mut cpu, code, &mut cursor, decoded, left);
+            cursor.settle(cpu.mmu);
             retire(cpu.hart, stats, entered, done);
             cpu.hart.cycle += done;
             left -= done;
@@ -564,6 +534,49 @@ impl Machine {
              raising an illegal-instruction trap{more}"
         );
     }
+}
+
+/// Run short-path instructions on `cpu` until `left` have retired, one
+/// needs the general step, one raises an exception, or a device asks for
+/// attention: the instructions retired, the fetched instruction (decoded,
+/// raw bits) that has no short path, and the exception raised, if any.
+/// Instret, the cycle count and the statistics are left to the caller (no
+/// handler reads them); time advances per instruction, since a load may
+/// read mtime. A function of its own so that `code` is a parameter the
+/// handlers cannot reach: the compiler then keeps what the fetch reads of
+/// it in registers across the handler calls.
+#[inline(never)]
+fn stretch(
+    cpu: &mut Cpu,
+    code: &mut CodePages,
+    cursor: &mut Cursor,
+    decoded: &mut DecodeCache,
+    left: u64,
+) -> (u64, Option<(Insn, u32)>, Option<Exception>) {
+    let mut done = 0;
+    cursor.revalidate(cpu.mmu, &cpu.bus.ram);
+    while done < left {
+        let Some(slot) = code.fetch(cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
+            break;
+        };
+        // Only a memory access can ask for the bus's attention (handlers
+        // answering `Ok` touch registers and the pc alone).
+        let attention = match (slot.run)(cpu, &slot.insn) {
+            Ok(()) => false,
+            Err(Notice::MemoryAccessed) => {
+                cursor.revalidate(cpu.mmu, &cpu.bus.ram);
+                cpu.bus.attention
+            }
+            Err(Notice::NotShort) => return (done, Some((slot.insn, slot.raw)), None),
+            Err(Notice::Exception(e)) => return (done, None, Some(e)),
+        };
+        done += 1;
+        cpu.bus.clint.tick(1);
+        if attention {
+            break;
+        }
+    }
+    (done, None, None)
 }
 
 /// Count `n` instructions retired by `hart`: its instret, the run's count,

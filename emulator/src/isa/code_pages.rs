@@ -95,12 +95,39 @@ pub struct Cursor {
     /// The fast TLB hit of the fetch page (its physical page, and whether a
     /// use counts as an architectural TLB lookup and hit).
     hit: FastHit,
+    /// Fetches through `hit` not yet counted as TLB lookups and hits (see
+    /// [`Cursor::settle`]).
+    uncounted: u64,
 }
 
 impl Cursor {
     /// A cursor on no page: the first fetch looks one up.
     pub fn new() -> Cursor {
-        Cursor { vpn: u64::MAX, epoch: 0, generation: 0, base: 0, stamp: 0, hit: FastHit { pa: 0, paged: false } }
+        Cursor {
+            vpn: u64::MAX,
+            epoch: 0,
+            generation: 0,
+            base: 0,
+            stamp: 0,
+            hit: FastHit { pa: 0, paged: false },
+            uncounted: 0,
+        }
+    }
+
+    /// Count the fetches made through the cursor's fast-TLB hit since the
+    /// last call as the architectural TLB lookups and hits they stand for
+    /// (none when the hit is not paged). [`CodePages::fetch`] counts its
+    /// fetches here instead of one by one; [`CodePages::seek`] calls this
+    /// before it replaces the hit, and the fetch loop must call it before
+    /// anything reads the TLB statistics (at the end of each stretch of
+    /// fetches).
+    #[inline]
+    pub fn settle(&mut self, mmu: &mut Mmu) {
+        if self.hit.paged {
+            mmu.tlb.stats.lookups += self.uncounted;
+            mmu.tlb.stats.hits += self.uncounted;
+        }
+        self.uncounted = 0;
     }
 
     /// Leave the current page when the fast TLB or RAM's code generation
@@ -155,26 +182,18 @@ impl CodePages {
         // Within the slots: seek allocated the page's.
         let slot = self.slots.get_mut(cur.base + (off >> 1))?;
         if slot.stamp != cur.stamp {
-            let pa = cur.hit.pa + off as u64;
-            let lo = ram.read(pa, 2) as u32;
-            let raw = if lo & 3 != 3 {
-                lo
-            } else if off <= PAGE_SIZE as usize - 4 {
-                ram.read(pa, 4) as u32
-            } else {
-                return None;
-            };
-            let insn = memo.decode(raw);
-            *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
+            fill(slot, cur, off, ram, memo)?;
         }
-        mmu.count_fast_hit(cur.hit);
+        cur.uncounted += 1;
         Some(slot)
     }
 
     /// Point `cur` at the page of `hart`'s pc, refilling that page's entry
     /// when it holds another page or an older version of this one.
+    #[cold]
     #[inline(never)]
     fn seek(&mut self, cur: &mut Cursor, hart: &Hart, mmu: &mut Mmu, ram: &mut Ram) -> Option<()> {
+        cur.settle(mmu);
         cur.vpn = u64::MAX;
         let hit = mmu.fast_lookup(hart, hart.pc, Access::Fetch)?;
         let pa = hit.pa & !(PAGE_SIZE - 1);
@@ -206,7 +225,29 @@ impl CodePages {
             base: page.base,
             stamp: page.stamp,
             hit: FastHit { pa, paged: hit.paged },
+            uncounted: 0,
         };
         Some(())
     }
+}
+
+/// Decode the instruction at offset `off` of `cur`'s page into `slot`
+/// (stamping it valid), or `None` when it is a 32-bit instruction in the
+/// page's last halfword. Out of line and cold: the fetch loop runs the
+/// filled slot far more often than it fills one.
+#[cold]
+#[inline(never)]
+fn fill(slot: &mut Slot, cur: &Cursor, off: usize, ram: &Ram, memo: &mut DecodeCache) -> Option<()> {
+    let pa = cur.hit.pa + off as u64;
+    let lo = ram.read(pa, 2) as u32;
+    let raw = if lo & 3 != 3 {
+        lo
+    } else if off <= PAGE_SIZE as usize - 4 {
+        ram.read(pa, 4) as u32
+    } else {
+        return None;
+    };
+    let insn = memo.decode(raw);
+    *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
+    Some(())
 }

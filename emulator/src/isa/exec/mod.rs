@@ -64,9 +64,9 @@ fn x(cpu: &Cpu, r: u8) -> u64 {
 
 #[inline]
 fn set_x(cpu: &mut Cpu, r: u8, v: u64) {
-    if r != 0 {
-        cpu.hart.x[(r & 31) as usize] = v;
-    }
+    // Write unconditionally, then restore x0 (cheaper than a test of r).
+    cpu.hart.x[(r & 31) as usize] = v;
+    cpu.hart.x[0] = 0;
 }
 
 #[inline]
@@ -287,9 +287,9 @@ fn int_op(hart: &mut Hart, insn: &Insn, op: Op) -> bool {
         Mulw | Divw | Divuw | Remw | Remuw => muldiv_w(op, a, b),
         _ => return false,
     };
-    if insn.rd != 0 {
-        hart.x[(insn.rd & 31) as usize] = v;
-    }
+    // Write unconditionally, then restore x0 (cheaper than a test of rd).
+    hart.x[(insn.rd & 31) as usize] = v;
+    hart.x[0] = 0;
     hart.pc = next_pc;
     true
 }
