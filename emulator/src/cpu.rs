@@ -106,17 +106,34 @@ pub struct Cpu<'a> {
     pub mem: Option<MemAccess>,
     /// The burst's memo of data pages, if the caller keeps one.
     memo: Option<&'a mut DataMemo>,
+    /// Cycles retired on the short path that the CLINT has not counted yet
+    /// (0 to 2^64-1; always 0 outside it). The fetch loop adds one per
+    /// instruction and hands the rest to [`Cpu::tick_clint`] when it stops;
+    /// every load or store that misses the [`DataMemo`], the only ones that
+    /// can reach a device, hands them over first, so a read of mtime sees
+    /// the same count as with a tick per instruction.
+    pub unticked: u64,
 }
 
 impl<'a> Cpu<'a> {
     /// Borrow a hart, its MMU and the bus together.
     pub fn new(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus) -> Cpu<'a> {
-        Cpu { hart, mmu, bus, mem: None, memo: None }
+        Cpu { hart, mmu, bus, mem: None, memo: None, unticked: 0 }
     }
 
     /// [`Cpu::new`] with a burst's [`DataMemo`] for loads and stores.
     pub fn with_memo(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus, memo: &'a mut DataMemo) -> Cpu<'a> {
-        Cpu { hart, mmu, bus, mem: None, memo: Some(memo) }
+        Cpu { hart, mmu, bus, mem: None, memo: Some(memo), unticked: 0 }
+    }
+
+    /// Advance the CLINT by the [`Cpu::unticked`] cycles (one per
+    /// instruction retired on the short path) and clear them.
+    #[inline(always)]
+    pub fn tick_clint(&mut self) {
+        if self.unticked != 0 {
+            self.bus.clint.tick(self.unticked);
+            self.unticked = 0;
+        }
     }
 
     /// Translate `va` for a `size`-byte `access` under the hart's current
@@ -197,6 +214,8 @@ impl<'a> Cpu<'a> {
     /// translation.
     #[inline(never)]
     fn load_fast_tlb(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
+        // A device read may read mtime.
+        self.tick_clint();
         if !crosses_page(va, size) {
             if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Load) {
                 if let Some(m) = self.memo.as_mut() {
@@ -254,6 +273,8 @@ impl<'a> Cpu<'a> {
     /// translation.
     #[inline(never)]
     fn store_fast_tlb(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
+        // A device write may read or set mtime.
+        self.tick_clint();
         if !crosses_page(va, size) {
             if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Store) {
                 if let Some(m) = self.memo.as_mut() {

@@ -358,7 +358,9 @@ impl Machine {
             let (hart, mmu, entered) = (&mut harts[i], &mut mmus[i], &mut entered_handler[i]);
             let mut cpu = Cpu::with_memo(hart, mmu, bus, &mut memo);
             let (done, fetched, fault) = stretch(&mut cpu, code, &mut cursor, decoded, left);
-            cursor.settle(cpu.mmu);
+            cpu.tick_clint();
+            // The instruction returned unexecuted or faulting was fetched too.
+            cursor.end_stretch(cpu.mmu, done + (fetched.is_some() || fault.is_some()) as u64);
             retire(cpu.hart, stats, entered, done);
             cpu.hart.cycle += done;
             left -= done;
@@ -556,7 +558,7 @@ fn stretch(
     let mut done = 0;
     cursor.revalidate(cpu.mmu, &cpu.bus.ram);
     while done < left {
-        let Some(slot) = code.fetch(cursor, cpu.hart, cpu.mmu, &mut cpu.bus.ram, decoded) else {
+        let Some(slot) = code.fetch(cursor, done, cpu, decoded) else {
             break;
         };
         // Only a memory access can ask for the bus's attention (handlers
@@ -571,7 +573,7 @@ fn stretch(
             Err(Notice::Exception(e)) => return (done, None, Some(e)),
         };
         done += 1;
-        cpu.bus.clint.tick(1);
+        cpu.unticked += 1;
         if attention {
             break;
         }

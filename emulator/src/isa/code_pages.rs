@@ -31,6 +31,7 @@
 use super::decode::Insn;
 use super::exec::{handler, Handler};
 use super::DecodeCache;
+use crate::cpu::Cpu;
 use crate::devices::Ram;
 use crate::hart::Hart;
 use crate::mmu::{Access, FastHit, Mmu, PAGE_SIZE};
@@ -95,9 +96,10 @@ pub struct Cursor {
     /// The fast TLB hit of the fetch page (its physical page, and whether a
     /// use counts as an architectural TLB lookup and hit).
     hit: FastHit,
-    /// Fetches through `hit` not yet counted as TLB lookups and hits (see
+    /// How many of the current stretch's fetches (all of them through `hit`
+    /// since the last seek) are already counted as TLB lookups and hits (see
     /// [`Cursor::settle`]).
-    uncounted: u64,
+    counted: u64,
 }
 
 impl Cursor {
@@ -110,24 +112,34 @@ impl Cursor {
             base: 0,
             stamp: 0,
             hit: FastHit { pa: 0, paged: false },
-            uncounted: 0,
+            counted: 0,
         }
     }
 
     /// Count the fetches made through the cursor's fast-TLB hit since the
-    /// last call as the architectural TLB lookups and hits they stand for
-    /// (none when the hit is not paged). [`CodePages::fetch`] counts its
-    /// fetches here instead of one by one; [`CodePages::seek`] calls this
-    /// before it replaces the hit, and the fetch loop must call it before
-    /// anything reads the TLB statistics (at the end of each stretch of
-    /// fetches).
+    /// last count as the architectural TLB lookups and hits they stand for
+    /// (none when the hit is not paged); `fetched` is the number of fetches
+    /// [`CodePages::fetch`] has served in the current stretch (it counts
+    /// them here instead of one by one). [`CodePages::seek`] calls this
+    /// before it replaces the hit.
     #[inline]
-    pub fn settle(&mut self, mmu: &mut Mmu) {
+    fn settle(&mut self, mmu: &mut Mmu, fetched: u64) {
         if self.hit.paged {
-            mmu.tlb.stats.lookups += self.uncounted;
-            mmu.tlb.stats.hits += self.uncounted;
+            let n = fetched - self.counted;
+            mmu.tlb.stats.lookups += n;
+            mmu.tlb.stats.hits += n;
         }
-        self.uncounted = 0;
+        self.counted = fetched;
+    }
+
+    /// End a stretch of fetches in which [`CodePages::fetch`] served
+    /// `fetched`: count those not counted yet (see [`Cursor::settle`]) and
+    /// start the next stretch's count at 0. The fetch loop must call this
+    /// before anything reads the TLB statistics.
+    #[inline]
+    pub fn end_stretch(&mut self, mmu: &mut Mmu, fetched: u64) {
+        self.settle(mmu, fetched);
+        self.counted = 0;
     }
 
     /// Leave the current page when the fast TLB or RAM's code generation
@@ -162,29 +174,29 @@ impl CodePages {
     }
 
     /// The slot of the instruction at `hart`'s pc (the cursor kept valid by
-    /// [`Cursor::revalidate`]), with the fetch's
-    /// TLB lookup counted, or `None` when the ordinary fetch must run (no
-    /// fast TLB entry, not RAM, or a 32-bit instruction crossing the page).
+    /// [`Cursor::revalidate`]), or `None` when the ordinary fetch must run
+    /// (no fast TLB entry, not RAM, or a 32-bit instruction crossing the
+    /// page). `fetched` is the number of slots this returned earlier in the
+    /// current stretch; the fetch's TLB lookup is counted by
+    /// [`Cursor::end_stretch`] or the next seek.
     #[inline]
     pub fn fetch<'a>(
         &'a mut self,
         cur: &mut Cursor,
-        hart: &Hart,
-        mmu: &mut Mmu,
-        ram: &mut Ram,
+        fetched: u64,
+        cpu: &mut Cpu,
         memo: &mut DecodeCache,
     ) -> Option<&'a Slot> {
-        let pc = hart.pc;
+        let pc = cpu.hart.pc;
         if pc >> 12 != cur.vpn {
-            self.seek(cur, hart, mmu, ram)?;
+            self.seek(cur, fetched, cpu.hart, cpu.mmu, &mut cpu.bus.ram)?;
         }
         let off = (pc & (PAGE_SIZE - 1)) as usize;
         // Within the slots: seek allocated the page's.
         let slot = self.slots.get_mut(cur.base + (off >> 1))?;
         if slot.stamp != cur.stamp {
-            fill(slot, cur, off, ram, memo)?;
+            fill(slot, cur, off, &cpu.bus.ram, memo)?;
         }
-        cur.uncounted += 1;
         Some(slot)
     }
 
@@ -192,8 +204,8 @@ impl CodePages {
     /// when it holds another page or an older version of this one.
     #[cold]
     #[inline(never)]
-    fn seek(&mut self, cur: &mut Cursor, hart: &Hart, mmu: &mut Mmu, ram: &mut Ram) -> Option<()> {
-        cur.settle(mmu);
+    fn seek(&mut self, cur: &mut Cursor, fetched: u64, hart: &Hart, mmu: &mut Mmu, ram: &mut Ram) -> Option<()> {
+        cur.settle(mmu, fetched);
         cur.vpn = u64::MAX;
         let hit = mmu.fast_lookup(hart, hart.pc, Access::Fetch)?;
         let pa = hit.pa & !(PAGE_SIZE - 1);
@@ -225,7 +237,7 @@ impl CodePages {
             base: page.base,
             stamp: page.stamp,
             hit: FastHit { pa, paged: hit.paged },
-            uncounted: 0,
+            counted: fetched,
         };
         Some(())
     }
