@@ -100,7 +100,11 @@ impl Bus {
     }
 
     /// Write the low `size` (1, 2, 4 or 8) bytes of `val` at physical address `pa`.
-    #[inline]
+    ///
+    /// Always inlined: the store handlers then write RAM with a constant
+    /// size, and whether the compiler inlined it otherwise flipped with
+    /// unrelated changes (worth 6% of memcopy's host instructions).
+    #[inline(always)]
     pub fn write(&mut self, pa: u64, size: u8, val: u64) -> Result<(), BusFault> {
         if self.ram.contains(pa, size as u64) {
             if self.reservations.any() {
