@@ -30,4 +30,20 @@ static inline void puthex(u64 v) {
 void *memset(void *d, int c, unsigned long n);
 void *memcpy(void *d, const void *s, unsigned long n);
 
+/* Page-table entries (Privileged ISA 12.3-12.5), for the paging workloads. */
+#define PTE_V 1
+#define PTE_R 2
+#define PTE_W 4
+#define PTE_X 8
+#define PTE_A 0x40
+#define PTE_D 0x80
+#define LEAF (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
+/* The paged region: 4 GiB, above the identity-mapped gigapages of RAM. */
+#define BASE 0x100000000ul
+/* Physical frames the region's pages are mapped onto, round robin. */
+#define FRAMES 16
+
+/* A non-leaf PTE pointing at table t. */
+static inline u64 pte_table(u64 *t) { return (((u64)t >> 12) << 10) | PTE_V; }
+
 #endif

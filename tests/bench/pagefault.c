@@ -18,15 +18,6 @@
 #define ROUNDS 100
 #endif
 
-#define PTE_V 1
-#define PTE_R 2
-#define PTE_W 4
-#define PTE_X 8
-#define PTE_A 0x40
-#define PTE_D 0x80
-#define LEAF (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
-#define BASE 0x100000000ul /* 4 GiB: above the identity gigapages */
-#define FRAMES 16
 #define CAUSE_LOAD_PAGE_FAULT 13
 
 /* Level-0 tables of the region: leaves[i] is the PTE of page BASE + i·4 KiB. */
@@ -35,8 +26,6 @@ static u64 level1[512] __attribute__((aligned(4096)));
 static u64 root[512] __attribute__((aligned(4096)));
 static u8 frames[FRAMES][4096] __attribute__((aligned(4096)));
 static u64 faults;
-
-static u64 pte_table(u64 *t) { return (((u64)t >> 12) << 10) | PTE_V; }
 
 static void fail(u64 code) {
     *(volatile u32 *)0x100000 = (u32)(code << 16) | 0x3333;

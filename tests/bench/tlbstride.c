@@ -19,16 +19,6 @@
 #define SFENCE_EVERY 0
 #endif
 
-#define PTE_V 1
-#define PTE_R 2
-#define PTE_W 4
-#define PTE_X 8
-#define PTE_A 0x40
-#define PTE_D 0x80
-#define LEAF (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
-#define BASE 0x100000000ul /* 4 GiB: VPN above the identity gigapages */
-#define FRAMES 16
-
 extern char __heap_start[];
 static u64 *next_table;
 
@@ -38,8 +28,6 @@ static u64 *alloc_table(void) {
     memset(t, 0, 4096);
     return t;
 }
-
-static u64 pte_table(u64 *t) { return (((u64)t >> 12) << 10) | PTE_V; }
 
 static u64 *root;
 static u8 frames[FRAMES][4096] __attribute__((aligned(4096)));
