@@ -46,4 +46,20 @@ void *memcpy(void *d, const void *s, unsigned long n);
 /* A non-leaf PTE pointing at table t. */
 static inline u64 pte_table(u64 *t) { return (((u64)t >> 12) << 10) | PTE_V; }
 
+/* From M-mode: let PMP allow S-mode everything (one NAPOT entry), turn on
+ * translation with `satp`, and mret to `entry` in S-mode. */
+static inline __attribute__((noreturn)) void enter_s_mode(u64 satp, void (*entry)(void)) {
+    asm volatile("csrw pmpaddr0, %0" ::"r"(~0ul >> 10));
+    asm volatile("csrw pmpcfg0, %0" ::"r"(0x1ful));
+    asm volatile("csrw satp, %0" ::"r"(satp));
+    asm volatile("sfence.vma");
+    u64 mstatus;
+    asm volatile("csrr %0, mstatus" : "=r"(mstatus));
+    mstatus = (mstatus & ~(3ul << 11)) | (1ul << 11); /* MPP = S */
+    asm volatile("csrw mstatus, %0" ::"r"(mstatus));
+    asm volatile("csrw mepc, %0" ::"r"((u64)entry));
+    asm volatile("mret");
+    __builtin_unreachable();
+}
+
 #endif

@@ -69,18 +69,8 @@ int main(void) {
     for (u64 t = 0; t < PAGES / 512; t++) level1[t] = pte_table(&leaves[t * 512]);
     for (u64 f = 0; f < FRAMES; f++)
         for (u64 w = 0; w < 512; w++) ((u64 *)frames[f])[w] = f * 512 + w;
-    /* PMP: allow S-mode everything. Load page faults go to S-mode. */
-    asm volatile("csrw pmpaddr0, %0" ::"r"(~0ul >> 10));
-    asm volatile("csrw pmpcfg0, %0" ::"r"(0x1ful));
+    /* Load page faults go to S-mode. */
     asm volatile("csrw medeleg, %0" ::"r"(1ul << CAUSE_LOAD_PAGE_FAULT));
     asm volatile("csrw stvec, %0" ::"r"((u64)s_trap));
-    asm volatile("csrw satp, %0" ::"r"((8ul << 60) | ((u64)root >> 12)));
-    asm volatile("sfence.vma");
-    u64 mstatus;
-    asm volatile("csrr %0, mstatus" : "=r"(mstatus));
-    mstatus = (mstatus & ~(3ul << 11)) | (1ul << 11); /* MPP = S */
-    asm volatile("csrw mstatus, %0" ::"r"(mstatus));
-    asm volatile("csrw mepc, %0" ::"r"((u64)s_mode_main));
-    asm volatile("mret");
-    return 1;
+    enter_s_mode((8ul << 60) | ((u64)root >> 12), s_mode_main);
 }

@@ -79,17 +79,6 @@ int main(void) {
     for (u64 f = 0; f < FRAMES; f++)
         for (u64 w = 0; w < 512; w++) ((u64 *)frames[f])[w] = f * 512 + w;
     for (u64 i = 0; i < PAGES; i++) map_page(BASE + i * 4096, (u64)frames[i % FRAMES]);
-    /* PMP: allow S-mode everything. Then mret to S-mode with paging on. */
-    asm volatile("csrw pmpaddr0, %0" ::"r"(~0ul >> 10));
-    asm volatile("csrw pmpcfg0, %0" ::"r"(0x1ful));
     u64 mode = LEVELS == 3 ? 8ul : 9ul;
-    asm volatile("csrw satp, %0" ::"r"((mode << 60) | ((u64)root >> 12)));
-    asm volatile("sfence.vma");
-    u64 mstatus;
-    asm volatile("csrr %0, mstatus" : "=r"(mstatus));
-    mstatus = (mstatus & ~(3ul << 11)) | (1ul << 11); /* MPP = S */
-    asm volatile("csrw mstatus, %0" ::"r"(mstatus));
-    asm volatile("csrw mepc, %0" ::"r"((u64)s_mode_main));
-    asm volatile("mret");
-    return 1;
+    enter_s_mode((mode << 60) | ((u64)root >> 12), s_mode_main);
 }
