@@ -36,3 +36,16 @@
     sh t1, 12(t0);                              \
     li t1, next;                                \
     sh t1, 14(t0)
+
+/* The selected queue's descriptor table, available and used rings at the
+ * labels `desc`, `avail`, `used` (below 4 GiB; high halves 0). s0 = device. */
+#define QUEUE_ADDRS(desc, avail, used) \
+    la t0, desc;                       \
+    sw t0, V_QDESC(s0);                \
+    sw zero, V_QDESC + 4(s0);          \
+    la t0, avail;                      \
+    sw t0, V_QAVAIL(s0);               \
+    sw zero, V_QAVAIL + 4(s0);         \
+    la t0, used;                       \
+    sw t0, V_QUSED(s0);                \
+    sw zero, V_QUSED + 4(s0)

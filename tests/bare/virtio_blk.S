@@ -87,15 +87,7 @@ _start:
     li      t1, QSIZE
     bltu    t0, t1, fail
     sw      t1, V_QNUM(s0)
-    la      t0, desc
-    sw      t0, V_QDESC(s0)
-    sw      zero, V_QDESC+4(s0)
-    la      t0, avail
-    sw      t0, V_QAVAIL(s0)
-    sw      zero, V_QAVAIL+4(s0)
-    la      t0, used
-    sw      t0, V_QUSED(s0)
-    sw      zero, V_QUSED+4(s0)
+    QUEUE_ADDRS(desc, avail, used)
     li      t0, 1
     sw      t0, V_QREADY(s0)
     li      t0, 15              /* | DRIVER_OK */

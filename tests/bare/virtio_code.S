@@ -33,15 +33,7 @@ _start:
     CHECK(2, t1, 8)
     VSET(V_QSEL, 0)
     VSET(V_QNUM, QSIZE)
-    la      t0, desc
-    sw      t0, V_QDESC(s0)
-    sw      zero, V_QDESC+4(s0)
-    la      t0, avail
-    sw      t0, V_QAVAIL(s0)
-    sw      zero, V_QAVAIL+4(s0)
-    la      t0, used
-    sw      t0, V_QUSED(s0)
-    sw      zero, V_QUSED+4(s0)
+    QUEUE_ADDRS(desc, avail, used)
     VSET(V_QREADY, 1)
     VSET(V_STATUS, 15)              /* | DRIVER_OK */
     /* IN (type 0), sector 0, 512 bytes into dma_site's page. */
