@@ -19,7 +19,7 @@ use crate::isa::exec::{execute, Notice, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
-use crate::trace::{Category, RegWrite, Tracer};
+use crate::trace::{Category, RegWrite, Stamp, Tracer};
 
 /// Instructions a hart runs before the next hart gets its turn: the length
 /// of a round, in cycles.
@@ -145,7 +145,7 @@ impl Machine {
         let n = harts.len();
         assert_eq!(n, mmus.len(), "one MMU per hart");
         let mut mmus = mmus;
-        let record = [Category::Mmu, Category::Tlb, Category::Pte].iter().any(|&c| tracer.on(c));
+        let record = [Category::Mmu, Category::Tlb, Category::TlbHit, Category::Pte].iter().any(|&c| tracer.on(c));
         let traced = Category::ALL.iter().any(|&(_, c)| tracer.on(c));
         for m in &mut mmus {
             m.record = record;
@@ -420,7 +420,9 @@ impl Machine {
     fn execute_fetched(&mut self, i: usize, insn: &Insn, raw: u32) -> Step {
         let hart = &mut self.harts[i];
         let mmu = &mut self.mmus[i];
-        let (pc, prv) = (hart.pc, hart.prv);
+        let pc = hart.pc;
+        // The instruction's events carry the state it started in.
+        let stamp = Stamp::of(hart);
         let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
         let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
         let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, insn, &env) } else { None };
@@ -439,7 +441,7 @@ impl Machine {
             mmu.sfence(scope);
         }
         if !mmu.events.is_empty() {
-            drain_events(mmu, hart, &mut self.tracer);
+            drain_events(mmu, &stamp, &mut self.tracer);
         }
         retire(hart, &mut self.stats, &mut self.entered_handler[i], 1);
         if self.tracer.on(Category::Insn) {
@@ -450,14 +452,14 @@ impl Machine {
                 Some(RegFile::F) => Some(RegWrite { file: 'f', reg: insn.rd, value: hart.f[insn.rd as usize] }),
                 _ => None,
             };
-            self.tracer.insn(hart.id, prv, pc, raw, insn, write, mem);
+            self.tracer.insn(&stamp, pc, raw, insn, write, mem);
         }
         if let Some(before) = csr_before {
-            csr_trace::after(&mut self.tracer, hart, before, &env);
+            csr_trace::after(&mut self.tracer, &stamp, hart, before, &env);
         }
         if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
             let which = if insn.op == Op::Mret { "mret" } else { "sret" };
-            self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
+            self.tracer.xret(&stamp, which, hart.prv, hart.pc);
         }
         // The decode cache is keyed by the instruction's bits and the
         // decoded-page cache sees every write into RAM, so FlushCode
@@ -499,12 +501,12 @@ impl Machine {
 
     fn trap(&mut self, i: usize, trap: Trap) {
         let hart = &mut self.harts[i];
-        let (epc, from) = (hart.pc, hart.prv);
+        let (epc, stamp) = (hart.pc, Stamp::of(hart));
         let to = hart.take_trap(trap);
         self.stats.traps += 1;
         self.entered_handler[i] = Some(hart.pc);
         if self.tracer.on(Category::Trap) {
-            self.tracer.trap(hart.id, hart.instret, trap, epc, from, to);
+            self.tracer.trap(&stamp, trap, epc, to);
         }
     }
 
@@ -517,7 +519,7 @@ impl Machine {
     /// Write out the MMU events hart `i` recorded during its last step.
     #[inline]
     fn drain_mmu_events(&mut self, i: usize) {
-        drain_events(&mut self.mmus[i], &self.harts[i], &mut self.tracer);
+        drain_events(&mut self.mmus[i], &Stamp::of(&self.harts[i]), &mut self.tracer);
     }
 
     /// Log (rate-limited) a word svemu does not execute: an encoding
@@ -593,12 +595,12 @@ fn retire(hart: &mut Hart, stats: &mut RunStats, entered: &mut Option<u64>, n: u
     }
 }
 
-/// Write out the events `mmu` (of `hart`) recorded during the last step.
+/// Write out the MMU events `mmu` recorded during the last step, which
+/// started as `stamp` says.
 #[inline(never)]
-fn drain_events(mmu: &mut Mmu, hart: &Hart, tracer: &mut Tracer) {
-    for e in mmu.events.drain(..) {
-        tracer.mmu_event(hart.id, hart.instret, &e);
-    }
+fn drain_events(mmu: &mut Mmu, stamp: &Stamp, tracer: &mut Tracer) {
+    tracer.mmu_events(stamp, &mmu.events);
+    mmu.events.clear();
 }
 
 /// True for the Zicsr instructions.

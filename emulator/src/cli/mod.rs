@@ -18,7 +18,7 @@ use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
-use svemu::trace::{Category, Tracer};
+use svemu::trace::{Category, Filter, Format, Options, Start, Tracer};
 
 #[derive(Parser)]
 #[command(
@@ -93,14 +93,34 @@ struct RunArgs {
     dumpdtb: Option<PathBuf>,
 
     /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs),
-    /// mmu (page-table walks step by step), tlb (hits, misses, fills, evictions, flushes),
+    /// mmu (page-table walks step by step), tlb (misses, fills, evictions, flushes), tlb-hit (TLB hits),
     /// pte (A/D updates), csr (writes of satp, mstatus/sstatus, mtvec/stvec).
-    #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category)]
+    #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category, help_heading = "Tracing")]
     trace: Vec<Category>,
 
     /// Write the trace to FILE instead of stderr.
-    #[arg(long, value_name = "FILE", requires = "trace")]
+    #[arg(long, value_name = "FILE", requires = "trace", help_heading = "Tracing")]
     trace_file: Option<PathBuf>,
+
+    /// Trace format: text (one line per event) or json (JSON lines, one object per event).
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = TraceFormat::Text, help_heading = "Tracing")]
+    trace_format: TraceFormat,
+
+    /// Write only the events that meet every condition: key=value pairs, comma-separated, a key
+    /// repeated meaning either value. Keys: hart=N, priv=U|S|M, asid=N, va=LO..HI, icount=LO..HI
+    /// (or LO..), cause=N|page-fault. Example: priv=U,asid=2,va=0x10000..0x20000.
+    #[arg(long, value_name = "COND,...", requires = "trace", value_parser = parse_filter, help_heading = "Tracing")]
+    trace_filter: Option<Filter>,
+
+    /// Start the trace at the first event of category CAT meeting the conditions (as for
+    /// --trace-filter), with the events its instruction raised before it. Example: the first
+    /// page fault in user mode, walk included: --trace-from trap:cause=page-fault,priv=U
+    #[arg(long, value_name = "CAT[:COND,...]", requires = "trace", value_parser = parse_start, help_heading = "Tracing")]
+    trace_from: Option<Start>,
+
+    /// Stop tracing after N events have been written.
+    #[arg(long, value_name = "N", requires = "trace", help_heading = "Tracing")]
+    trace_count: Option<u64>,
 
     /// How PTE accessed/dirty bits are kept: hw (the walker sets them, Svadu) or fault (page fault, Svade).
     #[arg(long, value_enum, default_value_t = AdUpdate::Hw)]
@@ -133,6 +153,14 @@ struct RunArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum TraceFormat {
+    /// One line of text per event (documented in src/trace/mod.rs).
+    Text,
+    /// JSON lines: one object per event (schema in src/trace/json.rs).
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum AdUpdate {
     /// Svadu: hardware sets A and D.
     Hw,
@@ -162,6 +190,14 @@ fn parse_u64(s: &str) -> Result<u64, String> {
         None => s.replace('_', "").parse(),
     };
     r.map_err(|_| format!("'{s}' is not an address (examples: 0x10000, 0xffffffc000000000)"))
+}
+
+fn parse_filter(s: &str) -> Result<Filter, String> {
+    Filter::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_start(s: &str) -> Result<Start, String> {
+    Start::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_category(s: &str) -> Result<Category, String> {
@@ -256,7 +292,17 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             ),
             None => Box::new(io::stderr()),
         };
-        Tracer::new(&args.trace, out)
+        let options = Options {
+            categories: args.trace.clone(),
+            format: match args.trace_format {
+                TraceFormat::Text => Format::Text,
+                TraceFormat::Json => Format::Json,
+            },
+            filter: args.trace_filter.clone().unwrap_or_default(),
+            from: args.trace_from.clone(),
+            count: args.trace_count,
+        };
+        Tracer::with(options, out)
     };
     let console_in = match &args.console_input {
         Some(p) => ConsoleIn::Script(
