@@ -89,7 +89,7 @@ pub struct Machine {
     entered_handler: Vec<Option<u64>>,
     /// Unimplemented instructions reported so far (the log is rate-limited).
     unimplemented_reports: u32,
-    /// `--explain`: the virtual address to explain at its first fault, and
+    /// `--explain`: the virtual address to explain, where and when, and
     /// the explanation once made.
     pub explain: Option<Explain>,
     /// Decoded instructions by raw bits (shared by the harts: decoding does
@@ -109,15 +109,7 @@ pub struct Machine {
     traced: bool,
 }
 
-/// A translation explained for `--explain` (see [`crate::trace::explain`]).
-#[derive(Clone, Debug)]
-pub struct Explain {
-    /// The virtual address.
-    pub va: u64,
-    /// The explanation text, made at the first page or access fault whose
-    /// tval lies in the same 4 KiB page as `va` (None until then).
-    pub text: Option<String>,
-}
+pub use crate::trace::explain::Explain;
 
 /// What the instruction just stepped asks of the burst running it.
 enum Step {
@@ -290,6 +282,11 @@ impl Machine {
             if let Some(max) = self.max_instructions {
                 budget = budget.min(max - self.stats.instructions);
             }
+            let explain_at =
+                self.explain.as_ref().and_then(Explain::stop_at).filter(|&at| i == 0 && at > self.harts[0].instret);
+            if let Some(at) = explain_at {
+                budget = budget.min(at - self.harts[0].instret);
+            }
             let stop = if !self.bursts {
                 self.burst(i, 1)
             } else if self.decoded_pages && !self.traced && !self.mmus[i].record {
@@ -301,6 +298,11 @@ impl Machine {
                 return Turn::Stop(exit);
             }
             ran = true;
+            if explain_at == Some(self.harts[0].instret) {
+                if let Some(x) = &mut self.explain {
+                    x.icount_reached(&self.harts[0], &self.mmus[0], &mut self.bus);
+                }
+            }
             if let Some(req) = self.bus.take_power_request() {
                 return Turn::Stop(match req {
                     PowerRequest::Pass => Exit::PowerOff(0),
@@ -472,6 +474,10 @@ impl Machine {
             Outcome::CheckInterrupts => self.bus.lines_dirty = true,
             _ => {}
         }
+        if let Some(x) = &mut self.explain {
+            // Only CSR instructions write satp.
+            x.satp_written(hart, mmu, &mut self.bus);
+        }
         Step::Leave
     }
 
@@ -480,16 +486,8 @@ impl Machine {
     #[inline(never)]
     fn exception(&mut self, i: usize, e: Exception) -> Step {
         self.drain_mmu_events(i);
-        if let Some(x) = &self.explain {
-            if x.text.is_none() {
-                if let Some(access) = crate::trace::explain::fault_access(e) {
-                    if e.tval() >> 12 == x.va >> 12 {
-                        let moment = format!("at the first fault at this page: {} (tval {:#x})", e.name(), e.tval());
-                        let text = self.explain_now(i, x.va, Some(access), &moment);
-                        self.explain.as_mut().unwrap().text = Some(text);
-                    }
-                }
-            }
+        if let Some(x) = &mut self.explain {
+            x.fault(&self.harts[i], &self.mmus[i], &mut self.bus, e);
         }
         let hart = &self.harts[i];
         if self.entered_handler[i] == Some(hart.pc) {
@@ -510,10 +508,11 @@ impl Machine {
         }
     }
 
-    /// The annotated translation of `va` under hart `i`'s current satp,
-    /// privilege and mstatus (see [`crate::trace::explain`]).
-    pub fn explain_now(&mut self, i: usize, va: u64, access: Option<crate::mmu::Access>, moment: &str) -> String {
-        crate::trace::explain::explain(&self.harts[i], &self.mmus[i], &mut self.bus, va, access, moment)
+    /// The `--explain` text once the run has ended (None without
+    /// `--explain`); see [`crate::trace::explain`].
+    pub fn finish_explain(&mut self) -> Option<String> {
+        let x = self.explain.take()?;
+        Some(x.finish(&self.harts[0], &self.mmus[0], &mut self.bus))
     }
 
     /// Write out the MMU events hart `i` recorded during its last step.

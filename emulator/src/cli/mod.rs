@@ -18,6 +18,7 @@ use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
+use svemu::trace::explain::{Space, When};
 use svemu::trace::{Category, Filter, Format, Options, Start, Tracer};
 
 #[derive(Parser)]
@@ -134,13 +135,24 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = TlbGeometry::default().ways)]
     tlb_ways: usize,
 
-    /// Explain the translation of virtual address VA (hex with 0x, or decimal) under the
-    /// current satp: at the first page or access fault in its page, or else when the run
-    /// ends. Printed to stderr: the walk step by step, the TLB entry, and which accesses
-    /// U- and S-mode may make. (An option of `run`, not a subcommand: the page tables it
-    /// reads exist only while a guest runs.)
-    #[arg(long, value_name = "VA", value_parser = parse_u64)]
+    /// Explain the translation of virtual address VA (hex with 0x, or decimal): the walk step by
+    /// step, the TLB entry, and which accesses U- and S-mode may make, printed to stderr. By default
+    /// at the first page or access fault in its page, else as it was mapped when its address space
+    /// was last left, else at the end of the run (see --explain-in, --explain-at). An option of
+    /// `run`, not a subcommand: the page tables it reads exist only while a guest runs.
+    #[arg(long, value_name = "VA", value_parser = parse_u64, help_heading = "Tracing")]
     explain: Option<u64>,
+
+    /// The address space to explain VA in: current (the hart's satp at that moment), asid=N (the
+    /// satp last written with ASID N) or satp=VALUE.
+    #[arg(long, value_name = "SPACE", requires = "explain", value_parser = parse_space, default_value = "current", help_heading = "Tracing")]
+    explain_in: Space,
+
+    /// When to explain VA: first-fault, every-fault (each page or access fault in its page, in
+    /// that address space), end (when the run ends) or an icount N (when hart 0 has retired N
+    /// instructions).
+    #[arg(long, value_name = "WHEN", requires = "explain", value_parser = parse_when, default_value = "first-fault", help_heading = "Tracing")]
+    explain_at: When,
 
     /// Stop after N retired instructions (exit status 124).
     #[arg(long, value_name = "N")]
@@ -190,6 +202,27 @@ fn parse_u64(s: &str) -> Result<u64, String> {
         None => s.replace('_', "").parse(),
     };
     r.map_err(|_| format!("'{s}' is not an address (examples: 0x10000, 0xffffffc000000000)"))
+}
+
+fn parse_space(s: &str) -> Result<Space, String> {
+    let bad = || format!("'{s}' is not an address space (current, asid=N or satp=VALUE)");
+    match s.split_once('=') {
+        None if s == "current" => Ok(Space::Current),
+        Some(("asid", n)) => parse_u64(n).ok().and_then(|n| u16::try_from(n).ok()).map(Space::Asid).ok_or_else(bad),
+        Some(("satp", v)) => parse_u64(v).map(Space::Satp).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+fn parse_when(s: &str) -> Result<When, String> {
+    match s {
+        "first-fault" => Ok(When::FirstFault),
+        "every-fault" => Ok(When::EveryFault),
+        "end" => Ok(When::End),
+        n => parse_u64(n)
+            .map(When::Icount)
+            .map_err(|_| format!("'{s}' is not a moment (first-fault, every-fault, end or an icount)")),
+    }
 }
 
 fn parse_filter(s: &str) -> Result<Filter, String> {
@@ -333,15 +366,11 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
     machine.max_instructions = args.max_insns;
-    machine.explain = args.explain.map(|va| Explain { va, text: None });
+    machine.explain = args.explain.map(|va| Explain::new(va, args.explain_in, args.explain_at));
     let start = Instant::now();
     let exit = machine.run();
     let elapsed = start.elapsed();
-    if let Some(x) = machine.explain.take() {
-        let text = match x.text {
-            Some(t) => t,
-            None => machine.explain_now(0, x.va, None, "at the end of the run"),
-        };
+    if let Some(text) = machine.finish_explain() {
         eprint!("{text}");
     }
     if args.stats {
