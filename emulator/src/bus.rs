@@ -231,6 +231,20 @@ impl Bus {
         }
     }
 
+    /// Per disk (by virtio-mmio slot) the requests it carried out.
+    pub fn disk_stats(&self) -> Vec<crate::stats::DiskStats> {
+        let slots = self.virtio.iter().enumerate();
+        slots
+            .filter_map(|(slot, v)| v.disk().map(|d| (slot, d.counts)))
+            .map(|(slot, c)| crate::stats::DiskStats {
+                slot,
+                requests: c.requests,
+                sectors_read: c.sectors_read,
+                sectors_written: c.sectors_written,
+            })
+            .collect()
+    }
+
     /// Make every disk write durable (fsync each image): at power-off.
     pub fn sync_disks(&self) {
         for b in self.virtio.iter().filter_map(VirtioMmio::block) {

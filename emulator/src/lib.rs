@@ -19,4 +19,5 @@ pub mod loader;
 pub mod machine;
 pub mod mmu;
 pub mod reservations;
+pub mod stats;
 pub mod trace;

@@ -18,6 +18,7 @@ use crate::isa::code_pages::{CodePages, Cursor};
 use crate::isa::exec::{execute, Notice, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
+use crate::stats::PrivClock;
 use crate::trace::csr as csr_trace;
 use crate::trace::{Category, RegWrite, Stamp, Tracer};
 
@@ -107,6 +108,8 @@ pub struct Machine {
     /// A trace category is on: bursts then run the general path, which
     /// writes every trace event where it always did.
     traced: bool,
+    /// Per hart: instructions by privilege and traps by cause.
+    priv_clocks: Vec<PrivClock>,
 }
 
 pub use crate::trace::explain::Explain;
@@ -157,7 +160,14 @@ impl Machine {
             decoded_pages: true,
             code: CodePages::new(),
             traced,
+            priv_clocks: vec![PrivClock::default(); n],
         }
+    }
+
+    /// Per hart: instructions by privilege and traps by cause (see
+    /// [`crate::stats`]).
+    pub fn priv_clocks(&self) -> &[PrivClock] {
+        &self.priv_clocks
     }
 
     /// Run until the guest powers off or another [`Exit`] condition holds.
@@ -459,9 +469,12 @@ impl Machine {
         if let Some(before) = csr_before {
             csr_trace::after(&mut self.tracer, &stamp, hart, before, &env);
         }
-        if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
-            let which = if insn.op == Op::Mret { "mret" } else { "sret" };
-            self.tracer.xret(&stamp, which, hart.prv, hart.pc);
+        if matches!(insn.op, Op::Mret | Op::Sret) {
+            self.priv_clocks[i].switch(hart.instret, hart.prv);
+            if self.tracer.on(Category::Trap) {
+                let which = if insn.op == Op::Mret { "mret" } else { "sret" };
+                self.tracer.xret(&stamp, which, hart.prv, hart.pc);
+            }
         }
         // The decode cache is keyed by the instruction's bits and the
         // decoded-page cache sees every write into RAM, so FlushCode
@@ -501,6 +514,7 @@ impl Machine {
         let hart = &mut self.harts[i];
         let (epc, stamp) = (hart.pc, Stamp::of(hart));
         let to = hart.take_trap(trap);
+        self.priv_clocks[i].trap(hart.instret, trap, stamp.prv, to);
         self.stats.traps += 1;
         self.entered_handler[i] = Some(hart.pc);
         if self.tracer.on(Category::Trap) {

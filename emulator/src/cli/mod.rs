@@ -162,6 +162,13 @@ struct RunArgs {
     /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
+
+    /// Write the run's counters as JSON to FILE ("-" for stdout): per hart instructions by
+    /// privilege, traps by cause and by privilege, page faults by access, TLB lookups, hits,
+    /// misses and hit rate, walks, A/D updates; per disk requests and sectors. Deterministic:
+    /// no times, no host figures (schema in src/stats.rs).
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -381,10 +388,20 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             elapsed.as_secs_f64(),
             n as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
         );
+        let counts = svemu::stats::Stats::of(&machine);
         for (i, mmu) in machine.mmus.iter().enumerate() {
             eprintln!("{}", stats::mmu_line(i, mmu));
+            eprintln!("{}", stats::priv_line(&counts.harts[i]));
         }
         eprintln!("{}", stats::memory_line(&machine.bus.ram));
+    }
+    if let Some(path) = &args.stats_json {
+        let json = svemu::stats::Stats::of(&machine).to_json();
+        if path == Path::new("-") {
+            print!("{json}");
+        } else {
+            std::fs::write(path, json).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
+        }
     }
     Ok(match exit {
         Exit::PowerOff(code) => code as i32,
