@@ -20,4 +20,5 @@ pub mod machine;
 pub mod mmu;
 pub mod reservations;
 pub mod stats;
+pub mod testing;
 pub mod trace;

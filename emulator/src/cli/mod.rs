@@ -123,6 +123,11 @@ struct RunArgs {
     #[arg(long, value_name = "N", requires = "trace", help_heading = "Tracing")]
     trace_count: Option<u64>,
 
+    /// Write icounts (@N, "icount") relative to the first event of the trace (or of the cut
+    /// --trace-from starts) instead of since reset (filters still take absolute counts).
+    #[arg(long, requires = "trace", help_heading = "Tracing")]
+    trace_relative: bool,
+
     /// How PTE accessed/dirty bits are kept: hw (the walker sets them, Svadu) or fault (page fault, Svade).
     #[arg(long, value_enum, default_value_t = AdUpdate::Hw)]
     ad_update: AdUpdate,
@@ -341,6 +346,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             filter: args.trace_filter.clone().unwrap_or_default(),
             from: args.trace_from.clone(),
             count: args.trace_count,
+            relative_icounts: args.trace_relative,
         };
         Tracer::with(options, out)
     };

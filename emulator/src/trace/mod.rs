@@ -202,6 +202,10 @@ pub struct Options {
     pub from: Option<Start>,
     /// The cut ends after this many written events (None: never).
     pub count: Option<u64>,
+    /// Write icounts relative to the cut's start (the icount of its first
+    /// event, whose hart's count it is) rather than since reset, so that a
+    /// change earlier in the run does not rewrite every line of a snapshot.
+    pub relative_icounts: bool,
 }
 
 /// A register written by an instruction: integer (`x`) or floating (`f`).
@@ -251,6 +255,8 @@ pub struct Tracer {
     written_mask: u32,
     /// `--trace-count` (u64::MAX: none).
     count: u64,
+    /// [`Options::relative_icounts`].
+    relative: bool,
     format: Format,
     /// None when the filter holds for everything.
     filter: Option<Box<Filter>>,
@@ -355,6 +361,7 @@ impl Tracer {
             filter: (!options.filter.is_empty()).then(|| Box::new(options.filter)),
             written_mask: options.categories.iter().fold(0, |m, &c| m | c as u32),
             count: left,
+            relative: options.relative_icounts,
             cut,
             cut_start: None,
             written: 0,
@@ -401,7 +408,7 @@ impl Tracer {
         cat: Category,
         s: &Stamp,
         subject: Subject,
-        line: impl FnOnce(&mut Line, Format, &mut insn::InsnLines),
+        line: impl FnOnce(&mut Line, &Stamp, Format, &mut insn::InsnLines),
     ) {
         if let Some(f) = &self.filter {
             if !f.holds(s, &subject) {
@@ -423,7 +430,7 @@ impl Tracer {
                 if !starts {
                     if written {
                         *pending_lines += 1;
-                        self.write_line(line);
+                        self.write_line(s, line);
                     }
                     return;
                 }
@@ -444,7 +451,7 @@ impl Tracer {
         if self.cut_start.is_none() {
             self.cut_start = Some(s.icount);
         }
-        self.write_line(line);
+        self.write_line(s, line);
         self.written += 1;
         if let Cut::Open { left } = &mut self.cut {
             *left -= 1;
@@ -455,9 +462,16 @@ impl Tracer {
     }
 
     #[inline(always)]
-    fn write_line(&mut self, line: impl FnOnce(&mut Line, Format, &mut insn::InsnLines)) {
+    fn write_line(&mut self, s: &Stamp, line: impl FnOnce(&mut Line, &Stamp, Format, &mut insn::InsnLines)) {
+        let shown = if self.relative {
+            // While waiting, the lines held are those of the instruction at s.icount.
+            let base = self.cut_start.unwrap_or(s.icount);
+            Stamp { icount: s.icount.wrapping_sub(base), ..*s }
+        } else {
+            *s
+        };
         let (format, lines) = (self.format, &mut self.insn_lines);
-        self.buffer.line(|l| line(l, format, lines));
+        self.buffer.line(|l| line(l, &shown, format, lines));
     }
 
     /// The cut is complete: nothing more is recorded.
@@ -474,7 +488,7 @@ impl Tracer {
     #[inline(never)]
     pub fn insn(&mut self, s: &Stamp, pc: u64, raw: u32, insn: &Insn, write: Option<RegWrite>, mem: Option<MemAccess>) {
         let subject = Subject { va: mem.map(|m| m.va), cause: None };
-        self.event(Category::Insn, s, subject, |l, format, lines| {
+        self.event(Category::Insn, s, subject, |l, s, format, lines| {
             let e = insn::Retired { hart: s.hart, prv: s.prv, pc, raw, insn, write, mem };
             match format {
                 Format::Text => lines.write(l, &e),
@@ -488,7 +502,7 @@ impl Tracer {
         let cause = trap.cause() & !(1 << 63);
         let faults = matches!(trap, Trap::Exception(e) if explain::fault_access(e).is_some());
         let subject = Subject { va: faults.then(|| trap.tval()), cause: Some(cause) };
-        self.event(Category::Trap, s, subject, |l, format, _| match format {
+        self.event(Category::Trap, s, subject, |l, s, format, _| match format {
             Format::Text => {
                 header(l, Category::Trap, s);
                 let _ = writeln!(
@@ -506,7 +520,7 @@ impl Tracer {
 
     /// An xRET (`which` = "mret" or "sret") from `s.prv` to `to`, landing at `pc`.
     pub fn xret(&mut self, s: &Stamp, which: &str, to: Priv, pc: u64) {
-        self.event(Category::Trap, s, Subject::default(), |l, format, _| match format {
+        self.event(Category::Trap, s, Subject::default(), |l, s, format, _| match format {
             Format::Text => {
                 header(l, Category::Trap, s);
                 let _ = writeln!(l, "{which} {} -> {} pc 0x{pc:016x}", s.prv.letter(), to.letter());
@@ -530,7 +544,7 @@ impl Tracer {
                 continue;
             }
             let subject = Subject { va: va.or(walk_va), cause: None };
-            self.event(cat, s, subject, |l, format, _| match format {
+            self.event(cat, s, subject, |l, s, format, _| match format {
                 Format::Text => {
                     header(l, cat, s);
                     mmu::describe(l, e);
@@ -544,7 +558,7 @@ impl Tracer {
     /// A CSR write (category `csr`): `name` went from `old` to `new`
     /// (satp values are decoded as MODE, ASID and root table address).
     pub fn csr_write(&mut self, s: &Stamp, name: &str, old: u64, new: u64) {
-        self.event(Category::Csr, s, Subject::default(), |l, format, _| match format {
+        self.event(Category::Csr, s, Subject::default(), |l, s, format, _| match format {
             Format::Text => {
                 header(l, Category::Csr, s);
                 let _ = write!(l, "{name} 0x{old:016x} -> 0x{new:016x}");
