@@ -2,6 +2,7 @@
 //! dispatch of physical accesses to RAM and devices.
 
 use crate::devices::sifive_test::PowerRequest;
+use crate::devices::trace_port::TracePort;
 use crate::devices::virtio::GuestMemory;
 use crate::devices::{BootRom, Clint, Htif, Plic, Ram, SifiveTest, Uart16550, VirtioMmio};
 use crate::reservations::Reservations;
@@ -17,6 +18,10 @@ pub mod map {
     pub const TEST_BASE: u64 = 0x10_0000;
     /// Test device window size.
     pub const TEST_SIZE: u64 = 0x1000;
+    /// svemu's paravirtual trace port (`svemu,trace`; not on QEMU's board).
+    pub const TRACE_BASE: u64 = 0x11_0000;
+    /// Its window.
+    pub const TRACE_SIZE: u64 = 0x1000;
     /// CLINT.
     pub const CLINT_BASE: u64 = 0x200_0000;
     /// CLINT window size.
@@ -72,6 +77,8 @@ pub struct Bus {
     pub uart: Uart16550,
     /// Power-off device.
     pub test: SifiveTest,
+    /// The kernel's events ([`crate::devices::trace_port`]).
+    pub trace_port: TracePort,
     /// HTIF, for programs with a `tohost` symbol: a device at that RAM address.
     htif: Option<Htif>,
     /// The aligned 8 bytes of `tohost`, or `u64::MAX` without HTIF: stores
@@ -149,6 +156,7 @@ impl Bus {
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => Ok(self.rom.read(pa - ROM_BASE, size)),
             _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => Ok(self.test.read(pa - TEST_BASE, size)),
+            _ if in_window(pa, size, TRACE_BASE, TRACE_SIZE) => Ok(self.trace_port.read(pa - TRACE_BASE)),
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => Ok(self.clint.read(pa - CLINT_BASE, size)),
             _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => Ok(self.plic.read(pa - PLIC_BASE, size)),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE)),
@@ -168,6 +176,7 @@ impl Bus {
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => {}
             _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => self.test.write(pa - TEST_BASE, val),
+            _ if in_window(pa, size, TRACE_BASE, TRACE_SIZE) => self.trace_port.write(pa - TRACE_BASE, val, &self.ram),
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => self.clint.write(pa - CLINT_BASE, size, val),
             _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => self.plic.write(pa - PLIC_BASE, size, val),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val),
@@ -212,6 +221,7 @@ impl Bus {
             plic: Plic::new(harts),
             uart: Uart16550::new(input, out),
             test: SifiveTest::default(),
+            trace_port: TracePort::default(),
             htif: None,
             tohost: u64::MAX,
             virtio: (0..map::VIRTIO_SLOTS).map(|_| VirtioMmio::new(None)).collect(),

@@ -308,6 +308,9 @@ impl Machine {
                 return Turn::Stop(exit);
             }
             ran = true;
+            if self.bus.trace_port.has_events() {
+                self.kernel_events(i);
+            }
             if explain_at == Some(self.harts[0].instret) {
                 if let Some(x) = &mut self.explain {
                     x.icount_reached(&self.harts[0], &self.mmus[0], &mut self.bus);
@@ -527,6 +530,17 @@ impl Machine {
     pub fn finish_explain(&mut self) -> Option<String> {
         let x = self.explain.take()?;
         Some(x.finish(&self.harts[0], &self.mmus[0], &mut self.bus))
+    }
+
+    /// Hand the events the kernel sent through the trace port (by the
+    /// store hart `i` just retired) to the tracer.
+    #[cold]
+    fn kernel_events(&mut self, i: usize) {
+        let mut stamp = Stamp::of(&self.harts[i]);
+        stamp.icount = stamp.icount.wrapping_sub(1);
+        for e in self.bus.trace_port.take() {
+            self.tracer.kernel_event(&stamp, &e);
+        }
     }
 
     /// Write out the MMU events hart `i` recorded during its last step.

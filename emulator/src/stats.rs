@@ -21,7 +21,10 @@
 //!                        "hit_rate": F (hits / lookups, 0 when none), "evictions": N,
 //!                        "flushes": {"all": N, "asid": N, "va": N, "va_asid": N, "entries_removed": N}},
 //!                "walks": N, "pte_reads": N, "ad_updates": N, "translation_faults": N } ],
-//!   "disk": [ {"slot": N, "requests": N, "sectors_read": N, "sectors_written": N} ] }
+//!   "disk": [ {"slot": N, "requests": N, "sectors_read": N, "sectors_written": N} ],
+//!   "processes": [ {"pid": N, "ppid": N, "name": "...", "path": "...", "asid": N,
+//!                   "faults": {"zero-fill": N, "cow-copy": N, ...}, "swap_outs": N, "swap_ins": N,
+//!                   "exit_status": N or null} ] }
 //! ```
 
 use std::collections::BTreeMap;
@@ -218,6 +221,9 @@ pub struct Stats {
     pub harts: Vec<HartStats>,
     /// Per disk.
     pub disk: Vec<DiskStats>,
+    /// Per process, as the guest kernel reported them through the trace
+    /// port (empty for a kernel that does not).
+    pub processes: Vec<crate::trace::kernel::Process>,
 }
 
 impl Stats {
@@ -272,7 +278,13 @@ impl Stats {
                 }
             })
             .collect();
-        Stats { instructions: m.stats.instructions, traps: m.stats.traps, harts, disk: m.bus.disk_stats() }
+        Stats {
+            instructions: m.stats.instructions,
+            traps: m.stats.traps,
+            harts,
+            disk: m.bus.disk_stats(),
+            processes: m.tracer.processes().all().cloned().collect(),
+        }
     }
 
     /// The JSON text of `--stats-json` (pretty-printed, one trailing newline).

@@ -13,13 +13,18 @@
 //! | `va`     | `LO..HI` (HI excluded) or `A`  | whose virtual address lies in the range (see below)      |
 //! | `icount` | `LO..HI` (HI excluded), `LO..` | whose hart had retired that many instructions            |
 //! | `cause`  | a number, or `page-fault`      | a trap with that cause (`page-fault`: 12, 13 and 15)     |
+//! | `pid`    | a number                       | raised while the hart ran that process (kernel events)   |
+//! | `proc`   | a process name                 | raised while the hart ran a process of that name         |
 //!
 //! Numbers are decimal or `0x` hexadecimal. The virtual address of an event
 //! is: for walks, walk steps, TLB lookups and fills, the address translated
 //! (or the page's base for fills and evictions); for a trap, its tval when
 //! the trap is a page or access fault; for an instruction, the address of
 //! its load or store. Events without one (xRETs, CSR writes, flushes of
-//! everything) never hold under `va`; `cause` holds only for traps.
+//! everything) never hold under `va`; `cause` holds only for traps. The
+//! process a hart runs is the one the kernel last reported switching it to
+//! (`proc-switch`, see [`super::kernel`]) until that one exits; `pid` and
+//! `proc` need a kernel that reports its processes (svos on svemu does).
 //!
 //! `--trace-from CAT[:FILTER]` starts the cut at the first event of
 //! category `CAT` that holds under `FILTER` (e.g. `trap:cause=page-fault,priv=U`,
@@ -78,6 +83,8 @@ pub struct Filter {
     vas: Vec<Range>,
     icounts: Vec<Range>,
     causes: Vec<u64>,
+    pids: Vec<u64>,
+    names: Vec<String>,
 }
 
 /// A filter that cannot be parsed: the text and why.
@@ -127,7 +134,7 @@ impl Filter {
         for cond in text.split(',').map(str::trim).filter(|c| !c.is_empty()) {
             let Some((key, value)) = cond.split_once('=') else {
                 return Err(FilterError(format!(
-                    "'{cond}' is not key=value (keys: hart, priv, asid, va, icount, cause)"
+                    "'{cond}' is not key=value (keys: hart, priv, asid, va, icount, cause, pid, proc)"
                 )));
             };
             let value = value.trim();
@@ -147,9 +154,11 @@ impl Filter {
                 "icount" => f.icounts.push(range(value)?),
                 "cause" if value == "page-fault" => f.causes.extend([12, 13, 15]),
                 "cause" => f.causes.push(number(value)?),
+                "pid" => f.pids.push(number(value)?),
+                "proc" => f.names.push(value.to_owned()),
                 other => {
                     return Err(FilterError(format!(
-                        "unknown filter key '{other}' (keys: hart, priv, asid, va, icount, cause)"
+                        "unknown filter key '{other}' (keys: hart, priv, asid, va, icount, cause, pid, proc)"
                     )))
                 }
             }
@@ -171,6 +180,18 @@ impl Filter {
             && (self.icounts.is_empty() || within(&self.icounts, s.icount))
             && (self.vas.is_empty() || subject.va.is_some_and(|va| within(&self.vas, va)))
             && (self.causes.is_empty() || subject.cause.is_some_and(|c| self.causes.contains(&c)))
+    }
+
+    /// True when the filter names processes (`pid`, `proc`).
+    pub fn names_process(&self) -> bool {
+        !self.pids.is_empty() || !self.names.is_empty()
+    }
+
+    /// True when the process a hart runs (None: none the kernel reported)
+    /// meets the `pid` and `proc` conditions.
+    pub fn holds_process(&self, p: Option<&super::kernel::Process>) -> bool {
+        (self.pids.is_empty() || p.is_some_and(|p| self.pids.contains(&p.pid)))
+            && (self.names.is_empty() || p.is_some_and(|p| self.names.contains(&p.name)))
     }
 
     /// The first instruction count any event can hold at (0 when `icount`

@@ -30,6 +30,7 @@
 //! | tlb / `fill`, `evict` | `entry`                                                                   |
 //! | tlb / `flush`      | `scope` (`all`, `asid`, `va`, `va_asid`), `va` and `flush_asid` as the scope has them, `removed` |
 //! | csr / `write`      | `csr`, `old`, `new`                                                          |
+//! | kernel / `fault`, `proc-exec`, ... | see [`super::kernel`]                                        |
 //!
 //! A TLB `entry` is an object: `va`, `pa`, `page_size`, `asid`, `global`,
 //! `flags`.
@@ -134,6 +135,13 @@ pub(super) fn xret(l: &mut Line, s: &Stamp, which: &str, to: Priv, pc: u64) {
     open(l, s, Category::Trap, which);
     priv_member(l, "to", to);
     hex(l, "pc", pc);
+    close(l);
+}
+
+/// A kernel event (members: [`super::kernel`]).
+pub(super) fn kernel(l: &mut Line, s: &Stamp, e: &crate::devices::trace_port::KernelEvent) {
+    open(l, s, Category::Kernel, e.kind.name());
+    super::kernel::json_members(l, e);
     close(l);
 }
 

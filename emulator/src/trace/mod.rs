@@ -120,6 +120,7 @@ pub mod explain;
 pub mod filter;
 mod insn;
 pub mod json;
+pub mod kernel;
 pub mod mmu;
 mod text;
 
@@ -151,11 +152,13 @@ pub enum Category {
     /// TLB hits (one per translated access: always counted by `--stats`,
     /// written only when asked for).
     TlbHit = 1 << 6,
+    /// The guest kernel's own events, through the trace port (see [`kernel`]).
+    Kernel = 1 << 7,
 }
 
 impl Category {
     /// All categories with their command-line names.
-    pub const ALL: [(&'static str, Category); 7] = [
+    pub const ALL: [(&'static str, Category); 8] = [
         ("insn", Category::Insn),
         ("trap", Category::Trap),
         ("mmu", Category::Mmu),
@@ -163,6 +166,7 @@ impl Category {
         ("tlb-hit", Category::TlbHit),
         ("pte", Category::Pte),
         ("csr", Category::Csr),
+        ("kernel", Category::Kernel),
     ];
 
     /// The category named `name`.
@@ -231,7 +235,7 @@ const LINE_MAX: usize = 1024;
 enum Cut {
     /// Waiting for the event that starts it; the buffer holds the written
     /// events of instruction `pending` (hart, icount), `pending_lines` of them.
-    Waiting { start: Start, pending: Option<(u64, u64)>, pending_lines: u64 },
+    Waiting { start: Box<Start>, pending: Option<(u64, u64)>, pending_lines: u64 },
     /// Writing; `left` events more at most.
     Open { left: u64 },
     /// Done: nothing more is written.
@@ -268,6 +272,9 @@ pub struct Tracer {
     written: u64,
     buffer: Buffer,
     insn_lines: insn::InsnLines,
+    /// What the kernel said about its processes (kept even when no
+    /// category is traced).
+    procs: kernel::Processes,
 }
 
 /// Trace text on its way to the sink.
@@ -350,7 +357,7 @@ impl Tracer {
         let bytes = if mask == 0 { Box::default() } else { vec![0; BUFFER + LINE_MAX].into_boxed_slice() };
         let left = options.count.unwrap_or(u64::MAX);
         let cut = match options.from {
-            Some(start) => Cut::Waiting { start, pending: None, pending_lines: 0 },
+            Some(start) => Cut::Waiting { start: Box::new(start), pending: None, pending_lines: 0 },
             None if left == 0 => Cut::Closed,
             None => Cut::Open { left },
         };
@@ -367,6 +374,7 @@ impl Tracer {
             written: 0,
             buffer: Buffer { out, bytes, used: 0, drained: 0, may_drain },
             insn_lines: insn::InsnLines::default(),
+            procs: kernel::Processes::default(),
         }
     }
 
@@ -411,7 +419,7 @@ impl Tracer {
         line: impl FnOnce(&mut Line, &Stamp, Format, &mut insn::InsnLines),
     ) {
         if let Some(f) = &self.filter {
-            if !f.holds(s, &subject) {
+            if !f.holds(s, &subject) || (f.names_process() && !f.holds_process(self.procs.current(s.hart))) {
                 return;
             }
         }
@@ -553,6 +561,30 @@ impl Tracer {
                 Format::Json => json::mmu(l, s, cat, e),
             });
         }
+    }
+
+    /// An event of the guest kernel (category `kernel`), sent by the
+    /// instruction stamped `s`. Always taken into the process table.
+    pub fn kernel_event(&mut self, s: &Stamp, e: &crate::devices::trace_port::KernelEvent) {
+        self.procs.apply(s.hart, e);
+        if !self.on(Category::Kernel) {
+            return;
+        }
+        let subject = Subject { va: kernel::event_va(e), cause: None };
+        let label = self.procs.label_of(e);
+        self.event(Category::Kernel, s, subject, |l, s, format, _| match format {
+            Format::Text => {
+                header(l, Category::Kernel, s);
+                kernel::describe(l, e, &label);
+                l.put(b"\n");
+            }
+            Format::Json => json::kernel(l, s, e),
+        });
+    }
+
+    /// What the kernel reported about its processes.
+    pub fn processes(&self) -> &kernel::Processes {
+        &self.procs
     }
 
     /// A CSR write (category `csr`): `name` went from `old` to `new`

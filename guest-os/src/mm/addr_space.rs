@@ -33,6 +33,7 @@
 //! by brk, the whole space on exit and exec), the other harts of the mask
 //! flush their TLBs ([`crate::smp::shootdown`]).
 
+use crate::drivers::trace::How;
 use super::address::{
     levels, page_ceil, page_floor, PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP,
 };
@@ -379,10 +380,12 @@ impl AddrSpace {
             match self.pt.translate(VirtAddr(va)) {
                 Some((_, flags)) if flags.contains(access.needs() | PteFlags::U) => {
                     super::page_table::sfence_vma(page_floor(va));
+                    crate::drivers::trace::resolved_as(How::Spurious);
                     return Ok(Resolved::Spurious);
                 }
                 Some(_) if access == Access::Store => {
                     self.break_cow(vpn, vma.perm)?;
+                    crate::drivers::trace::resolved_as(How::CowCopy);
                     self.usage.minor_faults += 1;
                     return Ok(Resolved::Minor);
                 }
@@ -408,6 +411,7 @@ impl AddrSpace {
             };
             // The page had a PTE before, so its table pages exist: no allocation.
             self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            crate::drivers::trace::resolved_as(How::Remap);
             self.usage.minor_faults += 1;
             return Ok(Resolved::Minor);
         }
@@ -417,14 +421,17 @@ impl AddrSpace {
             }
             let mut frame = self.alloc_user_frame().ok_or(FaultError::OutOfMemory)?;
             slot.read(frame.bytes_mut()).ok_or(FaultError::OutOfMemory)?;
+            crate::drivers::trace::swap_in(self.asid, vpn.addr().0, slot.number());
             self.pt.map(vpn, frame.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
             self.swapped.remove(&vpn);
             self.frames.insert(vpn, PageFrame::Private(frame));
             self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
             self.usage.major_faults += 1;
+            crate::drivers::trace::resolved_as(How::SwapIn);
             return Ok(Resolved::Major);
         }
         self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
+        crate::drivers::trace::resolved_as(How::ZeroFill);
         self.usage.minor_faults += 1;
         Ok(Resolved::Minor)
     }
@@ -471,10 +478,12 @@ impl AddrSpace {
             },
             None => return false,
         };
+        crate::drivers::trace::victim(self.asid, vpn.addr().0, frame.ppn().addr().0);
         let Some(slot) = swap::write_out(frame.bytes_mut()) else {
             self.frames.insert(vpn, PageFrame::Private(frame));
             return false;
         };
+        crate::drivers::trace::swap_out(self.asid, vpn.addr().0, slot.number());
         if self.pt.set_swap_entry(vpn, slot.number()).is_err() {
             self.frames.insert(vpn, PageFrame::Private(frame));
             return false;

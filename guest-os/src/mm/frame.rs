@@ -104,6 +104,7 @@ impl Drop for FrameTracker {
         let mut fl = FRAMES.lock();
         // SAFETY: the frame came from this allocator and is no longer referenced.
         unsafe { push(&mut fl, self.ppn) };
+        crate::drivers::trace::frame_free(self.ppn.addr().0);
     }
 }
 
@@ -111,6 +112,7 @@ impl Drop for FrameTracker {
 pub fn frame_alloc() -> Option<FrameTracker> {
     let ppn = FRAMES.lock().take()?;
     let mut f = FrameTracker { ppn };
+    crate::drivers::trace::frame_alloc(ppn.addr().0);
     f.bytes_mut().fill(0);
     Some(f)
 }

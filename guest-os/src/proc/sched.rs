@@ -172,6 +172,7 @@ pub fn exit_current(reason: ExitReason) -> ! {
     p.replace_space(None);
     p.fds.clear();
     p.exit = Some(reason);
+    crate::drivers::trace::proc_exit(pid, reason.status() as usize);
     p.state = State::Zombie;
     fpu::forget(pid);
     let ppid = p.ppid;
@@ -276,6 +277,7 @@ pub fn user_loop() -> ! {
             if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
                 resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
             }
+            crate::drivers::trace::fault_done(stval, code, p.pid, resolved.map(|r| r.map(|_| ())));
             match resolved {
                 Some(Ok(_)) => continue,
                 Some(Err(FaultError::OutOfMemory)) => {
@@ -342,6 +344,7 @@ pub fn reclaim_from_others(me: usize) -> bool {
 /// reports it and marks `p` killed by SIGKILL (as Linux's OOM killer
 /// does), to exit before its next return to U-mode. The kernel goes on.
 pub fn oom_kill(p: &mut Process, va: usize) {
+    crate::drivers::trace::oom_kill(p.pid, va);
     if p.killed.is_none() {
         report_kill(p, format_args!("out of memory at {:#x}", va), signal::SIGKILL);
     }
@@ -358,6 +361,7 @@ pub fn spawn(pid: usize, ppid: usize, file: &str, elf: &[u8], argv: &[&str]) -> 
     p.tf.sepc = img.entry;
     p.tf.x[reg::SP] = img.sp;
     p.top_level = ppid == 0;
+    crate::drivers::trace::spawned(pid, ppid, file);
     add(p);
     Ok(())
 }
@@ -479,6 +483,7 @@ pub fn scheduler() -> ! {
             // SAFETY: user tables share the kernel half.
             unsafe { space.activate() };
         }
+        crate::drivers::trace::proc_switch(pid);
         let now = timer::now();
         let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
         timer::set_deadline(next);

@@ -30,6 +30,7 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
     };
     let Some(pid) = sched::alloc_pid() else { return EAGAIN };
     let Some(mut c) = Process::new(pid, parent.pid, &parent.name, child_space) else { return ENOMEM };
+    crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
     c.fp = parent.fp.clone();
@@ -97,6 +98,7 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
     unsafe { space.activate() };
     p.replace_space(Some(space));
     p.name = String::from(exec::basename(&path));
+    crate::drivers::trace::proc_exec(p.pid, &path);
     p.tf = TrapFrame::default();
     p.tf.sepc = img.entry;
     p.tf.x[reg::SP] = img.sp;
