@@ -33,7 +33,6 @@
 //! by brk, the whole space on exit and exec), the other harts of the mask
 //! flush their TLBs ([`crate::smp::shootdown`]).
 
-use crate::drivers::trace::How;
 use super::address::{
     levels, page_ceil, page_floor, PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP,
 };
@@ -41,6 +40,7 @@ use super::frame::{frame_alloc, FrameTracker};
 use super::kernel_space::kernel_root;
 use super::page_table::{MapError, PageTable, PteFlags};
 use super::swap::{self, SwapSlot};
+use crate::drivers::trace::How;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
