@@ -20,5 +20,6 @@ pub mod machine;
 pub mod mmu;
 pub mod reservations;
 pub mod stats;
+pub mod symbols;
 pub mod testing;
 pub mod trace;

@@ -286,6 +286,11 @@ impl Boot {
             console_out: ConsoleOut::Buffer(Vec::new()),
             tracer,
         })?;
+        m.tracer.set_symbols(crate::symbols::Symbols::new(
+            Some(self.kernel.clone()),
+            self.bios.clone(),
+            self.initrd.clone(),
+        ));
         m.max_instructions = Some(self.max_instructions);
         m.explain = self.explain.map(|(va, space, when)| Explain::new(va, space, when));
         let exit = m.run();

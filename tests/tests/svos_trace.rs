@@ -60,6 +60,8 @@ fn first_user_page_fault_story_from_store_to_sret() {
         resolved.ends_with("S asid 1: fault va 0x0000003fbff00000 cause 15 zero-fill pid 1 (memory-user)"),
         "{resolved}"
     );
+    // pcs are named from memory-user's own ELF, found in the initrd.
+    assert!(story.contains("epc 0x0000000000010206 <main+0x1e2> U -> S"), "{story}");
     assert!(run.trace.len() < 1 << 20, "the story must stay under 1 MB: {} bytes", run.trace.len());
     insta::assert_snapshot!(story);
 }

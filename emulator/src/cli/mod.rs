@@ -356,6 +356,8 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         ),
         None => ConsoleIn::Stdin(None),
     };
+    let images =
+        (args.kernel.clone(), (args.bios != Path::new("none")).then(|| args.bios.clone()), args.initrd.clone());
     let (mut machine, dtb) = board::build_with_dtb(BoardConfig {
         bios: (args.bios != Path::new("none")).then_some(args.bios),
         kernel: args.kernel,
@@ -377,6 +379,9 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         std::fs::write(path, &dtb).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
         eprintln!("svemu: device tree written to {}", path.display());
         return Ok(0);
+    }
+    if !args.trace.is_empty() {
+        machine.tracer.set_symbols(svemu::symbols::Symbols::new(images.0, images.1, images.2));
     }
     machine.max_instructions = args.max_insns;
     machine.explain = args.explain.map(|va| Explain::new(va, args.explain_in, args.explain_at));

@@ -16,8 +16,8 @@
 //! | cat / event        | members                                                                      |
 //! |--------------------|------------------------------------------------------------------------------|
 //! | insn / `retire`    | `pc`, `raw`, `len` (2 or 4), `disasm`; `rd` and `rd_value` if it wrote one (`"x5"`, `"f1"`); `mem_va`, `mem_size`, and `mem_value` for a store |
-//! | trap / `trap`      | `cause`, `interrupt` (bool), `name`, `tval`, `epc`, `to` (privilege)          |
-//! | trap / `mret`, `sret` | `to`, `pc`                                                               |
+//! | trap / `trap`      | `cause`, `interrupt` (bool), `name`, `tval`, `epc`, `epc_sym` (when symbols are known), `to` (privilege) |
+//! | trap / `mret`, `sret` | `to`, `pc`, `pc_sym` (when known)                                        |
 //! | mmu / `walk`       | `access`, `va`, `eff_priv` (MPRV applied), `satp`, `mode`, `root`            |
 //! | mmu / `pte`        | `level`, `addr`, `pte`, `flags` (`DAGUXWRV`), `ppn`, `kind` (`leaf`, `next`, `invalid`) |
 //! | mmu / `pte_unreadable` | `level`, `addr`                                                          |
@@ -119,22 +119,28 @@ pub(super) fn insn(l: &mut Line, s: &Stamp, e: &Retired) {
 }
 
 /// A trap entry.
-pub(super) fn trap(l: &mut Line, s: &Stamp, t: Trap, epc: u64, to: Priv) {
+pub(super) fn trap(l: &mut Line, s: &Stamp, t: Trap, epc: u64, to: Priv, sym: Option<&str>) {
     open(l, s, Category::Trap, "trap");
     number(l, "cause", t.cause() & !(1 << 63));
     let _ = write!(l, r#","interrupt":{}"#, matches!(t, Trap::Interrupt(_)));
     string(l, "name", t.name());
     hex(l, "tval", t.tval());
     hex(l, "epc", epc);
+    if let Some(sym) = sym {
+        string(l, "epc_sym", sym);
+    }
     priv_member(l, "to", to);
     close(l);
 }
 
 /// An mret or sret.
-pub(super) fn xret(l: &mut Line, s: &Stamp, which: &str, to: Priv, pc: u64) {
+pub(super) fn xret(l: &mut Line, s: &Stamp, which: &str, to: Priv, pc: u64, sym: Option<&str>) {
     open(l, s, Category::Trap, which);
     priv_member(l, "to", to);
     hex(l, "pc", pc);
+    if let Some(sym) = sym {
+        string(l, "pc_sym", sym);
+    }
     close(l);
 }
 

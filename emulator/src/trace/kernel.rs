@@ -94,9 +94,12 @@ impl Processes {
         let a = e.args;
         match e.kind {
             Kind::ProcCreate => {
+                // A forked child runs its parent's ELF until it execs.
+                let path = self.by_pid.get(&a[1]).map(|p| p.path.clone()).unwrap_or_default();
                 let p = self.process(a[0]);
                 p.ppid = a[1];
                 p.name = e.text.clone();
+                p.path = path;
             }
             Kind::ProcExec => {
                 let p = self.process(a[0]);

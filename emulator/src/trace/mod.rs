@@ -275,6 +275,8 @@ pub struct Tracer {
     /// What the kernel said about its processes (kept even when no
     /// category is traced).
     procs: kernel::Processes,
+    /// Names for pcs, when given ([`Tracer::set_symbols`]).
+    symbols: Option<Box<crate::symbols::Symbols>>,
 }
 
 /// Trace text on its way to the sink.
@@ -375,7 +377,28 @@ impl Tracer {
             buffer: Buffer { out, bytes, used: 0, drained: 0, may_drain },
             insn_lines: insn::InsnLines::default(),
             procs: kernel::Processes::default(),
+            symbols: None,
         }
+    }
+
+    /// Name pcs (trap epc, xRET targets) as `symbol+offset file:line` with
+    /// these symbols.
+    pub fn set_symbols(&mut self, symbols: crate::symbols::Symbols) {
+        self.symbols = Some(Box::new(symbols));
+    }
+
+    /// The name of code address `pc` on hart `hart` (in the program its
+    /// current process runs, else the kernel's or firmware's), if known.
+    fn symbol(&mut self, hart: u64, pc: u64) -> Option<String> {
+        let program = self.procs.current(hart).map(|p| p.path.as_str());
+        self.symbols.as_mut()?.describe(pc, program)
+    }
+
+    /// The name of `pc`, the target of an xRET to `to`: a user pc belongs
+    /// to the hart's current process.
+    fn symbol_after_xret(&mut self, hart: u64, to: Priv, pc: u64) -> Option<String> {
+        let program = if to == Priv::U { self.procs.current(hart).map(|p| p.path.as_str()) } else { None };
+        self.symbols.as_mut()?.describe(pc, program)
     }
 
     /// True when category `c` is recorded (always false without the cargo
@@ -510,30 +533,33 @@ impl Tracer {
         let cause = trap.cause() & !(1 << 63);
         let faults = matches!(trap, Trap::Exception(e) if explain::fault_access(e).is_some());
         let subject = Subject { va: faults.then(|| trap.tval()), cause: Some(cause) };
+        let sym = self.symbol(s.hart, epc);
         self.event(Category::Trap, s, subject, |l, s, format, _| match format {
             Format::Text => {
                 header(l, Category::Trap, s);
-                let _ = writeln!(
-                    l,
-                    "{} (cause {cause}) tval 0x{:016x} epc 0x{epc:016x} {} -> {}",
-                    trap.name(),
-                    trap.tval(),
-                    s.prv.letter(),
-                    to.letter()
-                );
+                let _ = write!(l, "{} (cause {cause}) tval 0x{:016x} epc 0x{epc:016x}", trap.name(), trap.tval());
+                if let Some(sym) = &sym {
+                    let _ = write!(l, " <{sym}>");
+                }
+                let _ = writeln!(l, " {} -> {}", s.prv.letter(), to.letter());
             }
-            Format::Json => json::trap(l, s, trap, epc, to),
+            Format::Json => json::trap(l, s, trap, epc, to, sym.as_deref()),
         });
     }
 
     /// An xRET (`which` = "mret" or "sret") from `s.prv` to `to`, landing at `pc`.
     pub fn xret(&mut self, s: &Stamp, which: &str, to: Priv, pc: u64) {
+        let sym = if self.symbols.is_some() { self.symbol_after_xret(s.hart, to, pc) } else { None };
         self.event(Category::Trap, s, Subject::default(), |l, s, format, _| match format {
             Format::Text => {
                 header(l, Category::Trap, s);
-                let _ = writeln!(l, "{which} {} -> {} pc 0x{pc:016x}", s.prv.letter(), to.letter());
+                let _ = write!(l, "{which} {} -> {} pc 0x{pc:016x}", s.prv.letter(), to.letter());
+                if let Some(sym) = &sym {
+                    let _ = write!(l, " <{sym}>");
+                }
+                l.put(b"\n");
             }
-            Format::Json => json::xret(l, s, which, to, pc),
+            Format::Json => json::xret(l, s, which, to, pc, sym.as_deref()),
         });
     }
 
