@@ -129,7 +129,7 @@ enum Source {
 impl Source {
     fn image(&mut self) -> Option<&Image> {
         if let Source::Path(p) = self {
-            *self = Source::Parsed(std::fs::read(&p).ok().and_then(|b| Image::parse(&b)));
+            *self = Source::Parsed(std::fs::read(p).ok().and_then(|b| Image::parse(&b)));
         }
         match self {
             Source::Parsed(i) => i.as_ref(),
