@@ -165,6 +165,7 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         ram_size: o.memory,
         harts: o.harts,
         drives: o.drives.to_vec(),
+        drive_locking: true,
         ad_policy: o.ad_policy,
         tlb: o.tlb,
         console_in: ConsoleIn::Script(o.console_input.iter().copied().collect()),

@@ -12,6 +12,7 @@
 //! interrupt line high until acknowledged.
 
 pub mod blk;
+pub mod lock;
 pub mod queue;
 
 use virtio_bindings::virtio_config::{

@@ -28,7 +28,7 @@ impl Rig {
     fn new(name: &str, features: u64) -> Rig {
         let image = std::env::temp_dir().join(format!("svemu-virtio-unit-{}-{name}.img", std::process::id()));
         std::fs::write(&image, vec![0u8; 8 * 512]).unwrap();
-        let block = Block::open(&image, "unit").unwrap();
+        let block = Block::open(&image, "unit", true).unwrap();
         let mut r =
             Rig { ram: Ram::new(BASE, 1 << 20), res: Reservations::new(1), dev: VirtioMmio::new(Some(block)), image };
         r.w(VIRTIO_MMIO_STATUS, 3);
