@@ -209,14 +209,20 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
     // The DTB goes at the end of RAM (below 3 GiB), aligned down to 2 MiB,
     // as QEMU's riscv_compute_fdt_addr.
     let top = ram_end.min(map::DRAM_BASE + (3 << 30));
-    let dtb_addr = (top - dtb.len() as u64) & !((2 << 20) - 1);
+    let Some(dtb_addr) =
+        top.checked_sub(dtb.len() as u64).map(|a| a & !((2 << 20) - 1)).filter(|&a| a >= map::DRAM_BASE)
+    else {
+        return Err(BoardError::DoesNotFit(format!("the device tree ({} bytes) does not fit in RAM", dtb.len())));
+    };
     let overlaps = |(s, e): (u64, u64)| dtb_addr < e && s < dtb_addr + dtb.len() as u64;
     if loaded.iter().copied().any(overlaps) || initrd_range.is_some_and(overlaps) {
         return Err(BoardError::DoesNotFit(format!(
             "no room for the device tree at {dtb_addr:#x}; give more memory with -m"
         )));
     }
-    bus.ram.slice_mut(dtb_addr, dtb.len() as u64).expect("DTB address is inside RAM").copy_from_slice(&dtb);
+    let dst = bus.ram.slice_mut(dtb_addr, dtb.len() as u64);
+    dst.ok_or_else(|| BoardError::DoesNotFit(format!("no room for the device tree at {dtb_addr:#x}")))?
+        .copy_from_slice(&dtb);
     let start = firmware.as_ref().map_or(kernel_entry, |f| f.entry);
     bus.rom = BootRom::with_next_stage(start, dtb_addr, kernel_entry);
     // HTIF for the kernel's tohost, else the firmware's.

@@ -168,7 +168,8 @@ impl Block {
                         pos += b.len as u64;
                     }
                     let status = io(result);
-                    (status, if status == VIRTIO_BLK_S_OK { in_len as u32 } else { 0 })
+                    // The used length is 32 bits: a chain of 4 GiB or more says u32::MAX.
+                    (status, if status == VIRTIO_BLK_S_OK { u32::try_from(in_len).unwrap_or(u32::MAX - 1) } else { 0 })
                 }
             },
             VIRTIO_BLK_T_OUT => match range(out_len) {

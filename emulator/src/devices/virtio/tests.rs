@@ -236,3 +236,22 @@ fn dma_breaks_lr_sc_reservations() {
     assert_eq!(r.request(VIRTIO_BLK_T_IN, 0), VIRTIO_BLK_S_OK);
     assert!(!r.res.release(0), "the device's store into the granule broke the reservation");
 }
+
+/// An indirect table can describe len / 16 buffers: 2^28 in a large RAM.
+/// A chain of more than MAX_CHAIN (1024, as QEMU) buffers is refused before
+/// svemu gathers them.
+#[test]
+fn chains_longer_than_1024_buffers_need_a_reset() {
+    for (n, refused) in [(queue::MAX_CHAIN as u16, false), (queue::MAX_CHAIN as u16 + 1, true)] {
+        let mut r = Rig::new("long", MODERN | 1 << VIRTIO_RING_F_INDIRECT_DESC);
+        r.header(VIRTIO_BLK_T_IN, 0);
+        r.desc(ITABLE, 0, HDR, 16, 1, 1);
+        for i in 1..n {
+            let last = i == n - 1;
+            r.desc(ITABLE, i, STATUS, 1, if last { 2 } else { 3 }, i + 1);
+        }
+        r.desc(DESC, 0, ITABLE, 16 * n as u32, 4, 0);
+        r.submit(0);
+        assert_eq!(r.needs_reset(), refused, "{n} buffers");
+    }
+}
