@@ -3,6 +3,7 @@
 //! qemu-system-riscv64.
 
 pub mod diff;
+pub mod hostile;
 
 use std::cell::RefCell;
 
