@@ -136,6 +136,11 @@ impl PageTable {
         Ok(pt)
     }
 
+    /// Page-table pages this table owns (root and intermediate levels).
+    pub fn table_pages(&self) -> usize {
+        self.frames.len()
+    }
+
     /// The root page-table page.
     pub fn root(&self) -> PhysPageNum {
         self.root

@@ -8,7 +8,7 @@
 use super::errno::*;
 use crate::mm::addr_space::{ProtectError, VmaKind};
 use crate::mm::address::{page_ceil, PAGE_SIZE, USER_TOP};
-use crate::mm::page_table::PteFlags;
+use crate::mm::page_table::{MapError, PteFlags};
 use crate::proc::exec::{USER_STACK_SIZE, USER_STACK_TOP};
 use crate::proc::sched;
 use svos_abi::mman::*;
@@ -166,6 +166,7 @@ pub fn sys_munmap(addr: usize, len: usize) -> isize {
     let Some(space) = sched::current().space.as_mut() else { return EFAULT };
     match space.unmap_anon(addr, end) {
         Ok(()) => 0,
+        Err(MapError::OutOfMemory) => ENOMEM,
         Err(_) => EINVAL,
     }
 }
@@ -197,5 +198,6 @@ pub fn sys_mprotect(addr: usize, len: usize, prot: usize) -> isize {
         Ok(()) => 0,
         Err(ProtectError::Unmapped) => ENOMEM,
         Err(ProtectError::NotAnonymous) => EACCES,
+        Err(ProtectError::TooManyAreas) => ENOMEM,
     }
 }
