@@ -149,13 +149,20 @@ impl AddrSpace {
         if va >= USER_TOP {
             return Err(FaultError::Segv);
         }
-        if let Some((pa, flags)) = self.pt.translate(VirtAddr(va)) {
-            if flags.contains(access.needs() | PteFlags::U) {
-                return Ok(pa);
-            }
+        let usable = |flags: PteFlags| flags.contains(access.needs() | PteFlags::U);
+        if !self.pt.translate(VirtAddr(va)).is_some_and(|(_, flags)| usable(flags)) {
+            self.handle_fault(va, access)?;
         }
-        self.handle_fault(va, access)?;
-        self.pt.translate(VirtAddr(va)).map(|(pa, _)| pa).ok_or(FaultError::Segv)
+        let (pa, flags) = self.pt.translate(VirtAddr(va)).ok_or(FaultError::Segv)?;
+        // The kernel's access goes through the direct map, which the hart
+        // does not track in this PTE: svos sets A (and D for a write) itself,
+        // so reclaim sees the page used and a written page is never dropped
+        // as clean.
+        let dirty = access == Access::Store;
+        if !flags.contains(PteFlags::A) || (dirty && !flags.contains(PteFlags::D)) {
+            self.pt.set_accessed(VirtAddr(va).floor(), dirty);
+        }
+        Ok(pa)
     }
 
     /// TLB shootdown for this space: the other harts that may cache it
@@ -180,6 +187,8 @@ impl AddrSpace {
                 })?;
             }
             let (pa, _) = self.pt.translate(VirtAddr(cur)).ok_or(MapError::NotMapped)?;
+            // Written through the direct map: D set by hand (see user_access).
+            self.pt.set_accessed(VirtAddr(cur).floor(), true);
             let n = (PAGE_SIZE - pa.page_offset()).min(data.len() - done);
             // SAFETY: pa..pa+n lies in one frame owned by this address space.
             unsafe {

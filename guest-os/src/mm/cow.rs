@@ -8,43 +8,68 @@ use super::address::{levels, PhysPageNum, VirtPageNum, PAGE_SIZE};
 use super::fault::FaultError;
 use super::frame::FrameTracker;
 use super::page_table::{MapError, PteFlags};
+use super::swap::SwapSlot;
 use alloc::sync::Arc;
+use spin::Mutex;
 
 /// The frame behind one user page: owned by this address space alone, or
 /// shared copy-on-write with the spaces of a fork (reference-counted; the
 /// frame is freed with its last reference). Private frames need no heap
 /// allocation, so demand-zero faults stay cheap.
+///
+/// Either kind may carry a *swap cache* copy: a swap slot that holds the
+/// frame's exact contents (Linux's swap cache, mm/swap_state.c). A private
+/// page keeps the slot it was read back from while its PTE's D bit stays
+/// clear, and is then evicted without I/O; a shared frame (read-only in
+/// every space, so its contents never change) gets one when the first of
+/// its spaces evicts it, and every other space then evicts it without I/O.
 #[derive(Debug)]
 pub(super) enum PageFrame {
-    /// Only this space maps the frame.
-    Private(FrameTracker),
+    /// Only this space maps the frame; the slot, if any, holds the same bytes
+    /// unless the PTE's D bit is set.
+    Private(FrameTracker, Option<Arc<SwapSlot>>),
     /// Several spaces may map the frame, all read-only.
-    Shared(Arc<FrameTracker>),
+    Shared(Arc<SharedFrame>),
+}
+
+/// A frame shared copy-on-write, and the swap slot holding the same bytes
+/// once one of its spaces has evicted it.
+#[derive(Debug)]
+pub(super) struct SharedFrame {
+    pub(super) frame: FrameTracker,
+    pub(super) copy: Mutex<Option<Arc<SwapSlot>>>,
 }
 
 impl PageFrame {
+    /// A private frame without a swap copy.
+    pub(super) fn private(f: FrameTracker) -> PageFrame {
+        PageFrame::Private(f, None)
+    }
+
     /// The frame's physical page number.
     pub(super) fn ppn(&self) -> PhysPageNum {
         match self {
-            PageFrame::Private(f) => f.ppn(),
-            PageFrame::Shared(f) => f.ppn(),
+            PageFrame::Private(f, _) => f.ppn(),
+            PageFrame::Shared(f) => f.frame.ppn(),
         }
     }
 
     /// Makes this frame a shared one (in place) and returns a second
-    /// reference to it.
-    pub(super) fn share(&mut self) -> PageFrame {
-        if let PageFrame::Private(_) = self {
+    /// reference to it. `clean`: the page was not written since its swap
+    /// copy was made (its PTE's D bit is clear), so the copy stays.
+    pub(super) fn share(&mut self, clean: bool) -> PageFrame {
+        if let PageFrame::Private(..) = self {
             // SAFETY: the tracker is moved out and the slot written back at
             // once; nothing in between can unwind (the kernel aborts on panic).
             unsafe {
-                let PageFrame::Private(f) = core::ptr::read(self) else { unreachable!() };
-                core::ptr::write(self, PageFrame::Shared(Arc::new(f)));
+                let PageFrame::Private(frame, copy) = core::ptr::read(self) else { unreachable!() };
+                let copy = Mutex::new(copy.filter(|_| clean));
+                core::ptr::write(self, PageFrame::Shared(Arc::new(SharedFrame { frame, copy })));
             }
         }
         match self {
             PageFrame::Shared(f) => PageFrame::Shared(f.clone()),
-            PageFrame::Private(_) => unreachable!(),
+            PageFrame::Private(..) => unreachable!(),
         }
     }
 }
@@ -71,10 +96,10 @@ impl AddrSpace {
     /// An upper bound of the frames [`Self::fork_cow`] takes: the child's
     /// page-table pages (at most as many as this space has) and the kernel
     /// heap for its page records (a B-tree entry of at most 64 bytes per
-    /// resident or swapped-out page, and a 32-byte shared-frame count for
+    /// resident or swapped-out page, and a 64-byte shared-frame record for
     /// each private frame).
     pub fn fork_cost(&self) -> usize {
-        let bytes = (self.frames.len() + self.swapped.len()) * 64 + self.frames.len() * 32;
+        let bytes = (self.frames.len() + self.swapped.len()) * 64 + self.frames.len() * 64;
         self.pt.table_pages() + bytes.div_ceil(PAGE_SIZE) + 1
     }
 
@@ -90,7 +115,8 @@ impl AddrSpace {
         }
         let AddrSpace { frames, pt, .. } = self;
         for (&vpn, frame) in frames.iter_mut() {
-            let theirs = frame.share();
+            let clean = pt.translate(vpn.addr()).is_some_and(|(_, f)| !f.contains(PteFlags::D));
+            let theirs = frame.share(clean);
             let ppn = theirs.ppn();
             child.frames.insert(vpn, theirs);
             let Some((_, flags)) = pt.translate(vpn.addr()) else {
@@ -113,24 +139,28 @@ impl AddrSpace {
     /// still map the page to the shared frame).
     pub(super) fn break_cow(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
         let Some(frame) = self.frames.remove(&vpn) else { return Err(FaultError::Segv) };
+        // The store about to happen makes any swap copy stale: dropped.
         let (frame, copied) = match frame {
-            PageFrame::Private(f) => (f, false),
+            PageFrame::Private(f, _) => (f, false),
             PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
-                Ok(f) => (f, false),
+                Ok(sf) => (sf.frame, false),
                 Err(shared) => {
                     let Some(mut copy) = self.alloc_user_frame() else {
                         self.frames.insert(vpn, PageFrame::Shared(shared));
                         return Err(FaultError::OutOfMemory);
                     };
                     // SAFETY: a shared frame is only read: every space maps it read-only.
-                    copy.bytes_mut().copy_from_slice(unsafe { shared.ppn().bytes_mut() });
+                    copy.bytes_mut().copy_from_slice(unsafe { shared.frame.ppn().bytes_mut() });
                     (copy, true)
                 }
             },
         };
         let ppn = frame.ppn();
-        self.frames.insert(vpn, PageFrame::Private(frame));
-        self.pt.remap(vpn, ppn, perm | PteFlags::U).map_err(|_| FaultError::Segv)?;
+        self.frames.insert(vpn, PageFrame::private(frame));
+        // A and D set: the faulting store is retried at once (as Linux's
+        // wp_page_copy makes the PTE dirty).
+        let ad = PteFlags::A | PteFlags::D;
+        self.pt.remap(vpn, ppn, perm | PteFlags::U | ad).map_err(|_| FaultError::Segv)?;
         if copied {
             self.shootdown();
         }

@@ -62,6 +62,10 @@ pub enum Resolved {
     Minor,
     /// The page was read back from its swap slot: a major fault.
     Major,
+    /// The page was mapped with the needed permission but A was clear (or D,
+    /// for a store): the hart does not update them (Svade), so svos set
+    /// them, as Linux's handle_pte_fault does (pte_mkyoung, pte_mkdirty).
+    AccessedDirty,
     /// The page was already mapped with the needed permission (a stale TLB
     /// entry of this hart): fenced, nothing mapped, not counted.
     Spurious,
@@ -72,9 +76,10 @@ impl AddrSpace {
     /// spec 4.3.2: the walk found no valid leaf, or one refusing the access).
     ///
     /// If an area contains `va` and its permissions allow `access`, the page
-    /// gets a zeroed frame mapped with the area's permissions, A set and D
-    /// set if writable (so no later access needs a hardware A/D update) and
-    /// this hart's TLB entry for it fenced: [`Resolved::Minor`]. A store to
+    /// gets a zeroed frame mapped with the area's permissions, A and D clear
+    /// (the retried access sets them, or faults again under Svade:
+    /// [`Resolved::AccessedDirty`]), and this hart's TLB entry for it
+    /// fenced: [`Resolved::Minor`]. A store to
     /// a copy-on-write page (mapped read-only in a writable area, since a
     /// fork) is also a minor fault: if no other space shares the frame any
     /// more, W is restored; otherwise the page gets a copy of the frame. A
@@ -96,7 +101,16 @@ impl AddrSpace {
         if self.frames.contains_key(&vpn) {
             match self.pt.translate(VirtAddr(va)) {
                 Some((_, flags)) if flags.contains(access.needs() | PteFlags::U) => {
+                    let dirty = access == Access::Store;
+                    let missing = !flags.contains(PteFlags::A) || (dirty && !flags.contains(PteFlags::D));
+                    if missing {
+                        self.pt.set_accessed(vpn, dirty);
+                    }
                     super::page_table::sfence_vma(page_floor(va));
+                    if missing {
+                        super::vmstat::AD_FAULTS.inc();
+                        return Ok(Resolved::AccessedDirty);
+                    }
                     return Ok(Resolved::Spurious);
                 }
                 Some(_) if access == Access::Store => {
@@ -122,11 +136,12 @@ impl AddrSpace {
         if let Some(frame) = self.frames.get(&vpn) {
             let eff = match frame {
                 PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
-                PageFrame::Private(_) => perm,
+                PageFrame::Private(..) => perm,
             };
             // The page had a PTE before, so its table pages exist: no allocation.
             self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
             self.usage.minor_faults += 1;
+            super::vmstat::PGFAULT_MINOR.inc();
             return Ok(Resolved::Minor);
         }
         if let Some(slot) = self.swapped.get(&vpn).cloned() {
@@ -136,14 +151,18 @@ impl AddrSpace {
             let mut frame = self.alloc_user_frame().ok_or(FaultError::OutOfMemory)?;
             slot.read(frame.bytes_mut()).ok_or(FaultError::OutOfMemory)?;
             self.pt.map(vpn, frame.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            // The slot stays with the page as its swap cache copy: while the
+            // PTE's D bit stays clear, evicting it again needs no write.
             self.swapped.remove(&vpn);
-            self.frames.insert(vpn, PageFrame::Private(frame));
+            self.frames.insert(vpn, PageFrame::Private(frame, Some(slot)));
             self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
             self.usage.major_faults += 1;
+            super::vmstat::PGMAJFAULT.inc();
             return Ok(Resolved::Major);
         }
         self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
         self.usage.minor_faults += 1;
+        super::vmstat::PGFAULT_MINOR.inc();
         Ok(Resolved::Minor)
     }
 
@@ -151,7 +170,7 @@ impl AddrSpace {
     pub(super) fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), MapError> {
         let f = self.alloc_user_frame().ok_or(MapError::OutOfMemory)?;
         self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
-        self.frames.insert(vpn, PageFrame::Private(f));
+        self.frames.insert(vpn, PageFrame::private(f));
         self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
         Ok(())
     }

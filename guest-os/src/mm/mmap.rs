@@ -139,6 +139,33 @@ impl AddrSpace {
         Ok(())
     }
 
+    /// Whether [`Self::unmap_anon`] over `[s, e)` would succeed (as a
+    /// whole): the same errors, nothing changed.
+    pub fn check_unmap_anon(&self, s: usize, e: usize) -> Result<(), MapError> {
+        if self.vmas.fixed_overlaps(s, e) {
+            return Err(MapError::AlreadyMapped);
+        }
+        // Only an area straddling both ends adds one.
+        let splits = usize::from(self.vmas.splits(s, e) == 1 && self.vmas.find(s).is_some_and(|v| e < v.end));
+        if self.vmas.len() + splits > super::vma::MAX_MAP_COUNT {
+            return Err(MapError::OutOfMemory);
+        }
+        Ok(())
+    }
+
+    /// The end of a bounded first step of unmapping `[s, e)`: at most
+    /// `areas` areas and `pages` pages of address range from the first area
+    /// of the range on (empty stretches cost nothing), page aligned.
+    pub fn unmap_step_end(&self, s: usize, e: usize, areas: usize, pages: usize) -> usize {
+        let mut it = self.vmas.overlapping(s, e);
+        let Some(first) = it.next() else { return e };
+        let mut end = first.start.max(s).saturating_add(pages * PAGE_SIZE);
+        if let Some(v) = self.vmas.overlapping(s, e).nth(areas) {
+            end = end.min(v.start);
+        }
+        end.min(e).max(s + PAGE_SIZE)
+    }
+
     /// Gives the anonymous areas over `[s, e)` (page aligned) the user
     /// permissions `perm` (possibly none), splitting areas that straddle an
     /// end, and rewrites the PTEs of the pages that have frames: a shared
@@ -165,7 +192,14 @@ impl AddrSpace {
             // The page's table pages exist (it had a PTE once, or fork made
             // them), so none of these allocates and none fails.
             let _ = match (eff.0 == 0, mapped) {
-                (true, true) => self.pt.unmap(vpn).map(|_| ()),
+                (true, true) => self.pt.unmap(vpn).map(|old| {
+                    // The PTE (and its D bit) goes: a written page's swap copy is stale.
+                    if old.flags().contains(PteFlags::D) {
+                        if let Some(PageFrame::Private(_, copy)) = self.frames.get_mut(&vpn) {
+                            *copy = None;
+                        }
+                    }
+                }),
                 (true, false) => Ok(()),
                 (false, true) => self.pt.remap(vpn, ppn, eff | PteFlags::U),
                 (false, false) => self.pt.map(vpn, ppn, eff | PteFlags::U),

@@ -15,6 +15,7 @@ pub mod page_table;
 pub mod swap;
 pub mod vma;
 pub mod vmscan;
+pub mod vmstat;
 
 pub use address::{PhysAddr, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, PHYS_OFFSET};
 

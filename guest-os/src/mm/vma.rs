@@ -78,6 +78,9 @@ pub struct VmaSet {
     free_cache: usize,
     /// The largest hole above `free_cache` (bytes).
     cached_hole: usize,
+    /// The areas not of kind Anon (ELF, heap, stack: a handful), start -> end,
+    /// so checks against them do not walk every area.
+    fixed: BTreeMap<usize, usize>,
 }
 
 impl VmaSet {
@@ -127,7 +130,24 @@ impl VmaSet {
             return Err(VmaError::TooMany);
         }
         self.map.insert(v.start, v);
+        if v.kind != VmaKind::Anon {
+            self.fixed.insert(v.start, v.end);
+        }
         Ok(())
+    }
+
+    /// True if an area not of kind Anon overlaps `[s, e)` (O(number of such areas)).
+    pub fn fixed_overlaps(&self, s: usize, e: usize) -> bool {
+        self.fixed.iter().any(|(&vs, &ve)| vs < e && s < ve)
+    }
+
+    /// Areas that straddle `s` or `e` (a removal of `[s, e)` splits them), in O(log n).
+    pub fn splits(&self, s: usize, e: usize) -> usize {
+        let at = |a: usize| self.find(a).filter(|v| v.start < a).map(|v| (v.start, v.end));
+        match (at(s), at(e)) {
+            (Some(x), Some(y)) if x == y => 1,
+            (x, y) => usize::from(x.is_some()) + usize::from(y.is_some()),
+        }
     }
 
     /// The highest page-aligned start of a free range of `len` bytes (page
@@ -254,8 +274,10 @@ impl VmaSet {
             return Err(VmaError::TooMany);
         }
         self.map.remove(&s);
+        self.fixed.remove(&s);
         if new_end > s {
             self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap });
+            self.fixed.insert(s, new_end);
         }
         self.heap = Some((s, new_end, perm));
         Ok(())

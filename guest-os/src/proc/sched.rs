@@ -515,6 +515,7 @@ pub fn scheduler() -> ! {
         let (out, back, in_use) = crate::mm::swap::stats();
         crate::println!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
     }
+    crate::mm::vmstat::report();
     crate::println!("[svos] power off");
     crate::drivers::sifive_test::power_off();
 }

@@ -12,6 +12,9 @@
 //!   refusal (svos limits a process to 65,530 areas as Linux's
 //!   vm.max_map_count: -ENOMEM past it). Meanwhile the parent sleeps 1 ms
 //!   at a time and prints how late it woke at most (monotonic clock).
+//! - `memstress reread MIB PASSES`: writes MIB MiB once, then reads and
+//!   checks it PASSES times: with less RAM, pages swapped back in and only
+//!   read are clean, so reclaim can drop them without writing them again.
 //! - `memstress stress PROCS LIVE MIB`: runs PROCS worker processes, at most
 //!   LIVE alive at once; each maps MIB MiB, writes a pattern seeded by its
 //!   number, forks a child that rewrites half of the pages with its own
@@ -152,6 +155,15 @@ fn make_areas(n: usize) -> i32 {
     i32::from(!unmapped)
 }
 
+fn reread(mib: usize, passes: usize) -> i32 {
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    fill(base, 0..pages, 3);
+    let wrong: usize = (0..passes).map(|_| bad(base, 0..pages, 3)).sum();
+    println!("memstress: reread {} MiB written once, read {} times: {} bad pages", mib, passes, wrong);
+    i32::from(wrong != 0)
+}
+
 /// One worker of `stress` (see the module doc); returns its exit code.
 fn worker(seed: u64, mib: usize) -> i32 {
     let pages = (mib << 20) / PAGE;
@@ -203,9 +215,10 @@ fn main() -> i32 {
     match ulib::arg(1) {
         "hog" if num(2) > 0 => hog(num(2), num(3)),
         "areas" if num(2) > 0 => areas(num(2)),
+        "reread" if num(2) > 0 && num(3) > 0 => reread(num(2), num(3)),
         "stress" if num(2) > 0 && num(3) > 0 && num(4) > 0 => stress(num(2), num(3), num(4)),
         _ => {
-            println!("usage: memstress hog MIB FORKS | areas N | stress PROCS LIVE MIB");
+            println!("usage: memstress hog MIB FORKS | areas N | reread MIB PASSES | stress PROCS LIVE MIB");
             2
         }
     }
