@@ -151,13 +151,22 @@ fn a_second_svemu_on_one_drive_is_refused() {
     let image = temp_file("shared.img", &vec![0u8; 1 << 20]);
     let k = temp_file("spin3.elf", &ElfSpec::code(&SPIN).bytes());
     let (k, img) = (k.to_str().unwrap(), image.to_str().unwrap());
-    let mut first = Command::new(env!("CARGO_BIN_EXE_svemu"))
+    /// Kills and reaps its svemu when dropped, also when an assertion fails.
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let first = Command::new(env!("CARGO_BIN_EXE_svemu"))
         .args(["run", "--kernel", k, "--drive", img, "--max-insns", "100000000000"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let first = Running(first);
     // Wait until the first one holds its locks: a reader then conflicts.
     let start = Instant::now();
     loop {
@@ -173,8 +182,7 @@ fn a_second_svemu_on_one_drive_is_refused() {
     assert!(stderr(&o).contains("--drive-locking off skips this check"), "{}", stderr(&o));
     let o = svemu(&["run", "--kernel", k, "--drive", img, "--max-insns", "1000", "--drive-locking", "off"]);
     assert_eq!(o.status.code(), Some(124), "{}", stderr(&o));
-    first.kill().unwrap();
-    first.wait().unwrap();
+    drop(first);
     // The first one is gone, and its locks with it.
     let o = svemu(&["run", "--kernel", k, "--drive", img, "--max-insns", "1000"]);
     assert_eq!(o.status.code(), Some(124), "{}", stderr(&o));
