@@ -167,11 +167,12 @@ fn a_second_svemu_on_one_drive_is_refused() {
         .spawn()
         .unwrap();
     let first = Running(first);
-    // Wait until the first one holds its locks: a reader then conflicts.
+    // Wait until the first one holds its locks (looking takes no lock: a
+    // reader's lock would make the first one's own check fail).
     let start = Instant::now();
     loop {
         let f = std::fs::File::open(&image).unwrap();
-        if svemu::devices::virtio::lock::lock(&f, false).is_err() {
+        if svemu::devices::virtio::lock::in_use(&f).unwrap() {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(30), "the first svemu never locked the image");

@@ -122,7 +122,7 @@ fn svemu_and_qemu_see_each_others_image_locks() {
     }
     let running = Running(qemu(&disk, false).spawn().expect("QEMU runs"));
     let start = Instant::now();
-    while svemu::devices::virtio::lock::lock(&std::fs::File::open(&disk).unwrap(), false).is_ok() {
+    while !svemu::devices::virtio::lock::in_use(&std::fs::File::open(&disk).unwrap()).unwrap() {
         assert!(start.elapsed() < Duration::from_secs(30), "QEMU never locked the image");
         std::thread::sleep(Duration::from_millis(20));
     }
