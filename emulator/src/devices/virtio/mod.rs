@@ -15,7 +15,7 @@ pub mod blk;
 pub mod queue;
 
 use virtio_bindings::virtio_config::{
-    VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET, VIRTIO_F_VERSION_1,
+    VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET,
 };
 use virtio_bindings::virtio_mmio::*;
 use virtio_bindings::virtio_ring::VIRTIO_RING_F_EVENT_IDX;
@@ -126,6 +126,8 @@ pub struct VirtioMmio {
     queue: Queue,
     interrupt_status: u32,
     status: u32,
+    /// InterruptStatus changed since the PLIC last saw the line.
+    line_update: bool,
 }
 
 impl VirtioMmio {
@@ -140,6 +142,7 @@ impl VirtioMmio {
             queue: Queue::default(),
             interrupt_status: 0,
             status: 0,
+            line_update: false,
         }
     }
 
@@ -148,14 +151,22 @@ impl VirtioMmio {
         self.device.as_ref()
     }
 
-    /// The slot's interrupt line (to the PLIC).
+    /// The slot's interrupt line (to the PLIC): InterruptStatus is not 0.
     pub fn irq(&self) -> bool {
         self.interrupt_status != 0
+    }
+
+    /// The line's level, when the device re-evaluated it since the last
+    /// call (as QEMU's `virtio_update_irq`: after a used buffer or a
+    /// configuration change is signalled, an InterruptACK write, a reset).
+    pub fn take_line_update(&mut self) -> Option<bool> {
+        std::mem::take(&mut self.line_update).then(|| self.irq())
     }
 
     fn reset(&mut self) {
         let device = self.device.take();
         *self = VirtioMmio::new(device);
+        self.line_update = true;
     }
 
     fn device_features(&self) -> u64 {
@@ -236,7 +247,10 @@ impl VirtioMmio {
             }
             // Queue 0 is the block device's only queue.
             VIRTIO_MMIO_QUEUE_NOTIFY if val == 0 => self.notify(mem),
-            VIRTIO_MMIO_INTERRUPT_ACK => self.interrupt_status &= !val,
+            VIRTIO_MMIO_INTERRUPT_ACK => {
+                self.interrupt_status &= !val;
+                self.line_update = true;
+            }
             VIRTIO_MMIO_STATUS => self.write_status(val),
             VIRTIO_MMIO_QUEUE_DESC_LOW if q_writable => set_low(&mut self.queue.desc),
             VIRTIO_MMIO_QUEUE_DESC_HIGH if q_writable => set_high(&mut self.queue.desc),
@@ -257,13 +271,12 @@ impl VirtioMmio {
             self.reset();
             return;
         }
-        let mut val = val;
         if val & VIRTIO_CONFIG_S_FEATURES_OK != 0 && self.status & VIRTIO_CONFIG_S_FEATURES_OK == 0 {
-            // 3.1.1: refuse features we did not offer, and a legacy driver.
-            let offered = self.device_features();
-            if self.driver_features & !offered != 0 || !self.negotiated(VIRTIO_F_VERSION_1) {
-                val &= !VIRTIO_CONFIG_S_FEATURES_OK;
-            }
+            // As QEMU 7.2 (virtio_set_features): features the device did
+            // not offer are dropped, not refused, and a driver that did not
+            // accept VIRTIO_F_VERSION_1 is accepted all the same (the spec,
+            // 3.1.1, lets a device refuse both; QEMU refuses neither).
+            self.driver_features &= self.device_features();
         }
         // NEEDS_RESET is the device's to set; the driver cannot clear it but by a reset.
         self.status = (val & !VIRTIO_CONFIG_S_NEEDS_RESET) | (self.status & VIRTIO_CONFIG_S_NEEDS_RESET);
@@ -274,6 +287,7 @@ impl VirtioMmio {
     fn fail(&mut self) {
         self.status |= VIRTIO_CONFIG_S_NEEDS_RESET;
         self.interrupt_status |= VIRTIO_MMIO_INT_CONFIG;
+        self.line_update = true;
     }
 
     fn notify(&mut self, mem: &mut GuestMemory) {
@@ -293,7 +307,10 @@ impl VirtioMmio {
             Ok(any && self.queue.needs_interrupt(mem, event_idx)?)
         })();
         match result {
-            Ok(true) => self.interrupt_status |= VIRTIO_MMIO_INT_VRING,
+            Ok(true) => {
+                self.interrupt_status |= VIRTIO_MMIO_INT_VRING;
+                self.line_update = true;
+            }
             Ok(false) => {}
             Err(e) => {
                 log::warn!("virtio-blk: {e}; the device needs a reset");
