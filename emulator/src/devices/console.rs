@@ -3,7 +3,8 @@
 //! end a run.
 //!
 //! Output goes to standard output or to a buffer. Standard output is
-//! written in chunks: at every newline, [`FLUSH_CYCLES`] after a byte (so a
+//! written in chunks: at every newline when it is a terminal, when
+//! [`OUT_CHUNK`] bytes wait, [`FLUSH_CYCLES`] after a byte (so a
 //! prompt shows while the guest waits), when the machine idles, and when the
 //! run ends. A write error
 //! ends the run ([`ConsoleEnd::Closed`] for a reader that went away, EPIPE;
@@ -20,22 +21,29 @@
 //! offered before the guest waits for input: the next byte is offered when
 //! the receiver is empty and the guest has enabled the received-data
 //! interrupt, or has polled the empty receiver [`SCRIPT_PATIENCE`] times in
-//! a row, or every hart has gone idle (WFI) since the last byte.
+//! a row, or [`IDLE_PATIENCE`] times with every hart gone idle (WFI) since
+//! the last byte.
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 /// Polls of an empty receiver after which scripted input offers its next
 /// byte.
 pub const SCRIPT_PATIENCE: u32 = 1000;
 
+/// Polls of an empty receiver after which scripted input offers its next
+/// byte to a machine whose harts are all idle (in WFI): a guest that polls
+/// from its timer tick while it waits for input gets a byte every 16 ticks,
+/// not every 1000.
+pub const IDLE_PATIENCE: u32 = 16;
+
 /// Default instructions an `expect` of a [`ExpectScript`] may wait (all
 /// harts) before the run ends with [`ConsoleEnd::ScriptTimeout`].
 pub const DEFAULT_EXPECT_TIMEOUT: u64 = 10_000_000_000;
 
 /// Bytes of standard output kept before they are written out.
-const OUT_CHUNK: usize = 4096;
+pub const OUT_CHUNK: usize = 4096;
 
 /// Cycles (1 ms of guest time) after which buffered standard output is
 /// written out.
@@ -262,6 +270,8 @@ pub struct Console {
     broken: bool,
     /// Cycle at which the oldest pending output byte was seen.
     pending_since: Option<u64>,
+    /// Standard output is a terminal: written out at every newline.
+    line_flush: bool,
 }
 
 impl Console {
@@ -277,6 +287,7 @@ impl Console {
             }
             ConsoleIn::Stdin { escapes } => Source::Stdin { escapes, rx: None },
         };
+        let line_flush = matches!(&out, ConsoleOut::Stdout(s) if s.is_terminal());
         Console {
             source,
             out,
@@ -287,6 +298,7 @@ impl Console {
             end: None,
             broken: false,
             pending_since: None,
+            line_flush,
         }
     }
 
@@ -295,13 +307,17 @@ impl Console {
         self.end_on = Some((text.to_vec(), Vec::new()));
     }
 
-    /// Print `b`.
+    /// Print `b`. After the `--end-on-output` text showed, output is
+    /// dropped: the console ends with it.
     pub fn write(&mut self, b: u8) {
+        if matches!(self.end, Some(ConsoleEnd::Matched(_))) {
+            return;
+        }
         match &mut self.out {
             ConsoleOut::Buffer(v) => v.push(b),
             ConsoleOut::Stdout(_) => {
                 self.pending.push(b);
-                if b == b'\n' || self.pending.len() >= OUT_CHUNK {
+                if (b == b'\n' && self.line_flush) || self.pending.len() >= OUT_CHUNK {
                     self.flush();
                 }
             }
@@ -368,7 +384,8 @@ impl Console {
         match &mut self.source {
             Source::None => None,
             Source::Paced(p) => {
-                if !(rx_interrupt || self.idle || self.empty_polls >= SCRIPT_PATIENCE) {
+                let idle_wait = self.idle && self.empty_polls >= IDLE_PATIENCE;
+                if !(rx_interrupt || idle_wait || self.empty_polls >= SCRIPT_PATIENCE) {
                     return None;
                 }
                 let b = p.typed.pop_front()?;
@@ -518,8 +535,14 @@ mod tests {
         let mut c = Console::new(ConsoleIn::Script(b"ab".iter().copied().collect()), ConsoleOut::Buffer(Vec::new()));
         assert_eq!(c.next_byte(false), None);
         c.machine_idle();
+        assert_eq!(c.next_byte(false), None, "idle, but the guest has not looked for input");
+        for _ in 0..IDLE_PATIENCE {
+            c.polled_empty();
+        }
+        assert_eq!(c.next_byte(false), None, "looked, but not idle since");
+        c.machine_idle();
         assert_eq!(c.next_byte(false), Some(b'a'));
-        assert_eq!(c.next_byte(false), None, "one byte per idle");
+        assert_eq!(c.next_byte(false), None, "one byte per wait");
         for _ in 0..SCRIPT_PATIENCE {
             c.polled_empty();
         }
