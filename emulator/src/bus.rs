@@ -148,7 +148,9 @@ impl Bus {
         let fault = Err(BusFault { addr: pa });
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => Ok(self.rom.read(pa - ROM_BASE, size)),
-            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => Ok(self.test.read(pa - TEST_BASE, size)),
+            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) && SifiveTest::size_ok(size) => {
+                Ok(self.test.read(pa - TEST_BASE, size))
+            }
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => Ok(self.clint.read(pa - CLINT_BASE, size)),
             _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) && size == 4 => Ok(self.plic.read(pa - PLIC_BASE, size)),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE, self.clint.cycles())),
@@ -167,7 +169,9 @@ impl Bus {
         self.attention = true;
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => {}
-            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => self.test.write(pa - TEST_BASE, val),
+            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) && SifiveTest::size_ok(size) => {
+                self.test.write(pa - TEST_BASE, val)
+            }
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => self.clint.write(pa - CLINT_BASE, size, val),
             _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) && size == 4 => self.plic.write(pa - PLIC_BASE, size, val),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val, self.clint.cycles()),

@@ -4,7 +4,7 @@
 //! expected text (the values are in the programs' comments).
 
 use svemu::machine::Exit;
-use svemu_tests::{bare, run_qemu, run_svemu, RunOptions};
+use svemu_tests::{bare, qemu_disk_args, run_qemu, run_svemu, RunOptions};
 
 /// Run `program` on both machines; both must power off with `expected`.
 fn same_on_both(program: &str, expected: &str) {
@@ -28,4 +28,25 @@ fn uart_registers_conditions_and_plic_gateway_as_qemu() {
 #[test]
 fn thr_empty_interrupts_once_per_transmission_for_a_driver_that_never_reads_iir() {
     same_on_both("uart_thre_irq", "xyz\n04\n");
+}
+
+#[test]
+fn clint_sifive_test_and_virtio_mmio_registers_as_qemu() {
+    let dir = std::env::temp_dir().join(format!("svemu-board-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let expected =
+        "00000000 00000001 00000008 00000000 12345678 ffffffff 00000000 00000080 00000001 00000000 ffffffff \
+                    00000005 ffffffff 74726976 00000002 00000002 554d4551 00000000 00000000 00000400 00000000 00000000 \
+                    00000000 ffffffff 00002000 00000003 00000000 74726976 00000000 00000000 \n";
+    let kernel = bare("board_rules");
+    let ours = dir.join("svemu.img");
+    std::fs::write(&ours, vec![0u8; 4 << 20]).unwrap();
+    let run = run_svemu(&RunOptions { drives: std::slice::from_ref(&ours), ..RunOptions::new(&kernel) });
+    assert_eq!((run.exit, run.console.as_str()), (Exit::PowerOff(0), expected), "svemu");
+    let theirs = dir.join("qemu.img");
+    std::fs::write(&theirs, vec![0u8; 4 << 20]).unwrap();
+    let disk = qemu_disk_args(&theirs, "");
+    let (qemu, status) = run_qemu(&kernel, "128M", &disk.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!((status, qemu.as_str()), (0, expected), "QEMU");
+    std::fs::remove_dir_all(&dir).ok();
 }

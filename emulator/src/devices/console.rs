@@ -532,21 +532,28 @@ mod tests {
 
     #[test]
     fn paced_input_waits_for_a_waiting_guest() {
-        let mut c = Console::new(ConsoleIn::Script(b"ab".iter().copied().collect()), ConsoleOut::Buffer(Vec::new()));
+        let mut c = Console::new(ConsoleIn::Script(b"abc".iter().copied().collect()), ConsoleOut::Buffer(Vec::new()));
         assert_eq!(c.next_byte(false), None);
         c.machine_idle();
         assert_eq!(c.next_byte(false), None, "idle, but the guest has not looked for input");
+        for _ in 1..IDLE_PATIENCE {
+            c.polled_empty();
+        }
+        assert_eq!(c.next_byte(false), None, "not looked often enough");
+        c.polled_empty();
+        assert_eq!(c.next_byte(false), Some(b'a'));
+        assert_eq!(c.next_byte(false), None, "one byte per wait");
         for _ in 0..IDLE_PATIENCE {
             c.polled_empty();
         }
-        assert_eq!(c.next_byte(false), None, "looked, but not idle since");
+        assert_eq!(c.next_byte(false), None, "looked, but not idle since the last byte");
         c.machine_idle();
-        assert_eq!(c.next_byte(false), Some(b'a'));
-        assert_eq!(c.next_byte(false), None, "one byte per wait");
+        assert_eq!(c.next_byte(false), Some(b'b'));
         for _ in 0..SCRIPT_PATIENCE {
             c.polled_empty();
         }
-        assert_eq!(c.next_byte(false), Some(b'b'));
+        assert_eq!(c.next_byte(false), Some(b'c'), "a guest that polls without idling");
+        assert_eq!(c.next_byte(true), None, "the script is done");
     }
 
     #[test]

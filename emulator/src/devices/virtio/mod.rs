@@ -4,12 +4,40 @@
 //! DeviceID 0 (as QEMU's empty slots); a slot with a `--drive` holds a
 //! [`blk::Block`] device.
 //!
-//! The device is modern only: FEATURES_OK is refused unless the driver
-//! accepts VIRTIO_F_VERSION_1. Requests are processed synchronously when the
-//! driver writes QueueNotify; the used-buffer interrupt (InterruptStatus bit
-//! 0) and the configuration-change interrupt (bit 1, raised with
-//! DEVICE_NEEDS_RESET when the driver breaks the ring rules) hold the slot's
-//! interrupt line high until acknowledged.
+//! The transport is the modern one (Version 2, what QEMU gives with
+//! `-global virtio-mmio.force-legacy=false`; QEMU's default, the legacy
+//! Version 1 with QueuePFN, is not emulated). As on QEMU 7.2, FEATURES_OK is
+//! accepted whatever the driver negotiated, VIRTIO_F_VERSION_1 or not
+//! (features the device did not offer are dropped). Requests are processed
+//! synchronously when the driver writes QueueNotify; the used-buffer
+//! interrupt (InterruptStatus bit 0) and the configuration-change interrupt
+//! (bit 1, raised with DEVICE_NEEDS_RESET when the driver breaks the ring
+//! rules) hold the slot's interrupt line high until acknowledged; the line
+//! is reported to the PLIC when it is raised, acknowledged or reset.
+//!
+//! | offset | register | reset | read | write |
+//! |---|---|---|---|---|
+//! | 0x000 | MagicValue | – | 0x74726976 | ignored |
+//! | 0x004 | Version | – | 2 | ignored |
+//! | 0x008 | DeviceID | – | 2 (block), 0 (empty slot) | ignored |
+//! | 0x00c | VendorID | – | 0x554d4551 ("QEMU") | ignored |
+//! | 0x010 | DeviceFeatures | – | word DeviceFeaturesSel of the offered features | ignored |
+//! | 0x014, 0x024 | Device/DriverFeaturesSel | 0 | 0 | selects a word |
+//! | 0x020 | DriverFeatures | 0 | 0 | the selected word, until FEATURES_OK |
+//! | 0x030 | QueueSel | 0 | 0 | selects a queue (only 0 exists) |
+//! | 0x034 | QueueNumMax | – | 1024 for queue 0 of a device, else 0 | ignored |
+//! | 0x038 | QueueNum | 0 | 0 | a power of 2 up to 1024, while not ready |
+//! | 0x044 | QueueReady | 0 | the value | 1 checks the rings (a bad ring: NEEDS_RESET) |
+//! | 0x050 | QueueNotify | – | 0 | 0: process the available ring |
+//! | 0x060 | InterruptStatus | 0 | bits 0 (used buffer) and 1 (configuration) | ignored |
+//! | 0x064 | InterruptACK | – | 0 | clears the bits written |
+//! | 0x070 | Status | 0 | the value | 0 resets the device; FEATURES_OK as above; NEEDS_RESET (bit 6) is the device's |
+//! | 0x080..0x0a4 | QueueDesc/Driver/Device low, high | 0 | the value | the value, while not ready |
+//! | 0x0fc | ConfigGeneration | 0 | 0 | ignored |
+//! | 0x100.. | device configuration | – | virtio-blk's, any width | ignored |
+//!
+//! Register reads and writes other than 32 bits read 0 and are ignored (no
+//! fault, as QEMU).
 
 pub mod blk;
 pub mod queue;
