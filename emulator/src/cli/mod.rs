@@ -90,9 +90,10 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     drive: Vec<PathBuf>,
 
-    /// Console input from FILE instead of the terminal: its bytes are received one at a time, each when the
-    /// guest finds the receiver empty (deterministic: the same run every time). After the last byte nothing
-    /// more arrives.
+    /// Console input from FILE instead of the terminal: its bytes are received one at a time, each once the
+    /// guest waits for input (it enabled the receive interrupt, or polled the empty receiver 1000 times, or
+    /// 16 times with every hart idle since); deterministic: the same run every time. After the last byte
+    /// nothing more arrives.
     #[arg(long, value_name = "FILE", conflicts_with = "console_script")]
     console_input: Option<PathBuf>,
 
