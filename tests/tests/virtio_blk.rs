@@ -54,6 +54,30 @@ fn driver_writes_reach_the_image_as_on_qemu() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Issue 17, item 1: a driver that negotiates only the low 32 feature
+/// bits (no VIRTIO_F_VERSION_1) on the modern transport gets FEATURES_OK
+/// and the same service on svemu as on QEMU 7.2.
+#[test]
+fn a_driver_without_version_1_is_served_as_on_qemu() {
+    let dir = std::env::temp_dir().join(format!("svemu-virtio-no-v1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kernel = bare("virtio_blk_no_v1");
+    let expected =
+        "capacity 0x800 sectors, blk_size 0x200\nstatus: 0 0 0 0 0 1 \nserial: svemu-disk0\ninterrupts: 0x6\n";
+    for harts in [1, 3] {
+        let ours = blank_image(&dir, "svemu.img");
+        let run = run_svemu(&RunOptions { harts, drives: std::slice::from_ref(&ours), ..RunOptions::new(&kernel) });
+        assert_eq!((run.exit, run.console.as_str()), (Exit::PowerOff(0), expected), "{harts} harts");
+        assert!(std::fs::read(&ours).unwrap() == expected_image());
+        let theirs = blank_image(&dir, "qemu.img");
+        let mut args = qemu_disk_args(&theirs, ",serial=svemu-disk0");
+        args.extend(["-smp".into(), harts.to_string()]);
+        let (qemu, status) = run_qemu(&kernel, "128M", &args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!((status, qemu.as_str()), (0, expected), "QEMU, {harts} harts");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 fn build_with_drive(drive: &Path) -> Result<(), BoardError> {
     board::build(BoardConfig {
         bios: None,

@@ -19,15 +19,16 @@ use virtio_bindings::virtio_config::VIRTIO_F_VERSION_1;
 use virtio_bindings::virtio_ids::VIRTIO_ID_BLOCK;
 use virtio_bindings::virtio_ring::{VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC};
 
-use super::queue::{Buffer, Chain, QueueError, MAX_SIZE};
+use super::queue::{Buffer, Chain, QueueError};
 use super::GuestMemory;
 
 /// DeviceID of a block device.
 pub const DEVICE_ID: u32 = VIRTIO_ID_BLOCK;
 /// Sector size in bytes: the unit of `capacity` and of request offsets.
 pub const SECTOR: u64 = 512;
-/// Most data segments in one request (config `seg_max`), as QEMU: queue size - 2.
-const SEG_MAX: u32 = MAX_SIZE as u32 - 2;
+/// Most data segments in one request (config `seg_max`), as QEMU: its
+/// virtio-blk `queue-size` (256) - 2.
+const SEG_MAX: u32 = 256 - 2;
 const HEADER: u64 = 16;
 
 /// Why a disk image cannot be used.
