@@ -280,6 +280,7 @@ impl Boot {
             ram_size: self.memory,
             harts: self.harts,
             drives: self.drives.clone(),
+            drive_locking: true,
             ad_policy: self.ad_policy,
             tlb: self.tlb,
             console_in: ConsoleIn::Script(self.console_input.iter().copied().collect()),

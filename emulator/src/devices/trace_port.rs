@@ -33,7 +33,8 @@
 //!
 //! `how` of a fault: 1 zero-fill, 2 file-read, 3 swap-in, 4 cow-copy,
 //! 5 stack-growth, 6 sigsegv, 7 remap (resident frame mapped again),
-//! 8 spurious (stale TLB entry), 9 oom. A record that cannot be read, or
+//! 8 spurious (stale TLB entry), 9 oom, 10 ad-update (the kernel set A/D
+//! in the PTE, under Svade). A record that cannot be read, or
 //! an unknown code, is dropped (with one warning): a guest never stops
 //! svemu. The machine takes the events with [`TracePort::take`] after the
 //! store that sent them, and stamps them with that hart's state.
@@ -130,6 +131,7 @@ pub fn resolution(how: u64) -> &'static str {
         7 => "remap",
         8 => "spurious",
         9 => "oom",
+        10 => "ad-update",
         _ => "unknown",
     }
 }

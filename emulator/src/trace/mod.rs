@@ -250,8 +250,9 @@ enum Cut {
 ///
 /// Lines are gathered in a buffer of 1 MiB and written to the sink when it
 /// fills, by [`Tracer::flush`] (the machine calls it when a run ends) and
-/// when the tracer is dropped. Write errors of the sink are ignored:
-/// tracing never stops the guest.
+/// when the tracer is dropped. The first write error of the sink is kept
+/// ([`Tracer::error`]) and every later line is dropped: the machine ends the
+/// run on it (a trace with a hole would mislead).
 pub struct Tracer {
     /// Categories recorded: those written and the one the cut starts at.
     mask: u32,
@@ -291,6 +292,8 @@ struct Buffer {
     drained: u64,
     /// While false the text is kept (a cut waiting for its start).
     may_drain: bool,
+    /// The first write error of `out`, after which nothing more is written.
+    error: Option<io::Error>,
 }
 
 impl Buffer {
@@ -320,7 +323,9 @@ impl Buffer {
     /// Write the buffered text to the sink.
     #[cold]
     fn drain(&mut self) {
-        let _ = self.out.write_all(&self.bytes[..self.used]);
+        if self.error.is_none() {
+            self.error = self.out.write_all(&self.bytes[..self.used]).err();
+        }
         self.drained += self.used as u64;
         self.used = 0;
     }
@@ -374,7 +379,7 @@ impl Tracer {
             cut,
             cut_start: None,
             written: 0,
-            buffer: Buffer { out, bytes, used: 0, drained: 0, may_drain },
+            buffer: Buffer { out, bytes, used: 0, drained: 0, may_drain, error: None },
             insn_lines: insn::InsnLines::default(),
             procs: kernel::Processes::default(),
             symbols: None,
@@ -641,7 +646,15 @@ impl Tracer {
         if self.buffer.may_drain {
             self.buffer.drain();
         }
-        let _ = self.buffer.out.flush();
+        if self.buffer.error.is_none() {
+            self.buffer.error = self.buffer.out.flush().err();
+        }
+    }
+
+    /// The first error writing to the sink (the trace is incomplete from
+    /// there on), if any.
+    pub fn error(&self) -> Option<&io::Error> {
+        self.buffer.error.as_ref()
     }
 }
 

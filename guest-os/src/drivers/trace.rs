@@ -62,6 +62,8 @@ pub enum How {
     Spurious = 8,
     /// No frame: the process is killed.
     OutOfMemory = 9,
+    /// The page was mapped: svos set A (and D) in its PTE (Svade).
+    AccessedDirty = 10,
 }
 
 /// Bytes of text a record carries (names, paths).
