@@ -14,7 +14,7 @@ use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
-use crate::isa::code_pages::{CodePages, Cursor};
+use crate::isa::code_pages::{follow_ptr, jump, CodePages, Cursor, Slot};
 use crate::isa::exec::{execute, Notice, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
@@ -555,30 +555,75 @@ fn stretch(
     decoded: &mut DecodeCache,
     left: u64,
 ) -> (u64, Option<(Insn, u32)>, Option<Exception>) {
-    let mut done = 0;
+    // Instructions still to run (the loop counts down: fewer values live
+    // across the handler call).
+    let mut rem = left;
     cursor.revalidate(cpu.mmu, &cpu.bus.ram);
-    while done < left {
-        let Some(slot) = code.fetch(cursor, done, cpu, decoded) else {
+    'fetch: while rem > 0 {
+        let Some(at) = code.fetch(cursor, left - rem, cpu, decoded) else {
             break;
         };
-        // Only a memory access can ask for the bus's attention (handlers
-        // answering `Ok` touch registers and the pc alone).
-        let attention = match (slot.run)(cpu, &slot.insn) {
-            Ok(()) => false,
-            Err(Notice::MemoryAccessed) => {
-                cursor.revalidate(cpu.mmu, &cpu.bus.ram);
-                cpu.bus.attention
+        // From here on, while each instruction leaves the pc at the next one
+        // in memory, its slot is the next one of the same page when filled
+        // for the cursor's page (its stamp): no fetch.
+        let (slots, stamp) = (code.slots(), cursor.stamp());
+        let mut slot: *const Slot = &slots[at];
+        loop {
+            // SAFETY: `slot` points into `slots`, which nothing changes
+            // while it is borrowed here (the handlers cannot reach `code`):
+            // it starts at a slot `fetch` returned, and moves only to
+            // slots `follow_ptr` (from a filled slot to the slot right
+            // after its instruction, within the page's slots or the
+            // never-filled one that ends them) and `jump` (a slot of the
+            // cursor's page) found filled.
+            let s = unsafe { &*slot };
+            match (s.run)(cpu, &s.insn) {
+                Ok(()) => {}
+                Err(Notice::Jumped) => {
+                    cpu.unticked += 1;
+                    rem -= 1;
+                    if rem == 0 {
+                        break 'fetch;
+                    }
+                    match jump(slots, cursor, cpu.hart.pc) {
+                        Some(n) => slot = n,
+                        None => continue 'fetch,
+                    }
+                    continue;
+                }
+                Err(Notice::MemoryAccessed) => {
+                    // Only a memory access can ask for the bus's attention
+                    // (handlers answering `Ok` touch registers and the pc
+                    // alone), move the fast TLB or write into decoded code.
+                    cpu.unticked += 1;
+                    rem -= 1;
+                    if cpu.bus.attention {
+                        break 'fetch;
+                    }
+                    if !cursor.revalidate(cpu.mmu, &cpu.bus.ram) || rem == 0 {
+                        continue 'fetch;
+                    }
+                    match follow_ptr(slots, slot, stamp) {
+                        Some(n) => slot = n,
+                        None => continue 'fetch,
+                    }
+                    continue;
+                }
+                Err(Notice::NotShort) => return (left - rem, Some((s.insn, s.raw)), None),
+                Err(Notice::Exception(e)) => return (left - rem, None, Some(e)),
             }
-            Err(Notice::NotShort) => return (done, Some((slot.insn, slot.raw)), None),
-            Err(Notice::Exception(e)) => return (done, None, Some(e)),
-        };
-        done += 1;
-        cpu.unticked += 1;
-        if attention {
-            break;
+            cpu.unticked += 1;
+            rem -= 1;
+            if rem == 0 {
+                break 'fetch;
+            }
+            match follow_ptr(slots, slot, stamp) {
+                Some(n) => slot = n,
+                None => continue 'fetch,
+            }
         }
     }
-    (done, None, None)
+    (left - rem, None, None)
 }
 
 /// Count `n` instructions retired by `hart`: its instret, the run's count,

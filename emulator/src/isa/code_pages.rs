@@ -42,6 +42,12 @@ pub const PAGES: usize = 64;
 /// Slots per page: one per halfword.
 const SLOTS: usize = PAGE_SIZE as usize / 2;
 
+/// Slots per entry in [`CodePages::slots`]: the page's, then one that is
+/// never filled (its stamp stays 0, which no page's stamp is), so
+/// [`CodePages::follow`] from the page's last instruction finds an empty
+/// slot instead of the next entry's first.
+const ENTRY: usize = SLOTS + 1;
+
 /// A decoded instruction with its raw bits and its short-path handler,
 /// valid while its stamp equals its page's.
 #[derive(Clone, Copy)]
@@ -74,7 +80,7 @@ struct Page {
 /// physical address).
 pub struct CodePages {
     pages: [Page; PAGES],
-    /// The slots of every entry used so far, [`SLOTS`] per entry, in the
+    /// The slots of every entry used so far, [`ENTRY`] per entry, in the
     /// order the entries were first used (so only those take memory).
     slots: Vec<Slot>,
 }
@@ -147,11 +153,21 @@ impl Cursor {
     /// it up again. [`CodePages::fetch`] does not check this itself: its
     /// caller calls this after anything that may have changed either (a
     /// memory access, a general step).
+    /// True when the cursor is still on its page.
     #[inline(always)]
-    pub fn revalidate(&mut self, mmu: &Mmu, ram: &Ram) {
+    pub fn revalidate(&mut self, mmu: &Mmu, ram: &Ram) -> bool {
         if mmu.fast.epoch() != self.epoch || ram.code_generation() != self.generation {
             self.vpn = u64::MAX;
+            return false;
         }
+        true
+    }
+
+    /// The stamp a slot of the cursor's page has when filled (see
+    /// [`CodePages::slots`]).
+    #[inline(always)]
+    pub fn stamp(&self) -> u32 {
+        self.stamp
     }
 }
 
@@ -167,39 +183,91 @@ impl Default for CodePages {
     }
 }
 
+/// The slot of the instruction at `pc` when it is on `cur`'s page and
+/// filled (for the jump or branch that just went there); `None` when the
+/// caller must fetch.
+#[inline(always)]
+pub fn jump(slots: &[Slot], cur: &Cursor, pc: u64) -> Option<*const Slot> {
+    if pc >> 12 != cur.vpn {
+        return None;
+    }
+    let at = cur.base + ((pc & (PAGE_SIZE - 1)) >> 1) as usize;
+    debug_assert!(at < slots.len());
+    // SAFETY: the cursor is on its page (the VPN matches), so its `base`
+    // is that of the page's slots, `SLOTS` of them within `slots`.
+    let slot = unsafe { slots.as_ptr().add(at) };
+    // SAFETY: within `slots`, as above.
+    if unsafe { (*slot).stamp } == cur.stamp {
+        Some(slot)
+    } else {
+        None
+    }
+}
+
 impl CodePages {
     /// An empty cache (pages are allocated on first use).
     pub fn new() -> CodePages {
         CodePages { pages: [Page { pa: u64::MAX, version: 0, stamp: 1, base: usize::MAX }; PAGES], slots: Vec::new() }
     }
 
-    /// The slot of the instruction at `hart`'s pc (the cursor kept valid by
-    /// [`Cursor::revalidate`]), or `None` when the ordinary fetch must run
-    /// (no fast TLB entry, not RAM, or a 32-bit instruction crossing the
-    /// page). `fetched` is the number of slots this returned earlier in the
-    /// current stretch; the fetch's TLB lookup is counted by
-    /// [`Cursor::end_stretch`] or the next seek.
+    /// The index of the slot of the instruction at `hart`'s pc (the cursor
+    /// kept valid by [`Cursor::revalidate`]), or `None` when the ordinary
+    /// fetch must run (no fast TLB entry, not RAM, or a 32-bit instruction
+    /// crossing the page). `fetched` is the number of slots served earlier
+    /// in the current stretch (by this or [`CodePages::follow`]); the
+    /// fetch's TLB lookup is counted by [`Cursor::end_stretch`] or the next
+    /// seek.
     #[inline]
-    pub fn fetch<'a>(
-        &'a mut self,
-        cur: &mut Cursor,
-        fetched: u64,
-        cpu: &mut Cpu,
-        memo: &mut DecodeCache,
-    ) -> Option<&'a Slot> {
+    pub fn fetch(&mut self, cur: &mut Cursor, fetched: u64, cpu: &mut Cpu, memo: &mut DecodeCache) -> Option<usize> {
         let pc = cpu.hart.pc;
         if pc >> 12 != cur.vpn {
             self.seek(cur, fetched, cpu.hart, cpu.mmu, &mut cpu.bus.ram)?;
         }
         let off = (pc & (PAGE_SIZE - 1)) as usize;
+        let at = cur.base + (off >> 1);
         // Within the slots: seek allocated the page's.
-        let slot = self.slots.get_mut(cur.base + (off >> 1))?;
+        let slot = self.slots.get_mut(at)?;
         if slot.stamp != cur.stamp {
             fill(slot, cur, off, &cpu.bus.ram, memo)?;
         }
-        Some(slot)
+        Some(at)
     }
 
+    /// All slots, indexed by what [`CodePages::fetch`] returns. The slot
+    /// right after a filled slot's instruction (`at + len / 2`) is that of
+    /// the next instruction in memory when its stamp is the cursor's
+    /// ([`Cursor::stamp`]); after a page's last slot comes one that is never
+    /// filled, so this holds at the page's end too.
+    #[inline(always)]
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+}
+
+/// The slot of the instruction right after that of `slot` (a filled slot
+/// of `slots`, [`CodePages::slots`]) when it is filled for the page
+/// stamped `stamp`; `None` at the page's end (the never-filled slot after
+/// the page's) or on a slot not filled: the caller then fetches. For an
+/// instruction that left the pc at the next one in memory this is the next
+/// fetch, served without looking at the pc.
+#[inline(always)]
+pub fn follow_ptr(slots: &[Slot], slot: *const Slot, stamp: u32) -> Option<*const Slot> {
+    // SAFETY: `slot` is a filled slot of `slots`, so its instruction lies
+    // within its page: the slot after it is one of the page's slots or the
+    // never-filled one after them ([`ENTRY`]), all within `slots`.
+    // The instruction's length is 2 or 4 bytes: len / 2 slots of
+    // `size_of::<Slot>()` bytes each.
+    let next = unsafe { slot.byte_add((*slot).insn.len as usize * (std::mem::size_of::<Slot>() / 2)) };
+    debug_assert!(slots.as_ptr_range().contains(&next));
+    // SAFETY: within `slots`, as above.
+    if unsafe { (*next).stamp } == stamp {
+        Some(next)
+    } else {
+        None
+    }
+}
+
+impl CodePages {
     /// Point `cur` at the page of `hart`'s pc, refilling that page's entry
     /// when it holds another page or an older version of this one.
     #[cold]
@@ -217,7 +285,7 @@ impl CodePages {
         if page.base == usize::MAX {
             page.base = self.slots.len();
             let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), run: handler(super::decode(0).op) };
-            self.slots.resize(page.base + SLOTS, empty);
+            self.slots.resize(page.base + ENTRY, empty);
         }
         let version = ram.mark_code(pa);
         if page.pa != pa || page.version != version {

@@ -108,9 +108,14 @@ fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
 /// no dispatch on [`Op`].
 pub type Handler = fn(&mut Cpu, &Insn) -> Result<(), Notice>;
 
-/// What a [`Handler`] tells its caller beyond plain success.
+/// What a [`Handler`] tells its caller beyond plain success (`Ok(())`:
+/// registers changed, the pc moved to the next instruction in memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
+    /// The instruction ran, touched registers and the pc only, and is a
+    /// jump or branch: the pc may be anywhere (the caller cannot assume
+    /// the next instruction in memory follows).
+    Jumped,
     /// The instruction ran and accessed memory: it may have changed the
     /// fast TLB or written into decoded code, so what the caller caches
     /// about either must be checked again.
@@ -126,8 +131,20 @@ pub enum Notice {
 /// Build [`handler`]'s table: one function per operation, each the shared
 /// semantics ([`int_op`], [`mem_op`]) with the operation a constant.
 macro_rules! handlers {
-    ($op:expr; int: $($i:ident)*; mem: $($m:ident)*) => {
+    ($op:expr; jump: $($j:ident)*; int: $($i:ident)*; mem: $($m:ident)*) => {
         match $op {
+            $(Op::$j => {
+                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
+                    let next = cpu.hart.pc.wrapping_add(insn.len as u64);
+                    int_op(cpu.hart, insn, Op::$j);
+                    if cpu.hart.pc == next {
+                        Ok(())
+                    } else {
+                        Err(Notice::Jumped)
+                    }
+                }
+                h
+            })*
             $(Op::$i => {
                 fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
                     int_op(cpu.hart, insn, Op::$i);
@@ -157,10 +174,14 @@ macro_rules! handlers {
 /// The short-path handler of `op`: it runs exactly the operations
 /// [`execute_int`] and [`execute_mem`] run (RV64I without the fences and
 /// system instructions, and M) and answers [`Notice::NotShort`] for those
-/// that need [`execute`].
+/// that need [`execute`]. Jumps and taken branches answer
+/// [`Notice::Jumped`] (unless they went to the next instruction); every
+/// handler answering `Ok(())` or [`Notice::MemoryAccessed`] left the pc at
+/// the next instruction in memory.
 pub fn handler(op: Op) -> Handler {
     handlers!(op;
-        int: Lui Auipc Jal Jalr Beq Bne Blt Bge Bltu Bgeu Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
+        jump: Jal Jalr Beq Bne Blt Bge Bltu Bgeu;
+        int: Lui Auipc Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
              Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw
              Mul Mulh Mulhsu Mulhu Div Divu Rem Remu Mulw Divw Divuw Remw Remuw;
         mem: Lb Lh Lw Ld Lbu Lhu Lwu Sb Sh Sw Sd)
