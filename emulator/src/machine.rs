@@ -603,7 +603,8 @@ fn stretch(
                     if !cursor.revalidate(cpu.mmu, &cpu.bus.ram) || rem == 0 {
                         continue 'fetch;
                     }
-                    match follow_ptr(slots, slot, stamp) {
+                    // SAFETY: `slot` is filled: it just ran.
+                    match unsafe { follow_ptr(slots, slot, stamp) } {
                         Some(n) => slot = n,
                         None => continue 'fetch,
                     }
@@ -617,7 +618,8 @@ fn stretch(
             if rem == 0 {
                 break 'fetch;
             }
-            match follow_ptr(slots, slot, stamp) {
+            // SAFETY: `slot` is filled: it just ran.
+            match unsafe { follow_ptr(slots, slot, stamp) } {
                 Some(n) => slot = n,
                 None => continue 'fetch,
             }

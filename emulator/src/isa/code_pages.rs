@@ -250,8 +250,13 @@ impl CodePages {
 /// the page's) or on a slot not filled: the caller then fetches. For an
 /// instruction that left the pc at the next one in memory this is the next
 /// fetch, served without looking at the pc.
+///
+/// # Safety
+///
+/// `slot` must point to a filled slot of `slots` (one whose stamp is that
+/// of its page's current cursor).
 #[inline(always)]
-pub fn follow_ptr(slots: &[Slot], slot: *const Slot, stamp: u32) -> Option<*const Slot> {
+pub unsafe fn follow_ptr(slots: &[Slot], slot: *const Slot, stamp: u32) -> Option<*const Slot> {
     // SAFETY: `slot` is a filled slot of `slots`, so its instruction lies
     // within its page: the slot after it is one of the page's slots or the
     // never-filled one after them ([`ENTRY`]), all within `slots`.
