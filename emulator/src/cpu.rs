@@ -10,6 +10,7 @@
 use crate::bus::Bus;
 use crate::hart::trap::Exception;
 use crate::hart::Hart;
+use crate::isa::code_pages::Chain;
 use crate::mmu::{Access, Context, FastHit, Mmu, PAGE_SIZE};
 
 /// The last data access of an instruction, for traces.
@@ -106,33 +107,35 @@ pub struct Cpu<'a> {
     pub mem: Option<MemAccess>,
     /// The burst's memo of data pages, if the caller keeps one.
     memo: Option<&'a mut DataMemo>,
-    /// Cycles retired on the short path that the CLINT has not counted yet
-    /// (0 to 2^64-1; always 0 outside it). The fetch loop adds one per
-    /// instruction and hands the rest to [`Cpu::tick_clint`] when it stops;
-    /// every load or store that misses the [`DataMemo`], the only ones that
-    /// can reach a device, hands them over first, so a read of mtime sees
-    /// the same count as with a tick per instruction.
-    pub unticked: u64,
+    /// The threaded handlers' budget and page ([`Chain`]; idle outside the
+    /// fetch loop). The instructions retired on the short path that the
+    /// CLINT has not counted yet are `chain.ticked - chain.rem`: the fetch
+    /// loop hands them to [`Cpu::tick_clint`] when it stops, and every load
+    /// or store that misses the [`DataMemo`], the only ones that can reach
+    /// a device, hands them over first, so a read of mtime sees the same
+    /// count as with a tick per instruction.
+    pub chain: Chain,
 }
 
 impl<'a> Cpu<'a> {
     /// Borrow a hart, its MMU and the bus together.
     pub fn new(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus) -> Cpu<'a> {
-        Cpu { hart, mmu, bus, mem: None, memo: None, unticked: 0 }
+        Cpu { hart, mmu, bus, mem: None, memo: None, chain: Chain::IDLE }
     }
 
     /// [`Cpu::new`] with a burst's [`DataMemo`] for loads and stores.
     pub fn with_memo(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus, memo: &'a mut DataMemo) -> Cpu<'a> {
-        Cpu { hart, mmu, bus, mem: None, memo: Some(memo), unticked: 0 }
+        Cpu { hart, mmu, bus, mem: None, memo: Some(memo), chain: Chain::IDLE }
     }
 
-    /// Advance the CLINT by the [`Cpu::unticked`] cycles (one per
-    /// instruction retired on the short path) and clear them.
+    /// Advance the CLINT by one cycle per instruction retired on the short
+    /// path since it was last told ([`Cpu::chain`]).
     #[inline(always)]
     pub fn tick_clint(&mut self) {
-        if self.unticked != 0 {
-            self.bus.clint.tick(self.unticked);
-            self.unticked = 0;
+        let n = self.chain.ticked - self.chain.rem;
+        if n != 0 {
+            self.bus.clint.tick(n);
+            self.chain.ticked = self.chain.rem;
         }
     }
 

@@ -14,8 +14,8 @@ use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
-use crate::isa::code_pages::{follow_ptr, jump, CodePages, Cursor, Slot};
-use crate::isa::exec::{execute, Notice, Outcome};
+use crate::isa::code_pages::{CodePages, Cursor, Leave, Slot};
+use crate::isa::exec::{execute, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
@@ -555,77 +555,36 @@ fn stretch(
     decoded: &mut DecodeCache,
     left: u64,
 ) -> (u64, Option<(Insn, u32)>, Option<Exception>) {
-    // Instructions still to run (the loop counts down: fewer values live
-    // across the handler call).
-    let mut rem = left;
+    cpu.chain.rem = left;
+    cpu.chain.ticked = left;
     cursor.revalidate(cpu.mmu, &cpu.bus.ram);
-    'fetch: while rem > 0 {
-        let Some(at) = code.fetch(cursor, left - rem, cpu, decoded) else {
+    while cpu.chain.rem > 0 {
+        let Some(at) = code.fetch(cursor, left - cpu.chain.rem, cpu, decoded) else {
             break;
         };
-        // From here on, while each instruction leaves the pc at the next one
-        // in memory, its slot is the next one of the same page when filled
-        // for the cursor's page (its stamp): no fetch.
-        let (slots, stamp) = (code.slots(), cursor.stamp());
-        let mut slot: *const Slot = &slots[at];
-        loop {
-            // SAFETY: `slot` points into `slots`, which nothing changes
-            // while it is borrowed here (the handlers cannot reach `code`):
-            // it starts at a slot `fetch` returned, and moves only to
-            // slots `follow_ptr` (from a filled slot to the slot right
-            // after its instruction, within the page's slots or the
-            // never-filled one that ends them) and `jump` (a slot of the
-            // cursor's page) found filled.
-            let s = unsafe { &*slot };
-            match (s.run)(cpu, &s.insn) {
-                Ok(()) => {}
-                Err(Notice::Jumped) => {
-                    cpu.unticked += 1;
-                    rem -= 1;
-                    if rem == 0 {
-                        break 'fetch;
-                    }
-                    match jump(slots, cursor, cpu.hart.pc) {
-                        Some(n) => slot = n,
-                        None => continue 'fetch,
-                    }
-                    continue;
-                }
-                Err(Notice::MemoryAccessed) => {
-                    // Only a memory access can ask for the bus's attention
-                    // (handlers answering `Ok` touch registers and the pc
-                    // alone), move the fast TLB or write into decoded code.
-                    cpu.unticked += 1;
-                    rem -= 1;
-                    if cpu.bus.attention {
-                        break 'fetch;
-                    }
-                    if !cursor.revalidate(cpu.mmu, &cpu.bus.ram) || rem == 0 {
-                        continue 'fetch;
-                    }
-                    // SAFETY: `slot` is filled: it just ran.
-                    match unsafe { follow_ptr(slots, slot, stamp) } {
-                        Some(n) => slot = n,
-                        None => continue 'fetch,
-                    }
-                    continue;
-                }
-                Err(Notice::NotShort) => return (left - rem, Some((s.insn, s.raw)), None),
-                Err(Notice::Exception(e)) => return (left - rem, None, Some(e)),
+        // A thread of handlers, each running the next one's while its slot
+        // is at hand (see `code_pages::chain`); this is the one place a
+        // stretch's instructions start from and return to.
+        let slots = code.slots();
+        cpu.chain.start(slots, cursor);
+        let slot: *const Slot = &slots[at];
+        // SAFETY: `slot` is a filled slot (`fetch` filled it) of `slots`,
+        // which nothing changes while they are borrowed here (the handlers
+        // cannot reach `code`), and `chain` was set up for them.
+        match unsafe { ((*slot).go)(cpu, slot) } {
+            Leave::Refetch => {
+                cursor.revalidate(cpu.mmu, &cpu.bus.ram);
             }
-            cpu.unticked += 1;
-            rem -= 1;
-            if rem == 0 {
-                break 'fetch;
+            Leave::Done => break,
+            Leave::NotShort => {
+                // SAFETY: `stopped` is a slot of `slots`, still borrowed.
+                let s = unsafe { &*cpu.chain.stopped };
+                return (left - cpu.chain.rem, Some((s.insn, s.raw)), None);
             }
-            // SAFETY: `slot` is filled: it just ran.
-            match unsafe { follow_ptr(slots, slot, stamp) } {
-                Some(n) => slot = n,
-                None => continue 'fetch,
-            }
+            Leave::Exception => return (left - cpu.chain.rem, None, cpu.chain.fault.take()),
         }
     }
-    (left - rem, None, None)
+    (left - cpu.chain.rem, None, None)
 }
 
 /// Count `n` instructions retired by `hart`: its instret, the run's count,

@@ -27,9 +27,19 @@
 //! - Only instructions wholly inside one RAM page are cached: a 32-bit
 //!   instruction in the last halfword of a page, and fetches outside RAM or
 //!   missing the fast TLB, take the ordinary fetch.
+//! - Each slot holds a threaded handler ([`Threaded`]): it runs its
+//!   instruction, then finds the next one's slot itself and jumps to its
+//!   handler ([`chain`]): the slot right after its own for an instruction
+//!   that went on to the next one in memory, the slot of the new pc for a
+//!   jump or taken branch within the page. The thread returns to the fetch
+//!   loop ([`Leave`]) when the budget is spent, the next slot is on another
+//!   page or not filled, a load or store moved the fast TLB, wrote into
+//!   decoded code or asked for the bus's attention, an instruction needs
+//!   the general step, or one raised an exception; so the checks the fetch
+//!   loop would make between two instructions are all made.
 
 use super::decode::Insn;
-use super::exec::{handler, Handler};
+use super::exec::threaded;
 use super::DecodeCache;
 use crate::cpu::Cpu;
 use crate::devices::Ram;
@@ -48,8 +58,8 @@ const SLOTS: usize = PAGE_SIZE as usize / 2;
 /// slot instead of the next entry's first.
 const ENTRY: usize = SLOTS + 1;
 
-/// A decoded instruction with its raw bits and its short-path handler,
-/// valid while its stamp equals its page's.
+/// A decoded instruction with its raw bits and its threaded short-path
+/// handler, valid while its stamp equals its page's.
 #[derive(Clone, Copy)]
 pub struct Slot {
     stamp: u32,
@@ -57,9 +67,185 @@ pub struct Slot {
     pub raw: u32,
     /// The decoded instruction.
     pub insn: Insn,
-    /// Its short-path handler ([`super::exec::handler`] of its operation),
-    /// chosen when the slot was filled.
-    pub run: Handler,
+    /// Its threaded short-path handler ([`super::exec::threaded`] of its
+    /// operation), chosen when the slot was filled.
+    pub go: Threaded,
+}
+
+/// A threaded short-path handler: runs the instruction of `slot` on `cpu`
+/// and, unless something ends the thread ([`Leave`]), the next one's
+/// handler, and so on ([`chain`]), all within the budget of
+/// [`Chain::rem`] instructions.
+///
+/// # Safety
+///
+/// `slot` must point to a filled slot of the slots `cpu.chain` was set up
+/// for ([`Chain::start`]), and those slots must not change or move while
+/// the thread runs.
+pub type Threaded = unsafe fn(&mut Cpu, *const Slot) -> Leave;
+
+/// Why a thread of [`Threaded`] handlers returned to the fetch loop. The
+/// instructions retired are counted in [`Chain::rem`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leave {
+    /// The next instruction's slot is not at hand (another page, a slot not
+    /// filled, or the fast TLB or decoded code changed): fetch it.
+    Refetch,
+    /// The budget is spent, or a device asked for the bus's attention.
+    Done,
+    /// The instruction of [`Chain::stopped`] has no short path: nothing was
+    /// done.
+    NotShort,
+    /// An instruction raised [`Chain::fault`]; nothing architectural changed.
+    Exception,
+}
+
+/// What the threaded handlers share with the fetch loop (kept in the
+/// [`Cpu`], which every handler has at hand): the budget, and the
+/// cursor's page, so a handler can find the next slot itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Chain {
+    /// Instructions the thread may still retire (the stretch's budget,
+    /// counted down; 0 outside a stretch).
+    pub rem: u64,
+    /// [`Chain::rem`] when the CLINT was last told of the instructions
+    /// retired ([`Cpu::tick_clint`]).
+    pub ticked: u64,
+    /// The cursor's page: virtual page number, stamp of its filled slots,
+    /// its first slot, and the fast TLB's epoch and RAM's code generation
+    /// the cursor checked.
+    vpn: u64,
+    stamp: u32,
+    page: *const Slot,
+    epoch: u64,
+    generation: u64,
+    /// The slot a thread stopped at with [`Leave::NotShort`].
+    pub stopped: *const Slot,
+    /// The exception of [`Leave::Exception`].
+    pub fault: Option<crate::hart::trap::Exception>,
+}
+
+impl Chain {
+    /// No thread: nothing to run.
+    pub const IDLE: Chain = Chain {
+        rem: 0,
+        ticked: 0,
+        vpn: u64::MAX,
+        stamp: 0,
+        page: std::ptr::null(),
+        epoch: 0,
+        generation: 0,
+        stopped: std::ptr::null(),
+        fault: None,
+    };
+
+    /// Set up a thread on `cur`'s page of `slots` (the cursor just served a
+    /// fetch, so it is on its page).
+    #[inline(always)]
+    pub fn start(&mut self, slots: &[Slot], cur: &Cursor) {
+        self.vpn = cur.vpn;
+        self.stamp = cur.stamp;
+        self.page = slots[cur.base..].as_ptr();
+        self.epoch = cur.epoch;
+        self.generation = cur.generation;
+    }
+}
+
+/// The dispatch at the end of every [`Threaded`] handler: count the
+/// instruction just retired, then run the next one's handler (a tail
+/// call) when its slot is at hand and the budget allows, else return to
+/// the fetch loop.
+pub mod chain {
+    use super::{Leave, Slot, PAGE_SIZE};
+    use crate::cpu::Cpu;
+    use crate::hart::trap::Exception;
+
+    /// After an instruction that left the pc at the next one in memory: its
+    /// slot is the next of the same page (the never-filled slot after the
+    /// page's last one stops the thread).
+    ///
+    /// # Safety
+    ///
+    /// As [`super::Threaded`]; `slot` is the instruction just run.
+    #[inline(always)]
+    pub unsafe fn next(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        cpu.chain.rem -= 1;
+        if cpu.chain.rem == 0 {
+            return Leave::Done;
+        }
+        // SAFETY: `slot` is filled, so its instruction lies within its
+        // page: the slot after it is one of the page's or the never-filled
+        // one after them ([`super::ENTRY`]), within the same slots. An
+        // instruction is 2 or 4 bytes long: len / 2 slots.
+        unsafe {
+            let next = slot.byte_add((*slot).insn.len as usize * (std::mem::size_of::<Slot>() / 2));
+            if (*next).stamp != cpu.chain.stamp {
+                return Leave::Refetch;
+            }
+            ((*next).go)(cpu, next)
+        }
+    }
+
+    /// After a jump or taken branch: the slot of the new pc when it is on
+    /// the same page.
+    ///
+    /// # Safety
+    ///
+    /// As [`super::Threaded`].
+    #[inline(always)]
+    pub unsafe fn jump(cpu: &mut Cpu) -> Leave {
+        cpu.chain.rem -= 1;
+        if cpu.chain.rem == 0 {
+            return Leave::Done;
+        }
+        let pc = cpu.hart.pc;
+        if pc >> 12 != cpu.chain.vpn {
+            return Leave::Refetch;
+        }
+        // SAFETY: the page's slots start at `page`, one per halfword.
+        unsafe {
+            let next = cpu.chain.page.add(((pc & (PAGE_SIZE - 1)) >> 1) as usize);
+            if (*next).stamp != cpu.chain.stamp {
+                return Leave::Refetch;
+            }
+            ((*next).go)(cpu, next)
+        }
+    }
+
+    /// After a load or store: as [`next`], unless a device wants the
+    /// bus's attention, or the fast TLB or decoded code changed (the
+    /// cursor must look its page up again).
+    ///
+    /// # Safety
+    ///
+    /// As [`next`].
+    #[inline(always)]
+    pub unsafe fn after_memory(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        if cpu.bus.attention {
+            cpu.chain.rem -= 1;
+            return Leave::Done;
+        }
+        if cpu.mmu.fast.epoch() != cpu.chain.epoch || cpu.bus.ram.code_generation() != cpu.chain.generation {
+            cpu.chain.rem -= 1;
+            return Leave::Refetch;
+        }
+        // SAFETY: as this function requires.
+        unsafe { next(cpu, slot) }
+    }
+
+    /// The instruction raised `e`.
+    #[cold]
+    pub fn fault(cpu: &mut Cpu, e: Exception) -> Leave {
+        cpu.chain.fault = Some(e);
+        Leave::Exception
+    }
+
+    /// The instruction of `slot` needs the general step.
+    #[cold]
+    pub fn not_short(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        cpu.chain.stopped = slot;
+        Leave::NotShort
+    }
 }
 
 /// One entry of the cache: which physical page its slots hold.
@@ -162,13 +348,6 @@ impl Cursor {
         }
         true
     }
-
-    /// The stamp a slot of the cursor's page has when filled (see
-    /// [`CodePages::slots`]).
-    #[inline(always)]
-    pub fn stamp(&self) -> u32 {
-        self.stamp
-    }
 }
 
 impl Default for Cursor {
@@ -183,27 +362,6 @@ impl Default for CodePages {
     }
 }
 
-/// The slot of the instruction at `pc` when it is on `cur`'s page and
-/// filled (for the jump or branch that just went there); `None` when the
-/// caller must fetch.
-#[inline(always)]
-pub fn jump(slots: &[Slot], cur: &Cursor, pc: u64) -> Option<*const Slot> {
-    if pc >> 12 != cur.vpn {
-        return None;
-    }
-    let at = cur.base + ((pc & (PAGE_SIZE - 1)) >> 1) as usize;
-    debug_assert!(at < slots.len());
-    // SAFETY: the cursor is on its page (the VPN matches), so its `base`
-    // is that of the page's slots, `SLOTS` of them within `slots`.
-    let slot = unsafe { slots.as_ptr().add(at) };
-    // SAFETY: within `slots`, as above.
-    if unsafe { (*slot).stamp } == cur.stamp {
-        Some(slot)
-    } else {
-        None
-    }
-}
-
 impl CodePages {
     /// An empty cache (pages are allocated on first use).
     pub fn new() -> CodePages {
@@ -214,7 +372,7 @@ impl CodePages {
     /// kept valid by [`Cursor::revalidate`]), or `None` when the ordinary
     /// fetch must run (no fast TLB entry, not RAM, or a 32-bit instruction
     /// crossing the page). `fetched` is the number of slots served earlier
-    /// in the current stretch (by this or [`CodePages::follow`]); the
+    /// in the current stretch (by this or the threaded handlers); the
     /// fetch's TLB lookup is counted by [`Cursor::end_stretch`] or the next
     /// seek.
     #[inline]
@@ -235,40 +393,12 @@ impl CodePages {
 
     /// All slots, indexed by what [`CodePages::fetch`] returns. The slot
     /// right after a filled slot's instruction (`at + len / 2`) is that of
-    /// the next instruction in memory when its stamp is the cursor's
-    /// ([`Cursor::stamp`]); after a page's last slot comes one that is never
-    /// filled, so this holds at the page's end too.
+    /// the next instruction in memory when its stamp is the cursor's; after
+    /// a page's last slot comes one that is never filled, so this holds at
+    /// the page's end too ([`chain::next`]).
     #[inline(always)]
     pub fn slots(&self) -> &[Slot] {
         &self.slots
-    }
-}
-
-/// The slot of the instruction right after that of `slot` (a filled slot
-/// of `slots`, [`CodePages::slots`]) when it is filled for the page
-/// stamped `stamp`; `None` at the page's end (the never-filled slot after
-/// the page's) or on a slot not filled: the caller then fetches. For an
-/// instruction that left the pc at the next one in memory this is the next
-/// fetch, served without looking at the pc.
-///
-/// # Safety
-///
-/// `slot` must point to a filled slot of `slots` (one whose stamp is that
-/// of its page's current cursor).
-#[inline(always)]
-pub unsafe fn follow_ptr(slots: &[Slot], slot: *const Slot, stamp: u32) -> Option<*const Slot> {
-    // SAFETY: `slot` is a filled slot of `slots`, so its instruction lies
-    // within its page: the slot after it is one of the page's slots or the
-    // never-filled one after them ([`ENTRY`]), all within `slots`.
-    // The instruction's length is 2 or 4 bytes: len / 2 slots of
-    // `size_of::<Slot>()` bytes each.
-    let next = unsafe { slot.byte_add((*slot).insn.len as usize * (std::mem::size_of::<Slot>() / 2)) };
-    debug_assert!(slots.as_ptr_range().contains(&next));
-    // SAFETY: within `slots`, as above.
-    if unsafe { (*next).stamp } == stamp {
-        Some(next)
-    } else {
-        None
     }
 }
 
@@ -289,7 +419,7 @@ impl CodePages {
         let page = &mut self.pages[index];
         if page.base == usize::MAX {
             page.base = self.slots.len();
-            let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), run: handler(super::decode(0).op) };
+            let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), go: threaded(super::decode(0).op) };
             self.slots.resize(page.base + ENTRY, empty);
         }
         let version = ram.mark_code(pa);
@@ -333,6 +463,6 @@ fn fill(slot: &mut Slot, cur: &Cursor, off: usize, ram: &Ram, memo: &mut DecodeC
         return None;
     };
     let insn = memo.decode(raw);
-    *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
+    *slot = Slot { stamp: cur.stamp, raw, insn, go: threaded(insn.op) };
     Some(())
 }

@@ -9,6 +9,7 @@
 
 pub mod float;
 
+use super::code_pages::{chain, Leave, Slot, Threaded};
 use super::decode::Insn;
 use super::op::Op;
 use crate::cpu::Cpu;
@@ -128,12 +129,15 @@ pub enum Notice {
     Exception(Exception),
 }
 
-/// Build [`handler`]'s table: one function per operation, each the shared
-/// semantics ([`int_op`], [`mem_op`]) with the operation a constant.
+/// Build the handler tables: per operation, a [`Handler`] (the shared
+/// semantics, [`int_op`] and [`mem_op`], with the operation a constant) and
+/// its [`Threaded`] form (the same, then [`chain`]'s dispatch of the next
+/// slot).
 macro_rules! handlers {
     ($op:expr; jump: $($j:ident)*; int: $($i:ident)*; mem: $($m:ident)*) => {
         match $op {
             $(Op::$j => {
+                #[inline(always)]
                 fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
                     let next = cpu.hart.pc.wrapping_add(insn.len as u64);
                     int_op(cpu.hart, insn, Op::$j);
@@ -143,32 +147,67 @@ macro_rules! handlers {
                         Err(Notice::Jumped)
                     }
                 }
-                h
+                unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+                    // SAFETY: (all three) as `Threaded` requires.
+                    match h(cpu, unsafe { &(*slot).insn }) {
+                        Ok(()) => unsafe { chain::next(cpu, slot) },
+                        _ => unsafe { chain::jump(cpu) },
+                    }
+                }
+                (h as Handler, t as Threaded)
             })*
             $(Op::$i => {
+                #[inline(always)]
                 fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
                     int_op(cpu.hart, insn, Op::$i);
                     Ok(())
                 }
-                h
+                unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+                    // SAFETY: (both) as `Threaded` requires.
+                    int_op(cpu.hart, unsafe { &(*slot).insn }, Op::$i);
+                    unsafe { chain::next(cpu, slot) }
+                }
+                (h as Handler, t as Threaded)
             })*
             $(Op::$m => {
+                #[inline(always)]
                 fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
                     match mem_op(cpu, insn, Op::$m) {
                         Some(Err(e)) => Err(Notice::Exception(e)),
                         _ => Err(Notice::MemoryAccessed),
                     }
                 }
-                h
+                unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+                    // SAFETY: (both) as `Threaded` requires.
+                    match mem_op(cpu, unsafe { &(*slot).insn }, Op::$m) {
+                        Some(Err(e)) => chain::fault(cpu, e),
+                        _ => unsafe { chain::after_memory(cpu, slot) },
+                    }
+                }
+                (h as Handler, t as Threaded)
             })*
             _ => {
                 fn h(_: &mut Cpu, _: &Insn) -> Result<(), Notice> {
                     Err(Notice::NotShort)
                 }
-                h
+                unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+                    chain::not_short(cpu, slot)
+                }
+                (h as Handler, t as Threaded)
             }
         }
     };
+}
+
+/// The short-path handler of `op` and its threaded form (see
+/// [`handler`]).
+fn handlers(op: Op) -> (Handler, Threaded) {
+    handlers!(op;
+        jump: Jal Jalr Beq Bne Blt Bge Bltu Bgeu;
+        int: Lui Auipc Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
+             Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw
+             Mul Mulh Mulhsu Mulhu Div Divu Rem Remu Mulw Divw Divuw Remw Remuw;
+        mem: Lb Lh Lw Ld Lbu Lhu Lwu Sb Sh Sw Sd)
 }
 
 /// The short-path handler of `op`: it runs exactly the operations
@@ -179,12 +218,13 @@ macro_rules! handlers {
 /// handler answering `Ok(())` or [`Notice::MemoryAccessed`] left the pc at
 /// the next instruction in memory.
 pub fn handler(op: Op) -> Handler {
-    handlers!(op;
-        jump: Jal Jalr Beq Bne Blt Bge Bltu Bgeu;
-        int: Lui Auipc Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
-             Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw
-             Mul Mulh Mulhsu Mulhu Div Divu Rem Remu Mulw Divw Divuw Remw Remuw;
-        mem: Lb Lh Lw Ld Lbu Lhu Lwu Sb Sh Sw Sd)
+    handlers(op).0
+}
+
+/// The threaded form of [`handler`]`(op)`: the same semantics, then the
+/// dispatch of the next instruction's slot ([`chain`]).
+pub fn threaded(op: Op) -> Threaded {
+    handlers(op).1
 }
 
 /// Execute `insn` when it is an RV64I load or store (Unprivileged ISA
