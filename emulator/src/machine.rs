@@ -558,6 +558,7 @@ fn stretch(
     cpu.chain.rem = left;
     cpu.chain.ticked = left;
     cursor.revalidate(cpu.mmu, &cpu.bus.ram);
+    cpu.revalidate_memo();
     while cpu.chain.rem > 0 {
         let Some(at) = code.fetch(cursor, left - cpu.chain.rem, cpu, decoded) else {
             break;

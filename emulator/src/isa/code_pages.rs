@@ -221,6 +221,7 @@ pub mod chain {
     /// As [`next`].
     #[inline(always)]
     pub unsafe fn after_memory(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        cpu.past_memo = false;
         if cpu.bus.attention {
             cpu.chain.rem -= 1;
             return Leave::Done;
@@ -380,6 +381,9 @@ impl CodePages {
         let pc = cpu.hart.pc;
         if pc >> 12 != cur.vpn {
             self.seek(cur, fetched, cpu.hart, cpu.mmu, &mut cpu.bus.ram)?;
+            // The page is marked as holding decoded code now: stores into
+            // it must see to that (no store entry of the data memo for it).
+            cpu.forget_store_page(cur.hit.pa);
         }
         let off = (pc & (PAGE_SIZE - 1)) as usize;
         let at = cur.base + (off >> 1);

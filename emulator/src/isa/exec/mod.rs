@@ -181,6 +181,8 @@ macro_rules! handlers {
                     // SAFETY: (both) as `Threaded` requires.
                     match mem_op(cpu, unsafe { &(*slot).insn }, Op::$m) {
                         Some(Err(e)) => chain::fault(cpu, e),
+                        // A data-memo hit: RAM only, nothing else moved.
+                        _ if !cpu.past_memo => unsafe { chain::next(cpu, slot) },
                         _ => unsafe { chain::after_memory(cpu, slot) },
                     }
                 }
