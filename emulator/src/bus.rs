@@ -1,6 +1,7 @@
 //! The physical address map of the board (QEMU `virt` compatible) and the
 //! dispatch of physical accesses to RAM and devices.
 
+use crate::devices::ram::RamAllocError;
 use crate::devices::sifive_test::PowerRequest;
 use crate::devices::virtio::GuestMemory;
 use crate::devices::{BootRom, Clint, Htif, Plic, Ram, SifiveTest, Uart16550, VirtioMmio};
@@ -190,10 +191,12 @@ impl Bus {
         let fault = Err(BusFault { addr: pa });
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => Ok(self.rom.read(pa - ROM_BASE, size)),
-            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => Ok(self.test.read(pa - TEST_BASE, size)),
+            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) && SifiveTest::size_ok(size) => {
+                Ok(self.test.read(pa - TEST_BASE, size))
+            }
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => Ok(self.clint.read(pa - CLINT_BASE, size)),
-            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => Ok(self.plic.read(pa - PLIC_BASE, size)),
-            _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE)),
+            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) && size == 4 => Ok(self.plic.read(pa - PLIC_BASE, size)),
+            _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE, self.clint.cycles())),
             _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
                 let off = pa - virtio_base(0);
                 Ok(self.virtio[(off / VIRTIO_SIZE) as usize].read(off % VIRTIO_SIZE, size))
@@ -209,10 +212,12 @@ impl Bus {
         self.attention = true;
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => {}
-            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => self.test.write(pa - TEST_BASE, val),
+            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) && SifiveTest::size_ok(size) => {
+                self.test.write(pa - TEST_BASE, val)
+            }
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => self.clint.write(pa - CLINT_BASE, size, val),
-            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => self.plic.write(pa - PLIC_BASE, size, val),
-            _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val),
+            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) && size == 4 => self.plic.write(pa - PLIC_BASE, size, val),
+            _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val, self.clint.cycles()),
             _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
                 let off = pa - virtio_base(0);
                 let mut mem = GuestMemory::new(&mut self.ram, &mut self.reservations);
@@ -239,6 +244,9 @@ fn in_window(pa: u64, size: u8, base: u64, len: u64) -> bool {
 impl Bus {
     /// A bus with `ram_size` bytes of RAM at [`map::DRAM_BASE`], the given
     /// boot ROM, a CLINT for `harts` harts, and a UART on the given console.
+    ///
+    /// Panics when the host cannot allocate the RAM: for tests with small
+    /// sizes; [`Bus::try_new`] reports it instead.
     pub fn new(
         ram_size: u64,
         harts: usize,
@@ -246,8 +254,19 @@ impl Bus {
         input: crate::devices::uart::ConsoleIn,
         out: crate::devices::uart::ConsoleOut,
     ) -> Bus {
-        Bus {
-            ram: Ram::new(map::DRAM_BASE, ram_size),
+        Bus::try_new(ram_size, harts, rom, input, out).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Bus::new`], or an error when the host refuses the RAM's memory.
+    pub fn try_new(
+        ram_size: u64,
+        harts: usize,
+        rom: BootRom,
+        input: crate::devices::uart::ConsoleIn,
+        out: crate::devices::uart::ConsoleOut,
+    ) -> Result<Bus, RamAllocError> {
+        Ok(Bus {
+            ram: Ram::try_new(map::DRAM_BASE, ram_size)?,
             reservations: Reservations::new(harts),
             rom,
             clint: Clint::new(harts),
@@ -259,18 +278,31 @@ impl Bus {
             virtio: (0..map::VIRTIO_SLOTS).map(|_| VirtioMmio::new(None)).collect(),
             lines_dirty: true,
             attention: false,
+        })
+    }
+
+    /// Let the UART see the time (its character timeout, console input)
+    /// and carry the devices' reports of their interrupt lines into the
+    /// PLIC's gateway ([`Plic::set_level`]), after device state changed or
+    /// console input may have arrived.
+    pub fn update_interrupts(&mut self) {
+        self.lines_dirty = false;
+        self.uart.advance(self.clint.cycles());
+        if let Some(level) = self.uart.take_line_update() {
+            self.plic.set_level(map::UART_IRQ, level);
+        }
+        for (slot, v) in self.virtio.iter_mut().enumerate() {
+            if let Some(level) = v.take_line_update() {
+                self.plic.set_level(map::virtio_irq(slot), level);
+            }
         }
     }
 
-    /// Carry the devices' interrupt lines into the PLIC (level-triggered
-    /// sources), after device state changed or console input may have arrived.
-    pub fn update_interrupts(&mut self) {
-        self.lines_dirty = false;
-        let uart = self.uart.irq();
-        self.plic.set_level(map::UART_IRQ, uart);
-        for (slot, v) in self.virtio.iter().enumerate() {
-            self.plic.set_level(map::virtio_irq(slot), v.irq());
-        }
+    /// The next cycle at which a device changes state on its own (the
+    /// UART's character timeout), if any: the machine does not let time
+    /// jump past it.
+    pub fn next_device_event(&self) -> Option<u64> {
+        self.uart.next_event()
     }
 
     /// Make every disk write durable (fsync each image): at power-off.

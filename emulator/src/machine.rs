@@ -10,6 +10,7 @@
 
 use crate::bus::Bus;
 use crate::cpu::{Cpu, DataMemo};
+use crate::devices::console::ConsoleEnd;
 use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
@@ -20,6 +21,7 @@ use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::trace::csr as csr_trace;
 use crate::trace::{Category, RegWrite, Tracer};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Instructions a hart runs before the next hart gets its turn: the length
 /// of a round, in cycles.
@@ -42,6 +44,11 @@ pub enum Exit {
     PowerOff(u16),
     /// The guest asked for a reset, which svemu does not perform.
     Reset,
+    /// A condition on the console ended the run (Ctrl-A x, a closed or
+    /// failing standard output, `--end-on-output`, a console-script timeout).
+    Console(ConsoleEnd),
+    /// The host signal with this number (SIGINT, SIGTERM) asked svemu to stop.
+    Signal(i32),
     /// The instruction limit was reached.
     InstructionLimit(u64),
     /// Every hart waits for an interrupt and nothing can raise one.
@@ -58,6 +65,14 @@ pub enum Exit {
         pc: u64,
         /// The exception raised there.
         cause: Exception,
+    },
+    /// The trace could not be written (a full disk, a closed pipe): the run
+    /// stops at the end of the round in which the write failed.
+    TraceWriteError {
+        /// What went wrong (`BrokenPipe` for a closed pipe).
+        kind: std::io::ErrorKind,
+        /// The host's description of the error.
+        message: String,
     },
 }
 
@@ -82,6 +97,9 @@ pub struct Machine {
     pub tracer: Tracer,
     /// Stop after this many instructions (all harts), if set.
     pub max_instructions: Option<u64>,
+    /// Stop at the next round when this holds a signal number (set by the
+    /// host's signal handler; 0: none). Checked once per round.
+    pub stop_signal: Option<&'static AtomicI32>,
     /// Counters.
     pub stats: RunStats,
     /// Per hart: the trap-handler address just jumped to, until an
@@ -156,6 +174,7 @@ impl Machine {
             bus,
             tracer,
             max_instructions: None,
+            stop_signal: None,
             stats: RunStats::default(),
             entered_handler: vec![None; n],
             unimplemented_reports: 0,
@@ -171,6 +190,9 @@ impl Machine {
     /// Run until the guest powers off or another [`Exit`] condition holds.
     pub fn run(&mut self) -> Exit {
         let exit = 'run: loop {
+            if let Some(exit) = self.end_condition() {
+                break exit;
+            }
             let base = self.bus.clint.cycles();
             let end = base + QUANTUM;
             let mut ran = false;
@@ -183,13 +205,21 @@ impl Machine {
                 }
             }
             self.bus.clint.set_cycles(end);
+            if let Some(e) = self.tracer.error() {
+                break Exit::TraceWriteError { kind: e.kind(), message: e.to_string() };
+            }
             if ran {
                 continue;
             }
-            // Every hart waited through the whole round: jump time to the
-            // earliest timer deadline that wakes one of them.
-            self.bus.uart.flush();
-            let next = (0..self.harts.len()).map(|h| self.wake_deadline(h)).min().unwrap_or(u64::MAX);
+            // Every hart waited through the whole round: the guest waits,
+            // so scripted console input may come in; otherwise jump time to
+            // the earliest timer deadline or device event that wakes a hart.
+            if self.bus.uart.machine_idle(end) {
+                self.bus.lines_dirty = true;
+                continue;
+            }
+            let device = self.bus.next_device_event().unwrap_or(u64::MAX);
+            let next = (0..self.harts.len()).map(|h| self.wake_deadline(h)).min().unwrap_or(u64::MAX).min(device);
             if next != u64::MAX {
                 if next > end {
                     self.bus.clint.set_cycles(next);
@@ -207,7 +237,22 @@ impl Machine {
         self.bus.uart.flush();
         self.bus.sync_disks();
         self.tracer.flush();
-        exit
+        match (exit, self.tracer.error()) {
+            // The last lines of the trace can fail too.
+            (Exit::PowerOff(_) | Exit::Reset | Exit::InstructionLimit(_) | Exit::Idle { .. }, Some(e)) => {
+                Exit::TraceWriteError { kind: e.kind(), message: e.to_string() }
+            }
+            (exit, _) => exit,
+        }
+    }
+
+    /// The condition that ends the run before the next round, if any: a
+    /// host signal, or one on the console.
+    fn end_condition(&mut self) -> Option<Exit> {
+        if let Some(sig) = self.stop_signal.map(|s| s.load(Ordering::Relaxed)).filter(|&s| s != 0) {
+            return Some(Exit::Signal(sig));
+        }
+        self.bus.uart.take_console_end(self.stats.instructions).map(Exit::Console)
     }
 
     /// The cycle count at which hart `i`'s timers wake it from WFI: its

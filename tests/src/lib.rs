@@ -3,6 +3,7 @@
 //! qemu-system-riscv64.
 
 pub mod diff;
+pub mod hostile;
 
 use std::cell::RefCell;
 
@@ -13,7 +14,7 @@ use std::process::Command;
 use std::rc::Rc;
 
 use svemu::board::{self, BoardConfig};
-use svemu::devices::uart::{ConsoleIn, ConsoleOut};
+use svemu::devices::console::{ConsoleIn, ConsoleOut, ExpectScript};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::tlb::TlbStats;
 use svemu::mmu::{AdPolicy, MmuStats, TlbGeometry};
@@ -125,6 +126,9 @@ pub struct RunOptions<'a> {
     pub max_instructions: Option<u64>,
     /// Bytes the UART receives, in order (deterministic console input).
     pub console_input: &'a [u8],
+    /// An expect-style console script (`--console-script`'s language);
+    /// when set, `console_input` is not used.
+    pub console_script: Option<&'a str>,
     /// TLB geometry.
     pub tlb: TlbGeometry,
     /// `--explain VA`.
@@ -147,6 +151,7 @@ impl<'a> RunOptions<'a> {
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
             console_input: b"",
+            console_script: None,
             tlb: TlbGeometry::default(),
             explain: None,
         }
@@ -165,9 +170,13 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         ram_size: o.memory,
         harts: o.harts,
         drives: o.drives.to_vec(),
+        drive_locking: true,
         ad_policy: o.ad_policy,
         tlb: o.tlb,
-        console_in: ConsoleIn::Script(o.console_input.iter().copied().collect()),
+        console_in: match o.console_script {
+            Some(text) => ConsoleIn::Expect(ExpectScript::parse(text).expect("a valid console script")),
+            None => ConsoleIn::Script(o.console_input.iter().copied().collect()),
+        },
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer,
     })

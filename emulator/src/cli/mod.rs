@@ -1,10 +1,15 @@
 //! Command-line interface (clap): `svemu run --kernel FILE ...`.
 //!
 //! Exit status: the guest's own (from the sifive_test device: 0 on power
-//! off, `code` on a failure write), 1 when svemu cannot start or the guest
-//! can make no progress (an error line on stderr says why), 2 for a bad
-//! command line (including `--trace` and `--explain` in a build without the
-//! cargo feature `trace`), 124 when `--max-insns` is reached.
+//! off, `code` on a failure write); 0 when the console shows the
+//! `--end-on-output` text or the user types Ctrl-A x; 1 when svemu cannot
+//! start, the guest can make no progress, or the console's standard output
+//! fails (an error line on stderr says why; none when its reader went away,
+//! EPIPE); 2 for a bad command line (including `--trace` and `--explain` in
+//! a build without the cargo feature `trace`); 124 when `--max-insns` is
+//! reached or an `expect` of `--console-script` times out; 128 + N when
+//! signal N (SIGINT, SIGTERM, SIGHUP) stopped the run. Every way out prints
+//! `--stats` and flushes the trace.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -12,10 +17,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod stats;
+mod terminal;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use svemu::board::{self, BoardConfig};
-use svemu::devices::uart::{ConsoleIn, ConsoleOut};
+use svemu::devices::console::{ConsoleEnd, ConsoleIn, ConsoleOut, ExpectScript};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
 use svemu::trace::{Category, Tracer};
@@ -39,8 +45,10 @@ enum Command {
     /// Every hart starts at the boot ROM, which jumps to the firmware (--bios) or, with
     /// --bios none, to the kernel, in M-mode with a0 = hart id, a1 = the device tree's address
     /// and a2 = the fw_dynamic_info naming the kernel's entry. The console (NS16550A UART) is this
-    /// terminal. The run ends when the guest powers off through the
-    /// sifive_test device; svemu exits with the guest's status.
+    /// terminal, in raw mode as QEMU's -nographic leaves it (Ctrl-C goes to the guest; Ctrl-A x
+    /// quits, Ctrl-A h lists the keys). The run ends when the guest powers off through the
+    /// sifive_test device (svemu exits with the guest's status), or on --max-insns,
+    /// --end-on-output, a --console-script timeout, Ctrl-A x, or SIGINT/SIGTERM.
     Run(Box<RunArgs>),
     /// Disassemble the executable sections of an ELF file, one line per
     /// instruction, in the syntax of `riscv64-unknown-elf-objdump -d -M no-aliases`.
@@ -82,11 +90,29 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     drive: Vec<PathBuf>,
 
-    /// Console input from FILE instead of the terminal: its bytes are received one at a time, each when the
-    /// guest finds the receiver empty (deterministic: the same run every time). After the last byte nothing
-    /// more arrives.
-    #[arg(long, value_name = "FILE")]
+    /// Lock the --drive images as QEMU does (on, the default): an image that another svemu or QEMU
+    /// uses is refused, and while svemu runs, they refuse it. "off" skips the locks (QEMU's
+    /// file.locking=off), for an image on a file system without locks or that you know is unused.
+    #[arg(long, value_enum, value_name = "on|off", default_value_t = OnOff::On)]
+    drive_locking: OnOff,
+
+    /// Console input from FILE instead of the terminal: its bytes are received one at a time, each once the
+    /// guest waits for input (it enabled the receive interrupt, or polled the empty receiver 1000 times, or
+    /// 16 times with every hart idle since); deterministic: the same run every time. After the last byte
+    /// nothing more arrives.
+    #[arg(long, value_name = "FILE", conflicts_with = "console_script")]
     console_input: Option<PathBuf>,
+
+    /// Drive the console with an expect-style script: one directive a line, `expect TEXT` (wait until
+    /// the console shows TEXT), `send TEXT` (type TEXT and a newline), `type TEXT` (without the newline),
+    /// `timeout N` (later expects may wait N instructions, else the run ends with status 124; default
+    /// 10^10). Escapes: \n \r \t \e \s (space) \\ \xHH. Typed bytes are paced as --console-input's.
+    #[arg(long, value_name = "FILE")]
+    console_script: Option<PathBuf>,
+
+    /// End the run (exit status 0) when the console shows TEXT, e.g. a kernel that never powers off.
+    #[arg(long, value_name = "TEXT")]
+    end_on_output: Option<String>,
 
     /// Write the device tree the guest would get to FILE and exit, like QEMU's -machine virt,dumpdtb=FILE.
     #[arg(long, value_name = "FILE")]
@@ -122,7 +148,7 @@ struct RunArgs {
     #[arg(long, value_name = "VA", value_parser = parse_u64)]
     explain: Option<u64>,
 
-    /// Stop after N retired instructions (exit status 124).
+    /// Stop after N retired instructions, all harts (exit status 124).
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
@@ -130,6 +156,12 @@ struct RunArgs {
     /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -231,7 +263,7 @@ fn without_trace_feature(args: &RunArgs) -> Option<String> {
 /// `svemu disasm FILE`: each executable section, as objdump lays it out:
 /// address, encoding (4 hex digits when compressed), mnemonic and operands.
 fn disasm(file: &std::path::Path) -> anyhow::Result<()> {
-    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read '{}': {e}", file.display()))?;
+    let bytes = svemu::input::read_limited("ELF file", file, svemu::input::MAX_IMAGE, "")?;
     let sections = svemu::loader::code_sections(&bytes).map_err(|e| anyhow::anyhow!("'{}': {e}", file.display()))?;
     let mut out = BufWriter::new(io::stdout().lock());
     for section in sections {
@@ -258,12 +290,17 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         };
         Tracer::new(&args.trace, out)
     };
-    let console_in = match &args.console_input {
-        Some(p) => ConsoleIn::Script(
-            std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read console input '{}': {e}", p.display()))?.into(),
-        ),
-        None => ConsoleIn::Stdin(None),
+    let console_in = if let Some(p) = &args.console_input {
+        ConsoleIn::Script(svemu::input::read_limited("console input", p, svemu::input::MAX_CONSOLE_INPUT, "")?.into())
+    } else if let Some(p) = &args.console_script {
+        let bytes = svemu::input::read_limited("console script", p, svemu::input::MAX_CONSOLE_INPUT, "")?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("console script '{}' is not UTF-8 text", p.display()))?;
+        ConsoleIn::Expect(ExpectScript::parse(&text).map_err(|e| anyhow::anyhow!("'{}': {e}", p.display()))?)
+    } else {
+        ConsoleIn::Stdin { escapes: terminal::stdin_is_tty() }
     };
+    let interactive = matches!(console_in, ConsoleIn::Stdin { .. });
     let (mut machine, dtb) = board::build_with_dtb(BoardConfig {
         bios: (args.bios != Path::new("none")).then_some(args.bios),
         kernel: args.kernel,
@@ -272,6 +309,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         ram_size: args.memory,
         harts: args.smp as usize,
         drives: args.drive,
+        drive_locking: args.drive_locking == OnOff::On,
         ad_policy: match args.ad_update {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,
@@ -288,9 +326,16 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     }
     machine.max_instructions = args.max_insns;
     machine.explain = args.explain.map(|va| Explain { va, text: None });
+    if let Some(text) = &args.end_on_output {
+        machine.bus.uart.console().end_on_output(text.as_bytes());
+    }
+    terminal::catch_signals();
+    machine.stop_signal = Some(&terminal::STOP_SIGNAL);
+    let raw = if interactive { terminal::raw_mode() } else { None };
     let start = Instant::now();
     let exit = machine.run();
     let elapsed = start.elapsed();
+    drop(raw);
     if let Some(x) = machine.explain.take() {
         let text = match x.text {
             Some(t) => t,
@@ -321,8 +366,39 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             eprintln!("svemu: stopped after {n} instructions (--max-insns)");
             124
         }
+        Exit::Signal(sig) => {
+            eprintln!("svemu: stopped by signal {sig} after {} instructions", machine.stats.instructions);
+            128 + sig
+        }
+        Exit::Console(end) => match end {
+            ConsoleEnd::Quit => {
+                eprintln!("svemu: terminated (Ctrl-A x)");
+                0
+            }
+            ConsoleEnd::Matched(_) => 0,
+            // The reader went away (`| head`): stop quietly, as Unix tools do.
+            ConsoleEnd::Closed => 1,
+            ConsoleEnd::WriteError(e) => {
+                eprintln!("svemu: error: cannot write the console to standard output: {e}");
+                1
+            }
+            ConsoleEnd::ScriptTimeout { expect, instructions } => {
+                eprintln!(
+                    "svemu: console script: {expect:?} did not show within {instructions} instructions \
+                     (raise it with a `timeout` line)"
+                );
+                124
+            }
+        },
         Exit::Idle { pc } => {
             eprintln!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
+            1
+        }
+        // A closed pipe ends the run quietly, as other Unix tools end.
+        Exit::TraceWriteError { kind: io::ErrorKind::BrokenPipe, .. } => 1,
+        Exit::TraceWriteError { message, .. } => {
+            let to = args.trace_file.as_ref().map_or("stderr".into(), |p| format!("'{}'", p.display()));
+            eprintln!("svemu: error: cannot write the trace to {to}: {message}; the run stopped");
             1
         }
         Exit::TrapLoop { hart, pc, cause } => {

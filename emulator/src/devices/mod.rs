@@ -3,6 +3,7 @@
 //! so there is no dynamic dispatch on the access path.
 
 pub mod clint;
+pub mod console;
 pub mod htif;
 pub mod plic;
 pub mod ram;

@@ -14,11 +14,6 @@ use crate::drivers::virtio_blk::{self, SECTORS_PER_PAGE};
 use alloc::vec::Vec;
 use spin::Mutex;
 
-/// Free frames below which a user-page allocation evicts a page first (when
-/// swap is on), so page-table pages, kernel stacks and the disk's bounce
-/// buffers still find frames without evicting.
-pub const LOW_WATERMARK: usize = 32;
-
 struct SwapSpace {
     /// Bit n set = slot n in use.
     used: Vec<u64>,
@@ -44,6 +39,11 @@ pub fn init(sectors: u64) -> usize {
         });
     }
     slots
+}
+
+/// Number of swap slots (0 without a disk).
+pub fn slots() -> usize {
+    SWAP.lock().as_ref().map_or(0, |s| s.slots)
 }
 
 /// True if a swap disk is attached (page eviction is possible).

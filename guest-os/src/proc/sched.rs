@@ -314,38 +314,100 @@ fn report_kill(p: &Process, cause: core::fmt::Arguments, sig: u32) {
 }
 
 /// The global fallback of the per-space clock, for a fault of process `me`
-/// that found no free frame and nothing of its own to swap out: swaps out
-/// pages of the other processes (in pid order, each by its own clock, see
-/// [`crate::mm::addr_space::AddrSpace::swap_out_one`]) until more than
-/// [`crate::mm::swap::LOW_WATERMARK`] frames are free. True if it freed
-/// any (the fault is worth retrying); always false without swap.
+/// that found no free frame and nothing of its own to swap out, and the
+/// reclaim that kernel allocations (fork, exec) run before they fail: swaps
+/// out pages of the other processes (in pid order, each by its own clock,
+/// see [`crate::mm::addr_space::AddrSpace::swap_out_one`]) until the free
+/// frames reach the high watermark ([`frame::watermarks`]). `me` = 0
+/// excludes no process. True if it freed any (the allocation is worth
+/// retrying); always false without swap.
 pub fn reclaim_from_others(me: usize) -> bool {
-    use crate::mm::swap::{active, LOW_WATERMARK};
-    if !active() {
+    reclaim(me, frame::watermarks().2)
+}
+
+/// Swaps out pages of every process but `me` (0: none excluded), in pid
+/// order, each by its own clock, until `target` frames are free. True if it
+/// freed any; always false without swap.
+pub fn reclaim(me: usize, target: usize) -> bool {
+    if !crate::mm::swap::active() {
         return false;
     }
+    let high = target;
     let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
     let mut freed = false;
     for pid in pids {
         let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
-        while frame::stats().0 <= LOW_WATERMARK && space.swap_out_one() {
+        while frame::stats().0 < high && space.swap_out_one() {
             freed = true;
         }
-        if frame::stats().0 > LOW_WATERMARK {
+        if frame::stats().0 >= high {
             break;
         }
     }
     freed
 }
 
-/// A page of `p` at user address `va` needed a frame and none was free:
-/// reports it and marks `p` killed by SIGKILL (as Linux's OOM killer
-/// does), to exit before its next return to U-mode. The kernel goes on.
+/// A page of `p` at user address `va` needed a frame and reclaim found
+/// none: the out-of-memory killer (Linux's out_of_memory). If a process
+/// already killed for memory has not exited yet, `p` yields and retries
+/// (its memory is about to be freed). Otherwise the process with the
+/// highest badness ([`crate::mm::oom::badness`]: resident + swapped +
+/// page-table pages; oom_score_adj 0 for every process) is killed by
+/// SIGKILL, with Linux's report line `Out of memory: Killed process N
+/// (name) total-vm:..kB, anon-rss:..kB, file-rss:0kB, shmem-rss:0kB,
+/// UID:0 pgtables:..kB oom_score_adj:0`; when that is `p` itself it also
+/// gets the usual kill line (`out of memory at <va>`). The kernel goes on.
 pub fn oom_kill(p: &mut Process, va: usize) {
-    if p.killed.is_none() {
-        report_kill(p, format_args!("out of memory at {:#x}", va), signal::SIGKILL);
+    use crate::mm::oom;
+    let t = table();
+    let dying = |q: &Process| q.killed == Some(signal::SIGKILL) && q.state != State::Zombie && q.space.is_some();
+    if t.procs.values().any(|q| q.pid != p.pid && dying(q)) {
+        yield_now();
+        return;
     }
-    p.killed = Some(signal::SIGKILL);
+    let total = frame::stats().1 + crate::mm::swap::slots();
+    let mut victim: Option<(i64, usize)> = None;
+    for q in t.procs.values() {
+        let Some(space) = q.space.as_ref() else { continue };
+        if q.state == State::Zombie || q.killed.is_some() {
+            continue;
+        }
+        let Some(points) = oom::badness(&space.oom_info(), 0, total) else { continue };
+        if victim.is_none_or(|(best, _)| points > best) {
+            victim = Some((points, q.pid));
+        }
+    }
+    let victim_pid = victim.map_or(p.pid, |(_, pid)| pid);
+    if victim_pid == p.pid {
+        report_oom(p);
+        if p.killed.is_none() {
+            report_kill(p, format_args!("out of memory at {:#x}", va), signal::SIGKILL);
+        }
+        p.killed = Some(signal::SIGKILL);
+        return;
+    }
+    let Some(v) = proc_mut(victim_pid) else { return };
+    report_oom(v);
+    v.killed = Some(signal::SIGKILL);
+    if v.state == State::Running && v.hart != smp::hart_id() {
+        smp::kick(v.hart);
+    }
+    wake(victim_pid);
+    // The faulting process retries once the victim has exited.
+    yield_now();
+}
+
+/// The OOM killer's report line for its victim `v`, as Linux prints it.
+fn report_oom(v: &Process) {
+    let info = v.space.as_ref().map(|s| s.oom_info()).unwrap_or_default();
+    crate::println!(
+        "[svos] Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:{}kB oom_score_adj:0",
+        v.pid,
+        v.name,
+        info.total_vm_kb,
+        info.anon_rss_kb,
+        info.pgtables_kb
+    );
 }
 
 /// Creates a process running `file` from the initrd with `argv`, parent `ppid`.
@@ -435,7 +497,7 @@ fn wake_due() -> Option<u64> {
 pub fn run(init: Vec<InitEntry>) -> ! {
     let t = table();
     t.init = init.into();
-    t.free_before = frame::stats().0;
+    t.free_before = crate::mm::frames_unused_by_processes();
     scheduler()
 }
 
@@ -490,7 +552,7 @@ pub fn scheduler() -> ! {
         kernel_space::enter_kernel_table();
     }
     kernel_space::activate_kernel();
-    let free_after = frame::stats().0;
+    let free_after = crate::mm::frames_unused_by_processes();
     let s = &t.summary;
     crate::println!(
         "[svos] {} programs requested: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
@@ -506,6 +568,7 @@ pub fn scheduler() -> ! {
         let (out, back, in_use) = crate::mm::swap::stats();
         crate::println!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
     }
+    crate::mm::vmstat::report();
     crate::println!("[svos] power off");
     crate::drivers::sifive_test::power_off();
 }

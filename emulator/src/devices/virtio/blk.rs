@@ -19,15 +19,16 @@ use virtio_bindings::virtio_config::VIRTIO_F_VERSION_1;
 use virtio_bindings::virtio_ids::VIRTIO_ID_BLOCK;
 use virtio_bindings::virtio_ring::{VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC};
 
-use super::queue::{Buffer, Chain, QueueError, MAX_SIZE};
+use super::queue::{Buffer, Chain, QueueError};
 use super::GuestMemory;
 
 /// DeviceID of a block device.
 pub const DEVICE_ID: u32 = VIRTIO_ID_BLOCK;
 /// Sector size in bytes: the unit of `capacity` and of request offsets.
 pub const SECTOR: u64 = 512;
-/// Most data segments in one request (config `seg_max`), as QEMU: queue size - 2.
-const SEG_MAX: u32 = MAX_SIZE as u32 - 2;
+/// Most data segments in one request (config `seg_max`), as QEMU: its
+/// virtio-blk `queue-size` (256) - 2.
+const SEG_MAX: u32 = 256 - 2;
 const HEADER: u64 = 16;
 
 /// Why a disk image cannot be used.
@@ -49,12 +50,16 @@ pub struct Block {
 }
 
 impl Block {
-    /// Open the raw image at `path` for reading and writing. `serial` is
-    /// what GET_ID returns (truncated to 20 bytes). The capacity is the file
-    /// size in whole sectors.
-    pub fn open(path: &Path, serial: &str) -> Result<Block, DriveError> {
+    /// Open the raw image at `path` for reading and writing, and with
+    /// `locking` lock it as QEMU does ([`super::lock`]: an error if another
+    /// svemu or QEMU uses it). `serial` is what GET_ID returns (truncated to
+    /// 20 bytes). The capacity is the file size in whole sectors.
+    pub fn open(path: &Path, serial: &str, locking: bool) -> Result<Block, DriveError> {
         let err = |source| DriveError { path: path.to_owned(), source };
         let file = std::fs::OpenOptions::new().read(true).write(true).open(path).map_err(err)?;
+        if locking {
+            super::lock::lock(&file, true).map_err(err)?;
+        }
         let len = file.metadata().map_err(err)?.len();
         let mut id = [0; VIRTIO_BLK_ID_BYTES as usize];
         let n = serial.len().min(id.len());
@@ -164,7 +169,8 @@ impl Block {
                         pos += b.len as u64;
                     }
                     let status = io(result);
-                    (status, if status == VIRTIO_BLK_S_OK { in_len as u32 } else { 0 })
+                    // The used length is 32 bits: a chain of 4 GiB or more says u32::MAX.
+                    (status, if status == VIRTIO_BLK_S_OK { u32::try_from(in_len).unwrap_or(u32::MAX - 1) } else { 0 })
                 }
             },
             VIRTIO_BLK_T_OUT => match range(out_len) {
