@@ -106,3 +106,75 @@ fn unusable_images_are_one_clear_error_before_the_guest_starts() {
     let e = build_with_drive(&std::env::temp_dir()).unwrap_err().to_string();
     assert!(e.contains("cannot use disk image") && e.to_lowercase().contains("directory"), "{e}");
 }
+
+/// svemu locks an image with QEMU's lock bytes: while a QEMU uses it,
+/// svemu refuses it with one line; while svemu holds it, QEMU refuses it
+/// with its own lock error.
+#[test]
+fn svemu_and_qemu_see_each_others_image_locks() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("svemu-blk-lock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let disk = blank_image(&dir, "shared.img");
+    // QEMU itself (not under `timeout`, so that killing the child kills it),
+    // or, when it should refuse to start, under `timeout` in case it does not.
+    let qemu = |disk: &Path, timeout: bool| {
+        let mut c = Command::new(if timeout { "timeout" } else { "qemu-system-riscv64" });
+        if timeout {
+            c.args(["60", "qemu-system-riscv64"]);
+        }
+        c.args(["-machine", "virt", "-bios", "none", "-nographic", "-monitor", "none"])
+            .args(["-serial", "null", "-kernel"])
+            // htif_hello waits for HTIF's answer forever on QEMU's virt board.
+            .arg(bare("htif_hello"))
+            .args(qemu_disk_args(disk, ""))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        c
+    };
+
+    // QEMU first.
+    /// Kills and reaps its QEMU when dropped, also when an assertion fails.
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let running = Running(qemu(&disk, false).spawn().expect("QEMU runs"));
+    let start = Instant::now();
+    while !svemu::devices::virtio::lock::in_use(&std::fs::File::open(&disk).unwrap()).unwrap() {
+        assert!(start.elapsed() < Duration::from_secs(30), "QEMU never locked the image");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let e = build_with_drive(&disk).unwrap_err().to_string();
+    assert!(e.contains("it is locked: another process (svemu or QEMU)") && !e.contains('\n'), "{e}");
+    drop(running);
+
+    // svemu first: the board holds the image until it is dropped.
+    let board = board::build(BoardConfig {
+        bios: None,
+        kernel: Some(bare("virtio_blk")),
+        initrd: None,
+        append: None,
+        ram_size: 128 << 20,
+        harts: 1,
+        drives: vec![disk.clone()],
+        drive_locking: true,
+        ad_policy: AdPolicy::Hardware,
+        tlb: TlbGeometry::default(),
+        console_in: ConsoleIn::None,
+        console_out: ConsoleOut::Buffer(Vec::new()),
+        tracer: Tracer::off(),
+    })
+    .expect("the image is free again");
+    let out = qemu(&disk, true).output().expect("QEMU runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Failed to get \"write\" lock"), "{err}");
+    drop(board);
+    std::fs::remove_dir_all(&dir).ok();
+}
