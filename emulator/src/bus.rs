@@ -127,6 +127,48 @@ impl Bus {
         self.write_mmio(pa, size, val)
     }
 
+    /// The offset in RAM of the page holding `pa` when loads from it (or,
+    /// `for_store`, stores to it) may go straight to RAM with
+    /// [`Bus::read_direct`] and [`Bus::write_direct`]: a RAM page, not
+    /// marked as holding decoded code for a store, and not HTIF's `tohost`
+    /// page for a store (a store there is a command).
+    #[inline]
+    pub fn direct_page(&self, pa: u64, for_store: bool) -> Option<usize> {
+        if for_store && pa >> 12 == self.tohost >> 12 {
+            return None;
+        }
+        self.ram.page_offset(pa, for_store)
+    }
+
+    /// [`Bus::read`] of RAM at offset `off` from its start, with no checks.
+    ///
+    /// # Safety
+    ///
+    /// As [`Ram::read_page`]: a `size`-byte access within a page given by
+    /// [`Bus::direct_page`].
+    #[inline(always)]
+    pub unsafe fn read_direct(&self, off: usize, size: u8) -> u64 {
+        // SAFETY: as the caller guarantees.
+        unsafe { self.ram.read_page(off, size) }
+    }
+
+    /// [`Bus::write`] to RAM at offset `off` from its start: the
+    /// reservations on it end, with no other check.
+    ///
+    /// # Safety
+    ///
+    /// As [`Ram::write_page`]: a `size`-byte access within a page given by
+    /// [`Bus::direct_page`] for a store, not marked as holding decoded
+    /// code since.
+    #[inline(always)]
+    pub unsafe fn write_direct(&mut self, off: usize, size: u8, val: u64) {
+        if self.reservations.any() {
+            self.reservations.store(self.ram.base() + off as u64, size);
+        }
+        // SAFETY: as the caller guarantees.
+        unsafe { self.ram.write_page(off, size, val) }
+    }
+
     #[inline(never)]
     fn poll_htif(&mut self) {
         self.attention = true;

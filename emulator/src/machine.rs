@@ -15,8 +15,8 @@ use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
-use crate::isa::code_pages::{CodePages, Cursor};
-use crate::isa::exec::{execute, Notice, Outcome};
+use crate::isa::code_pages::{CodePages, Cursor, Leave, Slot};
+use crate::isa::exec::{execute, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
 use crate::stats::PrivClock;
@@ -633,30 +633,37 @@ fn stretch(
     decoded: &mut DecodeCache,
     left: u64,
 ) -> (u64, Option<(Insn, u32)>, Option<Exception>) {
-    let mut done = 0;
+    cpu.chain.rem = left;
+    cpu.chain.ticked = left;
     cursor.revalidate(cpu.mmu, &cpu.bus.ram);
-    while done < left {
-        let Some(slot) = code.fetch(cursor, done, cpu, decoded) else {
+    cpu.revalidate_memo();
+    while cpu.chain.rem > 0 {
+        let Some(at) = code.fetch(cursor, left - cpu.chain.rem, cpu, decoded) else {
             break;
         };
-        // Only a memory access can ask for the bus's attention (handlers
-        // answering `Ok` touch registers and the pc alone).
-        let attention = match (slot.run)(cpu, &slot.insn) {
-            Ok(()) => false,
-            Err(Notice::MemoryAccessed) => {
+        // A thread of handlers, each running the next one's while its slot
+        // is at hand (see `code_pages::chain`); this is the one place a
+        // stretch's instructions start from and return to.
+        let slots = code.slots();
+        cpu.chain.start(slots, cursor);
+        let slot: *const Slot = &slots[at];
+        // SAFETY: `slot` is a filled slot (`fetch` filled it) of `slots`,
+        // which nothing changes while they are borrowed here (the handlers
+        // cannot reach `code`), and `chain` was set up for them.
+        match unsafe { ((*slot).go)(cpu, slot) } {
+            Leave::Refetch => {
                 cursor.revalidate(cpu.mmu, &cpu.bus.ram);
-                cpu.bus.attention
             }
-            Err(Notice::NotShort) => return (done, Some((slot.insn, slot.raw)), None),
-            Err(Notice::Exception(e)) => return (done, None, Some(e)),
-        };
-        done += 1;
-        cpu.unticked += 1;
-        if attention {
-            break;
+            Leave::Done => break,
+            Leave::NotShort => {
+                // SAFETY: `stopped` is a slot of `slots`, still borrowed.
+                let s = unsafe { &*cpu.chain.stopped };
+                return (left - cpu.chain.rem, Some((s.insn, s.raw)), None);
+            }
+            Leave::Exception => return (left - cpu.chain.rem, None, cpu.chain.fault.take()),
         }
     }
-    (done, None, None)
+    (left - cpu.chain.rem, None, None)
 }
 
 /// Count `n` instructions retired by `hart`: its instret, the run's count,
