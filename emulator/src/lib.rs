@@ -11,8 +11,10 @@
 pub mod board;
 pub mod bus;
 pub mod cpu;
+pub mod debug;
 pub mod devices;
 pub mod fdt;
+pub mod gdb;
 pub mod hart;
 pub mod isa;
 pub mod loader;

@@ -9,7 +9,8 @@
 //! re-evaluated after every device access and at the start of every turn.
 
 use crate::bus::Bus;
-use crate::cpu::{Cpu, DataMemo};
+use crate::cpu::{Cpu, DataMemo, MemAccess};
+use crate::debug::{Debug, Stop};
 use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
@@ -59,6 +60,10 @@ pub enum Exit {
         /// The exception raised there.
         cause: Exception,
     },
+    /// A debugger's condition held (see [`crate::debug`]): the machine
+    /// stopped before the next instruction and [`Machine::run`] resumes
+    /// exactly there.
+    Debug(Stop),
 }
 
 /// Counters of a run.
@@ -107,6 +112,31 @@ pub struct Machine {
     /// A trace category is on: bursts then run the general path, which
     /// writes every trace event where it always did.
     traced: bool,
+    /// A debugger's breakpoints, watchpoints and stepping (see
+    /// [`crate::debug`]). While set, every instruction runs alone through
+    /// the general step, with the checks before and after it.
+    pub debug: Option<Box<Debug>>,
+    /// The data access of the last instruction, kept only while `debug`
+    /// is set (for watchpoints).
+    last_access: Option<MemAccess>,
+    /// Where the run stopped inside a round, for [`Machine::run`] to resume
+    /// there (None: at a round's start).
+    round: Option<Round>,
+}
+
+/// A round the run stopped in the middle of (an [`Exit`] returned by
+/// [`Machine::run`]): resuming it runs the rest of hart `hart`'s turn and
+/// the turns after it, as an uninterrupted run would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Round {
+    /// The round's first cycle.
+    pub base: u64,
+    /// The cycle after its last.
+    pub end: u64,
+    /// The hart whose turn stopped.
+    pub hart: usize,
+    /// Some hart retired an instruction in this round so far.
+    pub ran: bool,
 }
 
 /// A translation explained for `--explain` (see [`crate::trace::explain`]).
@@ -135,8 +165,9 @@ enum Turn {
     Ran,
     /// Waiting for an interrupt.
     Waiting,
-    /// The machine must stop.
-    Stop(Exit),
+    /// The machine must stop (and whether the hart retired an instruction
+    /// in this turn before that).
+    Stop(Exit, bool),
 }
 
 impl Machine {
@@ -165,21 +196,38 @@ impl Machine {
             decoded_pages: true,
             code: CodePages::new(),
             traced,
+            debug: None,
+            last_access: None,
+            round: None,
         }
     }
 
     /// Run until the guest powers off or another [`Exit`] condition holds.
+    /// Called again after an exit, it resumes where the run stopped, in the
+    /// middle of a hart's turn if need be, so a run stopped and resumed
+    /// any number of times (by `--max-insns`-style limits or a debugger)
+    /// executes exactly as the uninterrupted run.
     pub fn run(&mut self) -> Exit {
         let exit = 'run: loop {
-            let base = self.bus.clint.cycles();
-            let end = base + QUANTUM;
-            let mut ran = false;
-            for i in 0..self.harts.len() {
-                self.bus.clint.set_cycles(base);
+            let (base, end, first, mut ran, resumed) = match self.round.take() {
+                Some(r) => (r.base, r.end, r.hart, r.ran, true),
+                None => {
+                    let base = self.bus.clint.cycles();
+                    (base, base + QUANTUM, 0, false, false)
+                }
+            };
+            for i in first..self.harts.len() {
+                // A resumed turn goes on from the cycle it stopped at.
+                if !(resumed && i == first) {
+                    self.bus.clint.set_cycles(base);
+                }
                 match self.turn(i, end) {
                     Turn::Ran => ran = true,
                     Turn::Waiting => {}
-                    Turn::Stop(e) => break 'run e,
+                    Turn::Stop(e, turn_ran) => {
+                        self.round = Some(Round { base, end, hart: i, ran: ran || turn_ran });
+                        break 'run e;
+                    }
                 }
             }
             self.bus.clint.set_cycles(end);
@@ -280,6 +328,12 @@ impl Machine {
                     self.trap(i, Trap::Interrupt(code));
                 }
             }
+            if let Some(d) = self.debug.as_deref_mut() {
+                if let Some(stop) = d.before(i, &self.harts[i], self.stats) {
+                    return Turn::Stop(Exit::Debug(stop), ran);
+                }
+                self.last_access = None;
+            }
             // A burst: instructions up to the round's end, the hart's next
             // timer deadline and the instruction limit, none of which can
             // then be reached inside it. Nothing else can make an interrupt
@@ -288,9 +342,9 @@ impl Machine {
             // nothing at the boundaries it runs through.
             let mut budget = deadline.min(end) - now;
             if let Some(max) = self.max_instructions {
-                budget = budget.min(max - self.stats.instructions);
+                budget = budget.min(max.saturating_sub(self.stats.instructions));
             }
-            let stop = if !self.bursts {
+            let stop = if !self.bursts || self.debug.is_some() {
                 self.burst(i, 1)
             } else if self.decoded_pages && !self.traced && !self.mmus[i].record {
                 self.burst_fast(i, budget.max(1))
@@ -298,19 +352,25 @@ impl Machine {
                 self.burst(i, budget.max(1))
             };
             if let Some(exit) = stop {
-                return Turn::Stop(exit);
+                return Turn::Stop(exit, ran);
             }
             ran = true;
             if let Some(req) = self.bus.take_power_request() {
-                return Turn::Stop(match req {
+                let exit = match req {
                     PowerRequest::Pass => Exit::PowerOff(0),
                     PowerRequest::Fail(code) => Exit::PowerOff(code),
                     PowerRequest::Reset => Exit::Reset,
-                });
+                };
+                return Turn::Stop(exit, ran);
+            }
+            if let Some(d) = self.debug.as_deref_mut() {
+                if let Some(stop) = d.after(i, self.last_access, self.stats) {
+                    return Turn::Stop(Exit::Debug(stop), ran);
+                }
             }
             if let Some(max) = self.max_instructions {
                 if self.stats.instructions >= max {
-                    return Turn::Stop(Exit::InstructionLimit(max));
+                    return Turn::Stop(Exit::InstructionLimit(max), ran);
                 }
             }
         }
@@ -426,6 +486,9 @@ impl Machine {
         let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, insn, &env) } else { None };
         let result = execute(&mut cpu, insn, raw, &env);
         let mem = cpu.mem;
+        if self.debug.is_some() {
+            self.last_access = if result.is_ok() { mem } else { None };
+        }
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {

@@ -50,7 +50,7 @@ enum Command {
     },
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct RunArgs {
     /// Firmware run in M-mode by every hart (like QEMU's -bios): an ELF, or a raw binary loaded at 0x80000000;
     /// "none" (the default) starts the kernel directly.
@@ -130,6 +130,21 @@ struct RunArgs {
     /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
+
+    /// Serve gdb's remote protocol on 127.0.0.1:PORT (0: any free port; the address is printed on
+    /// stderr) and wait for gdb to attach before the first instruction. Each hart is a thread;
+    /// memory is read through the stopped hart's translation; `monitor help` lists the MMU
+    /// commands; reverse-stepi and reverse-continue replay the run from the start.
+    #[arg(long, value_name = "PORT")]
+    gdb: Option<u16>,
+
+    /// Like QEMU's -s: serve gdb on port 1234, running the guest until gdb attaches (with -S: waiting).
+    #[arg(short = 's')]
+    gdb_default_port: bool,
+
+    /// Like QEMU's -S: with -s, wait for gdb before the first instruction (--gdb always waits).
+    #[arg(short = 'S', requires = "gdb_default_port")]
+    gdb_wait: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -264,27 +279,21 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         ),
         None => ConsoleIn::Stdin(None),
     };
-    let (mut machine, dtb) = board::build_with_dtb(BoardConfig {
-        bios: (args.bios != Path::new("none")).then_some(args.bios),
-        kernel: args.kernel,
-        initrd: args.initrd,
-        append: args.append,
-        ram_size: args.memory,
-        harts: args.smp as usize,
-        drives: args.drive,
-        ad_policy: match args.ad_update {
-            AdUpdate::Hw => AdPolicy::Hardware,
-            AdUpdate::Fault => AdPolicy::Fault,
-        },
-        tlb: TlbGeometry { entries: args.tlb_entries, ways: args.tlb_ways },
-        console_in,
-        console_out: ConsoleOut::Stdout(io::stdout()),
-        tracer,
-    })?;
+    let gdb = match (args.gdb, args.gdb_default_port) {
+        (Some(port), _) => Some((port, svemu::gdb::Start::Wait)),
+        (None, true) => Some((1234, if args.gdb_wait { svemu::gdb::Start::Wait } else { svemu::gdb::Start::Run })),
+        (None, false) => None,
+    };
+    // Under gdb the console goes through a buffer (see svemu::gdb::Console).
+    let console_out = if gdb.is_some() { ConsoleOut::Buffer(Vec::new()) } else { ConsoleOut::Stdout(io::stdout()) };
+    let (mut machine, dtb) = board::build_with_dtb(board_config(&args, console_in, console_out, tracer))?;
     if let Some(path) = &args.dumpdtb {
         std::fs::write(path, &dtb).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
         eprintln!("svemu: device tree written to {}", path.display());
         return Ok(0);
+    }
+    if let Some((port, start)) = gdb {
+        return serve_gdb(machine, &args, port, start);
     }
     machine.max_instructions = args.max_insns;
     machine.explain = args.explain.map(|va| Explain { va, text: None });
@@ -325,6 +334,10 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             eprintln!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
             1
         }
+        Exit::Debug(stop) => {
+            eprintln!("svemu: error: stopped for a debugger that is not attached ({stop:?})");
+            1
+        }
         Exit::TrapLoop { hart, pc, cause } => {
             eprintln!(
                 "svemu: error: hart {hart} cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
@@ -332,6 +345,55 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             1
         }
     })
+}
+
+/// The board the command line describes, with this console and tracer.
+fn board_config(args: &RunArgs, console_in: ConsoleIn, console_out: ConsoleOut, tracer: Tracer) -> BoardConfig {
+    BoardConfig {
+        bios: (args.bios != Path::new("none")).then(|| args.bios.clone()),
+        kernel: args.kernel.clone(),
+        initrd: args.initrd.clone(),
+        append: args.append.clone(),
+        ram_size: args.memory,
+        harts: args.smp as usize,
+        drives: args.drive.clone(),
+        ad_policy: match args.ad_update {
+            AdUpdate::Hw => AdPolicy::Hardware,
+            AdUpdate::Fault => AdPolicy::Fault,
+        },
+        tlb: TlbGeometry { entries: args.tlb_entries, ways: args.tlb_ways },
+        console_in,
+        console_out,
+        tracer,
+    }
+}
+
+/// `--gdb PORT`, `-s`, `-S`: serve gdb for `machine`, whose replays (for
+/// reverse execution) are built from the same command line with the
+/// console to a buffer, the console script read again (terminal input is
+/// not replayed: replays get none) and tracing off.
+fn serve_gdb(
+    machine: svemu::machine::Machine,
+    args: &RunArgs,
+    port: u16,
+    start: svemu::gdb::Start,
+) -> anyhow::Result<i32> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| anyhow::anyhow!("cannot listen for gdb on 127.0.0.1:{port}: {e}"))?;
+    let script = match &args.console_input {
+        Some(p) => Some(std::fs::read(p)?),
+        None => None,
+    };
+    let replay_args = RunArgs { trace: Vec::new(), trace_file: None, ..args.clone() };
+    let rebuild = Box::new(move || {
+        let console_in = script.clone().map_or(ConsoleIn::None, |s| ConsoleIn::Script(s.into()));
+        let cfg = board_config(&replay_args, console_in, ConsoleOut::Buffer(Vec::new()), Tracer::off());
+        Ok(board::build(cfg)?)
+    });
+    let no_reverse = (!args.drive.is_empty())
+        .then(|| "--drive: replays would read the disk images as this run has written them".to_string());
+    let target = svemu::gdb::GdbTarget::new(machine, rebuild, args.max_insns, no_reverse);
+    svemu::gdb::serve(target, listener, start)
 }
 
 #[cfg(test)]
