@@ -21,4 +21,5 @@ pub mod loader;
 pub mod machine;
 pub mod mmu;
 pub mod reservations;
+pub mod snapshot;
 pub mod trace;

@@ -67,7 +67,7 @@ pub enum Exit {
 }
 
 /// Counters of a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunStats {
     /// Instructions retired, all harts.
     pub instructions: u64,
@@ -124,10 +124,24 @@ pub struct Machine {
     round: Option<Round>,
 }
 
+/// The run loop's own state besides the harts, MMUs and bus: what a
+/// checkpoint needs to resume a run exactly ([`crate::snapshot`]).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunState {
+    /// Counters.
+    pub stats: RunStats,
+    /// Per hart: the trap handler just entered, if no instruction retired there yet.
+    pub entered_handler: Vec<Option<u64>>,
+    /// Unimplemented-instruction reports made.
+    pub unimplemented_reports: u32,
+    /// The round stopped in.
+    pub round: Option<Round>,
+}
+
 /// A round the run stopped in the middle of (an [`Exit`] returned by
 /// [`Machine::run`]): resuming it runs the rest of hart `hart`'s turn and
 /// the turns after it, as an uninterrupted run would.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Round {
     /// The round's first cycle.
     pub base: u64,
@@ -200,6 +214,24 @@ impl Machine {
             last_access: None,
             round: None,
         }
+    }
+
+    /// The run loop's state (for checkpoints).
+    pub fn run_state(&self) -> RunState {
+        RunState {
+            stats: self.stats,
+            entered_handler: self.entered_handler.clone(),
+            unimplemented_reports: self.unimplemented_reports,
+            round: self.round,
+        }
+    }
+
+    /// Resume from run state `s` (of a machine with as many harts).
+    pub fn set_run_state(&mut self, s: RunState) {
+        self.stats = s.stats;
+        self.entered_handler = s.entered_handler;
+        self.unimplemented_reports = s.unimplemented_reports;
+        self.round = s.round;
     }
 
     /// Run until the guest powers off or another [`Exit`] condition holds.

@@ -18,6 +18,7 @@ use svemu::board::{self, BoardConfig};
 use svemu::devices::uart::{ConsoleIn, ConsoleOut};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
+use svemu::snapshot::Snapshot;
 use svemu::trace::{Category, Tracer};
 
 #[derive(Parser)]
@@ -130,6 +131,16 @@ struct RunArgs {
     /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
+
+    /// Write a checkpoint of the whole machine to FILE when ICOUNT instructions (all harts) have
+    /// retired, and run on. Not with --drive (the disk images are not part of a checkpoint).
+    #[arg(long, num_args = 2, value_names = ["ICOUNT", "FILE"])]
+    save_at: Vec<String>,
+
+    /// Start from a checkpoint written by --save-at (with the same kernel, initrd, bootargs, -m, --smp
+    /// and console script as the run that wrote it): the run goes on as it would have.
+    #[arg(long, value_name = "FILE")]
+    restore: Option<PathBuf>,
 
     /// Serve gdb's remote protocol on 127.0.0.1:PORT (0: any free port; the address is printed on
     /// stderr) and wait for gdb to attach before the first instruction. Each hart is a thread;
@@ -292,13 +303,30 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         eprintln!("svemu: device tree written to {}", path.display());
         return Ok(0);
     }
+    let restore = match &args.restore {
+        Some(path) => {
+            let snapshot = Snapshot::load(path).map_err(anyhow::Error::msg)?;
+            snapshot.restore(&mut machine).map_err(|e| anyhow::anyhow!("'{}': {e}", path.display()))?;
+            Some(snapshot)
+        }
+        None => None,
+    };
+    let save_at = match args.save_at.as_slice() {
+        [n, file] => {
+            if !args.drive.is_empty() {
+                anyhow::bail!("--save-at: disk images (--drive) are not part of a checkpoint");
+            }
+            let n = parse_u64(n).map_err(|_| anyhow::anyhow!("--save-at: '{n}' is not an instruction count"))?;
+            Some((n, PathBuf::from(file)))
+        }
+        _ => None,
+    };
     if let Some((port, start)) = gdb {
-        return serve_gdb(machine, &args, port, start);
+        return serve_gdb(machine, &args, port, start, restore);
     }
-    machine.max_instructions = args.max_insns;
     machine.explain = args.explain.map(|va| Explain { va, text: None });
     let start = Instant::now();
-    let exit = machine.run();
+    let exit = run_saving(&mut machine, args.max_insns, save_at)?;
     let elapsed = start.elapsed();
     if let Some(x) = machine.explain.take() {
         let text = match x.text {
@@ -347,6 +375,34 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     })
 }
 
+/// Run `machine` to its end or `max` instructions, writing a checkpoint
+/// when `save_at`'s instruction count is reached (if the run gets there).
+fn run_saving(
+    machine: &mut svemu::machine::Machine,
+    max: Option<u64>,
+    mut save_at: Option<(u64, PathBuf)>,
+) -> anyhow::Result<Exit> {
+    loop {
+        let at = save_at.as_ref().map(|s| s.0).filter(|&n| n > machine.stats.instructions);
+        machine.max_instructions = match (at, max) {
+            (Some(a), Some(m)) => Some(a.min(m)),
+            (a, m) => a.or(m),
+        };
+        let exit = machine.run();
+        match (exit, &save_at) {
+            (Exit::InstructionLimit(n), Some((at, path))) if n == *at => {
+                Snapshot::capture(machine, None).save(path).map_err(anyhow::Error::msg)?;
+                eprintln!("svemu: checkpoint at {n} instructions written to {}", path.display());
+                save_at = None;
+                if max == Some(n) {
+                    return Ok(Exit::InstructionLimit(n));
+                }
+            }
+            (exit, _) => return Ok(exit),
+        }
+    }
+}
+
 /// The board the command line describes, with this console and tracer.
 fn board_config(args: &RunArgs, console_in: ConsoleIn, console_out: ConsoleOut, tracer: Tracer) -> BoardConfig {
     BoardConfig {
@@ -377,6 +433,7 @@ fn serve_gdb(
     args: &RunArgs,
     port: u16,
     start: svemu::gdb::Start,
+    restore: Option<Snapshot>,
 ) -> anyhow::Result<i32> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| anyhow::anyhow!("cannot listen for gdb on 127.0.0.1:{port}: {e}"))?;
@@ -388,7 +445,11 @@ fn serve_gdb(
     let rebuild = Box::new(move || {
         let console_in = script.clone().map_or(ConsoleIn::None, |s| ConsoleIn::Script(s.into()));
         let cfg = board_config(&replay_args, console_in, ConsoleOut::Buffer(Vec::new()), Tracer::off());
-        Ok(board::build(cfg)?)
+        let mut m = board::build(cfg)?;
+        if let Some(s) = &restore {
+            s.restore(&mut m).map_err(anyhow::Error::msg)?;
+        }
+        Ok(m)
     });
     let no_reverse = (!args.drive.is_empty())
         .then(|| "--drive: replays would read the disk images as this run has written them".to_string());

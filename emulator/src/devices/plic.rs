@@ -58,7 +58,9 @@ fn set_bit(bits: &mut Bits, src: usize, on: bool) {
 }
 
 /// PLIC state for `2 · harts` contexts.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Plic {
+    #[serde(with = "crate::snapshot::array")]
     priority: [u32; NUM_SOURCES],
     /// Interrupt lines of the devices, as last reported by [`Plic::set_level`].
     level: Bits,

@@ -45,7 +45,10 @@ pub enum ConsoleIn {
     Stdin(Option<Receiver<u8>>),
 }
 
-/// The UART.
+/// The UART. Its registers and receive state are (de)serializable for
+/// checkpoints ([`crate::snapshot`]); the console ends are the host's and
+/// are not ([`Uart16550::restore`] keeps them).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Uart16550 {
     ier: u8,
     lcr: u8,
@@ -58,8 +61,22 @@ pub struct Uart16550 {
     rx: VecDeque<u8>,
     /// Guest reads of LSR or RBR that found the receiver empty, in a row.
     empty_polls: u32,
+    #[serde(skip)]
     input: ConsoleIn,
+    #[serde(skip)]
     out: ConsoleOut,
+}
+
+impl Default for ConsoleIn {
+    fn default() -> Self {
+        ConsoleIn::None
+    }
+}
+
+impl Default for ConsoleOut {
+    fn default() -> Self {
+        ConsoleOut::Buffer(Vec::new())
+    }
 }
 
 impl Uart16550 {
@@ -225,6 +242,29 @@ impl Uart16550 {
         if let ConsoleOut::Stdout(s) = &mut self.out {
             let _ = s.flush();
         }
+    }
+
+    /// The bytes of a scripted console input not received yet (None for
+    /// another input): part of a checkpoint, since they decide what the
+    /// guest reads next.
+    pub fn script_left(&self) -> Option<Vec<u8>> {
+        match &self.input {
+            ConsoleIn::Script(s) => Some(s.iter().copied().collect()),
+            _ => None,
+        }
+    }
+
+    /// Take `saved`'s registers and receive state, keeping this UART's
+    /// console ends; with `script`, the input becomes that script.
+    pub fn restore(&mut self, saved: Uart16550, script: Option<Vec<u8>>) {
+        let input = std::mem::take(&mut self.input);
+        let out = std::mem::take(&mut self.out);
+        *self = saved;
+        self.out = out;
+        self.input = match script {
+            Some(s) => ConsoleIn::Script(s.into()),
+            None => input,
+        };
     }
 
     /// Everything transmitted so far, when the output is a buffer.

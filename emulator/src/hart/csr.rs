@@ -194,7 +194,7 @@ const DELEGABLE_EXCEPTIONS: u64 = 0xb3ff;
 /// counters and the hart id are supplied by the caller of [`CsrFile::read`]
 /// through [`CsrEnv`].
 #[allow(missing_docs)]
-#[derive(Clone, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
 pub struct CsrFile {
     pub mstatus: u64,
     pub medeleg: u64,

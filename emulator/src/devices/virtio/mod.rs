@@ -116,8 +116,12 @@ impl<'a> GuestMemory<'a> {
     }
 }
 
-/// One virtio-mmio transport slot.
+/// One virtio-mmio transport slot. Its registers and queue are
+/// (de)serializable for checkpoints; the device behind it (a disk image)
+/// is the host's ([`VirtioMmio::restore`] keeps it).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct VirtioMmio {
+    #[serde(skip)]
     device: Option<blk::Block>,
     device_features_sel: u32,
     driver_features_sel: u32,
@@ -129,6 +133,18 @@ pub struct VirtioMmio {
 }
 
 impl VirtioMmio {
+    /// Take `saved`'s transport registers and queue, keeping this slot's device.
+    pub fn restore(&mut self, saved: VirtioMmio) {
+        let device = self.device.take();
+        *self = saved;
+        self.device = device;
+    }
+
+    /// True when a device sits in this slot.
+    pub fn has_device(&self) -> bool {
+        self.device.is_some()
+    }
+
     /// A slot holding `device` (None: an empty slot, DeviceID 0).
     pub fn new(device: Option<blk::Block>) -> VirtioMmio {
         VirtioMmio {
