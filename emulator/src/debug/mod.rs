@@ -75,10 +75,15 @@ pub enum Stop {
         /// Its pc.
         pc: u64,
     },
-    /// Hart `hart`'s last instruction accessed a watched range.
+    /// Hart `hart`'s last instruction accessed a watched range (the machine
+    /// stops after the access; `before` is the point just before that
+    /// instruction, where a debugger expecting the stop before the access,
+    /// as gdb does on RISC-V, must be shown the hart).
     Watch {
         /// The hart.
         hart: usize,
+        /// The point before the accessing instruction.
+        before: Point,
         /// The watchpoint's first byte.
         addr: u64,
         /// The access: [`WatchKind::Write`] for a store, [`WatchKind::Read`] for a load.
@@ -87,6 +92,12 @@ pub enum Stop {
     /// Hart `hart` made the step it was asked for (retired an instruction or
     /// took a trap).
     Step {
+        /// The hart.
+        hart: usize,
+    },
+    /// Hart `hart` took a trap (exception or interrupt) and is about to
+    /// run the first instruction of its handler ([`Debug::trap_stop`]).
+    Trap {
         /// The hart.
         hart: usize,
     },
@@ -109,6 +120,9 @@ pub struct Debug {
     pub watchpoints: Vec<Watchpoint>,
     /// Stop after this hart's next step.
     pub step: Option<usize>,
+    /// Stop before the first instruction of a trap handler: the run's trap
+    /// count when the stop was last made or the run resumed (None: off).
+    pub trap_stop: Option<u64>,
     /// Stop at the first check at or past this position.
     pub stop_at: Option<u64>,
     /// The position the run resumed from: a breakpoint there is the one the
@@ -123,6 +137,8 @@ pub struct Debug {
     /// With `scan`, and this hart set: the positions at which it was about
     /// to step, in order (the points a forward `stepi` on it stops at).
     pub trail: Option<(usize, Vec<Point>)>,
+    /// The point of the last check before a step (set by [`Debug::before`]).
+    pub last_before: Option<Point>,
 }
 
 impl Debug {
@@ -134,6 +150,7 @@ impl Debug {
             && self.step.is_none()
             && self.stop_at.is_none()
             && self.trail.is_none()
+            && self.trap_stop.is_none()
     }
 
     /// The check before hart `i` (state `hart`) steps, at the run's counters
@@ -143,6 +160,13 @@ impl Debug {
         if self.stop_at.is_some_and(|t| pos >= t) {
             return Some(Stop::Position { hart: i });
         }
+        if let Some(seen) = self.trap_stop {
+            if stats.traps > seen {
+                self.trap_stop = Some(stats.traps);
+                return Some(Stop::Trap { hart: i });
+            }
+        }
+        self.last_before = Some(Point::of(stats));
         if let Some((h, trail)) = &mut self.trail {
             if *h == i {
                 trail.push(Point::of(stats));
@@ -169,7 +193,8 @@ impl Debug {
                 overlaps && (w.kind == kind || w.kind == WatchKind::Access)
             });
             if let Some(w) = hit {
-                let stop = Stop::Watch { hart: i, addr: w.addr, kind };
+                let before = self.last_before.unwrap_or(Point::of(stats));
+                let stop = Stop::Watch { hart: i, before, addr: w.addr, kind };
                 if !self.scan {
                     return Some(stop);
                 }

@@ -66,14 +66,18 @@ pub struct Console {
 }
 
 impl Console {
-    /// Print what `m`'s UART buffer holds beyond what was printed.
-    pub fn pump(&mut self, m: &Machine) {
+    /// Print what `m`'s UART buffer holds beyond what was printed; the
+    /// buffer starts after `base` bytes of the guest's output (a machine
+    /// restored from a checkpoint buffers only what it writes itself).
+    pub fn pump(&mut self, m: &Machine, base: usize) {
         if let Some(out) = m.bus.uart.output() {
-            if out.len() > self.printed {
+            let end = base + out.len();
+            if end > self.printed {
+                let from = self.printed.saturating_sub(base);
                 let mut so = std::io::stdout().lock();
-                let _ = so.write_all(&out[self.printed..]);
+                let _ = so.write_all(&out[from..]);
                 let _ = so.flush();
-                self.printed = out.len();
+                self.printed = end;
             }
         }
     }
@@ -107,11 +111,17 @@ pub struct GdbTarget {
     /// The hart of the last stop (monitor commands look at it).
     pub focus: usize,
     console: Console,
+    /// Console bytes the guest wrote before the machine's buffer starts.
+    console_base: usize,
+    /// Automatic checkpoints, oldest first (see [`reverse`]).
+    checkpoints: Vec<reverse::Checkpoint>,
     /// Reverse execution is refused (with `--drive`: replays would read
     /// the disk as the run left it).
     no_reverse: Option<String>,
     /// How the guest ended, once it has.
     ended: Option<Exit>,
+    /// `monitor trap-stop on`: stop at the entry of every trap handler.
+    pub trap_stop: bool,
 }
 
 fn tid(hart: usize) -> Tid {
@@ -142,8 +152,11 @@ impl GdbTarget {
             reverse: None,
             focus: 0,
             console: Console::default(),
+            console_base: 0,
+            checkpoints: Vec::new(),
             no_reverse,
             ended: None,
+            trap_stop: false,
         }
     }
 
@@ -168,16 +181,30 @@ impl GdbTarget {
         let mut d = self.requests.clone();
         d.step = self.actions.iter().position(|a| *a == Some(Action::Step));
         d.resumed_at = Some(debug::position(self.machine.stats));
+        d.trap_stop = self.trap_stop.then_some(self.machine.stats.traps);
         self.machine.debug = (!d.is_idle()).then(|| Box::new(d));
         let reason = loop {
             let done = self.machine.stats.instructions;
             let chunk_end = done.saturating_add(CHUNK);
             self.machine.max_instructions = Some(self.max_instructions.map_or(chunk_end, |m| m.min(chunk_end)));
             let exit = self.machine.run();
-            self.console.pump(&self.machine);
+            self.console.pump(&self.machine, self.console_base);
             match exit {
-                Exit::Debug(stop) => break self.stopped(stop),
+                Exit::Debug(stop) => {
+                    if let Stop::Watch { before, .. } = stop {
+                        // Show the hart before the access (see `reverse`).
+                        if self.no_reverse.is_none() {
+                            if let Err(e) = self.go_to(before) {
+                                eprintln!("svemu: cannot go back before the watched access: {e}");
+                            }
+                        }
+                    }
+                    break self.stopped(stop);
+                }
                 Exit::InstructionLimit(n) if Some(n) != self.max_instructions => {
+                    if self.no_reverse.is_none() {
+                        self.maybe_checkpoint();
+                    }
                     if poll() {
                         self.machine.debug = None;
                         return None;
@@ -203,7 +230,7 @@ impl GdbTarget {
                 self.focus = hart;
                 MultiThreadStopReason::SwBreak(tid(hart))
             }
-            Stop::Watch { hart, addr, kind } => {
+            Stop::Watch { hart, addr, kind, .. } => {
                 self.focus = hart;
                 let kind = match kind {
                     WatchKind::Write => bp::WatchKind::Write,
@@ -211,6 +238,10 @@ impl GdbTarget {
                     WatchKind::Access => bp::WatchKind::ReadWrite,
                 };
                 MultiThreadStopReason::Watch { tid: tid(hart), kind, addr }
+            }
+            Stop::Trap { hart } => {
+                self.focus = hart;
+                MultiThreadStopReason::SignalWithThread { tid: tid(hart), signal: Signal::SIGTRAP }
             }
             Stop::Step { hart } | Stop::Position { hart } => {
                 self.focus = hart;

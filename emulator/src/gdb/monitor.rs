@@ -8,6 +8,9 @@
 //! - `monitor satp`: every hart's privilege and satp, decoded.
 //! - `monitor phys ADDR LEN`: physical memory (RAM or boot ROM), hex and ASCII.
 //! - `monitor stats`: instructions, traps, and per hart the TLB and walker counters.
+//! - `monitor trap-stop on|off`: stop each hart that takes a trap at the
+//!   first instruction of its handler (gdb steps by breakpoints on RISC-V,
+//!   so without it a `stepi` over a faulting store runs the whole handler).
 //! - `monitor hart N`: the hart the other commands look at (by default the
 //!   one of the last stop).
 //!
@@ -31,6 +34,8 @@ svemu monitor commands (numbers: hex with 0x, or decimal):
   satp                each hart's privilege and satp, decoded
   phys ADDR LEN       physical memory (RAM or boot ROM)
   stats               instructions, traps, TLB and walker counters
+  trap-stop on|off    stop at the entry of every trap handler (a stepi over a
+                      faulting store then stops in the kernel's handler)
   hart N              look at hart N (default: the hart of the last stop)
 ";
 
@@ -137,6 +142,15 @@ impl GdbTarget {
                         mmu.stats.faults
                     );
                 }
+            }
+            "trap-stop" => {
+                self.trap_stop = match words.get(1).copied() {
+                    Some("on") => true,
+                    Some("off") => false,
+                    _ => return Err("usage: monitor trap-stop on|off".into()),
+                };
+                let state = if self.trap_stop { "stop at" } else { "run through" };
+                let _ = writeln!(s, "harts now {state} trap handler entries");
             }
             "hart" => {
                 let h = arg(1)?.ok_or("usage: monitor hart N")? as usize;
