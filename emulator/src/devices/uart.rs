@@ -29,8 +29,10 @@ pub enum ConsoleOut {
 }
 
 /// Where received bytes come from.
+#[derive(Default)]
 pub enum ConsoleIn {
     /// Nothing is ever received.
+    #[default]
     None,
     /// A fixed script of bytes, received in order, paced like a typist so
     /// that runs are deterministic and no byte is swallowed by a guest that is
@@ -65,12 +67,6 @@ pub struct Uart16550 {
     input: ConsoleIn,
     #[serde(skip)]
     out: ConsoleOut,
-}
-
-impl Default for ConsoleIn {
-    fn default() -> Self {
-        ConsoleIn::None
-    }
 }
 
 impl Default for ConsoleOut {
@@ -265,6 +261,13 @@ impl Uart16550 {
             Some(s) => ConsoleIn::Script(s.into()),
             None => input,
         };
+    }
+
+    /// Empty the output buffer (when the output is one).
+    pub fn clear_output(&mut self) {
+        if let ConsoleOut::Buffer(v) = &mut self.out {
+            v.clear();
+        }
     }
 
     /// Everything transmitted so far, when the output is a buffer.

@@ -102,6 +102,9 @@ pub struct GdbTarget {
     /// The machine (replaced by a replayed one after a reverse step).
     pub machine: Machine,
     rebuild: Rebuild,
+    /// A machine to replay in, built by `rebuild` (tracing off), kept
+    /// between replays: restoring into memory already mapped is cheap.
+    spare: Option<Machine>,
     /// `--max-insns`: the run ends there (gdb sees an exit with status 124).
     max_instructions: Option<u64>,
     /// Breakpoints and watchpoints set by gdb.
@@ -122,6 +125,8 @@ pub struct GdbTarget {
     ended: Option<Exit>,
     /// `monitor trap-stop on`: stop at the entry of every trap handler.
     pub trap_stop: bool,
+    /// `monitor break-at ICOUNT`: stop when that many instructions retired.
+    pub break_at: Option<u64>,
 }
 
 fn tid(hart: usize) -> Tid {
@@ -143,7 +148,12 @@ impl GdbTarget {
         no_reverse: Option<String>,
     ) -> GdbTarget {
         let n = machine.harts.len();
+        let mut machine = machine;
+        // The start of the run is the first checkpoint: every point has one before it.
+        let start =
+            reverse::Checkpoint { snapshot: crate::snapshot::Snapshot::capture(&mut machine, None), console: 0 };
         GdbTarget {
+            spare: None,
             machine,
             rebuild,
             max_instructions,
@@ -153,10 +163,11 @@ impl GdbTarget {
             focus: 0,
             console: Console::default(),
             console_base: 0,
-            checkpoints: Vec::new(),
+            checkpoints: vec![start],
             no_reverse,
             ended: None,
             trap_stop: false,
+            break_at: None,
         }
     }
 
@@ -185,7 +196,10 @@ impl GdbTarget {
         self.machine.debug = (!d.is_idle()).then(|| Box::new(d));
         let reason = loop {
             let done = self.machine.stats.instructions;
-            let chunk_end = done.saturating_add(CHUNK);
+            let mut chunk_end = done.saturating_add(CHUNK);
+            if let Some(b) = self.break_at.filter(|&b| b > done) {
+                chunk_end = chunk_end.min(b);
+            }
             self.machine.max_instructions = Some(self.max_instructions.map_or(chunk_end, |m| m.min(chunk_end)));
             let exit = self.machine.run();
             self.console.pump(&self.machine, self.console_base);
@@ -201,9 +215,13 @@ impl GdbTarget {
                     }
                     break self.stopped(stop);
                 }
+                Exit::InstructionLimit(n) if Some(n) == self.break_at => {
+                    self.break_at = None;
+                    break MultiThreadStopReason::SignalWithThread { tid: tid(self.focus), signal: Signal::SIGTRAP };
+                }
                 Exit::InstructionLimit(n) if Some(n) != self.max_instructions => {
                     if self.no_reverse.is_none() {
-                        self.maybe_checkpoint();
+                        self.maybe_checkpoint(reverse::INTERVAL);
                     }
                     if poll() {
                         self.machine.debug = None;
@@ -220,6 +238,10 @@ impl GdbTarget {
         };
         self.machine.debug = None;
         self.machine.max_instructions = None;
+        // A checkpoint near where the user looks makes going back from here cheap.
+        if self.no_reverse.is_none() && self.ended.is_none() {
+            self.maybe_checkpoint(reverse::NEAR);
+        }
         Some(reason)
     }
 
@@ -472,7 +494,9 @@ impl bp::Breakpoints for GdbTarget {
 
 impl bp::SwBreakpoint for GdbTarget {
     fn add_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        Ok(self.requests.breakpoints.insert(addr) || true)
+        // Set twice (a software and a hardware one) is still one stop.
+        self.requests.breakpoints.insert(addr);
+        Ok(true)
     }
 
     fn remove_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {

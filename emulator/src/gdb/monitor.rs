@@ -11,6 +11,8 @@
 //! - `monitor trap-stop on|off`: stop each hart that takes a trap at the
 //!   first instruction of its handler (gdb steps by breakpoints on RISC-V,
 //!   so without it a `stepi` over a faulting store runs the whole handler).
+//! - `monitor break-at ICOUNT`: the next `continue` stops when ICOUNT
+//!   instructions (all harts) have retired (as QEMU's `replay_break`).
 //! - `monitor hart N`: the hart the other commands look at (by default the
 //!   one of the last stop).
 //!
@@ -36,6 +38,7 @@ svemu monitor commands (numbers: hex with 0x, or decimal):
   stats               instructions, traps, TLB and walker counters
   trap-stop on|off    stop at the entry of every trap handler (a stepi over a
                       faulting store then stops in the kernel's handler)
+  break-at ICOUNT     the next continue stops when ICOUNT instructions have retired
   hart N              look at hart N (default: the hart of the last stop)
 ";
 
@@ -142,6 +145,14 @@ impl GdbTarget {
                         mmu.stats.faults
                     );
                 }
+            }
+            "break-at" => {
+                let n = arg(1)?.ok_or("usage: monitor break-at ICOUNT")?;
+                if n <= m.stats.instructions {
+                    return Err(format!("{} instructions have retired already", m.stats.instructions));
+                }
+                self.break_at = Some(n);
+                let _ = writeln!(s, "the next continue stops when {n} instructions have retired");
             }
             "trap-stop" => {
                 self.trap_stop = match words.get(1).copied() {

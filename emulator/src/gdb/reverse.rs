@@ -34,9 +34,16 @@ use crate::machine::{Exit, Machine};
 use crate::snapshot::Snapshot;
 
 /// Instructions between two automatic checkpoints under gdb (all harts).
-/// At svemu's speed (about 100 million instructions a second) a replay from
-/// the last checkpoint takes at most about 0.1 s.
-pub const INTERVAL: u64 = 10_000_000;
+/// At svemu's speed (50 to 100 million instructions a second) a replay from
+/// the last checkpoint takes at most about 0.1 s; a checkpoint takes 3 to
+/// 20 ms (a pass over RAM) and holds only the pages that changed since the
+/// one before.
+pub const INTERVAL: u64 = 5_000_000;
+
+/// A stop of the machine for gdb more than this many instructions from any
+/// checkpoint takes one, so that going back from where the user looks costs
+/// a replay of at most this many instructions plus [`WINDOW`].
+pub const NEAR: u64 = 1_000_000;
 
 /// Instructions the first scan of a `reverse-stepi` replays one at a time.
 pub const WINDOW: u64 = 20_000;
@@ -59,15 +66,30 @@ pub(super) struct Replayed {
 }
 
 impl GdbTarget {
-    /// Take an automatic checkpoint when [`INTERVAL`] instructions have
-    /// retired since the last one.
-    pub(super) fn maybe_checkpoint(&mut self) {
-        let last = self.checkpoints.last().map_or(0, |c| c.snapshot.point.instructions);
-        if self.machine.stats.instructions >= last + INTERVAL {
-            let snapshot = Snapshot::capture(&mut self.machine, self.checkpoints.last().map(|c| &c.snapshot));
-            let console = self.console_base + self.machine.bus.uart.output().map_or(0, |o| o.len());
-            self.checkpoints.push(Checkpoint { snapshot, console });
+    /// Take an automatic checkpoint unless the last one before the
+    /// machine's point is within `gap` instructions of it (kept in order of
+    /// position).
+    pub(super) fn maybe_checkpoint(&mut self, gap: u64) {
+        let now = Point::of(self.machine.stats);
+        let at = self.checkpoints.partition_point(|c| c.snapshot.point.position <= now.position);
+        let near = |k: usize| {
+            self.checkpoints.get(k).is_some_and(|c| c.snapshot.point.instructions.abs_diff(now.instructions) < gap)
+        };
+        let same = self.checkpoints.get(at).is_some_and(|c| c.snapshot.point == now);
+        if same || (at > 0 && near(at - 1)) {
+            return;
         }
+        let t = std::time::Instant::now();
+        let previous = at.checked_sub(1).map(|k| &self.checkpoints[k].snapshot);
+        let snapshot = Snapshot::capture(&mut self.machine, previous);
+        let console = self.console_base + self.machine.bus.uart.output().map_or(0, |o| o.len());
+        log::debug!(
+            "checkpoint at {} instructions: {} KiB of RAM pages, {:.1} ms",
+            now.instructions,
+            snapshot.ram_bytes() >> 10,
+            t.elapsed().as_secs_f64() * 1e3
+        );
+        self.checkpoints.insert(at, Checkpoint { snapshot, console });
     }
 
     /// Carry out reverse request `r`: the stop gdb hears.
@@ -78,6 +100,7 @@ impl GdbTarget {
             return begin;
         }
         let now = Point::of(self.machine.stats);
+        let t = std::time::Instant::now();
         let found = match r {
             Reverse::Step(h) => self.scan_step(h, now).map(|p| p.map(|p| (p, Stop::Step { hart: h }))),
             Reverse::Cont => self.scan_hits(now),
@@ -96,6 +119,7 @@ impl GdbTarget {
                 return begin;
             }
         };
+        log::debug!("reverse scan: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
         // A watchpoint is shown before the access, as going forward.
         let point = match stop {
             Stop::Watch { before, .. } => before,
@@ -112,8 +136,11 @@ impl GdbTarget {
 
     /// Make the machine the one at point `p` of the run.
     pub(super) fn go_to(&mut self, p: Point) -> anyhow::Result<()> {
+        let t = std::time::Instant::now();
         let r = self.replay(p)?;
-        self.machine = r.machine;
+        log::debug!("replayed to position {}: {:.1} ms", p.position, t.elapsed().as_secs_f64() * 1e3);
+        let old = std::mem::replace(&mut self.machine, r.machine);
+        self.keep_spare(old);
         self.console_base = r.console_base;
         self.ended = None;
         self.console.pump(&self.machine, self.console_base);
@@ -123,12 +150,27 @@ impl GdbTarget {
     /// A machine at the first point where `instructions` had retired: from
     /// the last checkpoint at or before it, at full speed.
     fn machine_at_count(&mut self, instructions: u64) -> anyhow::Result<Replayed> {
-        let mut machine = (self.rebuild)()?;
-        let mut console_base = 0;
-        if let Some(c) = self.checkpoints.iter().rev().find(|c| c.snapshot.point.instructions <= instructions) {
-            c.snapshot.restore(&mut machine).map_err(anyhow::Error::msg)?;
-            console_base = c.console;
-        }
+        let t = std::time::Instant::now();
+        let mut machine = match self.spare.take() {
+            Some(m) => m,
+            None => (self.rebuild)()?,
+        };
+        let built = t.elapsed();
+        let c = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.snapshot.point.instructions <= instructions)
+            .ok_or_else(|| anyhow::anyhow!("no checkpoint before {instructions} instructions"))?;
+        c.snapshot.restore(&mut machine).map_err(anyhow::Error::msg)?;
+        machine.bus.uart.clear_output();
+        let console_base = c.console;
+        log::debug!(
+            "replay from {} instructions to {instructions}: built in {:.1} ms, restored in {:.1} ms",
+            machine.stats.instructions,
+            built.as_secs_f64() * 1e3,
+            (t.elapsed() - built).as_secs_f64() * 1e3
+        );
         if machine.stats.instructions < instructions {
             machine.max_instructions = Some(instructions);
             match machine.run() {
@@ -156,6 +198,14 @@ impl GdbTarget {
         Ok(r)
     }
 
+    /// Keep `m` as the machine of the next replay, unless it traces (a
+    /// replay must not write the trace again).
+    fn keep_spare(&mut self, m: Machine) {
+        if !crate::trace::Category::ALL.iter().any(|&(_, c)| m.tracer.on(c)) {
+            self.spare = Some(m);
+        }
+    }
+
     /// Run `m` one instruction at a time with `d` until position `end`:
     /// what `d` recorded.
     fn scan(m: &mut Machine, mut d: Debug, end: u64) -> anyhow::Result<Debug> {
@@ -170,11 +220,30 @@ impl GdbTarget {
     /// The last point before `now` at which hart `h` was about to step.
     fn scan_step(&mut self, h: usize, now: Point) -> anyhow::Result<Option<Point>> {
         let mut window = WINDOW;
+        // A checkpoint closer than the window (a previous reverse step took
+        // it) is where the first scan starts.
+        let closest = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.snapshot.point.position < now.position)
+            .map_or(0, |c| c.snapshot.point.instructions);
         loop {
-            let from = now.instructions.saturating_sub(window);
+            let mut from = now.instructions.saturating_sub(window);
+            if window == WINDOW {
+                from = from.max(closest);
+            }
             let mut r = self.machine_at_count(from)?;
+            // The replays of the next reverse steps start here.
+            let live = std::mem::replace(&mut self.machine, r.machine);
+            let base = std::mem::replace(&mut self.console_base, r.console_base);
+            self.maybe_checkpoint(NEAR / 10);
+            r.machine = std::mem::replace(&mut self.machine, live);
+            self.console_base = base;
             let d = Debug { trail: Some((h, Vec::new())), ..Debug::default() };
-            let d = Self::scan(&mut r.machine, d, now.position)?;
+            let d = Self::scan(&mut r.machine, d, now.position);
+            self.keep_spare(r.machine);
+            let d = d?;
             if let Some(&p) = d.trail.and_then(|t| t.1.last().copied()).as_ref() {
                 return Ok(Some(p));
             }
@@ -188,23 +257,19 @@ impl GdbTarget {
     /// The last breakpoint or watchpoint hit before `now`, scanning one
     /// checkpoint interval at a time, newest first.
     fn scan_hits(&mut self, now: Point) -> anyhow::Result<Option<(Point, Stop)>> {
-        let mut starts: Vec<Option<usize>> = vec![None];
-        starts.extend(
-            (0..self.checkpoints.len())
-                .filter(|&k| self.checkpoints[k].snapshot.point.position < now.position)
-                .map(Some),
-        );
-        for (j, start) in starts.iter().enumerate().rev() {
-            let end = match starts.get(j + 1) {
-                Some(Some(k)) => self.checkpoints[*k].snapshot.point.position,
-                _ => now.position,
+        let starts: Vec<usize> = (0..self.checkpoints.len())
+            .filter(|&k| self.checkpoints[k].snapshot.point.position < now.position)
+            .collect();
+        for (j, &k) in starts.iter().enumerate().rev() {
+            let end = starts.get(j + 1).map_or(now.position, |&n| self.checkpoints[n].snapshot.point.position);
+            let mut m = match self.spare.take() {
+                Some(m) => m,
+                None => (self.rebuild)()?,
             };
-            let mut m = (self.rebuild)()?;
-            if let Some(k) = start {
-                self.checkpoints[*k].snapshot.restore(&mut m).map_err(anyhow::Error::msg)?;
-            }
-            let d = Self::scan(&mut m, self.requests.clone(), end)?;
-            if let Some(hit) = d.hits.iter().rev().find(|(p, _)| p.position < now.position) {
+            self.checkpoints[k].snapshot.restore(&mut m).map_err(anyhow::Error::msg)?;
+            let d = Self::scan(&mut m, self.requests.clone(), end);
+            self.keep_spare(m);
+            if let Some(hit) = d?.hits.iter().rev().find(|(p, _)| p.position < now.position) {
                 return Ok(Some(*hit));
             }
         }
