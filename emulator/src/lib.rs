@@ -16,6 +16,7 @@ pub mod devices;
 pub mod fdt;
 pub mod gdb;
 pub mod hart;
+pub mod input;
 pub mod isa;
 pub mod loader;
 pub mod machine;

@@ -83,6 +83,12 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     drive: Vec<PathBuf>,
 
+    /// Lock the --drive images as QEMU does (on, the default): an image that another svemu or QEMU
+    /// uses is refused, and while svemu runs, they refuse it. "off" skips the locks (QEMU's
+    /// file.locking=off), for an image on a file system without locks or that you know is unused.
+    #[arg(long, value_enum, value_name = "on|off", default_value_t = OnOff::On)]
+    drive_locking: OnOff,
+
     /// Console input from FILE instead of the terminal: its bytes are received one at a time, each when the
     /// guest finds the receiver empty (deterministic: the same run every time). After the last byte nothing
     /// more arrives.
@@ -156,6 +162,12 @@ struct RunArgs {
     /// Like QEMU's -S: with -s, wait for gdb before the first instruction (--gdb always waits).
     #[arg(short = 'S', requires = "gdb_default_port")]
     gdb_wait: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -257,7 +269,7 @@ fn without_trace_feature(args: &RunArgs) -> Option<String> {
 /// `svemu disasm FILE`: each executable section, as objdump lays it out:
 /// address, encoding (4 hex digits when compressed), mnemonic and operands.
 fn disasm(file: &std::path::Path) -> anyhow::Result<()> {
-    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read '{}': {e}", file.display()))?;
+    let bytes = svemu::input::read_limited("ELF file", file, svemu::input::MAX_IMAGE, "")?;
     let sections = svemu::loader::code_sections(&bytes).map_err(|e| anyhow::anyhow!("'{}': {e}", file.display()))?;
     let mut out = BufWriter::new(io::stdout().lock());
     for section in sections {
@@ -286,7 +298,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     };
     let console_in = match &args.console_input {
         Some(p) => ConsoleIn::Script(
-            std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read console input '{}': {e}", p.display()))?.into(),
+            svemu::input::read_limited("console input", p, svemu::input::MAX_CONSOLE_INPUT, "")?.into(),
         ),
         None => ConsoleIn::Stdin(None),
     };
@@ -366,6 +378,13 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             eprintln!("svemu: error: stopped for a debugger that is not attached ({stop:?})");
             1
         }
+        // A closed pipe ends the run quietly, as other Unix tools end.
+        Exit::TraceWriteError { kind: io::ErrorKind::BrokenPipe, .. } => 1,
+        Exit::TraceWriteError { message, .. } => {
+            let to = args.trace_file.as_ref().map_or("stderr".into(), |p| format!("'{}'", p.display()));
+            eprintln!("svemu: error: cannot write the trace to {to}: {message}; the run stopped");
+            1
+        }
         Exit::TrapLoop { hart, pc, cause } => {
             eprintln!(
                 "svemu: error: hart {hart} cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
@@ -413,6 +432,7 @@ fn board_config(args: &RunArgs, console_in: ConsoleIn, console_out: ConsoleOut, 
         ram_size: args.memory,
         harts: args.smp as usize,
         drives: args.drive.clone(),
+        drive_locking: args.drive_locking == OnOff::On,
         ad_policy: match args.ad_update {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,

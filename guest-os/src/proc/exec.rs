@@ -43,6 +43,9 @@ pub enum ExecError {
     BadSegment,
     /// A PT_LOAD segment is both writable and executable (refused: never W+X).
     WriteExec,
+    /// A PT_LOAD segment starts below [`crate::syscall::mem::MMAP_MIN_ADDR`],
+    /// where mmap refuses to map too (Linux's vm.mmap_min_addr: -EPERM).
+    BelowMinAddr,
     /// Out of physical memory.
     OutOfMemory,
 }
@@ -54,6 +57,7 @@ impl fmt::Display for ExecError {
             ExecError::NotRv64Exec => write!(f, "not a static RV64 executable"),
             ExecError::BadSegment => write!(f, "bad PT_LOAD segment"),
             ExecError::WriteExec => write!(f, "segment is both writable and executable"),
+            ExecError::BelowMinAddr => write!(f, "segment below mmap_min_addr"),
             ExecError::OutOfMemory => write!(f, "out of memory"),
         }
     }
@@ -112,6 +116,9 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str]) -> 
         let end = va.checked_add(memsz).ok_or(ExecError::BadSegment)?;
         if memsz == 0 {
             continue;
+        }
+        if va < crate::syscall::mem::MMAP_MIN_ADDR {
+            return Err(ExecError::BelowMinAddr);
         }
         if filesz > memsz
             || end > USER_STACK_TOP - USER_STACK_SIZE
