@@ -129,7 +129,7 @@ fn watch_the_cow_store_reverse_step_into_the_kernel_and_step_into_the_fault_hand
     let out = gdb_session(&[
         "break main",
         "continue",
-        "delete",
+        // The breakpoint stays: replays must not stop at it.
         &watch,
         // The child's store to SHARED: a copy-on-write fault, then the store.
         "continue",

@@ -200,8 +200,11 @@ impl GdbTarget {
 
     /// Keep `m` as the machine of the next replay, unless it traces (a
     /// replay must not write the trace again).
-    fn keep_spare(&mut self, m: Machine) {
+    fn keep_spare(&mut self, mut m: Machine) {
         if !crate::trace::Category::ALL.iter().any(|&(_, c)| m.tracer.on(c)) {
+            // Whatever it was asked to stop at does not apply to replays.
+            m.debug = None;
+            m.max_instructions = None;
             self.spare = Some(m);
         }
     }
