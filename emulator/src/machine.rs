@@ -393,7 +393,18 @@ impl Machine {
             if let Some(max) = self.max_instructions {
                 budget = budget.min(max.saturating_sub(self.stats.instructions));
             }
-            let stop = if !self.bursts || self.debug.is_some() {
+            // Sdtrig: a guest trigger fires before the instruction it matches.
+            let armed = self.harts[i].csr.triggers.armed();
+            if armed {
+                if let Some(e) = crate::hart::trigger::check(&mut self.harts[i], &self.mmus[i], &mut self.bus) {
+                    self.trap(i, Trap::Exception(e));
+                    self.harts[i].cycle += 1;
+                    self.bus.clint.tick(1);
+                    ran = true;
+                    continue;
+                }
+            }
+            let stop = if !self.bursts || self.debug.is_some() || armed {
                 self.burst(i, 1)
             } else if self.decoded_pages && !self.traced && !self.mmus[i].record {
                 self.burst_fast(i, budget.max(1))

@@ -99,6 +99,13 @@ fn break_in_a_user_program_read_explain_and_ptdump_its_variable() {
         "monitor tlb",
         // A kernel address from U-mode: the translation fails, gdb must say so.
         "x/gx 0xffffffc080000000",
+        // Four Sdtrig triggers per hart: a fifth hardware watchpoint has none.
+        "watch *(long*)0x13000",
+        "rwatch *(long*)0x13008",
+        "awatch *(long*)0x13010",
+        "hbreak *0x10100",
+        "watch *(long*)0x13018",
+        "continue",
         "kill",
     ]);
     let o = after(&out, "Breakpoint 1, 0x0000000000010010 in main ()");
@@ -120,6 +127,8 @@ fn break_in_a_user_program_read_explain_and_ptdump_its_variable() {
         p.contains("Cannot access memory at address 0xffffffc080000000"),
         "a failed translation is an error:\n{out}"
     );
+    assert!(p.contains("Could not insert hardware watchpoint 6."), "no free trigger for the fifth:\n{out}");
+    assert!(!p.contains("watchpoint 5.") && !p.contains("breakpoint 5."), "four were inserted:\n{out}");
 }
 
 #[test]

@@ -127,6 +127,9 @@ pub struct GdbTarget {
     pub trap_stop: bool,
     /// `monitor break-at ICOUNT`: stop when that many instructions retired.
     pub break_at: Option<u64>,
+    /// The Sdtrig triggers the debugger holds on every hart (tdata1, tdata2),
+    /// one per hardware breakpoint or watchpoint.
+    triggers: Vec<(u64, u64)>,
 }
 
 fn tid(hart: usize) -> Tid {
@@ -168,6 +171,7 @@ impl GdbTarget {
             ended: None,
             trap_stop: false,
             break_at: None,
+            triggers: Vec::new(),
         }
     }
 
@@ -504,13 +508,72 @@ impl bp::SwBreakpoint for GdbTarget {
     }
 }
 
+/// The tdata1 of a trigger the debugger takes: mcontrol6, every mode, `what`
+/// (execute, load and/or store bits).
+fn debugger_tdata1(what: u64) -> u64 {
+    use crate::hart::trigger::mcontrol6 as mc;
+    mc::TYPE_MCONTROL6 << mc::TYPE_SHIFT | mc::M | mc::S | mc::U | what
+}
+
+impl GdbTarget {
+    /// Give every hart the triggers the debugger holds (dmode = 1), after a
+    /// change of them or of the machine (a replay): false when a hart has
+    /// no trigger left for one of them (the Sdtrig triggers are shared with
+    /// the guest).
+    pub(super) fn sync_triggers(&mut self) -> bool {
+        let mut ok = true;
+        for h in &mut self.machine.harts {
+            let t = &mut h.csr.triggers;
+            (0..crate::hart::trigger::TRIGGERS).for_each(|k| t.release_from_debugger(k));
+            for &(d1, d2) in &self.triggers {
+                ok &= t.take_for_debugger(d1, d2).is_some();
+            }
+        }
+        ok
+    }
+
+    /// Take a trigger on every hart for a hardware breakpoint or watchpoint.
+    fn take_trigger(&mut self, tdata1: u64, tdata2: u64) -> bool {
+        self.triggers.push((tdata1, tdata2));
+        if self.sync_triggers() {
+            return true;
+        }
+        self.triggers.pop();
+        self.sync_triggers();
+        false
+    }
+
+    /// Give back a trigger taken by [`GdbTarget::take_trigger`].
+    fn give_trigger(&mut self, tdata1: u64, tdata2: u64) {
+        if let Some(k) = self.triggers.iter().position(|&t| t == (tdata1, tdata2)) {
+            self.triggers.remove(k);
+            self.sync_triggers();
+        }
+    }
+}
+
 impl bp::HwBreakpoint for GdbTarget {
     fn add_hw_breakpoint(&mut self, addr: u64, kind: usize) -> TargetResult<bool, Self> {
+        let d1 = debugger_tdata1(crate::hart::trigger::mcontrol6::EXECUTE);
+        if !self.take_trigger(d1, addr) {
+            return Ok(false);
+        }
         bp::SwBreakpoint::add_sw_breakpoint(self, addr, kind)
     }
 
     fn remove_hw_breakpoint(&mut self, addr: u64, kind: usize) -> TargetResult<bool, Self> {
+        self.give_trigger(debugger_tdata1(crate::hart::trigger::mcontrol6::EXECUTE), addr);
         bp::SwBreakpoint::remove_sw_breakpoint(self, addr, kind)
+    }
+}
+
+/// The mcontrol6 load/store bits of a watchpoint kind.
+fn watch_bits(kind: WatchKind) -> u64 {
+    use crate::hart::trigger::mcontrol6 as mc;
+    match kind {
+        WatchKind::Write => mc::STORE,
+        WatchKind::Read => mc::LOAD,
+        WatchKind::Access => mc::LOAD | mc::STORE,
     }
 }
 
@@ -524,7 +587,12 @@ fn watch_kind(kind: bp::WatchKind) -> WatchKind {
 
 impl bp::HwWatchpoint for GdbTarget {
     fn add_hw_watchpoint(&mut self, addr: u64, len: u64, kind: bp::WatchKind) -> TargetResult<bool, Self> {
-        self.requests.watchpoints.push(Watchpoint { addr, len: len.max(1), kind: watch_kind(kind) });
+        let kind = watch_kind(kind);
+        if !self.take_trigger(debugger_tdata1(watch_bits(kind)), addr) {
+            // No free trigger: gdb says it could not insert the watchpoint.
+            return Ok(false);
+        }
+        self.requests.watchpoints.push(Watchpoint { addr, len: len.max(1), kind });
         Ok(true)
     }
 
@@ -533,6 +601,7 @@ impl bp::HwWatchpoint for GdbTarget {
         match self.requests.watchpoints.iter().position(|x| *x == w) {
             Some(k) => {
                 self.requests.watchpoints.remove(k);
+                self.give_trigger(debugger_tdata1(watch_bits(w.kind)), addr);
                 Ok(true)
             }
             None => Ok(false),

@@ -141,6 +141,7 @@ impl GdbTarget {
         log::debug!("replayed to position {}: {:.1} ms", p.position, t.elapsed().as_secs_f64() * 1e3);
         let old = std::mem::replace(&mut self.machine, r.machine);
         self.keep_spare(old);
+        self.sync_triggers();
         self.console_base = r.console_base;
         self.ended = None;
         self.console.pump(&self.machine, self.console_base);

@@ -5,6 +5,7 @@
 pub mod csr;
 pub mod pmp;
 pub mod trap;
+pub mod trigger;
 
 use csr::{mstatus, CsrFile};
 use trap::{irq, Trap};
