@@ -23,4 +23,7 @@ pub mod machine;
 pub mod mmu;
 pub mod reservations;
 pub mod snapshot;
+pub mod stats;
+pub mod symbols;
+pub mod testing;
 pub mod trace;

@@ -21,7 +21,7 @@ fn tmp(test: &str, name: &str) -> PathBuf {
 
 /// The svos demo on two harts with traps, CSR writes and A/D updates traced
 /// to `trace`, and `extra` arguments.
-fn svos(trace: &PathBuf, extra: &[&str]) -> Output {
+fn svos(trace: &std::path::Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_svemu"))
         .args(["run", "--kernel", &var("SVOS_KERNEL"), "--initrd", &var("SVOS_INITRD")])
         .args(["--append", &var("SVOS_APPEND"), "-m", &var("SVOS_MEMORY"), "--smp", "2"])

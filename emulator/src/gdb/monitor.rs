@@ -62,7 +62,9 @@ impl GdbTarget {
             "help" => s.push_str(HELP),
             "explain" => {
                 let va = arg(1)?.ok_or("usage: monitor explain VA")?;
-                s = m.explain_now(i, va, None, "where the debugger stopped");
+                let satp = m.harts[i].csr.satp;
+                let moment = "where the debugger stopped";
+                s = crate::trace::explain::explain(&m.harts[i], &m.mmus[i], &mut m.bus, va, satp, None, moment);
             }
             "ptdump" => {
                 let satp = match arg(1)? {

@@ -164,7 +164,7 @@ impl GdbTarget {
             .find(|c| c.snapshot.point.instructions <= instructions)
             .ok_or_else(|| anyhow::anyhow!("no checkpoint before {instructions} instructions"))?;
         c.snapshot.restore(&mut machine).map_err(anyhow::Error::msg)?;
-        machine.bus.uart.clear_output();
+        machine.bus.uart.console().clear_output();
         let console_base = c.console;
         log::debug!(
             "replay from {} instructions to {instructions}: built in {:.1} ms, restored in {:.1} ms",

@@ -7,8 +7,7 @@
 //! the LR reservation, WFI, counters), each MMU (TLB entries, replacement
 //! pointers, statistics; the fast TLB in front of it is a cache and starts
 //! empty), the devices' guest-visible state (CLINT, PLIC, UART registers
-//! and receive queue with what is left of a `--console-input` script,
-//! virtio-mmio registers and queues, sifive_test, HTIF, LR/SC
+//! and FIFO, virtio-mmio registers and queues, sifive_test, HTIF, LR/SC
 //! reservations), the run loop's own state (instruction and trap counts, the
 //! round and turn it stopped in), and every RAM page holding a non-zero
 //! byte. Restoring it into a machine built from the same command line and
@@ -16,7 +15,10 @@
 //! console output and trace, byte for byte.
 //!
 //! Not in a checkpoint: the disk images behind virtio-blk (svemu writes
-//! into them; `--save-at` refuses to run with `--drive`), the boot ROM and
+//! into them; `--save-at` refuses to run with `--drive`), the console
+//! behind the UART (where a `--console-input` or `--console-script` stands:
+//! `--save-at` refuses them), the per-privilege counters of `--stats-json`
+//! (a restored run counts from the checkpoint), the boot ROM and
 //! the loaded images (the command line rebuilds them), caches of decoded
 //! instructions (rebuilt as needed).
 //!
@@ -36,8 +38,8 @@
 //!            }
 //! ```
 //!
-//! `State` is, in order: the harts, the MMUs, CLINT, PLIC, UART, the
-//! console script left (`Option<Vec<u8>>`), the 8 virtio-mmio slots,
+//! `State` is, in order: the harts, the MMUs, CLINT, PLIC, UART, the 8
+//! virtio-mmio slots,
 //! sifive_test, HTIF, reservations, the bus's `lines_dirty` and `attention`
 //! flags, and [`RunState`], each as its Rust type derives serde's
 //! `Serialize`. A change of any of these types changes the format: bump
@@ -90,7 +92,6 @@ struct StateRef<'a> {
     clint: &'a Clint,
     plic: &'a Plic,
     uart: &'a Uart16550,
-    script: Option<Vec<u8>>,
     virtio: &'a [VirtioMmio],
     test: &'a SifiveTest,
     htif: &'a Option<Htif>,
@@ -108,7 +109,6 @@ struct State {
     clint: Clint,
     plic: Plic,
     uart: Uart16550,
-    script: Option<Vec<u8>>,
     virtio: Vec<VirtioMmio>,
     test: SifiveTest,
     htif: Option<Htif>,
@@ -143,7 +143,6 @@ impl Snapshot {
             clint: &m.bus.clint,
             plic: &m.bus.plic,
             uart: &m.bus.uart,
-            script: m.bus.uart.script_left(),
             virtio: &m.bus.virtio,
             test: &m.bus.test,
             htif: &htif,
@@ -202,7 +201,7 @@ impl Snapshot {
         }
         m.bus.clint = s.clint;
         m.bus.plic = s.plic;
-        m.bus.uart.restore(s.uart, s.script);
+        m.bus.uart.restore(s.uart);
         for (live, saved) in m.bus.virtio.iter_mut().zip(s.virtio) {
             live.restore(saved);
         }
