@@ -99,7 +99,7 @@ fn unimplemented_instruction_traps_in_the_guest_and_is_logged() {
     assert_eq!(o.status.code(), Some(2), "stderr: {err}");
     assert!(err.contains("0xffffffff is not an instruction svemu implements"), "{err}");
     // @9: the six instructions of the boot ROM and three of the program had retired.
-    assert!(err.contains("trap @9 illegal instruction (cause 2) tval 0x00000000ffffffff"), "{err}");
+    assert!(err.contains("trap @9 M asid 0: illegal instruction (cause 2) tval 0x00000000ffffffff"), "{err}");
 }
 
 #[test]
