@@ -139,6 +139,9 @@ fn emit(code: Code, args: &[u64], text: &str) {
                 core::ptr::write_volatile(PORT.load(Ordering::Relaxed) as *mut u64, pa as u64);
             }
         }
+        // Frame events are not printed: printing may allocate, and an
+        // allocation inside the console's lock must not print again.
+        2 if matches!(code, Code::FrameAlloc | Code::FrameFree) => {}
         2 => {
             crate::print!("[trace] {}", name(code));
             for a in args {
