@@ -46,8 +46,14 @@ use crate::devices::Ram;
 use crate::hart::Hart;
 use crate::mmu::{Access, FastHit, Mmu, PAGE_SIZE};
 
-/// Pages held (a power of two), direct mapped by physical page number.
+/// Sets of pages held (a power of two), chosen by physical page number;
+/// each holds [`WAYS`] pages.
 pub const PAGES: usize = 64;
+
+/// Pages per set: two, so a kernel page and a user page whose physical
+/// page numbers agree in their low bits do not evict each other at every
+/// trap and return.
+pub const WAYS: usize = 2;
 
 /// Slots per page: one per halfword.
 const SLOTS: usize = PAGE_SIZE as usize / 2;
@@ -326,7 +332,10 @@ struct Page {
 /// The decoded-page cache of a machine (shared by its harts: it is keyed by
 /// physical address).
 pub struct CodePages {
-    pages: [Page; PAGES],
+    pages: [Page; PAGES * WAYS],
+    /// Per set, the way last pointed at by a cursor (the other one is
+    /// replaced first).
+    recent: [u8; PAGES],
     /// The slots of every entry used so far, [`ENTRY`] per entry, in the
     /// order the entries were first used (so only those take memory).
     slots: Vec<Slot>,
@@ -426,7 +435,11 @@ impl Default for CodePages {
 impl CodePages {
     /// An empty cache (pages are allocated on first use).
     pub fn new() -> CodePages {
-        CodePages { pages: [Page { pa: u64::MAX, version: 0, stamp: 1, base: usize::MAX }; PAGES], slots: Vec::new() }
+        CodePages {
+            pages: [Page { pa: u64::MAX, version: 0, stamp: 1, base: usize::MAX }; PAGES * WAYS],
+            recent: [0; PAGES],
+            slots: Vec::new(),
+        }
     }
 
     /// The index of the slot of the instruction at `hart`'s pc (the cursor
@@ -479,8 +492,13 @@ impl CodePages {
         if !ram.contains(pa, PAGE_SIZE) {
             return None;
         }
-        let index = (pa >> 12) as usize & (PAGES - 1);
-        let page = &mut self.pages[index];
+        let set = (pa >> 12) as usize & (PAGES - 1);
+        let way = match (0..WAYS).find(|&w| self.pages[set * WAYS + w].pa == pa) {
+            Some(w) => w,
+            None => (self.recent[set] as usize + 1) % WAYS,
+        };
+        self.recent[set] = way as u8;
+        let page = &mut self.pages[set * WAYS + way];
         if page.base == usize::MAX {
             page.base = self.slots.len();
             let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), go: threaded(super::decode(0).op) };
