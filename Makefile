@@ -93,7 +93,7 @@ $(LINUX_INITRD): tests/linux/init.c $(LINUX_IMAGE)
 
 linux-run: linux svemu
 	@mkdir -p $(LINUX_DIR)/disk && echo "hello from the host" > $(LINUX_DIR)/disk/hello.txt
-	mke2fs -q -F -t ext2 -d $(LINUX_DIR)/disk $(LINUX_DIR)/disk.img 4M
+	/usr/sbin/mke2fs -q -F -t ext2 -d $(LINUX_DIR)/disk $(LINUX_DIR)/disk.img 4M
 	$(SVEMU) run --bios $(OPENSBI) --kernel $(LINUX_IMAGE) --initrd $(LINUX_INITRD) \
 	    --append "console=ttyS0" --drive $(LINUX_DIR)/disk.img -m $(MEMORY)
 

@@ -3,6 +3,7 @@
 
 use crate::devices::ram::RamAllocError;
 use crate::devices::sifive_test::PowerRequest;
+use crate::devices::trace_port::TracePort;
 use crate::devices::virtio::GuestMemory;
 use crate::devices::{BootRom, Clint, Htif, Plic, Ram, SifiveTest, Uart16550, VirtioMmio};
 use crate::reservations::Reservations;
@@ -18,6 +19,10 @@ pub mod map {
     pub const TEST_BASE: u64 = 0x10_0000;
     /// Test device window size.
     pub const TEST_SIZE: u64 = 0x1000;
+    /// svemu's paravirtual trace port (`svemu,trace`; not on QEMU's board).
+    pub const TRACE_BASE: u64 = 0x11_0000;
+    /// Its window.
+    pub const TRACE_SIZE: u64 = 0x1000;
     /// CLINT.
     pub const CLINT_BASE: u64 = 0x200_0000;
     /// CLINT window size.
@@ -73,6 +78,8 @@ pub struct Bus {
     pub uart: Uart16550,
     /// Power-off device.
     pub test: SifiveTest,
+    /// The kernel's events ([`crate::devices::trace_port`]).
+    pub trace_port: TracePort,
     /// HTIF, for programs with a `tohost` symbol: a device at that RAM address.
     htif: Option<Htif>,
     /// The aligned 8 bytes of `tohost`, or `u64::MAX` without HTIF: stores
@@ -194,6 +201,7 @@ impl Bus {
             _ if in_window(pa, size, TEST_BASE, TEST_SIZE) && SifiveTest::size_ok(size) => {
                 Ok(self.test.read(pa - TEST_BASE, size))
             }
+            _ if in_window(pa, size, TRACE_BASE, TRACE_SIZE) => Ok(self.trace_port.read(pa - TRACE_BASE)),
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => Ok(self.clint.read(pa - CLINT_BASE, size)),
             _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) && size == 4 => Ok(self.plic.read(pa - PLIC_BASE, size)),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE, self.clint.cycles())),
@@ -215,6 +223,7 @@ impl Bus {
             _ if in_window(pa, size, TEST_BASE, TEST_SIZE) && SifiveTest::size_ok(size) => {
                 self.test.write(pa - TEST_BASE, val)
             }
+            _ if in_window(pa, size, TRACE_BASE, TRACE_SIZE) => self.trace_port.write(pa - TRACE_BASE, val, &self.ram),
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => self.clint.write(pa - CLINT_BASE, size, val),
             _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) && size == 4 => self.plic.write(pa - PLIC_BASE, size, val),
             _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val, self.clint.cycles()),
@@ -273,6 +282,7 @@ impl Bus {
             plic: Plic::new(harts),
             uart: Uart16550::new(input, out),
             test: SifiveTest::default(),
+            trace_port: TracePort::default(),
             htif: None,
             tohost: u64::MAX,
             virtio: (0..map::VIRTIO_SLOTS).map(|_| VirtioMmio::new(None)).collect(),
@@ -303,6 +313,20 @@ impl Bus {
     /// jump past it.
     pub fn next_device_event(&self) -> Option<u64> {
         self.uart.next_event()
+    }
+
+    /// Per disk (by virtio-mmio slot) the requests it carried out.
+    pub fn disk_stats(&self) -> Vec<crate::stats::DiskStats> {
+        let slots = self.virtio.iter().enumerate();
+        slots
+            .filter_map(|(slot, v)| v.disk().map(|d| (slot, d.counts)))
+            .map(|(slot, c)| crate::stats::DiskStats {
+                slot,
+                requests: c.requests,
+                sectors_read: c.sectors_read,
+                sectors_written: c.sectors_written,
+            })
+            .collect()
     }
 
     /// Make every disk write durable (fsync each image): at power-off.

@@ -18,6 +18,7 @@ use svemu::devices::console::{ConsoleIn, ConsoleOut, ExpectScript};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::tlb::TlbStats;
 use svemu::mmu::{AdPolicy, MmuStats, TlbGeometry};
+use svemu::trace::explain::{Space, When};
 use svemu::trace::{Category, Tracer};
 
 /// Path of the bare-metal test program `name` (from `tests/bare/<name>.S`).
@@ -182,12 +183,9 @@ pub fn run_svemu(o: &RunOptions) -> Run {
     })
     .expect("board builds");
     m.max_instructions = o.max_instructions;
-    m.explain = o.explain.map(|va| Explain { va, text: None });
+    m.explain = o.explain.map(|va| Explain::new(va, Space::Current, When::FirstFault));
     let exit = m.run();
-    let explain = m.explain.take().map(|x| match x.text {
-        Some(t) => t,
-        None => m.explain_now(0, x.va, None, "at the end of the run"),
-    });
+    let explain = m.finish_explain();
     let console = String::from_utf8_lossy(m.bus.uart.output().expect("buffered console")).into_owned();
     let instructions = m.stats.instructions;
     let (tlb, mmu) = (m.mmus[0].tlb.stats, m.mmus[0].stats);

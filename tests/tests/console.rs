@@ -108,14 +108,17 @@ fn sigterm_ends_the_run_with_stats_and_status_143() {
 /// Drives svemu on a pseudo-terminal that is its controlling terminal:
 /// the prompt must show before any newline, Ctrl-C and Ctrl-A Ctrl-A must
 /// reach the guest as bytes 03 and 01 while the terminal is raw, Ctrl-A x
-/// must end svemu with status 0, and the terminal settings must be back.
+/// must end svemu with status 0, and the terminal settings must be back;
+/// then SIGTERM must end a second run with status 143, settings back too.
 const PTY_DRIVER: &str = r#"
-import fcntl, os, select, subprocess, sys, termios, time
+import fcntl, os, select, signal, subprocess, sys, termios, time
 svemu, kernel = sys.argv[1:3]
 master, slave = os.openpty()
 before = termios.tcgetattr(slave)
-p = subprocess.Popen([svemu, "run", "--kernel", kernel], stdin=slave, stdout=slave, stderr=slave,
-                     start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+def start():
+    return subprocess.Popen([svemu, "run", "--kernel", kernel], stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+p = start()
 buf = b""
 def until(text):
     global buf
@@ -134,6 +137,13 @@ os.write(master, b"\x01x")
 print("status", p.wait(timeout=30))
 until(b"terminated (Ctrl-A x)")
 print("restored", termios.tcgetattr(slave) == before)
+# SIGTERM ends a run in raw mode too: status 143, settings back.
+buf = b""
+p = start()
+until(b"prompt> ")
+raw = termios.tcgetattr(slave)[3] & termios.ECHO == 0
+p.send_signal(signal.SIGTERM)
+print("sigterm", p.wait(timeout=30), raw, termios.tcgetattr(slave) == before)
 "#;
 
 #[test]
@@ -141,7 +151,12 @@ fn the_terminal_is_raw_ctrl_c_reaches_the_guest_and_ctrl_a_x_quits() {
     let echo = bare("console_echo");
     let out = Command::new("python3").args(["-c", PTY_DRIVER]).arg(svemu()).arg(&echo).output().expect("python3 runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text, "raw True\nstatus 0\nrestored True\n", "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        text,
+        "raw True\nstatus 0\nrestored True\nsigterm 143 True True\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Scripted input reaches a guest that polls the UART from its timer tick

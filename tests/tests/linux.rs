@@ -39,6 +39,12 @@ fn images() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
+/// An e2fsprogs tool: in /usr/sbin, which a user's PATH may lack.
+fn e2fs(tool: &str) -> Command {
+    let sbin = Path::new("/usr/sbin").join(tool);
+    Command::new(if sbin.exists() { sbin } else { PathBuf::from(tool) })
+}
+
 /// A 4 MiB ext2 image holding hello.txt.
 fn ext2_disk(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("svemu-linux-{}-{name}", std::process::id()));
@@ -46,7 +52,7 @@ fn ext2_disk(name: &str) -> PathBuf {
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(files.join("hello.txt"), HOST_TEXT).unwrap();
     let img = dir.join("disk.img");
-    let st = Command::new("mke2fs")
+    let st = e2fs("mke2fs")
         .args(["-q", "-F", "-t", "ext2", "-d"])
         .arg(&files)
         .arg(&img)
@@ -59,7 +65,7 @@ fn ext2_disk(name: &str) -> PathBuf {
 
 /// The file `name` in the ext2 image, read on the host.
 fn file_in(img: &Path, name: &str) -> String {
-    let out = Command::new("debugfs").args(["-R", &format!("cat /{name}")]).arg(img).output().expect("debugfs runs");
+    let out = e2fs("debugfs").args(["-R", &format!("cat /{name}")]).arg(img).output().expect("debugfs runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

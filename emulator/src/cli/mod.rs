@@ -24,7 +24,8 @@ use svemu::board::{self, BoardConfig};
 use svemu::devices::console::{ConsoleEnd, ConsoleIn, ConsoleOut, ExpectScript};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
-use svemu::trace::{Category, Tracer};
+use svemu::trace::explain::{Space, When};
+use svemu::trace::{Category, Filter, Format, Options, Start, Tracer};
 
 #[derive(Parser)]
 #[command(
@@ -119,14 +120,39 @@ struct RunArgs {
     dumpdtb: Option<PathBuf>,
 
     /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs),
-    /// mmu (page-table walks step by step), tlb (hits, misses, fills, evictions, flushes),
+    /// mmu (page-table walks step by step), tlb (misses, fills, evictions, flushes), tlb-hit (TLB hits),
     /// pte (A/D updates), csr (writes of satp, mstatus/sstatus, mtvec/stvec).
-    #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category)]
+    #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category, help_heading = "Tracing")]
     trace: Vec<Category>,
 
     /// Write the trace to FILE instead of stderr.
-    #[arg(long, value_name = "FILE", requires = "trace")]
+    #[arg(long, value_name = "FILE", requires = "trace", help_heading = "Tracing")]
     trace_file: Option<PathBuf>,
+
+    /// Trace format: text (one line per event) or json (JSON lines, one object per event).
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = TraceFormat::Text, help_heading = "Tracing")]
+    trace_format: TraceFormat,
+
+    /// Write only the events that meet every condition: key=value pairs, comma-separated, a key
+    /// repeated meaning either value. Keys: hart=N, priv=U|S|M, asid=N, va=LO..HI, icount=LO..HI
+    /// (or LO..), cause=N|page-fault. Example: priv=U,asid=2,va=0x10000..0x20000.
+    #[arg(long, value_name = "COND,...", requires = "trace", value_parser = parse_filter, help_heading = "Tracing")]
+    trace_filter: Option<Filter>,
+
+    /// Start the trace at the first event of category CAT meeting the conditions (as for
+    /// --trace-filter), with the events its instruction raised before it. Example: the first
+    /// page fault in user mode, walk included: --trace-from trap:cause=page-fault,priv=U
+    #[arg(long, value_name = "CAT[:COND,...]", requires = "trace", value_parser = parse_start, help_heading = "Tracing")]
+    trace_from: Option<Start>,
+
+    /// Stop tracing after N events have been written.
+    #[arg(long, value_name = "N", requires = "trace", help_heading = "Tracing")]
+    trace_count: Option<u64>,
+
+    /// Write icounts (@N, "icount") relative to the first event of the trace (or of the cut
+    /// --trace-from starts) instead of since reset (filters still take absolute counts).
+    #[arg(long, requires = "trace", help_heading = "Tracing")]
+    trace_relative: bool,
 
     /// How PTE accessed/dirty bits are kept: hw (the walker sets them, Svadu) or fault (page fault, Svade).
     #[arg(long, value_enum, default_value_t = AdUpdate::Hw)]
@@ -140,13 +166,24 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = TlbGeometry::default().ways)]
     tlb_ways: usize,
 
-    /// Explain the translation of virtual address VA (hex with 0x, or decimal) under the
-    /// current satp: at the first page or access fault in its page, or else when the run
-    /// ends. Printed to stderr: the walk step by step, the TLB entry, and which accesses
-    /// U- and S-mode may make. (An option of `run`, not a subcommand: the page tables it
-    /// reads exist only while a guest runs.)
-    #[arg(long, value_name = "VA", value_parser = parse_u64)]
+    /// Explain the translation of virtual address VA (hex with 0x, or decimal): the walk step by
+    /// step, the TLB entry, and which accesses U- and S-mode may make, printed to stderr. By default
+    /// at the first page or access fault in its page, else as it was mapped when its address space
+    /// was last left, else at the end of the run (see --explain-in, --explain-at). An option of
+    /// `run`, not a subcommand: the page tables it reads exist only while a guest runs.
+    #[arg(long, value_name = "VA", value_parser = parse_u64, help_heading = "Tracing")]
     explain: Option<u64>,
+
+    /// The address space to explain VA in: current (the hart's satp at that moment), asid=N (the
+    /// satp last written with ASID N) or satp=VALUE.
+    #[arg(long, value_name = "SPACE", requires = "explain", value_parser = parse_space, default_value = "current", help_heading = "Tracing")]
+    explain_in: Space,
+
+    /// When to explain VA: first-fault, every-fault (each page or access fault in its page, in
+    /// that address space), end (when the run ends) or an icount N (when hart 0 has retired N
+    /// instructions).
+    #[arg(long, value_name = "WHEN", requires = "explain", value_parser = parse_when, default_value = "first-fault", help_heading = "Tracing")]
+    explain_at: When,
 
     /// Stop after N retired instructions, all harts (exit status 124).
     #[arg(long, value_name = "N")]
@@ -156,6 +193,21 @@ struct RunArgs {
     /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
+
+    /// Write the run's counters as JSON to FILE ("-" for stdout): per hart instructions by
+    /// privilege, traps by cause and by privilege, page faults by access, TLB lookups, hits,
+    /// misses and hit rate, walks, A/D updates; per disk requests and sectors. Deterministic:
+    /// no times, no host figures (schema in src/stats.rs).
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceFormat {
+    /// One line of text per event (documented in src/trace/mod.rs).
+    Text,
+    /// JSON lines: one object per event (schema in src/trace/json.rs).
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -194,6 +246,35 @@ fn parse_u64(s: &str) -> Result<u64, String> {
         None => s.replace('_', "").parse(),
     };
     r.map_err(|_| format!("'{s}' is not an address (examples: 0x10000, 0xffffffc000000000)"))
+}
+
+fn parse_space(s: &str) -> Result<Space, String> {
+    let bad = || format!("'{s}' is not an address space (current, asid=N or satp=VALUE)");
+    match s.split_once('=') {
+        None if s == "current" => Ok(Space::Current),
+        Some(("asid", n)) => parse_u64(n).ok().and_then(|n| u16::try_from(n).ok()).map(Space::Asid).ok_or_else(bad),
+        Some(("satp", v)) => parse_u64(v).map(Space::Satp).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+fn parse_when(s: &str) -> Result<When, String> {
+    match s {
+        "first-fault" => Ok(When::FirstFault),
+        "every-fault" => Ok(When::EveryFault),
+        "end" => Ok(When::End),
+        n => parse_u64(n)
+            .map(When::Icount)
+            .map_err(|_| format!("'{s}' is not a moment (first-fault, every-fault, end or an icount)")),
+    }
+}
+
+fn parse_filter(s: &str) -> Result<Filter, String> {
+    Filter::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_start(s: &str) -> Result<Start, String> {
+    Start::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_category(s: &str) -> Result<Category, String> {
@@ -288,7 +369,18 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             ),
             None => Box::new(io::stderr()),
         };
-        Tracer::new(&args.trace, out)
+        let options = Options {
+            categories: args.trace.clone(),
+            format: match args.trace_format {
+                TraceFormat::Text => Format::Text,
+                TraceFormat::Json => Format::Json,
+            },
+            filter: args.trace_filter.clone().unwrap_or_default(),
+            from: args.trace_from.clone(),
+            count: args.trace_count,
+            relative_icounts: args.trace_relative,
+        };
+        Tracer::with(options, out)
     };
     let console_in = if let Some(p) = &args.console_input {
         ConsoleIn::Script(svemu::input::read_limited("console input", p, svemu::input::MAX_CONSOLE_INPUT, "")?.into())
@@ -300,6 +392,8 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     } else {
         ConsoleIn::Stdin { escapes: terminal::stdin_is_tty() }
     };
+    let images =
+        (args.kernel.clone(), (args.bios != Path::new("none")).then(|| args.bios.clone()), args.initrd.clone());
     let interactive = matches!(console_in, ConsoleIn::Stdin { .. });
     let (mut machine, dtb) = board::build_with_dtb(BoardConfig {
         bios: (args.bios != Path::new("none")).then_some(args.bios),
@@ -324,8 +418,11 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         eprintln!("svemu: device tree written to {}", path.display());
         return Ok(0);
     }
+    if !args.trace.is_empty() {
+        machine.tracer.set_symbols(svemu::symbols::Symbols::new(images.0, images.1, images.2));
+    }
     machine.max_instructions = args.max_insns;
-    machine.explain = args.explain.map(|va| Explain { va, text: None });
+    machine.explain = args.explain.map(|va| Explain::new(va, args.explain_in, args.explain_at));
     if let Some(text) = &args.end_on_output {
         machine.bus.uart.console().end_on_output(text.as_bytes());
     }
@@ -336,11 +433,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let exit = machine.run();
     let elapsed = start.elapsed();
     drop(raw);
-    if let Some(x) = machine.explain.take() {
-        let text = match x.text {
-            Some(t) => t,
-            None => machine.explain_now(0, x.va, None, "at the end of the run"),
-        };
+    if let Some(text) = machine.finish_explain() {
         eprint!("{text}");
     }
     if args.stats {
@@ -351,10 +444,20 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             elapsed.as_secs_f64(),
             n as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
         );
+        let counts = svemu::stats::Stats::of(&machine);
         for (i, mmu) in machine.mmus.iter().enumerate() {
             eprintln!("{}", stats::mmu_line(i, mmu));
+            eprintln!("{}", stats::priv_line(&counts.harts[i]));
         }
         eprintln!("{}", stats::memory_line(&machine.bus.ram));
+    }
+    if let Some(path) = &args.stats_json {
+        let json = svemu::stats::Stats::of(&machine).to_json();
+        if path == Path::new("-") {
+            print!("{json}");
+        } else {
+            std::fs::write(path, json).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
+        }
     }
     Ok(match exit {
         Exit::PowerOff(code) => code as i32,

@@ -9,6 +9,7 @@ pub mod plic;
 pub mod ram;
 pub mod rom;
 pub mod sifive_test;
+pub mod trace_port;
 pub mod uart;
 pub mod virtio;
 

@@ -31,6 +31,8 @@ pub struct BootInfo {
     /// compatible with `virtio,mmio`, in DTB order (QEMU lists them from
     /// the highest address down).
     pub virtio_mmio: Vec<(usize, usize)>,
+    /// The physical base of svemu's trace port (`svemu,trace`), if any.
+    pub trace_port: Option<usize>,
 }
 
 /// Errors reading the DTB. All are fatal at boot.
@@ -95,7 +97,14 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
         .map(|r| (r.starting_address as usize, r.size.unwrap_or(0)))
         .collect();
 
+    let trace_port = fdt
+        .all_nodes()
+        .find(|n| n.compatible().is_some_and(|c| c.all().any(|s| s == "svemu,trace")))
+        .and_then(|n| n.reg()?.next())
+        .map(|r| r.starting_address as usize);
+
     Ok(BootInfo {
+        trace_port,
         hart_ids,
         virtio_mmio,
         timebase,

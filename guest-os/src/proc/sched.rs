@@ -172,6 +172,7 @@ pub fn exit_current(reason: ExitReason) -> ! {
     p.replace_space(None);
     p.fds.clear();
     p.exit = Some(reason);
+    crate::drivers::trace::proc_exit(pid, reason.status() as usize);
     p.state = State::Zombie;
     fpu::forget(pid);
     let ppid = p.ppid;
@@ -276,6 +277,7 @@ pub fn user_loop() -> ! {
             if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
                 resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
             }
+            crate::drivers::trace::fault_done(stval, code, p.pid, resolved.map(|r| r.map(|_| ())));
             match resolved {
                 Some(Ok(_)) => continue,
                 Some(Err(FaultError::OutOfMemory)) => {
@@ -358,6 +360,7 @@ pub fn reclaim(me: usize, target: usize) -> bool {
 /// UID:0 pgtables:..kB oom_score_adj:0`; when that is `p` itself it also
 /// gets the usual kill line (`out of memory at <va>`). The kernel goes on.
 pub fn oom_kill(p: &mut Process, va: usize) {
+    crate::drivers::trace::oom_kill(p.pid, va);
     use crate::mm::oom;
     let t = table();
     let dying = |q: &Process| q.killed == Some(signal::SIGKILL) && q.state != State::Zombie && q.space.is_some();
@@ -420,6 +423,7 @@ pub fn spawn(pid: usize, ppid: usize, file: &str, elf: &[u8], argv: &[&str]) -> 
     p.tf.sepc = img.entry;
     p.tf.x[reg::SP] = img.sp;
     p.top_level = ppid == 0;
+    crate::drivers::trace::spawned(pid, ppid, file);
     add(p);
     Ok(())
 }
@@ -541,6 +545,7 @@ pub fn scheduler() -> ! {
             // SAFETY: user tables share the kernel half.
             unsafe { space.activate() };
         }
+        crate::drivers::trace::proc_switch(pid);
         let now = timer::now();
         let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
         timer::set_deadline(next);

@@ -62,6 +62,7 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
 /// address space and a kernel stack; `None` if memory ran out.
 fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
     let child_space = parent.space.as_mut()?.fork_cow().ok()?;
+    crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
     Process::new(pid, parent.pid, &parent.name, child_space)
 }
 
@@ -129,6 +130,7 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
     unsafe { space.activate() };
     p.replace_space(Some(space));
     p.name = String::from(exec::basename(&path));
+    crate::drivers::trace::proc_exec(p.pid, &path);
     p.tf = TrapFrame::default();
     p.tf.sepc = img.entry;
     p.tf.x[reg::SP] = img.sp;

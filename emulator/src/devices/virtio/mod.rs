@@ -157,6 +157,11 @@ pub struct VirtioMmio {
 }
 
 impl VirtioMmio {
+    /// The disk in this slot (None: an empty slot).
+    pub fn disk(&self) -> Option<&blk::Block> {
+        self.device.as_ref()
+    }
+
     /// A slot holding `device` (None: an empty slot, DeviceID 0).
     pub fn new(device: Option<blk::Block>) -> VirtioMmio {
         VirtioMmio {
