@@ -16,9 +16,11 @@ extern crate alloc;
 pub mod console;
 pub mod boot;
 pub mod drivers;
+pub mod fs;
 pub mod initrd;
 pub mod mm;
 pub mod proc;
+pub mod random;
 pub mod smp;
 pub mod sync;
 pub mod syscall;
@@ -100,6 +102,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     // FP presence differs between QEMU and svemu: not printed, so both consoles match.
     proc::fpu::init(&info.isa);
     boot::timer::set_timebase(info.timebase);
+    random::init(&info.rng_seed, boot::timer::now());
     println!(
         "[svos] {} ASID bits, timebase {} Hz, time slice {} ticks",
         asid_bits,
@@ -113,6 +116,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
         info.virtio_mmio.iter().copied().filter(|&(pa, size)| pa >= mapped.0 && pa + size <= mapped.1).collect();
     if let Some(sectors) = drivers::virtio_blk::probe(&regions) {
         let slots = mm::swap::init(sectors);
+        fs::procfs::set_swap_slots(slots);
         println!("[svos] virtio-blk disk: {} sectors; swap: {} slots of 4 KiB", sectors, slots);
     }
 
@@ -130,6 +134,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     let rd = initrd::Initrd::new(unsafe { core::slice::from_raw_parts(is.to_kva() as *const u8, ie.0 - is.0) });
     let all: Vec<String> = rd.files().into_iter().map(|(n, _)| String::from(n)).collect();
     initrd::set(rd);
+    fs::init();
 
     // init=prog[:arg[:arg...]][,prog...]; without init=, every file in archive order.
     let entries: Vec<proc::sched::InitEntry> =
@@ -144,7 +149,9 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
                 .collect(),
             None => all.into_iter().map(|n| proc::sched::InitEntry { file: n.clone(), argv: alloc::vec![n] }).collect(),
         };
-    proc::sched::run(entries)
+    // svos.status=last: the machine's exit status is the last init= program's.
+    let exit_with_status = info.bootargs.split_whitespace().any(|a| a == "svos.status=last");
+    proc::sched::run(entries, exit_with_status)
 }
 
 /// `[start, end)` minus the `reserved` ranges (rounded out to pages), as

@@ -31,6 +31,8 @@ pub struct BootInfo {
     /// compatible with `virtio,mmio`, in DTB order (QEMU lists them from
     /// the highest address down).
     pub virtio_mmio: Vec<(usize, usize)>,
+    /// /chosen/rng-seed (QEMU puts 32 random bytes there; empty if absent).
+    pub rng_seed: Vec<u8>,
 }
 
 /// Errors reading the DTB. All are fatal at boot.
@@ -95,7 +97,11 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
         .map(|r| (r.starting_address as usize, r.size.unwrap_or(0)))
         .collect();
 
+    let rng_seed =
+        fdt.find_node("/chosen").and_then(|c| c.property("rng-seed")).map(|p| p.value.to_vec()).unwrap_or_default();
+
     Ok(BootInfo {
+        rng_seed,
         hart_ids,
         virtio_mmio,
         timebase,

@@ -690,19 +690,20 @@ impl AddrSpace {
         Ok(())
     }
 
-    /// Gives the anonymous areas over `[s, e)` (page aligned) the user
+    /// Gives the anonymous and ELF areas over `[s, e)` (page aligned) the user
     /// permissions `perm` (possibly none), splitting areas that straddle an
     /// end, and rewrites the PTEs of the pages that have frames: a shared
     /// (copy-on-write) frame stays read-only, a page with no permission
     /// keeps its frame but loses its PTE. Other harts that ran the space
     /// flush their TLBs. Nothing changes on an error: a page of the range
-    /// outside every area, or in an ELF, heap or stack area.
+    /// outside every area, or in a heap or stack area.
     pub fn protect_anon(&mut self, s: usize, e: usize, perm: PteFlags) -> Result<(), ProtectError> {
         let mut covered = s;
         let mut inside: Vec<&Vma> = self.vmas.iter().filter(|v| v.start < e && s < v.end).collect();
         inside.sort_by_key(|v| v.start);
         for v in inside {
-            if v.kind != VmaKind::Anon {
+            // ELF segments too: C libraries make their RELRO part read-only after start-up.
+            if !matches!(v.kind, VmaKind::Anon | VmaKind::Elf) {
                 return Err(ProtectError::NotAnonymous);
             }
             if v.start > covered {
