@@ -150,6 +150,8 @@ pub struct Process {
     pub sig: super::signal::SigState,
     /// set_tid_address's pointer (CLONE_CHILD_CLEARTID): cleared at exit.
     pub clear_child_tid: usize,
+    /// CLONE_CHILD_SETTID's pointer: the pid is stored there before the child first runs.
+    pub set_child_tid: usize,
     /// System call numbers already reported as unknown (one line per number per process).
     pub enosys_logged: alloc::collections::BTreeSet<usize>,
     /// The kernel thread's saved context.
@@ -218,6 +220,7 @@ impl Process {
             peak_vsize: 0,
             sig: Default::default(),
             clear_child_tid: 0,
+            set_child_tid: 0,
             enosys_logged: Default::default(),
             ctx,
             kstack,

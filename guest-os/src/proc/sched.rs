@@ -214,6 +214,10 @@ pub fn yield_now() {
 pub fn exit_current(reason: ExitReason) -> ! {
     let pid = current_pid();
     let p = current();
+    if p.clear_child_tid != 0 && p.space.is_some() {
+        let _ = super::usercopy::copy_to_user(p.clear_child_tid, &0u32.to_le_bytes());
+    }
+    let p = current();
     kernel_space::activate_kernel();
     p.replace_space(None);
     p.fds.clear();
@@ -305,6 +309,11 @@ pub fn user_loop() -> ! {
         if let Some(sig) = p.killed {
             exit_current(ExitReason::Killed(sig));
         }
+        if p.set_child_tid != 0 {
+            let at = core::mem::take(&mut p.set_child_tid);
+            let _ = super::usercopy::copy_to_user(at, &(p.pid as u32).to_le_bytes());
+        }
+        let p = current();
         if let super::signal::Outcome::Terminate(sig) = super::signal::deliver_pending(p) {
             exit_current(ExitReason::Killed(sig));
         }

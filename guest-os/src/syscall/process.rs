@@ -11,14 +11,32 @@ use alloc::vec::Vec;
 
 const WNOHANG: usize = 1;
 
-/// clone(flags, stack, ...) as fork: only `flags == SIGCHLD` with no new
-/// stack is supported (-EINVAL otherwise). The child gets a copy-on-write
-/// copy of the address space ([`crate::mm::addr_space::AddrSpace::fork_cow`]:
-/// frames shared read-only, copied at the first store), the registers
-/// (a0 = 0), fds, brk; returns the child's pid. -EAGAIN if the process table
-/// is full, -ENOMEM if memory runs out.
-pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize {
-    if flags != signal::SIGCHLD as usize || stack != 0 {
+const CLONE_VM: usize = 0x100;
+const CLONE_VFORK: usize = 0x4000;
+const CLONE_PARENT_SETTID: usize = 0x0010_0000;
+const CLONE_CHILD_CLEARTID: usize = 0x0020_0000;
+const CLONE_CHILD_SETTID: usize = 0x0100_0000;
+
+/// clone(flags, stack, ptid, tls, ctid) as fork (riscv64 argument order):
+/// the low byte of `flags` is the signal sent to the parent at exit
+/// (SIGCHLD or 0), plus CLONE_PARENT_SETTID (the child's pid stored at
+/// `ptid`), CLONE_CHILD_SETTID (stored at `ctid` in the child),
+/// CLONE_CHILD_CLEARTID (`ctid` zeroed when the child exits), and
+/// CLONE_VM|CLONE_VFORK together (posix_spawn's): done as a fork, the
+/// child on `stack` if given (it shares no memory with the parent, so an
+/// exec error it writes is not seen by the parent). Other flags (threads:
+/// CLONE_VM without CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS...) -EINVAL.
+/// The child gets a copy-on-write copy of the address space
+/// ([`crate::mm::addr_space::AddrSpace::fork_cow`]: frames shared
+/// read-only, copied at the first store), the registers (a0 = 0), fds,
+/// cwd, signal actions and mask, brk; returns the child's pid. -EAGAIN if
+/// the process table is full, -ENOMEM if memory runs out.
+pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usize) -> isize {
+    let extra = flags & !0xff & !(CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID);
+    if extra != 0 && extra != CLONE_VM | CLONE_VFORK {
+        return EINVAL;
+    }
+    if stack != 0 && extra == 0 {
         return EINVAL;
     }
     let parent = sched::current();
@@ -46,6 +64,18 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
     c.sig.actions = parent.sig.actions;
     c.sig.mask = parent.sig.mask;
     c.sig.altstack = parent.sig.altstack;
+    if stack != 0 {
+        c.tf.x[reg::SP] = stack;
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        c.set_child_tid = ctid;
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        c.clear_child_tid = ctid;
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = copy_to_user(ptid, &(pid as u32).to_le_bytes());
+    }
     // Code frames are shared, not written: the child's harts run fence.i
     // anyway before its first instruction (AddrSpace::activate).
     sched::add(c);
