@@ -1,6 +1,8 @@
 # svemu + svos: the two commands of the README, and their parts.
 #
 #   make run       build everything, boot svos on svemu: the shell runs a scripted demo, then powers off
+#   make run PROG=./a.out ARGS="x y"
+#                  run your own static Linux program on svos (scripts/svos-run), exit with its status
 #   make shell     the same image with an interactive shell on this terminal
 #   make test      build everything and run every test (needs qemu-system-riscv64)
 #   make qemu-run  the same image on qemu-system-riscv64 -machine virt -bios none
@@ -56,8 +58,13 @@ guest: setup-run
 	@cd $(BUILD)/initrd-root && printf '%s\n' $(PROGRAMS) | cpio --quiet --reproducible -o -H newc > ../initrd.cpio
 	@echo "initrd: $(INITRD) ($(PROGRAMS))"
 
+# make run PROG=./a.out ARGS="x y": your own static Linux program instead of the demo.
 run: setup-run all
+ifdef PROG
+	@scripts/svos-run $(PROG) $(ARGS)
+else
 	$(SVEMU) run --kernel $(KERNEL) --initrd $(INITRD) -m $(MEMORY) --append "$(APPEND)"
+endif
 
 shell: setup-run all
 	$(SVEMU) run --kernel $(KERNEL) --initrd $(INITRD) -m $(MEMORY) --append "init=sh"

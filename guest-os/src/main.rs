@@ -36,13 +36,14 @@ use mm::{frame, kernel_space, PhysAddr};
 extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     smp::init_hart(hartid);
     sync::kernel_lock();
-    println!("[svos] booting on hart {}", hartid);
     mm::heap::init();
     let info = match unsafe { boot::dtb::parse(dtb_pa) } {
         Ok(i) => i,
         Err(e) => panic!("cannot read the DTB at {:#x}: {:?}", dtb_pa, e),
     };
-    println!(
+    console::set_quiet(info.bootargs.split_whitespace().any(|a| a == "quiet"));
+    info!("[svos] booting on hart {}", hartid);
+    info!(
         "[svos] memory {:#x}..{:#x} ({} MiB), dtb {:#x}..{:#x}",
         info.mem_start.0,
         info.mem_end.0,
@@ -51,10 +52,10 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
         info.dtb.1 .0
     );
     match info.initrd {
-        Some((s, e)) => println!("[svos] initrd {:#x}..{:#x} ({} bytes)", s.0, e.0, e.0 - s.0),
-        None => println!("[svos] no initrd"),
+        Some((s, e)) => info!("[svos] initrd {:#x}..{:#x} ({} bytes)", s.0, e.0, e.0 - s.0),
+        None => info!("[svos] no initrd"),
     }
-    println!("[svos] bootargs \"{}\"", info.bootargs);
+    info!("[svos] bootargs \"{}\"", info.bootargs);
 
     // Free RAM: after the kernel image, minus the DTB and the initrd.
     let mut reserved: Vec<(usize, usize)> = Vec::new();
@@ -65,7 +66,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     let ranges = free_ranges(kernel_space::kernel_end_pa().0.max(info.mem_start.0), info.mem_end.0, &reserved);
     unsafe { frame::init(&ranges) };
     let (free, total) = frame::stats();
-    println!("[svos] frame allocator: {} free frames of {} ({} KiB)", free, total, total * 4);
+    info!("[svos] frame allocator: {} free frames of {} ({} KiB)", free, total, total * 4);
 
     // vm=sv39 (default) | vm=sv48
     let want = match info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("vm=")) {
@@ -83,7 +84,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     if want == 4 && levels == 3 {
         println!("[svos] vm=sv48: the hart does not accept Sv48 in satp, using Sv39");
     }
-    println!(
+    info!(
         "[svos] kernel page table on ({}), direct map at {:#x}",
         if levels == 4 { "Sv48" } else { "Sv39" },
         mm::PHYS_OFFSET
@@ -103,7 +104,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     proc::fpu::init(&info.isa);
     boot::timer::set_timebase(info.timebase);
     random::init(&info.rng_seed, boot::timer::now());
-    println!(
+    info!(
         "[svos] {} ASID bits, timebase {} Hz, time slice {} ticks",
         asid_bits,
         boot::timer::timebase(),
@@ -117,13 +118,13 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     if let Some(sectors) = drivers::virtio_blk::probe(&regions) {
         let slots = mm::swap::init(sectors);
         fs::procfs::set_swap_slots(slots);
-        println!("[svos] virtio-blk disk: {} sectors; swap: {} slots of 4 KiB", sectors, slots);
+        info!("[svos] virtio-blk disk: {} sectors; swap: {} slots of 4 KiB", sectors, slots);
     }
 
     // The other harts the DTB lists join now (the 1-hart console stays as it was).
     let harts = smp::start_secondaries(&info.hart_ids);
     if harts > 1 {
-        println!("[svos] {} harts online, one shared run queue", harts);
+        info!("[svos] {} harts online, one shared run queue", harts);
     }
 
     let Some((is, ie)) = info.initrd else {

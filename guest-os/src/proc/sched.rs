@@ -460,14 +460,14 @@ fn start_next_init() -> bool {
             t.summary.failed += 1;
             continue;
         };
-        crate::println!("[svos] pid {} ({}) starting", pid, e.file);
+        crate::info!("[svos] pid {} ({}) starting", pid, e.file);
         match spawn(pid, 0, &e.file, &e.argv) {
             Ok(()) => return true,
             Err(err) => {
                 match err.exec {
                     Some(exec::ExecError::Dynamic) => {
                         crate::println!("[svos] pid {} ({}): dynamically linked: build with -static", pid, e.file);
-                        crate::println!("[svos] pid {} ({}) exited with status 127", pid, e.file);
+                        crate::info!("[svos] pid {} ({}) exited with status 127", pid, e.file);
                         t.last_status = 127;
                     }
                     Some(x) => crate::println!("[svos] pid {} ({}): exec failed: {}", pid, e.file, x),
@@ -489,7 +489,7 @@ fn reap_kernel_children() {
         let Some(p) = t.procs.remove(&pid) else { continue };
         if p.top_level {
             if let Some(r) = p.exit {
-                crate::println!("[svos] pid {} ({}) exited with status {}", p.pid, p.name, r.status());
+                crate::info!("[svos] pid {} ({}) exited with status {}", p.pid, p.name, r.status());
                 t.last_status = r.status();
                 match r {
                     ExitReason::Exited(0) => t.summary.ok += 1,
@@ -588,7 +588,7 @@ pub fn scheduler() -> ! {
     kernel_space::activate_kernel();
     let free_after = frame::stats().0;
     let s = &t.summary;
-    crate::println!(
+    crate::info!(
         "[svos] {} programs requested: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
         s.requested,
         s.ok,
@@ -600,9 +600,9 @@ pub fn scheduler() -> ! {
     );
     if crate::mm::swap::active() {
         let (out, back, in_use) = crate::mm::swap::stats();
-        crate::println!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
+        crate::info!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
     }
-    crate::println!("[svos] power off");
+    crate::info!("[svos] power off");
     if t.exit_with_status && t.last_status != 0 {
         crate::drivers::sifive_test::power_off_failure(t.last_status as u16);
     }
