@@ -9,6 +9,8 @@
 #   make bench     workloads on svemu and QEMU side by side: MIPS and time ratios (build/bench.json)
 #   make diff-test N=10000 [SEED=1]
 #                  compare N random instruction sequences on svemu and QEMU
+#   make fuzz [FUZZ_SECONDS=3600] [FUZZ_SEED=1]
+#                  attack svemu with mutated ELF kernels and device abuse for that long
 #   make clean
 #
 # Set-up of a fresh machine (Rust target, Debian packages) is done by
@@ -24,12 +26,12 @@ INITRD   := $(BUILD)/initrd.cpio
 
 # The initrd (programs from guest-programs, scripts from guest-programs/scripts),
 # in order, and the kernel command line: init=PROG:ARG:... (see guest-os/README.md).
-PROGRAMS := sh demo.sh hello va forkdemo attack sleep worker spawn spin fpu segfault illegal memory-user mmaptest thrash
+PROGRAMS := sh demo.sh hello va forkdemo attack sleep worker spawn spin fpu segfault illegal memory-user mmaptest thrash memstress
 APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run shell test qemu-run bench diff-test clean setup-run setup-test svemu guest linux
+.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux
 
 all: svemu guest
 
@@ -125,6 +127,15 @@ SEED ?= 1
 diff-test: setup-test
 	SVEMU_DIFF_SEQUENCES=$(N) SVEMU_DIFF_SEED=$(SEED) \
 	    $(CARGO) test --release -p svemu-tests --test diff -- --nocapture
+
+# The attacks of the hostile property tests (tests/src/hostile.rs) for
+# FUZZ_SECONDS, cases from FUZZ_SEED; a failing case prints the
+# FUZZ_SEED/FUZZ_CASE pair that replays it and saves its kernel in build/fuzz/.
+FUZZ_SECONDS ?= 3600
+FUZZ_SEED    ?= 1
+fuzz: setup-test
+	$(CARGO) build --release -q -p svemu-tests --bin fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) target/release/fuzz
 
 clean:
 	$(CARGO) clean

@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::bus::{map, Bus};
+use crate::devices::ram::RamAllocError;
 use crate::devices::uart::{ConsoleIn, ConsoleOut};
 use crate::devices::virtio::blk::Block;
 use crate::devices::{BootRom, Htif, VirtioMmio};
 use crate::fdt::{self, DtbConfig};
 use crate::hart::Hart;
+use crate::input::{read_limited, InputError, MAX_IMAGE};
 use crate::loader::{self, LoadError};
 use crate::machine::Machine;
 use crate::mmu::{AdPolicy, Mmu, TlbGeometry};
@@ -47,6 +49,9 @@ pub struct BoardConfig {
     /// Raw disk images, one virtio-blk device each in virtio-mmio slots 0, 1, ...
     /// (at most [`map::VIRTIO_SLOTS`]).
     pub drives: Vec<PathBuf>,
+    /// Lock the disk images as QEMU does (`--drive-locking on`, the default):
+    /// an image another svemu or QEMU uses is an error.
+    pub drive_locking: bool,
     /// A/D bit policy of every hart's MMU.
     pub ad_policy: AdPolicy,
     /// TLB size and associativity of every hart (validated by [`build`]).
@@ -62,18 +67,11 @@ pub struct BoardConfig {
 /// Why the board could not be built. Nothing has run when this is returned.
 #[derive(Debug, Error)]
 pub enum BoardError {
-    /// A file could not be read.
-    #[error("cannot read {what} '{path}': {source}")]
-    Read {
-        /// "kernel" or "initrd".
-        what: &'static str,
-        /// The path given.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// A file could not be read, or is larger than its limit.
+    #[error(transparent)]
+    Read(#[from] InputError),
     /// The firmware or kernel cannot be loaded.
-    #[error("cannot load {what} '{path}': {source}")]
+    #[error("cannot load {what} '{path}': {source}", path = .path.display())]
     Load {
         /// "firmware" or "kernel".
         what: &'static str,
@@ -91,13 +89,12 @@ pub enum BoardError {
     /// A disk image cannot be opened for reading and writing.
     #[error(transparent)]
     Drive(#[from] crate::devices::virtio::blk::DriveError),
+    /// The host cannot give guest RAM its memory.
+    #[error(transparent)]
+    Ram(#[from] RamAllocError),
     /// The device tree could not be written.
     #[error("cannot build the device tree: {0}")]
     Dtb(vm_fdt::Error),
-}
-
-fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, BoardError> {
-    std::fs::read(path).map_err(|source| BoardError::Read { what, path: path.to_owned(), source })
 }
 
 /// Build a machine from `cfg`: every hart starts at the boot ROM in M-mode,
@@ -132,16 +129,19 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
         .drives
         .iter()
         .enumerate()
-        .map(|(k, p)| Block::open(p, &format!("svemu-disk{k}")))
+        .map(|(k, p)| Block::open(p, &format!("svemu-disk{k}"), cfg.drive_locking))
         .collect::<Result<Vec<_>, _>>()?;
     if cfg.bios.is_none() && cfg.kernel.is_none() {
         return Err(BoardError::Config("nothing to run: give --kernel, or a firmware with --bios".into()));
     }
-    let bios = cfg.bios.as_deref().map(|p| read("firmware", p)).transpose()?;
-    let kernel = cfg.kernel.as_deref().map(|p| read("kernel", p)).transpose()?;
-    let initrd = cfg.initrd.as_deref().map(|p| read("initrd", p)).transpose()?;
+    let image = |what, p: &Path| read_limited(what, p, MAX_IMAGE, "");
+    let bios = cfg.bios.as_deref().map(|p| image("firmware", p)).transpose()?;
+    let kernel = cfg.kernel.as_deref().map(|p| image("kernel", p)).transpose()?;
+    // The initrd is copied into RAM whole: it can be no larger.
+    let initrd =
+        cfg.initrd.as_deref().map(|p| read_limited("initrd", p, cfg.ram_size, ", the RAM size")).transpose()?;
 
-    let mut bus = Bus::new(cfg.ram_size, harts, BootRom::reset_vector(0, 0), cfg.console_in, cfg.console_out);
+    let mut bus = Bus::try_new(cfg.ram_size, harts, BootRom::reset_vector(0, 0), cfg.console_in, cfg.console_out)?;
     for (slot, disk) in disks.into_iter().enumerate() {
         bus.virtio[slot] = VirtioMmio::new(Some(disk));
     }
@@ -209,14 +209,20 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
     // The DTB goes at the end of RAM (below 3 GiB), aligned down to 2 MiB,
     // as QEMU's riscv_compute_fdt_addr.
     let top = ram_end.min(map::DRAM_BASE + (3 << 30));
-    let dtb_addr = (top - dtb.len() as u64) & !((2 << 20) - 1);
+    let Some(dtb_addr) =
+        top.checked_sub(dtb.len() as u64).map(|a| a & !((2 << 20) - 1)).filter(|&a| a >= map::DRAM_BASE)
+    else {
+        return Err(BoardError::DoesNotFit(format!("the device tree ({} bytes) does not fit in RAM", dtb.len())));
+    };
     let overlaps = |(s, e): (u64, u64)| dtb_addr < e && s < dtb_addr + dtb.len() as u64;
     if loaded.iter().copied().any(overlaps) || initrd_range.is_some_and(overlaps) {
         return Err(BoardError::DoesNotFit(format!(
             "no room for the device tree at {dtb_addr:#x}; give more memory with -m"
         )));
     }
-    bus.ram.slice_mut(dtb_addr, dtb.len() as u64).expect("DTB address is inside RAM").copy_from_slice(&dtb);
+    let dst = bus.ram.slice_mut(dtb_addr, dtb.len() as u64);
+    dst.ok_or_else(|| BoardError::DoesNotFit(format!("no room for the device tree at {dtb_addr:#x}")))?
+        .copy_from_slice(&dtb);
     let start = firmware.as_ref().map_or(kernel_entry, |f| f.entry);
     bus.rom = BootRom::with_next_stage(start, dtb_addr, kernel_entry);
     // HTIF for the kernel's tohost, else the firmware's.

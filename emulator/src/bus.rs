@@ -1,6 +1,7 @@
 //! The physical address map of the board (QEMU `virt` compatible) and the
 //! dispatch of physical accesses to RAM and devices.
 
+use crate::devices::ram::RamAllocError;
 use crate::devices::sifive_test::PowerRequest;
 use crate::devices::virtio::GuestMemory;
 use crate::devices::{BootRom, Clint, Htif, Plic, Ram, SifiveTest, Uart16550, VirtioMmio};
@@ -197,6 +198,9 @@ fn in_window(pa: u64, size: u8, base: u64, len: u64) -> bool {
 impl Bus {
     /// A bus with `ram_size` bytes of RAM at [`map::DRAM_BASE`], the given
     /// boot ROM, a CLINT for `harts` harts, and a UART on the given console.
+    ///
+    /// Panics when the host cannot allocate the RAM: for tests with small
+    /// sizes; [`Bus::try_new`] reports it instead.
     pub fn new(
         ram_size: u64,
         harts: usize,
@@ -204,8 +208,19 @@ impl Bus {
         input: crate::devices::uart::ConsoleIn,
         out: crate::devices::uart::ConsoleOut,
     ) -> Bus {
-        Bus {
-            ram: Ram::new(map::DRAM_BASE, ram_size),
+        Bus::try_new(ram_size, harts, rom, input, out).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Bus::new`], or an error when the host refuses the RAM's memory.
+    pub fn try_new(
+        ram_size: u64,
+        harts: usize,
+        rom: BootRom,
+        input: crate::devices::uart::ConsoleIn,
+        out: crate::devices::uart::ConsoleOut,
+    ) -> Result<Bus, RamAllocError> {
+        Ok(Bus {
+            ram: Ram::try_new(map::DRAM_BASE, ram_size)?,
             reservations: Reservations::new(harts),
             rom,
             clint: Clint::new(harts),
@@ -217,7 +232,7 @@ impl Bus {
             virtio: (0..map::VIRTIO_SLOTS).map(|_| VirtioMmio::new(None)).collect(),
             lines_dirty: true,
             attention: false,
-        }
+        })
     }
 
     /// Carry the devices' interrupt lines into the PLIC (level-triggered

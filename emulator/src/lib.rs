@@ -14,6 +14,7 @@ pub mod cpu;
 pub mod devices;
 pub mod fdt;
 pub mod hart;
+pub mod input;
 pub mod isa;
 pub mod loader;
 pub mod machine;

@@ -49,6 +49,22 @@ pub enum LoadError {
     /// The image has nothing to load.
     #[error("the ELF has no loadable segment")]
     Empty,
+    /// Not an executable: a relocatable object (ET_REL), a core file...
+    #[error("not an executable ELF (type {0}): link it into an executable first")]
+    NotExecutable(&'static str),
+    /// The program headers are not the size of an ELF64 program header.
+    #[error("program headers of {0} bytes: an ELF64 program header has 56")]
+    BadPhentsize(u16),
+    /// The entry point is not in RAM, so no hart could start there.
+    #[error("the entry point {entry:#x} lies outside RAM {ram_start:#x}..{ram_end:#x}")]
+    EntryOutsideRam {
+        /// e_entry.
+        entry: u64,
+        /// RAM start.
+        ram_start: u64,
+        /// RAM end.
+        ram_end: u64,
+    },
     /// A raw binary does not fit in RAM at its load address.
     #[error("a raw binary of {len} bytes does not fit in RAM at {addr:#x}")]
     RawDoesNotFit {
@@ -86,7 +102,13 @@ pub struct Image {
     pub fromhost: Option<u64>,
 }
 
-/// Load the ELF image in `bytes` into `ram`.
+/// Size of an ELF64 program header (e_phentsize).
+const PHENTSIZE: u16 = 56;
+
+/// Load the ELF image in `bytes` into `ram`: an executable (ET_EXEC or
+/// ET_DYN) for 64-bit little-endian RISC-V whose every PT_LOAD segment and
+/// whose entry point lie in RAM. Nothing that the file says can make this
+/// panic; a malformed file is a [`LoadError`] (RAM may then hold part of it).
 pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
     let elf = Elf::parse(bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
     if !elf.is_64 || !elf.little_endian || elf.header.e_machine != header::EM_RISCV {
@@ -96,6 +118,13 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
             if elf.little_endian { "little" } else { "big" },
             header::machine_to_str(elf.header.e_machine)
         )));
+    }
+    let e_type = elf.header.e_type;
+    if e_type != header::ET_EXEC && e_type != header::ET_DYN {
+        return Err(LoadError::NotExecutable(header::et_to_str(e_type)));
+    }
+    if elf.header.e_phnum != 0 && elf.header.e_phentsize != PHENTSIZE {
+        return Err(LoadError::BadPhentsize(elf.header.e_phentsize));
     }
     let (mut lo, mut hi) = (u64::MAX, 0u64);
     for (index, ph) in elf.program_headers.iter().enumerate() {
@@ -130,6 +159,13 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
     }
     if lo == u64::MAX {
         return Err(LoadError::Empty);
+    }
+    if !ram.contains(elf.entry, 2) {
+        return Err(LoadError::EntryOutsideRam {
+            entry: elf.entry,
+            ram_start: ram.base(),
+            ram_end: ram.base() + ram.size(),
+        });
     }
     let symbol = |name: &str| elf.syms.iter().find(|s| elf.strtab.get_at(s.st_name) == Some(name)).map(|s| s.st_value);
     Ok(Image { entry: elf.entry, start: lo, end: hi, tohost: symbol("tohost"), fromhost: symbol("fromhost") })

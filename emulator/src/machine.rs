@@ -59,6 +59,14 @@ pub enum Exit {
         /// The exception raised there.
         cause: Exception,
     },
+    /// The trace could not be written (a full disk, a closed pipe): the run
+    /// stops at the end of the round in which the write failed.
+    TraceWriteError {
+        /// What went wrong (`BrokenPipe` for a closed pipe).
+        kind: std::io::ErrorKind,
+        /// The host's description of the error.
+        message: String,
+    },
 }
 
 /// Counters of a run.
@@ -183,6 +191,9 @@ impl Machine {
                 }
             }
             self.bus.clint.set_cycles(end);
+            if let Some(e) = self.tracer.error() {
+                break Exit::TraceWriteError { kind: e.kind(), message: e.to_string() };
+            }
             if ran {
                 continue;
             }
@@ -207,7 +218,13 @@ impl Machine {
         self.bus.uart.flush();
         self.bus.sync_disks();
         self.tracer.flush();
-        exit
+        match (exit, self.tracer.error()) {
+            // The last lines of the trace can fail too.
+            (Exit::PowerOff(_) | Exit::Reset | Exit::InstructionLimit(_) | Exit::Idle { .. }, Some(e)) => {
+                Exit::TraceWriteError { kind: e.kind(), message: e.to_string() }
+            }
+            (exit, _) => exit,
+        }
     }
 
     /// The cycle count at which hart `i`'s timers wake it from WFI: its

@@ -55,6 +55,20 @@ impl Reservations {
         self.live != 0
     }
 
+    /// Break every reservation whose granule overlaps the `len` bytes at
+    /// `pa` (`len` > 0, the range in RAM): a device's DMA write, in one pass
+    /// over the harts whatever its length.
+    #[cold]
+    pub fn store_range(&mut self, pa: u64, len: u64) {
+        let (first, last) = (pa & !(GRANULE - 1), (pa + (len - 1)) & !(GRANULE - 1));
+        for w in &mut self.watched {
+            if w.is_some_and(|g| (first..=last).contains(&g)) {
+                *w = None;
+                self.live -= 1;
+            }
+        }
+    }
+
     /// A store of `size` bytes at `pa` happened: break every reservation whose
     /// granule it overlaps.
     #[cold]
@@ -89,5 +103,16 @@ mod tests {
         assert!(!r.release(1));
         assert!(!r.release(2));
         assert!(!r.any());
+    }
+
+    #[test]
+    fn a_dma_range_breaks_the_granules_it_overlaps_only() {
+        let mut r = Reservations::new(4);
+        for (hart, pa) in [(0, 0x8000_0ff8), (1, 0x8000_1000), (2, 0x8000_2ff8), (3, 0x8000_3000)] {
+            r.acquire(hart, pa);
+        }
+        // 8 KiB from 0x8000_1000 - 1: granules 0x8000_0ff8 .. 0x8000_2ff8.
+        r.store_range(0x8000_0fff, 0x2000);
+        assert_eq!((0..4).map(|h| r.release(h)).collect::<Vec<_>>(), [false, false, false, true]);
     }
 }

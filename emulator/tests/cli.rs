@@ -2,64 +2,9 @@
 //! exit, never a panic. And a guest that jumps into nowhere, or executes
 //! something svemu does not implement.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn svemu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_svemu")).args(args).output().expect("svemu runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn assert_clean_error(o: &Output, code: i32, needle: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    assert!(err.contains(needle), "expected {needle:?} in stderr: {err}");
-    assert!(!err.contains("panicked"), "svemu panicked: {err}");
-}
-
-/// A minimal RV64 ELF: one PT_LOAD of `code` at 0x8000_0000, entry there.
-fn tiny_elf(code: &[u32]) -> Vec<u8> {
-    let text: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let (ehsize, phsize) = (64u64, 56u64);
-    let mut e = Vec::new();
-    e.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"); // 64-bit, LE, version 1
-    e.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
-    e.extend_from_slice(&243u16.to_le_bytes()); // EM_RISCV
-    e.extend_from_slice(&1u32.to_le_bytes()); // version
-    e.extend_from_slice(&0x8000_0000u64.to_le_bytes()); // entry
-    e.extend_from_slice(&ehsize.to_le_bytes()); // phoff
-    e.extend_from_slice(&0u64.to_le_bytes()); // shoff
-    e.extend_from_slice(&0u32.to_le_bytes()); // flags
-    e.extend_from_slice(&(ehsize as u16).to_le_bytes());
-    e.extend_from_slice(&(phsize as u16).to_le_bytes());
-    e.extend_from_slice(&1u16.to_le_bytes()); // phnum
-    e.extend_from_slice(&[0; 6]); // shentsize, shnum, shstrndx
-    let off = ehsize + phsize;
-    e.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
-    e.extend_from_slice(&5u32.to_le_bytes()); // R+X
-    e.extend_from_slice(&off.to_le_bytes());
-    e.extend_from_slice(&0x8000_0000u64.to_le_bytes()); // vaddr
-    e.extend_from_slice(&0x8000_0000u64.to_le_bytes()); // paddr
-    e.extend_from_slice(&(text.len() as u64).to_le_bytes());
-    e.extend_from_slice(&(text.len() as u64).to_le_bytes());
-    e.extend_from_slice(&4096u64.to_le_bytes());
-    e.extend_from_slice(&text);
-    e
-}
-
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("svemu-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-// Power off with status 0 through sifive_test: lui t0, 0x100; lui t1, 0x5; addi t1, t1, 0x555; sw t1, 0(t0)
-const POWER_OFF: [u32; 4] = [0x0010_02b7, 0x0000_5337, 0x5553_0313, 0x0062_a023];
+use common::{assert_clean_error, stderr, svemu, temp_file, tiny_elf, POWER_OFF};
 
 #[test]
 fn a_minimal_elf_runs_and_powers_off() {

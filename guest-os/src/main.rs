@@ -97,6 +97,10 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     }
 
     let asid_bits = mm::asid::init();
+    // svos.vmstat: the memory-management counters at power off.
+    if info.bootargs.split_whitespace().any(|a| a == "svos.vmstat") {
+        mm::vmstat::REPORT.store(true, core::sync::atomic::Ordering::Relaxed);
+    }
     if let Some(n) = info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("svos.asid_max=")) {
         mm::asid::limit(n.parse().unwrap_or(0));
     }

@@ -48,6 +48,9 @@ impl<T> Global<T> {
 /// Holder of the big kernel lock: hart id + 1, or 0 when free.
 static KERNEL_LOCK: AtomicUsize = AtomicUsize::new(0);
 
+/// Harts spinning in [`kernel_lock`].
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
 /// Takes the big kernel lock for this hart, spinning (and serving IPIs)
 /// while another hart holds it. Panics if this hart already holds it.
 pub fn kernel_lock() {
@@ -57,7 +60,12 @@ pub fn kernel_lock() {
             Ok(_) => return,
             Err(holder) if holder == me => panic!("hart {} takes the kernel lock twice", me - 1),
             Err(_) => {
-                crate::smp::serve_ipi();
+                WAITING.fetch_add(1, Ordering::Relaxed);
+                while KERNEL_LOCK.load(Ordering::Relaxed) != 0 {
+                    crate::smp::serve_ipi();
+                    core::hint::spin_loop();
+                }
+                WAITING.fetch_sub(1, Ordering::Relaxed);
                 core::hint::spin_loop();
             }
         }
@@ -71,4 +79,20 @@ pub fn kernel_unlock() {
         panic!("hart {} releases a kernel lock it does not hold", me - 1);
     }
     KERNEL_LOCK.store(0, Ordering::Release);
+}
+
+/// Lets a hart waiting for the kernel lock have it, then takes it back:
+/// long kernel work (a munmap over thousands of areas) calls this between
+/// bounded steps, so no process holds every hart for long. Returns at once
+/// when no hart waits. The caller must hold the lock and have its data in a
+/// consistent state (other harts' kernel code runs in between).
+pub fn kernel_relax() {
+    if WAITING.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    kernel_unlock();
+    while KERNEL_LOCK.load(Ordering::Relaxed) == 0 && WAITING.load(Ordering::Relaxed) != 0 {
+        core::hint::spin_loop();
+    }
+    kernel_lock();
 }

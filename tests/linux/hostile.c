@@ -1,5 +1,5 @@
 /* hostile: attacks svos through its system calls, as a user program may
- * (issue 11). Every line without '~' is checked by tests/tests/hostile.rs;
+ * (issue 11). Every line without '~' is checked by tests/tests/svos_hostile.rs;
  * what matters is that the kernel answers every call with a result or an
  * errno, kills at most the attacking process, leaks nothing, and that a
  * normal program runs afterwards. Not compared with Linux: several

@@ -88,13 +88,12 @@ int main(void) {
 
     /* SIGPIPE: write to a pipe with no reader. */
     pipe(fds);
+    close(fds[0]); /* before the fork: no reader anywhere */
     pid = fork();
     if (pid == 0) {
-        close(fds[0]);
         write(fds[1], "x", 1);
         _exit(0);
     }
-    close(fds[0]);
     close(fds[1]);
     waitpid(pid, &st, 0);
     printf("writer to a closed pipe: signaled %d, signal %d\n", WIFSIGNALED(st), WTERMSIG(st));

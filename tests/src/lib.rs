@@ -3,6 +3,7 @@
 //! qemu-system-riscv64.
 
 pub mod diff;
+pub mod hostile;
 
 use std::cell::RefCell;
 
@@ -165,6 +166,7 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         ram_size: o.memory,
         harts: o.harts,
         drives: o.drives.to_vec(),
+        drive_locking: true,
         ad_policy: o.ad_policy,
         tlb: o.tlb,
         console_in: ConsoleIn::Script(o.console_input.iter().copied().collect()),

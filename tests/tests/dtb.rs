@@ -113,6 +113,7 @@ fn svemu_dtb(smp: usize, memory: &str, kernel: &Path, append: &str) -> Vec<u8> {
         ram_size: parse_memory(memory),
         harts: smp,
         drives: Vec::new(),
+        drive_locking: true,
         ad_policy: AdPolicy::Hardware,
         tlb: TlbGeometry::default(),
         console_in: ConsoleIn::None,

@@ -69,6 +69,7 @@ fn config(kernel: std::path::PathBuf, ad_policy: AdPolicy, tlb: TlbGeometry) -> 
         ram_size: 128 << 20,
         harts: 1,
         drives: Vec::new(),
+        drive_locking: true,
         ad_policy,
         tlb,
         console_in: ConsoleIn::Script(Default::default()),

@@ -63,6 +63,7 @@ fn build_with_drive(drive: &Path) -> Result<(), BoardError> {
         ram_size: 128 << 20,
         harts: 1,
         drives: vec![drive.to_owned()],
+        drive_locking: true,
         ad_policy: AdPolicy::Hardware,
         tlb: TlbGeometry::default(),
         console_in: ConsoleIn::None,

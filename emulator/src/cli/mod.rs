@@ -82,6 +82,12 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     drive: Vec<PathBuf>,
 
+    /// Lock the --drive images as QEMU does (on, the default): an image that another svemu or QEMU
+    /// uses is refused, and while svemu runs, they refuse it. "off" skips the locks (QEMU's
+    /// file.locking=off), for an image on a file system without locks or that you know is unused.
+    #[arg(long, value_enum, value_name = "on|off", default_value_t = OnOff::On)]
+    drive_locking: OnOff,
+
     /// Console input from FILE instead of the terminal: its bytes are received one at a time, each when the
     /// guest finds the receiver empty (deterministic: the same run every time). After the last byte nothing
     /// more arrives.
@@ -130,6 +136,12 @@ struct RunArgs {
     /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -231,7 +243,7 @@ fn without_trace_feature(args: &RunArgs) -> Option<String> {
 /// `svemu disasm FILE`: each executable section, as objdump lays it out:
 /// address, encoding (4 hex digits when compressed), mnemonic and operands.
 fn disasm(file: &std::path::Path) -> anyhow::Result<()> {
-    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read '{}': {e}", file.display()))?;
+    let bytes = svemu::input::read_limited("ELF file", file, svemu::input::MAX_IMAGE, "")?;
     let sections = svemu::loader::code_sections(&bytes).map_err(|e| anyhow::anyhow!("'{}': {e}", file.display()))?;
     let mut out = BufWriter::new(io::stdout().lock());
     for section in sections {
@@ -260,7 +272,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     };
     let console_in = match &args.console_input {
         Some(p) => ConsoleIn::Script(
-            std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read console input '{}': {e}", p.display()))?.into(),
+            svemu::input::read_limited("console input", p, svemu::input::MAX_CONSOLE_INPUT, "")?.into(),
         ),
         None => ConsoleIn::Stdin(None),
     };
@@ -272,6 +284,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         ram_size: args.memory,
         harts: args.smp as usize,
         drives: args.drive,
+        drive_locking: args.drive_locking == OnOff::On,
         ad_policy: match args.ad_update {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,
@@ -323,6 +336,13 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         }
         Exit::Idle { pc } => {
             eprintln!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
+            1
+        }
+        // A closed pipe ends the run quietly, as other Unix tools end.
+        Exit::TraceWriteError { kind: io::ErrorKind::BrokenPipe, .. } => 1,
+        Exit::TraceWriteError { message, .. } => {
+            let to = args.trace_file.as_ref().map_or("stderr".into(), |p| format!("'{}'", p.display()));
+            eprintln!("svemu: error: cannot write the trace to {to}: {message}; the run stopped");
             1
         }
         Exit::TrapLoop { hart, pc, cause } => {

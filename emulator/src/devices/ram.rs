@@ -1,5 +1,7 @@
 //! Main memory (DRAM).
 
+use std::ops::Range;
+
 /// Guest RAM: `size` bytes starting at guest physical address `base`.
 ///
 /// The host buffer is allocated zeroed, which the host OS backs lazily: pages
@@ -24,10 +26,34 @@ pub struct Ram {
 /// The "holds decoded code" mark in a page's code word.
 const CODE: u32 = 1 << 31;
 
+/// The host could not give guest RAM its memory.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot allocate {} of guest RAM: the host is out of memory (give less with -m)", crate::input::size_text(*.size))]
+pub struct RamAllocError {
+    /// The RAM size asked for, in bytes.
+    pub size: u64,
+}
+
 impl Ram {
     /// RAM of `size` bytes at `base`. `size` must be a multiple of 4 KiB.
+    ///
+    /// Panics when the host cannot allocate it: for tests and tools with
+    /// small fixed sizes; a size from the user goes through [`Ram::try_new`].
     pub fn new(base: u64, size: u64) -> Ram {
-        Ram { base, data: vec![0; size as usize], code: vec![0; (size as usize).div_ceil(4096)], code_generation: 0 }
+        Ram::try_new(base, size).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// RAM of `size` bytes at `base` (a multiple of 4 KiB), or an error when
+    /// the host refuses the memory (the allocation never aborts the process).
+    pub fn try_new(base: u64, size: u64) -> Result<Ram, RamAllocError> {
+        let err = || RamAllocError { size };
+        let len = usize::try_from(size).map_err(|_| err())?;
+        Ok(Ram {
+            base,
+            data: zeroed(len).ok_or_else(err)?,
+            code: zeroed(len.div_ceil(4096)).ok_or_else(err)?,
+            code_generation: 0,
+        })
     }
 
     /// First guest physical address.
@@ -40,10 +66,24 @@ impl Ram {
         self.data.len() as u64
     }
 
-    /// True when `[pa, pa + len)` lies entirely inside RAM.
+    /// The offsets into RAM of the guest physical range `[pa, pa + len)`, or
+    /// `None` unless all of it is RAM.
+    ///
+    /// This is the one check of a guest-supplied physical range (bus
+    /// accesses, virtio DMA, HTIF, loaded segments): it cannot overflow,
+    /// whatever `pa` and `len` are (`pa + len` beyond 2^64 is outside).
+    #[inline]
+    pub fn range(&self, pa: u64, len: u64) -> Option<Range<usize>> {
+        let size = self.size();
+        let off = pa.wrapping_sub(self.base);
+        // off <= size - len, not off + len <= size: no sum that could wrap.
+        (pa >= self.base && len <= size && off <= size - len).then(|| off as usize..(off + len) as usize)
+    }
+
+    /// True when `[pa, pa + len)` lies entirely inside RAM ([`Ram::range`]).
     #[inline]
     pub fn contains(&self, pa: u64, len: u64) -> bool {
-        pa >= self.base && pa.wrapping_sub(self.base).wrapping_add(len) <= self.size() && len <= self.size()
+        self.range(pa, len).is_some()
     }
 
     /// Read `size` (1, 2, 4 or 8) bytes, little-endian. The caller checks the range.
@@ -62,8 +102,8 @@ impl Ram {
     /// The 4 bytes at `pa`, little-endian, or `None` when they are not all RAM.
     #[inline]
     pub fn read_u32(&self, pa: u64) -> Option<u32> {
-        let off = pa.wrapping_sub(self.base) as usize;
-        self.data.get(off..off.wrapping_add(4)).map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+        let r = self.range(pa, 4)?;
+        self.data[r].first_chunk().map(|b| u32::from_le_bytes(*b))
     }
 
     /// Write the low `size` (1, 2, 4 or 8) bytes of `val`, little-endian. The
@@ -78,22 +118,16 @@ impl Ram {
 
     /// The bytes `[pa, pa + len)`, or `None` when the range is not all RAM.
     pub fn slice(&self, pa: u64, len: u64) -> Option<&[u8]> {
-        self.contains(pa, len).then(|| {
-            let off = (pa - self.base) as usize;
-            &self.data[off..off + len as usize]
-        })
+        self.range(pa, len).map(|r| &self.data[r])
     }
 
     /// Mutable bytes `[pa, pa + len)`, or `None` when the range is not all RAM.
     ///
     /// The whole range counts as written (for the decoded-code marks).
     pub fn slice_mut(&mut self, pa: u64, len: u64) -> Option<&mut [u8]> {
-        if !self.contains(pa, len) {
-            return None;
-        }
-        let off = (pa - self.base) as usize;
-        self.note_write(off, len as usize);
-        Some(&mut self.data[off..off + len as usize])
+        let r = self.range(pa, len)?;
+        self.note_write(r.start, r.len());
+        Some(&mut self.data[r])
     }
 
     /// Mark the page holding `pa` (in RAM) as holding decoded code, so the
@@ -160,6 +194,32 @@ impl Ram {
     }
 }
 
+/// Integers whose all-zero bytes are the value 0.
+trait Zeroable: Copy {}
+impl Zeroable for u8 {}
+impl Zeroable for u32 {}
+
+/// A vector of `len` zeros, or `None` when the host refuses the memory.
+///
+/// Allocated zeroed (calloc, or fresh anonymous pages for large sizes), so
+/// the host backs it lazily; unlike `vec![0; len]`, a refusal is reported
+/// rather than aborting the process.
+fn zeroed<T: Zeroable>(len: usize) -> Option<Vec<T>> {
+    if len == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<T>(len).ok()?;
+    // SAFETY: `layout` has a non-zero size (len > 0, T is not zero-sized).
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout of
+    // `[T; len]` (so capacity `len`), and its `len` elements are initialised:
+    // all-zero bytes are a valid T (`Zeroable`).
+    Some(unsafe { Vec::from_raw_parts(ptr, len, len) })
+}
+
 /// Residency of host memory through `mincore(2)`.
 mod resident {
     /// Resident bytes of the host pages covering `[ptr, ptr + len)`.
@@ -196,6 +256,46 @@ mod resident {
     #[cfg(not(target_os = "linux"))]
     pub fn bytes(_ptr: *const u8, _len: usize) -> Option<u64> {
         None
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::Ram;
+
+    /// With more than 2 GiB of RAM a length can exceed the distance from
+    /// RAM's base to 2^64: `pa - base + len` then wrapped and passed the
+    /// check (issue 11, item 4). No range reaching past 2^64 is RAM.
+    #[test]
+    fn ranges_near_the_top_of_the_address_space_are_outside() {
+        let base = 0x8000_0000;
+        let ram = Ram::new(base, 4 << 30);
+        let size = ram.size();
+        for (pa, len) in [
+            (u64::MAX - (1 << 30) + 1, 3 << 30),
+            (u64::MAX - 7, 8),
+            (u64::MAX, 1),
+            (u64::MAX, size),
+            (base.wrapping_sub(1), 2),
+            (0, size),
+            (base + 1, size),
+            (base + size - 7, 8),
+        ] {
+            assert_eq!(ram.range(pa, len), None, "[{pa:#x}, +{len:#x})");
+            assert!(ram.slice(pa, len).is_none(), "[{pa:#x}, +{len:#x})");
+        }
+        assert_eq!(ram.range(base, size), Some(0..size as usize));
+        assert_eq!(ram.range(base + size - 8, 8), Some(size as usize - 8..size as usize));
+        assert_eq!(ram.range(base + 5, 0), Some(5..5));
+    }
+
+    #[test]
+    fn a_ram_the_host_cannot_hold_is_an_error() {
+        let e = Ram::try_new(0x8000_0000, 1 << 62).err().expect("4 EiB cannot be allocated");
+        assert_eq!(
+            e.to_string(),
+            "cannot allocate 4294967296 GiB of guest RAM: the host is out of memory (give less with -m)"
+        );
     }
 }
 

@@ -38,10 +38,18 @@ impl Default for TlbGeometry {
     }
 }
 
+/// Most entries a TLB may have: 65,536 (real TLBs hold a few thousand; the
+/// limit keeps the host allocation of 8 harts' TLBs small).
+pub const MAX_ENTRIES: usize = 1 << 16;
+
 impl TlbGeometry {
-    /// Check the geometry: `ways` at least 1, `entries` a multiple of `ways`
-    /// and the number of sets a power of two (0 entries is allowed: no TLB).
+    /// Check the geometry: at most [`MAX_ENTRIES`] entries, `ways` at least
+    /// 1, `entries` a multiple of `ways` and the number of sets a power of
+    /// two (0 entries is allowed: no TLB).
     pub fn validate(self) -> Result<TlbGeometry, String> {
+        if self.entries > MAX_ENTRIES {
+            return Err(format!("TLB of {} entries is too large: give at most {MAX_ENTRIES}", self.entries));
+        }
         if self.entries == 0 {
             return Ok(self);
         }

@@ -162,8 +162,9 @@ const LINE_MAX: usize = 1024;
 ///
 /// Lines are gathered in a buffer of 1 MiB and written to the sink when it
 /// fills, by [`Tracer::flush`] (the machine calls it when a run ends) and
-/// when the tracer is dropped. Write errors of the sink are ignored:
-/// tracing never stops the guest.
+/// when the tracer is dropped. The first write error of the sink is kept
+/// ([`Tracer::error`]) and every later line is dropped: the machine ends the
+/// run on it (a trace with a hole would mislead).
 pub struct Tracer {
     mask: u32,
     buffer: Buffer,
@@ -178,6 +179,8 @@ struct Buffer {
     bytes: Box<[u8]>,
     /// Bytes of `bytes` in use; at most [`BUFFER`] between lines.
     used: usize,
+    /// The first write error of `out`, after which nothing more is written.
+    error: Option<io::Error>,
 }
 
 impl Buffer {
@@ -201,7 +204,9 @@ impl Buffer {
     /// Write the buffered text to the sink.
     #[cold]
     fn drain(&mut self) {
-        let _ = self.out.write_all(&self.bytes[..self.used]);
+        if self.error.is_none() {
+            self.error = self.out.write_all(&self.bytes[..self.used]).err();
+        }
         self.used = 0;
     }
 }
@@ -232,7 +237,7 @@ impl Tracer {
 
     fn with_mask(mask: u32, out: Box<dyn Write>) -> Tracer {
         let bytes = if mask == 0 { Box::default() } else { vec![0; BUFFER + LINE_MAX].into_boxed_slice() };
-        Tracer { mask, buffer: Buffer { out, bytes, used: 0 }, insn_lines: insn::InsnLines::default() }
+        Tracer { mask, buffer: Buffer { out, bytes, used: 0, error: None }, insn_lines: insn::InsnLines::default() }
     }
 
     /// True when category `c` is recorded (always false without the cargo
@@ -334,6 +339,14 @@ impl Tracer {
     /// Write out everything buffered, to the sink and through it.
     pub fn flush(&mut self) {
         self.buffer.drain();
-        let _ = self.buffer.out.flush();
+        if self.buffer.error.is_none() {
+            self.buffer.error = self.buffer.out.flush().err();
+        }
+    }
+
+    /// The first error writing to the sink (the trace is incomplete from
+    /// there on), if any.
+    pub fn error(&self) -> Option<&io::Error> {
+        self.buffer.error.as_ref()
     }
 }

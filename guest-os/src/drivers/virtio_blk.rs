@@ -12,7 +12,9 @@
 //! the kernel image, physically contiguous, so PA = VA - PHYS_OFFSET) and
 //! shares buffers with the device: a buffer inside the direct map is passed
 //! by its physical address; any other (a kernel stack, whose pages are not
-//! contiguous) through a page-aligned bounce buffer from the heap.
+//! contiguous, e.g. the request header the crate keeps on the stack)
+//! through one of [`BOUNCE_PAGES`] bounce pages set aside at probe time, so
+//! a request never allocates (swap-out runs when memory is short).
 
 use crate::mm::address::{PAGE_SIZE, PHYS_OFFSET};
 use crate::mm::PhysAddr;
@@ -69,9 +71,11 @@ unsafe impl Hal for SvosHal {
         if in_direct_map(va, len) {
             return (va - PHYS_OFFSET) as u64;
         }
-        let pages = len.div_ceil(PAGE_SIZE);
-        let bounce = alloc_zeroed(dma_layout(pages));
-        assert!(!bounce.is_null(), "virtio: no kernel heap for a bounce buffer");
+        let mut bounce = bounce_take(len);
+        if bounce.is_null() {
+            bounce = alloc_zeroed(dma_layout(len.div_ceil(PAGE_SIZE)));
+        }
+        assert!(!bounce.is_null(), "virtio: no memory for a bounce buffer");
         if direction != BufferDirection::DeviceToDriver {
             core::ptr::copy_nonoverlapping(va as *const u8, bounce, len);
         }
@@ -87,7 +91,45 @@ unsafe impl Hal for SvosHal {
         if direction != BufferDirection::DriverToDevice {
             core::ptr::copy_nonoverlapping(bounce, va as *mut u8, len);
         }
-        dealloc(bounce, dma_layout(len.div_ceil(PAGE_SIZE)));
+        if !bounce_give(bounce as usize) {
+            dealloc(bounce, dma_layout(len.div_ceil(PAGE_SIZE)));
+        }
+    }
+}
+
+/// Bounce pages: a request shares at most three buffers (header, data,
+/// status), and requests are serialised by the disk lock.
+pub const BOUNCE_PAGES: usize = 4;
+
+/// The bounce pages' kernel addresses (0 = not allocated) and which are in use.
+static BOUNCE: Mutex<([usize; BOUNCE_PAGES], u8)> = Mutex::new(([0; BOUNCE_PAGES], 0));
+
+/// A free bounce page for a buffer of `len` bytes (at most a page), or null.
+fn bounce_take(len: usize) -> *mut u8 {
+    let mut b = BOUNCE.lock();
+    let (pages, used) = &mut *b;
+    if len > PAGE_SIZE {
+        return core::ptr::null_mut();
+    }
+    match (0..BOUNCE_PAGES).find(|&i| pages[i] != 0 && *used >> i & 1 == 0) {
+        Some(i) => {
+            *used |= 1 << i;
+            pages[i] as *mut u8
+        }
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// Returns the bounce page at `va`; false if `va` is not one.
+fn bounce_give(va: usize) -> bool {
+    let mut b = BOUNCE.lock();
+    let (pages, used) = &mut *b;
+    match pages.iter().position(|&p| p == va) {
+        Some(i) => {
+            *used &= !(1 << i);
+            true
+        }
+        None => false,
     }
 }
 
@@ -105,6 +147,9 @@ pub struct DiskError(pub virtio_drivers::Error);
 /// Returns its capacity in 512-byte sectors, or `None` (no disk: nothing
 /// changes). The regions must be mapped by the kernel page table.
 pub fn probe(regions: &[(usize, usize)]) -> Option<u64> {
+    for p in BOUNCE.lock().0.iter_mut() {
+        *p = crate::mm::frame::alloc_block(0).map_or(0, |ppn| ppn.addr().to_kva());
+    }
     for &(pa, size) in regions {
         let Some(header) = NonNull::new(PhysAddr(pa).to_kva() as *mut VirtIOHeader) else { continue };
         // SAFETY: the region is a virtio-mmio register window from the DTB,

@@ -232,7 +232,7 @@ fn state_char(p: &Process) -> (char, &'static str) {
 fn sizes(p: &Process) -> (usize, usize, usize, usize) {
     let Some(s) = p.space.as_ref() else { return (0, 0, 0, 0) };
     let (mut vsize, mut text, mut data) = (0, 0, 0);
-    for v in s.vmas() {
+    for v in s.vmas().iter() {
         let n = (v.end - v.start) / 4096;
         vsize += n;
         if v.kind == VmaKind::Elf && v.perm.0 & crate::mm::page_table::PteFlags::X.0 != 0 {

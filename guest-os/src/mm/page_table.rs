@@ -83,16 +83,29 @@ pub enum MapError {
     HugePage,
 }
 
-/// The bits of a leaf svos writes for permissions `flags`: V and A always,
-/// D when writable, so hardware never needs to set A or D (privileged spec
-/// 4.3.1: with Svade, an access with A clear or a store with D clear faults).
+/// The bits of a leaf svos writes for permissions `flags`: V always. A
+/// kernel leaf (U clear) also gets A, and D when writable, so the hart never
+/// updates or faults on them (privileged spec 4.3.1: with Svade, an access
+/// with A clear or a store with D clear raises a page fault). A user leaf
+/// gets A and D only if `flags` carries them: svos leaves them clear when it
+/// maps a page, and the hart sets them (Svadu) or faults so svos sets them
+/// (Svade); reclaim reads them back ([`PageTable::test_and_clear_accessed`]).
 fn leaf_flags(flags: PteFlags) -> PteFlags {
-    let f = flags | PteFlags::V | PteFlags::A;
-    if flags.contains(PteFlags::W) {
-        f | PteFlags::D
-    } else {
+    let f = flags | PteFlags::V;
+    if f.contains(PteFlags::U) {
         f
+    } else if flags.contains(PteFlags::W) {
+        f | PteFlags::A | PteFlags::D
+    } else {
+        f | PteFlags::A
     }
+}
+
+/// The PTE at `pte` as an atomic word: harts update A and D in it
+/// concurrently (Svadu), so svos reads-and-modifies it atomically.
+fn atomic(pte: &mut PageTableEntry) -> &core::sync::atomic::AtomicUsize {
+    // SAFETY: a PTE is an aligned usize in a page-table page.
+    unsafe { core::sync::atomic::AtomicUsize::from_ptr(&mut pte.0) }
 }
 
 /// The software bit (RSW, bit 8) that marks a non-valid PTE as a swap entry.
@@ -134,6 +147,11 @@ impl PageTable {
             dst[256..].copy_from_slice(&src[256..]);
         }
         Ok(pt)
+    }
+
+    /// Page-table pages this table owns (root and intermediate levels).
+    pub fn table_pages(&self) -> usize {
+        self.frames.len()
     }
 
     /// The root page-table page.
@@ -240,22 +258,65 @@ impl PageTable {
         if !pte.is_valid() {
             return Err(MapError::NotMapped);
         }
-        *pte = PageTableEntry::new(ppn, leaf_flags(flags));
+        // Same frame: A and D stay (they record the page's use so far).
+        let keep = if pte.ppn() == ppn { pte.0 & (PteFlags::A.0 | PteFlags::D.0) } else { 0 };
+        let new = PageTableEntry::new(ppn, leaf_flags(flags | PteFlags(keep)));
+        atomic(pte).store(new.0, core::sync::atomic::Ordering::Relaxed);
         sfence_vma(vpn.addr().0);
         Ok(())
     }
 
-    /// Removes the mapping of `vpn` and returns the frame it pointed to (the
-    /// caller owns and frees it). Issues `sfence.vma` for the page.
-    pub fn unmap(&mut self, vpn: VirtPageNum) -> Result<PhysPageNum, MapError> {
+    /// Removes the mapping of `vpn` and returns the leaf it had (its frame,
+    /// which the caller owns and frees, and its final A/D bits). Issues
+    /// `sfence.vma` for the page.
+    pub fn unmap(&mut self, vpn: VirtPageNum) -> Result<PageTableEntry, MapError> {
         let pte = self.walk(vpn).ok_or(MapError::NotMapped)?;
         if !pte.is_valid() {
             return Err(MapError::NotMapped);
         }
-        let ppn = pte.ppn();
-        *pte = PageTableEntry(0);
+        let old = PageTableEntry(atomic(pte).swap(0, core::sync::atomic::Ordering::Relaxed));
         sfence_vma(vpn.addr().0);
-        Ok(ppn)
+        Ok(old)
+    }
+
+    /// Clears A in the valid 4 KiB leaf of `vpn` and returns whether it was
+    /// set (Linux's ptep_test_and_clear_young). No fence: the caller shoots
+    /// the page down on every hart that may cache it, or the hart may keep
+    /// using a cached entry with A set and never set A again.
+    pub fn test_and_clear_accessed(&mut self, vpn: VirtPageNum) -> bool {
+        match self.walk(vpn) {
+            Some(pte) if pte.is_valid() => {
+                atomic(pte).fetch_and(!PteFlags::A.0, core::sync::atomic::Ordering::Relaxed) & PteFlags::A.0 != 0
+            }
+            _ => false,
+        }
+    }
+
+    /// Sets A, and D if `dirty`, in the valid 4 KiB leaf of `vpn` (what the
+    /// hart does under Svadu; svos does it for Svade faults and for its own
+    /// writes through the direct map). False if `vpn` has no valid leaf.
+    pub fn set_accessed(&mut self, vpn: VirtPageNum, dirty: bool) -> bool {
+        let bits = if dirty { PteFlags::A.0 | PteFlags::D.0 } else { PteFlags::A.0 };
+        match self.walk(vpn) {
+            Some(pte) if pte.is_valid() => {
+                atomic(pte).fetch_or(bits, core::sync::atomic::Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Replaces the valid leaf of `vpn` by a swap entry for `slot` (see
+    /// [`Self::set_swap_entry`]) in one atomic exchange, and returns the old
+    /// leaf: its D bit is final once every hart has flushed the page (a
+    /// store through a cached entry with D clear must walk, and finds the
+    /// swap entry). No fence: the caller shoots down.
+    pub fn replace_with_swap_entry(&mut self, vpn: VirtPageNum, slot: usize) -> Option<PageTableEntry> {
+        let pte = self.walk(vpn)?;
+        if !pte.is_valid() {
+            return None;
+        }
+        Some(PageTableEntry(atomic(pte).swap((slot << 10) | SWAP_ENTRY, core::sync::atomic::Ordering::Relaxed)))
     }
 
     /// Replaces the 4 KiB PTE of `vpn` (valid or not) by a swap entry for

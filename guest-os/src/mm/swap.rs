@@ -14,11 +14,6 @@ use crate::drivers::virtio_blk::{self, SECTORS_PER_PAGE};
 use alloc::vec::Vec;
 use spin::Mutex;
 
-/// Free frames below which a user-page allocation evicts a page first (when
-/// swap is on), so page-table pages, kernel stacks and the disk's bounce
-/// buffers still find frames without evicting.
-pub const LOW_WATERMARK: usize = 32;
-
 struct SwapSpace {
     /// Bit n set = slot n in use.
     used: Vec<u64>,

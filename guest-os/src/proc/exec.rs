@@ -79,12 +79,15 @@ pub enum ExecError {
     NotRv64Exec,
     /// Has a PT_INTERP: needs a dynamic loader svos does not provide.
     Dynamic,
-    /// A PT_LOAD segment is malformed (sizes, bounds, overlap, outside the user half, below 64 KiB).
+    /// A PT_LOAD segment is malformed (sizes, bounds, overlap, outside the user half).
     BadSegment,
     /// A PT_LOAD segment is both writable and executable (refused: never W+X).
     WriteExec,
     /// The arguments do not fit the stack.
     TooBig,
+    /// A PT_LOAD segment starts below [`crate::syscall::mem::MMAP_MIN_ADDR`],
+    /// where mmap refuses to map too (Linux's vm.mmap_min_addr: -EPERM).
+    BelowMinAddr,
     /// Out of physical memory.
     OutOfMemory,
 }
@@ -98,6 +101,7 @@ impl fmt::Display for ExecError {
             ExecError::BadSegment => write!(f, "bad PT_LOAD segment"),
             ExecError::WriteExec => write!(f, "segment is both writable and executable"),
             ExecError::TooBig => write!(f, "arguments too long"),
+            ExecError::BelowMinAddr => write!(f, "segment below mmap_min_addr"),
             ExecError::OutOfMemory => write!(f, "out of memory"),
         }
     }
@@ -110,6 +114,7 @@ impl ExecError {
         match self {
             ExecError::OutOfMemory => ENOMEM,
             ExecError::TooBig => E2BIG,
+            ExecError::BelowMinAddr => EPERM,
             _ => ENOEXEC,
         }
     }
@@ -203,7 +208,10 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str], exe
         let va = bias.checked_add(ph.p_vaddr(e) as usize).ok_or(ExecError::BadSegment)?;
         let end = va.checked_add(memsz).ok_or(ExecError::BadSegment)?;
         let data = ph.data(e, elf).map_err(|_| ExecError::BadSegment)?;
-        if filesz > memsz || va < crate::syscall::mem::MMAP_MIN_ADDR || end > crate::syscall::mem::MMAP_TOP {
+        if va < crate::syscall::mem::MMAP_MIN_ADDR {
+            return Err(ExecError::BelowMinAddr);
+        }
+        if filesz > memsz || end > crate::syscall::mem::MMAP_TOP {
             return Err(ExecError::BadSegment);
         }
         let fl = ph.p_flags(e);

@@ -396,24 +396,33 @@ fn report_kill(p: &Process, cause: core::fmt::Arguments, sig: u32) {
 }
 
 /// The global fallback of the per-space clock, for a fault of process `me`
-/// that found no free frame and nothing of its own to swap out: swaps out
-/// pages of the other processes (in pid order, each by its own clock, see
-/// [`crate::mm::addr_space::AddrSpace::swap_out_one`]) until more than
-/// [`crate::mm::swap::LOW_WATERMARK`] frames are free. True if it freed
-/// any (the fault is worth retrying); always false without swap.
+/// that found no free frame and nothing of its own to swap out, and the
+/// reclaim that kernel allocations (fork, exec) run before they fail: swaps
+/// out pages of the other processes (in pid order, each by its own clock,
+/// see [`crate::mm::addr_space::AddrSpace::swap_out_one`]) until the free
+/// frames reach the high watermark ([`frame::watermarks`]). `me` = 0
+/// excludes no process. True if it freed any (the allocation is worth
+/// retrying); always false without swap.
 pub fn reclaim_from_others(me: usize) -> bool {
-    use crate::mm::swap::{active, LOW_WATERMARK};
-    if !active() {
+    reclaim(me, frame::watermarks().2)
+}
+
+/// Swaps out pages of every process but `me` (0: none excluded), in pid
+/// order, each by its own clock, until `target` frames are free. True if it
+/// freed any; always false without swap.
+pub fn reclaim(me: usize, target: usize) -> bool {
+    if !crate::mm::swap::active() {
         return false;
     }
+    let high = target;
     let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
     let mut freed = false;
     for pid in pids {
         let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
-        while frame::stats().0 <= LOW_WATERMARK && space.swap_out_one() {
+        while frame::stats().0 < high && space.swap_out_one() {
             freed = true;
         }
-        if frame::stats().0 > LOW_WATERMARK {
+        if frame::stats().0 >= high {
             break;
         }
     }
@@ -531,7 +540,7 @@ pub fn run(init: Vec<InitEntry>, exit_with_status: bool) -> ! {
     let t = table();
     t.exit_with_status = exit_with_status;
     t.init = init.into();
-    t.free_before = frame::stats().0;
+    t.free_before = crate::mm::frames_unused_by_processes();
     scheduler()
 }
 
@@ -586,7 +595,7 @@ pub fn scheduler() -> ! {
         kernel_space::enter_kernel_table();
     }
     kernel_space::activate_kernel();
-    let free_after = frame::stats().0;
+    let free_after = crate::mm::frames_unused_by_processes();
     let s = &t.summary;
     crate::info!(
         "[svos] {} programs requested: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
@@ -602,6 +611,7 @@ pub fn scheduler() -> ! {
         let (out, back, in_use) = crate::mm::swap::stats();
         crate::info!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
     }
+    crate::mm::vmstat::report();
     crate::info!("[svos] power off");
     if t.exit_with_status && t.last_status != 0 {
         crate::drivers::sifive_test::power_off_failure(t.last_status as u16);

@@ -869,3 +869,99 @@ pub fn sys_pipe2(fds_va: usize, flags: usize) -> isize {
         Ok(0)
     })())
 }
+
+const POLLIN: i16 = 0x1;
+const POLLOUT: i16 = 0x4;
+const POLLHUP: i16 = 0x10;
+const POLLNVAL: i16 = 0x20;
+
+/// The poll events of fd `fd` ready now, among `events` (and POLLHUP, POLLNVAL always).
+fn poll_one(fd: i32, events: i16) -> i16 {
+    let Ok(f) = fd_get(fd as usize) else { return POLLNVAL };
+    let g = f.file.lock();
+    let ready = match &g.handle {
+        Handle::Pipe(end) => {
+            let p = end.pipe.lock();
+            if end.write {
+                if p.readers == 0 {
+                    POLLOUT | 0x8 // POLLERR
+                } else if p.buf.len() < fs::pipe::PIPE_BUF_BYTES {
+                    POLLOUT
+                } else {
+                    0
+                }
+            } else if !p.buf.is_empty() {
+                POLLIN
+            } else if p.writers == 0 {
+                POLLHUP
+            } else {
+                0
+            }
+        }
+        Handle::Dev(Dev::Console) => POLLOUT | if crate::drivers::tty::poll() { POLLIN } else { 0 },
+        _ => POLLIN | POLLOUT,
+    };
+    ready & (events | POLLHUP | 0x8)
+}
+
+/// ppoll(fds, nfds, timeout, sigmask, sigsetsize) (poll(2)): the number of
+/// struct pollfd (fd, events, revents: 8 bytes each) with events ready:
+/// pipes by their contents and ends, the console by typed input, other
+/// files always. Waits up to `timeout` (NULL: for ever; re-checked every
+/// millisecond) or until a signal (-EINTR); a non-NULL `sigmask` is the
+/// mask while waiting. With nfds 0 and no timeout this is pause(2).
+/// -EINVAL for more than [`fs::MAX_FDS`] fds, -EFAULT.
+pub fn sys_ppoll(fds: usize, nfds: usize, timeout: usize, sigmask: usize) -> isize {
+    ret((|| {
+        use crate::boot::timer;
+        if nfds > fs::MAX_FDS {
+            return Err(EINVAL);
+        }
+        let deadline = if timeout == 0 {
+            None
+        } else {
+            let mut b = [0u8; 16];
+            copy_from_user(&mut b, timeout)?;
+            let sec = i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
+            let nsec = i64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
+            if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+                return Err(EINVAL);
+            }
+            let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
+            Some(timer::now().saturating_add(timer::ns_to_ticks(ns)))
+        };
+        if sigmask != 0 {
+            let mut b = [0u8; 8];
+            copy_from_user(&mut b, sigmask)?;
+            let p = sched::current();
+            p.sig.saved_mask = Some(p.sig.mask);
+            p.sig.mask = u64::from_le_bytes(b) & !crate::proc::signal::UNBLOCKABLE;
+        }
+        let mut raw = vec![0u8; nfds * 8];
+        loop {
+            copy_from_user(&mut raw, fds)?;
+            let mut n = 0;
+            for i in 0..nfds {
+                let fd = i32::from_le_bytes(raw[i * 8..i * 8 + 4].try_into().unwrap_or([0; 4]));
+                let ev = i16::from_le_bytes(raw[i * 8 + 4..i * 8 + 6].try_into().unwrap_or([0; 2]));
+                let r = if fd < 0 { 0 } else { poll_one(fd, ev) };
+                raw[i * 8 + 6..i * 8 + 8].copy_from_slice(&r.to_le_bytes());
+                n += usize::from(r != 0);
+            }
+            let expired = deadline.is_some_and(|d| timer::now() >= d);
+            if n > 0 || expired {
+                copy_to_user(fds, &raw)?;
+                let p = sched::current();
+                if let Some(m) = p.sig.saved_mask.take() {
+                    p.sig.mask = m;
+                }
+                return Ok(n as isize);
+            }
+            if sched::current().interrupted() {
+                return Err(EINTR);
+            }
+            let tick = timer::now().saturating_add(timer::ns_to_ticks(1_000_000));
+            sched::block(WaitFor::Time(deadline.map_or(tick, |d| d.min(tick))));
+        }
+    })())
+}

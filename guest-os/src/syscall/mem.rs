@@ -8,7 +8,7 @@
 use super::errno::*;
 use crate::mm::addr_space::{ProtectError, VmaKind};
 use crate::mm::address::{page_ceil, PAGE_SIZE, USER_TOP};
-use crate::mm::page_table::PteFlags;
+use crate::mm::page_table::{MapError, PteFlags};
 use crate::proc::exec::{USER_STACK_SIZE, USER_STACK_TOP};
 use crate::proc::sched;
 use svos_abi::mman::*;
@@ -149,6 +149,11 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
     }
 }
 
+/// Areas one step of munmap removes at most.
+const MUNMAP_STEP_AREAS: usize = 64;
+/// Pages one step of munmap frees at most (as bytes of address range).
+const MUNMAP_STEP_PAGES: usize = 1024;
+
 /// munmap(addr, len) (Linux munmap(2)): removes the anonymous mappings of
 /// the pages in `[addr, addr + len)` (len rounded up to pages), splitting
 /// mappings that straddle an end, and frees their frames after every hart
@@ -164,10 +169,24 @@ pub fn sys_munmap(addr: usize, len: usize) -> isize {
         return EINVAL;
     };
     let Some(space) = sched::current().space.as_mut() else { return EFAULT };
-    match space.unmap_anon(addr, end) {
-        Ok(()) => 0,
-        Err(_) => EINVAL,
+    if let Err(e) = space.check_unmap_anon(addr, end) {
+        return if e == MapError::OutOfMemory { ENOMEM } else { EINVAL };
     }
+    // In bounded steps (areas and pages), letting other harts take the
+    // kernel lock in between: each step leaves areas and pages consistent.
+    let mut from = addr;
+    while from < end {
+        let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+        let step_end = space.unmap_step_end(from, end, MUNMAP_STEP_AREAS, MUNMAP_STEP_PAGES);
+        if space.unmap_anon(from, step_end).is_err() {
+            return EINVAL;
+        }
+        from = step_end;
+        if from < end {
+            crate::sync::kernel_relax();
+        }
+    }
+    0
 }
 
 /// mprotect(addr, len, prot) (Linux mprotect(2)): gives the pages of
@@ -197,5 +216,6 @@ pub fn sys_mprotect(addr: usize, len: usize, prot: usize) -> isize {
         Ok(()) => 0,
         Err(ProtectError::Unmapped) => ENOMEM,
         Err(ProtectError::NotAnonymous) => EACCES,
+        Err(ProtectError::TooManyAreas) => ENOMEM,
     }
 }

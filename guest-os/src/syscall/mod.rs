@@ -51,6 +51,7 @@ pub fn dispatch() {
         SYS_OPENAT => fs::sys_openat(a0, a1, a2, a3),
         SYS_CLOSE => fs::sys_close(a0),
         SYS_PIPE2 => fs::sys_pipe2(a0, a1),
+        SYS_PPOLL => fs::sys_ppoll(a0, a1, a2, a3),
         SYS_GETDENTS64 => fs::sys_getdents64(a0, a1, a2),
         SYS_LSEEK => fs::sys_lseek(a0, a1 as isize, a2),
         SYS_READ => fs::sys_read(a0, a1, a2),

@@ -40,13 +40,28 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usi
         return EINVAL;
     }
     let parent = sched::current();
-    let Some(space) = parent.space.as_mut() else { return EFAULT };
-    let child_space = match space.fork_cow() {
-        Ok(s) => s,
-        Err(_) => return ENOMEM,
-    };
     let Some(pid) = sched::alloc_pid() else { return EAGAIN };
-    let Some(mut c) = Process::new(pid, parent.pid, &parent.name, Some(child_space)) else { return ENOMEM };
+    // The frames fork takes from the kernel's reserve (below the min
+    // watermark, which user pages never use): reclaim them first, so the
+    // kernel heap and page tables cannot run dry half-way.
+    let cost = parent.space.as_ref().map_or(0, |s| s.fork_cost()) + crate::mm::kstack::KSTACK_PAGES;
+    let min = crate::mm::frame::watermarks().0;
+    if crate::mm::frame::stats().0 < min + cost {
+        sched::reclaim(0, min + cost);
+        if crate::mm::frame::stats().0 < cost + min / 2 {
+            return ENOMEM;
+        }
+    }
+    // Page tables, the kernel stack and the heap come from free frames: if
+    // they run out, swap pages out (any process's) and try once more.
+    let mut c = match fork_process(parent, pid) {
+        Some(c) => c,
+        None if sched::reclaim_from_others(0) => match fork_process(parent, pid) {
+            Some(c) => c,
+            None => return ENOMEM,
+        },
+        None => return ENOMEM,
+    };
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
     c.fp = parent.fp.clone();
@@ -80,6 +95,13 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usi
     // anyway before its first instruction (AddrSpace::activate).
     sched::add(c);
     pid as isize
+}
+
+/// The child of a fork with pid `pid`: a copy-on-write copy of `parent`'s
+/// address space and a kernel stack; `None` if memory ran out.
+fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
+    let child_space = parent.space.as_mut()?.fork_cow().ok()?;
+    Process::new(pid, parent.pid, &parent.name, Some(child_space))
 }
 
 /// Most argv + envp entries exec accepts.
@@ -124,7 +146,17 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
         let args = read_str_array(argv, &mut total)?;
         let envs = read_str_array(envp, &mut total)?;
         let cwd = sched::current().cwd.clone();
-        exec::prepare(&cwd, &path, &args, &envs).map_err(|e| {
+        // Out of frames: swap other processes' pages out and try once more.
+        let prepared = match exec::prepare(&cwd, &path, &args, &envs) {
+            Err(e)
+                if matches!(e.exec, Some(exec::ExecError::OutOfMemory))
+                    && sched::reclaim_from_others(sched::current_pid()) =>
+            {
+                exec::prepare(&cwd, &path, &args, &envs)
+            }
+            r => r,
+        };
+        prepared.map_err(|e| {
             if let Some(exec::ExecError::Dynamic) = e.exec {
                 let p = sched::current();
                 crate::println!("[svos] pid {} ({}): {}: dynamically linked: build with -static", p.pid, p.name, path);

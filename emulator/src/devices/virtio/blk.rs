@@ -49,12 +49,16 @@ pub struct Block {
 }
 
 impl Block {
-    /// Open the raw image at `path` for reading and writing. `serial` is
-    /// what GET_ID returns (truncated to 20 bytes). The capacity is the file
-    /// size in whole sectors.
-    pub fn open(path: &Path, serial: &str) -> Result<Block, DriveError> {
+    /// Open the raw image at `path` for reading and writing, and with
+    /// `locking` lock it as QEMU does ([`super::lock`]: an error if another
+    /// svemu or QEMU uses it). `serial` is what GET_ID returns (truncated to
+    /// 20 bytes). The capacity is the file size in whole sectors.
+    pub fn open(path: &Path, serial: &str, locking: bool) -> Result<Block, DriveError> {
         let err = |source| DriveError { path: path.to_owned(), source };
         let file = std::fs::OpenOptions::new().read(true).write(true).open(path).map_err(err)?;
+        if locking {
+            super::lock::lock(&file, true).map_err(err)?;
+        }
         let len = file.metadata().map_err(err)?.len();
         let mut id = [0; VIRTIO_BLK_ID_BYTES as usize];
         let n = serial.len().min(id.len());
@@ -164,7 +168,8 @@ impl Block {
                         pos += b.len as u64;
                     }
                     let status = io(result);
-                    (status, if status == VIRTIO_BLK_S_OK { in_len as u32 } else { 0 })
+                    // The used length is 32 bits: a chain of 4 GiB or more says u32::MAX.
+                    (status, if status == VIRTIO_BLK_S_OK { u32::try_from(in_len).unwrap_or(u32::MAX - 1) } else { 0 })
                 }
             },
             VIRTIO_BLK_T_OUT => match range(out_len) {

@@ -12,6 +12,7 @@
 //! interrupt line high until acknowledged.
 
 pub mod blk;
+pub mod lock;
 pub mod queue;
 
 use virtio_bindings::virtio_config::{
@@ -74,14 +75,11 @@ impl<'a> GuestMemory<'a> {
     /// Guest bytes `[pa, pa + len)` for the device to fill (breaking the
     /// reservations on them).
     pub fn slice_mut(&mut self, pa: u64, len: u64) -> Result<&mut [u8], QueueError> {
-        self.check(pa, len)?;
+        let bytes = self.ram.slice_mut(pa, len).ok_or(QueueError::OutsideRam(pa))?;
         if self.reservations.any() && len > 0 {
-            for off in (0..len).step_by(crate::reservations::GRANULE as usize) {
-                self.reservations.store(pa + off, 1);
-            }
-            self.reservations.store(pa + len - 1, 1);
+            self.reservations.store_range(pa, len);
         }
-        Ok(self.ram.slice_mut(pa, len).expect("checked"))
+        Ok(bytes)
     }
 
     fn read_n<const N: usize>(&self, pa: u64) -> Result<[u8; N], QueueError> {

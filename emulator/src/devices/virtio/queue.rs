@@ -16,6 +16,10 @@ use super::GuestMemory;
 
 /// Largest queue size the device offers (QueueNumMax), as QEMU's virtio-blk.
 pub const MAX_SIZE: u16 = 256;
+/// Most buffers in one descriptor chain, indirect tables included: 1024,
+/// QEMU's VIRTQUEUE_MAX_SIZE. An indirect table in a large RAM could
+/// otherwise describe 2^28 buffers.
+pub const MAX_CHAIN: usize = 1024;
 const DESC_SIZE: u64 = 16;
 
 /// Why a queue cannot be processed: the driver broke the ring rules.
@@ -30,6 +34,9 @@ pub enum QueueError {
     /// A chain longer than its table: a loop.
     #[error("descriptor chain loops")]
     Loop,
+    /// A chain of more than [`MAX_CHAIN`] buffers.
+    #[error("descriptor chain longer than {MAX_CHAIN} buffers")]
+    TooLong,
     /// An indirect table that is empty, not a multiple of 16 bytes, or nested.
     #[error("malformed indirect descriptor table")]
     BadIndirect,
@@ -133,6 +140,9 @@ impl Queue {
             let writable = flags & VRING_DESC_F_WRITE != 0;
             if !writable && chain.buffers.last().is_some_and(|b| b.writable) {
                 return Err(QueueError::ReadableAfterWritable);
+            }
+            if chain.buffers.len() == MAX_CHAIN {
+                return Err(QueueError::TooLong);
             }
             chain.buffers.push(Buffer { addr, len, writable });
             if flags & VRING_DESC_F_NEXT == 0 {

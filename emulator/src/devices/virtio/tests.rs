@@ -28,7 +28,7 @@ impl Rig {
     fn new(name: &str, features: u64) -> Rig {
         let image = std::env::temp_dir().join(format!("svemu-virtio-unit-{}-{name}.img", std::process::id()));
         std::fs::write(&image, vec![0u8; 8 * 512]).unwrap();
-        let block = Block::open(&image, "unit").unwrap();
+        let block = Block::open(&image, "unit", true).unwrap();
         let mut r =
             Rig { ram: Ram::new(BASE, 1 << 20), res: Reservations::new(1), dev: VirtioMmio::new(Some(block)), image };
         r.w(VIRTIO_MMIO_STATUS, 3);
@@ -235,4 +235,23 @@ fn dma_breaks_lr_sc_reservations() {
     r.res.acquire(0, DATA + 64);
     assert_eq!(r.request(VIRTIO_BLK_T_IN, 0), VIRTIO_BLK_S_OK);
     assert!(!r.res.release(0), "the device's store into the granule broke the reservation");
+}
+
+/// An indirect table can describe len / 16 buffers: 2^28 in a large RAM.
+/// A chain of more than MAX_CHAIN (1024, as QEMU) buffers is refused before
+/// svemu gathers them.
+#[test]
+fn chains_longer_than_1024_buffers_need_a_reset() {
+    for (n, refused) in [(queue::MAX_CHAIN as u16, false), (queue::MAX_CHAIN as u16 + 1, true)] {
+        let mut r = Rig::new("long", MODERN | 1 << VIRTIO_RING_F_INDIRECT_DESC);
+        r.header(VIRTIO_BLK_T_IN, 0);
+        r.desc(ITABLE, 0, HDR, 16, 1, 1);
+        for i in 1..n {
+            let last = i == n - 1;
+            r.desc(ITABLE, i, STATUS, 1, if last { 2 } else { 3 }, i + 1);
+        }
+        r.desc(DESC, 0, ITABLE, 16 * n as u32, 4, 0);
+        r.submit(0);
+        assert_eq!(r.needs_reset(), refused, "{n} buffers");
+    }
 }

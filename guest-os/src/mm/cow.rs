@@ -1,0 +1,169 @@
+//! Copy-on-write fork (Linux's fork.c dup_mmap and memory.c do_wp_page):
+//! the frames behind user pages, private or shared between the spaces of a
+//! fork, the copy of an address space for fork, and the copy made at the
+//! first store to a shared page.
+
+use super::addr_space::AddrSpace;
+use super::address::{levels, PhysPageNum, VirtPageNum, PAGE_SIZE};
+use super::fault::FaultError;
+use super::frame::FrameTracker;
+use super::page_table::{MapError, PteFlags};
+use super::swap::SwapSlot;
+use alloc::sync::Arc;
+use spin::Mutex;
+
+/// The frame behind one user page: owned by this address space alone, or
+/// shared copy-on-write with the spaces of a fork (reference-counted; the
+/// frame is freed with its last reference). Private frames need no heap
+/// allocation, so demand-zero faults stay cheap.
+///
+/// Either kind may carry a *swap cache* copy: a swap slot that holds the
+/// frame's exact contents (Linux's swap cache, mm/swap_state.c). A private
+/// page keeps the slot it was read back from while its PTE's D bit stays
+/// clear, and is then evicted without I/O; a shared frame (read-only in
+/// every space, so its contents never change) gets one when the first of
+/// its spaces evicts it, and every other space then evicts it without I/O.
+#[derive(Debug)]
+pub(super) enum PageFrame {
+    /// Only this space maps the frame; the slot, if any, holds the same bytes
+    /// unless the PTE's D bit is set.
+    Private(FrameTracker, Option<Arc<SwapSlot>>),
+    /// Several spaces may map the frame, all read-only.
+    Shared(Arc<SharedFrame>),
+}
+
+/// A frame shared copy-on-write, and the swap slot holding the same bytes
+/// once one of its spaces has evicted it.
+#[derive(Debug)]
+pub(super) struct SharedFrame {
+    pub(super) frame: FrameTracker,
+    pub(super) copy: Mutex<Option<Arc<SwapSlot>>>,
+}
+
+impl PageFrame {
+    /// A private frame without a swap copy.
+    pub(super) fn private(f: FrameTracker) -> PageFrame {
+        PageFrame::Private(f, None)
+    }
+
+    /// The frame's physical page number.
+    pub(super) fn ppn(&self) -> PhysPageNum {
+        match self {
+            PageFrame::Private(f, _) => f.ppn(),
+            PageFrame::Shared(f) => f.frame.ppn(),
+        }
+    }
+
+    /// Makes this frame a shared one (in place) and returns a second
+    /// reference to it. `clean`: the page was not written since its swap
+    /// copy was made (its PTE's D bit is clear), so the copy stays.
+    pub(super) fn share(&mut self, clean: bool) -> PageFrame {
+        if let PageFrame::Private(..) = self {
+            // SAFETY: the tracker is moved out and the slot written back at
+            // once; nothing in between can unwind (the kernel aborts on panic).
+            unsafe {
+                let PageFrame::Private(frame, copy) = core::ptr::read(self) else { unreachable!() };
+                let copy = Mutex::new(copy.filter(|_| clean));
+                core::ptr::write(self, PageFrame::Shared(Arc::new(SharedFrame { frame, copy })));
+            }
+        }
+        match self {
+            PageFrame::Shared(f) => PageFrame::Shared(f.clone()),
+            PageFrame::Private(..) => unreachable!(),
+        }
+    }
+}
+
+impl AddrSpace {
+    /// A copy of this address space for fork, copy-on-write: the same areas,
+    /// and every page that has a frame shares it, read-only in both spaces
+    /// (writable pages lose W here; the first store in either space copies
+    /// the frame, or just restores W if the other space has let it go: see
+    /// [`Self::handle_fault`]). Pages not touched yet stay demand-zero in
+    /// both. Other harts that ran this space flush their TLBs (they may hold
+    /// writable translations). `Err` when memory for the child's page table
+    /// runs out (the pages already made read-only stay so: harmless).
+    pub fn fork_cow(&mut self) -> Result<AddrSpace, MapError> {
+        let mut child = AddrSpace::new_user()?;
+        child.vmas = self.vmas.clone();
+        let shared = self.share_pages_with(&mut child);
+        self.shootdown();
+        shared?;
+        child.usage.peak_resident = child.frames.len();
+        Ok(child)
+    }
+
+    /// An upper bound of the frames [`Self::fork_cow`] takes: the child's
+    /// page-table pages (at most as many as this space has) and the kernel
+    /// heap for its page records (a B-tree entry of at most 64 bytes per
+    /// resident or swapped-out page, and a 64-byte shared-frame record for
+    /// each private frame).
+    pub fn fork_cost(&self) -> usize {
+        let bytes = (self.frames.len() + self.swapped.len()) * 64 + self.frames.len() * 64;
+        self.pt.table_pages() + bytes.div_ceil(PAGE_SIZE) + 1
+    }
+
+    /// Maps every page of this space that has a frame into `child` at the
+    /// same address, sharing the frame, both read-only where it was writable.
+    /// A page made inaccessible by mprotect(PROT_NONE) keeps its frame
+    /// without a PTE in both spaces; the child gets the page-table pages for
+    /// it, so that a later mprotect can map it without allocating.
+    fn share_pages_with(&mut self, child: &mut AddrSpace) -> Result<(), MapError> {
+        for (vpn, slot) in &self.swapped {
+            child.pt.set_swap_entry(*vpn, slot.number())?;
+            child.swapped.insert(*vpn, slot.clone());
+        }
+        let AddrSpace { frames, pt, .. } = self;
+        for (&vpn, frame) in frames.iter_mut() {
+            let clean = pt.translate(vpn.addr()).is_some_and(|(_, f)| !f.contains(PteFlags::D));
+            let theirs = frame.share(clean);
+            let ppn = theirs.ppn();
+            child.frames.insert(vpn, theirs);
+            let Some((_, flags)) = pt.translate(vpn.addr()) else {
+                child.pt.walk_create_depth(vpn, levels() - 1)?;
+                continue;
+            };
+            let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::X.0));
+            if flags.contains(PteFlags::W) {
+                pt.remap(vpn, ppn, perm | PteFlags::U)?;
+            }
+            child.pt.map(vpn, ppn, perm | PteFlags::U)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the copy-on-write page `vpn` writable (`perm`, the area's
+    /// permissions, which include W) for this space alone: in place if no
+    /// other space shares its frame, else on a copy of the frame, after
+    /// which the other harts that ran this space flush their TLBs (they may
+    /// still map the page to the shared frame).
+    pub(super) fn break_cow(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
+        let Some(frame) = self.frames.remove(&vpn) else { return Err(FaultError::Segv) };
+        // The store about to happen makes any swap copy stale: dropped.
+        let (frame, copied) = match frame {
+            PageFrame::Private(f, _) => (f, false),
+            PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
+                Ok(sf) => (sf.frame, false),
+                Err(shared) => {
+                    let Some(mut copy) = self.alloc_user_frame() else {
+                        self.frames.insert(vpn, PageFrame::Shared(shared));
+                        return Err(FaultError::OutOfMemory);
+                    };
+                    // SAFETY: a shared frame is only read: every space maps it read-only.
+                    copy.bytes_mut().copy_from_slice(unsafe { shared.frame.ppn().bytes_mut() });
+                    (copy, true)
+                }
+            },
+        };
+        let ppn = frame.ppn();
+        self.frames.insert(vpn, PageFrame::private(frame));
+        // A and D set: the faulting store is retried at once (as Linux's
+        // wp_page_copy makes the PTE dirty).
+        let ad = PteFlags::A | PteFlags::D;
+        self.pt.remap(vpn, ppn, perm | PteFlags::U | ad).map_err(|_| FaultError::Segv)?;
+        if copied {
+            self.shootdown();
+        }
+        Ok(())
+    }
+}

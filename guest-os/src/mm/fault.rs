@@ -1,0 +1,196 @@
+//! Page faults (Linux's mm/memory.c): resolving an instruction, load or
+//! store/AMO page fault of a user address (privileged spec 4.1.9, 4.3.2) by
+//! mapping a zeroed frame (demand-zero, a *minor fault*), mapping a resident
+//! frame again, copying a copy-on-write frame ([`super::cow`]) or reading a
+//! swapped-out page back (a *major fault*), and the frame allocation for
+//! user pages with its watermark and reclaim.
+
+use super::addr_space::AddrSpace;
+use super::address::{page_floor, VirtAddr, VirtPageNum, USER_TOP};
+use super::cow::PageFrame;
+use super::frame::{frame_alloc, FrameTracker};
+use super::page_table::{MapError, PteFlags};
+use super::swap;
+
+/// The kind of memory access that faulted (privileged spec 4.1.9, Table
+/// 4.2: scause 12 instruction, 13 load, 15 store/AMO page fault).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Instruction fetch: needs X.
+    Fetch,
+    /// Load (or a kernel read of user memory): needs R.
+    Load,
+    /// Store or AMO (or a kernel write to user memory): needs W.
+    Store,
+}
+
+impl Access {
+    /// The access of a page-fault exception code (12, 13, 15), or `None`
+    /// for any other code.
+    pub fn of_page_fault(code: usize) -> Option<Access> {
+        match code {
+            12 => Some(Access::Fetch),
+            13 => Some(Access::Load),
+            15 => Some(Access::Store),
+            _ => None,
+        }
+    }
+    /// The PTE permission bit this access needs.
+    pub fn needs(self) -> PteFlags {
+        match self {
+            Access::Fetch => PteFlags::X,
+            Access::Load => PteFlags::R,
+            Access::Store => PteFlags::W,
+        }
+    }
+}
+
+/// Why a page fault could not be resolved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No area contains the address, or its permissions refuse the access:
+    /// a segmentation violation (SIGSEGV).
+    Segv,
+    /// No free frame for the page (or for a page-table page).
+    OutOfMemory,
+}
+
+/// How a page fault was resolved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A zeroed frame was mapped, or a resident frame mapped again: a minor fault.
+    Minor,
+    /// The page was read back from its swap slot: a major fault.
+    Major,
+    /// The page was mapped with the needed permission but A was clear (or D,
+    /// for a store): the hart does not update them (Svade), so svos set
+    /// them, as Linux's handle_pte_fault does (pte_mkyoung, pte_mkdirty).
+    AccessedDirty,
+    /// The page was already mapped with the needed permission (a stale TLB
+    /// entry of this hart): fenced, nothing mapped, not counted.
+    Spurious,
+}
+
+impl AddrSpace {
+    /// Resolves a page fault at user address `va` for `access` (privileged
+    /// spec 4.3.2: the walk found no valid leaf, or one refusing the access).
+    ///
+    /// If an area contains `va` and its permissions allow `access`, the page
+    /// gets a zeroed frame mapped with the area's permissions, A and D clear
+    /// (the retried access sets them, or faults again under Svade:
+    /// [`Resolved::AccessedDirty`]), and this hart's TLB entry for it
+    /// fenced: [`Resolved::Minor`]. A store to
+    /// a copy-on-write page (mapped read-only in a writable area, since a
+    /// fork) is also a minor fault: if no other space shares the frame any
+    /// more, W is restored; otherwise the page gets a copy of the frame. A
+    /// page already mapped with the needed permission is a stale TLB entry:
+    /// fenced, [`Resolved::Spurious`]. A resident page whose PTE the clock
+    /// removed is mapped again (minor); a swapped-out page is read back
+    /// ([`Resolved::Major`]). Otherwise [`FaultError::Segv`];
+    /// [`FaultError::OutOfMemory`] when no frame is free (nor can be made
+    /// free by swapping), or the swap disk fails.
+    pub fn handle_fault(&mut self, va: usize, access: Access) -> Result<Resolved, FaultError> {
+        if va >= USER_TOP {
+            return Err(FaultError::Segv);
+        }
+        let vma = *self.vmas.find(va).ok_or(FaultError::Segv)?;
+        if !vma.perm.contains(access.needs()) {
+            return Err(FaultError::Segv);
+        }
+        let vpn = VirtAddr(va).floor();
+        if self.frames.contains_key(&vpn) {
+            match self.pt.translate(VirtAddr(va)) {
+                Some((_, flags)) if flags.contains(access.needs() | PteFlags::U) => {
+                    let dirty = access == Access::Store;
+                    let missing = !flags.contains(PteFlags::A) || (dirty && !flags.contains(PteFlags::D));
+                    if missing {
+                        self.pt.set_accessed(vpn, dirty);
+                    }
+                    super::page_table::sfence_vma(page_floor(va));
+                    if missing {
+                        super::vmstat::AD_FAULTS.inc();
+                        return Ok(Resolved::AccessedDirty);
+                    }
+                    return Ok(Resolved::Spurious);
+                }
+                Some(_) if access == Access::Store => {
+                    self.break_cow(vpn, vma.perm)?;
+                    self.usage.minor_faults += 1;
+                    return Ok(Resolved::Minor);
+                }
+                Some(_) => return Err(FaultError::Segv),
+                None => {}
+            }
+        }
+        self.fault_in(vpn, vma.perm)
+    }
+
+    /// Gives page `vpn` of an area with user permissions `perm` a valid PTE:
+    /// maps its resident frame again (read-only if shared copy-on-write),
+    /// reads it back from its swap slot (a major fault), or maps a fresh
+    /// zeroed frame (a minor fault), and counts the fault.
+    pub(super) fn fault_in(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<Resolved, FaultError> {
+        if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
+            return Err(FaultError::Segv);
+        }
+        if let Some(frame) = self.frames.get(&vpn) {
+            let eff = match frame {
+                PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
+                PageFrame::Private(..) => perm,
+            };
+            // The page had a PTE before, so its table pages exist: no allocation.
+            self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            self.usage.minor_faults += 1;
+            super::vmstat::PGFAULT_MINOR.inc();
+            return Ok(Resolved::Minor);
+        }
+        if let Some(slot) = self.swapped.get(&vpn).cloned() {
+            if self.pt.swap_entry(vpn) != Some(slot.number()) {
+                panic!("swap entry of page {:#x} disagrees with slot {}", vpn.addr().0, slot.number());
+            }
+            let mut frame = self.alloc_user_frame().ok_or(FaultError::OutOfMemory)?;
+            slot.read(frame.bytes_mut()).ok_or(FaultError::OutOfMemory)?;
+            self.pt.map(vpn, frame.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            // The slot stays with the page as its swap cache copy: while the
+            // PTE's D bit stays clear, evicting it again needs no write.
+            self.swapped.remove(&vpn);
+            self.frames.insert(vpn, PageFrame::Private(frame, Some(slot)));
+            self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+            self.usage.major_faults += 1;
+            super::vmstat::PGMAJFAULT.inc();
+            return Ok(Resolved::Major);
+        }
+        self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
+        self.usage.minor_faults += 1;
+        super::vmstat::PGFAULT_MINOR.inc();
+        Ok(Resolved::Minor)
+    }
+
+    /// Maps a zeroed frame at `vpn` with `perm | U` and records it.
+    pub(super) fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), MapError> {
+        let f = self.alloc_user_frame().ok_or(MapError::OutOfMemory)?;
+        self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
+        self.frames.insert(vpn, PageFrame::private(f));
+        self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        Ok(())
+    }
+
+    /// A frame for a user page. With swap on and at most the low watermark
+    /// of free frames ([`super::frame::watermarks`]), pages of this space are
+    /// evicted first ([`Self::swap_out_one`]) until the high watermark is
+    /// reached or none can be. A user page never takes a frame at or below
+    /// the min watermark: those are the kernel's (page tables, kernel
+    /// stacks, heap, DMA), so kernel allocations find frames while user
+    /// memory is reclaimed or its owner killed. `None` when no frame is free
+    /// above min.
+    pub(super) fn alloc_user_frame(&mut self) -> Option<FrameTracker> {
+        let (min, low, high) = super::frame::watermarks();
+        if swap::active() && super::frame::stats().0 <= low {
+            while super::frame::stats().0 < high && self.swap_out_one() {}
+        }
+        if super::frame::stats().0 <= min {
+            return None;
+        }
+        frame_alloc()
+    }
+}

@@ -1,0 +1,285 @@
+//! Virtual memory areas (VMAs): the ranges of a user address space that may
+//! be accessed, with their permissions and kind, kept in a B-tree keyed by
+//! start address (as Linux keeps them in its maple tree).
+//!
+//! Lookup of the area containing an address, insertion and removal are
+//! O(log n) in the number of areas. A process may have at most
+//! [`MAX_MAP_COUNT`] areas (Linux's vm.max_map_count default): creating or
+//! splitting past it fails ([`VmaError::TooMany`], -ENOMEM for mmap, munmap
+//! and mprotect, as in Linux).
+//!
+//! The free-range search for mmap ([`VmaSet::find_free`]) goes top-down from
+//! a cached point, as Linux's `free_area_cache` did (2.6 .. 3.7): the start
+//! of the last area it placed, moved up again when an area above it is
+//! removed. Areas placed one after another therefore cost O(log n) each; a
+//! search that must skip holes too small for it walks those areas once
+//! (linear in the number of areas, never quadratic).
+
+use super::page_table::PteFlags;
+use alloc::collections::BTreeMap;
+
+/// Most areas per address space: Linux's default vm.max_map_count
+/// (`DEFAULT_MAX_MAP_COUNT` = 65530, include/linux/mm.h).
+pub const MAX_MAP_COUNT: usize = 65_530;
+
+/// What an area holds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum VmaKind {
+    /// A PT_LOAD segment of the program's ELF.
+    Elf,
+    /// The brk heap.
+    Heap,
+    /// The user stack.
+    Stack,
+    /// An anonymous private mapping made by mmap.
+    Anon,
+}
+
+impl VmaKind {
+    /// True if pages of this kind are given frames at the first access
+    /// rather than when the area is created (every kind but ELF segments,
+    /// whose pages hold file data written at exec).
+    pub fn is_demand_zero(self) -> bool {
+        self != VmaKind::Elf
+    }
+}
+
+/// A virtual memory area: `[start, end)` in bytes, page aligned, with user
+/// permissions `perm` (U is implied).
+#[derive(Copy, Clone, Debug)]
+pub struct Vma {
+    pub start: usize,
+    pub end: usize,
+    pub perm: PteFlags,
+    pub kind: VmaKind,
+}
+
+/// Why an area operation was refused.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum VmaError {
+    /// The range overlaps an area.
+    Overlap,
+    /// The range overlaps an area of a kind the operation may not touch.
+    WrongKind,
+    /// A page of the range is in no area.
+    Unmapped,
+    /// The operation would leave more than [`MAX_MAP_COUNT`] areas.
+    TooMany,
+}
+
+/// The areas of one address space.
+#[derive(Clone, Default)]
+pub struct VmaSet {
+    /// Non-empty areas by start address; none overlap.
+    map: BTreeMap<usize, Vma>,
+    /// The brk heap `[start, end)` (may be empty; in `map` only when not).
+    heap: Option<(usize, usize, PteFlags)>,
+    /// Top-down search starts here (see the module doc); 0 = from the top.
+    free_cache: usize,
+    /// The largest hole above `free_cache` (bytes).
+    cached_hole: usize,
+    /// The areas not of kind Anon (ELF, heap, stack: a handful), start -> end,
+    /// so checks against them do not walk every area.
+    fixed: BTreeMap<usize, usize>,
+}
+
+impl VmaSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        VmaSet::default()
+    }
+
+    /// Number of areas (the empty heap not counted).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True if there is no area.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The areas in address order.
+    pub fn iter(&self) -> impl Iterator<Item = &Vma> {
+        self.map.values()
+    }
+
+    /// The area containing `va`, in O(log n).
+    pub fn find(&self, va: usize) -> Option<&Vma> {
+        self.map.range(..=va).next_back().map(|(_, v)| v).filter(|v| va < v.end)
+    }
+
+    /// The areas overlapping `[s, e)`, in address order.
+    pub fn overlapping(&self, s: usize, e: usize) -> impl Iterator<Item = &Vma> {
+        let first = self.map.range(..s).next_back().map(|(_, v)| v).filter(|v| v.end > s);
+        first.into_iter().chain(self.map.range(s..e.max(s)).map(|(_, v)| v))
+    }
+
+    /// True if no area overlaps `[s, e)`.
+    pub fn is_free(&self, s: usize, e: usize) -> bool {
+        self.overlapping(s, e).next().is_none()
+    }
+
+    /// Adds `v` (non-empty, free range). [`VmaError::Overlap`] or
+    /// [`VmaError::TooMany`] leave the set unchanged.
+    pub fn insert(&mut self, v: Vma) -> Result<(), VmaError> {
+        if !self.is_free(v.start, v.end) {
+            return Err(VmaError::Overlap);
+        }
+        if self.map.len() >= MAX_MAP_COUNT {
+            return Err(VmaError::TooMany);
+        }
+        self.map.insert(v.start, v);
+        if v.kind != VmaKind::Anon {
+            self.fixed.insert(v.start, v.end);
+        }
+        Ok(())
+    }
+
+    /// True if an area not of kind Anon overlaps `[s, e)` (O(number of such areas)).
+    pub fn fixed_overlaps(&self, s: usize, e: usize) -> bool {
+        self.fixed.iter().any(|(&vs, &ve)| vs < e && s < ve)
+    }
+
+    /// Areas that straddle `s` or `e` (a removal of `[s, e)` splits them), in O(log n).
+    pub fn splits(&self, s: usize, e: usize) -> usize {
+        let at = |a: usize| self.find(a).filter(|v| v.start < a).map(|v| (v.start, v.end));
+        match (at(s), at(e)) {
+            (Some(x), Some(y)) if x == y => 1,
+            (x, y) => usize::from(x.is_some()) + usize::from(y.is_some()),
+        }
+    }
+
+    /// The highest page-aligned start of a free range of `len` bytes (page
+    /// aligned, non-zero) inside `[lo, hi)`, searching down from `hi` (or
+    /// from the cached point, see the module doc), or `None`. Records the
+    /// result as the next search's starting point.
+    pub fn find_free(&mut self, len: usize, lo: usize, hi: usize) -> Option<usize> {
+        // Holes above the cached point are all smaller than cached_hole + 1:
+        // a request that fits none of them starts at the cached point, so the
+        // result is the same as a full top-down first-fit search.
+        let use_cache = self.free_cache > lo && self.free_cache < hi && len > self.cached_hole;
+        let from = if use_cache { self.free_cache } else { hi };
+        let (found, skipped) = self.search_down(len, lo, from);
+        self.cached_hole = if use_cache { self.cached_hole.max(skipped) } else { skipped };
+        if let Some(start) = found {
+            self.free_cache = start;
+        }
+        found
+    }
+
+    /// First fit searching down from `hi`: the start found, and the largest
+    /// hole skipped on the way.
+    fn search_down(&self, len: usize, lo: usize, hi: usize) -> (Option<usize>, usize) {
+        let mut end = hi;
+        let mut skipped = 0;
+        let Some(need) = lo.checked_add(len) else { return (None, 0) };
+        // The area containing hi - 1 (if it starts below hi), then lower ones.
+        for v in self.map.range(..hi).rev().map(|(_, v)| v) {
+            if v.end < end {
+                let gap = end - v.end.max(lo);
+                if gap >= len {
+                    return (Some(end - len), skipped);
+                }
+                skipped = skipped.max(gap);
+            }
+            end = end.min(v.start);
+            if end < need {
+                return (None, skipped);
+            }
+        }
+        ((end >= need).then(|| end - len), skipped)
+    }
+
+    /// Removes `[s, e)` from the areas (splitting those that straddle an
+    /// end). Refused, with nothing changed, if an area of the range is not
+    /// of `kind`, or if a split would exceed [`MAX_MAP_COUNT`].
+    pub fn remove_range(&mut self, s: usize, e: usize, kind: VmaKind) -> Result<(), VmaError> {
+        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).copied().collect();
+        if hit.iter().any(|v| v.kind != kind) {
+            return Err(VmaError::WrongKind);
+        }
+        let splits = hit.iter().filter(|v| v.start < s && e < v.end).count();
+        if self.map.len() + splits > MAX_MAP_COUNT {
+            return Err(VmaError::TooMany);
+        }
+        for v in hit {
+            self.map.remove(&v.start);
+            if v.start < s {
+                self.map.insert(v.start, Vma { end: s, ..v });
+            }
+            if e < v.end {
+                self.map.insert(e, Vma { start: e, ..v });
+            }
+        }
+        if e > self.free_cache {
+            self.free_cache = 0;
+            self.cached_hole = 0;
+        }
+        Ok(())
+    }
+
+    /// Gives the areas over `[s, e)` permissions `perm`, splitting those
+    /// that straddle an end. Refused, with nothing changed, if a page of
+    /// the range is in no area ([`VmaError::Unmapped`]), in an area of none
+    /// of `kinds` ([`VmaError::WrongKind`]), or splits exceed [`MAX_MAP_COUNT`].
+    pub fn protect_range(&mut self, s: usize, e: usize, perm: PteFlags, kinds: &[VmaKind]) -> Result<(), VmaError> {
+        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).copied().collect();
+        let mut covered = s;
+        for v in &hit {
+            if !kinds.contains(&v.kind) {
+                return Err(VmaError::WrongKind);
+            }
+            if v.start > covered {
+                return Err(VmaError::Unmapped);
+            }
+            covered = covered.max(v.end);
+        }
+        if covered < e {
+            return Err(VmaError::Unmapped);
+        }
+        let splits = hit.iter().map(|v| usize::from(v.start < s) + usize::from(e < v.end)).sum::<usize>();
+        if self.map.len() + splits > MAX_MAP_COUNT {
+            return Err(VmaError::TooMany);
+        }
+        for v in hit {
+            self.map.remove(&v.start);
+            if v.start < s {
+                self.map.insert(v.start, Vma { end: s, ..v });
+            }
+            let mid = v.start.max(s);
+            self.map.insert(mid, Vma { start: mid, end: v.end.min(e), perm, ..v });
+            if e < v.end {
+                self.map.insert(e, Vma { start: e, ..v });
+            }
+        }
+        Ok(())
+    }
+
+    /// The brk heap's `[start, end)`, if created.
+    pub fn heap(&self) -> Option<(usize, usize)> {
+        self.heap.map(|(s, e, _)| (s, e))
+    }
+
+    /// Sets the heap to `[start, new_end)` (created at `start` with `perm`
+    /// the first time). Growing is refused ([`VmaError::Overlap`]) if
+    /// another area is in the way; the caller frees pages beyond a smaller end.
+    pub fn resize_heap(&mut self, start: usize, new_end: usize, perm: PteFlags) -> Result<(), VmaError> {
+        let (s, old_end, perm) = self.heap.unwrap_or((start, start, perm));
+        let new_end = new_end.max(s);
+        if new_end > old_end && !self.overlapping(old_end, new_end).all(|v| v.kind == VmaKind::Heap) {
+            return Err(VmaError::Overlap);
+        }
+        if old_end == s && new_end > s && self.map.len() >= MAX_MAP_COUNT {
+            return Err(VmaError::TooMany);
+        }
+        self.map.remove(&s);
+        self.fixed.remove(&s);
+        if new_end > s {
+            self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap });
+            self.fixed.insert(s, new_end);
+        }
+        self.heap = Some((s, new_end, perm));
+        Ok(())
+    }
+}

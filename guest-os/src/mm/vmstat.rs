@@ -1,0 +1,96 @@
+//! Kernel-wide memory-management event counters, kept by the code that does
+//! the work (Linux's vm_event_item, /proc/vmstat). [`snapshot`] returns them
+//! for the kernel's reports; /proc/vmstat can format them with Linux's names
+//! (the field docs give each name).
+
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Set by the `svos.vmstat` bootarg: [`report`] prints at power off.
+pub static REPORT: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Prints the counters and the kernel heap's figures in one line, if
+/// `svos.vmstat` was given: `[svos] vmstat: pgfault_minor N pgmajfault N
+/// ad_faults N pgscan N pgactivate N pgsteal N dropped_clean N pswpin N
+/// pswpout N; heap N bytes (peak N) in N frames`.
+pub fn report() {
+    if !REPORT.load(Relaxed) {
+        return;
+    }
+    let v = snapshot();
+    let h = super::heap::stats();
+    crate::println!(
+        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {}; heap {} bytes (peak {}) in {} frames",
+        v.pgfault_minor, v.pgmajfault, v.ad_faults, v.pgscan, v.pgactivate, v.pgsteal, v.dropped_clean, v.pswpin, v.pswpout,
+        h.bytes, h.peak_bytes, h.frames
+    );
+}
+
+/// One counter.
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    const fn new() -> Self {
+        Counter(AtomicU64::new(0))
+    }
+    /// Adds one.
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Relaxed);
+    }
+    fn get(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
+}
+
+/// Page faults of user pages resolved without I/O (minor).
+pub static PGFAULT_MINOR: Counter = Counter::new();
+/// Page faults that read a page back from swap (major): pgmajfault.
+pub static PGMAJFAULT: Counter = Counter::new();
+/// Page faults taken only to set A or D (Svade: the hart does not update them).
+pub static AD_FAULTS: Counter = Counter::new();
+/// Pages the clock looked at: pgscan.
+pub static PGSCAN: Counter = Counter::new();
+/// Pages whose A bit the clock found set (second chance): pgactivate.
+pub static PGACTIVATE: Counter = Counter::new();
+/// Pages evicted (their frame freed or their reference dropped): pgsteal.
+pub static PGSTEAL: Counter = Counter::new();
+/// Pages evicted without a write because their swap copy was still exact.
+pub static DROPPED_CLEAN: Counter = Counter::new();
+
+/// The counters at one moment (Linux /proc/vmstat names in the docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VmStat {
+    /// pgfault counts minor and major; this is the minor part.
+    pub pgfault_minor: u64,
+    /// pgmajfault.
+    pub pgmajfault: u64,
+    /// Faults for A/D only (no Linux counter; Svade).
+    pub ad_faults: u64,
+    /// pgscan (kswapd + direct).
+    pub pgscan: u64,
+    /// pgactivate.
+    pub pgactivate: u64,
+    /// pgsteal (kswapd + direct).
+    pub pgsteal: u64,
+    /// Evictions that needed no write (clean swap-cache pages).
+    pub dropped_clean: u64,
+    /// pswpin: pages read from swap.
+    pub pswpin: u64,
+    /// pswpout: pages written to swap.
+    pub pswpout: u64,
+}
+
+/// All counters now.
+pub fn snapshot() -> VmStat {
+    let (pswpout, pswpin, _) = super::swap::stats();
+    VmStat {
+        pgfault_minor: PGFAULT_MINOR.get(),
+        pgmajfault: PGMAJFAULT.get(),
+        ad_faults: AD_FAULTS.get(),
+        pgscan: PGSCAN.get(),
+        pgactivate: PGACTIVATE.get(),
+        pgsteal: PGSTEAL.get(),
+        dropped_clean: DROPPED_CLEAN.get(),
+        pswpin,
+        pswpout,
+    }
+}

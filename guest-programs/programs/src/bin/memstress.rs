@@ -1,0 +1,225 @@
+//! memstress: memory-management stress for svos (issue 11), three modes.
+//!
+//! - `memstress hog MIB FORKS`: touches MIB MiB of anonymous memory with a
+//!   checksummed pattern, forks FORKS children that each sleep 10 ms and
+//!   exit, waits for them, and checks every page. The kernel's bookkeeping
+//!   (page tables, copy-on-write sharing, swap entries) grows with MIB and
+//!   FORKS: it must never run out of kernel heap.
+//! - `memstress areas N`: a child makes N one-page anonymous mappings, each
+//!   separate (PROT_READ and PROT_READ|PROT_WRITE alternate, so no two
+//!   neighbours could ever merge), touches every 16th, then unmaps them all
+//!   with one munmap. Prints how many it made and the errno of the first
+//!   refusal (svos limits a process to 65,530 areas as Linux's
+//!   vm.max_map_count: -ENOMEM past it). Meanwhile the parent sleeps 1 ms
+//!   at a time and prints how late it woke at most (monotonic clock).
+//! - `memstress reread MIB PASSES`: writes MIB MiB once, then reads and
+//!   checks it PASSES times: with less RAM, pages swapped back in and only
+//!   read are clean, so reclaim can drop them without writing them again.
+//! - `memstress stress PROCS LIVE MIB`: runs PROCS worker processes, at most
+//!   LIVE alive at once; each maps MIB MiB, writes a pattern seeded by its
+//!   number, forks a child that rewrites half of the pages with its own
+//!   pattern and checks all of them, then checks its own pages (the child's
+//!   stores are private), and exits 0 only if every word was right. Prints
+//!   workers run, workers failed (wrong data, killed, or fork refused) and
+//!   the words checked.
+//!
+//! Exits 0 if all checks passed, 1 otherwise, 2 for bad arguments.
+#![no_std]
+#![no_main]
+
+use ulib::println;
+use ulib::sys::{self, mman::*};
+
+const PAGE: usize = 4096;
+const WORDS: usize = PAGE / 8;
+
+/// The word `seed` stores at word `w` of page `page`.
+fn value(seed: u64, page: usize, w: usize) -> u64 {
+    (seed << 40 ^ (page as u64) << 12 ^ w as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1
+}
+
+/// Word indexes written in each page: first, one moving with the page, last.
+fn words(page: usize) -> [usize; 3] {
+    [0, 1 + page % (WORDS - 2), WORDS - 1]
+}
+
+fn fill(base: usize, pages: core::ops::Range<usize>, seed: u64) {
+    for page in pages {
+        let p = (base + page * PAGE) as *mut u64;
+        for w in words(page) {
+            // SAFETY: inside an R+W mapping made by this program.
+            unsafe { p.add(w).write_volatile(value(seed, page, w)) };
+        }
+    }
+}
+
+/// Pages of `pages` that do not hold `seed`'s words.
+fn bad(base: usize, pages: core::ops::Range<usize>, seed: u64) -> usize {
+    pages
+        .filter(|&page| {
+            let p = (base + page * PAGE) as *const u64;
+            // SAFETY: inside an R+W mapping made by this program.
+            words(page).into_iter().any(|w| unsafe { p.add(w).read_volatile() } != value(seed, page, w))
+        })
+        .count()
+}
+
+fn map(len: usize) -> Option<usize> {
+    let base = sys::mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    (base >= 0).then_some(base as usize)
+}
+
+fn wait_all(n: usize) -> usize {
+    let mut failed = 0;
+    for _ in 0..n {
+        let mut status = 0;
+        if sys::wait4(-1, &mut status, 0) < 0 || sys::status_code(status) != 0 {
+            failed += 1;
+        }
+    }
+    failed
+}
+
+fn hog(mib: usize, forks: usize) -> i32 {
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else {
+        println!("memstress: hog: mmap of {} MiB failed", mib);
+        return 1;
+    };
+    fill(base, 0..pages, 7);
+    let mut made = 0;
+    for _ in 0..forks {
+        match sys::fork() {
+            0 => {
+                sys::sleep_ns(10_000_000);
+                sys::exit(0);
+            }
+            pid if pid > 0 => made += 1,
+            err => {
+                println!("memstress: hog: fork failed: {}", err);
+                break;
+            }
+        }
+    }
+    let failed = wait_all(made);
+    let wrong = bad(base, 0..pages, 7);
+    println!("memstress: hog {} MiB, {} forks: {} children failed, {} bad pages", mib, made, failed, wrong);
+    i32::from(made != forks || failed != 0 || wrong != 0)
+}
+
+fn areas(n: usize) -> i32 {
+    // The area work runs in a child; this process sleeps 1 ms at a time
+    // meanwhile (on another hart if there is one) and measures how late it
+    // wakes: kernel work of one process must not hold up the others.
+    let child = sys::fork();
+    if child == 0 {
+        sys::exit(make_areas(n));
+    }
+    if child < 0 {
+        return make_areas(n);
+    }
+    let mut late_max = 0u64;
+    let mut status = 0;
+    while sys::wait4(child, &mut status, 1 /* WNOHANG */) == 0 {
+        let t0 = sys::monotonic_ns();
+        sys::sleep_ns(1_000_000);
+        late_max = late_max.max((sys::monotonic_ns() - t0).saturating_sub(1_000_000));
+    }
+    println!("memstress: areas: sleeper woke at most {} us late", late_max / 1000);
+    sys::status_code(status)
+}
+
+fn make_areas(n: usize) -> i32 {
+    let mut made = 0;
+    let mut first_err = 0;
+    let mut lowest = usize::MAX;
+    for i in 0..n {
+        let prot = if i % 2 == 0 { PROT_READ } else { PROT_READ | PROT_WRITE };
+        let a = sys::mmap(0, PAGE, prot, MAP_PRIVATE | MAP_ANONYMOUS);
+        if a < 0 {
+            first_err = a;
+            break;
+        }
+        // Every 16th area touched (a page-table walk and a frame each):
+        // 65,530 touched pages would not fit a small RAM.
+        if i % 16 == 0 {
+            // SAFETY: a readable page just mapped.
+            unsafe { ((a as usize) as *const u64).read_volatile() };
+        }
+        lowest = lowest.min(a as usize);
+        made += 1;
+    }
+    // Areas were placed top-down and adjacent: one munmap removes them all.
+    let unmapped = made == 0 || sys::munmap(lowest, made * PAGE) == 0;
+    println!("memstress: areas: {} of {} mapped, first error {}, unmapped: {}", made, n, first_err, unmapped);
+    i32::from(!unmapped)
+}
+
+fn reread(mib: usize, passes: usize) -> i32 {
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    fill(base, 0..pages, 3);
+    let wrong: usize = (0..passes).map(|_| bad(base, 0..pages, 3)).sum();
+    println!("memstress: reread {} MiB written once, read {} times: {} bad pages", mib, passes, wrong);
+    i32::from(wrong != 0)
+}
+
+/// One worker of `stress` (see the module doc); returns its exit code.
+fn worker(seed: u64, mib: usize) -> i32 {
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 3 };
+    fill(base, 0..pages, seed);
+    let pid = sys::fork();
+    if pid == 0 {
+        fill(base, 0..pages / 2, seed + 1000);
+        let wrong = bad(base, 0..pages / 2, seed + 1000) + bad(base, pages / 2..pages, seed);
+        sys::exit(i32::from(wrong != 0));
+    }
+    let child_ok = pid > 0 && wait_all(1) == 0;
+    let wrong = bad(base, 0..pages, seed);
+    i32::from(!child_ok || wrong != 0)
+}
+
+fn stress(procs: usize, live: usize, mib: usize) -> i32 {
+    let (mut started, mut running, mut failed) = (0, 0, 0);
+    while started < procs || running > 0 {
+        if started < procs && running < live {
+            match sys::fork() {
+                0 => sys::exit(worker(started as u64 + 1, mib)),
+                pid if pid > 0 => {
+                    started += 1;
+                    running += 1;
+                }
+                _ => {
+                    if running == 0 {
+                        println!("memstress: stress: fork refused with no worker running");
+                        return 1;
+                    }
+                    failed += wait_all(1);
+                    running -= 1;
+                }
+            }
+            continue;
+        }
+        failed += wait_all(1);
+        running -= 1;
+    }
+    let words = procs * ((mib << 20) / PAGE) * 3 * 3;
+    println!("memstress: stress: {} workers of {} MiB, {} failed, {} words checked", procs, mib, failed, words);
+    i32::from(failed != 0)
+}
+
+#[no_mangle]
+fn main() -> i32 {
+    let num = |i: usize| ulib::arg(i).parse::<usize>().unwrap_or(0);
+    match ulib::arg(1) {
+        "hog" if num(2) > 0 => hog(num(2), num(3)),
+        "areas" if num(2) > 0 => areas(num(2)),
+        "reread" if num(2) > 0 && num(3) > 0 => reread(num(2), num(3)),
+        "stress" if num(2) > 0 && num(3) > 0 && num(4) > 0 => stress(num(2), num(3), num(4)),
+        _ => {
+            println!("usage: memstress hog MIB FORKS | areas N | reread MIB PASSES | stress PROCS LIVE MIB");
+            2
+        }
+    }
+}

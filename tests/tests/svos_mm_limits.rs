@@ -1,0 +1,149 @@
+//! svos's memory management at its limits (issue 11): the kernel heap grows
+//! from the frame allocator instead of panicking when a process's
+//! bookkeeping outgrows a fixed heap; areas live in a B-tree, 20,000 of them
+//! are cheap and a sleeper on another hart keeps its timing while they are
+//! unmapped; a process stops at vm.max_map_count (65,530) with -ENOMEM;
+//! exec refuses a segment below mmap_min_addr as mmap does; a small
+//! version of the stress (many processes, fork, checksums, swap) loses and
+//! leaks nothing.
+
+use regex::Regex;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use svemu::machine::Exit;
+use svemu_tests::{run_svemu, svos_image, RunOptions};
+
+/// Boots the image's kernel with `initrd` and `append` on svemu; checks
+/// that svos powered off normally (no panic) and returns the console.
+fn boot(initrd: &Path, append: &str, memory_mib: u64, harts: usize, drives: &[PathBuf]) -> String {
+    let img = svos_image();
+    let run = run_svemu(&RunOptions {
+        initrd: Some(initrd),
+        append: Some(append),
+        memory: memory_mib << 20,
+        harts,
+        drives,
+        max_instructions: Some(20_000_000_000),
+        ..RunOptions::new(&img.kernel)
+    });
+    assert_eq!(run.exit, Exit::PowerOff(0), "{append}: console:\n{}", run.console);
+    assert!(!run.console.contains("KERNEL PANIC"), "{}", run.console);
+    assert!(run.console.contains("(no leak)"), "{}", run.console);
+    run.console
+}
+
+/// A zeroed (sparse) raw disk image of `mib` MiB for this test process.
+fn disk(name: &str, mib: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("svos-mm-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::File::create(&p).unwrap().set_len(mib << 20).unwrap();
+    p
+}
+
+#[test]
+fn a_100_mib_process_forking_3_sleepers_does_not_exhaust_the_kernel_heap() {
+    // With the fixed 8 MiB heap this panicked: "memory allocation of 280 bytes failed".
+    let img = svos_image();
+    let console = boot(&img.initrd, "init=memstress:hog:100:3", 256, 1, &[]);
+    assert!(console.contains("memstress: hog 100 MiB, 3 forks: 0 children failed, 0 bad pages"), "{console}");
+    assert!(console.contains("[svos] pid 1 (memstress) exited with status 0"), "{console}");
+}
+
+#[test]
+fn a_hog_larger_than_ram_with_swap_never_panics_the_kernel() {
+    // 100 MiB in 64 MiB of RAM, swapped to a 1 GiB disk, then 3 forks: the
+    // swap bookkeeping grows the heap from frames the kernel keeps below
+    // the min watermark, fork reclaims (frames shared copy-on-write are
+    // evicted too) instead of failing with -ENOMEM; the kernel frees everything.
+    let img = svos_image();
+    let console = boot(&img.initrd, "init=memstress:hog:100:3,hello", 64, 1, &[disk("hog.img", 1024)]);
+    assert!(console.contains("memstress: hog 100 MiB, 3 forks: 0 children failed, 0 bad pages"), "{console}");
+    assert!(console.contains("[svos] pid 1 (memstress) exited with status 0"), "{console}");
+    assert!(console.contains("(hello) exited with status 0"), "{console}");
+    let swap = Regex::new(r"\[svos\] swap: (\d+) pages swapped out, \d+ swapped in; 0 slots in use").unwrap();
+    let out: u64 = swap.captures(&console).unwrap_or_else(|| panic!("{console}"))[1].parse().unwrap();
+    assert!(out >= 25_600 - 16_384, "{console}");
+}
+
+#[test]
+fn twenty_thousand_areas_do_not_stall_a_sleeper_on_another_hart() {
+    // Before: a quadratic free-range search under the big lock; 20,000 areas
+    // did not finish, 4,000 froze a sleeper on another hart for seconds.
+    let img = svos_image();
+    let console = boot(&img.initrd, "init=memstress:areas:20000", 128, 2, &[]);
+    assert!(console.contains("memstress: areas: 20000 of 20000 mapped, first error 0, unmapped: true"), "{console}");
+    let late = Regex::new(r"sleeper woke at most (\d+) us late").unwrap();
+    let us: u64 = late.captures(&console).unwrap_or_else(|| panic!("{console}"))[1].parse().unwrap();
+    // The time slice is 10 ms; the sleeper's hart waits at most one bounded munmap step.
+    assert!(us < 5_000, "sleeper {us} us late:\n{console}");
+}
+
+#[test]
+fn a_process_stops_at_max_map_count_with_enomem() {
+    let img = svos_image();
+    let console = boot(&img.initrd, "init=memstress:areas:70000", 128, 1, &[]);
+    // 65,530 areas per process, 4 of them the program's segments and stack.
+    let made = Regex::new(r"memstress: areas: (\d+) of 70000 mapped, first error -12, unmapped: true").unwrap();
+    let n: usize = made.captures(&console).unwrap_or_else(|| panic!("{console}"))[1].parse().unwrap();
+    assert!((65_520..65_530).contains(&n), "{console}");
+}
+
+#[test]
+fn stress_many_processes_fork_and_swap_lose_and_leak_nothing() {
+    // The small version of the stress (the big one: guest-os/README.md):
+    // 40 workers of 4 MiB, 8 alive at once, each forking a child that
+    // rewrites half its pages, 4 harts, 24 MiB of RAM and swap at 3x RAM.
+    let img = svos_image();
+    let console = boot(&img.initrd, "init=memstress:stress:40:8:4", 24, 4, &[disk("stress.img", 72)]);
+    assert!(console.contains("memstress: stress: 40 workers of 4 MiB, 0 failed"), "{console}");
+    assert!(console.contains("[svos] pid 1 (memstress) exited with status 0"), "{console}");
+    assert!(console.contains("slots in use") && console.contains("; 0 slots in use"), "{console}");
+}
+
+/// A minimal static RV64 executable whose only PT_LOAD segment is at
+/// virtual address 0 (code: `li a7, 93; li a0, 0; ecall`, exit 0).
+fn elf_at_address_zero() -> Vec<u8> {
+    let code: [u32; 3] = [0x05d0_0893, 0x0000_0513, 0x0000_0073];
+    let mut f = vec![0u8; 0x1000];
+    f[..4].copy_from_slice(b"\x7fELF");
+    f[4] = 2; // ELFCLASS64
+    f[5] = 1; // little endian
+    f[6] = 1; // EV_CURRENT
+    f[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    f[18..20].copy_from_slice(&243u16.to_le_bytes()); // EM_RISCV
+    f[20..24].copy_from_slice(&1u32.to_le_bytes());
+    f[24..32].copy_from_slice(&0x100u64.to_le_bytes()); // e_entry
+    f[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
+    f[52..54].copy_from_slice(&64u16.to_le_bytes()); // e_ehsize
+    f[54..56].copy_from_slice(&56u16.to_le_bytes()); // e_phentsize
+    f[56..58].copy_from_slice(&1u16.to_le_bytes()); // e_phnum
+    let ph = 64;
+    f[ph..ph + 4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    f[ph + 4..ph + 8].copy_from_slice(&5u32.to_le_bytes()); // R+X
+                                                            // p_offset 0, p_vaddr 0, p_paddr 0
+    f[ph + 32..ph + 40].copy_from_slice(&0x1000u64.to_le_bytes()); // p_filesz
+    f[ph + 40..ph + 48].copy_from_slice(&0x1000u64.to_le_bytes()); // p_memsz
+    f[ph + 48..ph + 56].copy_from_slice(&0x1000u64.to_le_bytes()); // p_align
+    for (i, w) in code.iter().enumerate() {
+        f[0x100 + 4 * i..0x104 + 4 * i].copy_from_slice(&w.to_le_bytes());
+    }
+    f
+}
+
+#[test]
+fn exec_refuses_a_segment_at_address_zero_as_mmap_does() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("svos_mm_limits_initrd");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("zero"), elf_at_address_zero()).unwrap();
+    let initrd = dir.with_extension("cpio");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("echo zero | cpio --quiet --reproducible -o -H newc > '{}'", initrd.display()))
+        .current_dir(&dir)
+        .status()
+        .expect("cpio runs");
+    assert!(status.success());
+    let console = boot(&initrd, "init=zero", 128, 1, &[]);
+    assert!(console.contains("[svos] pid 1 (zero): exec failed: segment below mmap_min_addr"), "{console}");
+}
