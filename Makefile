@@ -85,6 +85,11 @@ LINUX_C      := $(wildcard tests/linux/*.c)
 LINUX_CPP    := $(wildcard tests/linux/*.cpp)
 LINUX_PROGS  := $(patsubst tests/linux/%.c,$(LINUX_DIR)/%,$(LINUX_C)) $(patsubst tests/linux/%.cpp,$(LINUX_DIR)/%,$(LINUX_CPP))
 
+# A static-PIE program: its own _start, no libc (no rcrt1.o in Debian's cross glibc).
+$(LINUX_DIR)/pie: tests/linux/pie.c
+	@mkdir -p $(LINUX_DIR)
+	$(LINUX_CC) -nostdlib -fPIE -pie -Wl,--no-dynamic-linker -O2 -Wall -o $@ $<
+
 $(LINUX_DIR)/%: tests/linux/%.c
 	@mkdir -p $(LINUX_DIR)
 	$(LINUX_CC) -static -O2 -Wall -o $@ $< -lm

@@ -183,7 +183,7 @@ const FUTEX_CLOCK_REALTIME: usize = 256;
 /// -ENOSYS for other operations.
 pub fn sys_futex(uaddr: usize, op: usize, val: usize, timeout: usize) -> isize {
     let cmd = op & !(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return EINVAL;
     }
     match cmd {
@@ -234,7 +234,7 @@ pub fn sys_futex(uaddr: usize, op: usize, val: usize, timeout: usize) -> isize {
 /// implement: -EINVAL (callers such as malloc treat a failure as "kept").
 /// -EINVAL for an unaligned addr or unknown advice.
 pub fn sys_madvise(addr: usize, _len: usize, advice: usize) -> isize {
-    if addr % 4096 != 0 {
+    if !addr.is_multiple_of(4096) {
         return EINVAL;
     }
     match advice {
