@@ -31,7 +31,7 @@ APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux
+.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux-progs
 
 all: svemu guest
 
@@ -75,40 +75,40 @@ qemu-run: setup-test guest
 	qemu-system-riscv64 -machine virt -bios none -m $(MEMORY) -smp 1 -nographic \
 	    -kernel $(KERNEL) -initrd $(INITRD) -append "$(APPEND)"
 
-# The corpus of unmodified Linux programs (tests/linux): built by Debian's
-# cross compilers, static, packed in their own initrd for tests/tests/linux.rs.
-LINUX_CC     := riscv64-linux-gnu-gcc
-LINUX_CXX    := riscv64-linux-gnu-g++
-LINUX_DIR    := $(BUILD)/linux
-LINUX_INITRD := $(BUILD)/linux-initrd.cpio
-LINUX_C      := $(wildcard tests/linux/*.c)
-LINUX_CPP    := $(wildcard tests/linux/*.cpp)
-LINUX_PROGS  := $(patsubst tests/linux/%.c,$(LINUX_DIR)/%,$(LINUX_C)) $(patsubst tests/linux/%.cpp,$(LINUX_DIR)/%,$(LINUX_CPP))
+# The corpus of unmodified Linux programs (tests/linux-progs): built by Debian's
+# cross compilers, static, packed in their own initrd for tests/tests/linux_programs.rs.
+LXP_CC     := riscv64-linux-gnu-gcc
+LXP_CXX    := riscv64-linux-gnu-g++
+LXP_DIR    := $(BUILD)/linux-progs
+LXP_INITRD := $(BUILD)/linux-progs.cpio
+LXP_C      := $(wildcard tests/linux-progs/*.c)
+LXP_CPP    := $(wildcard tests/linux-progs/*.cpp)
+LXP_PROGS  := $(patsubst tests/linux-progs/%.c,$(LXP_DIR)/%,$(LXP_C)) $(patsubst tests/linux-progs/%.cpp,$(LXP_DIR)/%,$(LXP_CPP))
 
 # A static-PIE program: its own _start, no libc (no rcrt1.o in Debian's cross glibc).
-$(LINUX_DIR)/pie: tests/linux/pie.c
-	@mkdir -p $(LINUX_DIR)
-	$(LINUX_CC) -nostdlib -fPIE -pie -Wl,--no-dynamic-linker -O2 -Wall -o $@ $<
+$(LXP_DIR)/pie: tests/linux-progs/pie.c
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CC) -nostdlib -fPIE -pie -Wl,--no-dynamic-linker -O2 -Wall -o $@ $<
 
-$(LINUX_DIR)/%: tests/linux/%.c
-	@mkdir -p $(LINUX_DIR)
-	$(LINUX_CC) -static -O2 -Wall -o $@ $< -lm
+$(LXP_DIR)/%: tests/linux-progs/%.c
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CC) -static -O2 -Wall -o $@ $< -lm
 
-$(LINUX_DIR)/%: tests/linux/%.cpp
-	@mkdir -p $(LINUX_DIR)
-	$(LINUX_CXX) -static -O2 -Wall -o $@ $<
+$(LXP_DIR)/%: tests/linux-progs/%.cpp
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CXX) -static -O2 -Wall -o $@ $<
 
-linux: setup-test $(LINUX_PROGS)
-	@rm -rf $(LINUX_DIR)/root && mkdir -p $(LINUX_DIR)/root
-	@cp $(LINUX_PROGS) $(LINUX_DIR)/root/ && touch -d @0 $(LINUX_DIR)/root/*
-	@cd $(LINUX_DIR)/root && ls | cpio --quiet --reproducible -o -H newc > $(CURDIR)/$(LINUX_INITRD)
-	@echo "linux initrd: $(LINUX_INITRD) ($(notdir $(LINUX_PROGS)))"
+linux-progs: setup-test $(LXP_PROGS)
+	@rm -rf $(LXP_DIR)/root && mkdir -p $(LXP_DIR)/root
+	@cp $(LXP_PROGS) $(LXP_DIR)/root/ && touch -d @0 $(LXP_DIR)/root/*
+	@cd $(LXP_DIR)/root && ls | cpio --quiet --reproducible -o -H newc > $(CURDIR)/$(LXP_INITRD)
+	@echo "linux-progs initrd: $(LXP_INITRD) ($(notdir $(LXP_PROGS)))"
 
 # The integration tests boot the same image as `make run`: they get its
 # parts from here, so there is one definition of the demo.
-test: setup-test all linux
+test: setup-test all linux-progs
 	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
-	    SVOS_LINUX_INITRD=$(CURDIR)/$(LINUX_INITRD) SVOS_LINUX_DIR=$(CURDIR)/$(LINUX_DIR) \
+	    SVOS_LXP_INITRD=$(CURDIR)/$(LXP_INITRD) SVOS_LXP_DIR=$(CURDIR)/$(LXP_DIR) \
 	    $(CARGO) test --release --workspace --no-fail-fast
 
 # Not a test: prints numbers against the targets of issue 7 (see tests/src/bin/bench/main.rs).

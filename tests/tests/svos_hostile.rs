@@ -1,5 +1,5 @@
 //! The kernel against hostile user programs and inputs (issue 11): the
-//! `hostile` program of tests/linux (svemu's own attack suites are tests/hostile.rs) (bad pointers to every system call
+//! `hostile` program of tests/linux-progs (svemu's own attack suites are tests/hostile.rs) (bad pointers to every system call
 //! that takes one, lseek past the end of an initrd file, unknown system
 //! calls, 255 arguments of 64 KiB, malformed ELFs exec'd, fd exhaustion,
 //! random system calls with fixed seeds in children that may die), then a
@@ -30,7 +30,7 @@ fn boot(initrd: &Path, append: &str, input: &[u8]) -> (Exit, String) {
 
 #[test]
 fn hostile_program_leaves_the_kernel_whole() {
-    let (exit, console) = boot(&var("SVOS_LINUX_INITRD"), "init=hostile,basics:a", b"");
+    let (exit, console) = boot(&var("SVOS_LXP_INITRD"), "init=hostile,basics:a", b"");
     assert_eq!(exit, Exit::PowerOff(0), "{console}");
     let has = |s: &str| assert!(console.contains(s), "missing {s:?} in:\n{console}");
     has("calls answered, no kernel fault");
@@ -104,7 +104,7 @@ fn malformed_elfs_named_by_init_are_refused() {
     for (k, n) in names.iter().enumerate() {
         std::fs::write(root.join(n), malformed(k)).unwrap();
     }
-    std::fs::copy(var("SVOS_LINUX_DIR").join("basics"), root.join("basics")).unwrap();
+    std::fs::copy(var("SVOS_LXP_DIR").join("basics"), root.join("basics")).unwrap();
     let list: Vec<&str> = names.iter().map(String::as_str).chain(["basics"]).collect();
     let cpio = Command::new("sh")
         .arg("-c")

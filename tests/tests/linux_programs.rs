@@ -1,4 +1,4 @@
-//! Unmodified static Linux programs (tests/linux, built by `make linux`
+//! Unmodified static Linux programs (tests/linux-progs, built by `make linux-progs`
 //! with Debian's riscv64-linux-gnu-gcc/g++ -static) on svos: each runs
 //! under `qemu-riscv64` user mode, the reference for what Linux prints,
 //! and on svos under svemu (1 and 4 harts) and qemu-system-riscv64; the
@@ -35,7 +35,7 @@ fn compared(text: &str) -> Vec<String> {
 
 /// Each program under qemu-riscv64 (Linux's syscall semantics, the host's kernel).
 fn reference() -> BTreeMap<&'static str, Outcome> {
-    let dir = var("SVOS_LINUX_DIR");
+    let dir = var("SVOS_LXP_DIR");
     PROGRAMS
         .iter()
         .map(|(name, args)| {
@@ -88,7 +88,7 @@ fn split(console: &str) -> BTreeMap<String, (String, u32)> {
 
 fn svemu_console(harts: usize) -> String {
     let img = svos_image();
-    let initrd = var("SVOS_LINUX_INITRD");
+    let initrd = var("SVOS_LXP_INITRD");
     let append = append();
     let run = run_svemu(&RunOptions {
         initrd: Some(&initrd),
@@ -135,7 +135,7 @@ fn corpus_on_4_harts_prints_the_same() {
 #[test]
 fn corpus_on_qemu_system_prints_the_same() {
     let img = svos_image();
-    let initrd = var("SVOS_LINUX_INITRD");
+    let initrd = var("SVOS_LXP_INITRD");
     let append = append();
     let (console, code) =
         run_qemu(&img.kernel, &img.memory, &["-initrd", initrd.to_str().unwrap(), "-append", &append]);

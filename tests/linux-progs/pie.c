@@ -1,7 +1,7 @@
 /* pie: a static-PIE program (ET_DYN, no PT_INTERP), without libc because
  * Debian's cross toolchain has no rcrt1.o for glibc's static-PIE: writes
  * a line through a pointer table and exits with argc + 40. Built by
- * `make linux` with -fPIE -pie -Wl,--no-dynamic-linker -nostdlib. */
+ * `make linux-progs` with -fPIE -pie -Wl,--no-dynamic-linker -nostdlib. */
 static long sys3(long n, long a, long b, long c) {
     register long a0 __asm__("a0") = a, a1 __asm__("a1") = b, a2 __asm__("a2") = c, a7 __asm__("a7") = n;
     __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a7) : "memory");
