@@ -6,6 +6,8 @@
 #   make shell     the same image with an interactive shell on this terminal
 #   make test      build everything and run every test (needs qemu-system-riscv64)
 #   make qemu-run  the same image on qemu-system-riscv64 -machine virt -bios none
+#   make linux     build the Linux guest (Debian's linux-source-6.1, tests/linux/): build/linux/
+#   make linux-run boot it on svemu under OpenSBI, with an ext2 disk
 #   make bench     workloads on svemu and QEMU side by side: MIPS and time ratios (build/bench.json)
 #   make diff-test N=10000 [SEED=1]
 #                  compare N random instruction sequences on svemu and QEMU
@@ -31,7 +33,7 @@ APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux-progs
+.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux linux-run linux-progs
 
 all: svemu guest
 
@@ -75,6 +77,33 @@ qemu-run: setup-test guest
 	qemu-system-riscv64 -machine virt -bios none -m $(MEMORY) -smp 1 -nographic \
 	    -kernel $(KERNEL) -initrd $(INITRD) -append "$(APPEND)"
 
+# The Linux guest: a kernel Image from Debian's linux-source-6.1 configured
+# by tinyconfig + tests/linux/svemu.config (scripts/build-linux; about 7
+# minutes on 2 cores, rebuilt only when the fragment or the script changes),
+# and an initramfs holding the freestanding init of tests/linux/init.c
+# (packed by the kernel tree's own gen_init_cpio, which needs no root).
+LINUX_DIR    := $(BUILD)/linux
+LINUX_IMAGE  := $(LINUX_DIR)/Image
+LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio
+OPENSBI      := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
+
+linux: setup-test $(LINUX_IMAGE) $(LINUX_INITRD)
+
+$(LINUX_IMAGE): tests/linux/svemu.config scripts/build-linux
+	scripts/build-linux $@
+
+$(LINUX_INITRD): tests/linux/init.c $(LINUX_IMAGE)
+	riscv64-linux-gnu-gcc -static -nostdlib -ffreestanding -fno-builtin -O2 -o $(LINUX_DIR)/init tests/linux/init.c
+	printf '%s\n' 'dir /dev 0755 0 0' 'nod /dev/console 0600 0 0 c 5 1' 'dir /proc 0755 0 0' 'dir /tmp 0755 0 0' \
+	    'dir /mnt 0755 0 0' 'file /init $(CURDIR)/$(LINUX_DIR)/init 0755 0 0' > $(LINUX_DIR)/initramfs.list
+	$(BUILD)/linux-src/usr/gen_init_cpio $(LINUX_DIR)/initramfs.list > $@
+
+linux-run: linux svemu
+	@mkdir -p $(LINUX_DIR)/disk && echo "hello from the host" > $(LINUX_DIR)/disk/hello.txt
+	/usr/sbin/mke2fs -q -F -t ext2 -d $(LINUX_DIR)/disk $(LINUX_DIR)/disk.img 4M
+	$(SVEMU) run --bios $(OPENSBI) --kernel $(LINUX_IMAGE) --initrd $(LINUX_INITRD) \
+	    --append "console=ttyS0" --drive $(LINUX_DIR)/disk.img -m $(MEMORY)
+
 # The corpus of unmodified Linux programs (tests/linux-progs): built by Debian's
 # cross compilers, static, packed in their own initrd for tests/tests/linux_programs.rs.
 LXP_CC     := riscv64-linux-gnu-gcc
@@ -106,9 +135,10 @@ linux-progs: setup-test $(LXP_PROGS)
 
 # The integration tests boot the same image as `make run`: they get its
 # parts from here, so there is one definition of the demo.
-test: setup-test all linux-progs
+test: setup-test all linux linux-progs
 	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
 	    SVOS_LXP_INITRD=$(CURDIR)/$(LXP_INITRD) SVOS_LXP_DIR=$(CURDIR)/$(LXP_DIR) \
+	    LINUX_IMAGE=$(CURDIR)/$(LINUX_IMAGE) LINUX_INITRD=$(CURDIR)/$(LINUX_INITRD) \
 	    $(CARGO) test --release --workspace --no-fail-fast
 
 # Not a test: prints numbers against the targets of issue 7 (see tests/src/bin/bench/main.rs).

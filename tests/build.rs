@@ -21,6 +21,8 @@ const BENCH: &[(&str, &str, &[&str])] = &[
     ("bench_tlb_sv48", "tlbstride.c", &["-DLEVELS=4"]),
     ("bench_tlb_sv48_sfence", "tlbstride.c", &["-DLEVELS=4", "-DSFENCE_EVERY=64"]),
     ("bench_pagefault", "pagefault.c", &[]),
+    ("bench_coremark", "coremark.c", &["-march=rv64gc_zicsr_zifencei"]),
+    ("bench_intloop", "intloop.c", &["-march=rv64gc_zicsr_zifencei"]),
 ];
 
 fn gcc() -> String {

@@ -3,6 +3,7 @@
 
 use crate::devices::ram::RamAllocError;
 use crate::devices::sifive_test::PowerRequest;
+use crate::devices::trace_port::TracePort;
 use crate::devices::virtio::GuestMemory;
 use crate::devices::{BootRom, Clint, Htif, Plic, Ram, SifiveTest, Uart16550, VirtioMmio};
 use crate::reservations::Reservations;
@@ -18,6 +19,10 @@ pub mod map {
     pub const TEST_BASE: u64 = 0x10_0000;
     /// Test device window size.
     pub const TEST_SIZE: u64 = 0x1000;
+    /// svemu's paravirtual trace port (`svemu,trace`; not on QEMU's board).
+    pub const TRACE_BASE: u64 = 0x11_0000;
+    /// Its window.
+    pub const TRACE_SIZE: u64 = 0x1000;
     /// CLINT.
     pub const CLINT_BASE: u64 = 0x200_0000;
     /// CLINT window size.
@@ -73,6 +78,8 @@ pub struct Bus {
     pub uart: Uart16550,
     /// Power-off device.
     pub test: SifiveTest,
+    /// The kernel's events ([`crate::devices::trace_port`]).
+    pub trace_port: TracePort,
     /// HTIF, for programs with a `tohost` symbol: a device at that RAM address.
     htif: Option<Htif>,
     /// The aligned 8 bytes of `tohost`, or `u64::MAX` without HTIF: stores
@@ -120,6 +127,48 @@ impl Bus {
         self.write_mmio(pa, size, val)
     }
 
+    /// The offset in RAM of the page holding `pa` when loads from it (or,
+    /// `for_store`, stores to it) may go straight to RAM with
+    /// [`Bus::read_direct`] and [`Bus::write_direct`]: a RAM page, not
+    /// marked as holding decoded code for a store, and not HTIF's `tohost`
+    /// page for a store (a store there is a command).
+    #[inline]
+    pub fn direct_page(&self, pa: u64, for_store: bool) -> Option<usize> {
+        if for_store && pa >> 12 == self.tohost >> 12 {
+            return None;
+        }
+        self.ram.page_offset(pa, for_store)
+    }
+
+    /// [`Bus::read`] of RAM at offset `off` from its start, with no checks.
+    ///
+    /// # Safety
+    ///
+    /// As [`Ram::read_page`]: a `size`-byte access within a page given by
+    /// [`Bus::direct_page`].
+    #[inline(always)]
+    pub unsafe fn read_direct(&self, off: usize, size: u8) -> u64 {
+        // SAFETY: as the caller guarantees.
+        unsafe { self.ram.read_page(off, size) }
+    }
+
+    /// [`Bus::write`] to RAM at offset `off` from its start: the
+    /// reservations on it end, with no other check.
+    ///
+    /// # Safety
+    ///
+    /// As [`Ram::write_page`]: a `size`-byte access within a page given by
+    /// [`Bus::direct_page`] for a store, not marked as holding decoded
+    /// code since.
+    #[inline(always)]
+    pub unsafe fn write_direct(&mut self, off: usize, size: u8, val: u64) {
+        if self.reservations.any() {
+            self.reservations.store(self.ram.base() + off as u64, size);
+        }
+        // SAFETY: as the caller guarantees.
+        unsafe { self.ram.write_page(off, size, val) }
+    }
+
     #[inline(never)]
     fn poll_htif(&mut self) {
         self.attention = true;
@@ -149,10 +198,13 @@ impl Bus {
         let fault = Err(BusFault { addr: pa });
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => Ok(self.rom.read(pa - ROM_BASE, size)),
-            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => Ok(self.test.read(pa - TEST_BASE, size)),
+            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) && SifiveTest::size_ok(size) => {
+                Ok(self.test.read(pa - TEST_BASE, size))
+            }
+            _ if in_window(pa, size, TRACE_BASE, TRACE_SIZE) => Ok(self.trace_port.read(pa - TRACE_BASE)),
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => Ok(self.clint.read(pa - CLINT_BASE, size)),
-            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => Ok(self.plic.read(pa - PLIC_BASE, size)),
-            _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE)),
+            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) && size == 4 => Ok(self.plic.read(pa - PLIC_BASE, size)),
+            _ if in_window(pa, size, UART_BASE, UART_SIZE) => Ok(self.uart.read(pa - UART_BASE, self.clint.cycles())),
             _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
                 let off = pa - virtio_base(0);
                 Ok(self.virtio[(off / VIRTIO_SIZE) as usize].read(off % VIRTIO_SIZE, size))
@@ -168,10 +220,13 @@ impl Bus {
         self.attention = true;
         match pa {
             _ if in_window(pa, size, ROM_BASE, ROM_SIZE) => {}
-            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) => self.test.write(pa - TEST_BASE, val),
+            _ if in_window(pa, size, TEST_BASE, TEST_SIZE) && SifiveTest::size_ok(size) => {
+                self.test.write(pa - TEST_BASE, val)
+            }
+            _ if in_window(pa, size, TRACE_BASE, TRACE_SIZE) => self.trace_port.write(pa - TRACE_BASE, val, &self.ram),
             _ if in_window(pa, size, CLINT_BASE, CLINT_SIZE) => self.clint.write(pa - CLINT_BASE, size, val),
-            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) => self.plic.write(pa - PLIC_BASE, size, val),
-            _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val),
+            _ if in_window(pa, size, PLIC_BASE, PLIC_SIZE) && size == 4 => self.plic.write(pa - PLIC_BASE, size, val),
+            _ if in_window(pa, size, UART_BASE, UART_SIZE) => self.uart.write(pa - UART_BASE, val, self.clint.cycles()),
             _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
                 let off = pa - virtio_base(0);
                 let mut mem = GuestMemory::new(&mut self.ram, &mut self.reservations);
@@ -227,6 +282,7 @@ impl Bus {
             plic: Plic::new(harts),
             uart: Uart16550::new(input, out),
             test: SifiveTest::default(),
+            trace_port: TracePort::default(),
             htif: None,
             tohost: u64::MAX,
             virtio: (0..map::VIRTIO_SLOTS).map(|_| VirtioMmio::new(None)).collect(),
@@ -235,15 +291,42 @@ impl Bus {
         })
     }
 
-    /// Carry the devices' interrupt lines into the PLIC (level-triggered
-    /// sources), after device state changed or console input may have arrived.
+    /// Let the UART see the time (its character timeout, console input)
+    /// and carry the devices' reports of their interrupt lines into the
+    /// PLIC's gateway ([`Plic::set_level`]), after device state changed or
+    /// console input may have arrived.
     pub fn update_interrupts(&mut self) {
         self.lines_dirty = false;
-        let uart = self.uart.irq();
-        self.plic.set_level(map::UART_IRQ, uart);
-        for (slot, v) in self.virtio.iter().enumerate() {
-            self.plic.set_level(map::virtio_irq(slot), v.irq());
+        self.uart.advance(self.clint.cycles());
+        if let Some(level) = self.uart.take_line_update() {
+            self.plic.set_level(map::UART_IRQ, level);
         }
+        for (slot, v) in self.virtio.iter_mut().enumerate() {
+            if let Some(level) = v.take_line_update() {
+                self.plic.set_level(map::virtio_irq(slot), level);
+            }
+        }
+    }
+
+    /// The next cycle at which a device changes state on its own (the
+    /// UART's character timeout), if any: the machine does not let time
+    /// jump past it.
+    pub fn next_device_event(&self) -> Option<u64> {
+        self.uart.next_event()
+    }
+
+    /// Per disk (by virtio-mmio slot) the requests it carried out.
+    pub fn disk_stats(&self) -> Vec<crate::stats::DiskStats> {
+        let slots = self.virtio.iter().enumerate();
+        slots
+            .filter_map(|(slot, v)| v.disk().map(|d| (slot, d.counts)))
+            .map(|(slot, c)| crate::stats::DiskStats {
+                slot,
+                requests: c.requests,
+                sectors_read: c.sectors_read,
+                sectors_written: c.sectors_written,
+            })
+            .collect()
     }
 
     /// Make every disk write durable (fsync each image): at power-off.

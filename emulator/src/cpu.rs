@@ -10,6 +10,7 @@
 use crate::bus::Bus;
 use crate::hart::trap::Exception;
 use crate::hart::Hart;
+use crate::isa::code_pages::Chain;
 use crate::mmu::{Access, Context, FastHit, Mmu, PAGE_SIZE};
 
 /// The last data access of an instruction, for traces.
@@ -30,14 +31,22 @@ pub struct MemAccess {
 /// instructions, which end the burst) and only while the fast TLB stays
 /// as it was ([`crate::mmu::FastTlb::epoch`]). A hit counts the same TLB
 /// lookup and hit as the fast-TLB hit it stands for.
+///
+/// A hit compares the virtual page number only: the memo is emptied
+/// whenever the fast TLB's epoch moves, by [`DataMemo::revalidate`], which
+/// runs at the end of every access past the memo (the only accesses that
+/// can move it inside a stretch) and before every stretch. Store entries
+/// are made only for pages not marked as holding decoded code, and dropped
+/// when [`crate::isa::code_pages`] marks one ([`Cpu::forget_store_page`]),
+/// so a store hit needs no check for decoded code.
 #[derive(Clone, Copy, Debug)]
 pub struct DataMemo {
     epoch: u64,
     /// Per entry (loads first, then stores): virtual page number
-    /// (`u64::MAX`: none), physical page address, and whether a use counts
-    /// as a TLB hit.
+    /// (`u64::MAX`: none), the page's offset in RAM ([`Bus::direct_page`]),
+    /// and whether a use counts as a TLB hit.
     vpn: [u64; 2 * MEMO_WAYS],
-    pa: [u64; 2 * MEMO_WAYS],
+    off: [usize; 2 * MEMO_WAYS],
     paged: [bool; 2 * MEMO_WAYS],
 }
 
@@ -47,7 +56,7 @@ pub const MEMO_WAYS: usize = 4;
 impl DataMemo {
     /// A memo holding nothing.
     pub fn new() -> DataMemo {
-        DataMemo { epoch: 0, vpn: [u64::MAX; 2 * MEMO_WAYS], pa: [0; 2 * MEMO_WAYS], paged: [false; 2 * MEMO_WAYS] }
+        DataMemo { epoch: 0, vpn: [u64::MAX; 2 * MEMO_WAYS], off: [0; 2 * MEMO_WAYS], paged: [false; 2 * MEMO_WAYS] }
     }
 
     /// The entry for `va` and access `k` (0 load, 1 store).
@@ -56,31 +65,36 @@ impl DataMemo {
         k * MEMO_WAYS + ((va >> 12) as usize & (MEMO_WAYS - 1))
     }
 
-    /// The physical address of `va` (its access within one page) for
-    /// access `k` (0 load, 1 store), if memoised and still valid.
+    /// The RAM offset of `va` (its access within one page) for access `k`
+    /// (0 load, 1 store), and whether it counts as a TLB hit, if memoised.
     #[inline(always)]
-    fn get(&self, k: usize, va: u64, mmu: &Mmu) -> Option<FastHit> {
+    fn get(&self, k: usize, va: u64) -> Option<(usize, bool)> {
         let e = Self::index(k, va);
-        if va >> 12 == self.vpn[e] && self.epoch == mmu.fast.epoch() {
-            Some(FastHit { pa: self.pa[e] | (va & (PAGE_SIZE - 1)), paged: self.paged[e] })
+        if va >> 12 == self.vpn[e] {
+            Some((self.off[e] | (va & (PAGE_SIZE - 1)) as usize, self.paged[e]))
         } else {
             None
         }
     }
 
+    /// Empty the memo when the fast TLB moved since its entries were made.
+    #[inline(always)]
+    pub fn revalidate(&mut self, mmu: &Mmu) {
+        if self.epoch != mmu.fast.epoch() {
+            self.vpn = [u64::MAX; 2 * MEMO_WAYS];
+            self.epoch = mmu.fast.epoch();
+        }
+    }
+
     /// Remember the fast-TLB hit `hit` of `va` for access `k` when its page
-    /// is RAM.
+    /// is RAM (and, for a store, not marked as holding decoded code).
     #[inline(always)]
     fn put(&mut self, k: usize, va: u64, hit: FastHit, mmu: &Mmu, bus: &Bus) {
-        let page = hit.pa & !(PAGE_SIZE - 1);
-        if bus.ram.contains(page, PAGE_SIZE) {
-            if self.epoch != mmu.fast.epoch() {
-                self.vpn = [u64::MAX; 2 * MEMO_WAYS];
-                self.epoch = mmu.fast.epoch();
-            }
+        self.revalidate(mmu);
+        if let Some(off) = bus.direct_page(hit.pa, k == 1) {
             let e = Self::index(k, va);
             self.vpn[e] = va >> 12;
-            self.pa[e] = page;
+            self.off[e] = off;
             self.paged[e] = hit.paged;
         }
     }
@@ -106,33 +120,40 @@ pub struct Cpu<'a> {
     pub mem: Option<MemAccess>,
     /// The burst's memo of data pages, if the caller keeps one.
     memo: Option<&'a mut DataMemo>,
-    /// Cycles retired on the short path that the CLINT has not counted yet
-    /// (0 to 2^64-1; always 0 outside it). The fetch loop adds one per
-    /// instruction and hands the rest to [`Cpu::tick_clint`] when it stops;
-    /// every load or store that misses the [`DataMemo`], the only ones that
-    /// can reach a device, hands them over first, so a read of mtime sees
-    /// the same count as with a tick per instruction.
-    pub unticked: u64,
+    /// The threaded handlers' budget and page ([`Chain`]; idle outside the
+    /// fetch loop). The instructions retired on the short path that the
+    /// CLINT has not counted yet are `chain.ticked - chain.rem`: the fetch
+    /// loop hands them to [`Cpu::tick_clint`] when it stops, and every load
+    /// or store that misses the [`DataMemo`], the only ones that can reach
+    /// a device, hands them over first, so a read of mtime sees the same
+    /// count as with a tick per instruction.
+    pub chain: Chain,
+    /// A load or store went past the [`DataMemo`] (to the fast TLB, the
+    /// full translation or a device) since the threaded handlers last
+    /// cleared it: it may have moved the fast TLB, written into decoded
+    /// code or asked for the bus's attention. Memo hits can do none of it.
+    pub past_memo: bool,
 }
 
 impl<'a> Cpu<'a> {
     /// Borrow a hart, its MMU and the bus together.
     pub fn new(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus) -> Cpu<'a> {
-        Cpu { hart, mmu, bus, mem: None, memo: None, unticked: 0 }
+        Cpu { hart, mmu, bus, mem: None, memo: None, chain: Chain::IDLE, past_memo: false }
     }
 
     /// [`Cpu::new`] with a burst's [`DataMemo`] for loads and stores.
     pub fn with_memo(hart: &'a mut Hart, mmu: &'a mut Mmu, bus: &'a mut Bus, memo: &'a mut DataMemo) -> Cpu<'a> {
-        Cpu { hart, mmu, bus, mem: None, memo: Some(memo), unticked: 0 }
+        Cpu { hart, mmu, bus, mem: None, memo: Some(memo), chain: Chain::IDLE, past_memo: false }
     }
 
-    /// Advance the CLINT by the [`Cpu::unticked`] cycles (one per
-    /// instruction retired on the short path) and clear them.
+    /// Advance the CLINT by one cycle per instruction retired on the short
+    /// path since it was last told ([`Cpu::chain`]).
     #[inline(always)]
     pub fn tick_clint(&mut self) {
-        if self.unticked != 0 {
-            self.bus.clint.tick(self.unticked);
-            self.unticked = 0;
+        let n = self.chain.ticked - self.chain.rem;
+        if n != 0 {
+            self.bus.clint.tick(n);
+            self.chain.ticked = self.chain.rem;
         }
     }
 
@@ -200,11 +221,13 @@ impl<'a> Cpu<'a> {
     #[inline(always)]
     pub fn load(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
         if !crosses_page(va, size) {
-            if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(0, va, self.mmu)) {
+            if let Some((off, paged)) = self.memo.as_ref().and_then(|m| m.get(0, va)) {
                 // No `MemAccess` record: the memo exists only on the short
                 // path, which writes no traces.
-                self.mmu.count_fast_hit(hit);
-                return Ok(self.bus.ram.read(hit.pa, size));
+                self.mmu.count_fast_hit(FastHit { pa: 0, paged });
+                // SAFETY: a `size`-byte access within a page of
+                // `Bus::direct_page` (the access does not cross the page).
+                return Ok(unsafe { self.bus.read_direct(off, size) });
             }
         }
         self.load_fast_tlb(va, size)
@@ -216,6 +239,7 @@ impl<'a> Cpu<'a> {
     fn load_fast_tlb(&mut self, va: u64, size: u8) -> Result<u64, Exception> {
         // A device read may read mtime.
         self.tick_clint();
+        self.past_memo = true;
         if !crosses_page(va, size) {
             if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Load) {
                 if let Some(m) = self.memo.as_mut() {
@@ -226,7 +250,11 @@ impl<'a> Cpu<'a> {
                 return self.bus.read(hit.pa, size).map_err(|_| Exception::LoadAccessFault(va));
             }
         }
-        self.load_slow(va, size)
+        let r = self.load_slow(va, size);
+        if let Some(m) = self.memo.as_mut() {
+            m.revalidate(self.mmu);
+        }
+        r
     }
 
     #[inline(never)]
@@ -234,8 +262,10 @@ impl<'a> Cpu<'a> {
         self.mem = Some(MemAccess { va, size, stored: None });
         if crosses_page(va, size) {
             let mut v = 0u64;
+            // Past the memo: a byte's translation may move the fast TLB,
+            // which empties the memo only when `load_fast_tlb` ends.
             for i in (0..size as u64).rev() {
-                v = (v << 8) | self.load(va.wrapping_add(i), 1)?;
+                v = (v << 8) | self.load_fast_tlb(va.wrapping_add(i), 1)?;
             }
             self.mem = Some(MemAccess { va, size, stored: None });
             return Ok(v);
@@ -248,9 +278,14 @@ impl<'a> Cpu<'a> {
     #[inline(always)]
     pub fn store(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
         if !crosses_page(va, size) {
-            if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(1, va, self.mmu)) {
+            if let Some((off, paged)) = self.memo.as_ref().and_then(|m| m.get(1, va)) {
                 // No `MemAccess` record, as for loads.
-                return self.store_at(hit, va, size, val, false);
+                self.mmu.count_fast_hit(FastHit { pa: 0, paged });
+                // SAFETY: a `size`-byte access within a page of
+                // `Bus::direct_page` for a store, which stays unmarked as
+                // code while memoised (`Cpu::forget_store_page`).
+                unsafe { self.bus.write_direct(off, size, val) };
+                return Ok(());
             }
         }
         self.store_fast_tlb(va, size, val)
@@ -275,6 +310,7 @@ impl<'a> Cpu<'a> {
     fn store_fast_tlb(&mut self, va: u64, size: u8, val: u64) -> Result<(), Exception> {
         // A device write may read or set mtime.
         self.tick_clint();
+        self.past_memo = true;
         if !crosses_page(va, size) {
             if let Some(hit) = self.mmu.fast_lookup(self.hart, va, Access::Store) {
                 if let Some(m) = self.memo.as_mut() {
@@ -283,7 +319,33 @@ impl<'a> Cpu<'a> {
                 return self.store_at(hit, va, size, val, true);
             }
         }
-        self.store_slow(va, size, val)
+        let r = self.store_slow(va, size, val);
+        if let Some(m) = self.memo.as_mut() {
+            m.revalidate(self.mmu);
+        }
+        r
+    }
+
+    /// Forget the memoised store page at physical address `pa` (a page
+    /// just marked as holding decoded code, see [`DataMemo`]).
+    #[inline]
+    pub fn forget_store_page(&mut self, pa: u64) {
+        if let (Some(m), Some(off)) = (self.memo.as_mut(), self.bus.ram.page_offset(pa, false)) {
+            for e in MEMO_WAYS..2 * MEMO_WAYS {
+                if m.off[e] == off {
+                    m.vpn[e] = u64::MAX;
+                }
+            }
+        }
+    }
+
+    /// Empty the burst's memo when the fast TLB moved since its entries
+    /// were made (before a stretch: the general step may have moved it).
+    #[inline]
+    pub fn revalidate_memo(&mut self) {
+        if let Some(m) = self.memo.as_mut() {
+            m.revalidate(self.mmu);
+        }
     }
 
     #[inline(never)]

@@ -129,6 +129,12 @@ pub fn build(cfg: &DtbConfig) -> Result<Vec<u8>, vm_fdt::Error> {
     w.property_string_list("compatible", vec!["sifive,test1".into(), "sifive,test0".into(), "syscon".into()])?;
     w.end_node(test)?;
 
+    // svemu's own device (QEMU's virt board has none): see devices::trace_port.
+    let trace = w.begin_node(&format!("trace@{:x}", map::TRACE_BASE))?;
+    w.property_array_u64("reg", &[map::TRACE_BASE, map::TRACE_SIZE])?;
+    w.property_string("compatible", "svemu,trace")?;
+    w.end_node(trace)?;
+
     let clint = w.begin_node(&format!("clint@{:x}", map::CLINT_BASE))?;
     // Each hart: machine software (3) and machine timer (7) interrupts.
     let ext: Vec<u32> = (0..cfg.harts).flat_map(|h| [phandle_intc(h), 3, phandle_intc(h), 7]).collect();

@@ -20,4 +20,7 @@ pub mod loader;
 pub mod machine;
 pub mod mmu;
 pub mod reservations;
+pub mod stats;
+pub mod symbols;
+pub mod testing;
 pub mod trace;

@@ -126,6 +126,14 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
     if elf.header.e_phnum != 0 && elf.header.e_phentsize != PHENTSIZE {
         return Err(LoadError::BadPhentsize(elf.header.e_phentsize));
     }
+    // Before loading anything: a kernel that cannot start costs no copying.
+    if !ram.contains(elf.entry, 2) {
+        return Err(LoadError::EntryOutsideRam {
+            entry: elf.entry,
+            ram_start: ram.base(),
+            ram_end: ram.base() + ram.size(),
+        });
+    }
     let (mut lo, mut hi) = (u64::MAX, 0u64);
     for (index, ph) in elf.program_headers.iter().enumerate() {
         if ph.p_type != PT_LOAD || ph.p_memsz == 0 {
@@ -159,13 +167,6 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
     }
     if lo == u64::MAX {
         return Err(LoadError::Empty);
-    }
-    if !ram.contains(elf.entry, 2) {
-        return Err(LoadError::EntryOutsideRam {
-            entry: elf.entry,
-            ram_start: ram.base(),
-            ram_end: ram.base() + ram.size(),
-        });
     }
     let symbol = |name: &str| elf.syms.iter().find(|s| elf.strtab.get_at(s.st_name) == Some(name)).map(|s| s.st_value);
     Ok(Image { entry: elf.entry, start: lo, end: hi, tohost: symbol("tohost"), fromhost: symbol("fromhost") })

@@ -10,16 +10,19 @@
 
 use crate::bus::Bus;
 use crate::cpu::{Cpu, DataMemo};
+use crate::devices::console::ConsoleEnd;
 use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
 use crate::hart::Hart;
-use crate::isa::code_pages::{CodePages, Cursor};
-use crate::isa::exec::{execute, Notice, Outcome};
+use crate::isa::code_pages::{CodePages, Cursor, Leave, Slot};
+use crate::isa::exec::{execute, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
 use crate::mmu::Mmu;
+use crate::stats::PrivClock;
 use crate::trace::csr as csr_trace;
-use crate::trace::{Category, RegWrite, Tracer};
+use crate::trace::{Category, RegWrite, Stamp, Tracer};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Instructions a hart runs before the next hart gets its turn: the length
 /// of a round, in cycles.
@@ -42,6 +45,11 @@ pub enum Exit {
     PowerOff(u16),
     /// The guest asked for a reset, which svemu does not perform.
     Reset,
+    /// A condition on the console ended the run (Ctrl-A x, a closed or
+    /// failing standard output, `--end-on-output`, a console-script timeout).
+    Console(ConsoleEnd),
+    /// The host signal with this number (SIGINT, SIGTERM) asked svemu to stop.
+    Signal(i32),
     /// The instruction limit was reached.
     InstructionLimit(u64),
     /// Every hart waits for an interrupt and nothing can raise one.
@@ -90,6 +98,9 @@ pub struct Machine {
     pub tracer: Tracer,
     /// Stop after this many instructions (all harts), if set.
     pub max_instructions: Option<u64>,
+    /// Stop at the next round when this holds a signal number (set by the
+    /// host's signal handler; 0: none). Checked once per round.
+    pub stop_signal: Option<&'static AtomicI32>,
     /// Counters.
     pub stats: RunStats,
     /// Per hart: the trap-handler address just jumped to, until an
@@ -97,7 +108,7 @@ pub struct Machine {
     entered_handler: Vec<Option<u64>>,
     /// Unimplemented instructions reported so far (the log is rate-limited).
     unimplemented_reports: u32,
-    /// `--explain`: the virtual address to explain at its first fault, and
+    /// `--explain`: the virtual address to explain, where and when, and
     /// the explanation once made.
     pub explain: Option<Explain>,
     /// Decoded instructions by raw bits (shared by the harts: decoding does
@@ -115,17 +126,11 @@ pub struct Machine {
     /// A trace category is on: bursts then run the general path, which
     /// writes every trace event where it always did.
     traced: bool,
+    /// Per hart: instructions by privilege and traps by cause.
+    priv_clocks: Vec<PrivClock>,
 }
 
-/// A translation explained for `--explain` (see [`crate::trace::explain`]).
-#[derive(Clone, Debug)]
-pub struct Explain {
-    /// The virtual address.
-    pub va: u64,
-    /// The explanation text, made at the first page or access fault whose
-    /// tval lies in the same 4 KiB page as `va` (None until then).
-    pub text: Option<String>,
-}
+pub use crate::trace::explain::Explain;
 
 /// What the instruction just stepped asks of the burst running it.
 enum Step {
@@ -153,10 +158,14 @@ impl Machine {
         let n = harts.len();
         assert_eq!(n, mmus.len(), "one MMU per hart");
         let mut mmus = mmus;
-        let record = [Category::Mmu, Category::Tlb, Category::Pte].iter().any(|&c| tracer.on(c));
-        let traced = Category::ALL.iter().any(|&(_, c)| tracer.on(c));
+        let record = [Category::Mmu, Category::Tlb, Category::TlbHit, Category::Pte].iter().any(|&c| tracer.on(c));
+        // Only `insn` needs the general path: the short path raises every
+        // trap, xRET, CSR write and device access through the general code,
+        // and the MMU's recording turns the short path off by itself.
+        let traced = tracer.on(Category::Insn);
         for m in &mut mmus {
             m.record = record;
+            m.record_hits = tracer.on(Category::TlbHit);
         }
         Machine {
             harts,
@@ -164,6 +173,7 @@ impl Machine {
             bus,
             tracer,
             max_instructions: None,
+            stop_signal: None,
             stats: RunStats::default(),
             entered_handler: vec![None; n],
             unimplemented_reports: 0,
@@ -173,12 +183,22 @@ impl Machine {
             decoded_pages: true,
             code: CodePages::new(),
             traced,
+            priv_clocks: vec![PrivClock::default(); n],
         }
+    }
+
+    /// Per hart: instructions by privilege and traps by cause (see
+    /// [`crate::stats`]).
+    pub fn priv_clocks(&self) -> &[PrivClock] {
+        &self.priv_clocks
     }
 
     /// Run until the guest powers off or another [`Exit`] condition holds.
     pub fn run(&mut self) -> Exit {
         let exit = 'run: loop {
+            if let Some(exit) = self.end_condition() {
+                break exit;
+            }
             let base = self.bus.clint.cycles();
             let end = base + QUANTUM;
             let mut ran = false;
@@ -197,10 +217,15 @@ impl Machine {
             if ran {
                 continue;
             }
-            // Every hart waited through the whole round: jump time to the
-            // earliest timer deadline that wakes one of them.
-            self.bus.uart.flush();
-            let next = (0..self.harts.len()).map(|h| self.wake_deadline(h)).min().unwrap_or(u64::MAX);
+            // Every hart waited through the whole round: the guest waits,
+            // so scripted console input may come in; otherwise jump time to
+            // the earliest timer deadline or device event that wakes a hart.
+            if self.bus.uart.machine_idle(end) {
+                self.bus.lines_dirty = true;
+                continue;
+            }
+            let device = self.bus.next_device_event().unwrap_or(u64::MAX);
+            let next = (0..self.harts.len()).map(|h| self.wake_deadline(h)).min().unwrap_or(u64::MAX).min(device);
             if next != u64::MAX {
                 if next > end {
                     self.bus.clint.set_cycles(next);
@@ -225,6 +250,15 @@ impl Machine {
             }
             (exit, _) => exit,
         }
+    }
+
+    /// The condition that ends the run before the next round, if any: a
+    /// host signal, or one on the console.
+    fn end_condition(&mut self) -> Option<Exit> {
+        if let Some(sig) = self.stop_signal.map(|s| s.load(Ordering::Relaxed)).filter(|&s| s != 0) {
+            return Some(Exit::Signal(sig));
+        }
+        self.bus.uart.take_console_end(self.stats.instructions).map(Exit::Console)
     }
 
     /// The cycle count at which hart `i`'s timers wake it from WFI: its
@@ -307,6 +341,11 @@ impl Machine {
             if let Some(max) = self.max_instructions {
                 budget = budget.min(max - self.stats.instructions);
             }
+            let explain_at =
+                self.explain.as_ref().and_then(Explain::stop_at).filter(|&at| i == 0 && at > self.harts[0].instret);
+            if let Some(at) = explain_at {
+                budget = budget.min(at - self.harts[0].instret);
+            }
             let stop = if !self.bursts {
                 self.burst(i, 1)
             } else if self.decoded_pages && !self.traced && !self.mmus[i].record {
@@ -318,6 +357,14 @@ impl Machine {
                 return Turn::Stop(exit);
             }
             ran = true;
+            if self.bus.trace_port.has_events() {
+                self.kernel_events(i);
+            }
+            if explain_at == Some(self.harts[0].instret) {
+                if let Some(x) = &mut self.explain {
+                    x.icount_reached(&self.harts[0], &self.mmus[0], &mut self.bus);
+                }
+            }
             if let Some(req) = self.bus.take_power_request() {
                 return Turn::Stop(match req {
                     PowerRequest::Pass => Exit::PowerOff(0),
@@ -437,7 +484,9 @@ impl Machine {
     fn execute_fetched(&mut self, i: usize, insn: &Insn, raw: u32) -> Step {
         let hart = &mut self.harts[i];
         let mmu = &mut self.mmus[i];
-        let (pc, prv) = (hart.pc, hart.prv);
+        let pc = hart.pc;
+        // The instruction's events carry the state it started in.
+        let stamp = Stamp::of(hart);
         let env = CsrEnv { hartid: hart.id, cycle: hart.cycle, instret: hart.instret, time: self.bus.clint.mtime() };
         let mut cpu = Cpu::new(hart, mmu, &mut self.bus);
         let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, insn, &env) } else { None };
@@ -456,7 +505,7 @@ impl Machine {
             mmu.sfence(scope);
         }
         if !mmu.events.is_empty() {
-            drain_events(mmu, hart, &mut self.tracer);
+            drain_events(mmu, &stamp, &mut self.tracer);
         }
         retire(hart, &mut self.stats, &mut self.entered_handler[i], 1);
         if self.tracer.on(Category::Insn) {
@@ -467,14 +516,17 @@ impl Machine {
                 Some(RegFile::F) => Some(RegWrite { file: 'f', reg: insn.rd, value: hart.f[insn.rd as usize] }),
                 _ => None,
             };
-            self.tracer.insn(hart.id, prv, pc, raw, insn, write, mem);
+            self.tracer.insn(&stamp, pc, raw, insn, write, mem);
         }
         if let Some(before) = csr_before {
-            csr_trace::after(&mut self.tracer, hart, before, &env);
+            csr_trace::after(&mut self.tracer, &stamp, hart, before, &env);
         }
-        if matches!(insn.op, Op::Mret | Op::Sret) && self.tracer.on(Category::Trap) {
-            let which = if insn.op == Op::Mret { "mret" } else { "sret" };
-            self.tracer.xret(hart.id, hart.instret, which, prv, hart.prv, hart.pc);
+        if matches!(insn.op, Op::Mret | Op::Sret) {
+            self.priv_clocks[i].switch(hart.instret, hart.prv);
+            if self.tracer.on(Category::Trap) {
+                let which = if insn.op == Op::Mret { "mret" } else { "sret" };
+                self.tracer.xret(&stamp, which, hart.prv, hart.pc);
+            }
         }
         // The decode cache is keyed by the instruction's bits and the
         // decoded-page cache sees every write into RAM, so FlushCode
@@ -487,6 +539,10 @@ impl Machine {
             Outcome::CheckInterrupts => self.bus.lines_dirty = true,
             _ => {}
         }
+        if let Some(x) = &mut self.explain {
+            // Only CSR instructions write satp.
+            x.satp_written(hart, mmu, &mut self.bus);
+        }
         Step::Leave
     }
 
@@ -495,16 +551,8 @@ impl Machine {
     #[inline(never)]
     fn exception(&mut self, i: usize, e: Exception) -> Step {
         self.drain_mmu_events(i);
-        if let Some(x) = &self.explain {
-            if x.text.is_none() {
-                if let Some(access) = crate::trace::explain::fault_access(e) {
-                    if e.tval() >> 12 == x.va >> 12 {
-                        let moment = format!("at the first fault at this page: {} (tval {:#x})", e.name(), e.tval());
-                        let text = self.explain_now(i, x.va, Some(access), &moment);
-                        self.explain.as_mut().unwrap().text = Some(text);
-                    }
-                }
-            }
+        if let Some(x) = &mut self.explain {
+            x.fault(&self.harts[i], &self.mmus[i], &mut self.bus, e);
         }
         let hart = &self.harts[i];
         if self.entered_handler[i] == Some(hart.pc) {
@@ -516,25 +564,38 @@ impl Machine {
 
     fn trap(&mut self, i: usize, trap: Trap) {
         let hart = &mut self.harts[i];
-        let (epc, from) = (hart.pc, hart.prv);
+        let (epc, stamp) = (hart.pc, Stamp::of(hart));
         let to = hart.take_trap(trap);
+        self.priv_clocks[i].trap(hart.instret, trap, stamp.prv, to);
         self.stats.traps += 1;
         self.entered_handler[i] = Some(hart.pc);
         if self.tracer.on(Category::Trap) {
-            self.tracer.trap(hart.id, hart.instret, trap, epc, from, to);
+            self.tracer.trap(&stamp, trap, epc, to);
         }
     }
 
-    /// The annotated translation of `va` under hart `i`'s current satp,
-    /// privilege and mstatus (see [`crate::trace::explain`]).
-    pub fn explain_now(&mut self, i: usize, va: u64, access: Option<crate::mmu::Access>, moment: &str) -> String {
-        crate::trace::explain::explain(&self.harts[i], &self.mmus[i], &mut self.bus, va, access, moment)
+    /// The `--explain` text once the run has ended (None without
+    /// `--explain`); see [`crate::trace::explain`].
+    pub fn finish_explain(&mut self) -> Option<String> {
+        let x = self.explain.take()?;
+        Some(x.finish(&self.harts[0], &self.mmus[0], &mut self.bus))
+    }
+
+    /// Hand the events the kernel sent through the trace port (by the
+    /// store hart `i` just retired) to the tracer.
+    #[cold]
+    fn kernel_events(&mut self, i: usize) {
+        let mut stamp = Stamp::of(&self.harts[i]);
+        stamp.icount = stamp.icount.wrapping_sub(1);
+        for e in self.bus.trace_port.take() {
+            self.tracer.kernel_event(&stamp, &e);
+        }
     }
 
     /// Write out the MMU events hart `i` recorded during its last step.
     #[inline]
     fn drain_mmu_events(&mut self, i: usize) {
-        drain_events(&mut self.mmus[i], &self.harts[i], &mut self.tracer);
+        drain_events(&mut self.mmus[i], &Stamp::of(&self.harts[i]), &mut self.tracer);
     }
 
     /// Log (rate-limited) a word svemu does not execute: an encoding
@@ -572,30 +633,37 @@ fn stretch(
     decoded: &mut DecodeCache,
     left: u64,
 ) -> (u64, Option<(Insn, u32)>, Option<Exception>) {
-    let mut done = 0;
+    cpu.chain.rem = left;
+    cpu.chain.ticked = left;
     cursor.revalidate(cpu.mmu, &cpu.bus.ram);
-    while done < left {
-        let Some(slot) = code.fetch(cursor, done, cpu, decoded) else {
+    cpu.revalidate_memo();
+    while cpu.chain.rem > 0 {
+        let Some(at) = code.fetch(cursor, left - cpu.chain.rem, cpu, decoded) else {
             break;
         };
-        // Only a memory access can ask for the bus's attention (handlers
-        // answering `Ok` touch registers and the pc alone).
-        let attention = match (slot.run)(cpu, &slot.insn) {
-            Ok(()) => false,
-            Err(Notice::MemoryAccessed) => {
+        // A thread of handlers, each running the next one's while its slot
+        // is at hand (see `code_pages::chain`); this is the one place a
+        // stretch's instructions start from and return to.
+        let slots = code.slots();
+        cpu.chain.start(slots, cursor);
+        let slot: *const Slot = &slots[at];
+        // SAFETY: `slot` is a filled slot (`fetch` filled it) of `slots`,
+        // which nothing changes while they are borrowed here (the handlers
+        // cannot reach `code`), and `chain` was set up for them.
+        match unsafe { ((*slot).go)(cpu, slot) } {
+            Leave::Refetch => {
                 cursor.revalidate(cpu.mmu, &cpu.bus.ram);
-                cpu.bus.attention
             }
-            Err(Notice::NotShort) => return (done, Some((slot.insn, slot.raw)), None),
-            Err(Notice::Exception(e)) => return (done, None, Some(e)),
-        };
-        done += 1;
-        cpu.unticked += 1;
-        if attention {
-            break;
+            Leave::Done => break,
+            Leave::NotShort => {
+                // SAFETY: `stopped` is a slot of `slots`, still borrowed.
+                let s = unsafe { &*cpu.chain.stopped };
+                return (left - cpu.chain.rem, Some((s.insn, s.raw)), None);
+            }
+            Leave::Exception => return (left - cpu.chain.rem, None, cpu.chain.fault.take()),
         }
     }
-    (done, None, None)
+    (left - cpu.chain.rem, None, None)
 }
 
 /// Count `n` instructions retired by `hart`: its instret, the run's count,
@@ -610,12 +678,12 @@ fn retire(hart: &mut Hart, stats: &mut RunStats, entered: &mut Option<u64>, n: u
     }
 }
 
-/// Write out the events `mmu` (of `hart`) recorded during the last step.
+/// Write out the MMU events `mmu` recorded during the last step, which
+/// started as `stamp` says.
 #[inline(never)]
-fn drain_events(mmu: &mut Mmu, hart: &Hart, tracer: &mut Tracer) {
-    for e in mmu.events.drain(..) {
-        tracer.mmu_event(hart.id, hart.instret, &e);
-    }
+fn drain_events(mmu: &mut Mmu, stamp: &Stamp, tracer: &mut Tracer) {
+    tracer.mmu_events(stamp, &mmu.events);
+    mmu.events.clear();
 }
 
 /// True for the Zicsr instructions.

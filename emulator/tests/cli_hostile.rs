@@ -151,18 +151,28 @@ fn a_second_svemu_on_one_drive_is_refused() {
     let image = temp_file("shared.img", &vec![0u8; 1 << 20]);
     let k = temp_file("spin3.elf", &ElfSpec::code(&SPIN).bytes());
     let (k, img) = (k.to_str().unwrap(), image.to_str().unwrap());
-    let mut first = Command::new(env!("CARGO_BIN_EXE_svemu"))
+    /// Kills and reaps its svemu when dropped, also when an assertion fails.
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let first = Command::new(env!("CARGO_BIN_EXE_svemu"))
         .args(["run", "--kernel", k, "--drive", img, "--max-insns", "100000000000"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the first one holds its locks: a reader then conflicts.
+    let first = Running(first);
+    // Wait until the first one holds its locks (looking takes no lock: a
+    // reader's lock would make the first one's own check fail).
     let start = Instant::now();
     loop {
         let f = std::fs::File::open(&image).unwrap();
-        if svemu::devices::virtio::lock::lock(&f, false).is_err() {
+        if svemu::devices::virtio::lock::in_use(&f).unwrap() {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(30), "the first svemu never locked the image");
@@ -173,8 +183,7 @@ fn a_second_svemu_on_one_drive_is_refused() {
     assert!(stderr(&o).contains("--drive-locking off skips this check"), "{}", stderr(&o));
     let o = svemu(&["run", "--kernel", k, "--drive", img, "--max-insns", "1000", "--drive-locking", "off"]);
     assert_eq!(o.status.code(), Some(124), "{}", stderr(&o));
-    first.kill().unwrap();
-    first.wait().unwrap();
+    drop(first);
     // The first one is gone, and its locks with it.
     let o = svemu(&["run", "--kernel", k, "--drive", img, "--max-insns", "1000"]);
     assert_eq!(o.status.code(), Some(124), "{}", stderr(&o));

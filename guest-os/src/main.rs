@@ -90,6 +90,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
         mm::PHYS_OFFSET
     );
     trap::init();
+    drivers::trace::init(info.trace_port, &info.bootargs);
     if info.bootargs.split_whitespace().any(|a| a == "svos.test=kernel-fault") {
         // Test hook: exercise the fatal kernel-trap path (report, power off with code 2).
         println!("[svos] svos.test=kernel-fault: storing to address 0 from S-mode");

@@ -182,6 +182,7 @@ pub fn serve_ipi() {
 /// big kernel lock and flushes its own TLB as needed; frames unmapped
 /// before the call may be reused after it.
 pub fn shootdown(mask: u64) {
+    crate::drivers::trace::shootdown(mask);
     let me = hart_id();
     let targets = mask & online_mask() & !(1 << me);
     if targets == 0 {

@@ -4,7 +4,8 @@
  * its invalidation. Covers: a store changing the very next instruction of
  * the running page and a loop rewriting a word it has run (no fence.i:
  * svemu fetches what memory holds, as its reference path does), an AMO and an SC rewriting a code word, and a
- * 32-bit instruction straddling two pages rewritten half by half.
+ * 32-bit instruction straddling two pages rewritten half by half, and a
+ * page stored to as data before it first runs as code.
  * svemu only: QEMU need not see the unfenced store (TCG translated the
  * block already). */
 #include "check.h"
@@ -81,7 +82,29 @@ loop_word:
     bnez    s2, loop_word
     .option pop
     CHECK(10, a0, 11)
-    CHECK_NO_TRAP(11)
+
+    /* 11-13: a page run as code, then stored to as data twice (the
+     * first store drops its decoded code; after the second svemu may
+     * remember the page for stores), run again, then stored to again: each
+     * store must be seen by the next fetch (no fence.i, nothing that
+     * leaves the run loop's burst). */
+    la      t0, fresh_page
+    li      t1, 0x00100513      /* addi a0, zero, 1 */
+    li      t3, 0x00008067      /* ret */
+    sw      t1, 0(t0)
+    sw      t3, 4(t0)
+    jalr    t0
+    CHECK(11, a0, 1)
+    li      t1, 0x00c00513      /* addi a0, zero, 12 */
+    sw      t1, 0(t0)
+    sw      t1, 0(t0)
+    jalr    t0
+    CHECK(12, a0, 12)
+    li      t1, 0x00d00513      /* addi a0, zero, 13 */
+    sw      t1, 0(t0)
+    jalr    t0
+    CHECK(13, a0, 13)
+    CHECK_NO_TRAP(14)
     CHECK_END
 
     .option push
@@ -111,3 +134,9 @@ straddle:
     .set    straddle_hi, straddle + 4
     ret
     .option pop
+
+    .section .data
+    .balign 4096
+/* Written as data and run as code (checks 11 to 13). */
+fresh_page:
+    .skip   4096

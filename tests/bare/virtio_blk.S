@@ -75,7 +75,9 @@ _start:
     andi    t2, t2, 1
     beqz    t2, fail
     sw      t0, V_DRV_FSEL(s0)
+#ifndef NO_VERSION_1
     sw      t0, V_DRV_FEAT(s0)
+#endif
     li      t0, 11              /* | FEATURES_OK */
     sw      t0, V_STATUS(s0)
     lw      t0, V_STATUS(s0)

@@ -9,6 +9,7 @@ typedef unsigned short u16;
 typedef unsigned char u8;
 typedef long i64;
 typedef int i32;
+typedef short i16;
 
 #define UART ((volatile u8 *)0x10000000)
 

@@ -5,8 +5,9 @@
 //! - **mutated ELFs**: a valid kernel with bytes overwritten, header and
 //!   program-header fields set to edge values (0, 2^64 - 1, addresses at the
 //!   ends of RAM, sizes beyond the file), cut short or extended, then built
-//!   into a board and run for a few thousand instructions. svemu must
-//!   either refuse it with one error line or run it; never panic.
+//!   into a board and run for a few thousand instructions (and
+//!   disassembled, as `svemu disasm` does). svemu must either refuse it
+//!   with one error line or run it; never panic.
 //! - **device abuse**: the bus of a board with a virtio-blk disk and HTIF,
 //!   driven register by register with a random mix of a correct virtio
 //!   set-up, rings and descriptors pointing anywhere (outside RAM, near
@@ -250,6 +251,12 @@ pub fn run_image(bytes: &[u8], ram: u64, instructions: u64) -> Result<Outcome, S
     let path = scratch("kernel.elf");
     std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let result = catch_unwind(AssertUnwindSafe(|| {
+        // `svemu disasm` reads the same files: its sections, disassembled.
+        if let Ok(sections) = svemu::loader::code_sections(bytes) {
+            for s in sections {
+                let _ = svemu::isa::disassemble(&s.bytes, s.addr);
+            }
+        }
         let built = board::build(BoardConfig {
             bios: None,
             kernel: Some(path.clone()),

@@ -14,10 +14,11 @@ use std::process::Command;
 use std::rc::Rc;
 
 use svemu::board::{self, BoardConfig};
-use svemu::devices::uart::{ConsoleIn, ConsoleOut};
+use svemu::devices::console::{ConsoleIn, ConsoleOut, ExpectScript};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::tlb::TlbStats;
 use svemu::mmu::{AdPolicy, MmuStats, TlbGeometry};
+use svemu::trace::explain::{Space, When};
 use svemu::trace::{Category, Tracer};
 
 /// Path of the bare-metal test program `name` (from `tests/bare/<name>.S`).
@@ -126,6 +127,9 @@ pub struct RunOptions<'a> {
     pub max_instructions: Option<u64>,
     /// Bytes the UART receives, in order (deterministic console input).
     pub console_input: &'a [u8],
+    /// An expect-style console script (`--console-script`'s language);
+    /// when set, `console_input` is not used.
+    pub console_script: Option<&'a str>,
     /// TLB geometry.
     pub tlb: TlbGeometry,
     /// `--explain VA`.
@@ -148,6 +152,7 @@ impl<'a> RunOptions<'a> {
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
             console_input: b"",
+            console_script: None,
             tlb: TlbGeometry::default(),
             explain: None,
         }
@@ -169,18 +174,18 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         drive_locking: true,
         ad_policy: o.ad_policy,
         tlb: o.tlb,
-        console_in: ConsoleIn::Script(o.console_input.iter().copied().collect()),
+        console_in: match o.console_script {
+            Some(text) => ConsoleIn::Expect(ExpectScript::parse(text).expect("a valid console script")),
+            None => ConsoleIn::Script(o.console_input.iter().copied().collect()),
+        },
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer,
     })
     .expect("board builds");
     m.max_instructions = o.max_instructions;
-    m.explain = o.explain.map(|va| Explain { va, text: None });
+    m.explain = o.explain.map(|va| Explain::new(va, Space::Current, When::FirstFault));
     let exit = m.run();
-    let explain = m.explain.take().map(|x| match x.text {
-        Some(t) => t,
-        None => m.explain_now(0, x.va, None, "at the end of the run"),
-    });
+    let explain = m.finish_explain();
     let console = String::from_utf8_lossy(m.bus.uart.output().expect("buffered console")).into_owned();
     let instructions = m.stats.instructions;
     let (tlb, mmu) = (m.mmus[0].tlb.stats, m.mmus[0].stats);

@@ -123,6 +123,17 @@ fn tlb_stride_workloads() {
     }
 }
 
+#[test]
+fn ordinary_code_workloads() {
+    // The first 3 million instructions of the integer workloads: straight
+    // runs of instructions served slot after slot, jumps and branches
+    // within a page and across pages, loads and stores on the data memo.
+    for name in ["bench_coremark", "bench_intloop", "bench_intmix", "bench_memcopy"] {
+        let cfg = || config(bare(name), AdPolicy::Hardware, TlbGeometry::default());
+        same_with_and_without_fast_tlb(name, cfg, 3_000_000);
+    }
+}
+
 /// The svos demo on `harts` harts (its first 100 M instructions), run with
 /// the accelerators and without; returns the exit.
 fn svos_demo(harts: usize) -> Exit {

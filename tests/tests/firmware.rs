@@ -12,8 +12,11 @@ use svemu_tests::{run_svemu, RunOptions};
 
 const OPENSBI: &str = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
 const UBOOT: &str = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
-/// One key to stop autoboot, then the commands.
-const SCRIPT: &[u8] = b"\nversion\nbdinfo\nvirtio scan; virtio info\npoweroff\n";
+/// One key to stop autoboot once U-Boot asks for it (a key typed earlier
+/// is dropped when U-Boot resets the UART's FIFOs, as on QEMU), then the
+/// commands, each at the prompt.
+const SCRIPT: &str = "expect autoboot:\ntype \\n\nexpect => \nsend version\nexpect => \nsend bdinfo\n\
+                      expect => \nsend virtio scan; virtio info\nexpect => \nsend poweroff\n";
 
 fn boot(harts: usize) -> String {
     for f in [OPENSBI, UBOOT] {
@@ -26,7 +29,7 @@ fn boot(harts: usize) -> String {
         kernel: Some(Path::new(UBOOT)),
         harts,
         drives: std::slice::from_ref(&disk),
-        console_input: SCRIPT,
+        console_script: Some(SCRIPT),
         max_instructions: Some(400_000_000),
         ..RunOptions::new(Path::new(UBOOT))
     });

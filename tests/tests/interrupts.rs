@@ -13,8 +13,12 @@ fn uart_receive_interrupts_reach_s_mode_through_the_plic() {
     let run = run_svemu(&RunOptions { console_input: input, ..RunOptions::new(&kernel) });
     assert_eq!(run.exit, Exit::PowerOff(0), "console: {}", run.console);
     // Deterministic: the script delivers a byte whenever the receiver is
-    // empty, so one interrupt drains the whole line.
-    assert_eq!(run.console, "got: ping 42\ninterrupts: 1\n");
+    // empty, so one interrupt drains the whole line; the bytes received
+    // while it was claimed left the PLIC's pending bit set (its gateway
+    // latches each rising report, as QEMU's), so a second interrupt finds
+    // nothing left. QEMU, whose input arrives at host speed, also mostly
+    // says 2.
+    assert_eq!(run.console, "got: ping 42\ninterrupts: 2\n");
 
     let (qemu, status) = run_qemu_with_input(&kernel, "128M", &[], input);
     assert_eq!(status, 0, "QEMU console: {qemu}");

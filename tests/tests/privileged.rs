@@ -86,7 +86,7 @@ fn trace(name: &str, ad: AdPolicy, cats: &[Category]) -> String {
     r.trace.lines().filter(|l| !l.contains(" hit fetch ")).map(|l| format!("{l}\n")).collect()
 }
 
-const MMU_TLB_PTE: &[Category] = &[Category::Mmu, Category::Tlb, Category::Pte];
+const MMU_TLB_PTE: &[Category] = &[Category::Mmu, Category::Tlb, Category::TlbHit, Category::Pte];
 
 #[test]
 fn snapshot_sv39_leaves_4k_2m_1g_and_tlb_hits() {
@@ -113,13 +113,17 @@ fn snapshot_ad_faults() {
     insta::assert_snapshot!(trace(
         "priv_ad",
         AdPolicy::Fault,
-        &[Category::Mmu, Category::Tlb, Category::Pte, Category::Trap]
+        &[Category::Mmu, Category::Tlb, Category::TlbHit, Category::Pte, Category::Trap]
     ));
 }
 
 #[test]
 fn snapshot_sfence_scopes_and_global_mappings() {
-    insta::assert_snapshot!(trace("priv_sfence", AdPolicy::Hardware, &[Category::Tlb, Category::Csr]));
+    insta::assert_snapshot!(trace(
+        "priv_sfence",
+        AdPolicy::Hardware,
+        &[Category::Tlb, Category::TlbHit, Category::Csr]
+    ));
 }
 
 #[test]

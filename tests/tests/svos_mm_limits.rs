@@ -147,3 +147,95 @@ fn exec_refuses_a_segment_at_address_zero_as_mmap_does() {
     let console = boot(&initrd, "init=zero", 128, 1, &[]);
     assert!(console.contains("[svos] pid 1 (zero): exec failed: segment below mmap_min_addr"), "{console}");
 }
+
+/// The `svos.vmstat` line's counters, by name.
+fn vmstat(console: &str) -> std::collections::HashMap<String, u64> {
+    let line = console.lines().find(|l| l.starts_with("[svos] vmstat: ")).unwrap_or_else(|| panic!("{console}"));
+    let words: Vec<&str> =
+        line["[svos] vmstat: ".len()..].split(|c| c == ' ' || c == ';').filter(|w| !w.is_empty()).collect();
+    words.chunks(2).filter_map(|p| Some((p[0].to_string(), p.get(1)?.parse().ok()?))).collect()
+}
+
+/// Boots `memstress reread 32 3` (32 MiB written once, read 3 times) in
+/// 32 MiB of RAM with a 64 MiB swap disk under `ad`; returns the console and
+/// hart 0's walker counters.
+fn reread(ad: svemu::mmu::AdPolicy, disk_name: &str) -> (String, svemu::mmu::MmuStats) {
+    let img = svos_image();
+    let drives = [disk(disk_name, 64)];
+    let run = run_svemu(&RunOptions {
+        initrd: Some(&img.initrd),
+        append: Some("init=memstress:reread:32:3 svos.vmstat"),
+        memory: 32 << 20,
+        drives: &drives,
+        ad_policy: ad,
+        max_instructions: Some(20_000_000_000),
+        ..RunOptions::new(&img.kernel)
+    });
+    assert_eq!(run.exit, Exit::PowerOff(0), "console:\n{}", run.console);
+    assert!(
+        run.console.contains("memstress: reread 32 MiB written once, read 3 times: 0 bad pages"),
+        "{}",
+        run.console
+    );
+    assert!(run.console.contains("(no leak)") && run.console.contains("; 0 slots in use"), "{}", run.console);
+    (run.console, run.mmu)
+}
+
+#[test]
+fn reclaim_uses_the_hardware_accessed_and_dirty_bits() {
+    // Svadu (svemu's default, as QEMU): the hart sets A and D in svos's PTEs
+    // (svos maps user pages with both clear), svos takes no A/D fault.
+    let (hw, hw_mmu) = reread(svemu::mmu::AdPolicy::Hardware, "reread-hw.img");
+    let v = vmstat(&hw);
+    assert!(hw_mmu.ad_updates > 8192, "A/D updates {}:\n{hw}", hw_mmu.ad_updates);
+    assert_eq!(v["ad_faults"], 0, "{hw}");
+    // Pages read back and only read again are clean: evicted without a
+    // write, so far fewer pages are written than evicted.
+    assert_eq!(v["pswpin"], 3 * 8192, "{hw}");
+    assert!(v["dropped_clean"] > 8192, "{hw}");
+    assert_eq!(v["pswpout"] + v["dropped_clean"], v["pgsteal"], "{hw}");
+    assert!(v["pswpout"] < v["pgsteal"] / 2, "{hw}");
+    // The clock gave second chances on A.
+    assert!(v["pgactivate"] > 0, "{hw}");
+
+    // Svade: the hart faults on a clear A (or D for a store); svos sets the
+    // bits itself and counts the faults; the same pages are evicted.
+    let (fault, fault_mmu) = reread(svemu::mmu::AdPolicy::Fault, "reread-fault.img");
+    let f = vmstat(&fault);
+    assert_eq!(fault_mmu.ad_updates, 0, "{fault}");
+    assert!(f["ad_faults"] > 8192, "{fault}");
+    for k in ["pgsteal", "dropped_clean", "pswpin", "pswpout", "pgmajfault"] {
+        assert_eq!(f[k], v[k], "{k}: Svade {fault}\nSvadu {hw}");
+    }
+}
+
+#[test]
+fn the_pte_trace_of_an_svos_run_shows_the_harts_a_d_updates() {
+    let img = svos_image();
+    let run = run_svemu(&RunOptions {
+        initrd: Some(&img.initrd),
+        append: Some("init=memory-user:1"),
+        trace: &[svemu::trace::Category::Pte],
+        ..RunOptions::new(&img.kernel)
+    });
+    assert_eq!(run.exit, Exit::PowerOff(0), "{}", run.console);
+    // memory-user stores into 256 demand-zero pages: svos maps each with A
+    // and D clear, the hart sets both at the store.
+    let updates = run.trace.lines().filter(|l| l.contains(" set A,D ")).count();
+    assert!(updates >= 256, "{updates} A/D updates in the pte trace:\n{}", run.trace);
+}
+
+#[test]
+fn the_oom_killer_takes_the_100_mib_hog_not_the_40_mib_newcomer() {
+    // 128 MiB of RAM, no swap: a 100 MiB hog sleeps, then a 40 MiB newcomer
+    // runs out of frames. Linux's badness (RSS + swap + page tables) picks
+    // the hog; the newcomer waits for it to exit and finishes.
+    let img = svos_image();
+    let console = boot(&img.initrd, "init=memstress:oom:100:40", 128, 1, &[]);
+    let lines: Vec<&str> =
+        console.lines().filter(|l| l.contains("Out of memory") || l.starts_with("memstress: oom")).collect();
+    insta::assert_snapshot!(lines.join("\n"));
+    assert!(console.contains("[svos] Out of memory: Killed process 2 (memstress)"), "{console}");
+    assert!(!console.contains("Killed process 3"), "{console}");
+    assert!(console.contains("memstress: oom: newcomer 40 MiB exit 0 signal 0"), "{console}");
+}

@@ -23,10 +23,12 @@ fn svos(ad: AdPolicy, tlb: TlbGeometry) -> Run {
 #[test]
 fn same_console_under_both_ad_policies_and_any_tlb() {
     let base = svos(AdPolicy::Hardware, TlbGeometry::default());
-    // svos sets A and D itself, so Svade never faults and the run is the same.
+    // svos maps user pages with A and D clear: under Svade the hart faults
+    // and svos sets them itself, so the console is the same and the run is
+    // longer by those faults.
     let svade = svos(AdPolicy::Fault, TlbGeometry::default());
     assert_eq!(svade.console, base.console);
-    assert_eq!(svade.instructions, base.instructions);
+    assert!(svade.instructions > base.instructions, "Svade {} vs Svadu {}", svade.instructions, base.instructions);
     for tlb in [TlbGeometry { entries: 0, ways: 1 }, TlbGeometry { entries: 8, ways: 1 }] {
         let r = svos(AdPolicy::Hardware, tlb);
         assert_eq!(r.console, base.console, "{tlb:?}");

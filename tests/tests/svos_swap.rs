@@ -102,8 +102,9 @@ fn thrash_swaps_and_reads_back_every_page_as_on_qemu() {
     assert_eq!((back, in_use), (major, 0), "{svemu}");
     assert!(out >= back, "{svemu}");
 
-    // The clock's referenced bit is svos's own (the PTE's V bit): the same
-    // faults whether the hart sets A/D (Svadu) or faults on them (Svade).
+    // The clock runs on the PTE's A bit, set by the hart (Svadu) or by svos
+    // at an A/D fault (Svade, not counted as a minor fault): the same pages
+    // are evicted and the same faults counted under both.
     let svade = svemu_console(append, &[disk("thrash-svade.img", 64)], AdPolicy::Fault);
     assert_eq!(svade, svemu, "Svadu, then Svade");
 

@@ -1,10 +1,15 @@
 //! Command-line interface (clap): `svemu run --kernel FILE ...`.
 //!
 //! Exit status: the guest's own (from the sifive_test device: 0 on power
-//! off, `code` on a failure write), 1 when svemu cannot start or the guest
-//! can make no progress (an error line on stderr says why), 2 for a bad
-//! command line (including `--trace` and `--explain` in a build without the
-//! cargo feature `trace`), 124 when `--max-insns` is reached.
+//! off, `code` on a failure write); 0 when the console shows the
+//! `--end-on-output` text or the user types Ctrl-A x; 1 when svemu cannot
+//! start, the guest can make no progress, or the console's standard output
+//! fails (an error line on stderr says why; none when its reader went away,
+//! EPIPE); 2 for a bad command line (including `--trace` and `--explain` in
+//! a build without the cargo feature `trace`); 124 when `--max-insns` is
+//! reached or an `expect` of `--console-script` times out; 128 + N when
+//! signal N (SIGINT, SIGTERM, SIGHUP) stopped the run. Every way out prints
+//! `--stats` and flushes the trace.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -12,13 +17,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod stats;
+mod terminal;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use svemu::board::{self, BoardConfig};
-use svemu::devices::uart::{ConsoleIn, ConsoleOut};
+use svemu::devices::console::{ConsoleEnd, ConsoleIn, ConsoleOut, ExpectScript};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
-use svemu::trace::{Category, Tracer};
+use svemu::trace::explain::{Space, When};
+use svemu::trace::{Category, Filter, Format, Options, Start, Tracer};
 
 #[derive(Parser)]
 #[command(
@@ -39,8 +46,10 @@ enum Command {
     /// Every hart starts at the boot ROM, which jumps to the firmware (--bios) or, with
     /// --bios none, to the kernel, in M-mode with a0 = hart id, a1 = the device tree's address
     /// and a2 = the fw_dynamic_info naming the kernel's entry. The console (NS16550A UART) is this
-    /// terminal. The run ends when the guest powers off through the
-    /// sifive_test device; svemu exits with the guest's status.
+    /// terminal, in raw mode as QEMU's -nographic leaves it (Ctrl-C goes to the guest; Ctrl-A x
+    /// quits, Ctrl-A h lists the keys). The run ends when the guest powers off through the
+    /// sifive_test device (svemu exits with the guest's status), or on --max-insns,
+    /// --end-on-output, a --console-script timeout, Ctrl-A x, or SIGINT/SIGTERM.
     Run(Box<RunArgs>),
     /// Disassemble the executable sections of an ELF file, one line per
     /// instruction, in the syntax of `riscv64-unknown-elf-objdump -d -M no-aliases`.
@@ -88,25 +97,62 @@ struct RunArgs {
     #[arg(long, value_enum, value_name = "on|off", default_value_t = OnOff::On)]
     drive_locking: OnOff,
 
-    /// Console input from FILE instead of the terminal: its bytes are received one at a time, each when the
-    /// guest finds the receiver empty (deterministic: the same run every time). After the last byte nothing
-    /// more arrives.
-    #[arg(long, value_name = "FILE")]
+    /// Console input from FILE instead of the terminal: its bytes are received one at a time, each once the
+    /// guest waits for input (it enabled the receive interrupt, or polled the empty receiver 1000 times, or
+    /// 16 times with every hart idle since); deterministic: the same run every time. After the last byte
+    /// nothing more arrives.
+    #[arg(long, value_name = "FILE", conflicts_with = "console_script")]
     console_input: Option<PathBuf>,
+
+    /// Drive the console with an expect-style script: one directive a line, `expect TEXT` (wait until
+    /// the console shows TEXT), `send TEXT` (type TEXT and a newline), `type TEXT` (without the newline),
+    /// `timeout N` (later expects may wait N instructions, else the run ends with status 124; default
+    /// 10^10). Escapes: \n \r \t \e \s (space) \\ \xHH. Typed bytes are paced as --console-input's.
+    #[arg(long, value_name = "FILE")]
+    console_script: Option<PathBuf>,
+
+    /// End the run (exit status 0) when the console shows TEXT, e.g. a kernel that never powers off.
+    #[arg(long, value_name = "TEXT")]
+    end_on_output: Option<String>,
 
     /// Write the device tree the guest would get to FILE and exit, like QEMU's -machine virt,dumpdtb=FILE.
     #[arg(long, value_name = "FILE")]
     dumpdtb: Option<PathBuf>,
 
     /// Trace categories, comma-separated: insn (every retired instruction), trap (traps and xRETs),
-    /// mmu (page-table walks step by step), tlb (hits, misses, fills, evictions, flushes),
+    /// mmu (page-table walks step by step), tlb (misses, fills, evictions, flushes), tlb-hit (TLB hits),
     /// pte (A/D updates), csr (writes of satp, mstatus/sstatus, mtvec/stvec).
-    #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category)]
+    #[arg(long, value_name = "CATS", value_delimiter = ',', value_parser = parse_category, help_heading = "Tracing")]
     trace: Vec<Category>,
 
     /// Write the trace to FILE instead of stderr.
-    #[arg(long, value_name = "FILE", requires = "trace")]
+    #[arg(long, value_name = "FILE", requires = "trace", help_heading = "Tracing")]
     trace_file: Option<PathBuf>,
+
+    /// Trace format: text (one line per event) or json (JSON lines, one object per event).
+    #[arg(long, value_enum, value_name = "FMT", default_value_t = TraceFormat::Text, help_heading = "Tracing")]
+    trace_format: TraceFormat,
+
+    /// Write only the events that meet every condition: key=value pairs, comma-separated, a key
+    /// repeated meaning either value. Keys: hart=N, priv=U|S|M, asid=N, va=LO..HI, icount=LO..HI
+    /// (or LO..), cause=N|page-fault. Example: priv=U,asid=2,va=0x10000..0x20000.
+    #[arg(long, value_name = "COND,...", requires = "trace", value_parser = parse_filter, help_heading = "Tracing")]
+    trace_filter: Option<Filter>,
+
+    /// Start the trace at the first event of category CAT meeting the conditions (as for
+    /// --trace-filter), with the events its instruction raised before it. Example: the first
+    /// page fault in user mode, walk included: --trace-from trap:cause=page-fault,priv=U
+    #[arg(long, value_name = "CAT[:COND,...]", requires = "trace", value_parser = parse_start, help_heading = "Tracing")]
+    trace_from: Option<Start>,
+
+    /// Stop tracing after N events have been written.
+    #[arg(long, value_name = "N", requires = "trace", help_heading = "Tracing")]
+    trace_count: Option<u64>,
+
+    /// Write icounts (@N, "icount") relative to the first event of the trace (or of the cut
+    /// --trace-from starts) instead of since reset (filters still take absolute counts).
+    #[arg(long, requires = "trace", help_heading = "Tracing")]
+    trace_relative: bool,
 
     /// How PTE accessed/dirty bits are kept: hw (the walker sets them, Svadu) or fault (page fault, Svade).
     #[arg(long, value_enum, default_value_t = AdUpdate::Hw)]
@@ -120,15 +166,26 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = TlbGeometry::default().ways)]
     tlb_ways: usize,
 
-    /// Explain the translation of virtual address VA (hex with 0x, or decimal) under the
-    /// current satp: at the first page or access fault in its page, or else when the run
-    /// ends. Printed to stderr: the walk step by step, the TLB entry, and which accesses
-    /// U- and S-mode may make. (An option of `run`, not a subcommand: the page tables it
-    /// reads exist only while a guest runs.)
-    #[arg(long, value_name = "VA", value_parser = parse_u64)]
+    /// Explain the translation of virtual address VA (hex with 0x, or decimal): the walk step by
+    /// step, the TLB entry, and which accesses U- and S-mode may make, printed to stderr. By default
+    /// at the first page or access fault in its page, else as it was mapped when its address space
+    /// was last left, else at the end of the run (see --explain-in, --explain-at). An option of
+    /// `run`, not a subcommand: the page tables it reads exist only while a guest runs.
+    #[arg(long, value_name = "VA", value_parser = parse_u64, help_heading = "Tracing")]
     explain: Option<u64>,
 
-    /// Stop after N retired instructions (exit status 124).
+    /// The address space to explain VA in: current (the hart's satp at that moment), asid=N (the
+    /// satp last written with ASID N) or satp=VALUE.
+    #[arg(long, value_name = "SPACE", requires = "explain", value_parser = parse_space, default_value = "current", help_heading = "Tracing")]
+    explain_in: Space,
+
+    /// When to explain VA: first-fault, every-fault (each page or access fault in its page, in
+    /// that address space), end (when the run ends) or an icount N (when hart 0 has retired N
+    /// instructions).
+    #[arg(long, value_name = "WHEN", requires = "explain", value_parser = parse_when, default_value = "first-fault", help_heading = "Tracing")]
+    explain_at: When,
+
+    /// Stop after N retired instructions, all harts (exit status 124).
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
@@ -136,6 +193,21 @@ struct RunArgs {
     /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
+
+    /// Write the run's counters as JSON to FILE ("-" for stdout): per hart instructions by
+    /// privilege, traps by cause and by privilege, page faults by access, TLB lookups, hits,
+    /// misses and hit rate, walks, A/D updates; per disk requests and sectors. Deterministic:
+    /// no times, no host figures (schema in src/stats.rs).
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TraceFormat {
+    /// One line of text per event (documented in src/trace/mod.rs).
+    Text,
+    /// JSON lines: one object per event (schema in src/trace/json.rs).
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,6 +246,35 @@ fn parse_u64(s: &str) -> Result<u64, String> {
         None => s.replace('_', "").parse(),
     };
     r.map_err(|_| format!("'{s}' is not an address (examples: 0x10000, 0xffffffc000000000)"))
+}
+
+fn parse_space(s: &str) -> Result<Space, String> {
+    let bad = || format!("'{s}' is not an address space (current, asid=N or satp=VALUE)");
+    match s.split_once('=') {
+        None if s == "current" => Ok(Space::Current),
+        Some(("asid", n)) => parse_u64(n).ok().and_then(|n| u16::try_from(n).ok()).map(Space::Asid).ok_or_else(bad),
+        Some(("satp", v)) => parse_u64(v).map(Space::Satp).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+fn parse_when(s: &str) -> Result<When, String> {
+    match s {
+        "first-fault" => Ok(When::FirstFault),
+        "every-fault" => Ok(When::EveryFault),
+        "end" => Ok(When::End),
+        n => parse_u64(n)
+            .map(When::Icount)
+            .map_err(|_| format!("'{s}' is not a moment (first-fault, every-fault, end or an icount)")),
+    }
+}
+
+fn parse_filter(s: &str) -> Result<Filter, String> {
+    Filter::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_start(s: &str) -> Result<Start, String> {
+    Start::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_category(s: &str) -> Result<Category, String> {
@@ -268,14 +369,32 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             ),
             None => Box::new(io::stderr()),
         };
-        Tracer::new(&args.trace, out)
+        let options = Options {
+            categories: args.trace.clone(),
+            format: match args.trace_format {
+                TraceFormat::Text => Format::Text,
+                TraceFormat::Json => Format::Json,
+            },
+            filter: args.trace_filter.clone().unwrap_or_default(),
+            from: args.trace_from.clone(),
+            count: args.trace_count,
+            relative_icounts: args.trace_relative,
+        };
+        Tracer::with(options, out)
     };
-    let console_in = match &args.console_input {
-        Some(p) => ConsoleIn::Script(
-            svemu::input::read_limited("console input", p, svemu::input::MAX_CONSOLE_INPUT, "")?.into(),
-        ),
-        None => ConsoleIn::Stdin(None),
+    let console_in = if let Some(p) = &args.console_input {
+        ConsoleIn::Script(svemu::input::read_limited("console input", p, svemu::input::MAX_CONSOLE_INPUT, "")?.into())
+    } else if let Some(p) = &args.console_script {
+        let bytes = svemu::input::read_limited("console script", p, svemu::input::MAX_CONSOLE_INPUT, "")?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("console script '{}' is not UTF-8 text", p.display()))?;
+        ConsoleIn::Expect(ExpectScript::parse(&text).map_err(|e| anyhow::anyhow!("'{}': {e}", p.display()))?)
+    } else {
+        ConsoleIn::Stdin { escapes: terminal::stdin_is_tty() }
     };
+    let images =
+        (args.kernel.clone(), (args.bios != Path::new("none")).then(|| args.bios.clone()), args.initrd.clone());
+    let interactive = matches!(console_in, ConsoleIn::Stdin { .. });
     let (mut machine, dtb) = board::build_with_dtb(BoardConfig {
         bios: (args.bios != Path::new("none")).then_some(args.bios),
         kernel: args.kernel,
@@ -299,16 +418,22 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         eprintln!("svemu: device tree written to {}", path.display());
         return Ok(0);
     }
+    if !args.trace.is_empty() {
+        machine.tracer.set_symbols(svemu::symbols::Symbols::new(images.0, images.1, images.2));
+    }
     machine.max_instructions = args.max_insns;
-    machine.explain = args.explain.map(|va| Explain { va, text: None });
+    machine.explain = args.explain.map(|va| Explain::new(va, args.explain_in, args.explain_at));
+    if let Some(text) = &args.end_on_output {
+        machine.bus.uart.console().end_on_output(text.as_bytes());
+    }
+    terminal::catch_signals();
+    machine.stop_signal = Some(&terminal::STOP_SIGNAL);
+    let raw = if interactive { terminal::raw_mode() } else { None };
     let start = Instant::now();
     let exit = machine.run();
     let elapsed = start.elapsed();
-    if let Some(x) = machine.explain.take() {
-        let text = match x.text {
-            Some(t) => t,
-            None => machine.explain_now(0, x.va, None, "at the end of the run"),
-        };
+    drop(raw);
+    if let Some(text) = machine.finish_explain() {
         eprint!("{text}");
     }
     if args.stats {
@@ -319,10 +444,20 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             elapsed.as_secs_f64(),
             n as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
         );
+        let counts = svemu::stats::Stats::of(&machine);
         for (i, mmu) in machine.mmus.iter().enumerate() {
             eprintln!("{}", stats::mmu_line(i, mmu));
+            eprintln!("{}", stats::priv_line(&counts.harts[i]));
         }
         eprintln!("{}", stats::memory_line(&machine.bus.ram));
+    }
+    if let Some(path) = &args.stats_json {
+        let json = svemu::stats::Stats::of(&machine).to_json();
+        if path == Path::new("-") {
+            print!("{json}");
+        } else {
+            std::fs::write(path, json).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
+        }
     }
     Ok(match exit {
         Exit::PowerOff(code) => code as i32,
@@ -334,6 +469,30 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             eprintln!("svemu: stopped after {n} instructions (--max-insns)");
             124
         }
+        Exit::Signal(sig) => {
+            eprintln!("svemu: stopped by signal {sig} after {} instructions", machine.stats.instructions);
+            128 + sig
+        }
+        Exit::Console(end) => match end {
+            ConsoleEnd::Quit => {
+                eprintln!("svemu: terminated (Ctrl-A x)");
+                0
+            }
+            ConsoleEnd::Matched(_) => 0,
+            // The reader went away (`| head`): stop quietly, as Unix tools do.
+            ConsoleEnd::Closed => 1,
+            ConsoleEnd::WriteError(e) => {
+                eprintln!("svemu: error: cannot write the console to standard output: {e}");
+                1
+            }
+            ConsoleEnd::ScriptTimeout { expect, instructions } => {
+                eprintln!(
+                    "svemu: console script: {expect:?} did not show within {instructions} instructions \
+                     (raise it with a `timeout` line)"
+                );
+                124
+            }
+        },
         Exit::Idle { pc } => {
             eprintln!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
             1

@@ -2,6 +2,7 @@
 
 use svemu::devices::ram::Ram;
 use svemu::mmu::Mmu;
+use svemu::stats::HartStats;
 
 /// One line of TLB and walker counters for hart `i`, e.g.
 /// `svemu: hart 0 tlb 64x4: 1000 lookups, 990 hits (99.00%), 10 misses, ...`.
@@ -27,6 +28,16 @@ pub fn mmu_line(i: usize, mmu: &Mmu) -> String {
         t.flush_va,
         t.flush_va_asid,
         t.flushed_entries
+    )
+}
+
+/// One line of instructions by privilege and traps for one hart, e.g.
+/// `svemu: hart 0 instructions: U 1000, S 200, M 30; traps from U 5, S 0, M 1; page faults: fetch 1, load 2, store 3`.
+pub fn priv_line(h: &HartStats) -> String {
+    let (i, t, p) = (&h.instructions_by_priv, &h.traps_by_priv, &h.page_faults);
+    format!(
+        "svemu: hart {} instructions: U {}, S {}, M {}; traps from U {}, S {}, M {}; page faults: fetch {}, load {}, store {}",
+        h.hart, i.U, i.S, i.M, t.U, t.S, t.M, p.fetch, p.load, p.store
     )
 }
 

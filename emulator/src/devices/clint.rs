@@ -1,8 +1,16 @@
 //! The core-local interruptor (SiFive CLINT, "sifive,clint0") at 0x200_0000,
 //! and the machine's notion of time.
 //!
-//! Layout (as QEMU `hw/intc/riscv_aclint.c`): msip at +0x0 + 4·hart,
-//! mtimecmp at +0x4000 + 8·hart, mtime at +0xBFF8.
+//! Layout and rules (as QEMU 7.2 `hw/intc/riscv_aclint.c`):
+//!
+//! | offset | register | reset | read | write |
+//! |---|---|---|---|---|
+//! | 0x0 + 4·h | msip of hart h | 0 | bit 0 | bit 0 drives mip.MSIP; other bits ignored |
+//! | 0x4000 + 8·h | mtimecmp of hart h | all ones | the value (either 32-bit half alone too) | the value or one half; mip.MTIP = mtime >= mtimecmp at once |
+//! | 0xbff8 | mtime | 0 | ticks of [`TIMEBASE_HZ`] since reset | moves mtime (an offset; time goes on from there) |
+//!
+//! Harts past the configured number read 0 and ignore writes. There is no
+//! interrupt through the PLIC: MSIP and MTIP are per-hart lines.
 //!
 //! Time is deterministic: it is a function of the machine's cycle count,
 //! which the run loop advances as if all harts ran in parallel at one

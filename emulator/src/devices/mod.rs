@@ -3,11 +3,13 @@
 //! so there is no dynamic dispatch on the access path.
 
 pub mod clint;
+pub mod console;
 pub mod htif;
 pub mod plic;
 pub mod ram;
 pub mod rom;
 pub mod sifive_test;
+pub mod trace_port;
 pub mod uart;
 pub mod virtio;
 

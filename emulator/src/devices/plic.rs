@@ -15,15 +15,34 @@
 //!
 //! Context 2h is hart h's M-mode (it drives mip.MEIP), context 2h+1 its
 //! S-mode (mip.SEIP). Priorities and thresholds have [`PRIORITY_BITS`] bits
-//! (0..=7); a source interrupts a context when it is pending, not in
-//! service, enabled there, and its priority is above the context's threshold.
+//! (0..=7, written modulo 8); a source interrupts a context when it is
+//! pending, not claimed, enabled there, and its priority is above the
+//! context's threshold.
 //!
-//! Sources are level-triggered, as QEMU wires its devices: the gateway sets
-//! the pending bit while the device's line is high and the source is not in
-//! service, and clears it when the line drops. A claim takes the pending source of
-//! highest priority (lowest id on ties), clears its pending bit and puts it in
-//! service; the completion (a write of its id to the same register, by a context
-//! that has it enabled) ends the service, so a line still high is pending again.
+//! The gateway is QEMU 7.2's (`sifive_plic_irq_request` as Debian's
+//! 7.2.22 has it): a device reports its line each time it re-evaluates it
+//! (QEMU's `qemu_set_irq`), and each report of a high line sets the pending
+//! bit, whether the source is claimed or not; a low report changes nothing
+//! (only a claim clears a pending bit). A claim takes the pending source of highest priority
+//! (lowest id on ties), clears its pending bit and marks it claimed; a
+//! completion (a write of an id below [`NUM_SOURCES`] to the same register,
+//! enabled or not) clears the claim and nothing else: a line that is still
+//! high is pending again only when its device next reports it. So a device
+//! condition that holds without being re-evaluated interrupts once, as on
+//! QEMU (a 16550 with THRI enabled interrupts once per transmission, not
+//! at every completion).
+//!
+//! | register | reset | read | write |
+//! |---|---|---|---|
+//! | priority s (1..95) | 0 | the value | value mod 8 (source 0's stays 0) |
+//! | pending word w (0..2) | 0 | the bits | ignored |
+//! | enable (c, w) | 0 | the bits | the bits (bit 0 too, as QEMU; source 0 is never pending) |
+//! | threshold c | 0 | the value | value mod 8 |
+//! | claim/complete c | – | claims (0: none); clears pending, sets claimed | completes: clears claimed |
+//!
+//! Only 32-bit accesses reach the registers: others are access faults (the
+//! bus refuses them, as QEMU's `.valid` sizes do). Unknown offsets read 0
+//! and ignore writes.
 
 /// Interrupt sources, counting the non-existent source 0: QEMU's
 /// `VIRT_IRQCHIP_NUM_SOURCES` (the DTB's `riscv,ndev` is this number).
@@ -44,10 +63,6 @@ const CONTEXT_STRIDE: u64 = 0x1000;
 
 type Bits = [u32; WORDS];
 
-fn bit(bits: &Bits, src: usize) -> bool {
-    bits[src / 32] >> (src % 32) & 1 != 0
-}
-
 fn set_bit(bits: &mut Bits, src: usize, on: bool) {
     let mask = 1 << (src % 32);
     if on {
@@ -60,8 +75,6 @@ fn set_bit(bits: &mut Bits, src: usize, on: bool) {
 /// PLIC state for `2 · harts` contexts.
 pub struct Plic {
     priority: [u32; NUM_SOURCES],
-    /// Interrupt lines of the devices, as last reported by [`Plic::set_level`].
-    level: Bits,
     pending: Bits,
     /// Claimed and not yet completed.
     in_service: Bits,
@@ -76,7 +89,6 @@ impl Plic {
         let contexts = 2 * harts;
         Plic {
             priority: [0; NUM_SOURCES],
-            level: [0; WORDS],
             pending: [0; WORDS],
             in_service: [0; WORDS],
             enable: vec![[0; WORDS]; contexts],
@@ -89,14 +101,13 @@ impl Plic {
         self.threshold.len()
     }
 
-    /// Drive the interrupt line of source `src` (1..[`NUM_SOURCES`]) to
-    /// `high`. Out-of-range sources are ignored.
+    /// A report of source `src`'s line (1..[`NUM_SOURCES`]) at level
+    /// `high`: a high report makes it pending (the gateway above).
+    /// Out-of-range sources are ignored.
     pub fn set_level(&mut self, src: usize, high: bool) {
-        if src == 0 || src >= NUM_SOURCES {
-            return;
+        if high && src != 0 && src < NUM_SOURCES {
+            set_bit(&mut self.pending, src, true);
         }
-        set_bit(&mut self.level, src, high);
-        set_bit(&mut self.pending, src, high && !bit(&self.in_service, src));
     }
 
     /// The source context `ctx` would claim now: pending, not in service,
@@ -165,8 +176,7 @@ impl Plic {
             o if o < CONTEXT_BASE => {
                 let (ctx, w) = (((o - ENABLE_BASE) / ENABLE_STRIDE) as usize, ((o % ENABLE_STRIDE) / 4) as usize);
                 if let Some(e) = self.enable.get_mut(ctx).and_then(|e| e.get_mut(w)) {
-                    // Source 0 does not exist: its enable bit is hardwired to 0.
-                    *e = if w == 0 { val & !1 } else { val };
+                    *e = val;
                 }
             }
             o => {
@@ -192,14 +202,11 @@ impl Plic {
         }
     }
 
-    /// Completion (PLIC spec 3.10): ignored unless `src` is enabled for `ctx`.
-    fn complete(&mut self, ctx: usize, src: usize) {
-        if src == 0 || src >= NUM_SOURCES || !bit(&self.enable[ctx], src) {
-            return;
-        }
-        set_bit(&mut self.in_service, src, false);
-        if bit(&self.level, src) {
-            set_bit(&mut self.pending, src, true);
+    /// Completion (PLIC spec 3.10, as QEMU 7.2 does it: any id below
+    /// [`NUM_SOURCES`], whether `ctx` has it enabled or not).
+    fn complete(&mut self, _ctx: usize, src: usize) {
+        if src < NUM_SOURCES {
+            set_bit(&mut self.in_service, src, false);
         }
     }
 }
@@ -225,13 +232,9 @@ mod tests {
         assert_eq!(p.read(CLAIM_S0, 4), 10);
         assert_eq!(p.read(CLAIM_S0, 4), 0);
         assert!(!p.irq(1));
-        // Completing a source whose line is still high makes it pending again.
-        p.write(CLAIM_S0, 4, 10);
-        assert!(p.irq(1));
-        p.set_level(10, false);
-        assert!(!p.irq(1), "a dropped line is no longer pending");
         // Threshold masks priorities at or below it.
         p.write(CONTEXT_BASE + CONTEXT_STRIDE, 4, 5);
+        p.set_level(1, true);
         p.write(CLAIM_S0, 4, 1);
         assert!(!p.irq(1), "priority 5 is not above threshold 5");
         p.write(CONTEXT_BASE + CONTEXT_STRIDE, 4, 4);
@@ -240,19 +243,57 @@ mod tests {
     }
 
     #[test]
+    fn gateway_takes_reports_not_levels() {
+        let mut p = Plic::new(1);
+        p.write(10 * 4, 4, 1);
+        p.write(ENABLE_BASE + ENABLE_STRIDE, 4, 1 << 10);
+        p.set_level(10, true);
+        assert_eq!(p.read(CLAIM_S0, 4), 10);
+        // Completing a source whose line stayed high: nothing until the
+        // device reports its line again.
+        p.write(CLAIM_S0, 4, 10);
+        assert!(!p.irq(1));
+        // A report while claimed sets pending; it interrupts after completion.
+        p.set_level(10, true);
+        assert_eq!(p.read(CLAIM_S0, 4), 10);
+        p.set_level(10, true);
+        assert!(!p.irq(1), "claimed: not offered");
+        assert_eq!(p.read(PENDING_BASE, 4), 1 << 10);
+        p.write(CLAIM_S0, 4, 10);
+        assert!(p.irq(1));
+        // A low report leaves pending set: only a claim clears it.
+        p.set_level(10, false);
+        assert!(p.irq(1));
+        assert_eq!(p.read(CLAIM_S0, 4), 10);
+        p.write(CLAIM_S0, 4, 10);
+        assert!(!p.irq(1));
+        // Completion of a source the context has not enabled still ends its claim.
+        p.set_level(10, true);
+        assert_eq!(p.read(CLAIM_S0, 4), 10);
+        p.write(ENABLE_BASE + ENABLE_STRIDE, 4, 0);
+        p.write(CLAIM_S0, 4, 10);
+        p.write(ENABLE_BASE + ENABLE_STRIDE, 4, 1 << 10);
+        p.set_level(10, true);
+        assert_eq!(p.read(CLAIM_S0, 4), 10);
+    }
+
+    #[test]
     fn bounds_priority_width_and_source_zero() {
         let mut p = Plic::new(1);
         p.write(4, 4, 0xffff_ffff);
         assert_eq!(p.read(4, 4), 7);
+        p.write(4, 4, 9);
+        assert_eq!(p.read(4, 4), 1, "written modulo 8");
+        // Source 0's priority stays 0; QEMU keeps its enable bit (it is never pending).
         p.write(0, 4, 7);
         assert_eq!(p.read(0, 4), 0);
         p.write(ENABLE_BASE, 4, u32::MAX as u64);
-        assert_eq!(p.read(ENABLE_BASE, 4), u32::MAX as u64 - 1);
-        // Contexts that do not exist, odd sizes, sources past the end.
+        assert_eq!(p.read(ENABLE_BASE, 4), u32::MAX as u64);
+        assert_eq!(p.read(CONTEXT_BASE + 4, 4), 0);
+        // Contexts that do not exist, sources past the end.
         p.write(CONTEXT_BASE + 7 * CONTEXT_STRIDE + 4, 4, 1);
         assert_eq!(p.read(CONTEXT_BASE + 7 * CONTEXT_STRIDE + 4, 4), 0);
         assert_eq!(p.read(ENABLE_BASE + 9 * ENABLE_STRIDE, 4), 0);
-        assert_eq!(p.read(4, 8), 0);
         p.set_level(200, true);
         p.write(CONTEXT_BASE + 4, 4, 5000);
     }

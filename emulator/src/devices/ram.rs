@@ -130,6 +130,68 @@ impl Ram {
         Some(&mut self.data[r])
     }
 
+    /// The offset of the RAM page holding `pa` from RAM's start, when the
+    /// whole page is RAM and, if `for_store`, not marked as holding decoded
+    /// code (so [`Ram::write_page`] may write it without the code check):
+    /// the key of [`Ram::read_page`] and [`Ram::write_page`].
+    #[inline]
+    pub fn page_offset(&self, pa: u64, for_store: bool) -> Option<usize> {
+        let page = pa & !0xfff;
+        if !self.contains(page, 4096) {
+            return None;
+        }
+        let off = (page - self.base) as usize;
+        (!for_store || self.code[off >> 12] & CODE == 0).then_some(off)
+    }
+
+    /// Read `size` (1, 2, 4 or 8) bytes, little-endian, at offset `off`
+    /// from RAM's start, with no range check.
+    ///
+    /// # Safety
+    ///
+    /// `off + size` must not exceed RAM's size (a `size`-byte access within
+    /// a page of [`Ram::page_offset`]).
+    #[inline(always)]
+    pub unsafe fn read_page(&self, off: usize, size: u8) -> u64 {
+        debug_assert!(off + size as usize <= self.data.len());
+        // SAFETY: within `data`, as the caller guarantees.
+        unsafe {
+            let p = self.data.as_ptr().add(off);
+            match size {
+                1 => *p as u64,
+                2 => u16::from_le(p.cast::<u16>().read_unaligned()) as u64,
+                4 => u32::from_le(p.cast::<u32>().read_unaligned()) as u64,
+                _ => u64::from_le(p.cast::<u64>().read_unaligned()),
+            }
+        }
+    }
+
+    /// Write the low `size` (1, 2, 4 or 8) bytes of `val`, little-endian, at
+    /// offset `off` from RAM's start, with no range check and no check for
+    /// decoded code.
+    ///
+    /// # Safety
+    ///
+    /// `off + size` must not exceed RAM's size, as for [`Ram::read_page`];
+    /// and the page must not be marked as holding decoded code (it was not
+    /// when [`Ram::page_offset`] gave `off`'s page for a store, and the
+    /// caller forgets the page when [`Ram::mark_code`] marks it).
+    #[inline(always)]
+    pub unsafe fn write_page(&mut self, off: usize, size: u8, val: u64) {
+        debug_assert!(off + size as usize <= self.data.len());
+        debug_assert!(self.code[off >> 12] & CODE == 0);
+        // SAFETY: within `data`, as the caller guarantees.
+        unsafe {
+            let p = self.data.as_mut_ptr().add(off);
+            match size {
+                1 => *p = val as u8,
+                2 => p.cast::<u16>().write_unaligned((val as u16).to_le()),
+                4 => p.cast::<u32>().write_unaligned((val as u32).to_le()),
+                _ => p.cast::<u64>().write_unaligned(val.to_le()),
+            }
+        }
+    }
+
     /// Mark the page holding `pa` (in RAM) as holding decoded code, so the
     /// next write into it bumps its version and [`Ram::code_generation`].
     /// Returns the page's code version.

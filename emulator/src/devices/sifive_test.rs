@@ -1,5 +1,13 @@
 //! The SiFive test device ("sifive,test0") at 0x10_0000: a guest writes to it
 //! to power the machine off or to reset it (QEMU `hw/misc/sifive_test.c`).
+//!
+//! | offset | access | read | write |
+//! |---|---|---|---|
+//! | 0 | 16 or 32 bits | 0 | low 16 bits 0x5555: power off, status 0; 0x3333: power off, status = bits 31:16; 0x7777: reset; other values ignored |
+//! | 4..0xfff | 16 or 32 bits | 0 | ignored |
+//! | any | 8 or 64 bits | access fault | access fault |
+//!
+//! It has no state to reset and no interrupt.
 
 /// What the guest asked the machine to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +28,12 @@ pub struct SifiveTest {
 }
 
 impl SifiveTest {
+    /// True for the access sizes the device answers (QEMU's `.valid`: 2 to
+    /// 4 bytes); the bus turns others into access faults.
+    pub fn size_ok(size: u8) -> bool {
+        matches!(size, 2 | 4)
+    }
+
     /// Reads return 0.
     pub fn read(&self, _offset: u64, _size: u8) -> u64 {
         0

@@ -27,9 +27,19 @@
 //! - Only instructions wholly inside one RAM page are cached: a 32-bit
 //!   instruction in the last halfword of a page, and fetches outside RAM or
 //!   missing the fast TLB, take the ordinary fetch.
+//! - Each slot holds a threaded handler ([`Threaded`]): it runs its
+//!   instruction, then finds the next one's slot itself and jumps to its
+//!   handler ([`chain`]): the slot right after its own for an instruction
+//!   that went on to the next one in memory, the slot of the new pc for a
+//!   jump or taken branch within the page. The thread returns to the fetch
+//!   loop ([`Leave`]) when the budget is spent, the next slot is on another
+//!   page or not filled, a load or store moved the fast TLB, wrote into
+//!   decoded code or asked for the bus's attention, an instruction needs
+//!   the general step, or one raised an exception; so the checks the fetch
+//!   loop would make between two instructions are all made.
 
 use super::decode::Insn;
-use super::exec::{handler, Handler};
+use super::exec::threaded;
 use super::DecodeCache;
 use crate::cpu::Cpu;
 use crate::devices::Ram;
@@ -42,8 +52,14 @@ pub const PAGES: usize = 64;
 /// Slots per page: one per halfword.
 const SLOTS: usize = PAGE_SIZE as usize / 2;
 
-/// A decoded instruction with its raw bits and its short-path handler,
-/// valid while its stamp equals its page's.
+/// Slots per entry in [`CodePages::slots`]: the page's, then one that is
+/// never filled (its stamp stays 0, which no page's stamp is), so
+/// [`CodePages::follow`] from the page's last instruction finds an empty
+/// slot instead of the next entry's first.
+const ENTRY: usize = SLOTS + 1;
+
+/// A decoded instruction with its raw bits and its threaded short-path
+/// handler, valid while its stamp equals its page's.
 #[derive(Clone, Copy)]
 pub struct Slot {
     stamp: u32,
@@ -51,9 +67,186 @@ pub struct Slot {
     pub raw: u32,
     /// The decoded instruction.
     pub insn: Insn,
-    /// Its short-path handler ([`super::exec::handler`] of its operation),
-    /// chosen when the slot was filled.
-    pub run: Handler,
+    /// Its threaded short-path handler ([`super::exec::threaded`] of its
+    /// operation), chosen when the slot was filled.
+    pub go: Threaded,
+}
+
+/// A threaded short-path handler: runs the instruction of `slot` on `cpu`
+/// and, unless something ends the thread ([`Leave`]), the next one's
+/// handler, and so on ([`chain`]), all within the budget of
+/// [`Chain::rem`] instructions.
+///
+/// # Safety
+///
+/// `slot` must point to a filled slot of the slots `cpu.chain` was set up
+/// for ([`Chain::start`]), and those slots must not change or move while
+/// the thread runs.
+pub type Threaded = unsafe fn(&mut Cpu, *const Slot) -> Leave;
+
+/// Why a thread of [`Threaded`] handlers returned to the fetch loop. The
+/// instructions retired are counted in [`Chain::rem`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leave {
+    /// The next instruction's slot is not at hand (another page, a slot not
+    /// filled, or the fast TLB or decoded code changed): fetch it.
+    Refetch,
+    /// The budget is spent, or a device asked for the bus's attention.
+    Done,
+    /// The instruction of [`Chain::stopped`] has no short path: nothing was
+    /// done.
+    NotShort,
+    /// An instruction raised [`Chain::fault`]; nothing architectural changed.
+    Exception,
+}
+
+/// What the threaded handlers share with the fetch loop (kept in the
+/// [`Cpu`], which every handler has at hand): the budget, and the
+/// cursor's page, so a handler can find the next slot itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Chain {
+    /// Instructions the thread may still retire (the stretch's budget,
+    /// counted down; 0 outside a stretch).
+    pub rem: u64,
+    /// [`Chain::rem`] when the CLINT was last told of the instructions
+    /// retired ([`Cpu::tick_clint`]).
+    pub ticked: u64,
+    /// The cursor's page: virtual page number, stamp of its filled slots,
+    /// its first slot, and the fast TLB's epoch and RAM's code generation
+    /// the cursor checked.
+    vpn: u64,
+    stamp: u32,
+    page: *const Slot,
+    epoch: u64,
+    generation: u64,
+    /// The slot a thread stopped at with [`Leave::NotShort`].
+    pub stopped: *const Slot,
+    /// The exception of [`Leave::Exception`].
+    pub fault: Option<crate::hart::trap::Exception>,
+}
+
+impl Chain {
+    /// No thread: nothing to run.
+    pub const IDLE: Chain = Chain {
+        rem: 0,
+        ticked: 0,
+        vpn: u64::MAX,
+        stamp: 0,
+        page: std::ptr::null(),
+        epoch: 0,
+        generation: 0,
+        stopped: std::ptr::null(),
+        fault: None,
+    };
+
+    /// Set up a thread on `cur`'s page of `slots` (the cursor just served a
+    /// fetch, so it is on its page).
+    #[inline(always)]
+    pub fn start(&mut self, slots: &[Slot], cur: &Cursor) {
+        self.vpn = cur.vpn;
+        self.stamp = cur.stamp;
+        self.page = slots[cur.base..].as_ptr();
+        self.epoch = cur.epoch;
+        self.generation = cur.generation;
+    }
+}
+
+/// The dispatch at the end of every [`Threaded`] handler: count the
+/// instruction just retired, then run the next one's handler (a tail
+/// call) when its slot is at hand and the budget allows, else return to
+/// the fetch loop.
+pub mod chain {
+    use super::{Leave, Slot, PAGE_SIZE};
+    use crate::cpu::Cpu;
+    use crate::hart::trap::Exception;
+
+    /// After an instruction that left the pc at the next one in memory: its
+    /// slot is the next of the same page (the never-filled slot after the
+    /// page's last one stops the thread).
+    ///
+    /// # Safety
+    ///
+    /// As [`super::Threaded`]; `slot` is the instruction just run.
+    #[inline(always)]
+    pub unsafe fn next(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        cpu.chain.rem -= 1;
+        if cpu.chain.rem == 0 {
+            return Leave::Done;
+        }
+        // SAFETY: `slot` is filled, so its instruction lies within its
+        // page: the slot after it is one of the page's or the never-filled
+        // one after them ([`super::ENTRY`]), within the same slots. An
+        // instruction is 2 or 4 bytes long: len / 2 slots.
+        unsafe {
+            let next = slot.byte_add((*slot).insn.len as usize * (std::mem::size_of::<Slot>() / 2));
+            if (*next).stamp != cpu.chain.stamp {
+                return Leave::Refetch;
+            }
+            ((*next).go)(cpu, next)
+        }
+    }
+
+    /// After a jump or taken branch: the slot of the new pc when it is on
+    /// the same page.
+    ///
+    /// # Safety
+    ///
+    /// As [`super::Threaded`].
+    #[inline(always)]
+    pub unsafe fn jump(cpu: &mut Cpu) -> Leave {
+        cpu.chain.rem -= 1;
+        if cpu.chain.rem == 0 {
+            return Leave::Done;
+        }
+        let pc = cpu.hart.pc;
+        if pc >> 12 != cpu.chain.vpn {
+            return Leave::Refetch;
+        }
+        // SAFETY: the page's slots start at `page`, one per halfword.
+        unsafe {
+            let next = cpu.chain.page.add(((pc & (PAGE_SIZE - 1)) >> 1) as usize);
+            if (*next).stamp != cpu.chain.stamp {
+                return Leave::Refetch;
+            }
+            ((*next).go)(cpu, next)
+        }
+    }
+
+    /// After a load or store: as [`next`], unless a device wants the
+    /// bus's attention, or the fast TLB or decoded code changed (the
+    /// cursor must look its page up again).
+    ///
+    /// # Safety
+    ///
+    /// As [`next`].
+    #[inline(always)]
+    pub unsafe fn after_memory(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        cpu.past_memo = false;
+        if cpu.bus.attention {
+            cpu.chain.rem -= 1;
+            return Leave::Done;
+        }
+        if cpu.mmu.fast.epoch() != cpu.chain.epoch || cpu.bus.ram.code_generation() != cpu.chain.generation {
+            cpu.chain.rem -= 1;
+            return Leave::Refetch;
+        }
+        // SAFETY: as this function requires.
+        unsafe { next(cpu, slot) }
+    }
+
+    /// The instruction raised `e`.
+    #[cold]
+    pub fn fault(cpu: &mut Cpu, e: Exception) -> Leave {
+        cpu.chain.fault = Some(e);
+        Leave::Exception
+    }
+
+    /// The instruction of `slot` needs the general step.
+    #[cold]
+    pub fn not_short(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        cpu.chain.stopped = slot;
+        Leave::NotShort
+    }
 }
 
 /// One entry of the cache: which physical page its slots hold.
@@ -74,7 +267,7 @@ struct Page {
 /// physical address).
 pub struct CodePages {
     pages: [Page; PAGES],
-    /// The slots of every entry used so far, [`SLOTS`] per entry, in the
+    /// The slots of every entry used so far, [`ENTRY`] per entry, in the
     /// order the entries were first used (so only those take memory).
     slots: Vec<Slot>,
 }
@@ -147,11 +340,14 @@ impl Cursor {
     /// it up again. [`CodePages::fetch`] does not check this itself: its
     /// caller calls this after anything that may have changed either (a
     /// memory access, a general step).
+    /// True when the cursor is still on its page.
     #[inline(always)]
-    pub fn revalidate(&mut self, mmu: &Mmu, ram: &Ram) {
+    pub fn revalidate(&mut self, mmu: &Mmu, ram: &Ram) -> bool {
         if mmu.fast.epoch() != self.epoch || ram.code_generation() != self.generation {
             self.vpn = u64::MAX;
+            return false;
         }
+        true
     }
 }
 
@@ -173,33 +369,44 @@ impl CodePages {
         CodePages { pages: [Page { pa: u64::MAX, version: 0, stamp: 1, base: usize::MAX }; PAGES], slots: Vec::new() }
     }
 
-    /// The slot of the instruction at `hart`'s pc (the cursor kept valid by
-    /// [`Cursor::revalidate`]), or `None` when the ordinary fetch must run
-    /// (no fast TLB entry, not RAM, or a 32-bit instruction crossing the
-    /// page). `fetched` is the number of slots this returned earlier in the
-    /// current stretch; the fetch's TLB lookup is counted by
-    /// [`Cursor::end_stretch`] or the next seek.
+    /// The index of the slot of the instruction at `hart`'s pc (the cursor
+    /// kept valid by [`Cursor::revalidate`]), or `None` when the ordinary
+    /// fetch must run (no fast TLB entry, not RAM, or a 32-bit instruction
+    /// crossing the page). `fetched` is the number of slots served earlier
+    /// in the current stretch (by this or the threaded handlers); the
+    /// fetch's TLB lookup is counted by [`Cursor::end_stretch`] or the next
+    /// seek.
     #[inline]
-    pub fn fetch<'a>(
-        &'a mut self,
-        cur: &mut Cursor,
-        fetched: u64,
-        cpu: &mut Cpu,
-        memo: &mut DecodeCache,
-    ) -> Option<&'a Slot> {
+    pub fn fetch(&mut self, cur: &mut Cursor, fetched: u64, cpu: &mut Cpu, memo: &mut DecodeCache) -> Option<usize> {
         let pc = cpu.hart.pc;
         if pc >> 12 != cur.vpn {
             self.seek(cur, fetched, cpu.hart, cpu.mmu, &mut cpu.bus.ram)?;
+            // The page is marked as holding decoded code now: stores into
+            // it must see to that (no store entry of the data memo for it).
+            cpu.forget_store_page(cur.hit.pa);
         }
         let off = (pc & (PAGE_SIZE - 1)) as usize;
+        let at = cur.base + (off >> 1);
         // Within the slots: seek allocated the page's.
-        let slot = self.slots.get_mut(cur.base + (off >> 1))?;
+        let slot = self.slots.get_mut(at)?;
         if slot.stamp != cur.stamp {
             fill(slot, cur, off, &cpu.bus.ram, memo)?;
         }
-        Some(slot)
+        Some(at)
     }
 
+    /// All slots, indexed by what [`CodePages::fetch`] returns. The slot
+    /// right after a filled slot's instruction (`at + len / 2`) is that of
+    /// the next instruction in memory when its stamp is the cursor's; after
+    /// a page's last slot comes one that is never filled, so this holds at
+    /// the page's end too ([`chain::next`]).
+    #[inline(always)]
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+}
+
+impl CodePages {
     /// Point `cur` at the page of `hart`'s pc, refilling that page's entry
     /// when it holds another page or an older version of this one.
     #[cold]
@@ -216,8 +423,8 @@ impl CodePages {
         let page = &mut self.pages[index];
         if page.base == usize::MAX {
             page.base = self.slots.len();
-            let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), run: handler(super::decode(0).op) };
-            self.slots.resize(page.base + SLOTS, empty);
+            let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), go: threaded(super::decode(0).op) };
+            self.slots.resize(page.base + ENTRY, empty);
         }
         let version = ram.mark_code(pa);
         if page.pa != pa || page.version != version {
@@ -260,6 +467,6 @@ fn fill(slot: &mut Slot, cur: &Cursor, off: usize, ram: &Ram, memo: &mut DecodeC
         return None;
     };
     let insn = memo.decode(raw);
-    *slot = Slot { stamp: cur.stamp, raw, insn, run: handler(insn.op) };
+    *slot = Slot { stamp: cur.stamp, raw, insn, go: threaded(insn.op) };
     Some(())
 }

@@ -140,6 +140,9 @@ pub struct Mmu {
     /// Record [`MmuEvent`]s into `events` (set by the machine when a trace
     /// category wants them; costs nothing when false).
     pub record: bool,
+    /// While `record` is set, record TLB hits too (one per translated
+    /// access: only when the `tlb-hit` trace category wants them).
+    pub record_hits: bool,
     /// Events recorded since the machine last drained them.
     pub events: Vec<MmuEvent>,
     /// Outcomes of recent translations, in front of the TLB and PMP (used
@@ -168,6 +171,7 @@ impl Mmu {
             tlb: Tlb::new(tlb),
             stats: MmuStats::default(),
             record: false,
+            record_hits: false,
             events: Vec::new(),
             fast: FastTlb::default(),
         }
@@ -325,7 +329,7 @@ impl Mmu {
         if let Some(e) = self.tlb.lookup(va, asid, levels) {
             let pte = Pte(e.flags as u64);
             let usable = permitted(ctx, pte, access).is_ok() && (access != Access::Store || pte.has(pte::D));
-            if TRACE {
+            if TRACE && self.record_hits {
                 self.events.push(MmuEvent::TlbHit { access, va, asid, entry: e, usable });
             }
             if usable {

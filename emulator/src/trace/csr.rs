@@ -1,7 +1,7 @@
 //! The `csr` trace category: writes of the CSRs that change how the hart
 //! translates and traps (satp, mstatus, sstatus, mtvec, stvec).
 
-use super::Tracer;
+use super::{Stamp, Tracer};
 use crate::hart::csr::{addr, name, CsrEnv};
 use crate::hart::Hart;
 use crate::isa::{Insn, Op};
@@ -25,8 +25,9 @@ pub fn before(hart: &Hart, insn: &Insn, env: &CsrEnv) -> Option<Before> {
     (writes && WATCHED.contains(&csr)).then(|| Before { csr, value: hart.csr.read(csr, env) })
 }
 
-/// Trace the write whose `before` state was taken (the instruction retired).
-pub fn after(tracer: &mut Tracer, hart: &Hart, before: Before, env: &CsrEnv) {
+/// Trace the write whose `before` state was taken (the instruction
+/// retired; `stamp` is the instruction's, taken before it ran).
+pub fn after(tracer: &mut Tracer, stamp: &Stamp, hart: &Hart, before: Before, env: &CsrEnv) {
     let now = hart.csr.read(before.csr, env);
-    tracer.csr_write(hart.id, hart.instret, name(before.csr).unwrap_or("?"), before.value, now);
+    tracer.csr_write(stamp, name(before.csr).unwrap_or("?"), before.value, now);
 }

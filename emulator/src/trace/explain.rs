@@ -6,6 +6,18 @@
 //!
 //! Nothing changes in the machine: the walk sets no A/D bit, fills no TLB
 //! entry and counts nothing.
+//!
+//! Which address space ([`Space`]): the hart's current satp, the address
+//! space of an ASID (the satp value last written with that ASID), or a
+//! satp value given outright. When ([`When`]): at the first page or access
+//! fault in the address's 4 KiB page (in that address space), at every such
+//! fault, when a hart has retired a given number of instructions, or at the
+//! end of the run. An address that never faults is explained, at the end
+//! of the run, as it was mapped when its address space was last left (the
+//! satp write that switched away from it, when the page tables were still
+//! those of the process), so a user address is not read through the
+//! kernel's tables; only when it was never mapped in a space left is it
+//! read under the satp the run ends with.
 
 use std::fmt::Write as _;
 
@@ -28,16 +40,200 @@ pub fn fault_access(e: Exception) -> Option<Access> {
     }
 }
 
+fn ms_sum_clear(hart: &Hart) -> bool {
+    hart.csr.mstatus & mstatus::SUM == 0
+}
+
 const ACCESSES: [(Access, &str); 3] = [(Access::Fetch, "fetch"), (Access::Load, "load"), (Access::Store, "store")];
 
-/// The explanation of `va` on `hart` now; `access` is the faulting access
-/// (None: at exit, shown for a load); `moment` says when it was taken.
-pub fn explain(hart: &Hart, mmu: &Mmu, bus: &mut Bus, va: u64, access: Option<Access>, moment: &str) -> String {
+/// The address space to explain an address in (`--explain-in`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Space {
+    /// The hart's satp at the moment chosen.
+    Current,
+    /// The satp last written with this ASID (or the current one, if it has it).
+    Asid(u16),
+    /// This satp value (MODE, ASID, root PPN).
+    Satp(u64),
+}
+
+/// When to explain (`--explain-at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// At the first page or access fault in the page (else at the end).
+    FirstFault,
+    /// At every page or access fault in the page (else at the end).
+    EveryFault,
+    /// When hart 0 has retired this many instructions.
+    Icount(u64),
+    /// When the run ends.
+    End,
+}
+
+/// `--explain`: what to explain, and the explanations made so far.
+#[derive(Clone, Debug)]
+pub struct Explain {
+    /// The virtual address.
+    pub va: u64,
+    /// In which address space.
+    pub space: Space,
+    /// When.
+    pub when: When,
+    /// The explanations made (empty until the moment comes).
+    pub text: String,
+    /// The satp each hart had when last looked at (to see switches).
+    last_satp: Vec<u64>,
+    /// The satp value last written per ASID.
+    satp_of_asid: std::collections::BTreeMap<u16, u64>,
+    /// The explanation made when the address space was last left with
+    /// `va` mapped in it (for [`Explain::finish`]).
+    left_mapped: Option<String>,
+}
+
+impl Explain {
+    /// Explain `va` in `space` at `when`.
+    pub fn new(va: u64, space: Space, when: When) -> Explain {
+        Explain {
+            va,
+            space,
+            when,
+            text: String::new(),
+            last_satp: Vec::new(),
+            satp_of_asid: Default::default(),
+            left_mapped: None,
+        }
+    }
+
+    /// The satp to use now on a hart whose satp is `current`; None when
+    /// the ASID asked for has not been seen yet.
+    fn satp_now(&self, current: u64) -> Option<u64> {
+        match self.space {
+            Space::Current => Some(current),
+            Space::Satp(s) => Some(s),
+            Space::Asid(a) if (current >> 44) as u16 == a => Some(current),
+            Space::Asid(a) => self.satp_of_asid.get(&a).copied(),
+        }
+    }
+
+    /// True when faults under `current` belong to the address space asked for.
+    fn in_space(&self, current: u64) -> bool {
+        match self.space {
+            Space::Current => true,
+            Space::Asid(a) => (current >> 44) as u16 == a,
+            Space::Satp(s) => current == s,
+        }
+    }
+
+    /// A page or access fault `e` on `hart`: explain if it is one asked for.
+    pub fn fault(&mut self, hart: &Hart, mmu: &Mmu, bus: &mut Bus, e: Exception) {
+        let Some(access) = fault_access(e) else { return };
+        if e.tval() >> 12 != self.va >> 12 || !self.in_space(hart.csr.satp) {
+            return;
+        }
+        let first = match self.when {
+            When::FirstFault => true,
+            When::EveryFault => false,
+            _ => return,
+        };
+        if first && !self.text.is_empty() {
+            return;
+        }
+        let what = if first { "the first fault" } else { "a fault" };
+        let moment = format!("at {what} at this page: {} (tval {:#x}) at icount {}", e.name(), e.tval(), hart.instret);
+        self.text += &explain(hart, mmu, bus, self.va, hart.csr.satp, Some(access), &moment);
+    }
+
+    /// Hart `hart` may have written satp: remember the value per ASID and,
+    /// when it left an address space the address is mapped in, the
+    /// explanation there.
+    pub fn satp_written(&mut self, hart: &Hart, mmu: &Mmu, bus: &mut Bus) {
+        let i = hart.id as usize;
+        if self.last_satp.len() <= i {
+            self.last_satp.resize(i + 1, 0);
+        }
+        let (old, new) = (self.last_satp[i], hart.csr.satp);
+        if old == new {
+            return;
+        }
+        self.last_satp[i] = new;
+        self.satp_of_asid.insert((new >> 44) as u16, new);
+        let wanted = match self.space {
+            Space::Current => true,
+            Space::Asid(a) => (old >> 44) as u16 == a,
+            Space::Satp(s) => old == s,
+        };
+        if wanted && old >> 60 != 0 && self.text.is_empty() {
+            let moment = format!(
+                "when its address space (satp {old:#x}) was last left, at icount {} (it never faulted)",
+                hart.instret
+            );
+            let text = explain(hart, mmu, bus, self.va, old, None, &moment);
+            if text.contains(" leaf") {
+                self.left_mapped = Some(text);
+            }
+        }
+    }
+
+    /// Hart 0 has retired `icount` instructions: explain if that is the moment.
+    pub fn icount_reached(&mut self, hart: &Hart, mmu: &Mmu, bus: &mut Bus) {
+        if self.when != When::Icount(hart.instret) || !self.text.is_empty() {
+            return;
+        }
+        self.explain_now(hart, mmu, bus, &format!("at icount {}", hart.instret));
+    }
+
+    /// The icount to stop at for [`When::Icount`] (None for the other moments).
+    pub fn stop_at(&self) -> Option<u64> {
+        match self.when {
+            When::Icount(n) if self.text.is_empty() => Some(n),
+            _ => None,
+        }
+    }
+
+    fn explain_now(&mut self, hart: &Hart, mmu: &Mmu, bus: &mut Bus, moment: &str) {
+        match self.satp_now(hart.csr.satp) {
+            Some(satp) => self.text += &explain(hart, mmu, bus, self.va, satp, None, moment),
+            None => {
+                let Space::Asid(a) = self.space else { unreachable!("only an ASID can be unseen") };
+                self.text += &format!("explain va 0x{:016x} {moment}\n  asid {a} has not been in satp yet\n", self.va);
+            }
+        }
+    }
+
+    /// The run ended on `hart`: the explanations made, or the one the
+    /// module documentation describes for an address that never faulted.
+    pub fn finish(mut self, hart: &Hart, mmu: &Mmu, bus: &mut Bus) -> String {
+        if self.text.is_empty() {
+            match (self.when, self.left_mapped.take()) {
+                (When::FirstFault | When::EveryFault, Some(t)) => self.text = t,
+                _ => self.explain_now(hart, mmu, bus, "at the end of the run"),
+            }
+        }
+        self.text
+    }
+}
+
+/// The explanation of `va` on `hart` now, under `satp`; `access` is the
+/// faulting access (None: shown for a load); `moment` says when it was taken.
+pub fn explain(
+    hart: &Hart,
+    mmu: &Mmu,
+    bus: &mut Bus,
+    va: u64,
+    satp: u64,
+    access: Option<Access>,
+    moment: &str,
+) -> String {
+    let faulting = access;
     let access = access.unwrap_or(Access::Load);
     let mut ctx = Context::of(hart, access);
+    ctx.satp = satp;
+    if faulting.is_none() && ctx.prv == Priv::S && va >> 63 == 0 && ms_sum_clear(hart) {
+        // Not at a fault, a user address is checked as its user would use it.
+        ctx.prv = Priv::U;
+    }
     let mut out = String::new();
     let ms = hart.csr.mstatus;
-    let satp = hart.csr.satp;
     let _ = writeln!(out, "explain va 0x{va:016x} {moment}");
     let _ = writeln!(
         out,

@@ -18,11 +18,27 @@ pub fn category(e: &MmuEvent) -> Category {
         | MmuEvent::Fault { .. }
         | MmuEvent::PmpDenied { .. } => Category::Mmu,
         MmuEvent::AdUpdate { .. } => Category::Pte,
-        MmuEvent::TlbHit { .. }
-        | MmuEvent::TlbMiss { .. }
-        | MmuEvent::TlbFill { .. }
-        | MmuEvent::TlbEvict { .. }
-        | MmuEvent::TlbFlush { .. } => Category::Tlb,
+        MmuEvent::TlbHit { .. } => Category::TlbHit,
+        MmuEvent::TlbMiss { .. } | MmuEvent::TlbFill { .. } | MmuEvent::TlbEvict { .. } | MmuEvent::TlbFlush { .. } => {
+            Category::Tlb
+        }
+    }
+}
+
+/// The virtual address an event is about, for `va` filters: the address
+/// translated (walks, leaves, PMP refusals, TLB lookups), a TLB entry's
+/// page base (fills, evictions), the address of a flush by address. None
+/// for the steps inside a walk (they take the walk's) and other flushes.
+pub fn event_va(e: &MmuEvent) -> Option<u64> {
+    match *e {
+        MmuEvent::Walk { va, .. }
+        | MmuEvent::Leaf { va, .. }
+        | MmuEvent::PmpDenied { va, .. }
+        | MmuEvent::TlbHit { va, .. }
+        | MmuEvent::TlbMiss { va, .. } => Some(va),
+        MmuEvent::TlbFill { entry } | MmuEvent::TlbEvict { entry } => Some(entry.va_base()),
+        MmuEvent::TlbFlush { scope: FlushScope::Va(va) | FlushScope::VaAsid(va, _), .. } => Some(va),
+        _ => None,
     }
 }
 
@@ -41,7 +57,7 @@ pub fn scheme(satp: u64) -> &'static str {
     }
 }
 
-fn access(a: Access) -> &'static str {
+pub(super) fn access(a: Access) -> &'static str {
     match a {
         Access::Fetch => "fetch",
         Access::Load => "load",
@@ -51,7 +67,7 @@ fn access(a: Access) -> &'static str {
 
 /// The flag bits 7..0 of a PTE as text, `DAGUXWRV` with `-` for a clear
 /// bit (as [`Pte::flags`] gives them, without allocating).
-fn flags(bits: u8) -> [u8; 8] {
+pub(super) fn flags(bits: u8) -> [u8; 8] {
     let mut t = *b"DAGUXWRV";
     for (i, c) in t.iter_mut().enumerate() {
         if bits >> (7 - i) & 1 == 0 {

@@ -33,6 +33,8 @@ pub struct BootInfo {
     pub virtio_mmio: Vec<(usize, usize)>,
     /// /chosen/rng-seed (QEMU puts 32 random bytes there; empty if absent).
     pub rng_seed: Vec<u8>,
+    /// The physical base of svemu's trace port (`svemu,trace`), if any.
+    pub trace_port: Option<usize>,
 }
 
 /// Errors reading the DTB. All are fatal at boot.
@@ -100,8 +102,15 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
     let rng_seed =
         fdt.find_node("/chosen").and_then(|c| c.property("rng-seed")).map(|p| p.value.to_vec()).unwrap_or_default();
 
+    let trace_port = fdt
+        .all_nodes()
+        .find(|n| n.compatible().is_some_and(|c| c.all().any(|s| s == "svemu,trace")))
+        .and_then(|n| n.reg()?.next())
+        .map(|r| r.starting_address as usize);
+
     Ok(BootInfo {
         rng_seed,
+        trace_port,
         hart_ids,
         virtio_mmio,
         timebase,

@@ -2,6 +2,7 @@
 //! Devices are reached through the direct map (PA + [`crate::mm::PHYS_OFFSET`]).
 
 pub mod sifive_test;
+pub mod trace;
 pub mod tty;
 pub mod uart;
 pub mod virtio_blk;

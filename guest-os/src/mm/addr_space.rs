@@ -72,7 +72,7 @@ pub struct AddrSpace {
     /// The clock hand: the next page the eviction scan looks at.
     pub(super) clock_hand: VirtPageNum,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
-    asid: u16,
+    pub(super) asid: u16,
     asid_gen: u64,
     /// Harts that may cache translations of this space (bit i = hart i).
     harts: u64,

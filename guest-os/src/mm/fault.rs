@@ -11,6 +11,7 @@ use super::cow::PageFrame;
 use super::frame::{frame_alloc, FrameTracker};
 use super::page_table::{MapError, PteFlags};
 use super::swap;
+use crate::drivers::trace::How;
 
 /// The kind of memory access that faulted (privileged spec 4.1.9, Table
 /// 4.2: scause 12 instruction, 13 load, 15 store/AMO page fault).
@@ -109,12 +110,15 @@ impl AddrSpace {
                     super::page_table::sfence_vma(page_floor(va));
                     if missing {
                         super::vmstat::AD_FAULTS.inc();
+                        crate::drivers::trace::resolved_as(How::AccessedDirty);
                         return Ok(Resolved::AccessedDirty);
                     }
+                    crate::drivers::trace::resolved_as(How::Spurious);
                     return Ok(Resolved::Spurious);
                 }
                 Some(_) if access == Access::Store => {
                     self.break_cow(vpn, vma.perm)?;
+                    crate::drivers::trace::resolved_as(How::CowCopy);
                     self.usage.minor_faults += 1;
                     return Ok(Resolved::Minor);
                 }
@@ -140,6 +144,7 @@ impl AddrSpace {
             };
             // The page had a PTE before, so its table pages exist: no allocation.
             self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            crate::drivers::trace::resolved_as(How::Remap);
             self.usage.minor_faults += 1;
             super::vmstat::PGFAULT_MINOR.inc();
             return Ok(Resolved::Minor);
@@ -150,6 +155,7 @@ impl AddrSpace {
             }
             let mut frame = self.alloc_user_frame().ok_or(FaultError::OutOfMemory)?;
             slot.read(frame.bytes_mut()).ok_or(FaultError::OutOfMemory)?;
+            crate::drivers::trace::swap_in(self.asid, vpn.addr().0, slot.number());
             self.pt.map(vpn, frame.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
             // The slot stays with the page as its swap cache copy: while the
             // PTE's D bit stays clear, evicting it again needs no write.
@@ -158,9 +164,11 @@ impl AddrSpace {
             self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
             self.usage.major_faults += 1;
             super::vmstat::PGMAJFAULT.inc();
+            crate::drivers::trace::resolved_as(How::SwapIn);
             return Ok(Resolved::Major);
         }
         self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
+        crate::drivers::trace::resolved_as(How::ZeroFill);
         self.usage.minor_faults += 1;
         super::vmstat::PGFAULT_MINOR.inc();
         Ok(Resolved::Minor)

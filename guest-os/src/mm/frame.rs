@@ -209,6 +209,7 @@ impl FrameTracker {
 impl Drop for FrameTracker {
     fn drop(&mut self) {
         FRAMES.lock().give(self.ppn.0, 0);
+        crate::drivers::trace::frame_free(self.ppn.addr().0);
     }
 }
 
@@ -216,6 +217,7 @@ impl Drop for FrameTracker {
 pub fn frame_alloc() -> Option<FrameTracker> {
     let ppn = FRAMES.lock().take(0)?;
     let mut f = FrameTracker { ppn: PhysPageNum(ppn) };
+    crate::drivers::trace::frame_alloc(f.ppn.addr().0);
     f.bytes_mut().fill(0);
     Some(f)
 }

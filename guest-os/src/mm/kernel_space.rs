@@ -27,6 +27,7 @@ static KERNEL_SATP: AtomicUsize = AtomicUsize::new(0);
 /// page, so mapping them costs no frame.
 pub const MMIO: &[(usize, usize, &str)] = &[
     (0x0010_0000, 0x1000, "sifive_test"),
+    (0x0011_0000, 0x1000, "svemu,trace"),
     (0x0200_0000, 0x1_0000, "clint"),
     (0x1000_0000, 0x1000, "uart"),
     (0x1000_1000, 0x8000, "virtio-mmio"),

@@ -11,6 +11,7 @@ pub mod heap;
 pub mod kernel_space;
 pub mod kstack;
 pub mod mmap;
+pub mod oom;
 pub mod page_table;
 pub mod swap;
 pub mod vma;

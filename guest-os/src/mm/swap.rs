@@ -41,6 +41,11 @@ pub fn init(sectors: u64) -> usize {
     slots
 }
 
+/// Number of swap slots (0 without a disk).
+pub fn slots() -> usize {
+    SWAP.lock().as_ref().map_or(0, |s| s.slots)
+}
+
 /// True if a swap disk is attached (page eviction is possible).
 pub fn active() -> bool {
     SWAP.lock().is_some()

@@ -49,6 +49,7 @@ impl AddrSpace {
         };
         self.clock_hand = VirtPageNum(vpn.0 + 1);
         let Some(frame) = self.frames.remove(&vpn) else { return false };
+        crate::drivers::trace::victim(self.asid, vpn.addr().0, frame.ppn().addr().0);
         // The slot the page goes to: its copy if exact, else a fresh write.
         // Until the PTE is exchanged the page may still be written: D is read
         // from the exchanged PTE, after the shootdown.
@@ -74,6 +75,7 @@ impl AddrSpace {
                     self.undo_eviction(vpn, frame, old);
                     return false;
                 };
+                crate::drivers::trace::swap_out(self.asid, vpn.addr().0, slot.number());
                 let slot = Arc::new(slot);
                 if let PageFrame::Shared(sf) = &frame {
                     // The other spaces sharing the frame evict it without I/O.

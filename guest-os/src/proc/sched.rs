@@ -222,6 +222,7 @@ pub fn exit_current(reason: ExitReason) -> ! {
     p.replace_space(None);
     p.fds.clear();
     p.exit = Some(reason);
+    crate::drivers::trace::proc_exit(pid, reason.status() as usize);
     p.state = State::Zombie;
     fpu::forget(pid);
     let ppid = p.ppid;
@@ -348,6 +349,7 @@ pub fn user_loop() -> ! {
             if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
                 resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
             }
+            crate::drivers::trace::fault_done(stval, code, p.pid, resolved.map(|r| r.map(|_| ())));
             match resolved {
                 Some(Ok(_)) => continue,
                 Some(Err(FaultError::OutOfMemory)) => {
@@ -429,14 +431,68 @@ pub fn reclaim(me: usize, target: usize) -> bool {
     freed
 }
 
-/// A page of `p` at user address `va` needed a frame and none was free:
-/// reports it and marks `p` killed by SIGKILL (as Linux's OOM killer
-/// does), to exit before its next return to U-mode. The kernel goes on.
+/// A page of `p` at user address `va` needed a frame and reclaim found
+/// none: the out-of-memory killer (Linux's out_of_memory). If a process
+/// already killed for memory has not exited yet, `p` yields and retries
+/// (its memory is about to be freed). Otherwise the process with the
+/// highest badness ([`crate::mm::oom::badness`]: resident + swapped +
+/// page-table pages; oom_score_adj 0 for every process) is killed by
+/// SIGKILL, with Linux's report line `Out of memory: Killed process N
+/// (name) total-vm:..kB, anon-rss:..kB, file-rss:0kB, shmem-rss:0kB,
+/// UID:0 pgtables:..kB oom_score_adj:0`; when that is `p` itself it also
+/// gets the usual kill line (`out of memory at <va>`). The kernel goes on.
 pub fn oom_kill(p: &mut Process, va: usize) {
-    if p.killed.is_none() {
-        report_kill(p, format_args!("out of memory at {:#x}", va), signal::SIGKILL);
+    crate::drivers::trace::oom_kill(p.pid, va);
+    use crate::mm::oom;
+    let t = table();
+    let dying = |q: &Process| q.killed == Some(signal::SIGKILL) && q.state != State::Zombie && q.space.is_some();
+    if t.procs.values().any(|q| q.pid != p.pid && dying(q)) {
+        yield_now();
+        return;
     }
-    p.killed = Some(signal::SIGKILL);
+    let total = frame::stats().1 + crate::mm::swap::slots();
+    let mut victim: Option<(i64, usize)> = None;
+    for q in t.procs.values() {
+        let Some(space) = q.space.as_ref() else { continue };
+        if q.state == State::Zombie || q.killed.is_some() {
+            continue;
+        }
+        let Some(points) = oom::badness(&space.oom_info(), 0, total) else { continue };
+        if victim.is_none_or(|(best, _)| points > best) {
+            victim = Some((points, q.pid));
+        }
+    }
+    let victim_pid = victim.map_or(p.pid, |(_, pid)| pid);
+    if victim_pid == p.pid {
+        report_oom(p);
+        if p.killed.is_none() {
+            report_kill(p, format_args!("out of memory at {:#x}", va), signal::SIGKILL);
+        }
+        p.killed = Some(signal::SIGKILL);
+        return;
+    }
+    let Some(v) = proc_mut(victim_pid) else { return };
+    report_oom(v);
+    v.killed = Some(signal::SIGKILL);
+    if v.state == State::Running && v.hart != smp::hart_id() {
+        smp::kick(v.hart);
+    }
+    wake(victim_pid);
+    // The faulting process retries once the victim has exited.
+    yield_now();
+}
+
+/// The OOM killer's report line for its victim `v`, as Linux prints it.
+fn report_oom(v: &Process) {
+    let info = v.space.as_ref().map(|s| s.oom_info()).unwrap_or_default();
+    crate::println!(
+        "[svos] Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:{}kB oom_score_adj:0",
+        v.pid,
+        v.name,
+        info.total_vm_kb,
+        info.anon_rss_kb,
+        info.pgtables_kb
+    );
 }
 
 /// The environment of `init=` programs (as Linux gives init).
@@ -451,6 +507,7 @@ pub fn spawn(pid: usize, ppid: usize, file: &str, argv: &[String]) -> Result<(),
         Process::new(pid, ppid, &prog.name, None).ok_or(exec::PrepareError::from(crate::syscall::errno::ENOMEM))?;
     exec::install(&mut p, prog);
     p.top_level = ppid == 0;
+    crate::drivers::trace::spawned(pid, ppid, file);
     add(p);
     Ok(())
 }
@@ -584,6 +641,7 @@ pub fn scheduler() -> ! {
             // SAFETY: user tables share the kernel half.
             unsafe { space.activate() };
         }
+        crate::drivers::trace::proc_switch(pid);
         let now = timer::now();
         let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
         timer::set_deadline(next);

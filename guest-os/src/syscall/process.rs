@@ -101,6 +101,7 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usi
 /// address space and a kernel stack; `None` if memory ran out.
 fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
     let child_space = parent.space.as_mut()?.fork_cow().ok()?;
+    crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
     Process::new(pid, parent.pid, &parent.name, Some(child_space))
 }
 
@@ -171,8 +172,10 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
     };
     let p = sched::current();
     // Switch to the new table before the old one is freed.
+    let exe = prog.exe.clone();
     unsafe { prog.space.activate() };
     exec::install(p, prog);
+    crate::drivers::trace::proc_exec(p.pid, &exe);
     unsafe { core::arch::asm!("fence.i") };
     0
 }

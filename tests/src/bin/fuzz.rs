@@ -46,7 +46,8 @@ fn kind(o: &Outcome) -> String {
         // "cannot load kernel 'PATH': what is wrong (details)": the kind of wrong.
         Outcome::Refused(e) => {
             let why = e.split_once("': ").map_or(e.as_str(), |(_, why)| why);
-            format!("refused: {}", why.split([':', '(', '0']).next().unwrap_or(why).trim())
+            let cut = why.find(|c: char| c == ':' || c == '(' || c.is_ascii_digit()).unwrap_or(why.len());
+            format!("refused: {}", why[..cut].trim())
         }
         Outcome::Ran(exit) => format!("ran: {}", format!("{exit:?}").split([' ', '(', '{']).next().unwrap_or("")),
         Outcome::Survived => "devices: survived".into(),
@@ -104,6 +105,7 @@ fn main() {
     }
     std::fs::remove_file(&image).ok();
     let elapsed = start.elapsed().as_secs_f64();
+    let case = if only.is_some() { 1 } else { case };
     println!(
         "fuzz: {case} cases in {elapsed:.0} s ({:.0} per second), {failures} failed",
         case as f64 / elapsed.max(1e-9)

@@ -19,15 +19,16 @@ use virtio_bindings::virtio_config::VIRTIO_F_VERSION_1;
 use virtio_bindings::virtio_ids::VIRTIO_ID_BLOCK;
 use virtio_bindings::virtio_ring::{VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC};
 
-use super::queue::{Buffer, Chain, QueueError, MAX_SIZE};
+use super::queue::{Buffer, Chain, QueueError};
 use super::GuestMemory;
 
 /// DeviceID of a block device.
 pub const DEVICE_ID: u32 = VIRTIO_ID_BLOCK;
 /// Sector size in bytes: the unit of `capacity` and of request offsets.
 pub const SECTOR: u64 = 512;
-/// Most data segments in one request (config `seg_max`), as QEMU: queue size - 2.
-const SEG_MAX: u32 = MAX_SIZE as u32 - 2;
+/// Most data segments in one request (config `seg_max`), as QEMU: its
+/// virtio-blk `queue-size` (256) - 2.
+const SEG_MAX: u32 = 256 - 2;
 const HEADER: u64 = 16;
 
 /// Why a disk image cannot be used.
@@ -46,6 +47,19 @@ pub struct Block {
     path: PathBuf,
     capacity: u64,
     serial: [u8; VIRTIO_BLK_ID_BYTES as usize],
+    /// Requests carried out so far (for `--stats`).
+    pub counts: BlockCounts,
+}
+
+/// What a disk has done, for `--stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockCounts {
+    /// Requests completed (any type, any status).
+    pub requests: u64,
+    /// Sectors read by successful VIRTIO_BLK_T_IN requests.
+    pub sectors_read: u64,
+    /// Sectors written by successful VIRTIO_BLK_T_OUT requests.
+    pub sectors_written: u64,
 }
 
 impl Block {
@@ -63,7 +77,7 @@ impl Block {
         let mut id = [0; VIRTIO_BLK_ID_BYTES as usize];
         let n = serial.len().min(id.len());
         id[..n].copy_from_slice(&serial.as_bytes()[..n]);
-        Ok(Block { file, path: path.to_owned(), capacity: len / SECTOR, serial: id })
+        Ok(Block { file, path: path.to_owned(), capacity: len / SECTOR, serial: id, counts: BlockCounts::default() })
     }
 
     /// The image file's path.
@@ -126,6 +140,7 @@ impl Block {
             }
         };
         let (status, data_written) = self.execute(&readable, &writable, mem)?;
+        self.counts.requests += 1;
         mem.write(status_at, &[status as u8])?;
         Ok(data_written + 1)
     }
@@ -168,6 +183,9 @@ impl Block {
                         pos += b.len as u64;
                     }
                     let status = io(result);
+                    if status == VIRTIO_BLK_S_OK {
+                        self.counts.sectors_read += in_len / SECTOR;
+                    }
                     // The used length is 32 bits: a chain of 4 GiB or more says u32::MAX.
                     (status, if status == VIRTIO_BLK_S_OK { u32::try_from(in_len).unwrap_or(u32::MAX - 1) } else { 0 })
                 }
@@ -184,7 +202,11 @@ impl Block {
                         result = result.and_then(|_| self.file.write_all_at(src, pos));
                         pos += src.len() as u64;
                     }
-                    (io(result), 0)
+                    let status = io(result);
+                    if status == VIRTIO_BLK_S_OK {
+                        self.counts.sectors_written += out_len / SECTOR;
+                    }
+                    (status, 0)
                 }
             },
             VIRTIO_BLK_T_FLUSH => (io(self.file.sync_data()), 0),

@@ -57,6 +57,14 @@ pub fn lock(file: &File, writable: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// True when another process (svemu, QEMU) holds the lock byte "does not
+/// share write" of `file`, which a user of the image as a guest disk takes
+/// last (reader or writer). Takes no lock itself, so it cannot make that
+/// process's own check fail.
+pub fn in_use(file: &File) -> io::Result<bool> {
+    locked_by_other(file, UNSHARE_BASE + WRITE)
+}
+
 fn conflict(text: String) -> io::Error {
     io::Error::new(io::ErrorKind::WouldBlock, format!("it is locked: {text} (--drive-locking off skips this check)"))
 }

@@ -4,19 +4,47 @@
 //! DeviceID 0 (as QEMU's empty slots); a slot with a `--drive` holds a
 //! [`blk::Block`] device.
 //!
-//! The device is modern only: FEATURES_OK is refused unless the driver
-//! accepts VIRTIO_F_VERSION_1. Requests are processed synchronously when the
-//! driver writes QueueNotify; the used-buffer interrupt (InterruptStatus bit
-//! 0) and the configuration-change interrupt (bit 1, raised with
-//! DEVICE_NEEDS_RESET when the driver breaks the ring rules) hold the slot's
-//! interrupt line high until acknowledged.
+//! The transport is the modern one (Version 2, what QEMU gives with
+//! `-global virtio-mmio.force-legacy=false`; QEMU's default, the legacy
+//! Version 1 with QueuePFN, is not emulated). As on QEMU 7.2, FEATURES_OK is
+//! accepted whatever the driver negotiated, VIRTIO_F_VERSION_1 or not
+//! (features the device did not offer are dropped). Requests are processed
+//! synchronously when the driver writes QueueNotify; the used-buffer
+//! interrupt (InterruptStatus bit 0) and the configuration-change interrupt
+//! (bit 1, raised with DEVICE_NEEDS_RESET when the driver breaks the ring
+//! rules) hold the slot's interrupt line high until acknowledged; the line
+//! is reported to the PLIC when it is raised, acknowledged or reset.
+//!
+//! | offset | register | reset | read | write |
+//! |---|---|---|---|---|
+//! | 0x000 | MagicValue | – | 0x74726976 | ignored |
+//! | 0x004 | Version | – | 2 | ignored |
+//! | 0x008 | DeviceID | – | 2 (block), 0 (empty slot) | ignored |
+//! | 0x00c | VendorID | – | 0x554d4551 ("QEMU") | ignored |
+//! | 0x010 | DeviceFeatures | – | word DeviceFeaturesSel of the offered features | ignored |
+//! | 0x014, 0x024 | Device/DriverFeaturesSel | 0 | 0 | selects a word |
+//! | 0x020 | DriverFeatures | 0 | 0 | the selected word, until FEATURES_OK |
+//! | 0x030 | QueueSel | 0 | 0 | selects a queue (only 0 exists) |
+//! | 0x034 | QueueNumMax | – | 1024 for queue 0 of a device, else 0 | ignored |
+//! | 0x038 | QueueNum | 0 | 0 | a power of 2 up to 1024, while not ready |
+//! | 0x044 | QueueReady | 0 | the value | 1 checks the rings (a bad ring: NEEDS_RESET) |
+//! | 0x050 | QueueNotify | – | 0 | 0: process the available ring |
+//! | 0x060 | InterruptStatus | 0 | bits 0 (used buffer) and 1 (configuration) | ignored |
+//! | 0x064 | InterruptACK | – | 0 | clears the bits written |
+//! | 0x070 | Status | 0 | the value | 0 resets the device; FEATURES_OK as above; NEEDS_RESET (bit 6) is the device's |
+//! | 0x080..0x0a4 | QueueDesc/Driver/Device low, high | 0 | the value | the value, while not ready |
+//! | 0x0fc | ConfigGeneration | 0 | 0 | ignored |
+//! | 0x100.. | device configuration | – | virtio-blk's, any width | ignored |
+//!
+//! Register reads and writes other than 32 bits read 0 and are ignored (no
+//! fault, as QEMU).
 
 pub mod blk;
 pub mod lock;
 pub mod queue;
 
 use virtio_bindings::virtio_config::{
-    VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET, VIRTIO_F_VERSION_1,
+    VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET,
 };
 use virtio_bindings::virtio_mmio::*;
 use virtio_bindings::virtio_ring::VIRTIO_RING_F_EVENT_IDX;
@@ -124,9 +152,16 @@ pub struct VirtioMmio {
     queue: Queue,
     interrupt_status: u32,
     status: u32,
+    /// InterruptStatus changed since the PLIC last saw the line.
+    line_update: bool,
 }
 
 impl VirtioMmio {
+    /// The disk in this slot (None: an empty slot).
+    pub fn disk(&self) -> Option<&blk::Block> {
+        self.device.as_ref()
+    }
+
     /// A slot holding `device` (None: an empty slot, DeviceID 0).
     pub fn new(device: Option<blk::Block>) -> VirtioMmio {
         VirtioMmio {
@@ -138,6 +173,7 @@ impl VirtioMmio {
             queue: Queue::default(),
             interrupt_status: 0,
             status: 0,
+            line_update: false,
         }
     }
 
@@ -146,14 +182,22 @@ impl VirtioMmio {
         self.device.as_ref()
     }
 
-    /// The slot's interrupt line (to the PLIC).
+    /// The slot's interrupt line (to the PLIC): InterruptStatus is not 0.
     pub fn irq(&self) -> bool {
         self.interrupt_status != 0
+    }
+
+    /// The line's level, when the device re-evaluated it since the last
+    /// call (as QEMU's `virtio_update_irq`: after a used buffer or a
+    /// configuration change is signalled, an InterruptACK write, a reset).
+    pub fn take_line_update(&mut self) -> Option<bool> {
+        std::mem::take(&mut self.line_update).then(|| self.irq())
     }
 
     fn reset(&mut self) {
         let device = self.device.take();
         *self = VirtioMmio::new(device);
+        self.line_update = true;
     }
 
     fn device_features(&self) -> u64 {
@@ -234,7 +278,10 @@ impl VirtioMmio {
             }
             // Queue 0 is the block device's only queue.
             VIRTIO_MMIO_QUEUE_NOTIFY if val == 0 => self.notify(mem),
-            VIRTIO_MMIO_INTERRUPT_ACK => self.interrupt_status &= !val,
+            VIRTIO_MMIO_INTERRUPT_ACK => {
+                self.interrupt_status &= !val;
+                self.line_update = true;
+            }
             VIRTIO_MMIO_STATUS => self.write_status(val),
             VIRTIO_MMIO_QUEUE_DESC_LOW if q_writable => set_low(&mut self.queue.desc),
             VIRTIO_MMIO_QUEUE_DESC_HIGH if q_writable => set_high(&mut self.queue.desc),
@@ -255,13 +302,12 @@ impl VirtioMmio {
             self.reset();
             return;
         }
-        let mut val = val;
         if val & VIRTIO_CONFIG_S_FEATURES_OK != 0 && self.status & VIRTIO_CONFIG_S_FEATURES_OK == 0 {
-            // 3.1.1: refuse features we did not offer, and a legacy driver.
-            let offered = self.device_features();
-            if self.driver_features & !offered != 0 || !self.negotiated(VIRTIO_F_VERSION_1) {
-                val &= !VIRTIO_CONFIG_S_FEATURES_OK;
-            }
+            // As QEMU 7.2 (virtio_set_features): features the device did
+            // not offer are dropped, not refused, and a driver that did not
+            // accept VIRTIO_F_VERSION_1 is accepted all the same (the spec,
+            // 3.1.1, lets a device refuse both; QEMU refuses neither).
+            self.driver_features &= self.device_features();
         }
         // NEEDS_RESET is the device's to set; the driver cannot clear it but by a reset.
         self.status = (val & !VIRTIO_CONFIG_S_NEEDS_RESET) | (self.status & VIRTIO_CONFIG_S_NEEDS_RESET);
@@ -272,6 +318,7 @@ impl VirtioMmio {
     fn fail(&mut self) {
         self.status |= VIRTIO_CONFIG_S_NEEDS_RESET;
         self.interrupt_status |= VIRTIO_MMIO_INT_CONFIG;
+        self.line_update = true;
     }
 
     fn notify(&mut self, mem: &mut GuestMemory) {
@@ -291,7 +338,10 @@ impl VirtioMmio {
             Ok(any && self.queue.needs_interrupt(mem, event_idx)?)
         })();
         match result {
-            Ok(true) => self.interrupt_status |= VIRTIO_MMIO_INT_VRING,
+            Ok(true) => {
+                self.interrupt_status |= VIRTIO_MMIO_INT_VRING;
+                self.line_update = true;
+            }
             Ok(false) => {}
             Err(e) => {
                 log::warn!("virtio-blk: {e}; the device needs a reset");

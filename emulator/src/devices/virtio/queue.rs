@@ -14,8 +14,9 @@ use virtio_bindings::virtio_ring::{
 
 use super::GuestMemory;
 
-/// Largest queue size the device offers (QueueNumMax), as QEMU's virtio-blk.
-pub const MAX_SIZE: u16 = 256;
+/// Largest queue size the transport accepts (QueueNumMax), as QEMU's
+/// virtio-mmio (`VIRTQUEUE_MAX_SIZE`).
+pub const MAX_SIZE: u16 = 1024;
 /// Most buffers in one descriptor chain, indirect tables included: 1024,
 /// QEMU's VIRTQUEUE_MAX_SIZE. An indirect table in a large RAM could
 /// otherwise describe 2^28 buffers.

@@ -9,6 +9,7 @@
 
 pub mod float;
 
+use super::code_pages::{chain, Leave, Slot, Threaded};
 use super::decode::Insn;
 use super::op::Op;
 use crate::cpu::Cpu;
@@ -108,9 +109,14 @@ fn base(cpu: &mut Cpu, insn: &Insn, raw: u32) -> Result<Outcome, Exception> {
 /// no dispatch on [`Op`].
 pub type Handler = fn(&mut Cpu, &Insn) -> Result<(), Notice>;
 
-/// What a [`Handler`] tells its caller beyond plain success.
+/// What a [`Handler`] tells its caller beyond plain success (`Ok(())`:
+/// registers changed, the pc moved to the next instruction in memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
+    /// The instruction ran, touched registers and the pc only, and is a
+    /// jump or branch: the pc may be anywhere (the caller cannot assume
+    /// the next instruction in memory follows).
+    Jumped,
     /// The instruction ran and accessed memory: it may have changed the
     /// fast TLB or written into decoded code, so what the caller caches
     /// about either must be checked again.
@@ -123,47 +129,104 @@ pub enum Notice {
     Exception(Exception),
 }
 
-/// Build [`handler`]'s table: one function per operation, each the shared
-/// semantics ([`int_op`], [`mem_op`]) with the operation a constant.
+/// Build the handler tables: per operation, a [`Handler`] (the shared
+/// semantics, [`int_op`] and [`mem_op`], with the operation a constant) and
+/// its [`Threaded`] form (the same, then [`chain`]'s dispatch of the next
+/// slot).
 macro_rules! handlers {
-    ($op:expr; int: $($i:ident)*; mem: $($m:ident)*) => {
+    ($op:expr; jump: $($j:ident)*; int: $($i:ident)*; mem: $($m:ident)*) => {
         match $op {
+            $(Op::$j => {
+                #[inline(always)]
+                fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
+                    let next = cpu.hart.pc.wrapping_add(insn.len as u64);
+                    int_op(cpu.hart, insn, Op::$j);
+                    if cpu.hart.pc == next {
+                        Ok(())
+                    } else {
+                        Err(Notice::Jumped)
+                    }
+                }
+                unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+                    // SAFETY: (all three) as `Threaded` requires.
+                    match h(cpu, unsafe { &(*slot).insn }) {
+                        Ok(()) => unsafe { chain::next(cpu, slot) },
+                        _ => unsafe { chain::jump(cpu) },
+                    }
+                }
+                (h as Handler, t as Threaded)
+            })*
             $(Op::$i => {
+                #[inline(always)]
                 fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
                     int_op(cpu.hart, insn, Op::$i);
                     Ok(())
                 }
-                h
+                unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+                    // SAFETY: (both) as `Threaded` requires.
+                    int_op(cpu.hart, unsafe { &(*slot).insn }, Op::$i);
+                    unsafe { chain::next(cpu, slot) }
+                }
+                (h as Handler, t as Threaded)
             })*
             $(Op::$m => {
+                #[inline(always)]
                 fn h(cpu: &mut Cpu, insn: &Insn) -> Result<(), Notice> {
                     match mem_op(cpu, insn, Op::$m) {
                         Some(Err(e)) => Err(Notice::Exception(e)),
                         _ => Err(Notice::MemoryAccessed),
                     }
                 }
-                h
+                unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+                    // SAFETY: (both) as `Threaded` requires.
+                    match mem_op(cpu, unsafe { &(*slot).insn }, Op::$m) {
+                        Some(Err(e)) => chain::fault(cpu, e),
+                        // A data-memo hit: RAM only, nothing else moved.
+                        _ if !cpu.past_memo => unsafe { chain::next(cpu, slot) },
+                        _ => unsafe { chain::after_memory(cpu, slot) },
+                    }
+                }
+                (h as Handler, t as Threaded)
             })*
             _ => {
                 fn h(_: &mut Cpu, _: &Insn) -> Result<(), Notice> {
                     Err(Notice::NotShort)
                 }
-                h
+                unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+                    chain::not_short(cpu, slot)
+                }
+                (h as Handler, t as Threaded)
             }
         }
     };
 }
 
-/// The short-path handler of `op`: it runs exactly the operations
-/// [`execute_int`] and [`execute_mem`] run (RV64I without the fences and
-/// system instructions, and M) and answers [`Notice::NotShort`] for those
-/// that need [`execute`].
-pub fn handler(op: Op) -> Handler {
+/// The short-path handler of `op` and its threaded form (see
+/// [`handler`]).
+fn handlers(op: Op) -> (Handler, Threaded) {
     handlers!(op;
-        int: Lui Auipc Jal Jalr Beq Bne Blt Bge Bltu Bgeu Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
+        jump: Jal Jalr Beq Bne Blt Bge Bltu Bgeu;
+        int: Lui Auipc Addi Slti Sltiu Xori Ori Andi Slli Srli Srai
              Add Sub Sll Slt Sltu Xor Srl Sra Or And Addiw Slliw Srliw Sraiw Addw Subw Sllw Srlw Sraw
              Mul Mulh Mulhsu Mulhu Div Divu Rem Remu Mulw Divw Divuw Remw Remuw;
         mem: Lb Lh Lw Ld Lbu Lhu Lwu Sb Sh Sw Sd)
+}
+
+/// The short-path handler of `op`: it runs exactly the operations
+/// [`execute_int`] and [`execute_mem`] run (RV64I without the fences and
+/// system instructions, and M) and answers [`Notice::NotShort`] for those
+/// that need [`execute`]. Jumps and taken branches answer
+/// [`Notice::Jumped`] (unless they went to the next instruction); every
+/// handler answering `Ok(())` or [`Notice::MemoryAccessed`] left the pc at
+/// the next instruction in memory.
+pub fn handler(op: Op) -> Handler {
+    handlers(op).0
+}
+
+/// The threaded form of [`handler`]`(op)`: the same semantics, then the
+/// dispatch of the next instruction's slot ([`chain`]).
+pub fn threaded(op: Op) -> Threaded {
+    handlers(op).1
 }
 
 /// Execute `insn` when it is an RV64I load or store (Unprivileged ISA

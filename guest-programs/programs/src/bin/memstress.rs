@@ -12,6 +12,10 @@
 //!   refusal (svos limits a process to 65,530 areas as Linux's
 //!   vm.max_map_count: -ENOMEM past it). Meanwhile the parent sleeps 1 ms
 //!   at a time and prints how late it woke at most (monotonic clock).
+//! - `memstress oom BIG SMALL`: a child touches BIG MiB and sleeps; 2 s
+//!   later another touches SMALL MiB, checks it and exits. Prints how each
+//!   ended (exit code, and the signal that killed it). With BIG + SMALL
+//!   over RAM and no swap, the OOM killer must take the hog, not the newcomer.
 //! - `memstress reread MIB PASSES`: writes MIB MiB once, then reads and
 //!   checks it PASSES times: with less RAM, pages swapped back in and only
 //!   read are clean, so reclaim can drop them without writing them again.
@@ -155,6 +159,42 @@ fn make_areas(n: usize) -> i32 {
     i32::from(!unmapped)
 }
 
+fn oom(big: usize, small: usize) -> i32 {
+    // The hog: touches BIG MiB, then sleeps until killed.
+    let hog = sys::fork();
+    if hog == 0 {
+        let Some(base) = map(big << 20) else { sys::exit(3) };
+        fill(base, 0..(big << 20) / PAGE, 5);
+        loop {
+            sys::sleep_ns(1_000_000_000);
+        }
+    }
+    // Time for the hog to touch its memory (it needs no more than this).
+    sys::sleep_ns(2_000_000_000);
+    let newcomer = sys::fork();
+    if newcomer == 0 {
+        let Some(base) = map(small << 20) else { sys::exit(3) };
+        fill(base, 0..(small << 20) / PAGE, 6);
+        sys::exit(i32::from(bad(base, 0..(small << 20) / PAGE, 6) != 0));
+    }
+    let mut status = 0;
+    sys::wait4(newcomer, &mut status, 0);
+    let newcomer_status = status;
+    sys::kill(hog, 9);
+    sys::wait4(hog, &mut status, 0);
+    let killed = |st: i32| if st & 0x7f != 0 { st & 0x7f } else { 0 };
+    println!(
+        "memstress: oom: newcomer {} MiB exit {} signal {}, hog {} MiB exit {} signal {}",
+        small,
+        sys::status_code(newcomer_status),
+        killed(newcomer_status),
+        big,
+        sys::status_code(status),
+        killed(status)
+    );
+    i32::from(newcomer_status != 0)
+}
+
 fn reread(mib: usize, passes: usize) -> i32 {
     let pages = (mib << 20) / PAGE;
     let Some(base) = map(mib << 20) else { return 1 };
@@ -215,10 +255,13 @@ fn main() -> i32 {
     match ulib::arg(1) {
         "hog" if num(2) > 0 => hog(num(2), num(3)),
         "areas" if num(2) > 0 => areas(num(2)),
+        "oom" if num(2) > 0 && num(3) > 0 => oom(num(2), num(3)),
         "reread" if num(2) > 0 && num(3) > 0 => reread(num(2), num(3)),
         "stress" if num(2) > 0 && num(3) > 0 && num(4) > 0 => stress(num(2), num(3), num(4)),
         _ => {
-            println!("usage: memstress hog MIB FORKS | areas N | reread MIB PASSES | stress PROCS LIVE MIB");
+            println!(
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | reread MIB PASSES | stress PROCS LIVE MIB"
+            );
             2
         }
     }

@@ -1,4 +1,4 @@
-//! `make bench`: measure svemu against the targets of issue 7.
+//! `make bench`: measure svemu against the targets of issues 7 and 15.
 //!
 //! Each workload runs on svemu and on qemu-system-riscv64 (the same image,
 //! the same machine, several repetitions) and, where it can, on rvemu (a
@@ -11,6 +11,8 @@
 //! - tracing: `--trace insn` events per second to a file, and the cost of
 //!   tracing compiled in but off (against a build without the `trace`
 //!   feature: host instructions under callgrind, and wall-clock);
+//! - host instructions per guest instruction (callgrind) per workload,
+//!   beside issue 15's Spike figures, targets and svemu's earlier cost;
 //! - start-up: process start to the first guest instruction;
 //! - the targets table: each target of issue 7, the value measured, met or
 //!   missed by how much.
@@ -55,6 +57,18 @@ const SPAWN_WORKERS: usize = 127;
 const TRACE_INSNS: u64 = 5_000_000;
 /// Instructions of intmix run under callgrind for the trace-off cost.
 const CALLGRIND_INSNS: u64 = 2_000_000;
+/// Guest instructions of each workload (its first ones, or all when it
+/// is shorter) run under callgrind for the host-instructions-per-guest-
+/// instruction table.
+const CALLGRIND_WINDOW: u64 = 5_000_000;
+/// svemu's host instructions per guest instruction on the MMU workloads at
+/// the start of issue 15's work (main 398f60f, measured as [`cost_table`]
+/// does): issue 15 asks for no loss on them.
+const BEFORE_TLB_SV39: f64 = 120.1;
+const BEFORE_TLB_SV39_SFENCE: f64 = 99.5;
+const BEFORE_TLB_SV48: f64 = 123.1;
+const BEFORE_TLB_SV48_SFENCE: f64 = 101.9;
+const BEFORE_PAGEFAULT: f64 = 185.6;
 /// Runs of the start-up measure; the best counts.
 const STARTUP_RUNS: usize = 20;
 
@@ -81,6 +95,22 @@ struct Workload {
     drive: Option<PathBuf>,
     class: Class,
     rvemu: RvemuPeer,
+    /// Issue 15's figures for the first [`CALLGRIND_WINDOW`] guest
+    /// instructions, in host instructions per guest instruction.
+    cost: Cost,
+}
+
+/// What svemu's host instructions per guest instruction are held against.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    /// Spike's figure for this kind of code (issue 15: CoreMark 36, an
+    /// integer loop 32, a Sv39 TLB-miss stride 534), the interpreter to beat.
+    spike: Option<f64>,
+    /// Issue 15's target: at most this many.
+    target: Option<f64>,
+    /// svemu at the start of issue 15's work (main 398f60f), for the
+    /// "no loss on MMU workloads" target: at most this many.
+    before: Option<f64>,
 }
 
 /// How svemu's speed on a workload is compared with rvemu's.
@@ -237,7 +267,9 @@ fn main() {
         drive: None,
         class,
         rvemu,
+        cost: Cost::default(),
     };
+    let before = |w: Workload, before: f64| Workload { cost: Cost { before: Some(before), ..w.cost }, ..w };
     let mut workloads = vec![
         bare_w(
             "intmix",
@@ -246,30 +278,63 @@ fn main() {
             rvemu_runs(FIGURE_COREMARK),
         ),
         bare_w("memcopy", "memory copy and string code", Class::Integer, rvemu_runs(FIGURE_LOOP)),
-        bare_w("tlb_sv39", "Sv39 stride over 32768 pages", Class::Translation, rvemu_runs(FIGURE_STRIDE)),
-        bare_w(
-            "tlb_sv39_sfence",
-            "Sv39 stride, sfence.vma every 64 pages",
-            Class::Translation,
-            rvemu_runs(FIGURE_STRIDE),
+        Workload {
+            cost: Cost { spike: Some(36.0), target: Some(24.0), before: None },
+            ..bare_w(
+                "coremark",
+                "CoreMark-like (rv64gc): list find/sort, matrix, state machine, CRC; checked CRC",
+                Class::Integer,
+                rvemu_runs(FIGURE_COREMARK),
+            )
+        },
+        Workload {
+            cost: Cost { spike: Some(32.0), target: Some(20.0), before: None },
+            ..bare_w(
+                "intloop",
+                "tight integer loop (rv64gc): xorshift, multiply, branch; checked result",
+                Class::Integer,
+                rvemu_runs(FIGURE_LOOP),
+            )
+        },
+        Workload {
+            cost: Cost { spike: Some(534.0), target: None, before: Some(BEFORE_TLB_SV39) },
+            ..bare_w("tlb_sv39", "Sv39 stride over 32768 pages", Class::Translation, rvemu_runs(FIGURE_STRIDE))
+        },
+        before(
+            bare_w(
+                "tlb_sv39_sfence",
+                "Sv39 stride, sfence.vma every 64 pages",
+                Class::Translation,
+                rvemu_runs(FIGURE_STRIDE),
+            ),
+            BEFORE_TLB_SV39_SFENCE,
         ),
-        bare_w(
-            "tlb_sv48",
-            "Sv48 stride over 32768 pages",
-            Class::Translation,
-            rvemu_cannot(RVEMU_NO_SV48, "tlb_sv39", FIGURE_STRIDE),
+        before(
+            bare_w(
+                "tlb_sv48",
+                "Sv48 stride over 32768 pages",
+                Class::Translation,
+                rvemu_cannot(RVEMU_NO_SV48, "tlb_sv39", FIGURE_STRIDE),
+            ),
+            BEFORE_TLB_SV48,
         ),
-        bare_w(
-            "tlb_sv48_sfence",
-            "Sv48 stride, sfence.vma every 64 pages",
-            Class::Translation,
-            rvemu_cannot(RVEMU_NO_SV48, "tlb_sv39_sfence", FIGURE_STRIDE),
+        before(
+            bare_w(
+                "tlb_sv48_sfence",
+                "Sv48 stride, sfence.vma every 64 pages",
+                Class::Translation,
+                rvemu_cannot(RVEMU_NO_SV48, "tlb_sv39_sfence", FIGURE_STRIDE),
+            ),
+            BEFORE_TLB_SV48_SFENCE,
         ),
-        bare_w(
-            "pagefault",
-            "Sv39 demand paging in S-mode: fault, map, sfence.vma by VA, sret; unmap (4096 pages x 100)",
-            Class::Translation,
-            rvemu_runs(FIGURE_STRIDE),
+        before(
+            bare_w(
+                "pagefault",
+                "Sv39 demand paging in S-mode: fault, map, sfence.vma by VA, sret; unmap (4096 pages x 100)",
+                Class::Translation,
+                rvemu_runs(FIGURE_STRIDE),
+            ),
+            BEFORE_PAGEFAULT,
         ),
     ];
     // Workloads that cannot run here: name, what, why.
@@ -289,6 +354,7 @@ fn main() {
                         drive: None,
                         class,
                         rvemu: rvemu_cannot(RVEMU_NO_SVOS, "intmix", FIGURE_COREMARK),
+                        cost: Cost::default(),
                     })
                 } else {
                     Err((name, what, format!("program '{prog}' not in the initrd {i}")))
@@ -476,6 +542,9 @@ fn main() {
         println!("\nsvemu vs rvemu, callgrind: n/a: {e}");
     }
 
+    // Host instructions per guest instruction.
+    let costs = cost_table(&o, &workloads, &rows, &null);
+
     // Start-up.
     let startup = startup_row(&o.svemu, &null);
 
@@ -530,6 +599,30 @@ fn main() {
             },
         });
     }
+    for (w, c) in workloads.iter().zip(&costs) {
+        let goals = [
+            (w.cost.target, format!("issue 15: <= {} host instructions per guest instruction", fmt_opt(w.cost.target))),
+            (w.cost.before, format!("issue 15: MMU workload no slower than before ({})", fmt_opt(w.cost.before))),
+        ];
+        for (goal, what) in goals {
+            let Some(g) = goal else { continue };
+            table.push(match c {
+                Ok(x) => Target {
+                    target: format!("{what}: {}", w.name),
+                    measured: format!(
+                        "{x:.1} host instructions per guest instruction (callgrind{})",
+                        w.cost.spike.map_or(String::new(), |s| format!("; Spike {s:.0}"))
+                    ),
+                    verdict: judge(*x, Goal::AtMost(g), ""),
+                },
+                Err(e) => Target {
+                    target: format!("{what}: {}", w.name),
+                    measured: "-".into(),
+                    verdict: Err(format!("not measured: {e}")),
+                },
+            });
+        }
+    }
     table.push(trace.off_target());
     table.push(trace.events_target());
     let worst = own.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1));
@@ -572,6 +665,9 @@ fn main() {
             "qemu": {"seconds": r.qemu_s, "min": r.qemu_range.0, "max": r.qemu_range.1,
                      "mips": r.insns as f64 / r.qemu_s / 1e6},
             "ratio_svemu_over_qemu_time": r.svemu_s / r.qemu_s,
+            "host_instructions_per_guest_instruction": match &costs[workloads.iter().position(|x| x.name == w.name).unwrap()] {
+                Ok(x) => json!(x), Err(e) => json!({"n/a": e}) },
+            "spike_host_instructions_per_guest_instruction": w.cost.spike,
             "rvemu": match rv { Ok(m) => json!({"seconds": m.seconds, "mips": m.mips, "instructions": m.insns}),
                                 Err(why) => json!({"n/a": why}) },
         })).collect::<Vec<_>>(),
@@ -820,10 +916,59 @@ fn trace_rows(o: &Options, intmix: &Workload, insns: u64, svemu_base: f64) -> Tr
 /// Host instructions callgrind counts over the run of `cmd`, which must
 /// end with status 124 (its instruction limit).
 fn callgrind(cmd: Command) -> Result<u64, String> {
+    callgrind_expect(cmd, 124)
+}
+
+/// Host instructions callgrind counts over the run of `cmd`, which must
+/// end with status `want`.
+fn callgrind_expect(cmd: Command, want: i32) -> Result<u64, String> {
     let mut c = Command::new("valgrind");
     c.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"]).arg(cmd.get_program()).args(cmd.get_args());
-    let r = timed_expect(&mut c, 124)?;
+    let r = timed_expect(&mut c, want)?;
     parse::callgrind_collected(&r.stderr).ok_or_else(|| "no 'Collected' line from callgrind".into())
+}
+
+fn fmt_opt(x: Option<f64>) -> String {
+    x.map_or("-".into(), |x| format!("{x:.0}"))
+}
+
+/// Print and return svemu's host instructions per guest instruction
+/// (callgrind, deterministic) over each workload's first
+/// [`CALLGRIND_WINDOW`] guest instructions (all of them when it is
+/// shorter), the null workload's start-up and power-off subtracted, beside
+/// issue 15's Spike figures and targets.
+fn cost_table(o: &Options, workloads: &[Workload], rows: &[Row], null: &Workload) -> Vec<Result<f64, String>> {
+    println!(
+        "\nhost instructions per guest instruction (callgrind, first {CALLGRIND_WINDOW} guest instructions, start-up subtracted)"
+    );
+    let null_insns = stats_of(&must(timed_expect(&mut svemu_cmd(&o.svemu, null), 0)).stderr).instructions;
+    let base = callgrind_expect(svemu_cmd(&o.svemu, null), 0);
+    println!("{:<16} {:>8} {:>8} {:>8} {:>8}", "workload", "svemu", "Spike", "target", "before");
+    let mut out = Vec::new();
+    for (w, r) in workloads.iter().zip(rows) {
+        let cost = base.clone().and_then(|b| {
+            let mut c = svemu_cmd(&o.svemu, w);
+            let (n, host) = if r.insns > CALLGRIND_WINDOW {
+                c.args(["--max-insns", &CALLGRIND_WINDOW.to_string()]);
+                (CALLGRIND_WINDOW, callgrind_expect(c, 124)?)
+            } else {
+                (r.insns, callgrind_expect(c, 0)?)
+            };
+            Ok(host.saturating_sub(b) as f64 / n.saturating_sub(null_insns).max(1) as f64)
+        });
+        match &cost {
+            Ok(x) => println!(
+                "{:<16} {x:>8.1} {:>8} {:>8} {:>8}",
+                w.name,
+                fmt_opt(w.cost.spike),
+                fmt_opt(w.cost.target),
+                fmt_opt(w.cost.before)
+            ),
+            Err(e) => println!("{:<16} n/a: {e}", w.name),
+        }
+        out.push(cost);
+    }
+    out
 }
 
 /// svemu's and rvemu's host instructions per guest instruction over the

@@ -10,6 +10,8 @@ pub enum Goal {
     AtLeast(f64),
     /// Strictly less than this (costs: time, memory, overhead).
     Below(f64),
+    /// At most this (host instructions per guest instruction).
+    AtMost(f64),
 }
 
 /// One line of the targets table.
@@ -30,6 +32,8 @@ pub fn judge(value: f64, goal: Goal, unit: &str) -> Result<(), String> {
         Goal::AtLeast(g) => Err(format!("missed: {value:.3}{unit} < {g:.3}{unit}, {:.2}x short", g / value.max(1e-12))),
         Goal::Below(g) if value < g => Ok(()),
         Goal::Below(g) => Err(format!("missed: {value:.3}{unit} >= {g:.3}{unit}, {:.2}x over", value / g)),
+        Goal::AtMost(g) if value <= g => Ok(()),
+        Goal::AtMost(g) => Err(format!("missed: {value:.3}{unit} > {g:.3}{unit}, {:.2}x over", value / g)),
     }
 }
 
