@@ -1,6 +1,8 @@
 # svemu + svos: the two commands of the README, and their parts.
 #
 #   make run       build everything, boot svos on svemu: the shell runs a scripted demo, then powers off
+#   make run PROG=./a.out ARGS="x y"
+#                  run your own static Linux program on svos (scripts/svos-run), exit with its status
 #   make shell     the same image with an interactive shell on this terminal
 #   make test      build everything and run every test (needs qemu-system-riscv64)
 #   make qemu-run  the same image on qemu-system-riscv64 -machine virt -bios none
@@ -31,7 +33,7 @@ APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux linux-run
+.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux linux-run linux-progs
 
 all: svemu guest
 
@@ -60,8 +62,13 @@ guest: setup-run
 	@cd $(BUILD)/initrd-root && printf '%s\n' $(PROGRAMS) | cpio --quiet --reproducible -o -H newc > ../initrd.cpio
 	@echo "initrd: $(INITRD) ($(PROGRAMS))"
 
+# make run PROG=./a.out ARGS="x y": your own static Linux program instead of the demo.
 run: setup-run all
+ifdef PROG
+	@scripts/svos-run $(PROG) $(ARGS)
+else
 	$(SVEMU) run --kernel $(KERNEL) --initrd $(INITRD) -m $(MEMORY) --append "$(APPEND)"
+endif
 
 shell: setup-run all
 	$(SVEMU) run --kernel $(KERNEL) --initrd $(INITRD) -m $(MEMORY) --append "init=sh"
@@ -97,10 +104,40 @@ linux-run: linux svemu
 	$(SVEMU) run --bios $(OPENSBI) --kernel $(LINUX_IMAGE) --initrd $(LINUX_INITRD) \
 	    --append "console=ttyS0" --drive $(LINUX_DIR)/disk.img -m $(MEMORY)
 
+# The corpus of unmodified Linux programs (tests/linux-progs): built by Debian's
+# cross compilers, static, packed in their own initrd for tests/tests/linux_programs.rs.
+LXP_CC     := riscv64-linux-gnu-gcc
+LXP_CXX    := riscv64-linux-gnu-g++
+LXP_DIR    := $(BUILD)/linux-progs
+LXP_INITRD := $(BUILD)/linux-progs.cpio
+LXP_C      := $(wildcard tests/linux-progs/*.c)
+LXP_CPP    := $(wildcard tests/linux-progs/*.cpp)
+LXP_PROGS  := $(patsubst tests/linux-progs/%.c,$(LXP_DIR)/%,$(LXP_C)) $(patsubst tests/linux-progs/%.cpp,$(LXP_DIR)/%,$(LXP_CPP))
+
+# A static-PIE program: its own _start, no libc (no rcrt1.o in Debian's cross glibc).
+$(LXP_DIR)/pie: tests/linux-progs/pie.c
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CC) -nostdlib -fPIE -pie -Wl,--no-dynamic-linker -O2 -Wall -o $@ $<
+
+$(LXP_DIR)/%: tests/linux-progs/%.c
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CC) -static -O2 -Wall -o $@ $< -lm
+
+$(LXP_DIR)/%: tests/linux-progs/%.cpp
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CXX) -static -O2 -Wall -o $@ $<
+
+linux-progs: setup-test $(LXP_PROGS)
+	@rm -rf $(LXP_DIR)/root && mkdir -p $(LXP_DIR)/root
+	@cp $(LXP_PROGS) $(LXP_DIR)/root/ && touch -d @0 $(LXP_DIR)/root/*
+	@cd $(LXP_DIR)/root && ls | cpio --quiet --reproducible -o -H newc > $(CURDIR)/$(LXP_INITRD)
+	@echo "linux-progs initrd: $(LXP_INITRD) ($(notdir $(LXP_PROGS)))"
+
 # The integration tests boot the same image as `make run`: they get its
 # parts from here, so there is one definition of the demo.
-test: setup-test all linux
+test: setup-test all linux linux-progs
 	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
+	    SVOS_LXP_INITRD=$(CURDIR)/$(LXP_INITRD) SVOS_LXP_DIR=$(CURDIR)/$(LXP_DIR) \
 	    LINUX_IMAGE=$(CURDIR)/$(LINUX_IMAGE) LINUX_INITRD=$(CURDIR)/$(LINUX_INITRD) \
 	    $(CARGO) test --release --workspace --no-fail-fast
 

@@ -329,6 +329,11 @@ impl Bus {
             .collect()
     }
 
+    /// The HTIF device's state, for checkpoints (None without HTIF).
+    pub fn htif_mut(&mut self) -> &mut Option<Htif> {
+        &mut self.htif
+    }
+
     /// Make every disk write durable (fsync each image): at power-off.
     pub fn sync_disks(&self) {
         for b in self.virtio.iter().filter_map(VirtioMmio::block) {

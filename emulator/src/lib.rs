@@ -11,8 +11,10 @@
 pub mod board;
 pub mod bus;
 pub mod cpu;
+pub mod debug;
 pub mod devices;
 pub mod fdt;
+pub mod gdb;
 pub mod hart;
 pub mod input;
 pub mod isa;
@@ -20,6 +22,7 @@ pub mod loader;
 pub mod machine;
 pub mod mmu;
 pub mod reservations;
+pub mod snapshot;
 pub mod stats;
 pub mod symbols;
 pub mod testing;

@@ -9,7 +9,8 @@
 //! re-evaluated after every device access and at the start of every turn.
 
 use crate::bus::Bus;
-use crate::cpu::{Cpu, DataMemo};
+use crate::cpu::{Cpu, DataMemo, MemAccess};
+use crate::debug::{Debug, Stop};
 use crate::devices::console::ConsoleEnd;
 use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
@@ -67,6 +68,10 @@ pub enum Exit {
         /// The exception raised there.
         cause: Exception,
     },
+    /// A debugger's condition held (see [`crate::debug`]): the machine
+    /// stopped before the next instruction and [`Machine::run`] resumes
+    /// exactly there.
+    Debug(Stop),
     /// The trace could not be written (a full disk, a closed pipe): the run
     /// stops at the end of the round in which the write failed.
     TraceWriteError {
@@ -78,7 +83,7 @@ pub enum Exit {
 }
 
 /// Counters of a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunStats {
     /// Instructions retired, all harts.
     pub instructions: u64,
@@ -126,8 +131,47 @@ pub struct Machine {
     /// A trace category is on: bursts then run the general path, which
     /// writes every trace event where it always did.
     traced: bool,
+    /// A debugger's breakpoints, watchpoints and stepping (see
+    /// [`crate::debug`]). While set, every instruction runs alone through
+    /// the general step, with the checks before and after it.
+    pub debug: Option<Box<Debug>>,
+    /// The data access of the last instruction, kept only while `debug`
+    /// is set (for watchpoints).
+    last_access: Option<MemAccess>,
+    /// Where the run stopped inside a round, for [`Machine::run`] to resume
+    /// there (None: at a round's start).
+    round: Option<Round>,
     /// Per hart: instructions by privilege and traps by cause.
     priv_clocks: Vec<PrivClock>,
+}
+
+/// The run loop's own state besides the harts, MMUs and bus: what a
+/// checkpoint needs to resume a run exactly ([`crate::snapshot`]).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunState {
+    /// Counters.
+    pub stats: RunStats,
+    /// Per hart: the trap handler just entered, if no instruction retired there yet.
+    pub entered_handler: Vec<Option<u64>>,
+    /// Unimplemented-instruction reports made.
+    pub unimplemented_reports: u32,
+    /// The round stopped in.
+    pub round: Option<Round>,
+}
+
+/// A round the run stopped in the middle of (an [`Exit`] returned by
+/// [`Machine::run`]): resuming it runs the rest of hart `hart`'s turn and
+/// the turns after it, as an uninterrupted run would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Round {
+    /// The round's first cycle.
+    pub base: u64,
+    /// The cycle after its last.
+    pub end: u64,
+    /// The hart whose turn stopped.
+    pub hart: usize,
+    /// Some hart retired an instruction in this round so far.
+    pub ran: bool,
 }
 
 pub use crate::trace::explain::Explain;
@@ -148,8 +192,9 @@ enum Turn {
     Ran,
     /// Waiting for an interrupt.
     Waiting,
-    /// The machine must stop.
-    Stop(Exit),
+    /// The machine must stop (and whether the hart retired an instruction
+    /// in this turn before that).
+    Stop(Exit, bool),
 }
 
 impl Machine {
@@ -183,8 +228,29 @@ impl Machine {
             decoded_pages: true,
             code: CodePages::new(),
             traced,
+            debug: None,
+            last_access: None,
+            round: None,
             priv_clocks: vec![PrivClock::default(); n],
         }
+    }
+
+    /// The run loop's state (for checkpoints).
+    pub fn run_state(&self) -> RunState {
+        RunState {
+            stats: self.stats,
+            entered_handler: self.entered_handler.clone(),
+            unimplemented_reports: self.unimplemented_reports,
+            round: self.round,
+        }
+    }
+
+    /// Resume from run state `s` (of a machine with as many harts).
+    pub fn set_run_state(&mut self, s: RunState) {
+        self.stats = s.stats;
+        self.entered_handler = s.entered_handler;
+        self.unimplemented_reports = s.unimplemented_reports;
+        self.round = s.round;
     }
 
     /// Per hart: instructions by privilege and traps by cause (see
@@ -194,20 +260,34 @@ impl Machine {
     }
 
     /// Run until the guest powers off or another [`Exit`] condition holds.
+    /// Called again after an exit, it resumes where the run stopped, in the
+    /// middle of a hart's turn if need be, so a run stopped and resumed
+    /// any number of times (by `--max-insns`-style limits or a debugger)
+    /// executes exactly as the uninterrupted run.
     pub fn run(&mut self) -> Exit {
         let exit = 'run: loop {
             if let Some(exit) = self.end_condition() {
                 break exit;
             }
-            let base = self.bus.clint.cycles();
-            let end = base + QUANTUM;
-            let mut ran = false;
-            for i in 0..self.harts.len() {
-                self.bus.clint.set_cycles(base);
+            let (base, end, first, mut ran, resumed) = match self.round.take() {
+                Some(r) => (r.base, r.end, r.hart, r.ran, true),
+                None => {
+                    let base = self.bus.clint.cycles();
+                    (base, base + QUANTUM, 0, false, false)
+                }
+            };
+            for i in first..self.harts.len() {
+                // A resumed turn goes on from the cycle it stopped at.
+                if !(resumed && i == first) {
+                    self.bus.clint.set_cycles(base);
+                }
                 match self.turn(i, end) {
                     Turn::Ran => ran = true,
                     Turn::Waiting => {}
-                    Turn::Stop(e) => break 'run e,
+                    Turn::Stop(e, turn_ran) => {
+                        self.round = Some(Round { base, end, hart: i, ran: ran || turn_ran });
+                        break 'run e;
+                    }
                 }
             }
             self.bus.clint.set_cycles(end);
@@ -331,6 +411,12 @@ impl Machine {
                     self.trap(i, Trap::Interrupt(code));
                 }
             }
+            if let Some(d) = self.debug.as_deref_mut() {
+                if let Some(stop) = d.before(i, &self.harts[i], self.stats) {
+                    return Turn::Stop(Exit::Debug(stop), ran);
+                }
+                self.last_access = None;
+            }
             // A burst: instructions up to the round's end, the hart's next
             // timer deadline and the instruction limit, none of which can
             // then be reached inside it. Nothing else can make an interrupt
@@ -339,14 +425,25 @@ impl Machine {
             // nothing at the boundaries it runs through.
             let mut budget = deadline.min(end) - now;
             if let Some(max) = self.max_instructions {
-                budget = budget.min(max - self.stats.instructions);
+                budget = budget.min(max.saturating_sub(self.stats.instructions));
             }
             let explain_at =
                 self.explain.as_ref().and_then(Explain::stop_at).filter(|&at| i == 0 && at > self.harts[0].instret);
             if let Some(at) = explain_at {
                 budget = budget.min(at - self.harts[0].instret);
             }
-            let stop = if !self.bursts {
+            // Sdtrig: a guest trigger fires before the instruction it matches.
+            let armed = self.harts[i].csr.triggers.armed();
+            if armed {
+                if let Some(e) = crate::hart::trigger::check(&mut self.harts[i], &self.mmus[i], &mut self.bus) {
+                    self.trap(i, Trap::Exception(e));
+                    self.harts[i].cycle += 1;
+                    self.bus.clint.tick(1);
+                    ran = true;
+                    continue;
+                }
+            }
+            let stop = if !self.bursts || self.debug.is_some() || armed {
                 self.burst(i, 1)
             } else if self.decoded_pages && !self.traced && !self.mmus[i].record {
                 self.burst_fast(i, budget.max(1))
@@ -354,7 +451,7 @@ impl Machine {
                 self.burst(i, budget.max(1))
             };
             if let Some(exit) = stop {
-                return Turn::Stop(exit);
+                return Turn::Stop(exit, ran);
             }
             ran = true;
             if self.bus.trace_port.has_events() {
@@ -366,15 +463,21 @@ impl Machine {
                 }
             }
             if let Some(req) = self.bus.take_power_request() {
-                return Turn::Stop(match req {
+                let exit = match req {
                     PowerRequest::Pass => Exit::PowerOff(0),
                     PowerRequest::Fail(code) => Exit::PowerOff(code),
                     PowerRequest::Reset => Exit::Reset,
-                });
+                };
+                return Turn::Stop(exit, ran);
+            }
+            if let Some(d) = self.debug.as_deref_mut() {
+                if let Some(stop) = d.after(i, self.last_access, self.stats) {
+                    return Turn::Stop(Exit::Debug(stop), ran);
+                }
             }
             if let Some(max) = self.max_instructions {
                 if self.stats.instructions >= max {
-                    return Turn::Stop(Exit::InstructionLimit(max));
+                    return Turn::Stop(Exit::InstructionLimit(max), ran);
                 }
             }
         }
@@ -492,6 +595,9 @@ impl Machine {
         let csr_before = if self.tracer.on(Category::Csr) { csr_trace::before(cpu.hart, insn, &env) } else { None };
         let result = execute(&mut cpu, insn, raw, &env);
         let mem = cpu.mem;
+        if self.debug.is_some() {
+            self.last_access = if result.is_ok() { mem } else { None };
+        }
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {

@@ -14,7 +14,7 @@
 pub const GRANULE: u64 = 8;
 
 /// The watched granule of each hart.
-#[derive(Clone, Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, Default)]
 pub struct Reservations {
     watched: Vec<Option<u64>>,
     live: u32,

@@ -16,9 +16,11 @@ extern crate alloc;
 pub mod console;
 pub mod boot;
 pub mod drivers;
+pub mod fs;
 pub mod initrd;
 pub mod mm;
 pub mod proc;
+pub mod random;
 pub mod smp;
 pub mod sync;
 pub mod syscall;
@@ -34,13 +36,14 @@ use mm::{frame, kernel_space, PhysAddr};
 extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     smp::init_hart(hartid);
     sync::kernel_lock();
-    println!("[svos] booting on hart {}", hartid);
     mm::heap::init();
     let info = match unsafe { boot::dtb::parse(dtb_pa) } {
         Ok(i) => i,
         Err(e) => panic!("cannot read the DTB at {:#x}: {:?}", dtb_pa, e),
     };
-    println!(
+    console::set_quiet(info.bootargs.split_whitespace().any(|a| a == "quiet"));
+    info!("[svos] booting on hart {}", hartid);
+    info!(
         "[svos] memory {:#x}..{:#x} ({} MiB), dtb {:#x}..{:#x}",
         info.mem_start.0,
         info.mem_end.0,
@@ -49,10 +52,10 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
         info.dtb.1 .0
     );
     match info.initrd {
-        Some((s, e)) => println!("[svos] initrd {:#x}..{:#x} ({} bytes)", s.0, e.0, e.0 - s.0),
-        None => println!("[svos] no initrd"),
+        Some((s, e)) => info!("[svos] initrd {:#x}..{:#x} ({} bytes)", s.0, e.0, e.0 - s.0),
+        None => info!("[svos] no initrd"),
     }
-    println!("[svos] bootargs \"{}\"", info.bootargs);
+    info!("[svos] bootargs \"{}\"", info.bootargs);
 
     // Free RAM: after the kernel image, minus the DTB and the initrd.
     let mut reserved: Vec<(usize, usize)> = Vec::new();
@@ -63,7 +66,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     let ranges = free_ranges(kernel_space::kernel_end_pa().0.max(info.mem_start.0), info.mem_end.0, &reserved);
     unsafe { frame::init(&ranges) };
     let (free, total) = frame::stats();
-    println!("[svos] frame allocator: {} free frames of {} ({} KiB)", free, total, total * 4);
+    info!("[svos] frame allocator: {} free frames of {} ({} KiB)", free, total, total * 4);
 
     // vm=sv39 (default) | vm=sv48
     let want = match info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("vm=")) {
@@ -81,7 +84,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     if want == 4 && levels == 3 {
         println!("[svos] vm=sv48: the hart does not accept Sv48 in satp, using Sv39");
     }
-    println!(
+    info!(
         "[svos] kernel page table on ({}), direct map at {:#x}",
         if levels == 4 { "Sv48" } else { "Sv39" },
         mm::PHYS_OFFSET
@@ -105,7 +108,8 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     // FP presence differs between QEMU and svemu: not printed, so both consoles match.
     proc::fpu::init(&info.isa);
     boot::timer::set_timebase(info.timebase);
-    println!(
+    random::init(&info.rng_seed, boot::timer::now());
+    info!(
         "[svos] {} ASID bits, timebase {} Hz, time slice {} ticks",
         asid_bits,
         boot::timer::timebase(),
@@ -118,13 +122,14 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
         info.virtio_mmio.iter().copied().filter(|&(pa, size)| pa >= mapped.0 && pa + size <= mapped.1).collect();
     if let Some(sectors) = drivers::virtio_blk::probe(&regions) {
         let slots = mm::swap::init(sectors);
-        println!("[svos] virtio-blk disk: {} sectors; swap: {} slots of 4 KiB", sectors, slots);
+        fs::procfs::set_swap_slots(slots);
+        info!("[svos] virtio-blk disk: {} sectors; swap: {} slots of 4 KiB", sectors, slots);
     }
 
     // The other harts the DTB lists join now (the 1-hart console stays as it was).
     let harts = smp::start_secondaries(&info.hart_ids);
     if harts > 1 {
-        println!("[svos] {} harts online, one shared run queue", harts);
+        info!("[svos] {} harts online, one shared run queue", harts);
     }
 
     let Some((is, ie)) = info.initrd else {
@@ -135,6 +140,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     let rd = initrd::Initrd::new(unsafe { core::slice::from_raw_parts(is.to_kva() as *const u8, ie.0 - is.0) });
     let all: Vec<String> = rd.files().into_iter().map(|(n, _)| String::from(n)).collect();
     initrd::set(rd);
+    fs::init();
 
     // init=prog[:arg[:arg...]][,prog...]; without init=, every file in archive order.
     let entries: Vec<proc::sched::InitEntry> =
@@ -149,7 +155,9 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
                 .collect(),
             None => all.into_iter().map(|n| proc::sched::InitEntry { file: n.clone(), argv: alloc::vec![n] }).collect(),
         };
-    proc::sched::run(entries)
+    // svos.status=last: the machine's exit status is the last init= program's.
+    let exit_with_status = info.bootargs.split_whitespace().any(|a| a == "svos.status=last");
+    proc::sched::run(entries, exit_with_status)
 }
 
 /// `[start, end)` minus the `reserved` ranges (rounded out to pages), as

@@ -149,3 +149,15 @@ fn explain_at_the_first_fault_and_at_exit() {
     o.explain = Some(0xc020_0008); // never faults: explained at the end
     insta::assert_snapshot!("explain_at_exit", run_svemu(&o).explain.expect("explained"));
 }
+
+/// `priv_trigger`: Sdtrig's mcontrol6 triggers (execute, load, store,
+/// address and data match) raising breakpoint exceptions in S-mode. On
+/// svemu only: QEMU 7.2 lists mcontrol6 in tinfo but its size-0 load
+/// trigger does not fire (the program stops at check 12 there).
+#[test]
+fn debug_triggers_fire_in_s_mode_on_svemu() {
+    for ad in [AdPolicy::Hardware, AdPolicy::Fault] {
+        let r = svemu("priv_trigger", ad, &[]);
+        assert_eq!(r.exit, Exit::PowerOff(0), "{ad:?}: console {:?}", r.console);
+    }
+}

@@ -167,16 +167,16 @@ fn concurrent_processes_share_ram_and_swap() {
 
 #[test]
 fn fork_shares_swapped_pages_and_both_keep_their_data() {
-    // At the fork most of the parent's 23 MiB is resident (and now shared
-    // copy-on-write, so not evictable) and the rest is in swap slots the
-    // child shares; the child reads every page and rewrites it.
-    let append = "init=thrash:23:1:fork";
+    // At the fork most of the parent's 29 MiB is resident (and now shared
+    // copy-on-write) and the rest is in swap slots the child shares; the
+    // child reads every page and rewrites it.
+    let append = "init=thrash:29:1:fork";
     let svemu = svemu_console(append, &[disk("fork-svemu.img", 64)], AdPolicy::Hardware);
-    assert!(svemu.contains("thrash: fork: child read and rewrote 5888 pages"), "{svemu}");
+    assert!(svemu.contains("thrash: fork: child read and rewrote 7424 pages"), "{svemu}");
     assert!(svemu.contains("thrash: fork: child exit 0, parent's pages intact: 0 bad pages"), "{svemu}");
     assert!(svemu.contains("[svos] pid 1 (thrash) exited with status 0"), "{svemu}");
     let (pages, _, major, bad) = thrash_results(&svemu)[0];
-    assert_eq!((pages, bad), (5888, 0), "{svemu}");
+    assert_eq!((pages, bad), (7424, 0), "{svemu}");
     assert!(major > 0, "the parent swapped before the fork:\n{svemu}");
     assert_eq!(swap_totals(&svemu).2, 0, "{svemu}");
     let qemu = qemu_console(append, &disk("fork-qemu.img", 64));

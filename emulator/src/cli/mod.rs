@@ -24,6 +24,7 @@ use svemu::board::{self, BoardConfig};
 use svemu::devices::console::{ConsoleEnd, ConsoleIn, ConsoleOut, ExpectScript};
 use svemu::machine::{Exit, Explain};
 use svemu::mmu::{AdPolicy, TlbGeometry};
+use svemu::snapshot::Snapshot;
 use svemu::trace::explain::{Space, When};
 use svemu::trace::{Category, Filter, Format, Options, Start, Tracer};
 
@@ -59,7 +60,7 @@ enum Command {
     },
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct RunArgs {
     /// Firmware run in M-mode by every hart (like QEMU's -bios): an ELF, or a raw binary loaded at 0x80000000;
     /// "none" (the default) starts the kernel directly.
@@ -193,6 +194,31 @@ struct RunArgs {
     /// page-walk counters, and the host's peak RSS and guest RAM resident, to stderr at the end.
     #[arg(long)]
     stats: bool,
+
+    /// Write a checkpoint of the whole machine to FILE when ICOUNT instructions (all harts) have
+    /// retired, and run on. Not with --drive (the disk images are not part of a checkpoint).
+    #[arg(long, num_args = 2, value_names = ["ICOUNT", "FILE"])]
+    save_at: Vec<String>,
+
+    /// Start from a checkpoint written by --save-at (with the same kernel, initrd, bootargs, -m, --smp
+    /// and console script as the run that wrote it): the run goes on as it would have.
+    #[arg(long, value_name = "FILE")]
+    restore: Option<PathBuf>,
+
+    /// Serve gdb's remote protocol on 127.0.0.1:PORT (0: any free port; the address is printed on
+    /// stderr) and wait for gdb to attach before the first instruction. Each hart is a thread;
+    /// memory is read through the stopped hart's translation; `monitor help` lists the MMU
+    /// commands; reverse-stepi and reverse-continue replay the run from the start.
+    #[arg(long, value_name = "PORT")]
+    gdb: Option<u16>,
+
+    /// Like QEMU's -s: serve gdb on port 1234, running the guest until gdb attaches (with -S: waiting).
+    #[arg(short = 's')]
+    gdb_default_port: bool,
+
+    /// Like QEMU's -S: with -s, wait for gdb before the first instruction (--gdb always waits).
+    #[arg(short = 'S', requires = "gdb_default_port")]
+    gdb_wait: bool,
 
     /// Write the run's counters as JSON to FILE ("-" for stdout): per hart instructions by
     /// privilege, traps by cause and by privilege, page faults by access, TLB lookups, hits,
@@ -392,45 +418,58 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     } else {
         ConsoleIn::Stdin { escapes: terminal::stdin_is_tty() }
     };
+    let gdb = match (args.gdb, args.gdb_default_port) {
+        (Some(port), _) => Some((port, svemu::gdb::Start::Wait)),
+        (None, true) => Some((1234, if args.gdb_wait { svemu::gdb::Start::Wait } else { svemu::gdb::Start::Run })),
+        (None, false) => None,
+    };
+    // Under gdb the console goes through a buffer (see svemu::gdb::Console).
+    let console_out = if gdb.is_some() { ConsoleOut::Buffer(Vec::new()) } else { ConsoleOut::Stdout(io::stdout()) };
     let images =
         (args.kernel.clone(), (args.bios != Path::new("none")).then(|| args.bios.clone()), args.initrd.clone());
     let interactive = matches!(console_in, ConsoleIn::Stdin { .. });
-    let (mut machine, dtb) = board::build_with_dtb(BoardConfig {
-        bios: (args.bios != Path::new("none")).then_some(args.bios),
-        kernel: args.kernel,
-        initrd: args.initrd,
-        append: args.append,
-        ram_size: args.memory,
-        harts: args.smp as usize,
-        drives: args.drive,
-        drive_locking: args.drive_locking == OnOff::On,
-        ad_policy: match args.ad_update {
-            AdUpdate::Hw => AdPolicy::Hardware,
-            AdUpdate::Fault => AdPolicy::Fault,
-        },
-        tlb: TlbGeometry { entries: args.tlb_entries, ways: args.tlb_ways },
-        console_in,
-        console_out: ConsoleOut::Stdout(io::stdout()),
-        tracer,
-    })?;
+    let (mut machine, dtb) = board::build_with_dtb(board_config(&args, console_in, console_out, tracer))?;
     if let Some(path) = &args.dumpdtb {
         std::fs::write(path, &dtb).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
         eprintln!("svemu: device tree written to {}", path.display());
         return Ok(0);
     }
+    let restore = match &args.restore {
+        Some(path) => {
+            let snapshot = Snapshot::load(path).map_err(anyhow::Error::msg)?;
+            snapshot.restore(&mut machine).map_err(|e| anyhow::anyhow!("'{}': {e}", path.display()))?;
+            Some(snapshot)
+        }
+        None => None,
+    };
+    let save_at = match args.save_at.as_slice() {
+        [n, file] => {
+            if !args.drive.is_empty() {
+                anyhow::bail!("--save-at: disk images (--drive) are not part of a checkpoint");
+            }
+            if args.console_input.is_some() || args.console_script.is_some() {
+                anyhow::bail!("--save-at: the console's input script is not part of a checkpoint");
+            }
+            let n = parse_u64(n).map_err(|_| anyhow::anyhow!("--save-at: '{n}' is not an instruction count"))?;
+            Some((n, PathBuf::from(file)))
+        }
+        _ => None,
+    };
     if !args.trace.is_empty() {
         machine.tracer.set_symbols(svemu::symbols::Symbols::new(images.0, images.1, images.2));
     }
-    machine.max_instructions = args.max_insns;
     machine.explain = args.explain.map(|va| Explain::new(va, args.explain_in, args.explain_at));
     if let Some(text) = &args.end_on_output {
         machine.bus.uart.console().end_on_output(text.as_bytes());
+    }
+    if let Some((port, start)) = gdb {
+        return serve_gdb(machine, &args, port, start, restore);
     }
     terminal::catch_signals();
     machine.stop_signal = Some(&terminal::STOP_SIGNAL);
     let raw = if interactive { terminal::raw_mode() } else { None };
     let start = Instant::now();
-    let exit = machine.run();
+    let exit = run_saving(&mut machine, args.max_insns, save_at)?;
     let elapsed = start.elapsed();
     drop(raw);
     if let Some(text) = machine.finish_explain() {
@@ -497,6 +536,10 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             eprintln!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
             1
         }
+        Exit::Debug(stop) => {
+            eprintln!("svemu: error: stopped for a debugger that is not attached ({stop:?})");
+            1
+        }
         // A closed pipe ends the run quietly, as other Unix tools end.
         Exit::TraceWriteError { kind: io::ErrorKind::BrokenPipe, .. } => 1,
         Exit::TraceWriteError { message, .. } => {
@@ -511,6 +554,94 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             1
         }
     })
+}
+
+/// Run `machine` to its end or `max` instructions, writing a checkpoint
+/// when `save_at`'s instruction count is reached (if the run gets there).
+fn run_saving(
+    machine: &mut svemu::machine::Machine,
+    max: Option<u64>,
+    mut save_at: Option<(u64, PathBuf)>,
+) -> anyhow::Result<Exit> {
+    loop {
+        let at = save_at.as_ref().map(|s| s.0).filter(|&n| n > machine.stats.instructions);
+        machine.max_instructions = match (at, max) {
+            (Some(a), Some(m)) => Some(a.min(m)),
+            (a, m) => a.or(m),
+        };
+        let exit = machine.run();
+        match (exit, &save_at) {
+            (Exit::InstructionLimit(n), Some((at, path))) if n == *at => {
+                Snapshot::capture(machine, None).save(path).map_err(anyhow::Error::msg)?;
+                eprintln!("svemu: checkpoint at {n} instructions written to {}", path.display());
+                save_at = None;
+                if max == Some(n) {
+                    return Ok(Exit::InstructionLimit(n));
+                }
+            }
+            (exit, _) => return Ok(exit),
+        }
+    }
+}
+
+/// The board the command line describes, with this console and tracer.
+fn board_config(args: &RunArgs, console_in: ConsoleIn, console_out: ConsoleOut, tracer: Tracer) -> BoardConfig {
+    BoardConfig {
+        bios: (args.bios != Path::new("none")).then(|| args.bios.clone()),
+        kernel: args.kernel.clone(),
+        initrd: args.initrd.clone(),
+        append: args.append.clone(),
+        ram_size: args.memory,
+        harts: args.smp as usize,
+        drives: args.drive.clone(),
+        drive_locking: args.drive_locking == OnOff::On,
+        ad_policy: match args.ad_update {
+            AdUpdate::Hw => AdPolicy::Hardware,
+            AdUpdate::Fault => AdPolicy::Fault,
+        },
+        tlb: TlbGeometry { entries: args.tlb_entries, ways: args.tlb_ways },
+        console_in,
+        console_out,
+        tracer,
+    }
+}
+
+/// `--gdb PORT`, `-s`, `-S`: serve gdb for `machine`, whose replays (for
+/// reverse execution) are built from the same command line with the
+/// console to a buffer, the console script read again (terminal input is
+/// not replayed: replays get none) and tracing off.
+fn serve_gdb(
+    machine: svemu::machine::Machine,
+    args: &RunArgs,
+    port: u16,
+    start: svemu::gdb::Start,
+    restore: Option<Snapshot>,
+) -> anyhow::Result<i32> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| anyhow::anyhow!("cannot listen for gdb on 127.0.0.1:{port}: {e}"))?;
+    let script = match &args.console_input {
+        Some(p) => Some(std::fs::read(p)?),
+        None => None,
+    };
+    let replay_args = RunArgs { trace: Vec::new(), trace_file: None, ..args.clone() };
+    let rebuild = Box::new(move || {
+        let console_in = script.clone().map_or(ConsoleIn::None, |s| ConsoleIn::Script(s.into()));
+        let cfg = board_config(&replay_args, console_in, ConsoleOut::Buffer(Vec::new()), Tracer::off());
+        let mut m = board::build(cfg)?;
+        if let Some(s) = &restore {
+            s.restore(&mut m).map_err(anyhow::Error::msg)?;
+        }
+        Ok(m)
+    });
+    let no_reverse = if !args.drive.is_empty() {
+        Some("--drive: replays would read the disk images as this run has written them".to_string())
+    } else if args.console_input.is_some() || args.console_script.is_some() {
+        Some("the console's input script is not part of a checkpoint".to_string())
+    } else {
+        None
+    };
+    let target = svemu::gdb::GdbTarget::new(machine, rebuild, args.max_insns, no_reverse);
+    svemu::gdb::serve(target, listener, start)
 }
 
 #[cfg(test)]

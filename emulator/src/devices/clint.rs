@@ -31,6 +31,7 @@ const MTIMECMP: u64 = 0x4000;
 const MTIME: u64 = 0xbff8;
 
 /// CLINT state for `harts` harts.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Clint {
     msip: Vec<bool>,
     mtimecmp: Vec<u64>,

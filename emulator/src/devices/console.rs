@@ -274,6 +274,13 @@ pub struct Console {
     line_flush: bool,
 }
 
+/// A console with no input whose output goes to a buffer.
+impl Default for Console {
+    fn default() -> Self {
+        Console::new(ConsoleIn::None, ConsoleOut::Buffer(Vec::new()))
+    }
+}
+
 impl Console {
     /// A console with these ends.
     pub fn new(input: ConsoleIn, out: ConsoleOut) -> Console {
@@ -432,6 +439,13 @@ impl Console {
             }
         }
         self.end.take()
+    }
+
+    /// Empty the output buffer (when the output is one).
+    pub fn clear_output(&mut self) {
+        if let ConsoleOut::Buffer(v) = &mut self.out {
+            v.clear();
+        }
     }
 
     /// Everything transmitted so far, when the output is a buffer.

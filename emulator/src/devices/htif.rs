@@ -25,7 +25,7 @@ const SYS_WRITE: u64 = 64;
 const ENOSYS: u64 = (-38i64) as u64;
 
 /// The HTIF of one program: where its `tohost` and `fromhost` are.
-#[derive(Clone, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
 pub struct Htif {
     /// Physical address of `tohost` (8 bytes, in RAM).
     pub tohost: u64,

@@ -73,7 +73,9 @@ fn set_bit(bits: &mut Bits, src: usize, on: bool) {
 }
 
 /// PLIC state for `2 · harts` contexts.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Plic {
+    #[serde(with = "crate::snapshot::array")]
     priority: [u32; NUM_SOURCES],
     pending: Bits,
     /// Claimed and not yet completed.

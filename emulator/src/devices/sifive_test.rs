@@ -10,7 +10,7 @@
 //! It has no state to reset and no interrupt.
 
 /// What the guest asked the machine to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PowerRequest {
     /// 0x5555: power off, success (exit status 0).
     Pass,
@@ -21,7 +21,7 @@ pub enum PowerRequest {
 }
 
 /// The test device; it holds the last request until the machine acts on it.
-#[derive(Default)]
+#[derive(serde::Serialize, serde::Deserialize, Default)]
 pub struct SifiveTest {
     /// Set by a guest write of a recognised value.
     pub request: Option<PowerRequest>,

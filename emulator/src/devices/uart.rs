@@ -67,7 +67,10 @@ const BAUD_BASE: u64 = 399_193;
 /// Nanoseconds per cycle (the harts run at 100 MHz, see [`crate::devices::clint`]).
 const NS_PER_CYCLE: u64 = 10;
 
-/// The UART.
+/// The UART. Its registers and FIFO are (de)serializable for checkpoints
+/// ([`crate::snapshot`]); the console behind it is the host's and is not
+/// ([`Uart16550::restore`] keeps it).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Uart16550 {
     ier: u8,
     iir: u8,
@@ -92,6 +95,7 @@ pub struct Uart16550 {
     line: bool,
     /// The line was re-evaluated since the PLIC last saw it.
     line_update: bool,
+    #[serde(skip)]
     console: Console,
 }
 
@@ -119,6 +123,13 @@ impl Uart16550 {
             line_update: false,
             console: Console::new(input, out),
         }
+    }
+
+    /// Take `saved`'s registers and FIFO, keeping this UART's console.
+    pub fn restore(&mut self, saved: Uart16550) {
+        let console = std::mem::take(&mut self.console);
+        *self = saved;
+        self.console = console;
     }
 
     /// The console this UART drives.

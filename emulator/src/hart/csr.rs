@@ -105,6 +105,11 @@ pub fn name(a: u16) -> Option<&'static str> {
         MIP => "mip",
         PMPCFG0..=PMPCFG15 => PMPCFG_NAMES[(a - PMPCFG0) as usize],
         PMPADDR0..=PMPADDR63 => PMPADDR_NAMES[(a - PMPADDR0) as usize],
+        0x7a0 => "tselect",
+        0x7a1 => "tdata1",
+        0x7a2 => "tdata2",
+        0x7a3 => "tdata3",
+        0x7a4 => "tinfo",
         MCYCLE => "mcycle",
         MINSTRET => "minstret",
         MHPMCOUNTER3..=MHPMCOUNTER31 => MHPMCOUNTER_NAMES[(a - MCYCLE) as usize],
@@ -194,7 +199,7 @@ const DELEGABLE_EXCEPTIONS: u64 = 0xb3ff;
 /// counters and the hart id are supplied by the caller of [`CsrFile::read`]
 /// through [`CsrEnv`].
 #[allow(missing_docs)]
-#[derive(Clone, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
 pub struct CsrFile {
     pub mstatus: u64,
     pub medeleg: u64,
@@ -226,6 +231,8 @@ pub struct CsrFile {
     pub fcsr: u64,
     /// pmpcfg0..15 and pmpaddr0..63 (16 entries implemented).
     pub pmp: Pmp,
+    /// Sdtrig's tselect, tdata1-3, tinfo (see [`super::trigger`]).
+    pub triggers: super::trigger::Triggers,
 }
 
 impl Default for CsrFile {
@@ -257,6 +264,7 @@ impl Default for CsrFile {
             satp: 0,
             fcsr: 0,
             pmp: Pmp::default(),
+            triggers: Default::default(),
         }
     }
 }
@@ -399,6 +407,7 @@ impl CsrFile {
             MIP => self.mip(),
             PMPCFG0..=PMPCFG15 if a.is_multiple_of(2) => self.pmp.read_cfg((a - PMPCFG0) as usize),
             PMPADDR0..=PMPADDR63 => self.pmp.read_addr((a - PMPADDR0) as usize),
+            0x7a0..=0x7a4 => self.triggers.read(a),
             _ => 0,
         }
     }
@@ -491,6 +500,7 @@ impl CsrFile {
             }
             PMPCFG0..=PMPCFG15 if a.is_multiple_of(2) => self.pmp.write_cfg((a - PMPCFG0) as usize, v),
             PMPADDR0..=PMPADDR63 => self.pmp.write_addr((a - PMPADDR0) as usize, v),
+            0x7a0..=0x7a4 => self.triggers.write(a, v),
             _ => {}
         }
         CsrEffect::None

@@ -5,12 +5,13 @@
 pub mod csr;
 pub mod pmp;
 pub mod trap;
+pub mod trigger;
 
 use csr::{mstatus, CsrFile};
 use trap::{irq, Trap};
 
 /// A privilege mode, with its encoding in mstatus.MPP/SPP.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priv {
     /// User mode (0).
     U = 0,
@@ -41,7 +42,7 @@ impl Priv {
 }
 
 /// One hart's architectural state.
-#[derive(Clone, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
 pub struct Hart {
     /// mhartid.
     pub id: u64,

@@ -38,7 +38,7 @@ pub mod cfg {
 }
 
 /// The PMP registers of one hart, with each entry's address range decoded.
-#[derive(Clone, Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, Default)]
 pub struct Pmp {
     cfg: [u8; ENTRIES],
     addr: [u64; ENTRIES],
@@ -58,7 +58,7 @@ pub struct Pmp {
 /// The lowest-numbered PMP entry whose range is not empty: no entry before
 /// it matches any byte, so it decides every access lying wholly inside
 /// `[lo, hi)` (3.7.1). `lo == hi` when there is no such entry.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, Default)]
 struct First {
     lo: u64,
     hi: u64,

@@ -46,8 +46,14 @@ use crate::devices::Ram;
 use crate::hart::Hart;
 use crate::mmu::{Access, FastHit, Mmu, PAGE_SIZE};
 
-/// Pages held (a power of two), direct mapped by physical page number.
+/// Sets of pages held (a power of two), chosen by physical page number;
+/// each holds [`WAYS`] pages.
 pub const PAGES: usize = 64;
+
+/// Pages per set: two, so a kernel page and a user page whose physical
+/// page numbers agree in their low bits do not evict each other at every
+/// trap and return.
+pub const WAYS: usize = 2;
 
 /// Slots per page: one per halfword.
 const SLOTS: usize = PAGE_SIZE as usize / 2;
@@ -117,6 +123,8 @@ pub struct Chain {
     vpn: u64,
     stamp: u32,
     page: *const Slot,
+    /// The virtual address of the cursor's page.
+    vbase: u64,
     epoch: u64,
     generation: u64,
     /// The slot a thread stopped at with [`Leave::NotShort`].
@@ -133,6 +141,7 @@ impl Chain {
         vpn: u64::MAX,
         stamp: 0,
         page: std::ptr::null(),
+        vbase: 0,
         epoch: 0,
         generation: 0,
         stopped: std::ptr::null(),
@@ -146,6 +155,7 @@ impl Chain {
         self.vpn = cur.vpn;
         self.stamp = cur.stamp;
         self.page = slots[cur.base..].as_ptr();
+        self.vbase = cur.vpn << 12;
         self.epoch = cur.epoch;
         self.generation = cur.generation;
     }
@@ -169,21 +179,65 @@ pub mod chain {
     /// As [`super::Threaded`]; `slot` is the instruction just run.
     #[inline(always)]
     pub unsafe fn next(cpu: &mut Cpu, slot: *const Slot) -> Leave {
-        cpu.chain.rem -= 1;
-        if cpu.chain.rem == 0 {
-            return Leave::Done;
-        }
         // SAFETY: `slot` is filled, so its instruction lies within its
         // page: the slot after it is one of the page's or the never-filled
         // one after them ([`super::ENTRY`]), within the same slots. An
         // instruction is 2 or 4 bytes long: len / 2 slots.
         unsafe {
             let next = slot.byte_add((*slot).insn.len as usize * (std::mem::size_of::<Slot>() / 2));
+            cpu.chain.rem -= 1;
+            if cpu.chain.rem == 0 {
+                return done_at(cpu, next);
+            }
             if (*next).stamp != cpu.chain.stamp {
-                return Leave::Refetch;
+                return refetch_at(cpu, next);
             }
             ((*next).go)(cpu, next)
         }
+    }
+
+    /// The virtual address of the instruction of `slot`, a slot of the
+    /// thread's page (or the never-filled one after them, which stands for
+    /// the next page's first byte). Handlers do not move `cpu.hart.pc`
+    /// while a thread runs straight on; those that need the pc compute it
+    /// here.
+    ///
+    /// # Safety
+    ///
+    /// `slot` must be one of the thread's page's slots or the one after.
+    #[inline(always)]
+    pub unsafe fn pc_of(cpu: &Cpu, slot: *const Slot) -> u64 {
+        // One slot of `size_of::<Slot>()` bytes per 2-byte halfword.
+        const _: () = assert!(std::mem::size_of::<Slot>() == 32);
+        cpu.chain.vbase + ((slot as usize - cpu.chain.page as usize) >> 4) as u64
+    }
+
+    /// Leave the thread with `why`, the pc settled at `slot`'s instruction.
+    ///
+    /// # Safety
+    ///
+    /// As [`pc_of`].
+    #[inline(always)]
+    unsafe fn leave_at(cpu: &mut Cpu, slot: *const Slot, why: Leave) -> Leave {
+        // SAFETY: as this function requires.
+        cpu.hart.pc = unsafe { pc_of(cpu, slot) };
+        why
+    }
+
+    /// [`leave_at`] for [`Leave::Done`] (out of line: a tail call).
+    #[cold]
+    #[inline(never)]
+    unsafe fn done_at(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        // SAFETY: as `leave_at`.
+        unsafe { leave_at(cpu, slot, Leave::Done) }
+    }
+
+    /// [`leave_at`] for [`Leave::Refetch`] (out of line: a tail call).
+    #[cold]
+    #[inline(never)]
+    unsafe fn refetch_at(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+        // SAFETY: as `leave_at`.
+        unsafe { leave_at(cpu, slot, Leave::Refetch) }
     }
 
     /// After a jump or taken branch: the slot of the new pc when it is on
@@ -222,30 +276,42 @@ pub mod chain {
     #[inline(always)]
     pub unsafe fn after_memory(cpu: &mut Cpu, slot: *const Slot) -> Leave {
         cpu.past_memo = false;
-        if cpu.bus.attention {
-            cpu.chain.rem -= 1;
-            return Leave::Done;
-        }
-        if cpu.mmu.fast.epoch() != cpu.chain.epoch || cpu.bus.ram.code_generation() != cpu.chain.generation {
-            cpu.chain.rem -= 1;
-            return Leave::Refetch;
-        }
-        // SAFETY: as this function requires.
-        unsafe { next(cpu, slot) }
+        let why = if cpu.bus.attention {
+            Leave::Done
+        } else if cpu.mmu.fast.epoch() != cpu.chain.epoch || cpu.bus.ram.code_generation() != cpu.chain.generation {
+            Leave::Refetch
+        } else {
+            // SAFETY: as this function requires.
+            return unsafe { next(cpu, slot) };
+        };
+        cpu.chain.rem -= 1;
+        // SAFETY: the slot after a filled slot's instruction, as in `next`.
+        unsafe { leave_at(cpu, slot.byte_add((*slot).insn.len as usize * (std::mem::size_of::<Slot>() / 2)), why) }
     }
 
-    /// The instruction raised `e`.
+    /// The instruction of `slot` raised `e` (the pc is settled at it).
+    ///
+    /// # Safety
+    ///
+    /// As [`pc_of`].
     #[cold]
-    pub fn fault(cpu: &mut Cpu, e: Exception) -> Leave {
+    pub unsafe fn fault(cpu: &mut Cpu, slot: *const Slot, e: Exception) -> Leave {
         cpu.chain.fault = Some(e);
-        Leave::Exception
+        // SAFETY: as this function requires.
+        unsafe { leave_at(cpu, slot, Leave::Exception) }
     }
 
-    /// The instruction of `slot` needs the general step.
+    /// The instruction of `slot` needs the general step (the pc is settled
+    /// at it).
+    ///
+    /// # Safety
+    ///
+    /// As [`pc_of`].
     #[cold]
-    pub fn not_short(cpu: &mut Cpu, slot: *const Slot) -> Leave {
+    pub unsafe fn not_short(cpu: &mut Cpu, slot: *const Slot) -> Leave {
         cpu.chain.stopped = slot;
-        Leave::NotShort
+        // SAFETY: as this function requires.
+        unsafe { leave_at(cpu, slot, Leave::NotShort) }
     }
 }
 
@@ -266,7 +332,10 @@ struct Page {
 /// The decoded-page cache of a machine (shared by its harts: it is keyed by
 /// physical address).
 pub struct CodePages {
-    pages: [Page; PAGES],
+    pages: [Page; PAGES * WAYS],
+    /// Per set, the way last pointed at by a cursor (the other one is
+    /// replaced first).
+    recent: [u8; PAGES],
     /// The slots of every entry used so far, [`ENTRY`] per entry, in the
     /// order the entries were first used (so only those take memory).
     slots: Vec<Slot>,
@@ -366,7 +435,11 @@ impl Default for CodePages {
 impl CodePages {
     /// An empty cache (pages are allocated on first use).
     pub fn new() -> CodePages {
-        CodePages { pages: [Page { pa: u64::MAX, version: 0, stamp: 1, base: usize::MAX }; PAGES], slots: Vec::new() }
+        CodePages {
+            pages: [Page { pa: u64::MAX, version: 0, stamp: 1, base: usize::MAX }; PAGES * WAYS],
+            recent: [0; PAGES],
+            slots: Vec::new(),
+        }
     }
 
     /// The index of the slot of the instruction at `hart`'s pc (the cursor
@@ -419,8 +492,13 @@ impl CodePages {
         if !ram.contains(pa, PAGE_SIZE) {
             return None;
         }
-        let index = (pa >> 12) as usize & (PAGES - 1);
-        let page = &mut self.pages[index];
+        let set = (pa >> 12) as usize & (PAGES - 1);
+        let way = match (0..WAYS).find(|&w| self.pages[set * WAYS + w].pa == pa) {
+            Some(w) => w,
+            None => (self.recent[set] as usize + 1) % WAYS,
+        };
+        self.recent[set] = way as u8;
+        let page = &mut self.pages[set * WAYS + way];
         if page.base == usize::MAX {
             page.base = self.slots.len();
             let empty = Slot { stamp: 0, raw: 0, insn: super::decode(0), go: threaded(super::decode(0).op) };

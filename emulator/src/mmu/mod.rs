@@ -55,7 +55,7 @@ impl Access {
 }
 
 /// How the A and D bits of a PTE are maintained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum AdPolicy {
     /// Svadu: the walker sets A (and D on a store) in the PTE in memory.
     #[default]
@@ -129,7 +129,7 @@ impl<'a> Context<'a> {
 
 /// The memory-management unit of one hart: its TLB, its A/D policy, its
 /// counters, and (only while tracing) the events of the current instruction.
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct Mmu {
     /// How A/D bits are maintained.
     pub ad_policy: AdPolicy,
@@ -139,19 +139,22 @@ pub struct Mmu {
     pub stats: MmuStats,
     /// Record [`MmuEvent`]s into `events` (set by the machine when a trace
     /// category wants them; costs nothing when false).
+    #[serde(skip)]
     pub record: bool,
     /// While `record` is set, record TLB hits too (one per translated
     /// access: only when the `tlb-hit` trace category wants them).
     pub record_hits: bool,
     /// Events recorded since the machine last drained them.
+    #[serde(skip)]
     pub events: Vec<MmuEvent>,
     /// Outcomes of recent translations, in front of the TLB and PMP (used
     /// only while `record` is false; see [`fast`]).
+    #[serde(skip)]
     pub fast: FastTlb,
 }
 
 /// Counters of the MMU's work.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, Default)]
 pub struct MmuStats {
     /// Page-table walks started.
     pub walks: u64,

@@ -23,7 +23,7 @@
 //! again, so that D is set or the Svade fault is raised).
 
 /// Size and associativity of a TLB.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TlbGeometry {
     /// Total entries (a multiple of `ways`; 0 disables the TLB).
     pub entries: usize,
@@ -72,7 +72,7 @@ impl TlbGeometry {
 }
 
 /// One cached leaf translation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TlbEntry {
     /// In use.
     pub valid: bool,
@@ -132,7 +132,7 @@ pub struct Flushed {
 }
 
 /// Counters of a TLB's work.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TlbStats {
     /// Lookups (translations of paged accesses).
     pub lookups: u64,
@@ -158,7 +158,7 @@ pub struct TlbStats {
 const LEVELS: usize = 5;
 
 /// A set-associative TLB.
-#[derive(Clone, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
 pub struct Tlb {
     geometry: TlbGeometry,
     /// `sets · ways` entries, set after set.

@@ -31,6 +31,8 @@ pub struct BootInfo {
     /// compatible with `virtio,mmio`, in DTB order (QEMU lists them from
     /// the highest address down).
     pub virtio_mmio: Vec<(usize, usize)>,
+    /// /chosen/rng-seed (QEMU puts 32 random bytes there; empty if absent).
+    pub rng_seed: Vec<u8>,
     /// The physical base of svemu's trace port (`svemu,trace`), if any.
     pub trace_port: Option<usize>,
 }
@@ -97,6 +99,9 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
         .map(|r| (r.starting_address as usize, r.size.unwrap_or(0)))
         .collect();
 
+    let rng_seed =
+        fdt.find_node("/chosen").and_then(|c| c.property("rng-seed")).map(|p| p.value.to_vec()).unwrap_or_default();
+
     let trace_port = fdt
         .all_nodes()
         .find(|n| n.compatible().is_some_and(|c| c.all().any(|s| s == "svemu,trace")))
@@ -104,6 +109,7 @@ pub unsafe fn parse(dtb_pa: usize) -> Result<BootInfo, DtbError> {
         .map(|r| r.starting_address as usize);
 
     Ok(BootInfo {
+        rng_seed,
         trace_port,
         hart_ids,
         virtio_mmio,

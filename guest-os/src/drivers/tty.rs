@@ -7,6 +7,9 @@ use crate::sync::Global;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+/// Longest line being edited, in bytes (Linux's N_TTY_BUF_SIZE); more typed bytes are dropped.
+pub const MAX_INPUT: usize = 4096;
+
 struct Tty {
     /// The line being edited.
     edit: Vec<u8>,
@@ -42,7 +45,7 @@ pub fn poll() -> bool {
                 }
             }
             c => {
-                if t.edit.len() < 1024 {
+                if t.edit.len() < MAX_INPUT {
                     t.edit.push(c);
                     super::uart::putc(c);
                 }

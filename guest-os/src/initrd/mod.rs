@@ -1,5 +1,6 @@
-//! The initrd: a cpio "newc" archive (`cpio -o -H newc`) whose root holds one
-//! file per program, read with the `cpio_reader` crate.
+//! The initrd: a cpio "newc" archive (`cpio -o -H newc`), read with the
+//! `cpio_reader` crate; [`crate::fs`] makes its files the root of the file
+//! system (names with "/" go into directories).
 
 use alloc::vec::Vec;
 use cpio_reader::Mode;
@@ -38,13 +39,7 @@ pub fn set(rd: Initrd) {
     *INDEX.get() = rd.files();
 }
 
-/// The file called `name` (a leading "/" or "./" is ignored), if present.
-pub fn find(name: &str) -> Option<&'static [u8]> {
-    lookup(name).map(|(d, _)| d)
-}
-
-/// The file called `name` and its 1-based position in the archive (its inode number for fstat).
-pub fn lookup(name: &str) -> Option<(&'static [u8], usize)> {
-    let name = name.trim_start_matches("./").trim_start_matches('/');
-    INDEX.get().iter().enumerate().find(|(_, (n, _))| *n == name).map(|(i, (_, d))| (*d, i + 1))
+/// Every regular file of the archive in archive order: (path without a leading "./", contents).
+pub fn all() -> Vec<(&'static str, &'static [u8])> {
+    INDEX.get().clone()
 }

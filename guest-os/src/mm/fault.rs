@@ -158,9 +158,12 @@ impl AddrSpace {
             crate::drivers::trace::swap_in(self.asid, vpn.addr().0, slot.number());
             self.pt.map(vpn, frame.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
             // The slot stays with the page as its swap cache copy: while the
-            // PTE's D bit stays clear, evicting it again needs no write.
+            // PTE's D bit stays clear, evicting it again needs no write. Not
+            // when swap is over half full (Linux's vm_swap_full): the slot
+            // is freed then (with its last reference).
             self.swapped.remove(&vpn);
-            self.frames.insert(vpn, PageFrame::Private(frame, Some(slot)));
+            let copy = (!swap::nearly_full()).then_some(slot);
+            self.frames.insert(vpn, PageFrame::Private(frame, copy));
             self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
             self.usage.major_faults += 1;
             super::vmstat::PGMAJFAULT.inc();

@@ -166,15 +166,16 @@ impl AddrSpace {
         end.min(e).max(s + PAGE_SIZE)
     }
 
-    /// Gives the anonymous areas over `[s, e)` (page aligned) the user
+    /// Gives the anonymous and ELF areas over `[s, e)` (page aligned) the user
     /// permissions `perm` (possibly none), splitting areas that straddle an
     /// end, and rewrites the PTEs of the pages that have frames: a shared
     /// (copy-on-write) frame stays read-only, a page with no permission
     /// keeps its frame but loses its PTE. Other harts that ran the space
     /// flush their TLBs. Nothing changes on an error: a page of the range
-    /// outside every area, or in an ELF, heap or stack area, or too many areas.
+    /// outside every area, or in a heap or stack area, or too many areas.
     pub fn protect_anon(&mut self, s: usize, e: usize, perm: PteFlags) -> Result<(), ProtectError> {
-        self.vmas.protect_range(s, e, perm, VmaKind::Anon).map_err(|err| match err {
+        // ELF segments too: C libraries make their RELRO part read-only after start-up.
+        self.vmas.protect_range(s, e, perm, &[VmaKind::Anon, VmaKind::Elf]).map_err(|err| match err {
             VmaError::Unmapped => ProtectError::Unmapped,
             VmaError::TooMany => ProtectError::TooManyAreas,
             _ => ProtectError::NotAnonymous,

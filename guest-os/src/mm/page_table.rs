@@ -280,16 +280,20 @@ impl PageTable {
     }
 
     /// Clears A in the valid 4 KiB leaf of `vpn` and returns whether it was
-    /// set (Linux's ptep_test_and_clear_young). No fence: the caller shoots
-    /// the page down on every hart that may cache it, or the hart may keep
-    /// using a cached entry with A set and never set A again.
+    /// set (Linux's ptep_test_and_clear_young), fencing the page on this
+    /// hart when it was: a hart keeps using a cached entry with A set and
+    /// never sets A again. The other harts: the caller's shootdown.
     pub fn test_and_clear_accessed(&mut self, vpn: VirtPageNum) -> bool {
-        match self.walk(vpn) {
+        let young = match self.walk(vpn) {
             Some(pte) if pte.is_valid() => {
                 atomic(pte).fetch_and(!PteFlags::A.0, core::sync::atomic::Ordering::Relaxed) & PteFlags::A.0 != 0
             }
             _ => false,
+        };
+        if young {
+            sfence_vma(vpn.addr().0);
         }
+        young
     }
 
     /// Sets A, and D if `dirty`, in the valid 4 KiB leaf of `vpn` (what the
@@ -310,13 +314,16 @@ impl PageTable {
     /// [`Self::set_swap_entry`]) in one atomic exchange, and returns the old
     /// leaf: its D bit is final once every hart has flushed the page (a
     /// store through a cached entry with D clear must walk, and finds the
-    /// swap entry). No fence: the caller shoots down.
+    /// swap entry). Fences the page on this hart (every ASID: this hart may
+    /// have run the space before); the other harts: the caller's shootdown.
     pub fn replace_with_swap_entry(&mut self, vpn: VirtPageNum, slot: usize) -> Option<PageTableEntry> {
         let pte = self.walk(vpn)?;
         if !pte.is_valid() {
             return None;
         }
-        Some(PageTableEntry(atomic(pte).swap((slot << 10) | SWAP_ENTRY, core::sync::atomic::Ordering::Relaxed)))
+        let old = PageTableEntry(atomic(pte).swap((slot << 10) | SWAP_ENTRY, core::sync::atomic::Ordering::Relaxed));
+        sfence_vma(vpn.addr().0);
+        Some(old)
     }
 
     /// Replaces the 4 KiB PTE of `vpn` (valid or not) by a swap entry for

@@ -46,6 +46,13 @@ pub fn slots() -> usize {
     SWAP.lock().as_ref().map_or(0, |s| s.slots)
 }
 
+/// True if more than half of the swap slots are in use (Linux's
+/// vm_swap_full): pages read back then give up their slot instead of
+/// keeping it as a swap cache copy, so cached copies never fill the disk.
+pub fn nearly_full() -> bool {
+    SWAP.lock().as_ref().is_some_and(|s| s.in_use * 2 > s.slots)
+}
+
 /// True if a swap disk is attached (page eviction is possible).
 pub fn active() -> bool {
     SWAP.lock().is_some()

@@ -221,13 +221,13 @@ impl VmaSet {
 
     /// Gives the areas over `[s, e)` permissions `perm`, splitting those
     /// that straddle an end. Refused, with nothing changed, if a page of
-    /// the range is in no area ([`VmaError::Unmapped`]), in an area not of
-    /// `kind` ([`VmaError::WrongKind`]), or splits exceed [`MAX_MAP_COUNT`].
-    pub fn protect_range(&mut self, s: usize, e: usize, perm: PteFlags, kind: VmaKind) -> Result<(), VmaError> {
+    /// the range is in no area ([`VmaError::Unmapped`]), in an area of none
+    /// of `kinds` ([`VmaError::WrongKind`]), or splits exceed [`MAX_MAP_COUNT`].
+    pub fn protect_range(&mut self, s: usize, e: usize, perm: PteFlags, kinds: &[VmaKind]) -> Result<(), VmaError> {
         let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).copied().collect();
         let mut covered = s;
         for v in &hit {
-            if v.kind != kind {
+            if !kinds.contains(&v.kind) {
                 return Err(VmaError::WrongKind);
             }
             if v.start > covered {

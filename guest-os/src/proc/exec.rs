@@ -1,48 +1,90 @@
-//! exec: loading a static RV64 ELF into a fresh address space and building
-//! the initial user stack as Linux does (System V ABI, RISC-V psABI).
+//! exec: loading a static RV64 ELF (ET_EXEC, or ET_DYN without PT_INTERP:
+//! static-PIE) into a fresh address space and building the initial user
+//! stack as Linux does (System V ABI, RISC-V psABI, Linux's
+//! fs/binfmt_elf.c create_elf_tables); `#!` scripts are handled by
+//! [`resolve_script`] before.
 //!
-//! Stack at entry, from `sp` upward: argc, argv[0..argc], NULL,
-//! envp[0..], NULL, auxv pairs (AT_PHDR when the program headers are loaded,
-//! AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_RANDOM, AT_NULL), then the
-//! 16 AT_RANDOM bytes (deterministic: svos has no entropy source) and the
-//! argument and environment strings. `sp` is 16-byte aligned.
+//! Every header is bounds-checked by the `object` crate before use (the
+//! ELF header, the program header table, each segment's file range), so
+//! a truncated or corrupt file is refused with an error, never a panic.
+//!
+//! Stack at entry, from `sp` upward: argc, argv[0..argc], NULL, envp[..],
+//! NULL, the auxiliary vector (AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ,
+//! AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID,
+//! AT_HWCAP, AT_CLKTCK, AT_SECURE, AT_RANDOM, AT_EXECFN, AT_MINSIGSTKSZ,
+//! AT_NULL), then 16 random bytes ([`crate::random`]), the argument and
+//! environment strings and the program's path (AT_EXECFN). `sp` is 16-byte
+//! aligned.
 
 use crate::mm::addr_space::{AddrSpace, VmaKind};
-use crate::mm::address::{page_ceil, USER_TOP};
+use crate::mm::address::{page_ceil, page_floor, USER_TOP};
 use crate::mm::page_table::PteFlags;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use xmas_elf::header::{Class, Machine, Type as ElfType};
-use xmas_elf::program::Type as PhType;
-use xmas_elf::ElfFile;
+use object::elf::{
+    FileHeader64, ProgramHeader64, EM_RISCV, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR,
+};
+use object::read::elf::{FileHeader, ProgramHeader};
+use object::LittleEndian as LE;
 
-/// Top of the user stack (exclusive): the top of the Sv39 lower half.
+/// Top of the user stack (exclusive): the top of the user half.
 pub const USER_STACK_TOP: usize = USER_TOP;
-/// User stack size in bytes.
-pub const USER_STACK_SIZE: usize = 8 * 4096;
+/// User stack size in bytes (Linux's default RLIMIT_STACK, 8 MiB): a
+/// demand-zero area, so only the pages touched get frames.
+pub const USER_STACK_SIZE: usize = 8 * 1024 * 1024;
+
+/// The page holding the signal-return trampoline (`li a7, 139; ecall`),
+/// R+X, shown as `[vdso]` in /proc/PID/maps: handlers return through it
+/// (Linux riscv puts it in its vDSO). Just above the mmap range.
+pub const SIGTRAMP_VA: usize = crate::syscall::mem::MMAP_TOP;
+
+/// Where a static-PIE program is loaded (Linux's ELF_ET_DYN_BASE for a
+/// 256 GiB user half: two thirds of it, page aligned).
+pub const PIE_BASE: usize = 0x2a_aaaa_a000;
 
 const AT_NULL: usize = 0;
 const AT_PHDR: usize = 3;
 const AT_PHENT: usize = 4;
 const AT_PHNUM: usize = 5;
 const AT_PAGESZ: usize = 6;
+const AT_BASE: usize = 7;
+const AT_FLAGS: usize = 8;
 const AT_ENTRY: usize = 9;
+const AT_UID: usize = 11;
+const AT_EUID: usize = 12;
+const AT_GID: usize = 13;
+const AT_EGID: usize = 14;
+const AT_HWCAP: usize = 16;
+const AT_CLKTCK: usize = 17;
+const AT_SECURE: usize = 23;
 const AT_RANDOM: usize = 25;
+const AT_EXECFN: usize = 31;
+const AT_MINSIGSTKSZ: usize = 51;
 
-/// Most bytes of argv + envp strings exec accepts (Linux: E2BIG beyond its limit).
-pub const ARG_MAX: usize = 16 * 1024;
+/// AT_HWCAP on RISC-V: one bit per single-letter extension (bit = letter - 'A'): IMAFDC.
+pub const HWCAP_IMAFDC: usize = (1 << 8) | (1 << 12) | (1 << 0) | (1 << 5) | (1 << 3) | (1 << 2);
+
+/// Most bytes of argv + envp strings and pointers exec accepts (Linux
+/// allows a quarter of the stack limit; svos reads them through a
+/// kernel buffer, so less): -E2BIG beyond.
+pub const ARG_MAX: usize = 128 * 1024;
 
 /// Why exec failed.
 #[derive(Debug)]
 pub enum ExecError {
-    /// xmas-elf rejected the file.
-    Elf(&'static str),
-    /// Not ELFCLASS64 / EM_RISCV / ET_EXEC.
+    /// The ELF header or program header table is malformed (the `object` crate's reason).
+    Elf(object::Error),
+    /// Not ELFCLASS64 / EM_RISCV / ET_EXEC or ET_DYN.
     NotRv64Exec,
+    /// Has a PT_INTERP: needs a dynamic loader svos does not provide.
+    Dynamic,
     /// A PT_LOAD segment is malformed (sizes, bounds, overlap, outside the user half).
     BadSegment,
     /// A PT_LOAD segment is both writable and executable (refused: never W+X).
     WriteExec,
+    /// The arguments do not fit the stack.
+    TooBig,
     /// A PT_LOAD segment starts below [`crate::syscall::mem::MMAP_MIN_ADDR`],
     /// where mmap refuses to map too (Linux's vm.mmap_min_addr: -EPERM).
     BelowMinAddr,
@@ -55,23 +97,40 @@ impl fmt::Display for ExecError {
         match self {
             ExecError::Elf(e) => write!(f, "bad ELF: {}", e),
             ExecError::NotRv64Exec => write!(f, "not a static RV64 executable"),
+            ExecError::Dynamic => write!(f, "dynamically linked: build with -static"),
             ExecError::BadSegment => write!(f, "bad PT_LOAD segment"),
             ExecError::WriteExec => write!(f, "segment is both writable and executable"),
+            ExecError::TooBig => write!(f, "arguments too long"),
             ExecError::BelowMinAddr => write!(f, "segment below mmap_min_addr"),
             ExecError::OutOfMemory => write!(f, "out of memory"),
         }
     }
 }
 
-/// Where the loaded program starts.
-#[derive(Debug, Clone, Copy)]
+impl ExecError {
+    /// The errno execve returns for it.
+    pub fn errno(&self) -> isize {
+        use crate::syscall::errno::*;
+        match self {
+            ExecError::OutOfMemory => ENOMEM,
+            ExecError::TooBig => E2BIG,
+            ExecError::BelowMinAddr => EPERM,
+            _ => ENOEXEC,
+        }
+    }
+}
+
+/// Where the loaded program starts, and what /proc reports about it.
+#[derive(Debug, Clone)]
 pub struct Image {
-    /// Entry point (e_entry).
+    /// Entry point (e_entry plus the load bias).
     pub entry: usize,
     /// Initial stack pointer (points at argc).
     pub sp: usize,
     /// Initial program break: page-aligned end of the highest segment.
     pub brk: usize,
+    /// (first page of each PT_LOAD segment, its file offset rounded down to a page).
+    pub segments: Vec<(usize, usize)>,
 }
 
 /// The last path component of `path` ("/bin/sh" -> "sh").
@@ -79,70 +138,90 @@ pub fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// Loads `elf` into `space` and builds the stack with `argv` and `envp`.
-pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str]) -> Result<Image, ExecError> {
-    // xmas-elf reads headers in place and requires 8-byte alignment; a cpio
-    // newc archive only aligns file data to 4 bytes, so copy to an aligned buffer.
-    let mut aligned: Vec<u64> = alloc::vec![0; elf.len().div_ceil(8)];
-    // SAFETY: the u64 buffer holds at least elf.len() bytes.
-    let elf: &[u8] = unsafe {
-        let bytes = core::slice::from_raw_parts_mut(aligned.as_mut_ptr() as *mut u8, elf.len());
-        bytes.copy_from_slice(elf);
-        bytes
+/// If `file` starts with `#!`, the interpreter path and its optional
+/// argument (Linux binfmt_script: at most one argument, the rest of the
+/// line after the first blank; the line is at most 255 bytes).
+pub fn resolve_script(file: &[u8]) -> Option<Result<(String, Option<String>), ExecError>> {
+    let rest = file.strip_prefix(b"#!")?;
+    let line = &rest[..rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len()).min(255)];
+    let Ok(line) = core::str::from_utf8(line) else { return Some(Err(ExecError::NotRv64Exec)) };
+    let line = line.trim();
+    let (interp, arg) = match line.find([' ', '\t']) {
+        Some(i) => (&line[..i], Some(line[i..].trim())),
+        None => (line, None),
     };
-    let file = ElfFile::new(elf).map_err(ExecError::Elf)?;
-    let h = &file.header;
-    if h.pt1.class() != Class::SixtyFour
-        || h.pt2.machine().as_machine() != Machine::RISC_V
-        || h.pt2.type_().as_type() != ElfType::Executable
-    {
+    if interp.is_empty() {
+        return Some(Err(ExecError::NotRv64Exec));
+    }
+    Some(Ok((String::from(interp), arg.filter(|a| !a.is_empty()).map(String::from))))
+}
+
+fn elf_perm(flags: u32) -> PteFlags {
+    let mut perm = PteFlags::empty();
+    if flags & PF_R != 0 {
+        perm = perm | PteFlags::R;
+    }
+    if flags & PF_W != 0 {
+        perm = perm | PteFlags::R | PteFlags::W;
+    }
+    if flags & PF_X != 0 {
+        perm = perm | PteFlags::X;
+    }
+    perm
+}
+
+/// Loads `elf` into `space` and builds the stack with `argv`, `envp` and
+/// `execfn` (the path as exec was given it, for AT_EXECFN).
+pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str], execfn: &str) -> Result<Image, ExecError> {
+    let h = FileHeader64::<LE>::parse(elf).map_err(ExecError::Elf)?;
+    let e = LE;
+    let ty = h.e_type(e);
+    if !h.is_class_64() || !h.is_little_endian() || h.e_machine(e) != EM_RISCV || (ty != ET_EXEC && ty != ET_DYN) {
         return Err(ExecError::NotRv64Exec);
     }
-    let entry = h.pt2.entry_point() as usize;
-    let phoff = h.pt2.ph_offset() as usize;
-    let phnum = h.pt2.ph_count() as usize;
-    let phentsize = h.pt2.ph_entry_size() as usize;
+    let phdrs: &[ProgramHeader64<LE>] = h.program_headers(e, elf).map_err(ExecError::Elf)?;
+    if phdrs.iter().any(|ph| ph.p_type(e) == PT_INTERP) {
+        return Err(ExecError::Dynamic);
+    }
+    let bias = if ty == ET_DYN {
+        let align =
+            phdrs.iter().filter(|p| p.p_type(e) == PT_LOAD).map(|p| p.p_align(e) as usize).max().unwrap_or(4096);
+        let align = if align.is_power_of_two() { align.max(4096) } else { 4096 };
+        PIE_BASE & !(align - 1)
+    } else {
+        0
+    };
+    let phoff = h.e_phoff(e) as usize;
+    let phnum = phdrs.len();
+    let phentsize = h.e_phentsize(e) as usize;
     let mut brk = 0usize;
-    let mut phdr_va = None;
+    let mut phdr_va = phdrs.iter().find(|p| p.p_type(e) == PT_PHDR).map(|p| bias.wrapping_add(p.p_vaddr(e) as usize));
+    let mut segments = Vec::new();
 
-    for ph in file.program_iter() {
-        if ph.get_type() != Ok(PhType::Load) {
-            continue;
-        }
-        let va = ph.virtual_addr() as usize;
-        let memsz = ph.mem_size() as usize;
-        let filesz = ph.file_size() as usize;
-        let off = ph.offset() as usize;
-        let end = va.checked_add(memsz).ok_or(ExecError::BadSegment)?;
+    for ph in phdrs.iter().filter(|p| p.p_type(e) == PT_LOAD) {
+        let memsz = ph.p_memsz(e) as usize;
+        let filesz = ph.p_filesz(e) as usize;
+        let off = ph.p_offset(e) as usize;
         if memsz == 0 {
             continue;
         }
+        let va = bias.checked_add(ph.p_vaddr(e) as usize).ok_or(ExecError::BadSegment)?;
+        let end = va.checked_add(memsz).ok_or(ExecError::BadSegment)?;
+        let data = ph.data(e, elf).map_err(|_| ExecError::BadSegment)?;
         if va < crate::syscall::mem::MMAP_MIN_ADDR {
             return Err(ExecError::BelowMinAddr);
         }
-        if filesz > memsz
-            || end > USER_STACK_TOP - USER_STACK_SIZE
-            || off.checked_add(filesz).map_or(true, |e| e > elf.len())
-        {
+        if filesz > memsz || end > crate::syscall::mem::MMAP_TOP {
             return Err(ExecError::BadSegment);
         }
-        let fl = ph.flags();
-        if fl.is_write() && fl.is_execute() {
+        let fl = ph.p_flags(e);
+        if fl & PF_W != 0 && fl & PF_X != 0 {
             return Err(ExecError::WriteExec);
         }
-        let mut perm = PteFlags::empty();
-        if fl.is_read() {
-            perm = perm | PteFlags::R;
-        }
-        if fl.is_write() {
-            perm = perm | PteFlags::R | PteFlags::W;
-        }
-        if fl.is_execute() {
-            perm = perm | PteFlags::X;
-        }
-        space.map_area(va, end, perm, VmaKind::Elf)?;
-        space.write_bytes(va, &elf[off..off + filesz])?;
-        if phoff >= off && phoff + phnum * phentsize <= off + filesz {
+        space.map_area(va, end, elf_perm(fl), VmaKind::Elf)?;
+        space.write_bytes(va, data)?;
+        segments.push((page_floor(va), off - (va - page_floor(va)).min(off)));
+        if phdr_va.is_none() && phoff >= off && phoff.saturating_add(phnum * phentsize) <= off + filesz {
             phdr_va = Some(va + (phoff - off));
         }
         brk = brk.max(page_ceil(end));
@@ -150,51 +229,93 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str]) -> 
     if brk == 0 {
         return Err(ExecError::BadSegment);
     }
+    let entry = bias.wrapping_add(h.e_entry(e) as usize);
+
+    // The signal-return trampoline: li a7, 139 (rt_sigreturn); ecall.
+    space.map_area(SIGTRAMP_VA, SIGTRAMP_VA + 4096, PteFlags::R | PteFlags::X, VmaKind::Elf)?;
+    let mut tramp = [0u8; 8];
+    tramp[..4].copy_from_slice(&0x08b0_0893u32.to_le_bytes());
+    tramp[4..].copy_from_slice(&0x0000_0073u32.to_le_bytes());
+    space.write_bytes(SIGTRAMP_VA, &tramp)?;
 
     // The stack.
     let stack_lo = USER_STACK_TOP - USER_STACK_SIZE;
     space.map_area(stack_lo, USER_STACK_TOP, PteFlags::R | PteFlags::W, VmaKind::Stack)?;
+    let limit = USER_STACK_TOP - ARG_MAX - 64 * 1024;
     let mut sp = USER_STACK_TOP;
-    let mut push_strs = |list: &[&str], sp: &mut usize| -> Result<Vec<usize>, ExecError> {
-        let mut ptrs = Vec::with_capacity(list.len());
-        for a in list {
-            *sp -= a.len() + 1;
-            if *sp < stack_lo + 4096 {
-                return Err(ExecError::BadSegment);
-            }
-            space.write_bytes(*sp, a.as_bytes())?;
-            space.write_bytes(*sp + a.len(), &[0])?;
-            ptrs.push(*sp);
-        }
-        Ok(ptrs)
+    let mut push = |bytes: &[u8], sp: &mut usize| -> Result<usize, ExecError> {
+        *sp = sp.checked_sub(bytes.len() + 1).filter(|&s| s >= limit).ok_or(ExecError::TooBig)?;
+        space.write_bytes(*sp, bytes)?;
+        space.write_bytes(*sp + bytes.len(), &[0])?;
+        Ok(*sp)
     };
-    let envp_ptrs = push_strs(envp, &mut sp)?;
-    let argv_ptrs = push_strs(argv, &mut sp)?;
-    // AT_RANDOM: 16 bytes, a fixed pattern (deterministic runs).
+    let execfn_va = push(execfn.as_bytes(), &mut sp)?;
+    let mut envp_ptrs = Vec::with_capacity(envp.len());
+    for s in envp {
+        envp_ptrs.push(push(s.as_bytes(), &mut sp)?);
+    }
+    let mut argv_ptrs = Vec::with_capacity(argv.len());
+    for s in argv {
+        argv_ptrs.push(push(s.as_bytes(), &mut sp)?);
+    }
     sp = (sp - 16) & !15;
-    let random: [u8; 16] = *b"svos-not-random!";
+    let mut random = [0u8; 16];
+    crate::random::fill(&mut random);
     space.write_bytes(sp, &random)?;
     let random_va = sp;
-    let mut words: Vec<usize> = Vec::new();
+    let mut words: Vec<usize> = Vec::with_capacity(argv.len() + envp.len() + 48);
     words.push(argv.len());
     words.extend_from_slice(&argv_ptrs);
-    words.push(0); // argv NULL
+    words.push(0);
     words.extend_from_slice(&envp_ptrs);
-    words.push(0); // envp NULL
+    words.push(0);
     if let Some(p) = phdr_va {
         words.extend_from_slice(&[AT_PHDR, p]);
     }
     words.extend_from_slice(&[
-        AT_PHENT, phentsize, AT_PHNUM, phnum, AT_PAGESZ, 4096, AT_ENTRY, entry, AT_RANDOM, random_va, AT_NULL, 0,
+        AT_PHENT,
+        phentsize,
+        AT_PHNUM,
+        phnum,
+        AT_PAGESZ,
+        4096,
+        AT_BASE,
+        0,
+        AT_FLAGS,
+        0,
+        AT_ENTRY,
+        entry,
+        AT_UID,
+        0,
+        AT_EUID,
+        0,
+        AT_GID,
+        0,
+        AT_EGID,
+        0,
+        AT_HWCAP,
+        HWCAP_IMAFDC,
+        AT_CLKTCK,
+        100,
+        AT_SECURE,
+        0,
+        AT_RANDOM,
+        random_va,
+        AT_EXECFN,
+        execfn_va,
+        AT_MINSIGSTKSZ,
+        crate::proc::signal::FRAME_SIZE,
+        AT_NULL,
+        0,
     ]);
-    sp = (sp - words.len() * 8) & !15;
+    sp = sp.checked_sub(words.len() * 8).filter(|&s| s >= limit).ok_or(ExecError::TooBig)? & !15;
     let mut bytes = Vec::with_capacity(words.len() * 8);
     for w in &words {
         bytes.extend_from_slice(&w.to_le_bytes());
     }
     space.write_bytes(sp, &bytes)?;
 
-    Ok(Image { entry, sp, brk })
+    Ok(Image { entry, sp, brk, segments })
 }
 
 impl From<crate::mm::page_table::MapError> for ExecError {
@@ -202,6 +323,110 @@ impl From<crate::mm::page_table::MapError> for ExecError {
         match e {
             crate::mm::page_table::MapError::OutOfMemory => ExecError::OutOfMemory,
             _ => ExecError::BadSegment,
+        }
+    }
+}
+
+/// A program ready to replace a process's image.
+pub struct Prepared {
+    /// Its new address space.
+    pub space: AddrSpace,
+    /// Entry, stack, brk and segments.
+    pub img: Image,
+    /// The absolute path of the file exec ran (the script for `#!`).
+    pub exe: String,
+    /// Its inode number.
+    pub exe_ino: u64,
+    /// The final argv (with the interpreter prepended for `#!`).
+    pub argv: Vec<String>,
+    /// The command name: the last component of the path exec was given.
+    pub name: String,
+}
+
+/// Why [`prepare`] failed: the errno for execve, and the loader's
+/// reason when the file was found but not loadable.
+pub struct PrepareError {
+    /// Negative errno.
+    pub errno: isize,
+    /// Set when the file exists but cannot be loaded.
+    pub exec: Option<ExecError>,
+}
+
+impl From<isize> for PrepareError {
+    fn from(errno: isize) -> Self {
+        PrepareError { errno, exec: None }
+    }
+}
+
+impl From<ExecError> for PrepareError {
+    fn from(e: ExecError) -> Self {
+        PrepareError { errno: e.errno(), exec: Some(e) }
+    }
+}
+
+/// Resolves `path` (relative to `cwd`) in the file system, follows up to
+/// four `#!` interpreters, and loads the ELF into a new address space.
+/// -ENOENT, -EACCES (not a regular file), -ENOEXEC, -ELOOP, -E2BIG, -ENOMEM.
+pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Result<Prepared, PrepareError> {
+    use crate::fs::Node;
+    use crate::syscall::errno::*;
+    let name = String::from(basename(path));
+    let mut path = String::from(path);
+    let mut argv: Vec<String> = argv.to_vec();
+    for _ in 0..5 {
+        let (node, abs) = crate::fs::lookup(cwd, &path, true)?;
+        let Node::File(f) = node else { return Err(EACCES.into()) };
+        let (owned, fixed, ino) = {
+            let g = f.lock();
+            match &g.data {
+                crate::fs::tmpfs::Data::Static(d) => (None, *d, g.ino),
+                crate::fs::tmpfs::Data::Owned(v) => (Some(v.clone()), &[][..], g.ino),
+            }
+        };
+        let bytes: &[u8] = owned.as_deref().unwrap_or(fixed);
+        if let Some(script) = resolve_script(bytes) {
+            let (interp, arg) = script?;
+            let mut new = alloc::vec![interp.clone()];
+            new.extend(arg);
+            new.push(path.clone());
+            new.extend(argv.iter().skip(1).cloned());
+            argv = new;
+            path = interp;
+            continue;
+        }
+        let mut space = AddrSpace::new_user().map_err(|_| PrepareError::from(ENOMEM))?;
+        let a: Vec<&str> = argv.iter().map(|s| s.as_str()).collect();
+        let e: Vec<&str> = envp.iter().map(|s| s.as_str()).collect();
+        let img = load(&mut space, bytes, &a, &e, &path)?;
+        return Ok(Prepared { space, img, exe: abs, exe_ino: ino, argv, name });
+    }
+    Err(ELOOP.into())
+}
+
+/// Replaces `p`'s image with `prog` (the caller has checked everything
+/// that can fail, and activated the new space if `p` runs on this hart): new address space,
+/// registers, FP state, brk, name, /proc data, handlers reset,
+/// close-on-exec fds closed.
+pub fn install(p: &mut super::process::Process, prog: Prepared) {
+    let Prepared { space, img, exe, exe_ino, argv, name } = prog;
+    p.replace_space(Some(space));
+    p.name = name;
+    p.tf = crate::trap::TrapFrame::default();
+    p.tf.sepc = img.entry;
+    p.tf.x[crate::trap::reg::SP] = img.sp;
+    p.fp = Default::default();
+    super::fpu::forget(p.pid);
+    p.brk_start = img.brk;
+    p.brk = img.brk;
+    p.exe = exe;
+    p.exe_ino = exe_ino;
+    p.cmdline = argv;
+    p.elf_map = img.segments;
+    p.sigtramp = SIGTRAMP_VA;
+    p.sig.reset_for_exec();
+    for fd in p.fds.iter_mut() {
+        if fd.as_ref().is_some_and(|f| f.cloexec) {
+            *fd = None;
         }
     }
 }

@@ -3,10 +3,10 @@
 
 pub mod context;
 pub mod exec;
-pub mod file;
 pub mod fpu;
 pub mod process;
 pub mod sched;
+pub mod signal;
 pub mod usercopy;
 
 pub use process::ExitReason;

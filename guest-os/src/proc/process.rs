@@ -2,8 +2,8 @@
 //! open files, and how it ended.
 
 use super::context::{Context, KernelStack};
-use super::file::File;
 use super::fpu::FpState;
+use crate::fs::Fd;
 use crate::mm::addr_space::{AddrSpace, MemUsage};
 use crate::trap::TrapFrame;
 use alloc::string::String;
@@ -16,6 +16,15 @@ pub mod signal {
     /// The conventional name of a signal number.
     pub fn name(sig: u32) -> &'static str {
         match sig {
+            SIGHUP => "SIGHUP",
+            SIGINT => "SIGINT",
+            SIGQUIT => "SIGQUIT",
+            SIGABRT => "SIGABRT",
+            SIGFPE => "SIGFPE",
+            SIGUSR1 => "SIGUSR1",
+            SIGUSR2 => "SIGUSR2",
+            SIGPIPE => "SIGPIPE",
+            SIGALRM => "SIGALRM",
             SIGILL => "SIGILL",
             SIGTRAP => "SIGTRAP",
             SIGBUS => "SIGBUS",
@@ -63,6 +72,10 @@ pub enum WaitFor {
     Time(u64),
     /// A line of console input (read of fd 0).
     Console,
+    /// A pipe to become readable or writable.
+    Pipe,
+    /// A signal (rt_sigsuspend).
+    Signal,
 }
 
 /// Scheduling state.
@@ -114,7 +127,33 @@ pub struct Process {
     /// Set when the process becomes a zombie.
     pub exit: Option<ExitReason>,
     /// File descriptor table (index = fd).
-    pub fds: Vec<Option<File>>,
+    pub fds: Vec<Option<Fd>>,
+    /// Working directory (absolute, normalized).
+    pub cwd: String,
+    /// The program's path (/proc/PID/exe) and its inode number.
+    pub exe: String,
+    /// Inode number of the program file.
+    pub exe_ino: u64,
+    /// argv of the last exec (/proc/PID/cmdline).
+    pub cmdline: Vec<String>,
+    /// (first page, file offset) of each ELF segment (/proc/PID/maps).
+    pub elf_map: Vec<(usize, usize)>,
+    /// Address of the signal-return trampoline page (0 = none).
+    pub sigtramp: usize,
+    /// `time` when the process was created (/proc/PID/stat starttime).
+    pub start_ticks: u64,
+    /// File mode creation mask.
+    pub umask: u32,
+    /// Largest virtual size seen, in pages (VmPeak).
+    pub peak_vsize: usize,
+    /// Signal actions, mask, pending set, alternate stack.
+    pub sig: super::signal::SigState,
+    /// set_tid_address's pointer (CLONE_CHILD_CLEARTID): cleared at exit.
+    pub clear_child_tid: usize,
+    /// CLONE_CHILD_SETTID's pointer: the pid is stored there before the child first runs.
+    pub set_child_tid: usize,
+    /// System call numbers already reported as unknown (one line per number per process).
+    pub enosys_logged: alloc::collections::BTreeSet<usize>,
     /// The kernel thread's saved context.
     pub ctx: Context,
     /// The kernel thread's stack (freed with the process, after it is reaped).
@@ -132,6 +171,12 @@ impl Process {
         u
     }
 
+    /// True if a blocking system call should return -EINTR now: the
+    /// process is being killed or a signal is deliverable.
+    pub fn interrupted(&self) -> bool {
+        self.killed.is_some() || self.sig.deliverable() != 0
+    }
+
     /// Replaces the address space (exec, exit), keeping the old one's
     /// statistics. The old space is dropped (its frames freed) here.
     pub fn replace_space(&mut self, space: Option<AddrSpace>) {
@@ -143,7 +188,7 @@ impl Process {
 
     /// A new process record (not yet runnable) with fds 0, 1, 2 on the
     /// console, or `None` if no kernel stack can be mapped (out of frames).
-    pub fn new(pid: usize, ppid: usize, name: &str, space: AddrSpace) -> Option<Self> {
+    pub fn new(pid: usize, ppid: usize, name: &str, space: Option<AddrSpace>) -> Option<Self> {
         let kstack = KernelStack::new()?;
         let ctx = Context::new_thread(&kstack);
         Some(Process {
@@ -151,7 +196,7 @@ impl Process {
             ppid,
             name: String::from(name),
             top_level: false,
-            space: Some(space),
+            space,
             tf: TrapFrame::default(),
             fp: FpState::default(),
             brk_start: 0,
@@ -163,7 +208,20 @@ impl Process {
             affinity: u64::MAX,
             killed: None,
             exit: None,
-            fds: alloc::vec![Some(File::Console), Some(File::Console), Some(File::Console)],
+            fds: crate::fs::console_fds(),
+            cwd: String::from("/"),
+            exe: String::new(),
+            exe_ino: 0,
+            cmdline: Vec::new(),
+            elf_map: Vec::new(),
+            sigtramp: 0,
+            start_ticks: crate::boot::timer::now(),
+            umask: 0o022,
+            peak_vsize: 0,
+            sig: Default::default(),
+            clear_child_tid: 0,
+            set_child_tid: 0,
+            enosys_logged: Default::default(),
             ctx,
             kstack,
         })

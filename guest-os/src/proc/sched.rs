@@ -31,7 +31,7 @@ use crate::mm::addr_space::{Access, FaultError};
 use crate::mm::{frame, kernel_space};
 use crate::smp;
 use crate::sync::{kernel_lock, kernel_unlock, Global};
-use crate::trap::{self, reg};
+use crate::trap;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
@@ -68,6 +68,10 @@ struct Table {
     init: VecDeque<InitEntry>,
     summary: Summary,
     free_before: usize,
+    /// Exit status of the last top-level process that ended (status as the console prints it).
+    last_status: u32,
+    /// Power off with `last_status` (bootarg `svos.status=last`) instead of success.
+    exit_with_status: bool,
 }
 
 static TABLE: Global<Table> = Global::new(Table {
@@ -77,6 +81,8 @@ static TABLE: Global<Table> = Global::new(Table {
     init: VecDeque::new(),
     summary: Summary { requested: 0, ok: 0, failed: 0, killed: 0 },
     free_before: 0,
+    last_status: 0,
+    exit_with_status: false,
 });
 
 fn table() -> &'static mut Table {
@@ -101,6 +107,46 @@ pub fn current() -> &'static mut Process {
         Some(p) => p,
         None => panic!("no current process"),
     }
+}
+
+/// Every pid in the table (zombies included), ascending.
+pub fn pids() -> Vec<usize> {
+    table().procs.keys().copied().collect()
+}
+
+/// The most recently allocated pid (0 before the first).
+pub fn last_pid() -> usize {
+    table().next_pid - 1
+}
+
+/// Wakes every process blocked for `why`.
+pub fn wake_all(why: WaitFor) {
+    let due: Vec<usize> = table().procs.values().filter(|p| p.state == State::Blocked(why)).map(|p| p.pid).collect();
+    for pid in due {
+        wake(pid);
+    }
+}
+
+/// Posts signal `sig` with `info` to process `pid` (kill, SIGCHLD,
+/// SIGPIPE): SIGKILL marks it killed; others become pending unless
+/// ignored. A blocked target is woken (its call returns -EINTR) and one
+/// running on another hart is interrupted.
+pub fn send_signal(pid: usize, sig: u32, info: super::signal::Info) {
+    let Some(t) = proc_mut(pid) else { return };
+    if t.state == State::Zombie {
+        return;
+    }
+    if sig == signal::SIGKILL {
+        if t.killed.is_none() {
+            t.killed = Some(sig);
+        }
+    } else if !t.sig.post(sig, info) || t.sig.deliverable() == 0 {
+        return;
+    }
+    if t.state == State::Running && t.hart != smp::hart_id() {
+        smp::kick(t.hart);
+    }
+    wake(pid);
 }
 
 /// Allocates a pid, or `None` if the table is full.
@@ -168,6 +214,10 @@ pub fn yield_now() {
 pub fn exit_current(reason: ExitReason) -> ! {
     let pid = current_pid();
     let p = current();
+    if p.clear_child_tid != 0 && p.space.is_some() {
+        let _ = super::usercopy::copy_to_user(p.clear_child_tid, &0u32.to_le_bytes());
+    }
+    let p = current();
     kernel_space::activate_kernel();
     p.replace_space(None);
     p.fds.clear();
@@ -176,6 +226,7 @@ pub fn exit_current(reason: ExitReason) -> ! {
     p.state = State::Zombie;
     fpu::forget(pid);
     let ppid = p.ppid;
+    send_signal(ppid, signal::SIGCHLD, super::signal::Info { code: 1, addr: 0, pid });
     // Orphans go to init (pid 1) while it lives, else to the kernel.
     let init_alive = pid != 1 && proc_mut(1).is_some_and(|i| i.state != State::Zombie);
     let new_parent = if init_alive { 1 } else { 0 };
@@ -239,11 +290,32 @@ fn signal_for(code: usize) -> u32 {
     }
 }
 
+/// si_code of a fault: SEGV_MAPERR outside every area, SEGV_ACCERR
+/// inside one that forbids the access; 1 (BUS_ADRALN, ILL_ILLOPC,
+/// TRAP_BRKPT) for the others.
+fn fault_code(p: &Process, code: usize, stval: usize) -> i32 {
+    if signal_for(code) != signal::SIGSEGV {
+        return 1;
+    }
+    match p.space.as_ref().and_then(|s| s.vma_at(stval)) {
+        Some(_) => super::signal::SEGV_ACCERR,
+        None => super::signal::SEGV_MAPERR,
+    }
+}
+
 /// The per-process kernel thread: run U-mode until a trap, handle it, repeat.
 pub fn user_loop() -> ! {
     loop {
         let p = current();
         if let Some(sig) = p.killed {
+            exit_current(ExitReason::Killed(sig));
+        }
+        if p.set_child_tid != 0 {
+            let at = core::mem::take(&mut p.set_child_tid);
+            let _ = super::usercopy::copy_to_user(at, &(p.pid as u32).to_le_bytes());
+        }
+        let p = current();
+        if let super::signal::Outcome::Terminate(sig) = super::signal::deliver_pending(p) {
             exit_current(ExitReason::Killed(sig));
         }
         fpu::enter_user(p.pid, &mut p.fp);
@@ -284,6 +356,16 @@ pub fn user_loop() -> ! {
                     oom_kill(p, stval);
                     continue;
                 }
+                _ => {}
+            }
+        }
+        // A handler for the fault's signal runs it (SA_SIGINFO: si_addr = stval).
+        let sig = signal_for(code);
+        let info = super::signal::Info { code: fault_code(p, code, stval), addr: stval, pid: 0 };
+        if p.sig.actions[sig as usize - 1].handler > super::signal::SIG_IGN {
+            match super::signal::deliver(p, sig, info) {
+                super::signal::Outcome::Handled => continue,
+                super::signal::Outcome::Terminate(s) if s != sig => exit_current(ExitReason::Killed(s)),
                 _ => {}
             }
         }
@@ -413,15 +495,17 @@ fn report_oom(v: &Process) {
     );
 }
 
-/// Creates a process running `file` from the initrd with `argv`, parent `ppid`.
-pub fn spawn(pid: usize, ppid: usize, file: &str, elf: &[u8], argv: &[&str]) -> Result<(), exec::ExecError> {
-    let mut space = crate::mm::addr_space::AddrSpace::new_user()?;
-    let img = exec::load(&mut space, elf, argv, &[])?;
-    let mut p = Process::new(pid, ppid, exec::basename(file), space).ok_or(exec::ExecError::OutOfMemory)?;
-    p.brk_start = img.brk;
-    p.brk = img.brk;
-    p.tf.sepc = img.entry;
-    p.tf.x[reg::SP] = img.sp;
+/// The environment of `init=` programs (as Linux gives init).
+pub const INIT_ENV: [&str; 3] = ["HOME=/", "TERM=linux", "PATH=/bin:/"];
+
+/// Creates a process running `file` (a path in the file system) with
+/// `argv`, parent `ppid`.
+pub fn spawn(pid: usize, ppid: usize, file: &str, argv: &[String]) -> Result<(), exec::PrepareError> {
+    let env: Vec<String> = INIT_ENV.iter().map(|s| String::from(*s)).collect();
+    let prog = exec::prepare("/", file, argv, &env)?;
+    let mut p =
+        Process::new(pid, ppid, &prog.name, None).ok_or(exec::PrepareError::from(crate::syscall::errno::ENOMEM))?;
+    exec::install(&mut p, prog);
     p.top_level = ppid == 0;
     crate::drivers::trace::spawned(pid, ppid, file);
     add(p);
@@ -433,21 +517,28 @@ fn start_next_init() -> bool {
     let t = table();
     while let Some(e) = t.init.pop_front() {
         t.summary.requested += 1;
-        let Some(elf) = crate::initrd::find(&e.file) else {
+        if crate::fs::lookup("/", &e.file, true).is_err() {
             crate::println!("[svos] init: no program \"{}\" in the initrd", e.file);
             t.summary.failed += 1;
             continue;
-        };
+        }
         let Some(pid) = alloc_pid() else {
             t.summary.failed += 1;
             continue;
         };
-        crate::println!("[svos] pid {} ({}) starting", pid, e.file);
-        let argv: Vec<&str> = e.argv.iter().map(|s| s.as_str()).collect();
-        match spawn(pid, 0, &e.file, elf, &argv) {
+        crate::info!("[svos] pid {} ({}) starting", pid, e.file);
+        match spawn(pid, 0, &e.file, &e.argv) {
             Ok(()) => return true,
             Err(err) => {
-                crate::println!("[svos] pid {} ({}): exec failed: {}", pid, e.file, err);
+                match err.exec {
+                    Some(exec::ExecError::Dynamic) => {
+                        crate::println!("[svos] pid {} ({}): dynamically linked: build with -static", pid, e.file);
+                        crate::info!("[svos] pid {} ({}) exited with status 127", pid, e.file);
+                        t.last_status = 127;
+                    }
+                    Some(x) => crate::println!("[svos] pid {} ({}): exec failed: {}", pid, e.file, x),
+                    None => crate::println!("[svos] pid {} ({}): exec failed: errno {}", pid, e.file, -err.errno),
+                }
                 t.summary.failed += 1;
             }
         }
@@ -464,7 +555,8 @@ fn reap_kernel_children() {
         let Some(p) = t.procs.remove(&pid) else { continue };
         if p.top_level {
             if let Some(r) = p.exit {
-                crate::println!("[svos] pid {} ({}) exited with status {}", p.pid, p.name, r.status());
+                crate::info!("[svos] pid {} ({}) exited with status {}", p.pid, p.name, r.status());
+                t.last_status = r.status();
                 match r {
                     ExitReason::Exited(0) => t.summary.ok += 1,
                     ExitReason::Exited(_) => t.summary.failed += 1,
@@ -498,8 +590,12 @@ fn wake_due() -> Option<u64> {
 
 /// Hart 0, after boot: records the `init=` entries and runs the scheduler.
 /// Called with the kernel lock held.
-pub fn run(init: Vec<InitEntry>) -> ! {
+/// With `exit_with_status`, svos powers off with the exit status of the
+/// last top-level process (0 = the sifive_test pass code, else its fail
+/// code), so the machine's exit status is the program's.
+pub fn run(init: Vec<InitEntry>, exit_with_status: bool) -> ! {
     let t = table();
+    t.exit_with_status = exit_with_status;
     t.init = init.into();
     t.free_before = crate::mm::frames_unused_by_processes();
     scheduler()
@@ -559,7 +655,7 @@ pub fn scheduler() -> ! {
     kernel_space::activate_kernel();
     let free_after = crate::mm::frames_unused_by_processes();
     let s = &t.summary;
-    crate::println!(
+    crate::info!(
         "[svos] {} programs requested: {} exited 0, {} exited non-zero or failed, {} killed; free frames {} -> {}{}",
         s.requested,
         s.ok,
@@ -571,9 +667,12 @@ pub fn scheduler() -> ! {
     );
     if crate::mm::swap::active() {
         let (out, back, in_use) = crate::mm::swap::stats();
-        crate::println!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
+        crate::info!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
     }
     crate::mm::vmstat::report();
-    crate::println!("[svos] power off");
+    crate::info!("[svos] power off");
+    if t.exit_with_status && t.last_status != 0 {
+        crate::drivers::sifive_test::power_off_failure(t.last_status as u16);
+    }
     crate::drivers::sifive_test::power_off();
 }

@@ -195,7 +195,7 @@ pub fn sys_munmap(addr: usize, len: usize) -> isize {
 /// accesses the new protection refuses are SIGSEGV, and contents are kept.
 /// Copy-on-write pages stay so. 0 for len 0. -EINVAL for an unaligned
 /// `addr` or unknown prot bits; -EACCES for PROT_WRITE | PROT_EXEC (W^X)
-/// or (svos) a range over the program, heap or stack; -ENOMEM if a page of
+/// or (svos) a range over the heap or stack; -ENOMEM if a page of
 /// the range is not mapped or the range leaves the user half.
 pub fn sys_mprotect(addr: usize, len: usize, prot: usize) -> isize {
     if !addr.is_multiple_of(PAGE_SIZE) {

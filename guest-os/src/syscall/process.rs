@@ -2,24 +2,41 @@
 
 use super::errno::*;
 use crate::proc::exec;
-use crate::proc::fpu;
 use crate::proc::process::{signal, Process, State, WaitFor};
 use crate::proc::sched;
 use crate::proc::usercopy::{self, copy_to_user};
-use crate::trap::{reg, TrapFrame};
+use crate::trap::reg;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 const WNOHANG: usize = 1;
 
-/// clone(flags, stack, ...) as fork: only `flags == SIGCHLD` with no new
-/// stack is supported (-EINVAL otherwise). The child gets a copy-on-write
-/// copy of the address space ([`crate::mm::addr_space::AddrSpace::fork_cow`]:
-/// frames shared read-only, copied at the first store), the registers
-/// (a0 = 0), fds, brk; returns the child's pid. -EAGAIN if the process table
-/// is full, -ENOMEM if memory runs out.
-pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize {
-    if flags != signal::SIGCHLD as usize || stack != 0 {
+const CLONE_VM: usize = 0x100;
+const CLONE_VFORK: usize = 0x4000;
+const CLONE_PARENT_SETTID: usize = 0x0010_0000;
+const CLONE_CHILD_CLEARTID: usize = 0x0020_0000;
+const CLONE_CHILD_SETTID: usize = 0x0100_0000;
+
+/// clone(flags, stack, ptid, tls, ctid) as fork (riscv64 argument order):
+/// the low byte of `flags` is the signal sent to the parent at exit
+/// (SIGCHLD or 0), plus CLONE_PARENT_SETTID (the child's pid stored at
+/// `ptid`), CLONE_CHILD_SETTID (stored at `ctid` in the child),
+/// CLONE_CHILD_CLEARTID (`ctid` zeroed when the child exits), and
+/// CLONE_VM|CLONE_VFORK together (posix_spawn's): done as a fork, the
+/// child on `stack` if given (it shares no memory with the parent, so an
+/// exec error it writes is not seen by the parent). Other flags (threads:
+/// CLONE_VM without CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS...) -EINVAL.
+/// The child gets a copy-on-write copy of the address space
+/// ([`crate::mm::addr_space::AddrSpace::fork_cow`]: frames shared
+/// read-only, copied at the first store), the registers (a0 = 0), fds,
+/// cwd, signal actions and mask, brk; returns the child's pid. -EAGAIN if
+/// the process table is full, -ENOMEM if memory runs out.
+pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usize) -> isize {
+    let extra = flags & !0xff & !(CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID);
+    if extra != 0 && extra != CLONE_VM | CLONE_VFORK {
+        return EINVAL;
+    }
+    if stack != 0 && extra == 0 {
         return EINVAL;
     }
     let parent = sched::current();
@@ -52,6 +69,28 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
     c.brk_start = parent.brk_start;
     c.brk = parent.brk;
     c.fds = parent.fds.clone();
+    c.cwd = parent.cwd.clone();
+    c.exe = parent.exe.clone();
+    c.exe_ino = parent.exe_ino;
+    c.cmdline = parent.cmdline.clone();
+    c.elf_map = parent.elf_map.clone();
+    c.sigtramp = parent.sigtramp;
+    c.umask = parent.umask;
+    c.sig.actions = parent.sig.actions;
+    c.sig.mask = parent.sig.mask;
+    c.sig.altstack = parent.sig.altstack;
+    if stack != 0 {
+        c.tf.x[reg::SP] = stack;
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        c.set_child_tid = ctid;
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        c.clear_child_tid = ctid;
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = copy_to_user(ptid, &(pid as u32).to_le_bytes());
+    }
     // Code frames are shared, not written: the child's harts run fence.i
     // anyway before its first instruction (AddrSpace::activate).
     sched::add(c);
@@ -63,12 +102,15 @@ pub fn sys_clone(flags: usize, stack: usize, _ptid: usize, _tls: usize) -> isize
 fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
     let child_space = parent.space.as_mut()?.fork_cow().ok()?;
     crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
-    Process::new(pid, parent.pid, &parent.name, child_space)
+    Process::new(pid, parent.pid, &parent.name, Some(child_space))
 }
 
-/// Most argv/envp entries exec accepts.
-const MAX_ARGS: usize = 256;
+/// Most argv + envp entries exec accepts.
+const MAX_ARGS: usize = 4096;
 
+/// Reads a NULL-terminated array of strings, counting each string, its
+/// NUL and its pointer against [`exec::ARG_MAX`] in `total`: -E2BIG past
+/// it (whatever the length of one string, as Linux), -EFAULT.
 fn read_str_array(va: usize, total: &mut usize) -> Result<Vec<String>, isize> {
     let mut out = Vec::new();
     if va == 0 {
@@ -82,8 +124,9 @@ fn read_str_array(va: usize, total: &mut usize) -> Result<Vec<String>, isize> {
         if p == 0 {
             return Ok(out);
         }
-        let s = usercopy::read_cstr(p, exec::ARG_MAX)?;
-        *total += s.len() + 1;
+        let room = exec::ARG_MAX.saturating_sub(*total + 9);
+        let s = usercopy::read_cstr(p, room).map_err(|e| if e == ENAMETOOLONG { E2BIG } else { e })?;
+        *total += s.len() + 1 + 8;
         if *total > exec::ARG_MAX {
             return Err(E2BIG);
         }
@@ -91,134 +134,226 @@ fn read_str_array(va: usize, total: &mut usize) -> Result<Vec<String>, isize> {
     }
 }
 
-/// execve(path, argv, envp): replaces the process image with the initrd
-/// file `path` (a leading "/" is ignored). On success does not return to the
-/// old image (a0 = 0 in the new one is irrelevant: registers are reset).
-/// -ENOENT, -ENOEXEC (not a static RV64 ELF), -E2BIG, -EFAULT, -ENOMEM.
+/// execve(path, argv, envp): replaces the process image with the program
+/// at `path` (resolved from the working directory; `#!` scripts run their
+/// interpreter). On success does not return to the old image. -ENOENT,
+/// -EACCES, -ENOEXEC (not a static RV64 ELF), -E2BIG, -EFAULT, -ENOMEM,
+/// -ELOOP. A dynamically linked ELF is refused with one console line and
+/// the process exits with status 127, as if its loader had failed.
 pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
     let r = (|| {
-        let path = usercopy::read_cstr(path, 255)?;
+        let path = super::fs::read_path(path)?;
         let mut total = 0;
         let args = read_str_array(argv, &mut total)?;
         let envs = read_str_array(envp, &mut total)?;
-        let elf = crate::initrd::find(&path).ok_or(ENOENT)?;
-        let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
-        let e: Vec<&str> = envs.iter().map(|s| s.as_str()).collect();
-        let load = || -> Result<_, exec::ExecError> {
-            let mut space = crate::mm::addr_space::AddrSpace::new_user()?;
-            let img = exec::load(&mut space, elf, &a, &e)?;
-            Ok((space, img))
-        };
+        let cwd = sched::current().cwd.clone();
         // Out of frames: swap other processes' pages out and try once more.
-        let loaded = match load() {
-            Err(exec::ExecError::OutOfMemory) if sched::reclaim_from_others(sched::current_pid()) => load(),
+        let prepared = match exec::prepare(&cwd, &path, &args, &envs) {
+            Err(e)
+                if matches!(e.exec, Some(exec::ExecError::OutOfMemory))
+                    && sched::reclaim_from_others(sched::current_pid()) =>
+            {
+                exec::prepare(&cwd, &path, &args, &envs)
+            }
             r => r,
         };
-        let (space, img) = loaded.map_err(|err| match err {
-            exec::ExecError::OutOfMemory => ENOMEM,
-            exec::ExecError::BelowMinAddr => EPERM,
-            _ => ENOEXEC,
-        })?;
-        Ok((path, space, img))
+        prepared.map_err(|e| {
+            if let Some(exec::ExecError::Dynamic) = e.exec {
+                let p = sched::current();
+                crate::println!("[svos] pid {} ({}): {}: dynamically linked: build with -static", p.pid, p.name, path);
+                sched::exit_current(crate::proc::ExitReason::Exited(127));
+            }
+            e.errno
+        })
     })();
-    let (path, mut space, img) = match r {
+    let mut prog = match r {
         Ok(v) => v,
         Err(e) => return e,
     };
     let p = sched::current();
     // Switch to the new table before the old one is freed.
-    unsafe { space.activate() };
-    p.replace_space(Some(space));
-    p.name = String::from(exec::basename(&path));
-    crate::drivers::trace::proc_exec(p.pid, &path);
-    p.tf = TrapFrame::default();
-    p.tf.sepc = img.entry;
-    p.tf.x[reg::SP] = img.sp;
-    p.fp = Default::default();
-    fpu::forget(p.pid);
-    p.brk_start = img.brk;
-    p.brk = img.brk;
+    let exe = prog.exe.clone();
+    unsafe { prog.space.activate() };
+    exec::install(p, prog);
+    crate::drivers::trace::proc_exec(p.pid, &exe);
     unsafe { core::arch::asm!("fence.i") };
     0
 }
 
-/// wait4(pid, wstatus, options, rusage): waits for a child (pid > 0: that
-/// one; -1: any) to exit, reaps it, stores the Linux status word
-/// (`code << 8`, or the signal) at `wstatus` and the child's usage (its own
-/// and its reaped descendants', see [`super::rusage`]) at `rusage` if
-/// non-null, adds that usage to the caller's RUSAGE_CHILDREN, returns its pid.
-/// WNOHANG: 0 if none has exited. -ECHILD if there is no such child,
-/// -EINTR if killed while waiting, -EINVAL for other pid forms or options.
-pub fn sys_wait4(pid: isize, wstatus: usize, options: usize, rusage: usize) -> isize {
-    if !(pid == -1 || pid > 0) || options & !WNOHANG != 0 {
-        return EINVAL;
-    }
+/// Options wait4 and waitid accept besides WNOHANG (WUNTRACED,
+/// WCONTINUED, __WNOTHREAD, __WALL, __WCLONE: svos has no stopped
+/// processes and no threads, so they change nothing).
+const WAIT_IGNORED: usize = 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
+const WEXITED: usize = 4;
+const WNOWAIT: usize = 0x0100_0000;
+
+/// Waits for an exited child matching `pid` (> 0: that one; anything
+/// else: any, as svos has one process group) and returns its pid and how
+/// it ended; reaps it unless `keep`. With `nohang`, Ok(None) if none has
+/// exited yet. -ECHILD, -EINTR.
+fn wait_child(
+    pid: isize,
+    nohang: bool,
+    keep: bool,
+) -> Result<Option<(usize, crate::proc::ExitReason, crate::mm::addr_space::MemUsage)>, isize> {
     let me = sched::current_pid();
     loop {
         let kids = sched::children(me);
-        let matching: Vec<&(usize, bool)> = kids.iter().filter(|(c, _)| pid == -1 || *c == pid as usize).collect();
+        let matching: Vec<&(usize, bool)> = kids.iter().filter(|(c, _)| pid <= 0 || *c == pid as usize).collect();
         if matching.is_empty() {
-            return ECHILD;
+            return Err(ECHILD);
         }
         if let Some(&&(cpid, _)) = matching.iter().find(|(_, z)| *z) {
-            let Some(child) = sched::proc_mut(cpid) else { return ECHILD };
-            let status = child.exit.map_or(0, |r| r.wstatus());
+            let child = sched::proc_mut(cpid).ok_or(ECHILD)?;
+            let reason = child.exit.unwrap_or(crate::proc::ExitReason::Exited(0));
             let mut usage = child.usage();
             usage.merge(child.children_usage);
-            if wstatus != 0 {
-                if let Err(e) = copy_to_user(wstatus, &status.to_le_bytes()) {
-                    return e;
-                }
+            if !keep {
+                sched::current().children_usage.merge(usage);
+                sched::reap(cpid);
             }
-            if rusage != 0 {
-                if let Err(e) = super::rusage::copy_rusage_to_user(rusage, &super::rusage::rusage_of(usage)) {
-                    return e;
-                }
-            }
-            sched::current().children_usage.merge(usage);
-            sched::reap(cpid);
-            return cpid as isize;
+            return Ok(Some((cpid, reason, usage)));
         }
-        if options & WNOHANG != 0 {
-            return 0;
+        if nohang {
+            return Ok(None);
         }
-        if sched::current().killed.is_some() {
-            return EINTR;
+        if sched::current().interrupted() {
+            return Err(EINTR);
         }
         sched::block(WaitFor::Child);
     }
 }
 
-/// kill(pid, sig): SIGKILL or SIGTERM (both fatal: svos has no handlers)
-/// ends process `pid` before it next runs in U-mode; sig 0 only checks that
-/// it exists. -ESRCH if there is no such live process, -EINVAL for other
-/// signals or pid forms (no process groups), -EPERM for pid 1 from others.
-pub fn sys_kill(pid: isize, sig: usize) -> isize {
-    if pid <= 0 {
+/// wait4(pid, wstatus, options, rusage): waits for a child (pid > 0: that
+/// one; -1, 0 or < -1: any, svos having one process group) to exit, reaps
+/// it, stores the Linux status word (`code << 8`, or the signal) at
+/// `wstatus` and the child's usage (its own and its reaped descendants',
+/// see [`super::rusage`]) at `rusage` if non-null, adds that usage to the
+/// caller's RUSAGE_CHILDREN, returns its pid. WNOHANG: 0 if none has
+/// exited. -ECHILD if there is no such child, -EINTR if a signal came
+/// while waiting, -EINVAL for unknown options.
+pub fn sys_wait4(pid: isize, wstatus: usize, options: usize, rusage: usize) -> isize {
+    if options & !(WNOHANG | WAIT_IGNORED) != 0 {
         return EINVAL;
     }
-    let sig = sig as u32;
-    if sig != 0 && sig != signal::SIGKILL && sig != signal::SIGTERM {
+    let (cpid, reason, usage) = match wait_child(pid, options & WNOHANG != 0, false) {
+        Ok(Some(v)) => v,
+        Ok(None) => return 0,
+        Err(e) => return e,
+    };
+    if wstatus != 0 {
+        if let Err(e) = copy_to_user(wstatus, &reason.wstatus().to_le_bytes()) {
+            return e;
+        }
+    }
+    if rusage != 0 {
+        if let Err(e) = super::rusage::copy_rusage_to_user(rusage, &super::rusage::rusage_of(usage)) {
+            return e;
+        }
+    }
+    cpid as isize
+}
+
+/// waitid(idtype, id, infop, options, rusage): P_ALL (0), P_PID (1) or
+/// P_PGID (2, any child: one group); WEXITED required, WNOHANG, WNOWAIT
+/// (leave it waitable). Fills the siginfo at `infop` (si_signo SIGCHLD,
+/// si_code CLD_EXITED 1 or CLD_KILLED 2, si_pid, si_status); with WNOHANG
+/// and nothing exited, zeroes si_pid. -EINVAL, -ECHILD, -EINTR, -EFAULT.
+pub fn sys_waitid(idtype: usize, id: usize, infop: usize, options: usize, rusage: usize) -> isize {
+    if idtype > 2 || options & WEXITED == 0 || options & !(WNOHANG | WEXITED | WNOWAIT | WAIT_IGNORED) != 0 {
+        return EINVAL;
+    }
+    let pid = if idtype == 1 { id as isize } else { -1 };
+    let r = match wait_child(pid, options & WNOHANG != 0, options & WNOWAIT != 0) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let mut b = [0u8; 128];
+    if let Some((cpid, reason, usage)) = r {
+        let (code, status) = match reason {
+            crate::proc::ExitReason::Exited(c) => (1i32, c & 0xff),
+            crate::proc::ExitReason::Killed(s) => (2i32, s as i32),
+        };
+        b[0..4].copy_from_slice(&(signal::SIGCHLD as i32).to_le_bytes());
+        b[8..12].copy_from_slice(&code.to_le_bytes());
+        b[16..20].copy_from_slice(&(cpid as i32).to_le_bytes());
+        b[24..28].copy_from_slice(&status.to_le_bytes());
+        if rusage != 0 {
+            if let Err(e) = super::rusage::copy_rusage_to_user(rusage, &super::rusage::rusage_of(usage)) {
+                return e;
+            }
+        }
+    }
+    if infop != 0 {
+        if let Err(e) = copy_to_user(infop, &b) {
+            return e;
+        }
+    }
+    0
+}
+
+/// kill(pid, sig) (kill(2)): sends `sig` (1..=64; 0 only checks that
+/// the process exists) to process `pid`, or with pid -1 to every process
+/// but pid 1 and the caller. SIGKILL always ends it; other signals run
+/// their action (handler, ignore, or the default, which for most
+/// terminates). -ESRCH if there is no such live process, -EINVAL for a bad
+/// signal or process-group forms (pid 0 or < -1: svos has no process
+/// groups), -EPERM for SIGKILL/SIGTERM to pid 1 from another process.
+pub fn sys_kill(pid: isize, sig: usize) -> isize {
+    if sig > 64 {
         return EINVAL;
     }
     let me = sched::current_pid();
-    let Some(t) = sched::proc_mut(pid as usize) else { return ESRCH };
+    let targets: Vec<usize> = if pid == -1 {
+        sched::pids().into_iter().filter(|&p| p != 1 && p != me).collect()
+    } else if pid > 0 {
+        alloc::vec![pid as usize]
+    } else {
+        return EINVAL;
+    };
+    let mut found = false;
+    for t in targets {
+        let Some(tp) = sched::proc_mut(t) else { continue };
+        if tp.state == State::Zombie {
+            continue;
+        }
+        found = true;
+        if sig == 0 {
+            continue;
+        }
+        if t == 1 && me != 1 && (sig as u32 == signal::SIGKILL || sig as u32 == signal::SIGTERM) {
+            return EPERM;
+        }
+        sched::send_signal(
+            t,
+            sig as u32,
+            crate::proc::signal::Info { code: crate::proc::signal::SI_USER, addr: 0, pid: me },
+        );
+    }
+    if found {
+        0
+    } else {
+        ESRCH
+    }
+}
+
+/// tgkill(tgid, tid, sig) / tkill(tid, sig): svos processes have one
+/// thread whose tid is the pid, so this is kill of `tid` (si_code SI_TKILL).
+pub fn sys_tgkill(tgid: isize, tid: isize, sig: usize) -> isize {
+    if tid <= 0 || (tgid != -1 && tgid != tid) || sig > 64 {
+        return if tid <= 0 || sig > 64 { EINVAL } else { ESRCH };
+    }
+    let me = sched::current_pid();
+    let Some(t) = sched::proc_mut(tid as usize) else { return ESRCH };
     if t.state == State::Zombie {
         return ESRCH;
     }
-    if sig == 0 {
-        return 0;
+    if sig != 0 {
+        sched::send_signal(
+            tid as usize,
+            sig as u32,
+            crate::proc::signal::Info { code: crate::proc::signal::SI_TKILL, addr: 0, pid: me },
+        );
     }
-    if pid == 1 && me != 1 {
-        return EPERM;
-    }
-    if t.killed.is_none() {
-        t.killed = Some(sig);
-    }
-    // Running on another hart (in U-mode): an IPI makes it trap and see the signal now.
-    if t.state == State::Running && t.hart != crate::smp::hart_id() {
-        crate::smp::kick(t.hart);
-    }
-    sched::wake(pid as usize);
     0
 }

@@ -62,6 +62,138 @@ pub mod nr {
     pub const SYS_MPROTECT: usize = 226;
     /// wait4(pid, wstatus, options, rusage)
     pub const SYS_WAIT4: usize = 260;
+    /// getcwd(buf, size)
+    pub const SYS_GETCWD: usize = 17;
+    /// dup(fd)
+    pub const SYS_DUP: usize = 23;
+    /// dup3(oldfd, newfd, flags)
+    pub const SYS_DUP3: usize = 24;
+    /// fcntl(fd, cmd, arg)
+    pub const SYS_FCNTL: usize = 25;
+    /// ioctl(fd, request, arg)
+    pub const SYS_IOCTL: usize = 29;
+    /// mkdirat(dirfd, path, mode)
+    pub const SYS_MKDIRAT: usize = 34;
+    /// unlinkat(dirfd, path, flags)
+    pub const SYS_UNLINKAT: usize = 35;
+    /// renameat(olddirfd, oldpath, newdirfd, newpath)
+    pub const SYS_RENAMEAT: usize = 38;
+    /// ftruncate(fd, length)
+    pub const SYS_FTRUNCATE: usize = 46;
+    /// faccessat(dirfd, path, mode)
+    pub const SYS_FACCESSAT: usize = 48;
+    /// chdir(path)
+    pub const SYS_CHDIR: usize = 49;
+    /// fchdir(fd)
+    pub const SYS_FCHDIR: usize = 50;
+    /// fchmod(fd, mode)
+    pub const SYS_FCHMOD: usize = 52;
+    /// fchmodat(dirfd, path, mode)
+    pub const SYS_FCHMODAT: usize = 53;
+    /// pipe2(fds, flags)
+    pub const SYS_PIPE2: usize = 59;
+    /// getdents64(fd, dirp, count)
+    pub const SYS_GETDENTS64: usize = 61;
+    /// readv(fd, iov, iovcnt)
+    pub const SYS_READV: usize = 65;
+    /// writev(fd, iov, iovcnt)
+    pub const SYS_WRITEV: usize = 66;
+    /// pread64(fd, buf, count, offset)
+    pub const SYS_PREAD64: usize = 67;
+    /// pwrite64(fd, buf, count, offset)
+    pub const SYS_PWRITE64: usize = 68;
+    /// ppoll(fds, nfds, timeout, sigmask, sigsetsize)
+    pub const SYS_PPOLL: usize = 73;
+    /// readlinkat(dirfd, path, buf, size)
+    pub const SYS_READLINKAT: usize = 78;
+    /// newfstatat(dirfd, path, statbuf, flags)
+    pub const SYS_NEWFSTATAT: usize = 79;
+    /// fsync(fd)
+    pub const SYS_FSYNC: usize = 82;
+    /// fdatasync(fd)
+    pub const SYS_FDATASYNC: usize = 83;
+    /// waitid(idtype, id, infop, options, rusage)
+    pub const SYS_WAITID: usize = 95;
+    /// set_tid_address(tidptr)
+    pub const SYS_SET_TID_ADDRESS: usize = 96;
+    /// futex(uaddr, op, val, timeout, uaddr2, val3)
+    pub const SYS_FUTEX: usize = 98;
+    /// set_robust_list(head, len)
+    pub const SYS_SET_ROBUST_LIST: usize = 99;
+    /// getitimer / setitimer are not implemented; clock_getres(clockid, res)
+    pub const SYS_CLOCK_GETRES: usize = 114;
+    /// clock_nanosleep(clockid, flags, req, rem)
+    pub const SYS_CLOCK_NANOSLEEP: usize = 115;
+    /// tkill(tid, sig)
+    pub const SYS_TKILL: usize = 130;
+    /// tgkill(tgid, tid, sig)
+    pub const SYS_TGKILL: usize = 131;
+    /// sigaltstack(ss, old_ss)
+    pub const SYS_SIGALTSTACK: usize = 132;
+    /// rt_sigsuspend(mask, sigsetsize)
+    pub const SYS_RT_SIGSUSPEND: usize = 133;
+    /// rt_sigaction(sig, act, oact, sigsetsize)
+    pub const SYS_RT_SIGACTION: usize = 134;
+    /// rt_sigprocmask(how, set, oldset, sigsetsize)
+    pub const SYS_RT_SIGPROCMASK: usize = 135;
+    /// rt_sigpending(set, sigsetsize)
+    pub const SYS_RT_SIGPENDING: usize = 136;
+    /// rt_sigreturn()
+    pub const SYS_RT_SIGRETURN: usize = 139;
+    /// setgid(gid)
+    pub const SYS_SETGID: usize = 144;
+    /// setuid(uid)
+    pub const SYS_SETUID: usize = 146;
+    /// times(buf)
+    pub const SYS_TIMES: usize = 153;
+    /// setpgid(pid, pgid)
+    pub const SYS_SETPGID: usize = 154;
+    /// getpgid(pid)
+    pub const SYS_GETPGID: usize = 155;
+    /// getsid(pid)
+    pub const SYS_GETSID: usize = 156;
+    /// setsid()
+    pub const SYS_SETSID: usize = 157;
+    /// getgroups(size, list)
+    pub const SYS_GETGROUPS: usize = 158;
+    /// getrlimit(resource, rlim)
+    pub const SYS_GETRLIMIT: usize = 163;
+    /// setrlimit(resource, rlim)
+    pub const SYS_SETRLIMIT: usize = 164;
+    /// umask(mask)
+    pub const SYS_UMASK: usize = 166;
+    /// prctl(option, ...)
+    pub const SYS_PRCTL: usize = 167;
+    /// gettimeofday(tv, tz)
+    pub const SYS_GETTIMEOFDAY: usize = 169;
+    /// getuid()
+    pub const SYS_GETUID: usize = 174;
+    /// geteuid()
+    pub const SYS_GETEUID: usize = 175;
+    /// getgid()
+    pub const SYS_GETGID: usize = 176;
+    /// getegid()
+    pub const SYS_GETEGID: usize = 177;
+    /// gettid()
+    pub const SYS_GETTID: usize = 178;
+    /// sysinfo(info)
+    pub const SYS_SYSINFO: usize = 179;
+    /// mremap(old, old_len, new_len, flags, new)
+    pub const SYS_MREMAP: usize = 216;
+    /// madvise(addr, len, advice)
+    pub const SYS_MADVISE: usize = 233;
+    /// prlimit64(pid, resource, new, old)
+    pub const SYS_PRLIMIT64: usize = 261;
+    /// renameat2(olddirfd, oldpath, newdirfd, newpath, flags)
+    pub const SYS_RENAMEAT2: usize = 276;
+    /// getrandom(buf, len, flags)
+    pub const SYS_GETRANDOM: usize = 278;
+    /// statx(dirfd, path, flags, mask, statxbuf)
+    pub const SYS_STATX: usize = 291;
+    /// rseq(rseq, len, flags, sig): ENOSYS (glibc copes)
+    pub const SYS_RSEQ: usize = 293;
+    /// faccessat2(dirfd, path, mode, flags)
+    pub const SYS_FACCESSAT2: usize = 439;
 }
 
 /// errno values, negative as a system call returns them.
@@ -90,6 +222,8 @@ pub mod errno {
     pub const EACCES: isize = -13;
     /// Bad address.
     pub const EFAULT: isize = -14;
+    /// Device or resource busy.
+    pub const EBUSY: isize = -16;
     /// File exists (MAP_FIXED_NOREPLACE over a mapping).
     pub const EEXIST: isize = -17;
     /// No such device (mmap of a file that cannot be mapped).
@@ -102,6 +236,36 @@ pub mod errno {
     pub const ESPIPE: isize = -29;
     /// Read-only file system.
     pub const EROFS: isize = -30;
+    /// I/O error.
+    pub const EIO: isize = -5;
+    /// No such device or address.
+    pub const ENXIO: isize = -6;
+    /// Not a directory.
+    pub const ENOTDIR: isize = -20;
+    /// Is a directory.
+    pub const EISDIR: isize = -21;
+    /// File too large.
+    pub const EFBIG: isize = -27;
+    /// No space left on device.
+    pub const ENOSPC: isize = -28;
+    /// Too many links / cross-device link.
+    pub const EXDEV: isize = -18;
+    /// Inappropriate ioctl for device.
+    pub const ENOTTY: isize = -25;
+    /// Broken pipe.
+    pub const EPIPE: isize = -32;
+    /// Result too large.
+    pub const ERANGE: isize = -34;
+    /// File name too long.
+    pub const ENAMETOOLONG: isize = -36;
+    /// Directory not empty.
+    pub const ENOTEMPTY: isize = -39;
+    /// Too many levels of symbolic links.
+    pub const ELOOP: isize = -40;
+    /// Operation timed out.
+    pub const ETIMEDOUT: isize = -110;
+    /// Operation not supported.
+    pub const EOPNOTSUPP: isize = -95;
     /// Function not implemented.
     pub const ENOSYS: isize = -38;
 }
@@ -120,6 +284,36 @@ pub mod signal {
     pub const SIGSEGV: u32 = 11;
     /// Termination request.
     pub const SIGTERM: u32 = 15;
+    /// Hangup.
+    pub const SIGHUP: u32 = 1;
+    /// Interrupt from the keyboard (Ctrl-C).
+    pub const SIGINT: u32 = 2;
+    /// Quit from the keyboard.
+    pub const SIGQUIT: u32 = 3;
+    /// Abort (abort(3)).
+    pub const SIGABRT: u32 = 6;
+    /// Arithmetic exception.
+    pub const SIGFPE: u32 = 8;
+    /// User-defined signal 1.
+    pub const SIGUSR1: u32 = 10;
+    /// User-defined signal 2.
+    pub const SIGUSR2: u32 = 12;
+    /// Write to a pipe with no reader.
+    pub const SIGPIPE: u32 = 13;
+    /// Timer (alarm).
+    pub const SIGALRM: u32 = 14;
+    /// Continue if stopped.
+    pub const SIGCONT: u32 = 18;
+    /// Stop (cannot be caught).
+    pub const SIGSTOP: u32 = 19;
+    /// Stop from the keyboard.
+    pub const SIGTSTP: u32 = 20;
+    /// Urgent condition on a socket.
+    pub const SIGURG: u32 = 23;
+    /// Window size change.
+    pub const SIGWINCH: u32 = 28;
+    /// Highest signal number (real-time signals included).
+    pub const NSIG: u32 = 64;
     /// Child stopped or exited (the only clone flag svos's fork accepts).
     pub const SIGCHLD: u32 = 17;
 }

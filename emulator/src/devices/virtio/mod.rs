@@ -142,8 +142,12 @@ impl<'a> GuestMemory<'a> {
     }
 }
 
-/// One virtio-mmio transport slot.
+/// One virtio-mmio transport slot. Its registers and queue are
+/// (de)serializable for checkpoints; the device behind it (a disk image)
+/// is the host's ([`VirtioMmio::restore`] keeps it).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct VirtioMmio {
+    #[serde(skip)]
     device: Option<blk::Block>,
     device_features_sel: u32,
     driver_features_sel: u32,
@@ -157,6 +161,13 @@ pub struct VirtioMmio {
 }
 
 impl VirtioMmio {
+    /// Take `saved`'s transport registers and queue, keeping this slot's device.
+    pub fn restore(&mut self, saved: VirtioMmio) {
+        let device = self.device.take();
+        *self = saved;
+        self.device = device;
+    }
+
     /// The disk in this slot (None: an empty slot).
     pub fn disk(&self) -> Option<&blk::Block> {
         self.device.as_ref()

@@ -75,7 +75,7 @@ pub struct Chain {
 
 /// The state of one virtqueue as the driver configured it through the
 /// transport, and the device's position in its rings.
-#[derive(Clone, Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, Default)]
 pub struct Queue {
     /// Queue size (QueueNum), a power of 2 up to [`MAX_SIZE`].
     pub size: u16,

@@ -148,10 +148,14 @@ macro_rules! handlers {
                     }
                 }
                 unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
-                    // SAFETY: (all three) as `Threaded` requires.
-                    match h(cpu, unsafe { &(*slot).insn }) {
-                        Ok(()) => unsafe { chain::next(cpu, slot) },
-                        _ => unsafe { chain::jump(cpu) },
+                    // SAFETY: (all four) as `Threaded` requires.
+                    let (insn, pc) = unsafe { (&(*slot).insn, chain::pc_of(cpu, slot)) };
+                    let next = int_op_at(cpu.hart, insn, Op::$j, pc).unwrap_or(pc);
+                    cpu.hart.pc = next;
+                    if next == pc.wrapping_add(insn.len as u64) {
+                        unsafe { chain::next(cpu, slot) }
+                    } else {
+                        unsafe { chain::jump(cpu) }
                     }
                 }
                 (h as Handler, t as Threaded)
@@ -163,8 +167,11 @@ macro_rules! handlers {
                     Ok(())
                 }
                 unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
-                    // SAFETY: (both) as `Threaded` requires.
-                    int_op(cpu.hart, unsafe { &(*slot).insn }, Op::$i);
+                    // SAFETY: (all three) as `Threaded` requires. The pc
+                    // is settled when the thread leaves (`chain`); only
+                    // AUIPC reads it.
+                    let (insn, pc) = unsafe { (&(*slot).insn, chain::pc_of(cpu, slot)) };
+                    int_op_at(cpu.hart, insn, Op::$i, pc);
                     unsafe { chain::next(cpu, slot) }
                 }
                 (h as Handler, t as Threaded)
@@ -178,9 +185,10 @@ macro_rules! handlers {
                     }
                 }
                 unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
-                    // SAFETY: (both) as `Threaded` requires.
-                    match mem_op(cpu, unsafe { &(*slot).insn }, Op::$m) {
-                        Some(Err(e)) => chain::fault(cpu, e),
+                    // SAFETY: (all three) as `Threaded` requires. The pc
+                    // is settled when the thread leaves (`chain`).
+                    match mem_op_in_place(cpu, unsafe { &(*slot).insn }, Op::$m) {
+                        Some(Err(e)) => unsafe { chain::fault(cpu, slot, e) },
                         // A data-memo hit: RAM only, nothing else moved.
                         _ if !cpu.past_memo => unsafe { chain::next(cpu, slot) },
                         _ => unsafe { chain::after_memory(cpu, slot) },
@@ -193,7 +201,8 @@ macro_rules! handlers {
                     Err(Notice::NotShort)
                 }
                 unsafe fn t(cpu: &mut Cpu, slot: *const Slot) -> Leave {
-                    chain::not_short(cpu, slot)
+                    // SAFETY: as `Threaded` requires.
+                    unsafe { chain::not_short(cpu, slot) }
                 }
                 (h as Handler, t as Threaded)
             }
@@ -241,6 +250,16 @@ pub fn execute_mem(cpu: &mut Cpu, insn: &Insn) -> Option<Result<(), Exception>> 
 /// in [`handler`]'s functions).
 #[inline(always)]
 fn mem_op(cpu: &mut Cpu, insn: &Insn, op: Op) -> Option<Result<(), Exception>> {
+    let r = mem_op_in_place(cpu, insn, op);
+    if let Some(Ok(())) = r {
+        cpu.hart.pc = cpu.hart.pc.wrapping_add(insn.len as u64);
+    }
+    r
+}
+
+/// [`mem_op`] leaving `cpu.hart.pc` alone (the caller moves it on).
+#[inline(always)]
+fn mem_op_in_place(cpu: &mut Cpu, insn: &Insn, op: Op) -> Option<Result<(), Exception>> {
     use Op::*;
     let (size, load, signed) = match op {
         Lb => (1, true, true),
@@ -266,10 +285,9 @@ fn mem_op(cpu: &mut Cpu, insn: &Insn, op: Op) -> Option<Result<(), Exception>> {
                 raw
             };
             set_x(cpu, insn.rd, v);
-            cpu.hart.pc = cpu.hart.pc.wrapping_add(insn.len as u64);
         })
     } else {
-        cpu.store(va, size, x(cpu, insn.rs2)).map(|()| cpu.hart.pc = cpu.hart.pc.wrapping_add(insn.len as u64))
+        cpu.store(va, size, x(cpu, insn.rs2))
     })
 }
 
@@ -287,11 +305,24 @@ pub fn execute_int(hart: &mut Hart, insn: &Insn) -> bool {
 /// in [`handler`]'s functions).
 #[inline(always)]
 fn int_op(hart: &mut Hart, insn: &Insn, op: Op) -> bool {
+    match int_op_at(hart, insn, op, hart.pc) {
+        Some(next) => {
+            hart.pc = next;
+            true
+        }
+        None => false,
+    }
+}
+
+/// [`int_op`] for the instruction at `pc`, leaving `hart.pc` alone: the
+/// pc of the next instruction to run, `None` (nothing done) for an
+/// operation that is not one of [`execute_int`]'s.
+#[inline(always)]
+fn int_op_at(hart: &mut Hart, insn: &Insn, op: Op, pc: u64) -> Option<u64> {
     use Op::*;
     let a = hart.x[(insn.rs1 & 31) as usize];
     let b = hart.x[(insn.rs2 & 31) as usize];
     let imm = insn.imm as u64;
-    let pc = hart.pc;
     let mut next_pc = pc.wrapping_add(insn.len as u64);
     let v = match op {
         Lui => imm,
@@ -311,12 +342,7 @@ fn int_op(hart: &mut Hart, insn: &Insn, op: Op) -> bool {
                 Bltu => a < b,
                 _ => a >= b,
             };
-            if taken {
-                hart.pc = pc.wrapping_add(imm);
-            } else {
-                hart.pc = next_pc;
-            }
-            return true;
+            return Some(if taken { pc.wrapping_add(imm) } else { next_pc });
         }
         Addi => a.wrapping_add(imm),
         Slti => ((a as i64) < (imm as i64)) as u64,
@@ -348,13 +374,12 @@ fn int_op(hart: &mut Hart, insn: &Insn, op: Op) -> bool {
         Sraw => ((a as i32) >> (b & 31)) as i64 as u64,
         Mul | Mulh | Mulhsu | Mulhu | Div | Divu | Rem | Remu => muldiv(op, a, b),
         Mulw | Divw | Divuw | Remw | Remuw => muldiv_w(op, a, b),
-        _ => return false,
+        _ => return None,
     };
     // Write unconditionally, then restore x0 (cheaper than a test of rd).
     hart.x[(insn.rd & 31) as usize] = v;
     hart.x[0] = 0;
-    hart.pc = next_pc;
-    true
+    Some(next_pc)
 }
 
 /// M: multiplication and division on XLEN values, with the spec's results

@@ -180,7 +180,10 @@ fn mprotect(c: &mut Checks) {
     c.eq("mprotect(a range with a hole)", sys::mprotect(h, 2 * PAGE, PROT_READ), ENOMEM);
     c.eq("  changed nothing: still writable", faults_of(|| store(h, 1)), 1);
     sys::munmap(h, PAGE);
-    c.eq("mprotect(the program text)", sys::mprotect(text, PAGE, PROT_READ), EACCES);
+    c.eq("mprotect(the program text, R+X): allowed, as on Linux", sys::mprotect(text, PAGE, PROT_READ | PROT_EXEC), 0);
+    let local = 0u64;
+    let stack = core::ptr::addr_of!(local) as usize & !(PAGE - 1);
+    c.eq("mprotect(the stack)", sys::mprotect(stack, PAGE, PROT_READ), EACCES);
     (0..3).for_each(|i| store(a + i * PAGE, 200 + i as u64));
     c.eq("mprotect(middle page, PROT_NONE)", sys::mprotect(a + PAGE, PAGE, 0), 0);
     c.eq("page 0 still writable", faults_of(|| store(a, 300)), 0);

@@ -163,17 +163,50 @@ fn main() -> i32 {
         }
         return 0;
     }
-    let mut buf = [0u8; 256];
     loop {
         print!("sh$ ");
-        let n = sys::read(0, &mut buf);
-        if n <= 0 {
+        let Some((line, len)) = read_line() else {
             println!();
             return 0;
+        };
+        if len > MAX_LINE {
+            println!("sh: line too long ({} bytes; at most {})", len, MAX_LINE);
+            continue;
         }
-        let line = core::str::from_utf8(&buf[..n as usize]).unwrap_or("");
+        let line = core::str::from_utf8(&line).unwrap_or("");
         if let Some(code) = run_line(line) {
             return code;
+        }
+    }
+}
+
+/// Longest command line the shell runs (Linux's tty line limit, N_TTY_BUF_SIZE).
+const MAX_LINE: usize = 4096;
+
+/// One line of standard input, without its newline, and its full length,
+/// however many reads it takes (the terminal returns at most a buffer's
+/// worth per read); `None` at end of file with nothing read. Bytes past
+/// [`MAX_LINE`] are read and dropped, so the line's end is still found.
+fn read_line() -> Option<(Vec<u8>, usize)> {
+    let mut line = Vec::new();
+    let mut dropped = 0usize;
+    let mut buf = [0u8; 512];
+    loop {
+        let n = sys::read(0, &mut buf);
+        if n <= 0 {
+            let len = line.len() + dropped;
+            return if len == 0 { None } else { Some((line, len)) };
+        }
+        for &c in &buf[..n as usize] {
+            if c == b'\n' {
+                let len = line.len() + dropped;
+                return Some((line, len));
+            }
+            if line.len() < MAX_LINE {
+                line.push(c);
+            } else {
+                dropped += 1;
+            }
         }
     }
 }

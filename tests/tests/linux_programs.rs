@@ -1,0 +1,144 @@
+//! Unmodified static Linux programs (tests/linux-progs, built by `make linux-progs`
+//! with Debian's riscv64-linux-gnu-gcc/g++ -static) on svos: each runs
+//! under `qemu-riscv64` user mode, the reference for what Linux prints,
+//! and on svos under svemu (1 and 4 harts) and qemu-system-riscv64; the
+//! lines that depend on neither addresses nor time (those not starting
+//! with `~`) must be equal, and so must the exit statuses. The `~` lines
+//! that only a real kernel can answer (fault counts, [heap] in maps) are
+//! checked on svos alone.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use svemu::machine::Exit;
+use svemu_tests::{parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
+
+/// The corpus and the arguments each program gets (no spaces: `init=`
+/// separates arguments with ':' and the command line with blanks).
+const PROGRAMS: [(&str, &[&str]); 6] =
+    [("basics", &["a", "b"]), ("memory", &[]), ("files", &[]), ("procs", &[]), ("cxx", &[]), ("pie", &["x"])];
+
+fn var(name: &str) -> PathBuf {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests with `make test`")).into()
+}
+
+/// What a program printed (compared lines only) and its exit status.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    lines: Vec<String>,
+    status: u32,
+}
+
+fn compared(text: &str) -> Vec<String> {
+    text.lines().filter(|l| !l.starts_with('~') && !l.starts_with("[svos]")).map(str::to_owned).collect()
+}
+
+/// Each program under qemu-riscv64 (Linux's syscall semantics, the host's kernel).
+fn reference() -> BTreeMap<&'static str, Outcome> {
+    let dir = var("SVOS_LXP_DIR");
+    PROGRAMS
+        .iter()
+        .map(|(name, args)| {
+            let out = Command::new("qemu-riscv64-static")
+                .arg(dir.join(name))
+                .args(*args)
+                .current_dir("/")
+                .output()
+                .expect("qemu-riscv64-static runs (scripts/setup installs qemu-user-static)");
+            let status = out.status.code().expect("exits") as u32;
+            (*name, Outcome { lines: compared(&String::from_utf8_lossy(&out.stdout)), status })
+        })
+        .collect()
+}
+
+fn append() -> String {
+    let list: Vec<String> = PROGRAMS
+        .iter()
+        .map(|(n, a)| std::iter::once(*n).chain(a.iter().copied()).collect::<Vec<_>>().join(":"))
+        .collect();
+    format!("init={}", list.join(","))
+}
+
+/// Splits svos's console into each `init=` program's output and status.
+fn split(console: &str) -> BTreeMap<String, (String, u32)> {
+    let mut out = BTreeMap::new();
+    let mut cur: Option<(String, String)> = None;
+    for line in console.lines() {
+        if let Some(rest) = line.strip_prefix("[svos] pid ") {
+            if rest.ends_with(") starting") {
+                let name = rest.split('(').nth(1).unwrap().trim_end_matches(") starting").to_owned();
+                cur = Some((name, String::new()));
+                continue;
+            }
+            if let Some(i) = rest.find(") exited with status ") {
+                let status = rest[i + ") exited with status ".len()..].parse().unwrap();
+                if let Some((name, text)) = cur.take() {
+                    out.insert(name, (text, status));
+                }
+                continue;
+            }
+        }
+        if let Some((_, text)) = cur.as_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    out
+}
+
+fn svemu_console(harts: usize) -> String {
+    let img = svos_image();
+    let initrd = var("SVOS_LXP_INITRD");
+    let append = append();
+    let run = run_svemu(&RunOptions {
+        initrd: Some(&initrd),
+        append: Some(&append),
+        memory: parse_memory(&img.memory),
+        harts,
+        max_instructions: Some(2_000_000_000),
+        ..RunOptions::new(&img.kernel)
+    });
+    assert_eq!(run.exit, Exit::PowerOff(0), "console:\n{}", run.console);
+    run.console
+}
+
+fn check_against_reference(console: &str, what: &str) {
+    assert!(console.contains("(no leak)"), "{what}: {console}");
+    let reference = reference();
+    let got = split(console);
+    for (name, want) in &reference {
+        let (text, status) = got.get(*name).unwrap_or_else(|| panic!("{what}: {name} did not run:\n{console}"));
+        let lines = compared(text);
+        assert_eq!(lines, want.lines, "{what}: {name} prints what it prints on Linux (qemu-riscv64)\n{text}");
+        assert_eq!(*status, want.status, "{what}: {name}'s exit status");
+    }
+}
+
+#[test]
+fn corpus_on_svemu_prints_what_linux_prints() {
+    let console = svemu_console(1);
+    check_against_reference(&console, "svemu, 1 hart");
+    let got = split(&console);
+    // What qemu-riscv64 cannot report (it fakes /proc/self/stat), svos must.
+    let memory = &got["memory"].0;
+    assert!(memory.contains("~touched 8 MiB: at least 2048 minor faults: yes"), "{memory}");
+    assert!(memory.contains("~maps has [stack]: 1, [heap]: 1"), "{memory}");
+    let procs = &got["procs"].0;
+    assert!(procs.contains("~child: wrote 64 shared pages: at least that many copy-on-write faults"), "{procs}");
+}
+
+#[test]
+fn corpus_on_4_harts_prints_the_same() {
+    check_against_reference(&svemu_console(4), "svemu, 4 harts");
+}
+
+#[test]
+fn corpus_on_qemu_system_prints_the_same() {
+    let img = svos_image();
+    let initrd = var("SVOS_LXP_INITRD");
+    let append = append();
+    let (console, code) =
+        run_qemu(&img.kernel, &img.memory, &["-initrd", initrd.to_str().unwrap(), "-append", &append]);
+    assert_eq!(code, 0, "{console}");
+    check_against_reference(&console.replace('\r', ""), "qemu-system-riscv64");
+}
