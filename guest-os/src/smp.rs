@@ -54,6 +54,10 @@ pub struct Hart {
     idle: AtomicBool,
     /// pid whose f registers this hart holds (0 = none).
     fpu_owner: AtomicUsize,
+    /// Physical page number of the root page table of the user address
+    /// space this hart has in satp (0 = the kernel's table): see
+    /// [`harts_using_root`].
+    user_root: AtomicUsize,
     /// Only ever used by the hart itself.
     local: UnsafeCell<Local>,
 }
@@ -77,6 +81,7 @@ impl Hart {
             asid_flush: AtomicBool::new(false),
             idle: AtomicBool::new(false),
             fpu_owner: AtomicUsize::new(0),
+            user_root: AtomicUsize::new(0),
             local: UnsafeCell::new(Local { current: None, sched_ctx: Context { ra: 0, sp: 0, s: [0; 12] } }),
         }
     }
@@ -239,6 +244,25 @@ pub fn kick_idle_hart(allowed: u64) {
 /// (a kill).
 pub fn kick(hart: usize) {
     send_ipi(1 << hart);
+}
+
+/// Records the root page table (its physical page number; 0 = the
+/// kernel's table) this hart has just written to satp.
+pub fn set_user_root(root: usize) {
+    this().user_root.store(root, Ordering::Release);
+}
+
+/// The online harts whose satp holds the user address space of root page
+/// table `root` (physical page number) now: a process running there (in
+/// U-mode, or in its kernel thread waiting for the kernel lock) keeps
+/// filling its TLB from that table, so a shootdown must not forget them.
+pub fn harts_using_root(root: usize) -> u64 {
+    let online = online_mask();
+    HARTS
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| online >> i & 1 != 0 && h.user_root.load(Ordering::Acquire) == root)
+        .fold(0, |mask, (i, _)| mask | 1 << i)
 }
 
 /// The pid whose f registers this hart holds (0 = none).

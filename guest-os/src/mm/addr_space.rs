@@ -20,7 +20,10 @@
 //! its ASID), even after it switched away: [`AddrSpace::activate`] records
 //! it in a hart mask. Before frames of the space are freed (pages unmapped
 //! by brk, the whole space on exit and exec), the other harts of the mask
-//! flush their TLBs ([`crate::smp::shootdown`]).
+//! flush their TLBs ([`crate::smp::shootdown`]). After a shootdown the
+//! mask keeps the calling hart and every hart that has the space in satp
+//! now ([`crate::smp::harts_using_root`]): reclaim evicts pages of
+//! processes running on other harts, which refill their TLBs at once.
 
 use super::address::{PhysAddr, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP};
 use super::cow::PageFrame;
@@ -119,6 +122,7 @@ impl AddrSpace {
         }
         let satp = self.pt.satp() | ((asid as usize) << 44);
         core::arch::asm!("csrw satp, {0}", in(reg) satp);
+        crate::smp::set_user_root(self.pt.root().0);
     }
 
     /// The page table (for satp and software translation).
@@ -166,10 +170,16 @@ impl AddrSpace {
     }
 
     /// TLB shootdown for this space: the other harts that may cache it
-    /// flush; afterwards only this hart (if it runs the space) may.
+    /// flush; afterwards only this hart and the harts that run the space
+    /// now (its root table in their satp) may.
     pub(super) fn shootdown(&mut self) {
         crate::smp::shootdown(self.harts);
-        self.harts &= 1 << crate::smp::hart_id();
+        // The harts that still run the space (the caller may be reclaiming
+        // it from another hart's process: [`crate::proc::sched::reclaim`])
+        // refill their TLBs from it at once: they stay in the mask, or the
+        // next shootdown would miss them and they would keep writing to
+        // frames already evicted and reused.
+        self.harts &= (1 << crate::smp::hart_id()) | crate::smp::harts_using_root(self.pt.root().0);
     }
 
     /// Copies `data` to user address `va` from the kernel side, ignoring user

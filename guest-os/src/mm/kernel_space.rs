@@ -125,6 +125,7 @@ pub fn kernel_root() -> PhysPageNum {
 pub fn enter_kernel_table() {
     let satp = KERNEL_SATP.load(Ordering::Relaxed);
     unsafe { core::arch::asm!("csrw satp, {0}", in(reg) satp) };
+    crate::smp::set_user_root(0);
 }
 
 /// Switches back to the kernel page table and flushes this hart's TLB
@@ -132,4 +133,5 @@ pub fn enter_kernel_table() {
 pub fn activate_kernel() {
     let satp = KERNEL_SATP.load(Ordering::Relaxed);
     unsafe { core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) satp) };
+    crate::smp::set_user_root(0);
 }
