@@ -24,8 +24,22 @@ pub fn image() -> (PathBuf, PathBuf) {
 }
 
 /// The lines of `trace` up to and including the first sret back to U-mode:
-/// a page fault's story ends there.
+/// a page fault's story ends there. The kernel's TLB misses and walks for its
+/// own code and data (S-mode `tlb` and `mmu` lines) are left out: where the
+/// linker put each kernel function depends on the checkout's path (cargo
+/// hashes the absolute path of svos's path dependency into symbol names), so
+/// those lines would differ from one clone to the next. The user's walk, the
+/// trap, the kernel's events and the sret stay.
 pub fn until_back_in_user(trace: &str) -> String {
     let end = trace.lines().position(|l| l.contains(": sret S -> U")).map_or(usize::MAX, |i| i + 1);
-    trace.lines().take(end).map(|l| format!("{l}\n")).collect()
+    trace.lines().take(end).filter(|l| !kernel_translation(l)).map(|l| format!("{l}\n")).collect()
+}
+
+/// Whether `line` is a `tlb` or `mmu` event raised in S-mode.
+fn kernel_translation(line: &str) -> bool {
+    let Some((_, rest)) = line.split_once(": ") else { return false };
+    let mut words = rest.split_whitespace();
+    let cat = words.next();
+    let _icount = words.next();
+    matches!(cat, Some("tlb" | "mmu")) && words.next() == Some("S")
 }
