@@ -36,3 +36,14 @@
     addi t0, t0, 1;                             \
     j 99b;                                      \
 98:
+
+/* The routine `hexdigit`: print t1 (0..15) as one lower-case hex digit on
+ * the UART whose base is in s0. Clobbers t1, t2. Expand once per program. */
+#define HEXDIGIT_FUNCTION                       \
+hexdigit:                                       \
+    li t2, 10;                                  \
+    bltu t1, t2, 97f;                           \
+    addi t1, t1, 'a' - 10 - '0';                \
+97: addi t1, t1, '0';                           \
+    sb t1, 0(s0);                               \
+    ret

@@ -136,13 +136,7 @@ _start:
     EXIT_PASS
 4:  j       4b
 
-hexdigit:
-    li      t2, 10
-    bltu    t1, t2, 1f
-    addi    t1, t1, 'a' - 10 - '0'
-1:  addi    t1, t1, '0'
-    sb      t1, 0(s0)
-    ret
+HEXDIGIT_FUNCTION
 
     .align 2
 trap:
