@@ -78,8 +78,9 @@ fn a_driver_without_version_1_is_served_as_on_qemu() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-fn build_with_drive(drive: &Path) -> Result<(), BoardError> {
-    board::build(BoardConfig {
+/// The virtio_blk program's board with `drive` as its disk, image locking on.
+fn config_with_drive(drive: &Path) -> BoardConfig {
+    BoardConfig {
         bios: None,
         kernel: Some(bare("virtio_blk")),
         initrd: None,
@@ -93,8 +94,11 @@ fn build_with_drive(drive: &Path) -> Result<(), BoardError> {
         console_in: ConsoleIn::None,
         console_out: ConsoleOut::Buffer(Vec::new()),
         tracer: Tracer::off(),
-    })
-    .map(|_| ())
+    }
+}
+
+fn build_with_drive(drive: &Path) -> Result<(), BoardError> {
+    board::build(config_with_drive(drive)).map(|_| ())
 }
 
 #[test]
@@ -155,22 +159,7 @@ fn svemu_and_qemu_see_each_others_image_locks() {
     drop(running);
 
     // svemu first: the board holds the image until it is dropped.
-    let board = board::build(BoardConfig {
-        bios: None,
-        kernel: Some(bare("virtio_blk")),
-        initrd: None,
-        append: None,
-        ram_size: 128 << 20,
-        harts: 1,
-        drives: vec![disk.clone()],
-        drive_locking: true,
-        ad_policy: AdPolicy::Hardware,
-        tlb: TlbGeometry::default(),
-        console_in: ConsoleIn::None,
-        console_out: ConsoleOut::Buffer(Vec::new()),
-        tracer: Tracer::off(),
-    })
-    .expect("the image is free again");
+    let board = board::build(config_with_drive(&disk)).expect("the image is free again");
     let out = qemu(&disk, true).output().expect("QEMU runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
