@@ -151,8 +151,7 @@ fn exec_refuses_a_segment_at_address_zero_as_mmap_does() {
 /// The `svos.vmstat` line's counters, by name.
 fn vmstat(console: &str) -> std::collections::HashMap<String, u64> {
     let line = console.lines().find(|l| l.starts_with("[svos] vmstat: ")).unwrap_or_else(|| panic!("{console}"));
-    let words: Vec<&str> =
-        line["[svos] vmstat: ".len()..].split(|c| c == ' ' || c == ';').filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = line["[svos] vmstat: ".len()..].split([' ', ';']).filter(|w| !w.is_empty()).collect();
     words.chunks(2).filter_map(|p| Some((p[0].to_string(), p.get(1)?.parse().ok()?))).collect()
 }
 
