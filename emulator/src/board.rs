@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::bus::{map, Bus};
 use crate::devices::ram::RamAllocError;
 use crate::devices::uart::{ConsoleIn, ConsoleOut};
-use crate::devices::virtio::blk::Block;
+use crate::devices::virtio::blk::{Block, DiskLatency};
 use crate::devices::{BootRom, Htif, VirtioMmio};
 use crate::fdt::{self, DtbConfig};
 use crate::hart::Hart;
@@ -52,6 +52,8 @@ pub struct BoardConfig {
     /// Lock the disk images as QEMU does (`--drive-locking on`, the default):
     /// an image another svemu or QEMU uses is an error.
     pub drive_locking: bool,
+    /// How long each disk takes per request (`--disk-latency`), in machine time.
+    pub disk_latency: DiskLatency,
     /// A/D bit policy of every hart's MMU.
     pub ad_policy: AdPolicy,
     /// TLB size and associativity of every hart (validated by [`build`]).
@@ -144,6 +146,7 @@ pub fn build_with_dtb(cfg: BoardConfig) -> Result<(Machine, Vec<u8>), BoardError
     let mut bus = Bus::try_new(cfg.ram_size, harts, BootRom::reset_vector(0, 0), cfg.console_in, cfg.console_out)?;
     for (slot, disk) in disks.into_iter().enumerate() {
         bus.virtio[slot] = VirtioMmio::new(Some(disk));
+        bus.virtio[slot].set_latency(cfg.disk_latency);
     }
     // raw_addr None: only an ELF is accepted.
     let load = |what, path: &Option<PathBuf>, bytes: &[u8], ram: &mut crate::devices::Ram, raw_addr: Option<u64>| {

@@ -230,7 +230,8 @@ impl Bus {
             _ if in_window(pa, size, virtio_base(0), VIRTIO_SIZE * VIRTIO_SLOTS as u64) => {
                 let off = pa - virtio_base(0);
                 let mut mem = GuestMemory::new(&mut self.ram, &mut self.reservations);
-                self.virtio[(off / VIRTIO_SIZE) as usize].write(off % VIRTIO_SIZE, size, val, &mut mem);
+                let now = self.clint.cycles();
+                self.virtio[(off / VIRTIO_SIZE) as usize].write(off % VIRTIO_SIZE, size, val, &mut mem, now);
             }
             _ => return Err(BusFault { addr: pa }),
         }
@@ -301,6 +302,10 @@ impl Bus {
         if let Some(level) = self.uart.take_line_update() {
             self.plic.set_level(map::UART_IRQ, level);
         }
+        let now = self.clint.cycles();
+        for v in self.virtio.iter_mut().filter(|v| v.next_event().is_some_and(|due| due <= now)) {
+            v.advance(now, &mut GuestMemory::new(&mut self.ram, &mut self.reservations));
+        }
         for (slot, v) in self.virtio.iter_mut().enumerate() {
             if let Some(level) = v.take_line_update() {
                 self.plic.set_level(map::virtio_irq(slot), level);
@@ -309,10 +314,10 @@ impl Bus {
     }
 
     /// The next cycle at which a device changes state on its own (the
-    /// UART's character timeout), if any: the machine does not let time
-    /// jump past it.
+    /// UART's character timeout, a disk request's completion), if any: the
+    /// machine does not let time jump past it.
     pub fn next_device_event(&self) -> Option<u64> {
-        self.uart.next_event()
+        self.virtio.iter().filter_map(VirtioMmio::next_event).chain(self.uart.next_event()).min()
     }
 
     /// Per disk (by virtio-mmio slot) the requests it carried out.

@@ -281,6 +281,7 @@ impl Boot {
             harts: self.harts,
             drives: self.drives.clone(),
             drive_locking: true,
+            disk_latency: crate::devices::virtio::blk::DiskLatency::DEFAULT,
             ad_policy: self.ad_policy,
             tlb: self.tlb,
             console_in: ConsoleIn::Script(self.console_input.iter().copied().collect()),

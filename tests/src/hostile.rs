@@ -266,6 +266,7 @@ pub fn run_image(bytes: &[u8], ram: u64, instructions: u64) -> Result<Outcome, S
             harts: 1,
             drives: Vec::new(),
             drive_locking: false,
+            disk_latency: svemu::devices::virtio::blk::DiskLatency::DEFAULT,
             ad_policy: AdPolicy::Hardware,
             tlb: TlbGeometry::default(),
             console_in: ConsoleIn::None,

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod hostile;
 
 use std::cell::RefCell;
+pub use svemu::devices::virtio::blk::DiskLatency;
 
 use regex::Regex;
 use std::io::Write;
@@ -119,6 +120,8 @@ pub struct RunOptions<'a> {
     pub harts: usize,
     /// Disk images (virtio-blk).
     pub drives: &'a [PathBuf],
+    /// Their latency (`--disk-latency`; default svemu's).
+    pub disk_latency: DiskLatency,
     /// Trace categories.
     pub trace: &'a [Category],
     /// A/D policy.
@@ -148,6 +151,7 @@ impl<'a> RunOptions<'a> {
             memory: 128 << 20,
             harts: 1,
             drives: &[],
+            disk_latency: DiskLatency::DEFAULT,
             trace: &[],
             ad_policy: AdPolicy::Hardware,
             max_instructions: Some(100_000_000),
@@ -172,6 +176,7 @@ pub fn run_svemu(o: &RunOptions) -> Run {
         harts: o.harts,
         drives: o.drives.to_vec(),
         drive_locking: true,
+        disk_latency: o.disk_latency,
         ad_policy: o.ad_policy,
         tlb: o.tlb,
         console_in: match o.console_script {

@@ -118,6 +118,7 @@ fn svemu_dtb(smp: usize, memory: &str, kernel: &Path, append: &str) -> Vec<u8> {
         harts: smp,
         drives: Vec::new(),
         drive_locking: true,
+        disk_latency: svemu::devices::virtio::blk::DiskLatency::DEFAULT,
         ad_policy: AdPolicy::Hardware,
         tlb: TlbGeometry::default(),
         console_in: ConsoleIn::None,

@@ -70,6 +70,7 @@ fn config(kernel: std::path::PathBuf, ad_policy: AdPolicy, tlb: TlbGeometry) -> 
         harts: 1,
         drives: Vec::new(),
         drive_locking: true,
+        disk_latency: svemu::devices::virtio::blk::DiskLatency::DEFAULT,
         ad_policy,
         tlb,
         console_in: ConsoleIn::Script(Default::default()),

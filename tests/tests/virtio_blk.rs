@@ -89,6 +89,7 @@ fn config_with_drive(drive: &Path) -> BoardConfig {
         harts: 1,
         drives: vec![drive.to_owned()],
         drive_locking: true,
+        disk_latency: svemu::devices::virtio::blk::DiskLatency::DEFAULT,
         ad_policy: AdPolicy::Hardware,
         tlb: TlbGeometry::default(),
         console_in: ConsoleIn::None,

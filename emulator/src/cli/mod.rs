@@ -98,6 +98,13 @@ struct RunArgs {
     #[arg(long, value_enum, value_name = "on|off", default_value_t = OnOff::On)]
     drive_locking: OnOff,
 
+    /// How long the --drive disks take per request, in machine time: PER_REQUEST[,PER_KIB] ticks of the
+    /// 10 MHz timer (100 ns, 10 instructions of a hart each). A request completes, its used-ring entry and
+    /// interrupt appear, PER_REQUEST + PER_KIB x KiB ticks after the disk is free; one at a time, several in
+    /// flight. 0 completes requests during the notify.
+    #[arg(long, value_name = "TICKS[,TICKS]", default_value = "1000,10")]
+    disk_latency: svemu::devices::virtio::blk::DiskLatency,
+
     /// Console input from FILE instead of the terminal: its bytes are received one at a time, each once the
     /// guest waits for input (it enabled the receive interrupt, or polled the empty receiver 1000 times, or
     /// 16 times with every hart idle since); deterministic: the same run every time. After the last byte
@@ -595,6 +602,7 @@ fn board_config(args: &RunArgs, console_in: ConsoleIn, console_out: ConsoleOut, 
         harts: args.smp as usize,
         drives: args.drive.clone(),
         drive_locking: args.drive_locking == OnOff::On,
+        disk_latency: args.disk_latency,
         ad_policy: match args.ad_update {
             AdUpdate::Hw => AdPolicy::Hardware,
             AdUpdate::Fault => AdPolicy::Fault,

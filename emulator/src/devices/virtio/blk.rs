@@ -31,6 +31,66 @@ pub const SECTOR: u64 = 512;
 const SEG_MAX: u32 = 256 - 2;
 const HEADER: u64 = 16;
 
+/// How long the disk takes to carry out a request, in ticks of mtime
+/// ([`crate::devices::clint::TIMEBASE_HZ`], 10 MHz: 100 ns each; one tick
+/// is [`crate::devices::clint::CYCLES_PER_TICK`] instructions of a hart):
+/// `per_request + per_kib · ⌈data bytes / 1024⌉`. Machine time, not host
+/// time, so runs stay deterministic. The disk serves one request at a time
+/// (see [`super`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DiskLatency {
+    /// Ticks every request takes (seek, command overhead).
+    pub per_request: u64,
+    /// Ticks per KiB of data moved (transfer rate).
+    pub per_kib: u64,
+}
+
+impl DiskLatency {
+    /// svemu's default: 1000 ticks (100 µs) a request plus 10 ticks (1 µs)
+    /// a KiB, a fast SSD's figures: a 4 KiB page takes 104 µs.
+    pub const DEFAULT: DiskLatency = DiskLatency { per_request: 1000, per_kib: 10 };
+    /// No latency: a request completes while the driver notifies the device.
+    pub const ZERO: DiskLatency = DiskLatency { per_request: 0, per_kib: 0 };
+
+    /// True for [`DiskLatency::ZERO`].
+    pub fn is_zero(&self) -> bool {
+        *self == Self::ZERO
+    }
+
+    /// Machine cycles a request moving `bytes` of data takes (saturating).
+    pub fn cycles(&self, bytes: u64) -> u64 {
+        self.per_kib
+            .saturating_mul(bytes.div_ceil(1024))
+            .saturating_add(self.per_request)
+            .saturating_mul(crate::devices::clint::CYCLES_PER_TICK)
+    }
+}
+
+impl Default for DiskLatency {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl std::str::FromStr for DiskLatency {
+    type Err = String;
+
+    /// `PER_REQUEST[,PER_KIB]` in ticks (PER_KIB 0 when left out).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let num = |t: &str| t.trim().parse::<u64>().map_err(|_| format!("'{t}' is not a number of ticks"));
+        match s.split_once(',') {
+            Some((r, k)) => Ok(DiskLatency { per_request: num(r)?, per_kib: num(k)? }),
+            None => Ok(DiskLatency { per_request: num(s)?, per_kib: 0 }),
+        }
+    }
+}
+
+/// Data bytes a request moves: its buffers minus the 16-byte header and the
+/// status byte.
+pub fn data_bytes(chain: &Chain) -> u64 {
+    chain.buffers.iter().map(|b| b.len as u64).sum::<u64>().saturating_sub(HEADER + 1)
+}
+
 /// Why a disk image cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot use disk image '{path}': {source}")]

@@ -8,8 +8,16 @@
 //! `-global virtio-mmio.force-legacy=false`; QEMU's default, the legacy
 //! Version 1 with QueuePFN, is not emulated). As on QEMU 7.2, FEATURES_OK is
 //! accepted whatever the driver negotiated, VIRTIO_F_VERSION_1 or not
-//! (features the device did not offer are dropped). Requests are processed
-//! synchronously when the driver writes QueueNotify; the used-buffer
+//! (features the device did not offer are dropped). Requests are taken
+//! from the available ring when the driver writes QueueNotify and complete
+//! after the disk's latency ([`blk::DiskLatency`], `--disk-latency`) in
+//! machine time: one request at a time, in the order the driver made them
+//! available, each for `per_request + per_kib · KiB` ticks, so several may
+//! be in flight. A request is carried out (its data read from or written
+//! to guest RAM, its status byte stored) and put in the used ring when it
+//! completes, at the first turn boundary of the machine at or after its
+//! due time ([`VirtioMmio::advance`]); with a zero latency it completes
+//! during the QueueNotify write, as before. The used-buffer
 //! interrupt (InterruptStatus bit 0) and the configuration-change interrupt
 //! (bit 1, raised with DEVICE_NEEDS_RESET when the driver breaks the ring
 //! rules) hold the slot's interrupt line high until acknowledged; the line
@@ -49,9 +57,12 @@ use virtio_bindings::virtio_config::{
 use virtio_bindings::virtio_mmio::*;
 use virtio_bindings::virtio_ring::VIRTIO_RING_F_EVENT_IDX;
 
+use std::collections::VecDeque;
+
 use crate::devices::Ram;
 use crate::reservations::Reservations;
-use queue::{Queue, QueueError};
+use blk::DiskLatency;
+use queue::{Chain, Queue, QueueError};
 
 /// "virt" in little-endian ASCII.
 const MAGIC: u32 = 0x7472_6976;
@@ -158,14 +169,39 @@ pub struct VirtioMmio {
     status: u32,
     /// InterruptStatus changed since the PLIC last saw the line.
     line_update: bool,
+    /// How long the disk takes per request (the host's setting, kept by
+    /// [`VirtioMmio::restore`] and resets).
+    #[serde(skip)]
+    latency: DiskLatency,
+    /// Requests taken from the available ring and not completed yet, with
+    /// the machine cycle at which each completes (ascending). Not in
+    /// checkpoints: a run with a disk cannot be saved.
+    #[serde(skip)]
+    in_flight: VecDeque<(u64, Chain)>,
+    /// The cycle at which the disk finishes the last request in flight.
+    #[serde(skip)]
+    busy_until: u64,
 }
 
 impl VirtioMmio {
     /// Take `saved`'s transport registers and queue, keeping this slot's device.
     pub fn restore(&mut self, saved: VirtioMmio) {
         let device = self.device.take();
+        let latency = self.latency;
         *self = saved;
         self.device = device;
+        self.latency = latency;
+    }
+
+    /// Sets how long the disk takes per request (default
+    /// [`DiskLatency::DEFAULT`]).
+    pub fn set_latency(&mut self, latency: DiskLatency) {
+        self.latency = latency;
+    }
+
+    /// The machine cycle at which the next request in flight completes, if any.
+    pub fn next_event(&self) -> Option<u64> {
+        self.in_flight.front().map(|&(due, _)| due)
     }
 
     /// The disk in this slot (None: an empty slot).
@@ -185,6 +221,9 @@ impl VirtioMmio {
             interrupt_status: 0,
             status: 0,
             line_update: false,
+            latency: DiskLatency::DEFAULT,
+            in_flight: VecDeque::new(),
+            busy_until: 0,
         }
     }
 
@@ -207,7 +246,9 @@ impl VirtioMmio {
 
     fn reset(&mut self) {
         let device = self.device.take();
+        let latency = self.latency;
         *self = VirtioMmio::new(device);
+        self.latency = latency;
         self.line_update = true;
     }
 
@@ -253,8 +294,9 @@ impl VirtioMmio {
 
     /// Write the register at `offset` (32-bit accesses; the configuration
     /// space is read-only for virtio-blk's fields we offer). A QueueNotify
-    /// processes the queue against `mem`.
-    pub fn write(&mut self, offset: u64, size: u8, val: u64, mem: &mut GuestMemory) {
+    /// at machine cycle `now` takes the available requests from the queue in
+    /// `mem` (see the module doc for when they complete).
+    pub fn write(&mut self, offset: u64, size: u8, val: u64, mem: &mut GuestMemory, now: u64) {
         if size != 4 || offset >= CONFIG_BASE || self.device.is_none() {
             return;
         }
@@ -288,7 +330,7 @@ impl VirtioMmio {
                 }
             }
             // Queue 0 is the block device's only queue.
-            VIRTIO_MMIO_QUEUE_NOTIFY if val == 0 => self.notify(mem),
+            VIRTIO_MMIO_QUEUE_NOTIFY if val == 0 => self.notify(mem, now),
             VIRTIO_MMIO_INTERRUPT_ACK => {
                 self.interrupt_status &= !val;
                 self.line_update = true;
@@ -332,22 +374,70 @@ impl VirtioMmio {
         self.line_update = true;
     }
 
-    fn notify(&mut self, mem: &mut GuestMemory) {
+    fn live(&self) -> bool {
         let live = VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_FEATURES_OK;
-        if self.status & live != live || self.status & VIRTIO_CONFIG_S_NEEDS_RESET != 0 || !self.queue.ready {
+        self.status & live == live && self.status & VIRTIO_CONFIG_S_NEEDS_RESET == 0 && self.queue.ready
+    }
+
+    /// QueueNotify: every available request is queued behind those in
+    /// flight, to complete `latency` after the disk is free (at once, with
+    /// a zero latency).
+    fn notify(&mut self, mem: &mut GuestMemory, now: u64) {
+        if !self.live() {
             return;
         }
         let event_idx = self.negotiated(VIRTIO_RING_F_EVENT_IDX);
         let Some(dev) = self.device.as_mut() else { return };
+        let (latency, in_flight, busy_until) = (self.latency, &mut self.in_flight, &mut self.busy_until);
+        let queue = &mut self.queue;
         let result = (|| -> Result<bool, QueueError> {
             let mut any = false;
-            while let Some(chain) = self.queue.pop(mem)? {
+            while let Some(chain) = queue.pop(mem)? {
+                if latency.is_zero() {
+                    let written = dev.handle(&chain, mem)?;
+                    queue.push_used(mem, chain.head, written)?;
+                    any = true;
+                } else {
+                    *busy_until = (*busy_until).max(now) + latency.cycles(blk::data_bytes(&chain));
+                    in_flight.push_back((*busy_until, chain));
+                }
+            }
+            Ok(any && queue.needs_interrupt(mem, event_idx)?)
+        })();
+        self.signal(result);
+    }
+
+    /// Completes the requests in flight due at machine cycle `now` or
+    /// before, in order: each is carried out against `mem` and put in the
+    /// used ring, then the used-buffer interrupt is raised (unless the
+    /// driver suppressed it). Requests of a device reset since are dropped.
+    pub fn advance(&mut self, now: u64, mem: &mut GuestMemory) {
+        if self.next_event().is_none_or(|due| due > now) {
+            return;
+        }
+        if !self.live() {
+            self.in_flight.clear();
+            return;
+        }
+        let event_idx = self.negotiated(VIRTIO_RING_F_EVENT_IDX);
+        let Some(dev) = self.device.as_mut() else { return };
+        let (in_flight, queue) = (&mut self.in_flight, &mut self.queue);
+        let result = (|| -> Result<bool, QueueError> {
+            let mut any = false;
+            while in_flight.front().is_some_and(|&(due, _)| due <= now) {
+                let Some((_, chain)) = in_flight.pop_front() else { break };
                 let written = dev.handle(&chain, mem)?;
-                self.queue.push_used(mem, chain.head, written)?;
+                queue.push_used(mem, chain.head, written)?;
                 any = true;
             }
-            Ok(any && self.queue.needs_interrupt(mem, event_idx)?)
+            Ok(any && queue.needs_interrupt(mem, event_idx)?)
         })();
+        self.signal(result);
+    }
+
+    /// Raises the used-buffer interrupt for `Ok(true)`; a ring error marks
+    /// the device DEVICE_NEEDS_RESET.
+    fn signal(&mut self, result: Result<bool, QueueError>) {
         match result {
             Ok(true) => {
                 self.interrupt_status |= VIRTIO_MMIO_INT_VRING;
@@ -356,6 +446,7 @@ impl VirtioMmio {
             Ok(false) => {}
             Err(e) => {
                 log::warn!("virtio-blk: {e}; the device needs a reset");
+                self.in_flight.clear();
                 self.fail();
             }
         }

@@ -32,6 +32,8 @@ impl Rig {
         let block = Block::open(&image, "unit", true).unwrap();
         let mut r =
             Rig { ram: Ram::new(BASE, 1 << 20), res: Reservations::new(1), dev: VirtioMmio::new(Some(block)), image };
+        // Requests complete during the notify (the latency has its own test).
+        r.dev.set_latency(DiskLatency::ZERO);
         r.w(VIRTIO_MMIO_STATUS, 3);
         r.w(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
         r.w(VIRTIO_MMIO_DRIVER_FEATURES, features as u32);
@@ -49,7 +51,7 @@ impl Rig {
 
     fn w(&mut self, reg: u32, val: u32) {
         let mut mem = GuestMemory::new(&mut self.ram, &mut self.res);
-        self.dev.write(reg as u64, 4, val as u64, &mut mem);
+        self.dev.write(reg as u64, 4, val as u64, &mut mem, 0);
     }
 
     fn r(&mut self, reg: u32) -> u32 {
@@ -124,6 +126,48 @@ fn features_ok_is_accepted_as_qemu_does_and_unoffered_features_dropped() {
     assert_eq!(r.dev.driver_features, MODERN, "a feature the device did not offer is dropped");
     let mut r = Rig::new("modern", MODERN);
     assert_ne!(r.r(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK, 0);
+}
+
+#[test]
+fn requests_complete_after_the_disk_latency_one_after_another() {
+    let mut r = Rig::new("latency", MODERN);
+    // 100 ticks a request + 2 a KiB: a 512-byte write takes 102 ticks.
+    r.dev.set_latency(DiskLatency { per_request: 100, per_kib: 2 });
+    let cost = 102 * crate::devices::clint::CYCLES_PER_TICK;
+    // Two writes in flight, each one readable buffer (header and 512 data
+    // bytes) and a status byte: sector 1 of 0x11s, sector 2 of 0x22s.
+    for (k, (sector, byte)) in [(1u64, 0x11u8), (2, 0x22)].into_iter().enumerate() {
+        let buf = HDR + 0x400 * k as u64;
+        r.ram.write(buf, 4, VIRTIO_BLK_T_OUT as u64);
+        r.ram.write(buf + 8, 8, sector);
+        r.ram.slice_mut(buf + 16, 512).unwrap().fill(byte);
+        r.ram.write(STATUS + k as u64, 1, 0xff);
+        r.desc(DESC, 2 * k as u16, buf, 16 + 512, 1, 2 * k as u16 + 1);
+        r.desc(DESC, 2 * k as u16 + 1, STATUS + k as u64, 1, 2, 0);
+        r.ram.write(AVAIL + 4 + 2 * k as u64, 2, 2 * k as u64);
+    }
+    r.ram.write(AVAIL + 2, 2, 2);
+    r.w(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+    let sector = |r: &Rig, s: usize| std::fs::read(&r.image).unwrap()[s * 512];
+    let used = |r: &Rig| r.ram.read(USED + 2, 2);
+    assert_eq!((used(&r), r.dev.irq(), sector(&r, 1)), (0, false, 0), "nothing before the latency");
+    assert_eq!(r.dev.next_event(), Some(cost));
+    r.dev.advance(cost - 1, &mut GuestMemory::new(&mut r.ram, &mut r.res));
+    assert_eq!(used(&r), 0);
+    r.dev.advance(cost, &mut GuestMemory::new(&mut r.ram, &mut r.res));
+    assert_eq!((used(&r), r.dev.irq()), (1, true), "the first completes, with its interrupt");
+    assert_eq!((sector(&r, 1), r.ram.read(STATUS, 1)), (0x11, VIRTIO_BLK_S_OK as u64));
+    assert_eq!((sector(&r, 2), r.dev.next_event()), (0, Some(2 * cost)), "the second waits its turn");
+    r.dev.advance(2 * cost, &mut GuestMemory::new(&mut r.ram, &mut r.res));
+    assert_eq!((used(&r), sector(&r, 2), r.dev.next_event()), (2, 0x22, None));
+}
+
+#[test]
+fn disk_latency_parses_ticks_per_request_and_per_kib() {
+    assert_eq!("250,4".parse(), Ok(DiskLatency { per_request: 250, per_kib: 4 }));
+    assert_eq!("0".parse(), Ok(DiskLatency::ZERO));
+    assert!("x".parse::<DiskLatency>().is_err());
+    assert_eq!(DiskLatency::DEFAULT.cycles(4096), 1040 * crate::devices::clint::CYCLES_PER_TICK);
 }
 
 #[test]
