@@ -120,7 +120,7 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     let mapped = kernel_space::MMIO.iter().find(|m| m.2 == "virtio-mmio").map_or((0, 0), |m| (m.0, m.0 + m.1));
     let regions: Vec<(usize, usize)> =
         info.virtio_mmio.iter().copied().filter(|&(pa, size)| pa >= mapped.0 && pa + size <= mapped.1).collect();
-    if let Some(sectors) = drivers::virtio_blk::probe(&regions) {
+    if let Some(sectors) = drivers::virtio_blk::probe(&regions, &info.hart_ids) {
         let slots = mm::swap::init(sectors);
         fs::procfs::set_swap_slots(slots);
         info!("[svos] virtio-blk disk: {} sectors; swap: {} slots of 4 KiB", sectors, slots);

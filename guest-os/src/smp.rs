@@ -116,6 +116,8 @@ pub fn init_hart(id: usize) {
     unsafe { core::arch::asm!("mv tp, {0}", in(reg) h as *const Hart as usize) };
     // sie.SSIE: IPIs wake wfi (and interrupt U-mode).
     unsafe { core::arch::asm!("csrs sie, {0}", in(reg) 1usize << 1) };
+    // sie.SEIE: the disk's interrupt (through the PLIC) too.
+    crate::drivers::virtio_blk::enable_on_this_hart();
     ONLINE.fetch_or(1 << id, Ordering::AcqRel);
 }
 

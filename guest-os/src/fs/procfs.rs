@@ -223,6 +223,7 @@ fn comm(p: &Process) -> &str {
 fn state_char(p: &Process) -> (char, &'static str) {
     match p.state {
         State::Runnable | State::Running => ('R', "running"),
+        State::Blocked(crate::proc::process::WaitFor::Disk(_)) => ('D', "disk sleep"),
         State::Blocked(_) => ('S', "sleeping"),
         State::Zombie => ('Z', "zombie"),
     }

@@ -72,6 +72,9 @@ pub struct AddrSpace {
     /// space to fault the page in reads its own copy; the slot is freed
     /// with its last reference.
     pub(super) swapped: BTreeMap<VirtPageNum, Arc<SwapSlot>>,
+    /// Pages being read back from swap (a major fault and its read-ahead),
+    /// until the fault maps them ([`super::fault`]).
+    pub(super) reading: BTreeMap<VirtPageNum, super::fault::Reading>,
     /// The clock hand: the next page the eviction scan looks at.
     pub(super) clock_hand: VirtPageNum,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
@@ -96,6 +99,7 @@ impl AddrSpace {
             vmas: VmaSet::new(),
             frames: BTreeMap::new(),
             swapped: BTreeMap::new(),
+            reading: BTreeMap::new(),
             clock_hand: VirtPageNum(0),
             asid: 0,
             asid_gen: 0,
@@ -154,8 +158,14 @@ impl AddrSpace {
             return Err(FaultError::Segv);
         }
         let usable = |flags: PteFlags| flags.contains(access.needs() | PteFlags::U);
-        if !self.pt.translate(VirtAddr(va)).is_some_and(|(_, flags)| usable(flags)) {
-            self.handle_fault(va, access)?;
+        while !self.pt.translate(VirtAddr(va)).is_some_and(|(_, flags)| usable(flags)) {
+            // The kernel's own access cannot sleep half-way through a system
+            // call's copy: a swap-in is waited for by polling.
+            match self.handle_fault(va, access) {
+                Err(FaultError::Wait(req)) => crate::drivers::virtio_blk::wait_polling(req),
+                Err(e) => return Err(e),
+                Ok(_) => break,
+            }
         }
         let (pa, flags) = self.pt.translate(VirtAddr(va)).ok_or(FaultError::Segv)?;
         // The kernel's access goes through the direct map, which the hart
@@ -191,10 +201,15 @@ impl AddrSpace {
             let cur = va + done;
             if self.pt.translate(VirtAddr(cur)).is_none() {
                 let vma = *self.vma_at(cur).ok_or(MapError::NotMapped)?;
-                self.fault_in(VirtAddr(cur).floor(), vma.perm).map_err(|e| match e {
-                    FaultError::Segv => MapError::NotMapped,
-                    FaultError::OutOfMemory => MapError::OutOfMemory,
-                })?;
+                match self.fault_in(VirtAddr(cur).floor(), vma.perm) {
+                    Err(FaultError::Wait(req)) => {
+                        crate::drivers::virtio_blk::wait_polling(req);
+                        continue;
+                    }
+                    Err(FaultError::Segv) => return Err(MapError::NotMapped),
+                    Err(FaultError::OutOfMemory) => return Err(MapError::OutOfMemory),
+                    Ok(_) => {}
+                }
             }
             let (pa, _) = self.pt.translate(VirtAddr(cur)).ok_or(MapError::NotMapped)?;
             // Written through the direct map: D set by hand (see user_access).
@@ -215,6 +230,10 @@ impl Drop for AddrSpace {
     /// still cache a translation of the space. This hart flushes its ASID
     /// (the caller has switched to another table), the others flush by IPI.
     fn drop(&mut self) {
+        // Frames the disk may still fill are freed only once it is done.
+        for r in self.reading.values() {
+            r.wait_polling();
+        }
         if self.asid_gen != 0 {
             unsafe { core::arch::asm!("sfence.vma zero, {0}", in(reg) self.asid as usize) };
         }

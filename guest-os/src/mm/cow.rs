@@ -145,9 +145,12 @@ impl AddrSpace {
             PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
                 Ok(sf) => (sf.frame, false),
                 Err(shared) => {
-                    let Some(mut copy) = self.alloc_user_frame() else {
-                        self.frames.insert(vpn, PageFrame::Shared(shared));
-                        return Err(FaultError::OutOfMemory);
+                    let mut copy = match self.alloc_user_frame() {
+                        Ok(f) => f,
+                        Err(e) => {
+                            self.frames.insert(vpn, PageFrame::Shared(shared));
+                            return Err(e);
+                        }
                     };
                     // SAFETY: a shared frame is only read: every space maps it read-only.
                     copy.bytes_mut().copy_from_slice(unsafe { shared.frame.ppn().bytes_mut() });

@@ -9,9 +9,33 @@ use super::addr_space::AddrSpace;
 use super::address::{page_floor, VirtAddr, VirtPageNum, USER_TOP};
 use super::cow::PageFrame;
 use super::frame::{frame_alloc, FrameTracker};
-use super::page_table::{MapError, PteFlags};
-use super::swap;
+use super::page_table::PteFlags;
+use super::swap::{self, SwapSlot};
 use crate::drivers::trace::How;
+use crate::drivers::virtio_blk::{self, ReqId};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+/// Most pages a major fault reads in one request: the faulting page and
+/// the following pages of its space whose slots follow its slot (Linux's
+/// swap read-ahead, page-cluster 3: 8 pages).
+pub const READAHEAD_PAGES: usize = 8;
+
+/// A page being read back from swap (or read, not yet mapped): its slot,
+/// the frame the disk fills, and the request.
+#[derive(Debug)]
+pub(super) struct Reading {
+    slot: Arc<SwapSlot>,
+    frame: FrameTracker,
+    req: ReqId,
+}
+
+impl Reading {
+    /// Waits (polling) until the disk is done with the frame.
+    pub(super) fn wait_polling(&self) {
+        virtio_blk::wait_polling(self.req);
+    }
+}
 
 /// The kind of memory access that faulted (privileged spec 4.1.9, Table
 /// 4.2: scause 12 instruction, 13 load, 15 store/AMO page fault).
@@ -54,6 +78,11 @@ pub enum FaultError {
     Segv,
     /// No free frame for the page (or for a page-table page).
     OutOfMemory,
+    /// The page needs disk request `.0` to complete first (its swap-in, the
+    /// write of its slot, or the writes of direct reclaim that free
+    /// frames): the caller waits for it without the kernel lock
+    /// ([`crate::proc::sched::wait_io`]) and handles the fault again.
+    Wait(ReqId),
 }
 
 /// How a page fault was resolved.
@@ -153,55 +182,182 @@ impl AddrSpace {
             if self.pt.swap_entry(vpn) != Some(slot.number()) {
                 panic!("swap entry of page {:#x} disagrees with slot {}", vpn.addr().0, slot.number());
             }
-            let mut frame = self.alloc_user_frame().ok_or(FaultError::OutOfMemory)?;
-            slot.read(frame.bytes_mut()).ok_or(FaultError::OutOfMemory)?;
-            crate::drivers::trace::swap_in(self.asid, vpn.addr().0, slot.number());
-            self.pt.map(vpn, frame.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
-            // The slot stays with the page as its swap cache copy: while the
-            // PTE's D bit stays clear, evicting it again needs no write. Not
-            // when swap is over half full (Linux's vm_swap_full): the slot
-            // is freed then (with its last reference).
-            self.swapped.remove(&vpn);
-            let copy = (!swap::nearly_full()).then_some(slot);
-            self.frames.insert(vpn, PageFrame::Private(frame, copy));
-            self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
-            self.usage.major_faults += 1;
-            super::vmstat::PGMAJFAULT.inc();
-            crate::drivers::trace::resolved_as(How::SwapIn);
-            return Ok(Resolved::Major);
+            return self.swap_in(vpn, slot, perm);
         }
-        self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
+        self.map_fresh(vpn, perm)?;
         crate::drivers::trace::resolved_as(How::ZeroFill);
         self.usage.minor_faults += 1;
         super::vmstat::PGFAULT_MINOR.inc();
         Ok(Resolved::Minor)
     }
 
+    /// A major fault of page `vpn` (area permissions `perm`), swapped out
+    /// to `slot`. Asynchronous, in steps, each ending in
+    /// [`FaultError::Wait`] until the page is mapped:
+    ///
+    /// 1. If the slot is under writeback, wait for the write (the slot is
+    ///    read only once it holds the page).
+    /// 2. Otherwise take a frame and start reading the slot into it, with
+    ///    read-ahead: up to [`READAHEAD_PAGES`] - 1 following pages of the
+    ///    space swapped to the following slots, in one request, while free
+    ///    frames stay above the high watermark; wait for the request.
+    /// 3. Once it is done: map the page and the pages read ahead (A clear:
+    ///    unused, the clock takes them first; each keeps its slot as its
+    ///    swap cache copy, so evicting them again costs no write):
+    ///    [`Resolved::Major`].
+    ///
+    /// The process sleeps between the steps, the kernel lock released:
+    /// nothing the steps hold changes meanwhile (the pages being read are in
+    /// [`AddrSpace::reading`], not resident, so reclaim cannot take them).
+    fn swap_in(&mut self, vpn: VirtPageNum, slot: Arc<SwapSlot>, perm: PteFlags) -> Result<Resolved, FaultError> {
+        if let Some(r) = self.reading.get(&vpn) {
+            let req = r.req;
+            if !virtio_blk::is_done(req) {
+                return Err(FaultError::Wait(req));
+            }
+            return self.finish_swap_in(vpn, req);
+        }
+        if let Some(frame) = swap::take_stranded(slot.number()) {
+            // A failed write kept the page in memory.
+            let eff = match frame {
+                PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
+                PageFrame::Private(..) => perm,
+            };
+            self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            self.swapped.remove(&vpn);
+            self.frames.insert(vpn, frame);
+            crate::drivers::trace::resolved_as(How::Remap);
+            self.usage.minor_faults += 1;
+            super::vmstat::PGFAULT_MINOR.inc();
+            return Ok(Resolved::Minor);
+        }
+        match swap::writing(slot.number()) {
+            Some(0) => return Err(FaultError::Wait(swap::flush_writes().unwrap_or(0))),
+            Some(req) => return Err(FaultError::Wait(req)),
+            None => {}
+        }
+        let frame = self.alloc_user_frame()?;
+        let mut batch = alloc::vec![(vpn, slot.clone(), frame)];
+        let high = super::frame::watermarks().2;
+        while batch.len() < READAHEAD_PAGES && super::frame::stats().0 > high {
+            let next = VirtPageNum(vpn.0 + batch.len());
+            let Some(s) = self.swapped.get(&next) else { break };
+            if s.number() != slot.number() + batch.len()
+                || self.reading.contains_key(&next)
+                || swap::writing(s.number()).is_some()
+            {
+                break;
+            }
+            let Some(f) = frame_alloc() else { break };
+            batch.push((next, s.clone(), f));
+        }
+        let ppns: Vec<_> = batch.iter().map(|(_, _, f)| f.ppn()).collect();
+        let req = swap::read_pages(slot.number(), &ppns).map_err(|_| FaultError::OutOfMemory)?;
+        for _ in 1..batch.len() {
+            super::vmstat::SWAP_RA.inc();
+        }
+        for (v, slot, frame) in batch {
+            self.reading.insert(v, Reading { slot, frame, req });
+        }
+        Err(FaultError::Wait(req))
+    }
+
+    /// Step 3 of [`Self::swap_in`]: request `req` that read `vpn` is done.
+    fn finish_swap_in(&mut self, vpn: VirtPageNum, req: ReqId) -> Result<Resolved, FaultError> {
+        let failed = virtio_blk::take_error(req).is_err();
+        let pages: Vec<VirtPageNum> = self.reading.iter().filter(|(_, r)| r.req == req).map(|(v, _)| *v).collect();
+        for v in pages {
+            let Some(Reading { slot, frame, .. }) = self.reading.remove(&v) else { continue };
+            // Still swapped to that slot (nothing unmapped it meanwhile)?
+            let current = self.swapped.get(&v).is_some_and(|s| Arc::ptr_eq(s, &slot));
+            let perm = self.vmas.find(v.addr().0).map(|a| a.perm);
+            let (true, false, Some(perm)) = (current, failed, perm) else { continue };
+            crate::drivers::trace::swap_in(self.asid, v.addr().0, slot.number());
+            if self.pt.map(v, frame.ppn(), perm | PteFlags::U).is_err() {
+                continue;
+            }
+            // The slot stays with the page as its swap cache copy: while the
+            // PTE's D bit stays clear, evicting it again needs no write. Not
+            // when swap is over half full (Linux's vm_swap_full): the slot
+            // is freed then (with its last reference).
+            self.swapped.remove(&v);
+            let copy = (!swap::nearly_full()).then_some(slot);
+            self.frames.insert(v, PageFrame::Private(frame, copy));
+            if v != vpn {
+                super::page_table::sfence_vma(v.addr().0);
+            }
+        }
+        if failed || !self.frames.contains_key(&vpn) {
+            return Err(FaultError::OutOfMemory);
+        }
+        super::page_table::sfence_vma(vpn.addr().0);
+        self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        self.usage.major_faults += 1;
+        super::vmstat::PGMAJFAULT.inc();
+        crate::drivers::trace::resolved_as(How::SwapIn);
+        Ok(Resolved::Major)
+    }
+
     /// Maps a zeroed frame at `vpn` with `perm | U` and records it.
-    pub(super) fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), MapError> {
-        let f = self.alloc_user_frame().ok_or(MapError::OutOfMemory)?;
-        self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
+    pub(super) fn map_fresh(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
+        let f = self.alloc_user_frame()?;
+        self.install_fresh(vpn, f, perm)
+    }
+
+    /// [`Self::map_fresh`] for callers that cannot sleep (mmap's
+    /// MAP_POPULATE): waits for reclaim's writes by polling.
+    pub(super) fn populate_page(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
+        let f = self.alloc_user_frame_polling()?;
+        self.install_fresh(vpn, f, perm)
+    }
+
+    fn install_fresh(&mut self, vpn: VirtPageNum, f: FrameTracker, perm: PteFlags) -> Result<(), FaultError> {
+        self.pt.map(vpn, f.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
         self.frames.insert(vpn, PageFrame::private(f));
         self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
         Ok(())
     }
 
-    /// A frame for a user page. With swap on and at most the low watermark
-    /// of free frames ([`super::frame::watermarks`]), pages of this space are
-    /// evicted first ([`Self::swap_out_one`]) until the high watermark is
-    /// reached or none can be. A user page never takes a frame at or below
-    /// the min watermark: those are the kernel's (page tables, kernel
-    /// stacks, heap, DMA), so kernel allocations find frames while user
-    /// memory is reclaimed or its owner killed. `None` when no frame is free
-    /// above min.
-    pub(super) fn alloc_user_frame(&mut self) -> Option<FrameTracker> {
+    /// A frame for a user page. At or below the low watermark of free
+    /// frames ([`super::frame::watermarks`]) kswapd is woken
+    /// ([`super::kswapd`]) to reclaim in the background up to high. A user
+    /// page never takes a frame at or below the min watermark: those are
+    /// the kernel's (page tables, kernel stacks, heap, DMA). There, with
+    /// swap on, this space reclaims directly: evicts its own pages until
+    /// the free frames plus those under writeback reach high, sends the
+    /// writes, and returns [`FaultError::Wait`] for them (or for the
+    /// oldest write in flight, e.g. kswapd's); the caller sleeps and
+    /// retries. [`FaultError::OutOfMemory`] when nothing can be freed.
+    pub(super) fn alloc_user_frame(&mut self) -> Result<FrameTracker, FaultError> {
+        swap::reap();
         let (min, low, high) = super::frame::watermarks();
-        if swap::active() && super::frame::stats().0 <= low {
-            while super::frame::stats().0 < high && self.swap_out_one() {}
+        let free = super::frame::stats().0;
+        if swap::active() && free <= low {
+            super::kswapd::wake();
         }
-        if super::frame::stats().0 <= min {
-            return None;
+        if free > min {
+            return frame_alloc().ok_or(FaultError::OutOfMemory);
         }
-        frame_alloc()
+        if !swap::active() {
+            return Err(FaultError::OutOfMemory);
+        }
+        super::vmstat::set_reclaimer(super::vmstat::Reclaimer::Direct);
+        while super::frame::stats().0 + swap::writeback_pages() < high && self.swap_out_one() {}
+        match swap::flush_writes().or_else(swap::oldest_write) {
+            Some(req) => Err(FaultError::Wait(req)),
+            None if super::frame::stats().0 > min => frame_alloc().ok_or(FaultError::OutOfMemory),
+            None => Err(FaultError::OutOfMemory),
+        }
+    }
+
+    /// [`Self::alloc_user_frame`] for callers that cannot sleep: waits for
+    /// the disk by polling.
+    pub(super) fn alloc_user_frame_polling(&mut self) -> Result<FrameTracker, FaultError> {
+        loop {
+            match self.alloc_user_frame() {
+                Err(FaultError::Wait(req)) => virtio_blk::wait_polling(req),
+                r => return r,
+            }
+        }
     }
 }

@@ -29,6 +29,8 @@ pub const MMIO: &[(usize, usize, &str)] = &[
     (0x0010_0000, 0x1000, "sifive_test"),
     (0x0011_0000, 0x1000, "svemu,trace"),
     (0x0200_0000, 0x1_0000, "clint"),
+    (0x0c00_0000, 0x3000, "plic"),
+    (0x0c20_0000, 0x1_0000, "plic-contexts"),
     (0x1000_0000, 0x1000, "uart"),
     (0x1000_1000, 0x8000, "virtio-mmio"),
 ];

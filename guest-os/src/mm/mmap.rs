@@ -57,9 +57,9 @@ impl AddrSpace {
     fn populate(&mut self, s: usize, e: usize, perm: PteFlags) -> Result<(), MapError> {
         let mut va = s;
         while va < e {
-            if let Err(err) = self.map_fresh(VirtAddr(va).floor(), perm) {
+            if self.populate_page(VirtAddr(va).floor(), perm).is_err() {
                 self.depopulate(s, va);
-                return Err(err);
+                return Err(MapError::OutOfMemory);
             }
             va += PAGE_SIZE;
         }

@@ -10,6 +10,7 @@ pub mod frame;
 pub mod heap;
 pub mod kernel_space;
 pub mod kstack;
+pub mod kswapd;
 pub mod mmap;
 pub mod oom;
 pub mod page_table;

@@ -8,9 +8,34 @@
 //!
 //! The kernel totals of pages written out and read back are kept here; the
 //! per-process major-fault counts live in [`super::addr_space::MemUsage`].
+//!
+//! Swap I/O is asynchronous ([`crate::drivers::virtio_blk`]):
+//!
+//! - **Writes** (Linux's swap_writepage under writeback): reclaim gives each
+//!   victim a slot ([`alloc_slot`]: lowest free first, so the victims of one
+//!   pass get neighbouring slots) and hands slot and frame to
+//!   [`queue_write`]; [`flush_writes`] then sends the queued pages as
+//!   clusters, one disk request per run of consecutive slots (up to
+//!   [`virtio_blk::MAX_PAGES`] pages). Until its request completes a page
+//!   is *under writeback*: its frame stays allocated and unchanged (no PTE
+//!   maps it any more and nothing may write it) and its slot stays
+//!   allocated even if every space drops it, so the slot is never reused or
+//!   read half-written. [`reap`] frees them once the disk is done
+//!   ([`writeback_pages`] counts them for reclaim's targets). A fault on a
+//!   slot under writeback waits for the write ([`writing`]).
+//! - **Reads** ([`read_pages`]): a major fault reads its slot, and may read
+//!   ahead the neighbouring slots of the neighbouring pages, into frames of
+//!   its own, in one request, and sleeps until it completes
+//!   ([`super::fault`]).
+//! - A write the disk fails keeps its pages: they stay in memory
+//!   ([`take_stranded`] gives the frame back at the next fault on the slot),
+//!   so nothing is lost.
 
-use super::address::PAGE_SIZE;
-use crate::drivers::virtio_blk::{self, SECTORS_PER_PAGE};
+use super::cow::PageFrame;
+use crate::drivers::virtio_blk::{self, ReqId, SECTORS_PER_PAGE};
+use crate::mm::PhysPageNum;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use spin::Mutex;
 
@@ -74,20 +99,6 @@ impl SwapSlot {
     pub fn number(&self) -> usize {
         self.slot
     }
-
-    fn sector(&self) -> u64 {
-        self.slot as u64 * SECTORS_PER_PAGE
-    }
-
-    /// Reads the slot's page into `page` and counts a page swapped in.
-    /// `None` if the disk reports an error.
-    pub fn read(&self, page: &mut [u8; PAGE_SIZE]) -> Option<()> {
-        virtio_blk::read_page(self.sector(), page).ok()?;
-        if let Some(s) = SWAP.lock().as_mut() {
-            s.swapped_in += 1;
-        }
-        Some(())
-    }
 }
 
 impl Drop for SwapSlot {
@@ -99,25 +110,151 @@ impl Drop for SwapSlot {
     }
 }
 
-/// Writes `page` to the lowest free slot and returns it, counting a page
-/// swapped out. `None` if swap is off, full, or the disk reports an error
-/// (the slot is then freed again).
-pub fn write_out(page: &[u8; PAGE_SIZE]) -> Option<SwapSlot> {
-    let slot = {
-        let mut guard = SWAP.lock();
-        let s = guard.as_mut()?;
-        let (word, bits) = s.used.iter().enumerate().find(|(_, w)| **w != u64::MAX)?;
-        let slot = word * 64 + bits.trailing_ones() as usize;
-        if slot >= s.slots {
-            return None;
-        }
-        s.used[word] |= 1 << (slot % 64);
-        s.in_use += 1;
-        SwapSlot { slot }
-    };
-    virtio_blk::write_page(slot.sector(), page).ok()?;
-    if let Some(s) = SWAP.lock().as_mut() {
-        s.swapped_out += 1;
+/// Allocates the lowest free slot, or `None` if swap is off or full.
+pub fn alloc_slot() -> Option<SwapSlot> {
+    let mut guard = SWAP.lock();
+    let s = guard.as_mut()?;
+    let (word, bits) = s.used.iter().enumerate().find(|(_, w)| **w != u64::MAX)?;
+    let slot = word * 64 + bits.trailing_ones() as usize;
+    if slot >= s.slots {
+        return None;
     }
-    Some(slot)
+    s.used[word] |= 1 << (slot % 64);
+    s.in_use += 1;
+    Some(SwapSlot { slot })
+}
+
+/// A page under writeback: its slot and its frame, both kept until the write completes.
+struct Writeback {
+    slot: Arc<SwapSlot>,
+    frame: PageFrame,
+}
+
+/// Pages on their way to disk.
+struct Io {
+    /// Queued by reclaim, not yet sent ([`flush_writes`]).
+    queued: Vec<Writeback>,
+    /// Sent, by request.
+    writing: BTreeMap<ReqId, Vec<Writeback>>,
+    /// Slot number -> its write request (0 while queued).
+    by_slot: BTreeMap<usize, ReqId>,
+    /// Pages of failed writes, by slot: kept in memory ([`take_stranded`]).
+    stranded: BTreeMap<usize, PageFrame>,
+}
+
+static IO: Mutex<Io> = Mutex::new(Io {
+    queued: Vec::new(),
+    writing: BTreeMap::new(),
+    by_slot: BTreeMap::new(),
+    stranded: BTreeMap::new(),
+});
+
+/// Queues the write of `frame` (no PTE maps it writable any more) to
+/// `slot`; [`flush_writes`] sends it.
+pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
+    let mut io = IO.lock();
+    io.by_slot.insert(slot.slot, 0);
+    io.queued.push(Writeback { slot, frame });
+}
+
+/// Sends the queued writes, one request per run of consecutive slots (a
+/// cluster of up to [`virtio_blk::MAX_PAGES`] pages), and counts them as
+/// swapped out. Returns the last request's id (None: nothing was queued).
+pub fn flush_writes() -> Option<ReqId> {
+    let mut io = IO.lock();
+    let mut queued = core::mem::take(&mut io.queued);
+    queued.sort_by_key(|w| w.slot.slot);
+    let mut last = None;
+    while !queued.is_empty() {
+        let first = queued[0].slot.slot;
+        let run = (1..queued.len().min(virtio_blk::MAX_PAGES))
+            .find(|&i| queued[i].slot.slot != first + i)
+            .unwrap_or(queued.len().min(virtio_blk::MAX_PAGES));
+        let rest = queued.split_off(run);
+        let cluster = core::mem::replace(&mut queued, rest);
+        let pages: Vec<PhysPageNum> = cluster.iter().map(|w| w.frame.ppn()).collect();
+        match virtio_blk::submit(true, first as u64 * SECTORS_PER_PAGE, &pages) {
+            Ok(id) => {
+                for w in &cluster {
+                    io.by_slot.insert(w.slot.slot, id);
+                }
+                if let Some(s) = SWAP.lock().as_mut() {
+                    s.swapped_out += cluster.len() as u64;
+                }
+                super::vmstat::SWAP_WRITE_REQUESTS.inc();
+                io.writing.insert(id, cluster);
+                last = Some(id);
+            }
+            Err(_) => io.strand(cluster),
+        }
+    }
+    last
+}
+
+impl Io {
+    fn strand(&mut self, pages: Vec<Writeback>) {
+        crate::println!("[svos] swap: the disk failed a write of {} pages: they stay in memory", pages.len());
+        for w in pages {
+            self.by_slot.remove(&w.slot.slot);
+            self.stranded.insert(w.slot.slot, w.frame);
+        }
+    }
+}
+
+/// Frees the frames (and slots no space refers to any more) of completed
+/// writes. Returns the number of pages whose writeback ended.
+pub fn reap() -> usize {
+    let mut io = IO.lock();
+    let done: Vec<ReqId> = io.writing.keys().copied().filter(|&id| virtio_blk::is_done(id)).collect();
+    let mut pages = 0;
+    for id in done {
+        let Some(cluster) = io.writing.remove(&id) else { continue };
+        pages += cluster.len();
+        if virtio_blk::take_error(id).is_err() {
+            io.strand(cluster);
+            continue;
+        }
+        for w in &cluster {
+            io.by_slot.remove(&w.slot.slot);
+        }
+        drop(cluster);
+    }
+    pages
+}
+
+/// The write request of a slot under writeback, if it is.
+pub fn writing(slot: usize) -> Option<ReqId> {
+    IO.lock().by_slot.get(&slot).copied()
+}
+
+/// The oldest write in flight, if any (reclaim waits for it).
+pub fn oldest_write() -> Option<ReqId> {
+    IO.lock().writing.keys().next().copied()
+}
+
+/// Frames under writeback (queued or sent): reclaim counts them as
+/// already freed.
+pub fn writeback_pages() -> usize {
+    let io = IO.lock();
+    io.queued.len() + io.writing.values().map(Vec::len).sum::<usize>()
+}
+
+/// The page of slot `slot` if its write failed: it was kept in memory.
+pub(super) fn take_stranded(slot: usize) -> Option<PageFrame> {
+    let mut io = IO.lock();
+    if io.stranded.is_empty() {
+        return None;
+    }
+    io.stranded.remove(&slot)
+}
+
+/// Starts reading the consecutive slots from `first` into `frames` (one
+/// request) and counts them as swapped in. The frames belong to the disk
+/// until the request is done.
+pub fn read_pages(first: usize, frames: &[PhysPageNum]) -> Result<ReqId, virtio_blk::DiskError> {
+    let id = virtio_blk::submit(false, first as u64 * SECTORS_PER_PAGE, frames)?;
+    if let Some(s) = SWAP.lock().as_mut() {
+        s.swapped_in += frames.len() as u64;
+    }
+    Ok(id)
 }

@@ -34,8 +34,10 @@ use alloc::sync::Arc;
 
 impl AddrSpace {
     /// Swaps out one page of this space, chosen by the clock (see the module
-    /// doc). False if swap is off or full, the disk fails, or the space has
-    /// no swappable page.
+    /// doc). A page that needs a write gets a slot and is queued for
+    /// writeback ([`swap::queue_write`]: its frame is freed when the write
+    /// completes; the caller sends the queue with [`swap::flush_writes`]).
+    /// False if swap is off or full, or the space has no swappable page.
     pub fn swap_out_one(&mut self) -> bool {
         if !swap::active() {
             return false;
@@ -69,19 +71,28 @@ impl AddrSpace {
                 slot
             }
             _ => {
-                // SAFETY: no hart maps the frame writable any more (the PTE
-                // is gone and flushed; a shared frame is read-only everywhere).
-                let Some(slot) = swap::write_out(unsafe { frame.ppn().bytes_mut() }) else {
+                let Some(slot) = swap::alloc_slot() else {
                     self.undo_eviction(vpn, frame, old);
                     return false;
                 };
                 crate::drivers::trace::swap_out(self.asid, vpn.addr().0, slot.number());
                 let slot = Arc::new(slot);
+                if self.pt.set_swap_entry(vpn, slot.number()).is_err() {
+                    self.undo_eviction(vpn, frame, old);
+                    return false;
+                }
                 if let PageFrame::Shared(sf) = &frame {
-                    // The other spaces sharing the frame evict it without I/O.
+                    // The other spaces sharing the frame evict it without I/O
+                    // (a fault on it before the write is done waits for it).
                     *sf.copy.lock() = Some(slot.clone());
                 }
-                slot
+                // No hart maps the frame writable any more (the PTE is gone
+                // and flushed; a shared frame is read-only everywhere): it is
+                // written as it is and freed when the write completes.
+                self.swapped.insert(vpn, slot.clone());
+                swap::queue_write(slot, frame);
+                vmstat::stolen();
+                return true;
             }
         };
         if self.pt.set_swap_entry(vpn, slot.number()).is_err() {
@@ -89,7 +100,7 @@ impl AddrSpace {
             return false;
         }
         self.swapped.insert(vpn, slot);
-        vmstat::PGSTEAL.inc();
+        vmstat::stolen();
         drop(frame);
         true
     }
@@ -126,7 +137,7 @@ impl AddrSpace {
             if !vmas.find(va).is_some_and(|v| v.kind.is_demand_zero()) {
                 continue;
             }
-            vmstat::PGSCAN.inc();
+            vmstat::scanned();
             if pt.test_and_clear_accessed(*vpn) {
                 vmstat::PGACTIVATE.inc();
                 cleared = true;

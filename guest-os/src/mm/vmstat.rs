@@ -11,7 +11,9 @@ pub static REPORT: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBo
 /// Prints the counters and the kernel heap's figures in one line, if
 /// `svos.vmstat` was given: `[svos] vmstat: pgfault_minor N pgmajfault N
 /// ad_faults N pgscan N pgactivate N pgsteal N dropped_clean N pswpin N
-/// pswpout N; heap N bytes (peak N) in N frames`.
+/// pswpout N pgscan_kswapd N pgscan_direct N pgsteal_kswapd N
+/// pgsteal_direct N swap_ra N swap_writes N; heap N bytes (peak N) in N
+/// frames`.
 pub fn report() {
     if !REPORT.load(Relaxed) {
         return;
@@ -19,8 +21,9 @@ pub fn report() {
     let v = snapshot();
     let h = super::heap::stats();
     crate::println!(
-        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {}; heap {} bytes (peak {}) in {} frames",
+        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {}; heap {} bytes (peak {}) in {} frames",
         v.pgfault_minor, v.pgmajfault, v.ad_faults, v.pgscan, v.pgactivate, v.pgsteal, v.dropped_clean, v.pswpin, v.pswpout,
+        v.pgscan_kswapd, v.pgscan_direct, v.pgsteal_kswapd, v.pgsteal_direct, v.swap_ra, v.swap_writes,
         h.bytes, h.peak_bytes, h.frames
     );
 }
@@ -29,14 +32,16 @@ pub fn report() {
 pub struct Counter(AtomicU64);
 
 impl Counter {
-    const fn new() -> Self {
+    /// Zero.
+    pub const fn new() -> Self {
         Counter(AtomicU64::new(0))
     }
     /// Adds one.
     pub fn inc(&self) {
         self.0.fetch_add(1, Relaxed);
     }
-    fn get(&self) -> u64 {
+    /// The count.
+    pub fn get(&self) -> u64 {
         self.0.load(Relaxed)
     }
 }
@@ -55,6 +60,62 @@ pub static PGACTIVATE: Counter = Counter::new();
 pub static PGSTEAL: Counter = Counter::new();
 /// Pages evicted without a write because their swap copy was still exact.
 pub static DROPPED_CLEAN: Counter = Counter::new();
+/// Pages kswapd's reclaim looked at: pgscan_kswapd.
+pub static PGSCAN_KSWAPD: Counter = Counter::new();
+/// Pages direct reclaim (an allocation below the min watermark, fork,
+/// exec) looked at: pgscan_direct.
+pub static PGSCAN_DIRECT: Counter = Counter::new();
+/// Pages kswapd evicted: pgsteal_kswapd.
+pub static PGSTEAL_KSWAPD: Counter = Counter::new();
+/// Pages direct reclaim evicted: pgsteal_direct.
+pub static PGSTEAL_DIRECT: Counter = Counter::new();
+/// Pages read ahead by major faults (besides the faulting page): swap_ra.
+pub static SWAP_RA: Counter = Counter::new();
+/// Write requests swap-out sent (each a cluster of consecutive slots; no
+/// Linux counter): pswpout / swap_writes is the mean cluster size.
+pub static SWAP_WRITE_REQUESTS: Counter = Counter::new();
+
+/// Who runs reclaim now: the eviction code counts its scans and steals for it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Reclaimer {
+    /// kswapd ([`super::kswapd`]).
+    Kswapd,
+    /// The allocating process or kernel path itself (direct reclaim).
+    Direct,
+}
+
+/// True while kswapd's reclaim runs (it never sleeps in the middle of a
+/// pass, and the kernel lock serialises passes).
+static KSWAPD_RUNS: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Sets who the following scans and steals are counted for (until the next call).
+pub fn set_reclaimer(r: Reclaimer) {
+    KSWAPD_RUNS.store(r == Reclaimer::Kswapd, Relaxed);
+}
+
+fn kswapd_runs() -> bool {
+    KSWAPD_RUNS.load(Relaxed)
+}
+
+/// Counts one page looked at by reclaim: pgscan and pgscan_kswapd or pgscan_direct.
+pub fn scanned() {
+    PGSCAN.inc();
+    if kswapd_runs() {
+        PGSCAN_KSWAPD.inc()
+    } else {
+        PGSCAN_DIRECT.inc()
+    }
+}
+
+/// Counts one page evicted by reclaim: pgsteal and pgsteal_kswapd or pgsteal_direct.
+pub fn stolen() {
+    PGSTEAL.inc();
+    if kswapd_runs() {
+        PGSTEAL_KSWAPD.inc()
+    } else {
+        PGSTEAL_DIRECT.inc()
+    }
+}
 
 /// The counters at one moment (Linux /proc/vmstat names in the docs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,6 +138,18 @@ pub struct VmStat {
     pub pswpin: u64,
     /// pswpout: pages written to swap.
     pub pswpout: u64,
+    /// pgscan_kswapd.
+    pub pgscan_kswapd: u64,
+    /// pgscan_direct.
+    pub pgscan_direct: u64,
+    /// pgsteal_kswapd.
+    pub pgsteal_kswapd: u64,
+    /// pgsteal_direct.
+    pub pgsteal_direct: u64,
+    /// swap_ra: pages read ahead.
+    pub swap_ra: u64,
+    /// Swap write requests (clusters) sent.
+    pub swap_writes: u64,
 }
 
 /// All counters now.
@@ -92,5 +165,11 @@ pub fn snapshot() -> VmStat {
         dropped_clean: DROPPED_CLEAN.get(),
         pswpin,
         pswpout,
+        pgscan_kswapd: PGSCAN_KSWAPD.get(),
+        pgscan_direct: PGSCAN_DIRECT.get(),
+        pgsteal_kswapd: PGSTEAL_KSWAPD.get(),
+        pgsteal_direct: PGSTEAL_DIRECT.get(),
+        swap_ra: SWAP_RA.get(),
+        swap_writes: SWAP_WRITE_REQUESTS.get(),
     }
 }

@@ -64,6 +64,13 @@ __switch:
 __thread_start:
     call    process_thread_entry
 1:  j       1b
+
+    .globl __kthread_start
+    .align 2
+/* First activation of a kernel thread: its entry function is in s0. */
+__kthread_start:
+    jalr    s0
+2:  j       2b
 "#
 );
 
@@ -71,6 +78,8 @@ extern "C" {
     fn __switch(old: *mut Context, new: *const Context);
     /// The first `ra` of a new process's kernel thread.
     pub fn __thread_start();
+    /// The first `ra` of a kernel thread made by [`Context::new_kthread`].
+    fn __kthread_start();
 }
 
 /// Saves the running thread's context into `old` and resumes `new`.
@@ -87,5 +96,13 @@ impl Context {
     /// `process_thread_entry` on the stack `kstack`.
     pub fn new_thread(kstack: &KernelStack) -> Self {
         Context { ra: __thread_start as *const () as usize, sp: kstack.top(), s: [0; 12] }
+    }
+
+    /// The context of a kernel thread (no process: kswapd) that starts in
+    /// `entry` on the stack `kstack`.
+    pub fn new_kthread(kstack: &KernelStack, entry: extern "C" fn() -> !) -> Self {
+        let mut s = [0; 12];
+        s[0] = entry as usize;
+        Context { ra: __kthread_start as *const () as usize, sp: kstack.top(), s }
     }
 }

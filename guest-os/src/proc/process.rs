@@ -76,6 +76,9 @@ pub enum WaitFor {
     Pipe,
     /// A signal (rt_sigsuspend).
     Signal,
+    /// A disk request to complete (a major fault, direct reclaim): an
+    /// uninterruptible sleep (Linux's D state), signals do not end it.
+    Disk(u64),
 }
 
 /// Scheduling state.

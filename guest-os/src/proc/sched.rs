@@ -22,13 +22,15 @@
 //!   kernel, which reaps them itself. Zombies are reaped by wait4 (or by the
 //!   kernel for parent 0).
 
+use super::context::KernelStack;
 use super::context::{switch, Context};
 use super::exec;
 use super::fpu;
 use super::process::{signal, ExitReason, Process, State, WaitFor};
 use crate::boot::timer;
-use crate::mm::addr_space::{Access, FaultError};
-use crate::mm::{frame, kernel_space};
+use crate::drivers::virtio_blk::{self, ReqId};
+use crate::mm::addr_space::{Access, FaultError, Resolved};
+use crate::mm::{frame, kernel_space, swap, vmstat};
 use crate::smp;
 use crate::sync::{kernel_lock, kernel_unlock, Global};
 use crate::trap;
@@ -146,7 +148,47 @@ pub fn send_signal(pid: usize, sig: u32, info: super::signal::Info) {
     if t.state == State::Running && t.hart != smp::hart_id() {
         smp::kick(t.hart);
     }
-    wake(pid);
+    // A disk sleep is not interrupted: the process acts on the signal
+    // when its I/O is done.
+    if !matches!(t.state, State::Blocked(WaitFor::Disk(_))) {
+        wake(pid);
+    }
+}
+
+/// Sleeps until disk request `req` is done (uninterruptibly: see
+/// [`WaitFor::Disk`]), the kernel lock released while other processes run
+/// or the hart idles. The disk's interrupt ([`io_completed`]) wakes it.
+pub fn wait_io(req: ReqId) {
+    io_completed();
+    while !virtio_blk::is_done(req) {
+        block(WaitFor::Disk(req));
+    }
+}
+
+/// The disk's interrupt (or a look at its used ring by an idle hart):
+/// completed requests are taken off the ring, the frames of finished swap
+/// writes freed, and the processes and kswapd waiting for them woken.
+pub fn io_completed() {
+    if !virtio_blk::interrupt() && !virtio_blk::busy() && swap::writeback_pages() == 0 {
+        return;
+    }
+    swap::reap();
+    let due: Vec<usize> = table()
+        .procs
+        .values()
+        .filter(|p| matches!(p.state, State::Blocked(WaitFor::Disk(r)) if virtio_blk::is_done(r)))
+        .map(|p| p.pid)
+        .collect();
+    for pid in due {
+        wake(pid);
+    }
+    if let Some(k) = KSWAPD.get().as_mut() {
+        if let KState::Wait(r) = k.state {
+            if virtio_blk::is_done(r) {
+                k.state = KState::Runnable;
+            }
+        }
+    }
 }
 
 /// Allocates a pid, or `None` if the table is full.
@@ -336,6 +378,9 @@ pub fn user_loop() -> ! {
             } else if code == 5 {
                 // Time slice over (or a sleeper is due): round-robin.
                 yield_now();
+            } else if code == 9 {
+                // A device (the disk) through the PLIC.
+                io_completed();
             }
             continue;
         }
@@ -345,10 +390,12 @@ pub fn user_loop() -> ! {
             continue;
         }
         if let Some(access) = Access::of_page_fault(code) {
-            let mut resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
+            let mut resolved = resolve_fault(stval, access);
+            let p = current();
             if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
-                resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
+                resolved = resolve_fault(stval, access);
             }
+            let p = current();
             crate::drivers::trace::fault_done(stval, code, p.pid, resolved.map(|r| r.map(|_| ())));
             match resolved {
                 Some(Ok(_)) => continue,
@@ -383,6 +430,26 @@ pub fn user_loop() -> ! {
     }
 }
 
+/// Handles the current process's page fault at `va`, sleeping for the disk
+/// as long as the fault handler asks ([`FaultError::Wait`]: a swap-in, the
+/// write of the slot, direct reclaim's writes) and trying again after each
+/// wait. A process killed meanwhile stops trying (it exits on its way back
+/// to U-mode). None when the process has no address space.
+fn resolve_fault(va: usize, access: Access) -> Option<Result<Resolved, FaultError>> {
+    loop {
+        let p = current();
+        match p.space.as_mut().map(|s| s.handle_fault(va, access)) {
+            Some(Err(FaultError::Wait(req))) => {
+                wait_io(req);
+                if current().killed.is_some() {
+                    return Some(Ok(Resolved::Spurious));
+                }
+            }
+            r => return r,
+        }
+    }
+}
+
 /// Prints the one line that reports a process killed by the kernel:
 /// `[svos] pid N (name): <cause>, pc <sepc>: killed by signal K (SIGxxx)`.
 fn report_kill(p: &Process, cause: core::fmt::Arguments, sig: u32) {
@@ -410,25 +477,141 @@ pub fn reclaim_from_others(me: usize) -> bool {
 }
 
 /// Swaps out pages of every process but `me` (0: none excluded), in pid
-/// order, each by its own clock, until `target` frames are free. True if it
-/// freed any; always false without swap.
+/// order, each by its own clock, until `target` frames are free (counting
+/// those under writeback), sends the writes and waits for every write in
+/// flight, polling the disk with the kernel lock held: direct reclaim for
+/// kernel allocations (fork, exec, a fault's last resort), which cannot
+/// sleep half-way. True if it freed any; always false without swap.
 pub fn reclaim(me: usize, target: usize) -> bool {
-    if !crate::mm::swap::active() {
+    if !swap::active() {
         return false;
     }
-    let high = target;
+    let before = frame::stats().0;
+    vmstat::set_reclaimer(vmstat::Reclaimer::Direct);
     let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
-    let mut freed = false;
     for pid in pids {
         let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
-        while frame::stats().0 < high && space.swap_out_one() {
-            freed = true;
-        }
-        if frame::stats().0 >= high {
+        while frame::stats().0 + swap::writeback_pages() < target && space.swap_out_one() {}
+        if frame::stats().0 + swap::writeback_pages() >= target {
             break;
         }
     }
-    freed
+    swap::flush_writes();
+    drain_writes();
+    frame::stats().0 > before
+}
+
+/// Waits (polling) until no swap write is in flight, freeing their frames.
+fn drain_writes() {
+    while let Some(req) = swap::oldest_write() {
+        virtio_blk::wait_polling(req);
+        swap::reap();
+    }
+}
+
+/// kswapd's states.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum KState {
+    /// Waiting for a wake-up ([`crate::mm::kswapd::wake`]).
+    Sleeping,
+    /// To be run by the next scheduler that looks.
+    Runnable,
+    /// On a hart.
+    Running,
+    /// Waiting for its writes (request id) to complete.
+    Wait(ReqId),
+}
+
+/// The kswapd kernel thread: its context, stack and state.
+struct KThread {
+    ctx: Context,
+    _stack: KernelStack,
+    state: KState,
+}
+
+static KSWAPD: Global<Option<KThread>> = Global::new(None);
+
+/// Most pages kswapd evicts from one process before it moves on to the
+/// next (Linux's SWAP_CLUSTER_MAX), so every process gives its share.
+const KSWAPD_BATCH: usize = 32;
+
+/// Creates kswapd (sleeping), if swap is on.
+fn start_kswapd() {
+    if !swap::active() {
+        return;
+    }
+    let Some(stack) = KernelStack::new() else { return };
+    let ctx = Context::new_kthread(&stack, kswapd_entry);
+    *KSWAPD.get() = Some(KThread { ctx, _stack: stack, state: KState::Sleeping });
+}
+
+/// Runs kswapd on this hart if it is runnable (or was woken), until it
+/// sleeps or waits for the disk. True if it ran.
+fn run_kswapd() -> bool {
+    let Some(k) = KSWAPD.get().as_mut() else { return false };
+    if crate::mm::kswapd::take_wakeup() && k.state == KState::Sleeping {
+        k.state = KState::Runnable;
+    }
+    if k.state != KState::Runnable {
+        return false;
+    }
+    k.state = KState::Running;
+    let ctx: *const Context = &k.ctx;
+    let sched: *mut Context = &mut smp::local().sched_ctx;
+    // SAFETY: kswapd's context is static; sched_ctx is this hart's.
+    unsafe { switch(sched, ctx) };
+    kernel_space::enter_kernel_table();
+    true
+}
+
+/// Puts kswapd in `state` and returns to this hart's scheduler; it resumes
+/// (maybe on another hart) once runnable again.
+fn kswapd_park(state: KState) {
+    let Some(k) = KSWAPD.get().as_mut() else { return };
+    k.state = state;
+    let ctx: *mut Context = &mut k.ctx;
+    let sched: *const Context = &smp::local().sched_ctx;
+    // SAFETY: as run_kswapd.
+    unsafe { switch(ctx, sched) };
+}
+
+/// kswapd's thread (Linux's kswapd / balance_pgdat): while the free frames,
+/// counting those under writeback, are below the high watermark, evicts up
+/// to [`KSWAPD_BATCH`] pages of each process in turn (each by its own
+/// clock), sends the writes as clusters and sleeps until the oldest
+/// completes; then sleeps until woken. Its scans and steals count as
+/// pgscan_kswapd and pgsteal_kswapd. It never holds the kernel lock while
+/// it waits.
+extern "C" fn kswapd_entry() -> ! {
+    let mut next_pid = 0;
+    loop {
+        let high = frame::watermarks().2;
+        let short = || frame::stats().0 + swap::writeback_pages() < high;
+        let mut evicted = 0;
+        if short() {
+            vmstat::set_reclaimer(vmstat::Reclaimer::Kswapd);
+            let pids = pids();
+            let start = pids.iter().position(|&p| p >= next_pid).unwrap_or(0);
+            for &pid in pids[start..].iter().chain(&pids[..start]) {
+                let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
+                let mut n = 0;
+                while n < KSWAPD_BATCH && short() && space.swap_out_one() {
+                    n += 1;
+                }
+                evicted += n;
+                if !short() {
+                    next_pid = pid + 1;
+                    break;
+                }
+            }
+            vmstat::set_reclaimer(vmstat::Reclaimer::Direct);
+        }
+        match swap::flush_writes().or_else(swap::oldest_write) {
+            Some(req) if !virtio_blk::is_done(req) => kswapd_park(KState::Wait(req)),
+            _ if evicted > 0 && short() => {}
+            _ => kswapd_park(KState::Sleeping),
+        }
+    }
 }
 
 /// A page of `p` at user address `va` needed a frame and reclaim found
@@ -597,6 +780,7 @@ pub fn run(init: Vec<InitEntry>, exit_with_status: bool) -> ! {
     let t = table();
     t.exit_with_status = exit_with_status;
     t.init = init.into();
+    start_kswapd();
     t.free_before = crate::mm::frames_unused_by_processes();
     scheduler()
 }
@@ -614,6 +798,10 @@ pub fn scheduler() -> ! {
             break;
         }
         let earliest = wake_due();
+        io_completed();
+        if run_kswapd() {
+            continue;
+        }
         // The first queued process allowed on this hart (its affinity).
         let me = smp::hart_id();
         let next = t.runq.iter().position(|&pid| proc_mut(pid).is_none_or(|p| p.affinity >> me & 1 != 0));
@@ -653,6 +841,7 @@ pub fn scheduler() -> ! {
         kernel_space::enter_kernel_table();
     }
     kernel_space::activate_kernel();
+    drain_writes();
     let free_after = crate::mm::frames_unused_by_processes();
     let s = &t.summary;
     crate::info!(

@@ -23,7 +23,7 @@ pub fn walkaddr(space: &mut AddrSpace, va: usize, access: Access) -> Result<Phys
     }
     match pa {
         Ok(pa) => Ok(pa),
-        Err(FaultError::Segv) => Err(EFAULT),
+        Err(FaultError::Segv | FaultError::Wait(_)) => Err(EFAULT),
         Err(FaultError::OutOfMemory) => {
             super::sched::oom_kill(super::sched::current(), va);
             Err(EFAULT)
