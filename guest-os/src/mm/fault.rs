@@ -200,7 +200,7 @@ impl AddrSpace {
     /// 2. Otherwise take a frame and start reading the slot into it, with
     ///    read-ahead: up to [`READAHEAD_PAGES`] - 1 following pages of the
     ///    space swapped to the following slots, in one request, while free
-    ///    frames stay above the high watermark; wait for the request.
+    ///    frames stay above the low watermark; wait for the request.
     /// 3. Once it is done: map the page and the pages read ahead (A clear:
     ///    unused, the clock takes them first; each keeps its slot as its
     ///    swap cache copy, so evicting them again costs no write):
@@ -238,8 +238,8 @@ impl AddrSpace {
         }
         let frame = self.alloc_user_frame()?;
         let mut batch = alloc::vec![(vpn, slot.clone(), frame)];
-        let high = super::frame::watermarks().2;
-        while batch.len() < READAHEAD_PAGES && super::frame::stats().0 > high {
+        let low = super::frame::watermarks().1;
+        while batch.len() < READAHEAD_PAGES && super::frame::stats().0 > low {
             let next = VirtPageNum(vpn.0 + batch.len());
             let Some(s) = self.swapped.get(&next) else { break };
             if s.number() != slot.number() + batch.len()
@@ -323,8 +323,9 @@ impl AddrSpace {
     /// ([`super::kswapd`]) to reclaim in the background up to high. A user
     /// page never takes a frame at or below the min watermark: those are
     /// the kernel's (page tables, kernel stacks, heap, DMA). There, with
-    /// swap on, this space reclaims directly: evicts its own pages until
-    /// the free frames plus those under writeback reach high, sends the
+    /// swap on, this space reclaims directly: evicts at least
+    /// [`swap::CLUSTER`] of its own pages and until the free frames plus
+    /// those under writeback reach high, sends the
     /// writes, and returns [`FaultError::Wait`] for them (or for the
     /// oldest write in flight, e.g. kswapd's); the caller sleeps and
     /// retries. [`FaultError::OutOfMemory`] when nothing can be freed.
@@ -342,7 +343,10 @@ impl AddrSpace {
             return Err(FaultError::OutOfMemory);
         }
         super::vmstat::set_reclaimer(super::vmstat::Reclaimer::Direct);
-        while super::frame::stats().0 + swap::writeback_pages() < high && self.swap_out_one() {}
+        let mut n = 0;
+        while (n < swap::CLUSTER || super::frame::stats().0 + swap::writeback_pages() < high) && self.swap_out_one() {
+            n += 1;
+        }
         match swap::flush_writes().or_else(swap::oldest_write) {
             Some(req) => Err(FaultError::Wait(req)),
             None if super::frame::stats().0 > min => frame_alloc().ok_or(FaultError::OutOfMemory),

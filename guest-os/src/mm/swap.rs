@@ -110,6 +110,10 @@ impl Drop for SwapSlot {
     }
 }
 
+/// Pages a reclaim pass evicts at least (when it can), so that its writes
+/// leave as clusters of consecutive slots rather than page by page.
+pub const CLUSTER: usize = 16;
+
 /// Allocates the lowest free slot, or `None` if swap is off or full.
 pub fn alloc_slot() -> Option<SwapSlot> {
     let mut guard = SWAP.lock();

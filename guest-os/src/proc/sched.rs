@@ -578,7 +578,8 @@ fn kswapd_park(state: KState) {
 /// kswapd's thread (Linux's kswapd / balance_pgdat): while the free frames,
 /// counting those under writeback, are below the high watermark, evicts up
 /// to [`KSWAPD_BATCH`] pages of each process in turn (each by its own
-/// clock), sends the writes as clusters and sleeps until the oldest
+/// clock; at least [`swap::CLUSTER`] a pass), sends the writes as clusters
+/// and sleeps until the oldest
 /// completes; then sleeps until woken. Its scans and steals count as
 /// pgscan_kswapd and pgsteal_kswapd. It never holds the kernel lock while
 /// it waits.
@@ -588,6 +589,7 @@ extern "C" fn kswapd_entry() -> ! {
         let high = frame::watermarks().2;
         let short = || frame::stats().0 + swap::writeback_pages() < high;
         let mut evicted = 0;
+        let more = |evicted: usize| evicted < swap::CLUSTER || short();
         if short() {
             vmstat::set_reclaimer(vmstat::Reclaimer::Kswapd);
             let pids = pids();
@@ -595,11 +597,11 @@ extern "C" fn kswapd_entry() -> ! {
             for &pid in pids[start..].iter().chain(&pids[..start]) {
                 let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
                 let mut n = 0;
-                while n < KSWAPD_BATCH && short() && space.swap_out_one() {
+                while n < KSWAPD_BATCH && more(evicted + n) && space.swap_out_one() {
                     n += 1;
                 }
                 evicted += n;
-                if !short() {
+                if !more(evicted) {
                     next_pid = pid + 1;
                     break;
                 }
