@@ -75,6 +75,10 @@ pub struct AddrSpace {
     /// Pages being read back from swap (a major fault and its read-ahead),
     /// until the fault maps them ([`super::fault`]).
     pub(super) reading: BTreeMap<VirtPageNum, super::fault::Reading>,
+    /// Set while the kernel handles a fault it cannot sleep in (a system
+    /// call's copy, exec's writes): allocation reclaims directly instead
+    /// of waiting for kswapd.
+    pub(super) polling: bool,
     /// The clock hand: the next page the eviction scan looks at.
     pub(super) clock_hand: VirtPageNum,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
@@ -100,6 +104,7 @@ impl AddrSpace {
             frames: BTreeMap::new(),
             swapped: BTreeMap::new(),
             reading: BTreeMap::new(),
+            polling: false,
             clock_hand: VirtPageNum(0),
             asid: 0,
             asid_gen: 0,
@@ -161,7 +166,10 @@ impl AddrSpace {
         while !self.pt.translate(VirtAddr(va)).is_some_and(|(_, flags)| usable(flags)) {
             // The kernel's own access cannot sleep half-way through a system
             // call's copy: a swap-in is waited for by polling.
-            match self.handle_fault(va, access) {
+            let was = core::mem::replace(&mut self.polling, true);
+            let r = self.handle_fault(va, access);
+            self.polling = was;
+            match r {
                 Err(FaultError::Wait(req)) => crate::drivers::virtio_blk::wait_polling(req),
                 Err(e) => return Err(e),
                 Ok(_) => break,
@@ -201,7 +209,10 @@ impl AddrSpace {
             let cur = va + done;
             if self.pt.translate(VirtAddr(cur)).is_none() {
                 let vma = *self.vma_at(cur).ok_or(MapError::NotMapped)?;
-                match self.fault_in(VirtAddr(cur).floor(), vma.perm) {
+                let was = core::mem::replace(&mut self.polling, true);
+                let r = self.fault_in(VirtAddr(cur).floor(), vma.perm);
+                self.polling = was;
+                match r {
                     Err(FaultError::Wait(req)) => {
                         crate::drivers::virtio_blk::wait_polling(req);
                         continue;

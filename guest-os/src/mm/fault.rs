@@ -318,29 +318,44 @@ impl AddrSpace {
         Ok(())
     }
 
-    /// A frame for a user page. At or below the low watermark of free
-    /// frames ([`super::frame::watermarks`]) kswapd is woken
-    /// ([`super::kswapd`]) to reclaim in the background up to high. A user
-    /// page never takes a frame at or below the min watermark: those are
-    /// the kernel's (page tables, kernel stacks, heap, DMA). There, with
-    /// swap on, this space reclaims directly: evicts at least
+    /// A frame for a user page. User pages take frames only above the low
+    /// watermark ([`super::frame::watermarks`]): the frames below are the
+    /// kernel's (page tables, kernel stacks, heap, DMA, and the bookkeeping
+    /// reclaim itself needs, e.g. when it evicts pages shared by a fork).
+    /// At low, kswapd is woken ([`super::kswapd`]) and the caller waits for
+    /// it: [`FaultError::Wait`] for its writes in flight, or `Wait(0)`
+    /// (yield once, so it runs) when it has not started. Only when kswapd has
+    /// nothing in flight, or the caller cannot sleep ([`AddrSpace::polling`]),
+    /// does this space reclaim directly: it evicts at least
     /// [`swap::CLUSTER`] of its own pages and until the free frames plus
-    /// those under writeback reach high, sends the
-    /// writes, and returns [`FaultError::Wait`] for them (or for the
-    /// oldest write in flight, e.g. kswapd's); the caller sleeps and
-    /// retries. [`FaultError::OutOfMemory`] when nothing can be freed.
+    /// those under writeback reach high, sends the writes and returns
+    /// [`FaultError::Wait`] for them. With nothing to evict and no write in
+    /// flight, the frames down to min may be taken; then
+    /// [`FaultError::OutOfMemory`].
     pub(super) fn alloc_user_frame(&mut self) -> Result<FrameTracker, FaultError> {
         swap::reap();
         let (min, low, high) = super::frame::watermarks();
         let free = super::frame::stats().0;
-        if swap::active() && free <= low {
+        if !swap::active() {
+            return if free > min {
+                frame_alloc().ok_or(FaultError::OutOfMemory)
+            } else {
+                Err(FaultError::OutOfMemory)
+            };
+        }
+        if free <= low + 1 {
             super::kswapd::wake();
         }
-        if free > min {
+        if free > low {
             return frame_alloc().ok_or(FaultError::OutOfMemory);
         }
-        if !swap::active() {
-            return Err(FaultError::OutOfMemory);
+        if !self.polling {
+            if super::kswapd::pending() {
+                return Err(FaultError::Wait(0));
+            }
+            if let Some(req) = swap::oldest_write() {
+                return Err(FaultError::Wait(req));
+            }
         }
         super::vmstat::set_reclaimer(super::vmstat::Reclaimer::Direct);
         let mut n = 0;
@@ -357,11 +372,14 @@ impl AddrSpace {
     /// [`Self::alloc_user_frame`] for callers that cannot sleep: waits for
     /// the disk by polling.
     pub(super) fn alloc_user_frame_polling(&mut self) -> Result<FrameTracker, FaultError> {
-        loop {
+        let was = core::mem::replace(&mut self.polling, true);
+        let r = loop {
             match self.alloc_user_frame() {
                 Err(FaultError::Wait(req)) => virtio_blk::wait_polling(req),
-                r => return r,
+                r => break r,
             }
-        }
+        };
+        self.polling = was;
+        r
     }
 }

@@ -30,3 +30,8 @@ pub fn wake() {
 pub fn take_wakeup() -> bool {
     WANTED.swap(false, Ordering::AcqRel)
 }
+
+/// True while a wake-up waits for the scheduler to run kswapd.
+pub fn pending() -> bool {
+    WANTED.load(Ordering::Acquire)
+}

@@ -153,12 +153,23 @@ static IO: Mutex<Io> = Mutex::new(Io {
     stranded: BTreeMap::new(),
 });
 
+/// Queued pages at which [`queue_write`] sends the queue itself, so a
+/// long reclaim pass never holds many frames (or much heap) in it.
+const QUEUE_MAX: usize = 4 * virtio_blk::MAX_PAGES;
+
 /// Queues the write of `frame` (no PTE maps it writable any more) to
-/// `slot`; [`flush_writes`] sends it.
+/// `slot`; [`flush_writes`] sends it (or this call, once [`QUEUE_MAX`]
+/// pages wait).
 pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
-    let mut io = IO.lock();
-    io.by_slot.insert(slot.slot, 0);
-    io.queued.push(Writeback { slot, frame });
+    let full = {
+        let mut io = IO.lock();
+        io.by_slot.insert(slot.slot, 0);
+        io.queued.push(Writeback { slot, frame });
+        io.queued.len() >= QUEUE_MAX
+    };
+    if full {
+        flush_writes();
+    }
 }
 
 /// Sends the queued writes, one request per run of consecutive slots (a
@@ -236,11 +247,21 @@ pub fn oldest_write() -> Option<ReqId> {
     IO.lock().writing.keys().next().copied()
 }
 
-/// Frames under writeback (queued or sent): reclaim counts them as
-/// already freed.
+/// Frames under writeback (queued or sent) that their write's completion
+/// frees (a frame still shared copy-on-write with another space stays):
+/// reclaim counts them as already freed.
 pub fn writeback_pages() -> usize {
     let io = IO.lock();
-    io.queued.len() + io.writing.values().map(Vec::len).sum::<usize>()
+    io.queued.iter().chain(io.writing.values().flatten()).filter(|w| w.frees()).count()
+}
+
+impl Writeback {
+    fn frees(&self) -> bool {
+        match &self.frame {
+            PageFrame::Private(..) => true,
+            PageFrame::Shared(sf) => Arc::strong_count(sf) == 1,
+        }
+    }
 }
 
 /// The page of slot `slot` if its write failed: it was kept in memory.

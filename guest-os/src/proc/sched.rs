@@ -158,7 +158,13 @@ pub fn send_signal(pid: usize, sig: u32, info: super::signal::Info) {
 /// Sleeps until disk request `req` is done (uninterruptibly: see
 /// [`WaitFor::Disk`]), the kernel lock released while other processes run
 /// or the hart idles. The disk's interrupt ([`io_completed`]) wakes it.
+/// Request 0: yields once instead (kswapd was woken and has not run).
 pub fn wait_io(req: ReqId) {
+    if req == 0 {
+        // Nothing to wait for yet (kswapd is about to run): yield once.
+        yield_now();
+        return;
+    }
     io_completed();
     while !virtio_blk::is_done(req) {
         block(WaitFor::Disk(req));
@@ -487,19 +493,44 @@ pub fn reclaim(me: usize, target: usize) -> bool {
         return false;
     }
     let before = frame::stats().0;
+    let floor = frame::watermarks().0 / 2;
     vmstat::set_reclaimer(vmstat::Reclaimer::Direct);
-    let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
-    for pid in pids {
-        let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
-        while frame::stats().0 + swap::writeback_pages() < target && space.swap_out_one() {}
-        if frame::stats().0 + swap::writeback_pages() >= target {
+    // Passes until the target is met or a pass evicts nothing: a page
+    // shared copy-on-write frees its frame only when its last space evicts it.
+    loop {
+        let mut evicted = false;
+        let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
+        for pid in pids {
+            let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
+            // Each eviction costs kernel heap (the swap entry's records):
+            // a space whose pages are shared copy-on-write frees nothing
+            // until its sharers evict them too, so no space may take the
+            // free frames below half of min; the next space (the sharer)
+            // frees them, and the next pass comes back.
+            let mut n = 0;
+            while n < RECLAIM_BATCH
+                && frame::stats().0 + swap::writeback_pages() < target
+                && frame::stats().0 > floor
+                && space.swap_out_one()
+            {
+                evicted = true;
+                n += 1;
+            }
+            if frame::stats().0 + swap::writeback_pages() >= target {
+                break;
+            }
+        }
+        swap::flush_writes();
+        drain_writes();
+        if !evicted || frame::stats().0 >= target {
             break;
         }
     }
-    swap::flush_writes();
-    drain_writes();
     frame::stats().0 > before
 }
+
+/// Most pages [`reclaim`] evicts from one process per pass.
+const RECLAIM_BATCH: usize = 512;
 
 /// Waits (polling) until no swap write is in flight, freeing their frames.
 fn drain_writes() {
@@ -597,7 +628,8 @@ extern "C" fn kswapd_entry() -> ! {
             for &pid in pids[start..].iter().chain(&pids[..start]) {
                 let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
                 let mut n = 0;
-                while n < KSWAPD_BATCH && more(evicted + n) && space.swap_out_one() {
+                let floor = frame::watermarks().0 / 2;
+                while n < KSWAPD_BATCH && more(evicted + n) && frame::stats().0 > floor && space.swap_out_one() {
                     n += 1;
                 }
                 evicted += n;

@@ -26,6 +26,17 @@
 //!   stores are private), and exits 0 only if every word was right. Prints
 //!   workers run, workers failed (wrong data, killed, or fork refused) and
 //!   the words checked.
+//! - `memstress swapcheck PROCS LIVE MIB`: `stress` with every word of
+//!   every page written and checked (not three a page): nothing swapped out
+//!   and back may differ by a single byte.
+//! - `memstress progress MIB`: fills MIB MiB (more than RAM: the first
+//!   pages go to swap), starts a CPU-bound child that measures the longest
+//!   time it was kept off the CPU, then touches its first page (a major
+//!   fault) and prints how long that took and the child's longest gap:
+//!   while a process waits for the disk, the others must run.
+//! - `memstress gradual MIB`: touches MIB MiB a page at a time, sleeping
+//!   1 ms every 16 pages (a workload that grows slowly, so kswapd can
+//!   reclaim ahead of it), then checks them.
 //!
 //! Exits 0 if all checks passed, 1 otherwise, 2 for bad arguments.
 #![no_std]
@@ -42,10 +53,16 @@ fn value(seed: u64, page: usize, w: usize) -> u64 {
     (seed << 40 ^ (page as u64) << 12 ^ w as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1
 }
 
-/// Word indexes written in each page: first, one moving with the page, last.
-fn words(page: usize) -> [usize; 3] {
-    [0, 1 + page % (WORDS - 2), WORDS - 1]
+/// Word indexes written in each page: first, one moving with the page,
+/// last; or every word (`swapcheck`).
+fn words(page: usize) -> impl Iterator<Item = usize> {
+    let all = FULL.load(core::sync::atomic::Ordering::Relaxed);
+    let few = [0, 1 + page % (WORDS - 2), WORDS - 1];
+    (0..if all { WORDS } else { 3 }).map(move |i| if all { i } else { few[i] })
 }
+
+/// Every word of a page is written and checked (`swapcheck`).
+static FULL: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 fn fill(base: usize, pages: core::ops::Range<usize>, seed: u64) {
     for page in pages {
@@ -63,7 +80,7 @@ fn bad(base: usize, pages: core::ops::Range<usize>, seed: u64) -> usize {
         .filter(|&page| {
             let p = (base + page * PAGE) as *const u64;
             // SAFETY: inside an R+W mapping made by this program.
-            words(page).into_iter().any(|w| unsafe { p.add(w).read_volatile() } != value(seed, page, w))
+            words(page).any(|w| unsafe { p.add(w).read_volatile() } != value(seed, page, w))
         })
         .count()
 }
@@ -244,9 +261,54 @@ fn stress(procs: usize, live: usize, mib: usize) -> i32 {
         failed += wait_all(1);
         running -= 1;
     }
-    let words = procs * ((mib << 20) / PAGE) * 3 * 3;
+    let per_page = if FULL.load(core::sync::atomic::Ordering::Relaxed) { WORDS } else { 3 };
+    let words = procs * ((mib << 20) / PAGE) * per_page * 3;
     println!("memstress: stress: {} workers of {} MiB, {} failed, {} words checked", procs, mib, failed, words);
     i32::from(failed != 0)
+}
+
+fn progress(mib: usize) -> i32 {
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    fill(base, 0..pages, 11);
+    let spinner = sys::fork();
+    if spinner == 0 {
+        // CPU-bound for 2 s of machine time: the longest gap between two
+        // looks at the clock is how long the others kept it off the CPU.
+        let (start, mut last, mut gap, mut spins) = (sys::monotonic_ns(), sys::monotonic_ns(), 0u64, 0u64);
+        while last - start < 2_000_000_000 {
+            let now = sys::monotonic_ns();
+            gap = gap.max(now - last);
+            last = now;
+            spins += 1;
+        }
+        println!("memstress: progress: spinner ran {} loops, longest gap {} ms", spins, gap / 1_000_000);
+        sys::exit(0);
+    }
+    // Let the spinner start, then take a major fault on the first page.
+    sys::sleep_ns(50_000_000);
+    let t0 = sys::monotonic_ns();
+    // SAFETY: inside the mapping made above.
+    let first = unsafe { (base as *const u64).read_volatile() };
+    let fault_ms = (sys::monotonic_ns() - t0) / 1_000_000;
+    let ok = first == value(11, 0, 0);
+    let child_ok = spinner > 0 && wait_all(1) == 0;
+    println!("memstress: progress: major fault took {} ms, data {}", fault_ms, if ok { "intact" } else { "WRONG" });
+    i32::from(!ok || !child_ok)
+}
+
+fn gradual(mib: usize) -> i32 {
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    for page in 0..pages {
+        fill(base, page..page + 1, 13);
+        if page % 16 == 15 {
+            sys::sleep_ns(1_000_000);
+        }
+    }
+    let wrong = bad(base, 0..pages, 13);
+    println!("memstress: gradual {} MiB: {} bad pages", mib, wrong);
+    i32::from(wrong != 0)
 }
 
 #[no_mangle]
@@ -258,9 +320,15 @@ fn main() -> i32 {
         "oom" if num(2) > 0 && num(3) > 0 => oom(num(2), num(3)),
         "reread" if num(2) > 0 && num(3) > 0 => reread(num(2), num(3)),
         "stress" if num(2) > 0 && num(3) > 0 && num(4) > 0 => stress(num(2), num(3), num(4)),
+        "swapcheck" if num(2) > 0 && num(3) > 0 && num(4) > 0 => {
+            FULL.store(true, core::sync::atomic::Ordering::Relaxed);
+            stress(num(2), num(3), num(4))
+        }
+        "progress" if num(2) > 0 => progress(num(2)),
+        "gradual" if num(2) > 0 => gradual(num(2)),
         _ => {
             println!(
-                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | reread MIB PASSES | stress PROCS LIVE MIB"
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB"
             );
             2
         }
