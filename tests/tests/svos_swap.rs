@@ -95,24 +95,32 @@ fn thrash_swaps_and_reads_back_every_page_as_on_qemu() {
     let (pages, minor, major, bad) = results[0];
     assert_eq!((pages, bad), (8192, 0), "{svemu}");
     // Each page is zero-filled once (plus the stack's first pages), and read
-    // back from swap on each later walk: the working set never fits.
+    // back from swap on each later walk: the working set never fits. A
+    // major fault reads ahead the following pages too, so there are fewer
+    // major faults than pages read.
     assert!((8192..8200).contains(&minor), "{svemu}");
-    assert!(major >= 2 * 8192, "{svemu}");
     let (out, back, in_use) = swap_totals(&svemu);
-    assert_eq!((back, in_use), (major, 0), "{svemu}");
+    assert!(back >= 2 * 8192 && major > 0 && back >= major, "{svemu}");
+    assert_eq!(in_use, 0, "{svemu}");
     assert!(out >= back, "{svemu}");
 
     // The clock runs on the PTE's A bit, set by the hart (Svadu) or by svos
-    // at an A/D fault (Svade, not counted as a minor fault): the same pages
-    // are evicted and the same faults counted under both.
+    // at an A/D fault (Svade, not counted as a minor fault). The disk's
+    // timing (and so kswapd's and read-ahead's work) differs between them
+    // and on QEMU: the fault counts may too, the data may not.
     let svade = svemu_console(append, &[disk("thrash-svade.img", 64)], AdPolicy::Fault);
-    assert_eq!(svade, svemu, "Svadu, then Svade");
-
-    // QEMU's larger device tree leaves one frame fewer, so the kernel's
-    // swap-out total may differ (normalize masks it); thrash's own line
-    // (faults, checksum) may not.
+    assert_eq!(without_counts(&svade), without_counts(&svemu), "Svadu, then Svade");
     let qemu = qemu_console(append, &disk("thrash-qemu.img", 64));
-    assert_eq!(normalize(&svemu), normalize(&qemu), "svemu, then QEMU");
+    assert_eq!(without_counts(&normalize(&svemu)), without_counts(&normalize(&qemu)), "svemu, then QEMU");
+}
+
+/// The console with thrash's fault counts and the kernel's swap totals
+/// masked (they depend on the disk's timing).
+fn without_counts(console: &str) -> String {
+    let faults = Regex::new(r"\d+ minor faults, \d+ major faults").unwrap();
+    let totals = Regex::new(r"swap: \d+ pages swapped out, \d+ swapped in").unwrap();
+    let s = faults.replace_all(console, "N minor faults, N major faults");
+    totals.replace_all(&s, "swap: N pages swapped out, N swapped in").into_owned()
 }
 
 #[test]
@@ -125,7 +133,7 @@ fn exit_frees_the_slots_so_a_second_run_fits() {
     assert!(console.contains("[svos] pid 2 (thrash) exited with status 0"), "{console}");
     let results = thrash_results(&console);
     assert_eq!(results.len(), 2, "{console}");
-    assert!(results.iter().all(|&(pages, _, major, bad)| pages == 8192 && major >= 8192 && bad == 0), "{console}");
+    assert!(results.iter().all(|&(pages, _, major, bad)| pages == 8192 && major > 0 && bad == 0), "{console}");
     assert_eq!(swap_totals(&console).2, 0, "{console}");
     assert!(console.contains("(no leak)"), "{console}");
 }
