@@ -377,10 +377,17 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
         let (node, abs) = crate::fs::lookup(cwd, &path, true)?;
         let Node::File(f) = node else { return Err(EACCES.into()) };
         let (owned, fixed, ino) = {
-            let g = f.lock();
-            match &g.data {
-                crate::fs::tmpfs::Data::Static(d) => (None, *d, g.ino),
-                crate::fs::tmpfs::Data::Owned(v) => (Some(v.clone()), &[][..], g.ino),
+            let mut g = f.lock();
+            let ino = g.ino;
+            match g.cache.unwritten_bytes() {
+                Some(d) => (None, d, ino),
+                None => {
+                    let mut v = Vec::new();
+                    v.try_reserve_exact(g.len()).map_err(|_| PrepareError::from(ENOMEM))?;
+                    v.resize(g.len(), 0);
+                    g.cache.read(0, &mut v)?;
+                    (Some(v), &[][..], ino)
+                }
             }
         };
         let bytes: &[u8] = owned.as_deref().unwrap_or(fixed);
