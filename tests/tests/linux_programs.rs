@@ -15,8 +15,15 @@ use svemu_tests::{parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
 
 /// The corpus and the arguments each program gets (no spaces: `init=`
 /// separates arguments with ':' and the command line with blanks).
-const PROGRAMS: [(&str, &[&str]); 6] =
-    [("basics", &["a", "b"]), ("memory", &[]), ("files", &[]), ("procs", &[]), ("cxx", &[]), ("pie", &["x"])];
+const PROGRAMS: [(&str, &[&str]); 7] = [
+    ("basics", &["a", "b"]),
+    ("memory", &[]),
+    ("files", &[]),
+    ("procs", &[]),
+    ("cxx", &[]),
+    ("pie", &["x"]),
+    ("filemap", &[]),
+];
 
 fn var(name: &str) -> PathBuf {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests with `make test`")).into()

@@ -50,6 +50,9 @@ pub enum Code {
 pub enum How {
     /// A zeroed frame was mapped (minor fault).
     ZeroFill = 1,
+    /// The page came from the page cache (read in from the file first if
+    /// it was not cached): a file mapping or an ELF segment.
+    FileRead = 2,
     /// Read back from its swap slot (major fault).
     SwapIn = 3,
     /// A copy-on-write page was copied (or, when no longer shared, made writable).

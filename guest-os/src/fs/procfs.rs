@@ -249,7 +249,7 @@ fn sizes(p: &Process) -> (usize, usize, usize, usize) {
 fn maps(p: &Process) -> String {
     let mut out = String::new();
     let Some(s) = p.space.as_ref() else { return out };
-    let mut vmas: Vec<_> = s.vmas().iter().copied().collect();
+    let mut vmas: Vec<_> = s.vmas().iter().cloned().collect();
     vmas.sort_by_key(|v| v.start);
     use crate::mm::page_table::PteFlags;
     for v in vmas {
@@ -257,7 +257,12 @@ fn maps(p: &Process) -> String {
         let w = if v.perm.0 & PteFlags::W.0 != 0 { 'w' } else { '-' };
         let x = if v.perm.0 & PteFlags::X.0 != 0 { 'x' } else { '-' };
         let tramp = v.start == p.sigtramp;
+        let shared = v.file.as_ref().is_some_and(|f| f.shared);
         let (off, dev, ino, name): (usize, &str, u64, Option<&str>) = match v.kind {
+            VmaKind::File => {
+                let f = v.file.as_ref().expect("file areas have a file");
+                (f.pgoff * 4096, "00:01", f.ino, Some(&*f.name))
+            }
             VmaKind::Elf if tramp => (0, "00:00", 0, Some("[vdso]")),
             VmaKind::Elf => {
                 let off = p.elf_map.iter().find(|(va, _)| *va <= v.start).map_or(0, |(va, o)| o + (v.start - va));
@@ -268,7 +273,8 @@ fn maps(p: &Process) -> String {
             _ => (0, "00:00", 0, None),
         };
         let start = out.len();
-        let _ = write!(out, "{:08x}-{:08x} {}{}{}p {:08x} {} {} ", v.start, v.end, r, w, x, off, dev, ino);
+        let sp = if shared { 's' } else { 'p' };
+        let _ = write!(out, "{:08x}-{:08x} {}{}{}{} {:08x} {} {} ", v.start, v.end, r, w, x, sp, off, dev, ino);
         if let Some(n) = name {
             while out.len() - start < 73 {
                 out.push(' ');

@@ -36,7 +36,7 @@ use alloc::sync::Arc;
 
 pub use super::fault::{Access, FaultError, Resolved};
 pub use super::mmap::ProtectError;
-pub use super::vma::{Vma, VmaKind};
+pub use super::vma::{FileMap, Vma, VmaKind};
 
 /// Memory statistics of an address space (getrusage's ru_minflt, ru_majflt
 /// and ru_maxrss come from these).
@@ -190,8 +190,8 @@ impl AddrSpace {
         while done < data.len() {
             let cur = va + done;
             if self.pt.translate(VirtAddr(cur)).is_none() {
-                let vma = *self.vma_at(cur).ok_or(MapError::NotMapped)?;
-                self.fault_in(VirtAddr(cur).floor(), vma.perm).map_err(|e| match e {
+                let vma = self.vma_at(cur).ok_or(MapError::NotMapped)?.clone();
+                self.fault_in(VirtAddr(cur).floor(), &vma).map_err(|e| match e {
                     FaultError::Segv => MapError::NotMapped,
                     FaultError::OutOfMemory => MapError::OutOfMemory,
                 })?;

@@ -11,6 +11,8 @@ use super::cow::PageFrame;
 use super::frame::{frame_alloc, FrameTracker};
 use super::page_table::{MapError, PteFlags};
 use super::swap;
+use super::vma::Vma;
+use super::PAGE_SIZE;
 use crate::drivers::trace::How;
 
 /// The kind of memory access that faulted (privileged spec 4.1.9, Table
@@ -94,7 +96,7 @@ impl AddrSpace {
         if va >= USER_TOP {
             return Err(FaultError::Segv);
         }
-        let vma = *self.vmas.find(va).ok_or(FaultError::Segv)?;
+        let vma = self.vmas.find(va).ok_or(FaultError::Segv)?.clone();
         if !vma.perm.contains(access.needs()) {
             return Err(FaultError::Segv);
         }
@@ -116,7 +118,7 @@ impl AddrSpace {
                     crate::drivers::trace::resolved_as(How::Spurious);
                     return Ok(Resolved::Spurious);
                 }
-                Some(_) if access == Access::Store => {
+                Some(_) if access == Access::Store && !matches!(self.frames.get(&vpn), Some(PageFrame::Cache(_))) => {
                     self.break_cow(vpn, vma.perm)?;
                     crate::drivers::trace::resolved_as(How::CowCopy);
                     self.usage.minor_faults += 1;
@@ -126,21 +128,33 @@ impl AddrSpace {
                 None => {}
             }
         }
-        self.fault_in(vpn, vma.perm)
+        let resolved = self.fault_in(vpn, &vma)?;
+        // A store to a private file page just read in: copied at once (one
+        // fault, as Linux's do_cow_fault), so the file never sees it.
+        if access == Access::Store && vma.file.is_some() && matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_)))
+        {
+            self.break_cow(vpn, vma.perm)?;
+            crate::drivers::trace::resolved_as(How::CowCopy);
+        }
+        Ok(resolved)
     }
 
-    /// Gives page `vpn` of an area with user permissions `perm` a valid PTE:
-    /// maps its resident frame again (read-only if shared copy-on-write),
-    /// reads it back from its swap slot (a major fault), or maps a fresh
-    /// zeroed frame (a minor fault), and counts the fault.
-    pub(super) fn fault_in(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<Resolved, FaultError> {
+    /// Gives page `vpn` of area `vma` a valid PTE: maps its resident frame
+    /// again (read-only if shared copy-on-write), reads it back from its
+    /// swap slot (a major fault), maps its file page from the page cache
+    /// (read in first if not cached: a *file read*; writable for
+    /// MAP_SHARED, read-only copy-on-write for MAP_PRIVATE; a minor fault,
+    /// as the initrd is memory), or maps a fresh zeroed frame (a minor
+    /// fault), and counts the fault.
+    pub(super) fn fault_in(&mut self, vpn: VirtPageNum, vma: &Vma) -> Result<Resolved, FaultError> {
+        let perm = vma.perm;
         if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
             return Err(FaultError::Segv);
         }
         if let Some(frame) = self.frames.get(&vpn) {
             let eff = match frame {
                 PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
-                PageFrame::Private(..) => perm,
+                PageFrame::Private(..) | PageFrame::Cache(_) => perm,
             };
             // The page had a PTE before, so its table pages exist: no allocation.
             self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
@@ -169,6 +183,31 @@ impl AddrSpace {
             super::vmstat::PGMAJFAULT.inc();
             crate::drivers::trace::resolved_as(How::SwapIn);
             return Ok(Resolved::Major);
+        }
+        if let Some(fm) = &vma.file {
+            let index = vma.file_page(vpn.addr().0).unwrap_or(0);
+            let writable_shared = fm.shared && perm.contains(PteFlags::W);
+            let (frame, _read_in) = {
+                let mut file = fm.file.lock();
+                // A page wholly past the end of the file (Linux: SIGBUS): refused.
+                if index >= file.len().div_ceil(PAGE_SIZE) {
+                    return Err(FaultError::Segv);
+                }
+                file.cache.page(index, writable_shared).ok_or(FaultError::OutOfMemory)?
+            };
+            let ppn = frame.frame.ppn();
+            let (eff, pf) = if fm.shared {
+                (perm, PageFrame::Cache(frame))
+            } else {
+                (PteFlags(perm.0 & !PteFlags::W.0), PageFrame::Shared(frame))
+            };
+            self.pt.map(vpn, ppn, eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            self.frames.insert(vpn, pf);
+            self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+            crate::drivers::trace::resolved_as(How::FileRead);
+            self.usage.minor_faults += 1;
+            super::vmstat::PGFAULT_MINOR.inc();
+            return Ok(Resolved::Minor);
         }
         self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
         crate::drivers::trace::resolved_as(How::ZeroFill);

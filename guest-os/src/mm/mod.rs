@@ -12,6 +12,7 @@ pub mod heap;
 pub mod kernel_space;
 pub mod kstack;
 pub mod mmap;
+pub mod mremap;
 pub mod oom;
 pub mod page_table;
 pub mod swap;

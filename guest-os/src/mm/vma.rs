@@ -33,25 +33,79 @@ pub enum VmaKind {
     Stack,
     /// An anonymous private mapping made by mmap.
     Anon,
+    /// A mapping of a file's pages made by mmap ([`Vma::file`] says which),
+    /// or MAP_SHARED | MAP_ANONYMOUS memory (an unnamed file).
+    File,
 }
 
 impl VmaKind {
-    /// True if pages of this kind are given frames at the first access
-    /// rather than when the area is created (every kind but ELF segments,
-    /// whose pages hold file data written at exec).
+    /// True if pages of this kind are given zeroed frames at the first
+    /// access (stack, heap, anonymous mmap); ELF segments get theirs when
+    /// created, file mappings from the page cache at the first access.
     pub fn is_demand_zero(self) -> bool {
-        self != VmaKind::Elf
+        matches!(self, VmaKind::Heap | VmaKind::Stack | VmaKind::Anon)
+    }
+
+    /// True for ELF segments.
+    pub fn is_elf(self) -> bool {
+        self == VmaKind::Elf
+    }
+
+    /// True for the kinds munmap, mremap and MAP_FIXED may remove (those
+    /// mmap makes).
+    pub fn is_mmap(self) -> bool {
+        matches!(self, VmaKind::Anon | VmaKind::File)
+    }
+}
+
+/// The file behind a file-backed area.
+#[derive(Clone)]
+pub struct FileMap {
+    /// The file (its page cache).
+    pub file: crate::fs::RegRef,
+    /// The file page that the area's first page maps (mmap's offset / 4096).
+    pub pgoff: usize,
+    /// MAP_SHARED: stores reach the file; else MAP_PRIVATE (copy-on-write).
+    pub shared: bool,
+    /// What /proc/PID/maps names it: the path it was opened by.
+    pub name: alloc::sync::Arc<str>,
+    /// Its inode number (maps' inode column).
+    pub ino: u64,
+}
+
+impl core::fmt::Debug for FileMap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}@{:#x}{}", self.name, self.pgoff, if self.shared { " shared" } else { "" })
     }
 }
 
 /// A virtual memory area: `[start, end)` in bytes, page aligned, with user
-/// permissions `perm` (U is implied).
-#[derive(Copy, Clone, Debug)]
+/// permissions `perm` (U is implied), and the file it maps, if any.
+#[derive(Clone, Debug)]
 pub struct Vma {
     pub start: usize,
     pub end: usize,
     pub perm: PteFlags,
     pub kind: VmaKind,
+    pub file: Option<FileMap>,
+}
+
+impl Vma {
+    /// The part `[s, e)` of this area (inside it), its file offset moved with its start.
+    pub fn slice(&self, s: usize, e: usize) -> Vma {
+        let mut v = self.clone();
+        if let Some(f) = v.file.as_mut() {
+            f.pgoff += (s - self.start) / super::PAGE_SIZE;
+        }
+        v.start = s;
+        v.end = e;
+        v
+    }
+
+    /// The file page of user address `va` (inside a file-backed area).
+    pub fn file_page(&self, va: usize) -> Option<usize> {
+        self.file.as_ref().map(|f| f.pgoff + (va - self.start) / super::PAGE_SIZE)
+    }
 }
 
 /// Why an area operation was refused.
@@ -78,7 +132,7 @@ pub struct VmaSet {
     free_cache: usize,
     /// The largest hole above `free_cache` (bytes).
     cached_hole: usize,
-    /// The areas not of kind Anon (ELF, heap, stack: a handful), start -> end,
+    /// The areas not made by mmap (ELF, heap, stack: a handful), start -> end,
     /// so checks against them do not walk every area.
     fixed: BTreeMap<usize, usize>,
 }
@@ -129,14 +183,14 @@ impl VmaSet {
         if self.map.len() >= MAX_MAP_COUNT {
             return Err(VmaError::TooMany);
         }
-        self.map.insert(v.start, v);
-        if v.kind != VmaKind::Anon {
+        if !v.kind.is_mmap() {
             self.fixed.insert(v.start, v.end);
         }
+        self.map.insert(v.start, v);
         Ok(())
     }
 
-    /// True if an area not of kind Anon overlaps `[s, e)` (O(number of such areas)).
+    /// True if an area not made by mmap overlaps `[s, e)` (O(number of such areas)).
     pub fn fixed_overlaps(&self, s: usize, e: usize) -> bool {
         self.fixed.iter().any(|(&vs, &ve)| vs < e && s < ve)
     }
@@ -192,11 +246,12 @@ impl VmaSet {
     }
 
     /// Removes `[s, e)` from the areas (splitting those that straddle an
-    /// end). Refused, with nothing changed, if an area of the range is not
-    /// of `kind`, or if a split would exceed [`MAX_MAP_COUNT`].
-    pub fn remove_range(&mut self, s: usize, e: usize, kind: VmaKind) -> Result<(), VmaError> {
-        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).copied().collect();
-        if hit.iter().any(|v| v.kind != kind) {
+    /// end). Refused, with nothing changed, if an area of the range was not
+    /// made by mmap ([`VmaKind::is_mmap`]), or if a split would exceed
+    /// [`MAX_MAP_COUNT`].
+    pub fn remove_range(&mut self, s: usize, e: usize) -> Result<(), VmaError> {
+        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).cloned().collect();
+        if hit.iter().any(|v| !v.kind.is_mmap()) {
             return Err(VmaError::WrongKind);
         }
         let splits = hit.iter().filter(|v| v.start < s && e < v.end).count();
@@ -206,10 +261,10 @@ impl VmaSet {
         for v in hit {
             self.map.remove(&v.start);
             if v.start < s {
-                self.map.insert(v.start, Vma { end: s, ..v });
+                self.map.insert(v.start, v.slice(v.start, s));
             }
             if e < v.end {
-                self.map.insert(e, Vma { start: e, ..v });
+                self.map.insert(e, v.slice(e, v.end));
             }
         }
         if e > self.free_cache {
@@ -224,7 +279,7 @@ impl VmaSet {
     /// the range is in no area ([`VmaError::Unmapped`]), in an area of none
     /// of `kinds` ([`VmaError::WrongKind`]), or splits exceed [`MAX_MAP_COUNT`].
     pub fn protect_range(&mut self, s: usize, e: usize, perm: PteFlags, kinds: &[VmaKind]) -> Result<(), VmaError> {
-        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).copied().collect();
+        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).cloned().collect();
         let mut covered = s;
         for v in &hit {
             if !kinds.contains(&v.kind) {
@@ -245,13 +300,27 @@ impl VmaSet {
         for v in hit {
             self.map.remove(&v.start);
             if v.start < s {
-                self.map.insert(v.start, Vma { end: s, ..v });
+                self.map.insert(v.start, v.slice(v.start, s));
             }
             let mid = v.start.max(s);
-            self.map.insert(mid, Vma { start: mid, end: v.end.min(e), perm, ..v });
+            self.map.insert(mid, Vma { perm, ..v.slice(mid, v.end.min(e)) });
             if e < v.end {
-                self.map.insert(e, Vma { start: e, ..v });
+                self.map.insert(e, v.slice(e, v.end));
             }
+        }
+        Ok(())
+    }
+
+    /// Moves the end of the mmap'd area that ends at `end` to `new_end`
+    /// (larger), if `[end, new_end)` is free. [`VmaError::Unmapped`] if no
+    /// such area, [`VmaError::Overlap`] if the range is taken.
+    pub fn extend(&mut self, end: usize, new_end: usize) -> Result<(), VmaError> {
+        let start = self.find(end - 1).filter(|v| v.end == end && v.kind.is_mmap()).ok_or(VmaError::Unmapped)?.start;
+        if !self.is_free(end, new_end) {
+            return Err(VmaError::Overlap);
+        }
+        if let Some(v) = self.map.get_mut(&start) {
+            v.end = new_end;
         }
         Ok(())
     }
@@ -276,7 +345,7 @@ impl VmaSet {
         self.map.remove(&s);
         self.fixed.remove(&s);
         if new_end > s {
-            self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap });
+            self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap, file: None });
             self.fixed.insert(s, new_end);
         }
         self.heap = Some((s, new_end, perm));

@@ -22,13 +22,16 @@
 //!   its last reference.
 //!
 //! Swappable pages: frames of demand-zero areas (stack, heap, anonymous
-//! mmap). ELF pages and page-table pages stay.
+//! mmap) and the private copies in file mappings. ELF pages and
+//! page-table pages stay; page-cache frames are dropped by the page cache
+//! itself once no space maps them ([`super::filemap::shrink`]).
 
 use super::addr_space::AddrSpace;
 use super::address::VirtPageNum;
 use super::cow::PageFrame;
 use super::page_table::PteFlags;
 use super::swap;
+use super::vma::VmaKind;
 use super::vmstat;
 use alloc::sync::Arc;
 
@@ -55,7 +58,7 @@ impl AddrSpace {
         // from the exchanged PTE, after the shootdown.
         let copy = match &frame {
             PageFrame::Private(_, copy) => copy.clone(),
-            PageFrame::Shared(sf) => sf.copy.lock().clone(),
+            PageFrame::Shared(sf) | PageFrame::Cache(sf) => sf.copy.lock().clone(),
         };
         let old = match copy.as_ref() {
             Some(slot) => self.pt.replace_with_swap_entry(vpn, slot.number()),
@@ -121,9 +124,13 @@ impl AddrSpace {
         let hand = *clock_hand;
         let sweep = || frames.range(hand..).chain(frames.range(..hand));
         let mut cleared = false;
-        for (vpn, _) in sweep().chain(sweep()) {
+        for (vpn, frame) in sweep().chain(sweep()) {
             let va = vpn.addr().0;
-            if !vmas.find(va).is_some_and(|v| v.kind.is_demand_zero()) {
+            // Anonymous pages, and the private copies made in file mappings;
+            // page-cache frames are the cache's to drop.
+            let anon =
+                matches!(frame, PageFrame::Private(..)) && vmas.find(va).is_some_and(|v| v.kind == VmaKind::File);
+            if !anon && !vmas.find(va).is_some_and(|v| v.kind.is_demand_zero()) {
                 continue;
             }
             vmstat::PGSCAN.inc();

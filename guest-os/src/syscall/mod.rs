@@ -119,9 +119,9 @@ pub fn dispatch() {
         SYS_MMAP => mem::sys_mmap(a0, a1, a2, a3, a4, a5),
         SYS_MUNMAP => mem::sys_munmap(a0, a1),
         SYS_MPROTECT => mem::sys_mprotect(a0, a1, a2),
-        // mremap is not implemented; callers (malloc's realloc) fall back to copying.
-        SYS_MREMAP => ENOMEM,
-        SYS_MADVISE => misc::sys_madvise(a0, a1, a2),
+        SYS_MREMAP => mem::sys_mremap(a0, a1, a2, a3, a4),
+        SYS_MADVISE => mem::sys_madvise(a0, a1, a2),
+        SYS_MSYNC => mem::sys_msync(a0, a1, a2),
         SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3, a4),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),

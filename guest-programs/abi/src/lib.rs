@@ -182,6 +182,8 @@ pub mod nr {
     pub const SYS_MREMAP: usize = 216;
     /// madvise(addr, len, advice)
     pub const SYS_MADVISE: usize = 233;
+    /// msync(addr, len, flags)
+    pub const SYS_MSYNC: usize = 227;
     /// prlimit64(pid, resource, new, old)
     pub const SYS_PRLIMIT64: usize = 261;
     /// renameat2(olddirfd, oldpath, newdirfd, newpath, flags)
@@ -342,6 +344,22 @@ pub mod mman {
     pub const MAP_FIXED_NOREPLACE: usize = 0x10_0000;
     /// mmap's error return, as a pointer: (void *)-1.
     pub const MAP_FAILED: usize = usize::MAX;
+    /// mremap: the mapping may move to another address.
+    pub const MREMAP_MAYMOVE: usize = 1;
+    /// mremap: move to the fifth argument's address (needs MREMAP_MAYMOVE).
+    pub const MREMAP_FIXED: usize = 2;
+    /// madvise: the pages will be needed soon (read file pages in).
+    pub const MADV_WILLNEED: usize = 3;
+    /// madvise: drop the pages; private anonymous ones read as zero again.
+    pub const MADV_DONTNEED: usize = 4;
+    /// madvise: the range may use transparent huge pages.
+    pub const MADV_HUGEPAGE: usize = 14;
+    /// msync: schedule the write-back and return.
+    pub const MS_ASYNC: usize = 1;
+    /// msync: invalidate other mappings of the file.
+    pub const MS_INVALIDATE: usize = 2;
+    /// msync: write back and wait.
+    pub const MS_SYNC: usize = 4;
 }
 
 /// getrusage(2): `who` values and the riscv64 `struct rusage`.
