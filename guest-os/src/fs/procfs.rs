@@ -396,12 +396,13 @@ fn meminfo() -> String {
     let (free, total) = crate::mm::frame::stats();
     let slots = SWAP_SLOTS.load(Ordering::Relaxed);
     let (_, _, swap_used) = crate::mm::swap::stats();
+    let c = crate::mm::filemap::meminfo();
     let rows: [(&str, usize); 20] = [
         ("MemTotal:", total * 4),
         ("MemFree:", free * 4),
-        ("MemAvailable:", free * 4),
+        ("MemAvailable:", (free + c.cached - c.shmem) * 4),
         ("Buffers:", 0),
-        ("Cached:", 0),
+        ("Cached:", c.cached * 4),
         ("SwapCached:", 0),
         ("Active:", (total - free) * 4),
         ("Inactive:", 0),
@@ -409,9 +410,9 @@ fn meminfo() -> String {
         ("SwapFree:", slots.saturating_sub(swap_used) * 4),
         ("Dirty:", 0),
         ("Writeback:", 0),
-        ("AnonPages:", (total - free) * 4),
-        ("Mapped:", 0),
-        ("Shmem:", 0),
+        ("AnonPages:", (total - free).saturating_sub(c.cached) * 4),
+        ("Mapped:", c.mapped * 4),
+        ("Shmem:", c.shmem * 4),
         ("KReclaimable:", 0),
         ("Slab:", 0),
         ("SReclaimable:", 0),

@@ -225,9 +225,10 @@ impl AddrSpace {
         Ok(())
     }
 
-    /// A frame for a user page. With swap on and at most the low watermark
-    /// of free frames ([`super::frame::watermarks`]), pages of this space are
-    /// evicted first ([`Self::swap_out_one`]) until the high watermark is
+    /// A frame for a user page. At most the low watermark of free frames
+    /// ([`super::frame::watermarks`]), clean page-cache pages are dropped
+    /// ([`super::filemap::shrink`]); if that is not enough and swap is on, pages of this space are
+    /// evicted ([`Self::swap_out_one`]) until the high watermark is
     /// reached or none can be. A user page never takes a frame at or below
     /// the min watermark: those are the kernel's (page tables, kernel
     /// stacks, heap, DMA), so kernel allocations find frames while user
@@ -235,6 +236,10 @@ impl AddrSpace {
     /// above min.
     pub(super) fn alloc_user_frame(&mut self) -> Option<FrameTracker> {
         let (min, low, high) = super::frame::watermarks();
+        if super::frame::stats().0 <= low {
+            // Clean page-cache pages first: no I/O.
+            super::filemap::shrink(high);
+        }
         if swap::active() && super::frame::stats().0 <= low {
             while super::frame::stats().0 < high && self.swap_out_one() {}
         }

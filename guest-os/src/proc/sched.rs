@@ -409,12 +409,15 @@ pub fn reclaim_from_others(me: usize) -> bool {
     reclaim(me, frame::watermarks().2)
 }
 
-/// Swaps out pages of every process but `me` (0: none excluded), in pid
+/// Drops clean page-cache pages ([`crate::mm::filemap::shrink`]), then
+/// swaps out pages of every process but `me` (0: none excluded), in pid
 /// order, each by its own clock, until `target` frames are free. True if it
-/// freed any; always false without swap.
+/// freed any.
 pub fn reclaim(me: usize, target: usize) -> bool {
-    if !crate::mm::swap::active() {
-        return false;
+    // Clean page-cache pages go first: dropping them costs no I/O.
+    let dropped = crate::mm::filemap::shrink(target) > 0;
+    if !crate::mm::swap::active() || frame::stats().0 >= target {
+        return dropped;
     }
     let high = target;
     let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();

@@ -1,0 +1,79 @@
+//! svos's page cache seen from outside: the story of a page fault on a
+//! private file mapping (the kernel resolves it by a file read from the
+//! page cache), and clean file pages dropped under memory pressure and
+//! counted. The program is tests/linux-progs/filefault.c (in the
+//! linux-progs initrd, `make linux-progs`).
+
+use std::path::PathBuf;
+use svemu::machine::Exit;
+use svemu::testing::{Boot, Run};
+use svemu_tests::{parse_memory, svos_image};
+
+fn lxp_initrd() -> PathBuf {
+    std::env::var("SVOS_LXP_INITRD").expect("SVOS_LXP_INITRD is not set: run the tests with `make test`").into()
+}
+
+fn filefault(append: &str, memory: Option<u64>, configure: impl FnOnce(Boot) -> Boot) -> Run {
+    let img = svos_image();
+    let initrd = lxp_initrd();
+    let boot = Boot::kernel(&img.kernel)
+        .initrd(&initrd)
+        .append(append)
+        .memory(memory.unwrap_or_else(|| parse_memory(&img.memory)));
+    let run = configure(boot).run().expect("svos boots");
+    assert_eq!(run.exit, Exit::PowerOff(0), "console:\n{}", run.console);
+    run
+}
+
+/// The lines of `trace` up to the first sret to U-mode, without the
+/// kernel's own S-mode `tlb`/`mmu` lines (their addresses depend on the
+/// checkout's path, see svos_trace.rs).
+fn until_sret_to_user(trace: &str) -> String {
+    let mut out = String::new();
+    for l in trace.lines() {
+        let mut words = l.split_once(": ").map_or("", |(_, rest)| rest).split_whitespace();
+        let (cat, _icount, privilege) = (words.next(), words.next(), words.next());
+        if matches!(cat, Some("tlb" | "mmu")) && privilege == Some("S") {
+            continue;
+        }
+        out += l;
+        out.push('\n');
+        if l.contains(": sret S -> U") {
+            return out;
+        }
+    }
+    panic!("no sret back to U-mode in the cut:\n{trace}");
+}
+
+#[test]
+fn a_load_from_a_private_file_mapping_is_resolved_by_a_file_read() {
+    let run = filefault("init=filefault", None, |b| {
+        b.trace("mmu,tlb,trap,kernel")
+            .trace_from("trap:cause=page-fault,priv=U,va=0x20000000..0x20001000")
+            .trace_count(400)
+    });
+    assert!(run.console.contains("file byte E, private copy x"), "{}", run.console);
+    let story = until_sret_to_user(&run.trace);
+    let fault =
+        story.lines().find(|l| l.contains(": fault va ")).unwrap_or_else(|| panic!("no kernel fault event:\n{story}"));
+    assert!(fault.ends_with("fault va 0x0000000020000001 cause 13 file-read pid 1 (filefault)"), "{fault}");
+    insta::assert_snapshot!(story);
+    // The store that follows copies the cached page: the file never sees it.
+    let after = &run.trace[run.trace.find(": sret S -> U").unwrap()..];
+    assert!(after.contains("fault va 0x0000000020000001 cause 15 cow-copy pid 1 (filefault)"), "{after}");
+}
+
+#[test]
+fn clean_file_pages_are_dropped_under_pressure_and_counted() {
+    let run = filefault("init=filefault:pressure svos.vmstat", Some(32 << 20), |b| b);
+    let c = &run.console;
+    assert!(c.contains("clean file pages dropped"), "{c}");
+    let line = c.lines().find(|l| l.starts_with("[svos] vmstat: ")).unwrap_or_else(|| panic!("{c}"));
+    let words: Vec<&str> = line.split([' ', ';']).filter(|w| !w.is_empty()).collect();
+    let get = |k: &str| -> u64 { words[words.iter().position(|w| *w == k).unwrap() + 1].parse().unwrap() };
+    let (read_in, dropped) = (get("pgcache_read_in"), get("pgcache_dropped"));
+    // The program read its whole file (well over 100 pages) into the cache.
+    assert!(read_in > 100, "{line}");
+    assert!(dropped > 50 && dropped <= read_in, "{line}");
+    assert!(c.contains("(no leak)"), "{c}");
+}
