@@ -56,6 +56,24 @@ fn end_on_output_ends_a_run_that_never_powers_off_and_prints_stats() {
 }
 
 #[test]
+fn a_full_standard_error_loses_the_diagnostics_but_not_the_run() {
+    // `--stats` and the end-of-run line go to standard error; with it on
+    // /dev/full they are lost, and the run still ends as it would (status 0,
+    // console intact), not with a panic (status 101).
+    let flood = bare("console_flood");
+    let full = std::fs::File::create("/dev/full").expect("/dev/full");
+    let out = Command::new("timeout")
+        .arg("60")
+        .arg(svemu())
+        .args(["run", "--kernel", flood.to_str().unwrap(), "--end-on-output", "line\n", "--stats"])
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "line\n");
+}
+
+#[test]
 fn a_console_that_takes_no_more_output_ends_the_run_with_status_1() {
     let flood = bare("console_flood");
     let full = std::fs::File::create("/dev/full").expect("/dev/full");
