@@ -197,3 +197,15 @@ fn scripted_input_reaches_a_tick_polling_shell_without_delay() {
     // About 25 ticks (~25,000 instructions) per byte; 1000 ticks per byte took 372 million.
     assert!(run.instructions < 60_000_000, "{} instructions for 851 bytes", run.instructions);
 }
+
+#[test]
+fn a_guest_that_jumps_into_nowhere_is_named_with_where_it_jumped() {
+    let nowhere = bare("jump_nowhere");
+    let (code, out, err) = run(&["--kernel", nowhere.to_str().unwrap(), "-m", "128M"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "svemu: error: hart 0 took instruction access fault at pc 0x90000000 (tval 0x90000000) and cannot \
+         enter its trap handler at 0x0: instruction access fault (tval 0x0); the guest jumped into nowhere"
+    );
+}

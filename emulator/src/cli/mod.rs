@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use svemu::hart::trap::{exception_name, interrupt_name};
 use svemu::{diag, diag_text};
 
 mod stats;
@@ -548,9 +549,11 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             diag!("svemu: error: cannot write the trace to {to}: {message}; the run stopped");
             1
         }
-        Exit::TrapLoop { hart, pc, cause } => {
+        Exit::TrapLoop { hart, pc, cause, first: (epc, mcause, tval) } => {
+            let code = mcause & !(1 << 63);
+            let first = if mcause >> 63 == 1 { interrupt_name(code) } else { exception_name(code) };
             diag!(
-                "svemu: error: hart {hart} cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
+                "svemu: error: hart {hart} took {first} at pc {epc:#x} (tval {tval:#x}) and cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
             );
             1
         }
