@@ -361,7 +361,7 @@ fn status(p: &Process) -> String {
          VmLib:\t{:8} kB\nVmPTE:\t{:8} kB\n",
         kb(vsize.max(p.peak_vsize)),
         kb(vsize),
-        0,
+        kb(p.space.as_ref().map_or(0, |sp| sp.locked_pages())),
         0,
         kb(u.peak_resident.max(rss)),
         kb(rss),
@@ -369,7 +369,7 @@ fn status(p: &Process) -> String {
         0,
         0,
         kb(data),
-        kb(crate::proc::exec::USER_STACK_SIZE / 4096),
+        kb(p.space.as_ref().and_then(|sp| sp.vmas().stack()).map_or(0, |(a, b)| (b - a) / 4096)),
         kb(text),
         0,
         0

@@ -96,6 +96,8 @@ impl AddrSpace {
     pub fn fork_cow(&mut self) -> Result<AddrSpace, MapError> {
         let mut child = AddrSpace::new_user()?;
         child.vmas = self.vmas.clone();
+        // Memory locks are not inherited (mlock(2)).
+        child.vmas.clear_locks();
         let shared = self.share_pages_with(&mut child);
         self.shootdown();
         shared?;

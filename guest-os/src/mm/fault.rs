@@ -78,6 +78,10 @@ impl AddrSpace {
     /// Resolves a page fault at user address `va` for `access` (privileged
     /// spec 4.3.2: the walk found no valid leaf, or one refusing the access).
     ///
+    /// An address below the stack area, within [`super::vma::STACK_RLIMIT`]
+    /// of its top and [`super::vma::STACK_GUARD_GAP`] above the next lower
+    /// area, first grows the stack down to it.
+    ///
     /// If an area contains `va` and its permissions allow `access`, the page
     /// gets a zeroed frame mapped with the area's permissions, A and D clear
     /// (the retried access sets them, or faults again under Svade:
@@ -94,6 +98,11 @@ impl AddrSpace {
     /// free by swapping), or the swap disk fails.
     pub fn handle_fault(&mut self, va: usize, access: Access) -> Result<Resolved, FaultError> {
         if va >= USER_TOP {
+            return Err(FaultError::Segv);
+        }
+        // Below the stack: it grows down to the page, within its limit and
+        // guard gap (Linux's expand_stack).
+        if self.vmas.find(va).is_none() && !self.vmas.grow_stack(page_floor(va)) {
             return Err(FaultError::Segv);
         }
         let vma = self.vmas.find(va).ok_or(FaultError::Segv)?.clone();
@@ -143,9 +152,10 @@ impl AddrSpace {
     /// again (read-only if shared copy-on-write), reads it back from its
     /// swap slot (a major fault), maps its file page from the page cache
     /// (read in first if not cached: a *file read*; writable for
-    /// MAP_SHARED, read-only copy-on-write for MAP_PRIVATE; a minor fault,
-    /// as the initrd is memory), or maps a fresh zeroed frame (a minor
-    /// fault), and counts the fault.
+    /// MAP_SHARED, read-only copy-on-write for MAP_PRIVATE, with the
+    /// fault-around of [`Self::fault_around`]; a minor fault, as the initrd
+    /// is memory), or maps a fresh zeroed frame (a minor fault), and counts
+    /// the fault.
     pub(super) fn fault_in(&mut self, vpn: VirtPageNum, vma: &Vma) -> Result<Resolved, FaultError> {
         let perm = vma.perm;
         if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
@@ -184,26 +194,11 @@ impl AddrSpace {
             crate::drivers::trace::resolved_as(How::SwapIn);
             return Ok(Resolved::Major);
         }
-        if let Some(fm) = &vma.file {
-            let index = vma.file_page(vpn.addr().0).unwrap_or(0);
-            let writable_shared = fm.shared && perm.contains(PteFlags::W);
-            let (frame, _read_in) = {
-                let mut file = fm.file.lock();
-                // A page wholly past the end of the file (Linux: SIGBUS): refused.
-                if index >= file.len().div_ceil(PAGE_SIZE) {
-                    return Err(FaultError::Segv);
-                }
-                file.cache.page(index, writable_shared).ok_or(FaultError::OutOfMemory)?
-            };
-            let ppn = frame.frame.ppn();
-            let (eff, pf) = if fm.shared {
-                (perm, PageFrame::Cache(frame))
-            } else {
-                (PteFlags(perm.0 & !PteFlags::W.0), PageFrame::Shared(frame))
-            };
-            self.pt.map(vpn, ppn, eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
-            self.frames.insert(vpn, pf);
-            self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        if vma.file.is_some() {
+            self.map_file_page(vpn, vma)?;
+            if !vma.file.as_ref().is_some_and(|f| f.shared) {
+                self.fault_around(vpn, vma);
+            }
             crate::drivers::trace::resolved_as(How::FileRead);
             self.usage.minor_faults += 1;
             super::vmstat::PGFAULT_MINOR.inc();
@@ -214,6 +209,61 @@ impl AddrSpace {
         self.usage.minor_faults += 1;
         super::vmstat::PGFAULT_MINOR.inc();
         Ok(Resolved::Minor)
+    }
+
+    /// Maps page `vpn` of file-backed area `vma` to its file page in the
+    /// page cache (read in if not cached): writable for MAP_SHARED (the
+    /// page counts as dirty then), read-only copy-on-write for MAP_PRIVATE.
+    /// [`FaultError::Segv`] for a page wholly past the end of the file
+    /// (Linux: SIGBUS), [`FaultError::OutOfMemory`] when no frame is free.
+    fn map_file_page(&mut self, vpn: VirtPageNum, vma: &Vma) -> Result<(), FaultError> {
+        let (Some(fm), Some(index)) = (vma.file.as_ref(), vma.file_page(vpn.addr().0)) else {
+            return Err(FaultError::Segv);
+        };
+        let perm = vma.perm;
+        let writable_shared = fm.shared && perm.contains(PteFlags::W);
+        let (frame, _read_in) = {
+            let mut file = fm.file.lock();
+            if index >= file.len().div_ceil(PAGE_SIZE) {
+                return Err(FaultError::Segv);
+            }
+            file.cache.page(index, writable_shared).ok_or(FaultError::OutOfMemory)?
+        };
+        let ppn = frame.frame.ppn();
+        let (eff, pf) = if fm.shared {
+            (perm, PageFrame::Cache(frame))
+        } else {
+            (PteFlags(perm.0 & !PteFlags::W.0), PageFrame::Shared(frame))
+        };
+        self.pt.map(vpn, ppn, eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+        self.frames.insert(vpn, pf);
+        self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        Ok(())
+    }
+
+    /// Fault-around for a private file mapping (Linux's do_fault_around
+    /// with its readahead, fault_around_bytes = 64 KiB): after a file
+    /// fault at `vpn`, the other pages of the aligned 64 KiB window that lie
+    /// in `vma`, inside the file and without a frame, PTE or swap slot are
+    /// mapped too (read-only, copy-on-write), read into the page cache if
+    /// needed, so a program's text and data fault once per window rather
+    /// than once per page. Not counted as faults; stops when frames run short.
+    fn fault_around(&mut self, vpn: VirtPageNum, vma: &Vma) {
+        const WINDOW: usize = 16;
+        let first = vpn.0 & !(WINDOW - 1);
+        for v in (first..first + WINDOW).map(VirtPageNum) {
+            let va = v.addr().0;
+            if v == vpn || va < vma.start || va >= vma.end {
+                continue;
+            }
+            if self.frames.contains_key(&v) || self.swapped.contains_key(&v) || self.pt.translate(v.addr()).is_some() {
+                continue;
+            }
+            match self.map_file_page(v, vma) {
+                Ok(()) | Err(FaultError::Segv) => {}
+                Err(FaultError::OutOfMemory) => break,
+            }
+        }
     }
 
     /// Maps a zeroed frame at `vpn` with `perm | U` and records it.

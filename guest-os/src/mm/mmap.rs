@@ -43,6 +43,13 @@ impl AddrSpace {
         self.map_vma(start, end, perm, VmaKind::File, Some(file))
     }
 
+    /// Records an ELF segment's file part `[start, end)` (page aligned) as a
+    /// private mapping of `file` (pages from the page cache at their first
+    /// access, copied at their first store). Errors as [`Self::map_area`].
+    pub fn map_elf_file(&mut self, start: usize, end: usize, perm: PteFlags, file: FileMap) -> Result<(), MapError> {
+        self.map_vma(start, end, perm, VmaKind::Elf, Some(file))
+    }
+
     fn map_vma(
         &mut self,
         start: usize,
@@ -61,10 +68,17 @@ impl AddrSpace {
         if self.vmas.len() >= super::vma::MAX_MAP_COUNT {
             return Err(MapError::OutOfMemory);
         }
-        if kind == VmaKind::Elf {
+        if kind == VmaKind::Elf && file.is_none() {
             self.populate(s, e, perm)?;
         }
-        self.vmas.insert(Vma { start: s, end: e, perm, kind, file }).map_err(|_| MapError::OutOfMemory)
+        let locked = self.lock_future;
+        self.vmas.insert(Vma { start: s, end: e, perm, kind, file, locked }).map_err(|_| MapError::OutOfMemory)?;
+        if locked {
+            // mlockall(MCL_FUTURE): populated now, as mlock would (a page
+            // that gets no frame is left to fault later).
+            let _ = self.populate_locked(s, e);
+        }
+        Ok(())
     }
 
     /// The area containing user address `va`, if any (O(log n)).

@@ -11,6 +11,7 @@ pub mod frame;
 pub mod heap;
 pub mod kernel_space;
 pub mod kstack;
+pub mod mlock;
 pub mod mmap;
 pub mod mremap;
 pub mod oom;

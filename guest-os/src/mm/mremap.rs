@@ -123,12 +123,15 @@ impl AddrSpace {
     /// range lose their frames and swap slots, so the next touch gets a
     /// zeroed frame (anonymous memory) or the file's page again (a private
     /// file mapping); shared mappings' pages are the file's and stay in it
-    /// (only this space's PTEs go). ELF segments are left as they are (their
-    /// pages are not read back from the file). False if a page of the range
+    /// (only this space's PTEs go). ELF segment pages copied at exec are
+    /// left as they are (nothing could read them back). False if a page of the range
     /// is in no area (Linux: -ENOMEM; the mapped parts are still dropped).
     pub fn discard(&mut self, s: usize, e: usize) -> bool {
-        let parts: Vec<(usize, usize, bool)> =
-            self.vmas.overlapping(s, e).map(|v| (v.start.max(s), v.end.min(e), v.kind.is_elf())).collect();
+        let parts: Vec<(usize, usize, bool)> = self
+            .vmas
+            .overlapping(s, e)
+            .map(|v| (v.start.max(s), v.end.min(e), v.kind.is_elf() && v.file.is_none()))
+            .collect();
         let mut covered = s;
         let mut holes = false;
         for (ps, pe, elf) in parts {

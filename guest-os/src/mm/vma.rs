@@ -22,6 +22,15 @@ use alloc::collections::BTreeMap;
 /// (`DEFAULT_MAX_MAP_COUNT` = 65530, include/linux/mm.h).
 pub const MAX_MAP_COUNT: usize = 65_530;
 
+/// Most bytes the stack area may grow to (Linux's default RLIMIT_STACK,
+/// 8 MiB), counted down from its top.
+pub const STACK_RLIMIT: usize = 8 * 1024 * 1024;
+
+/// Free bytes the stack keeps below itself when it grows: it never grows
+/// to within this of the next lower area (Linux's stack_guard_gap, 256
+/// pages).
+pub const STACK_GUARD_GAP: usize = 256 * super::PAGE_SIZE;
+
 /// What an area holds.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum VmaKind {
@@ -88,6 +97,8 @@ pub struct Vma {
     pub perm: PteFlags,
     pub kind: VmaKind,
     pub file: Option<FileMap>,
+    /// mlock'd: every page stays resident (faulted in at mlock, never swapped).
+    pub locked: bool,
 }
 
 impl Vma {
@@ -279,6 +290,24 @@ impl VmaSet {
     /// the range is in no area ([`VmaError::Unmapped`]), in an area of none
     /// of `kinds` ([`VmaError::WrongKind`]), or splits exceed [`MAX_MAP_COUNT`].
     pub fn protect_range(&mut self, s: usize, e: usize, perm: PteFlags, kinds: &[VmaKind]) -> Result<(), VmaError> {
+        self.modify_range(s, e, kinds, |v| v.perm = perm)
+    }
+
+    /// Sets or clears `locked` (mlock) on the areas over `[s, e)`, splitting
+    /// those that straddle an end. Errors as [`Self::protect_range`] (any kind).
+    /// The heap and the stack are never split (brk and exec keep them
+    /// whole): one straddling an end is changed whole.
+    pub fn lock_range(&mut self, s: usize, e: usize, locked: bool) -> Result<(), VmaError> {
+        let whole = |a: usize| self.find(a).filter(|v| matches!(v.kind, VmaKind::Heap | VmaKind::Stack));
+        let s = whole(s).map_or(s, |v| v.start);
+        let e = if e > s { whole(e - 1).map_or(e, |v| v.end) } else { e };
+        let all = [VmaKind::Elf, VmaKind::Heap, VmaKind::Stack, VmaKind::Anon, VmaKind::File];
+        self.modify_range(s, e, &all, |v| v.locked = locked)
+    }
+
+    /// Applies `f` to the areas over `[s, e)` (the parts inside the range,
+    /// split off the areas that straddle an end); refused as [`Self::protect_range`].
+    fn modify_range(&mut self, s: usize, e: usize, kinds: &[VmaKind], f: impl Fn(&mut Vma)) -> Result<(), VmaError> {
         let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).cloned().collect();
         let mut covered = s;
         for v in &hit {
@@ -303,7 +332,9 @@ impl VmaSet {
                 self.map.insert(v.start, v.slice(v.start, s));
             }
             let mid = v.start.max(s);
-            self.map.insert(mid, Vma { perm, ..v.slice(mid, v.end.min(e)) });
+            let mut m = v.slice(mid, v.end.min(e));
+            f(&mut m);
+            self.map.insert(mid, m);
             if e < v.end {
                 self.map.insert(e, v.slice(e, v.end));
             }
@@ -325,6 +356,37 @@ impl VmaSet {
         Ok(())
     }
 
+    /// The stack area's `[start, end)`, if there is one (O(number of
+    /// ELF, heap and stack areas)).
+    pub fn stack(&self) -> Option<(usize, usize)> {
+        self.fixed.keys().filter_map(|s| self.map.get(s)).find(|v| v.kind == VmaKind::Stack).map(|v| (v.start, v.end))
+    }
+
+    /// Moves the stack area's start down to `new_start` (page aligned),
+    /// if that keeps it within [`STACK_RLIMIT`] of its top and
+    /// [`STACK_GUARD_GAP`] above the next lower area. False otherwise.
+    pub fn grow_stack(&mut self, new_start: usize) -> bool {
+        let Some((start, end)) = self.stack() else { return false };
+        if new_start >= start || end - new_start > STACK_RLIMIT {
+            return false;
+        }
+        if !self.is_free(new_start.saturating_sub(STACK_GUARD_GAP), start) {
+            return false;
+        }
+        let Some(v) = self.map.remove(&start) else { return false };
+        self.fixed.remove(&start);
+        self.fixed.insert(new_start, end);
+        self.map.insert(new_start, Vma { start: new_start, ..v });
+        true
+    }
+
+    /// Unlocks every area (a fork's child: locks are not inherited).
+    pub fn clear_locks(&mut self) {
+        for v in self.map.values_mut() {
+            v.locked = false;
+        }
+    }
+
     /// The brk heap's `[start, end)`, if created.
     pub fn heap(&self) -> Option<(usize, usize)> {
         self.heap.map(|(s, e, _)| (s, e))
@@ -335,6 +397,7 @@ impl VmaSet {
     /// another area is in the way; the caller frees pages beyond a smaller end.
     pub fn resize_heap(&mut self, start: usize, new_end: usize, perm: PteFlags) -> Result<(), VmaError> {
         let (s, old_end, perm) = self.heap.unwrap_or((start, start, perm));
+        let locked = self.map.get(&s).is_some_and(|v| v.locked);
         let new_end = new_end.max(s);
         if new_end > old_end && !self.overlapping(old_end, new_end).all(|v| v.kind == VmaKind::Heap) {
             return Err(VmaError::Overlap);
@@ -345,7 +408,7 @@ impl VmaSet {
         self.map.remove(&s);
         self.fixed.remove(&s);
         if new_end > s {
-            self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap, file: None });
+            self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap, file: None, locked });
             self.fixed.insert(s, new_end);
         }
         self.heap = Some((s, new_end, perm));

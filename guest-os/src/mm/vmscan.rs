@@ -22,16 +22,17 @@
 //!   its last reference.
 //!
 //! Swappable pages: frames of demand-zero areas (stack, heap, anonymous
-//! mmap) and the private copies in file mappings. ELF pages and
+//! mmap) and the private copies in file mappings and ELF segments. ELF
+//! pages copied at exec (segments not page-congruent with the file) and
 //! page-table pages stay; page-cache frames are dropped by the page cache
-//! itself once no space maps them ([`super::filemap::shrink`]).
+//! itself once no space maps them ([`super::filemap::shrink`]); pages of
+//! mlock'd areas stay ([`super::mlock`]).
 
 use super::addr_space::AddrSpace;
 use super::address::VirtPageNum;
 use super::cow::PageFrame;
 use super::page_table::PteFlags;
 use super::swap;
-use super::vma::VmaKind;
 use super::vmstat;
 use alloc::sync::Arc;
 
@@ -126,11 +127,17 @@ impl AddrSpace {
         let mut cleared = false;
         for (vpn, frame) in sweep().chain(sweep()) {
             let va = vpn.addr().0;
-            // Anonymous pages, and the private copies made in file mappings;
-            // page-cache frames are the cache's to drop.
-            let anon =
-                matches!(frame, PageFrame::Private(..)) && vmas.find(va).is_some_and(|v| v.kind == VmaKind::File);
-            if !anon && !vmas.find(va).is_some_and(|v| v.kind.is_demand_zero()) {
+            // Anonymous pages, and the private copies made in file mappings
+            // (ELF segments too); page-cache frames are the cache's to drop.
+            let swappable = vmas.find(va).is_some_and(|v| {
+                !v.locked
+                    && match frame {
+                        PageFrame::Cache(_) => false,
+                        PageFrame::Private(..) => v.kind.is_demand_zero() || v.file.is_some(),
+                        PageFrame::Shared(_) => v.kind.is_demand_zero(),
+                    }
+            });
+            if !swappable {
                 continue;
             }
             vmstat::PGSCAN.inc();

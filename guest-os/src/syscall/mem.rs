@@ -314,13 +314,17 @@ pub fn sys_mremap(old: usize, old_len: usize, new_len: usize, flags: usize, new_
 /// the file pages of the range into the page cache; the other advice
 /// Linux knows (MADV_NORMAL .. MADV_PAGEOUT, e.g. MADV_HUGEPAGE, MADV_FREE)
 /// is accepted as a hint svos does not act on. -EINVAL for an unaligned
-/// `addr` or unknown advice; -ENOMEM if a page of the range is not mapped.
+/// `addr`, unknown advice, or MADV_DONTNEED over mlock'd pages; -ENOMEM if
+/// a page of the range is not mapped.
 pub fn sys_madvise(addr: usize, len: usize, advice: usize) -> isize {
     let Some((s, e)) = user_range(addr, len) else { return EINVAL };
     if advice > 21 || (5..=7).contains(&advice) {
         return EINVAL;
     }
     let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    if advice == MADV_DONTNEED && space.vmas().overlapping(s, e).any(|v| v.locked) {
+        return EINVAL;
+    }
     let mapped = match advice {
         MADV_DONTNEED => space.discard(s, e),
         MADV_WILLNEED => space.will_need(s, e),
@@ -348,5 +352,44 @@ pub fn sys_msync(addr: usize, len: usize, flags: usize) -> isize {
         0
     } else {
         ENOMEM
+    }
+}
+
+/// mlock(addr, len) (`lock`) and munlock (Linux mlock(2)): the pages of
+/// `[addr, addr + len)` (addr rounded down, the end up, to pages) are
+/// faulted in and stay resident until unlocked or unmapped (reclaim skips
+/// them), or lose that. mlock2's MLOCK_ONFAULT is treated as mlock (pages
+/// are faulted in at once). 0 for len 0. -ENOMEM if a page of the range is
+/// not mapped, or no frame can be had for one; -EINVAL for a range leaving
+/// the user half.
+pub fn sys_mlock(addr: usize, len: usize, lock: bool) -> isize {
+    let s = addr & !(PAGE_SIZE - 1);
+    let Some(e) = addr.checked_add(len).map(page_ceil).filter(|&e| e <= USER_TOP) else { return EINVAL };
+    if e <= s {
+        return 0;
+    }
+    let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    match space.set_locked(s, e, lock) {
+        Ok(()) => 0,
+        Err(_) => ENOMEM,
+    }
+}
+
+/// mlockall(flags) (Linux mlockall(2); munlockall is flags 0): MCL_CURRENT
+/// locks every area now, MCL_FUTURE every area mapped later (MCL_ONFAULT
+/// accepted, pages are faulted in at once). -EINVAL for no or unknown
+/// flags, or MCL_ONFAULT alone; -ENOMEM when a page gets no frame.
+pub fn sys_mlockall(flags: usize) -> isize {
+    const MCL_CURRENT: usize = 1;
+    const MCL_FUTURE: usize = 2;
+    const MCL_ONFAULT: usize = 4;
+    let unlock = flags == 0;
+    if !unlock && (flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags & (MCL_CURRENT | MCL_FUTURE) == 0) {
+        return EINVAL;
+    }
+    let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    match space.lock_all(flags & MCL_CURRENT != 0, flags & MCL_FUTURE != 0) {
+        Ok(()) => 0,
+        Err(_) => ENOMEM,
     }
 }

@@ -184,6 +184,16 @@ pub mod nr {
     pub const SYS_MADVISE: usize = 233;
     /// msync(addr, len, flags)
     pub const SYS_MSYNC: usize = 227;
+    /// mlock(addr, len)
+    pub const SYS_MLOCK: usize = 228;
+    /// munlock(addr, len)
+    pub const SYS_MUNLOCK: usize = 229;
+    /// mlockall(flags)
+    pub const SYS_MLOCKALL: usize = 230;
+    /// munlockall()
+    pub const SYS_MUNLOCKALL: usize = 231;
+    /// mlock2(addr, len, flags)
+    pub const SYS_MLOCK2: usize = 284;
     /// prlimit64(pid, resource, new, old)
     pub const SYS_PRLIMIT64: usize = 261;
     /// renameat2(olddirfd, oldpath, newdirfd, newpath, flags)
@@ -354,6 +364,8 @@ pub mod mman {
     pub const MADV_DONTNEED: usize = 4;
     /// madvise: the range may use transparent huge pages.
     pub const MADV_HUGEPAGE: usize = 14;
+    /// mlock2: lock pages as they are faulted in.
+    pub const MLOCK_ONFAULT: usize = 1;
     /// msync: schedule the write-back and return.
     pub const MS_ASYNC: usize = 1;
     /// msync: invalidate other mappings of the file.
