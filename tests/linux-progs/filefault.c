@@ -1,11 +1,11 @@
 /* filefault: not compared with Linux; the program of the file-fault tests
  * in tests/tests/svos_filemap.rs. It maps its own ELF file MAP_PRIVATE at
  * 0x20000000, loads from it (a page fault the kernel resolves from the page
- * cache: a file read) and stores to it (copy-on-write). With the argument
- * `pressure` it then reads its whole file through read() (filling the page
- * cache), and touches anonymous memory until the free memory is near the
- * kernel's reserve, so that reclaim drops the clean cached pages; it
- * prints Cached from /proc/meminfo before and after. */
+ * cache: a file read) and stores to it (copy-on-write). With the arguments
+ * `pressure FILE` it then reads FILE through read() (filling the page
+ * cache with pages no process maps), and touches anonymous memory until
+ * the free memory is near the kernel's reserve, so that reclaim drops the
+ * clean cached pages; it prints Cached from /proc/meminfo before and after. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,15 +35,18 @@ int main(int argc, char **argv) {
     char c = p[1];
     p[1] = 'x';
     printf("file byte %c, private copy %c\n", c, p[1]);
-    if (argc > 1 && strcmp(argv[1], "pressure") == 0) {
+    if (argc > 2 && strcmp(argv[1], "pressure") == 0) {
         static char buf[65536];
         long total = 0, n;
-        lseek(fd, 0, SEEK_SET);
-        while ((n = read(fd, buf, sizeof buf)) > 0)
+        int in = open(argv[2], O_RDONLY);
+        while ((n = read(in, buf, sizeof buf)) > 0)
             total += n;
+        close(in);
         long before = meminfo("Cached:");
         printf("read %ld bytes; Cached %ld kB\n", total, before);
-        long touch = (meminfo("MemFree:") - 1024) * 1024;
+        /* Free memory plus the cached pages that can be dropped, less 2 MiB
+         * (the kernel's reserve, page tables and page records). */
+        long touch = (meminfo("MemFree:") + before - meminfo("Shmem:") - meminfo("Mapped:") - 2048) * 1024;
         char *m = malloc(touch);
         for (long i = 0; m && i < touch; i += 4096)
             m[i] = 1;

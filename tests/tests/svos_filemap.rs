@@ -65,15 +65,18 @@ fn a_load_from_a_private_file_mapping_is_resolved_by_a_file_read() {
 
 #[test]
 fn clean_file_pages_are_dropped_under_pressure_and_counted() {
-    let run = filefault("init=filefault:pressure svos.vmstat", Some(32 << 20), |b| b);
+    // cxx, the largest program of the initrd, read through read(): its
+    // pages are cached and mapped by no one.
+    let run = filefault("init=filefault:pressure:/cxx svos.vmstat", Some(32 << 20), |b| b);
     let c = &run.console;
     assert!(c.contains("clean file pages dropped"), "{c}");
     let line = c.lines().find(|l| l.starts_with("[svos] vmstat: ")).unwrap_or_else(|| panic!("{c}"));
     let words: Vec<&str> = line.split([' ', ';']).filter(|w| !w.is_empty()).collect();
     let get = |k: &str| -> u64 { words[words.iter().position(|w| *w == k).unwrap() + 1].parse().unwrap() };
     let (read_in, dropped) = (get("pgcache_read_in"), get("pgcache_dropped"));
-    // The program read its whole file (well over 100 pages) into the cache.
-    assert!(read_in > 100, "{line}");
-    assert!(dropped > 50 && dropped <= read_in, "{line}");
+    // The program read all of cxx (over 400 pages) into the cache; the
+    // anonymous memory it touched took most of them back.
+    assert!(read_in > 400, "{line}");
+    assert!(dropped > 200 && dropped <= read_in, "{line}");
     assert!(c.contains("(no leak)"), "{c}");
 }

@@ -270,7 +270,7 @@ pub fn load(
         if fl & PF_W != 0 && fl & PF_X != 0 {
             return Err(ExecError::WriteExec);
         }
-        match file.filter(|_| (va - off) % PAGE_SIZE == 0) {
+        match file.filter(|_| va.wrapping_sub(off).is_multiple_of(PAGE_SIZE)) {
             Some(f) => map_segment(space, f, va, end, off, filesz, elf_perm(fl))?,
             None => {
                 space.map_area(va, end, elf_perm(fl), VmaKind::Elf)?;
