@@ -98,10 +98,10 @@ impl AddrSpace {
     /// page-table pages (at most as many as this space has) and the kernel
     /// heap for its page records (a B-tree entry of at most 64 bytes per
     /// resident or swapped-out page, a 64-byte shared-frame record for
-    /// each private frame, and 64 bytes of replacement records, a page
-    /// record and a load-queue entry, per resident page).
+    /// each private frame, and 96 bytes of replacement records per
+    /// resident page: a page record, a FIFO entry, a load-list entry).
     pub fn fork_cost(&self) -> usize {
-        let bytes = (self.frames.len() + self.swapped.len()) * 64 + self.frames.len() * 128;
+        let bytes = (self.frames.len() + self.swapped.len()) * 64 + self.frames.len() * 160;
         self.pt.table_pages() + bytes.div_ceil(PAGE_SIZE) + 1
     }
 

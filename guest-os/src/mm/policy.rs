@@ -195,6 +195,9 @@ pub struct Replacement {
     hand: VirtPageNum,
     /// LRU: the last aging pass's victims, lowest counter first.
     aged: Vec<VirtPageNum>,
+    /// RANDOM over the whole space: every load as (page, load sequence),
+    /// stale entries (as in `fifo`) removed when drawn.
+    loads: Vec<(VirtPageNum, u64)>,
     rng: u64,
     /// RLIMIT_RSS in pages (`usize::MAX`: none).
     rss_limit: usize,
@@ -210,6 +213,7 @@ impl Default for Replacement {
             fifo: BTreeMap::new(),
             hand: VirtPageNum(0),
             aged: Vec::new(),
+            loads: Vec::new(),
             rng: RANDOM_SEED,
             rss_limit: usize::MAX,
             region: None,
@@ -220,7 +224,7 @@ impl Default for Replacement {
 
 impl Replacement {
     /// The state a fork's child starts with: the same records (a shared
-    /// page keeps its load time and age), limit and region, its own hand.
+    /// page keeps its load time and age), queues, hand, limit and region.
     pub fn for_child(&self) -> Replacement {
         Replacement { aged: Vec::new(), ..self.clone() }
     }
@@ -241,14 +245,21 @@ impl Replacement {
     }
 
     /// Drops the records and queue entries of pages no longer resident
-    /// when they have grown past twice the resident set (amortized O(1)).
+    /// once they outnumber the live ones by a quarter (amortized O(1) per
+    /// load; the heap holds at most 1.25 times the live entries).
     fn prune(&mut self, resident: &BTreeMap<VirtPageNum, super::cow::PageFrame>) {
-        if self.records.len() + self.fifo.len() <= 4 * resident.len() + 128 {
+        let bound = |n: usize, of: usize| n <= of + of / 4 + 64;
+        if bound(self.records.len(), resident.len())
+            && bound(self.fifo.len(), self.records.len())
+            && bound(self.loads.len(), self.records.len())
+        {
             return;
         }
         self.records.retain(|vpn, _| resident.contains_key(vpn));
         let records = &self.records;
-        self.fifo.retain(|seq, vpn| records.get(vpn).is_some_and(|r| r.loaded == *seq));
+        let live = |vpn: &VirtPageNum, seq: u64| records.get(vpn).is_some_and(|r| r.loaded == seq);
+        self.fifo.retain(|seq, vpn| live(vpn, *seq));
+        self.loads.retain(|(vpn, seq)| live(vpn, *seq));
     }
 }
 
@@ -277,6 +288,7 @@ impl AddrSpace {
         let r = &mut self.replacement;
         r.records.insert(vpn, PageRecord { loaded: seq, age: 0, used: r.tick });
         r.fifo.insert(seq, vpn);
+        r.loads.push((vpn, seq));
         r.prune(&self.frames);
     }
 
@@ -474,14 +486,34 @@ impl AddrSpace {
     }
 
     /// RANDOM: a uniformly chosen resident page of the scope (the next
-    /// swappable one after it, wrapping, if it is not swappable).
+    /// swappable one after it, wrapping, if it is not swappable). Over the
+    /// whole space a draw from the load list costs O(1) (a stale or
+    /// unswappable draw is redrawn, at most 64 times); a region's pages
+    /// are counted and the k-th taken.
     fn random_victim(&mut self, scope: Scope) -> Option<VirtPageNum> {
+        super::vmstat::PGSCAN.inc();
+        if scope.start == VirtPageNum(0) && scope.end == VirtPageNum(usize::MAX) {
+            for _ in 0..64 {
+                let n = self.replacement.loads.len();
+                if n == 0 {
+                    break;
+                }
+                let i = (self.replacement.next_random() % n as u64) as usize;
+                let (vpn, seq) = self.replacement.loads[i];
+                let live = self.frames.contains_key(&vpn)
+                    && self.replacement.records.get(&vpn).is_some_and(|r| r.loaded == seq);
+                if !live {
+                    self.replacement.loads.swap_remove(i);
+                } else if self.swappable(vpn) {
+                    return Some(vpn);
+                }
+            }
+        }
         let n = self.frames.range(scope.start..scope.end).count();
         if n == 0 {
             return None;
         }
         let k = (self.replacement.next_random() % n as u64) as usize;
-        super::vmstat::PGSCAN.inc();
         let pages = self.frames.range(scope.start..scope.end).map(|(v, _)| *v);
         pages.clone().skip(k).chain(pages.take(k)).find(|&v| self.swappable(v))
     }
