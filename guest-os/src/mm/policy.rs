@@ -15,9 +15,9 @@
 //!   counter right and puts the page's A bit in its top bit (clearing A),
 //!   so a counter orders pages by how recently they were seen used, over
 //!   the last eight passes. The victims are the pages with the lowest
-//!   counters (older load first on a tie). A pass sorts the scope's pages
-//!   and keeps its lowest sixteenth (at least one) as the next victims; a
-//!   kept page whose A bit is set again before its turn is passed over. We
+//!   counters (older load first on a tie). A pass keeps the scope's lowest
+//!   sixteenth (at least one, at most 64) as the next victims; a kept page
+//!   whose A bit is set again before its turn is passed over. We
 //!   keep counters rather than Linux's active/inactive lists because one
 //!   pass is one scan (no list to keep in step with every fault, fork and
 //!   munmap) and because the counter shows the approximation plainly: eight
@@ -49,9 +49,10 @@
 //! not all zeros; ELF pages) leaves the process over its limit.
 
 use super::addr_space::AddrSpace;
+use super::address::VirtAddr;
 use super::address::VirtPageNum;
 use super::page_table::PteFlags;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BinaryHeap};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 
@@ -178,6 +179,9 @@ impl Scope {
     }
 }
 
+/// Most victims one aging pass keeps.
+const AGED_MAX: usize = 64;
+
 /// Seed of every space's RANDOM generator (xorshift64*).
 const RANDOM_SEED: u64 = 0x5eed_2026_0d15_c0de;
 
@@ -193,11 +197,8 @@ pub struct Replacement {
     fifo: BTreeMap<u64, VirtPageNum>,
     /// CLOCK: the next page the hand looks at.
     hand: VirtPageNum,
-    /// LRU: the last aging pass's victims, lowest counter first.
+    /// LRU: the last aging pass's victims, lowest counter last (popped).
     aged: Vec<VirtPageNum>,
-    /// RANDOM over the whole space: every load as (page, load sequence),
-    /// stale entries (as in `fifo`) removed when drawn.
-    loads: Vec<(VirtPageNum, u64)>,
     rng: u64,
     /// RLIMIT_RSS in pages (`usize::MAX`: none).
     rss_limit: usize,
@@ -213,7 +214,6 @@ impl Default for Replacement {
             fifo: BTreeMap::new(),
             hand: VirtPageNum(0),
             aged: Vec::new(),
-            loads: Vec::new(),
             rng: RANDOM_SEED,
             rss_limit: usize::MAX,
             region: None,
@@ -249,17 +249,13 @@ impl Replacement {
     /// load; the heap holds at most 1.25 times the live entries).
     fn prune(&mut self, resident: &BTreeMap<VirtPageNum, super::cow::PageFrame>) {
         let bound = |n: usize, of: usize| n <= of + of / 4 + 64;
-        if bound(self.records.len(), resident.len())
-            && bound(self.fifo.len(), self.records.len())
-            && bound(self.loads.len(), self.records.len())
-        {
+        if bound(self.records.len(), resident.len()) && bound(self.fifo.len(), self.records.len()) {
             return;
         }
         self.records.retain(|vpn, _| resident.contains_key(vpn));
         let records = &self.records;
         let live = |vpn: &VirtPageNum, seq: u64| records.get(vpn).is_some_and(|r| r.loaded == seq);
         self.fifo.retain(|seq, vpn| live(vpn, *seq));
-        self.loads.retain(|(vpn, seq)| live(vpn, *seq));
     }
 }
 
@@ -288,7 +284,6 @@ impl AddrSpace {
         let r = &mut self.replacement;
         r.records.insert(vpn, PageRecord { loaded: seq, age: 0, used: r.tick });
         r.fifo.insert(seq, vpn);
-        r.loads.push((vpn, seq));
         r.prune(&self.frames);
     }
 
@@ -397,31 +392,22 @@ impl AddrSpace {
         self.vmas.find(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero())
     }
 
-    /// FIFO: the first live entry of the load queue inside the scope.
+    /// FIFO: the first live entry of the load queue inside the scope
+    /// (stale entries met on the way are dropped).
     fn fifo_victim(&mut self, scope: Scope) -> Option<VirtPageNum> {
-        let mut stale = Vec::new();
-        let mut victim = None;
-        for (&seq, &vpn) in &self.replacement.fifo {
+        super::vmstat::PGSCAN.inc();
+        let mut from = 0;
+        while let Some((&seq, &vpn)) = self.replacement.fifo.range(from..).next() {
             let live =
                 self.frames.contains_key(&vpn) && self.replacement.records.get(&vpn).is_some_and(|r| r.loaded == seq);
             if !live {
-                stale.push(seq);
-                continue;
+                self.replacement.fifo.remove(&seq);
+            } else if scope.start <= vpn && vpn < scope.end && self.swappable(vpn) {
+                return Some(vpn);
             }
-            if scope.start <= vpn && vpn < scope.end && self.swappable(vpn) {
-                victim = Some(vpn);
-                break;
-            }
+            from = seq + 1;
         }
-        for seq in stale {
-            self.replacement.fifo.remove(&seq);
-        }
-        super::vmstat::PGSCAN.inc();
-        if victim.is_none() {
-            // A page resident before any record (none today): the lowest address.
-            victim = self.frames.range(scope.start..scope.end).map(|(v, _)| *v).find(|&v| self.swappable(v));
-        }
-        victim
+        None
     }
 
     /// CLOCK: at most two sweeps over the scope's pages from the hand,
@@ -450,63 +436,76 @@ impl AddrSpace {
 
     /// LRU by aging: the next kept victim of the last pass that is still
     /// resident, in scope and not used since (A clear); otherwise a new
-    /// aging pass over the scope.
+    /// aging pass over the scope. A pass keeps its lowest sixteenth, at
+    /// least 1 and at most [`AGED_MAX`] pages (a bounded heap: no
+    /// allocation grows with the resident set).
     fn aging_victim(&mut self, scope: Scope) -> (Option<VirtPageNum>, bool) {
-        while !self.replacement.aged.is_empty() {
-            let vpn = self.replacement.aged.remove(0);
+        while let Some(vpn) = self.replacement.aged.pop() {
             let used = self.pt.translate(vpn.addr()).is_some_and(|(_, f)| f.contains(PteFlags::A));
             if self.frames.contains_key(&vpn) && scope.start <= vpn && vpn < scope.end && !used {
                 return (Some(vpn), false);
             }
         }
-        let pages: Vec<VirtPageNum> =
-            self.frames.range(scope.start..scope.end).map(|(v, _)| *v).filter(|&v| self.swappable(v)).collect();
+        let AddrSpace { frames, pt, vmas, replacement, .. } = self;
+        let n = frames.range(scope.start..scope.end).count();
+        let keep = (n / 16).clamp(1, AGED_MAX);
+        // The `keep` lowest (age, load) seen so far, the highest on top.
+        let mut lowest: BinaryHeap<(u8, u64, VirtPageNum)> = BinaryHeap::new();
+        if lowest.try_reserve_exact(keep + 1).is_err() {
+            return (None, false);
+        }
         let mut cleared = false;
-        let mut ranked = Vec::with_capacity(pages.len());
-        for vpn in pages {
+        for (&vpn, _) in frames.range(scope.start..scope.end) {
+            if !vmas.find(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero()) {
+                continue;
+            }
             super::vmstat::PGSCAN.inc();
-            let young = self.pt.test_and_clear_accessed(vpn);
+            let young = pt.test_and_clear_accessed(vpn);
             if young {
                 super::vmstat::PGACTIVATE.inc();
                 cleared = true;
             }
-            let rec = self.replacement.records.entry(vpn).or_default();
+            let rec = replacement.records.entry(vpn).or_default();
             rec.age = (rec.age >> 1) | if young { 0x80 } else { 0 };
-            ranked.push((rec.age, rec.loaded, vpn));
+            lowest.push((rec.age, rec.loaded, vpn));
+            if lowest.len() > keep {
+                lowest.pop();
+            }
         }
-        ranked.sort_unstable();
-        let keep = (ranked.len() / 16).max(1).min(ranked.len());
-        let mut victims: Vec<VirtPageNum> = ranked[..keep].iter().map(|&(_, _, v)| v).collect();
-        if victims.is_empty() {
-            return (None, cleared);
-        }
-        let first = victims.remove(0);
-        self.replacement.aged = victims;
-        (Some(first), cleared)
+        // Ascending, then reversed: the lowest is popped first.
+        let mut victims = lowest.into_sorted_vec();
+        victims.reverse();
+        replacement.aged.clear();
+        replacement.aged.extend(victims.iter().map(|&(_, _, v)| v));
+        (replacement.aged.pop(), cleared)
     }
 
-    /// RANDOM: a uniformly chosen resident page of the scope (the next
-    /// swappable one after it, wrapping, if it is not swappable). Over the
-    /// whole space a draw from the load list costs O(1) (a stale or
-    /// unswappable draw is redrawn, at most 64 times); a region's pages
-    /// are counted and the k-th taken.
+    /// RANDOM: a uniformly chosen resident swappable page of the scope.
+    /// Rejection sampling: a page drawn uniformly from the scope's part of
+    /// the demand-zero areas (an area by its size, then a page in it) is
+    /// taken if resident; after 64 misses (a sparse resident set) the k-th
+    /// of the scope's resident pages, k drawn uniformly, is taken (the next
+    /// swappable one, wrapping, if it is not swappable).
     fn random_victim(&mut self, scope: Scope) -> Option<VirtPageNum> {
         super::vmstat::PGSCAN.inc();
-        if scope.start == VirtPageNum(0) && scope.end == VirtPageNum(usize::MAX) {
-            for _ in 0..64 {
-                let n = self.replacement.loads.len();
-                if n == 0 {
-                    break;
+        let clip = |v: &super::vma::Vma| {
+            let s = VirtAddr(v.start).floor().max(scope.start);
+            let e = VirtAddr(v.end).ceil().min(scope.end);
+            (v.kind.is_demand_zero() && s < e).then_some((s, e))
+        };
+        let span: usize = self.vmas.iter().filter_map(clip).map(|(s, e)| e.0 - s.0).sum();
+        for _ in 0..64.min(span) {
+            let mut k = (self.replacement.next_random() % span as u64) as usize;
+            let page = self.vmas.iter().filter_map(clip).find_map(|(s, e)| {
+                if k < e.0 - s.0 {
+                    Some(VirtPageNum(s.0 + k))
+                } else {
+                    k -= e.0 - s.0;
+                    None
                 }
-                let i = (self.replacement.next_random() % n as u64) as usize;
-                let (vpn, seq) = self.replacement.loads[i];
-                let live = self.frames.contains_key(&vpn)
-                    && self.replacement.records.get(&vpn).is_some_and(|r| r.loaded == seq);
-                if !live {
-                    self.replacement.loads.swap_remove(i);
-                } else if self.swappable(vpn) {
-                    return Some(vpn);
-                }
+            });
+            if let Some(vpn) = page.filter(|v| self.frames.contains_key(v)) {
+                return Some(vpn);
             }
         }
         let n = self.frames.range(scope.start..scope.end).count();
