@@ -266,7 +266,7 @@ fn replay(
             misses,
             rate / 100,
             rate % 100,
-            if model_kind.is_some() && mode != Mode::Opt { " (as the textbook model)" } else { "" }
+            if model_kind.is_some() && mode != Mode::Opt && agree { " (as the textbook model)" } else { "" }
         );
     }
     println!(
@@ -306,6 +306,10 @@ fn replay_kernel(
     let mut hit = Vec::with_capacity(refs.len());
     for (i, &page) in refs.iter().enumerate() {
         let resident = mincore(base, npages, &mut vec)?;
+        if resident.iter().filter(|&&r| r & 1 != 0).count() > frames {
+            sys::munmap(base, len);
+            return Err("the kernel could not keep the region to its frames (with -w, evictions need a swap disk)");
+        }
         hit.push(resident[page] & 1 != 0);
         let p = (base + page * PAGE) as *mut u8;
         // SAFETY: inside the R+W region mapped above.
