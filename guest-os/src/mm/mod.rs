@@ -16,6 +16,7 @@ pub mod mmap;
 pub mod mremap;
 pub mod oom;
 pub mod page_table;
+pub mod policy;
 pub mod swap;
 pub mod vma;
 pub mod vmscan;

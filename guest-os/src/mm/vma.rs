@@ -113,6 +113,12 @@ impl Vma {
         v
     }
 
+    /// True if reclaim may evict this area's pages: a demand-zero area
+    /// (stack, heap, anonymous mmap) not mlock'd.
+    pub fn evictable(&self) -> bool {
+        self.kind.is_demand_zero() && !self.locked
+    }
+
     /// The file page of user address `va` (inside a file-backed area).
     pub fn file_page(&self, va: usize) -> Option<usize> {
         self.file.as_ref().map(|f| f.pgoff + (va - self.start) / super::PAGE_SIZE)

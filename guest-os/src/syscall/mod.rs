@@ -128,6 +128,8 @@ pub fn dispatch() {
         SYS_MLOCK2 => mem::sys_mlock(a0, a1, true),
         SYS_MLOCKALL => mem::sys_mlockall(a0),
         SYS_MUNLOCKALL => mem::sys_mlockall(0),
+        SYS_MINCORE => mem::sys_mincore(a0, a1, a2),
+        SYS_SVOS_REPLAY => mem::sys_svos_replay(a0, a1, a2, a3),
         SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3, a4),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),
