@@ -1,16 +1,26 @@
 //! svos's page cache seen from outside: the story of a page fault on a
 //! private file mapping (the kernel resolves it by a file read from the
 //! page cache), and clean file pages dropped under memory pressure and
-//! counted. The program is tests/linux-progs/filefault.c (in the
-//! linux-progs initrd, `make linux-progs`).
+//! counted, and mlock'd pages that reclaim leaves resident. The program is
+//! tests/linux-progs/filefault.c (in the linux-progs initrd, `make
+//! linux-progs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use svemu::machine::Exit;
 use svemu::testing::{Boot, Run};
 use svemu_tests::{parse_memory, svos_image};
 
 fn lxp_initrd() -> PathBuf {
     std::env::var("SVOS_LXP_INITRD").expect("SVOS_LXP_INITRD is not set: run the tests with `make test`").into()
+}
+
+/// A zeroed (sparse) raw disk image of `mib` MiB for this test process.
+fn disk(name: &str, mib: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("svos-filemap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::File::create(&p).unwrap().set_len(mib << 20).unwrap();
+    p
 }
 
 fn filefault(append: &str, memory: Option<u64>, configure: impl FnOnce(Boot) -> Boot) -> Run {
@@ -78,5 +88,23 @@ fn clean_file_pages_are_dropped_under_pressure_and_counted() {
     // anonymous memory it touched took most of them back.
     assert!(read_in > 400, "{line}");
     assert!(dropped > 200 && dropped <= read_in, "{line}");
+    assert!(c.contains("(no leak)"), "{c}");
+}
+
+#[test]
+fn mlocked_pages_stay_resident_while_reclaim_swaps_the_others() {
+    // Two 2 MiB areas, one mlock'd, then 40 MiB touched in 32 MiB of RAM
+    // with a 64 MiB swap disk: the unlocked area goes to swap (major
+    // faults when read again), the locked one never does.
+    let swap = disk("swap.img", 64);
+    let run = filefault("init=filefault:lock:40", Some(32 << 20), |b| b.drive(&swap));
+    let c = &run.console;
+    assert!(c.contains("VmLck before mlock: 0 kB\nmlock: 0\nVmLck after mlock: 2048 kB"), "{c}");
+    assert!(c.contains("madvise(DONTNEED) on locked pages: -1"), "{c}");
+    let line = c.lines().find(|l| l.starts_with("after touching 40 MiB: ")).unwrap_or_else(|| panic!("{c}"));
+    let n: Vec<u64> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+    assert_eq!(n[1], 0, "locked pages were evicted: {line}");
+    assert!(n[2] > 0, "the unlocked area should have been swapped out (else the test shows nothing): {line}");
+    assert!(c.contains("munlock: 0, VmLck 0 kB"), "{c}");
     assert!(c.contains("(no leak)"), "{c}");
 }
