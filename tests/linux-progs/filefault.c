@@ -17,8 +17,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-static long meminfo(const char *key) {
-    FILE *f = fopen("/proc/meminfo", "r");
+/* The number after `key` in the text file `path` (a /proc file), or -1. */
+static long field(const char *path, const char *key) {
+    FILE *f = fopen(path, "r");
     char line[128];
     long v = -1;
     while (f && fgets(line, sizeof line, f))
@@ -29,16 +30,12 @@ static long meminfo(const char *key) {
     return v;
 }
 
+static long meminfo(const char *key) {
+    return field("/proc/meminfo", key);
+}
+
 static long status_kb(const char *key) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[128];
-    long v = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, key, strlen(key)) == 0)
-            v = atol(line + strlen(key));
-    if (f)
-        fclose(f);
-    return v;
+    return field("/proc/self/status", key);
 }
 
 static long majflt(void) {

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use svemu::machine::Exit;
 use svemu::testing::{Boot, Run};
-use svemu_tests::{parse_memory, svos_image};
+use svemu_tests::{parse_memory, svos_image, until_sret_to_user};
 
 fn lxp_initrd() -> PathBuf {
     std::env::var("SVOS_LXP_INITRD").expect("SVOS_LXP_INITRD is not set: run the tests with `make test`").into()
@@ -33,26 +33,6 @@ fn filefault(append: &str, memory: Option<u64>, configure: impl FnOnce(Boot) -> 
     let run = configure(boot).run().expect("svos boots");
     assert_eq!(run.exit, Exit::PowerOff(0), "console:\n{}", run.console);
     run
-}
-
-/// The lines of `trace` up to the first sret to U-mode, without the
-/// kernel's own S-mode `tlb`/`mmu` lines (their addresses depend on the
-/// checkout's path, see svos_trace.rs).
-fn until_sret_to_user(trace: &str) -> String {
-    let mut out = String::new();
-    for l in trace.lines() {
-        let mut words = l.split_once(": ").map_or("", |(_, rest)| rest).split_whitespace();
-        let (cat, _icount, privilege) = (words.next(), words.next(), words.next());
-        if matches!(cat, Some("tlb" | "mmu")) && privilege == Some("S") {
-            continue;
-        }
-        out += l;
-        out.push('\n');
-        if l.contains(": sret S -> U") {
-            return out;
-        }
-    }
-    panic!("no sret back to U-mode in the cut:\n{trace}");
 }
 
 #[test]

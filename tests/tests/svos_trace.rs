@@ -5,7 +5,7 @@
 use svemu::machine::Exit;
 use svemu::testing::{Boot, Run};
 use svemu::trace::explain::{Space, When};
-use svemu_tests::{parse_memory, svos_image};
+use svemu_tests::{parse_memory, svos_image, until_sret_to_user};
 
 /// memory-user touching 1 MiB once, with `configure` applied.
 fn memory_user(configure: impl FnOnce(Boot) -> Boot) -> Run {
@@ -26,28 +26,6 @@ fn first_fault(boot: Boot) -> Boot {
 
 /// The cut's start: the first user page fault at the mapping's first page.
 const FIRST_STORE: &str = "trap:cause=page-fault,priv=U,va=0x3fbff00000";
-
-/// The lines of `trace` up to and including the first sret to U-mode,
-/// without the kernel's own S-mode `tlb`/`mmu` lines: their addresses depend
-/// on where the linker put kernel functions, which changes with the
-/// checkout's path (cargo hashes the path of svos's path dependency into
-/// symbol names), so a snapshot of them would differ between clones.
-fn until_sret_to_user(trace: &str) -> String {
-    let mut out = String::new();
-    for l in trace.lines() {
-        let mut words = l.split_once(": ").map_or("", |(_, rest)| rest).split_whitespace();
-        let (cat, _icount, privilege) = (words.next(), words.next(), words.next());
-        if matches!(cat, Some("tlb" | "mmu")) && privilege == Some("S") {
-            continue;
-        }
-        out += l;
-        out.push('\n');
-        if l.contains(": sret S -> U") {
-            return out;
-        }
-    }
-    panic!("no sret back to U-mode in the cut:\n{trace}");
-}
 
 #[test]
 fn first_user_page_fault_story_from_store_to_sret() {
