@@ -91,8 +91,10 @@ pub fn set_swap_slots(n: usize) {
     SWAP_SLOTS.store(n, Ordering::Relaxed);
 }
 
+/// A process that has not exited: its directory is its leader's (a
+/// thread id that is not a process id has none).
 fn live(pid: usize) -> Option<&'static mut Process> {
-    sched::proc_mut(pid).filter(|p| p.space.is_some())
+    sched::proc_mut(pid).filter(|p| p.space.is_some() && p.is_leader())
 }
 
 impl Entry {
@@ -156,7 +158,7 @@ impl Entry {
     /// Where a link points.
     pub fn link_target(&self) -> Option<String> {
         match *self {
-            Entry::SelfLink => Some(format!("/proc/{}", sched::current_pid())),
+            Entry::SelfLink => Some(format!("/proc/{}", sched::current().tgid)),
             Entry::Exe(pid) => live(pid).map(|p| p.exe.clone()),
             _ => None,
         }
@@ -291,7 +293,7 @@ fn stat(p: &Process) -> String {
     let (sig_pending, sig_blocked, sig_ignored, sig_caught) = p.sig.masks();
     let stack = crate::proc::exec::USER_STACK_TOP;
     format!(
-        "{} ({}) {} {} {} {} 0 -1 4194304 {} {} {} {} 0 0 0 0 20 0 1 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
+        "{} ({}) {} {} {} {} 0 -1 4194304 {} {} {} {} 0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
         p.pid,
         comm(p),
         st,
@@ -302,6 +304,7 @@ fn stat(p: &Process) -> String {
         c.minor_faults,
         u.major_faults,
         c.major_faults,
+        sched::thread_count(p.tgid),
         start,
         vsize * 4096,
         rss,
@@ -370,8 +373,9 @@ fn status(p: &Process) -> String {
     );
     let _ = write!(
         s,
-        "Threads:\t1\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
+        "Threads:\t{}\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
          Cpus_allowed:\t{:x}\nCpus_allowed_list:\t0-{}\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+        sched::thread_count(p.tgid),
         pnd,
         pnd,
         blk,
