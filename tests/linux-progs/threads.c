@@ -7,6 +7,7 @@
  * worker goes on, exit(3) from a thread, a NULL store in a thread while
  * others run, and execve from a process with threads. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -212,6 +213,44 @@ static void process_signal(void) {
            by_thread ? "yes" : "no");
 }
 
+/* /proc/self/status and /proc/self/task while three threads live (`~`:
+ * qemu-riscv64 shows the host's threads, its own among them). */
+static pthread_barrier_t hold;
+static void *held(void *arg) {
+    (void)arg;
+    pthread_barrier_wait(&hold);
+    pthread_barrier_wait(&hold);
+    return NULL;
+}
+
+static void proc_threads(void) {
+    pthread_t t[2];
+    pthread_barrier_init(&hold, NULL, 3);
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, held, NULL);
+    pthread_barrier_wait(&hold);
+    int threads = -1, tasks = 0;
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Threads:", 8) == 0)
+            threads = atoi(line + 8);
+    if (f)
+        fclose(f);
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.')
+            tasks++;
+    if (d)
+        closedir(d);
+    pthread_barrier_wait(&hold);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&hold);
+    printf("~/proc/self/status Threads: %d, /proc/self/task: %d entries\n", threads, tasks);
+}
+
 /* Child scenarios, each reported by its wait status. */
 static void *outlive_main(void *arg) {
     (void)arg;
@@ -309,6 +348,7 @@ int main(int argc, char **argv) {
     parallel_sum();
     futexes();
     process_signal();
+    proc_threads();
     fflush(stdout);
     children(argv[0]);
     return 0;

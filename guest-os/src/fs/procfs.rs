@@ -80,6 +80,12 @@ pub enum Entry {
     PidFile(usize, PidFile),
     /// /proc/PID/exe: a link to the program's path.
     Exe(usize),
+    /// /proc/PID/task: a directory per thread of the process.
+    Tasks(usize),
+    /// /proc/PID/task/TID (process, thread).
+    Task(usize, usize),
+    /// A file of /proc/PID/task/TID: stat, status or comm of that thread.
+    TaskFile(usize, usize, PidFile),
     /// A file of /proc.
     Global(GlobalFile),
 }
@@ -91,6 +97,16 @@ pub fn set_swap_slots(n: usize) {
     SWAP_SLOTS.store(n, Ordering::Relaxed);
 }
 
+/// The files of /proc/PID/task/TID.
+const TASK_FILES: [(&str, PidFile); 3] =
+    [("comm", PidFile::Comm), ("stat", PidFile::Stat), ("status", PidFile::Status)];
+
+/// Thread `tid` of live process `pid`, if it has not exited.
+fn thread(pid: usize, tid: usize) -> Option<&'static mut Process> {
+    live(pid)?;
+    sched::proc_mut(tid).filter(|t| t.tgid == pid && t.space.is_some())
+}
+
 /// A process that has not exited: its directory is its leader's (a
 /// thread id that is not a process id has none).
 fn live(pid: usize) -> Option<&'static mut Process> {
@@ -100,7 +116,7 @@ fn live(pid: usize) -> Option<&'static mut Process> {
 impl Entry {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Entry::Root | Entry::Pid(_))
+        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..))
     }
 
     /// The entry `name` of this directory.
@@ -120,9 +136,20 @@ impl Entry {
                 live(pid)?;
                 if name == "exe" {
                     Entry::Exe(pid)
+                } else if name == "task" {
+                    Entry::Tasks(pid)
                 } else {
                     Entry::PidFile(pid, PID_FILES.iter().find(|(n, _)| *n == name)?.1)
                 }
+            }
+            Entry::Tasks(pid) => {
+                let tid = name.parse::<usize>().ok()?;
+                thread(pid, tid)?;
+                Entry::Task(pid, tid)
+            }
+            Entry::Task(pid, tid) => {
+                thread(pid, tid)?;
+                Entry::TaskFile(pid, tid, TASK_FILES.iter().find(|(n, _)| *n == name)?.1)
             }
             _ => return None,
         };
@@ -149,6 +176,19 @@ impl Entry {
                 for (n, f) in PID_FILES {
                     out.push((String::from(n), Entry::PidFile(pid, f).stat().ino, super::DT_REG));
                 }
+                out.push((String::from("task"), Entry::Tasks(pid).stat().ino, super::DT_DIR));
+            }
+            Entry::Tasks(pid) => {
+                for tid in sched::pids() {
+                    if thread(pid, tid).is_some() {
+                        out.push((format!("{}", tid), Entry::Task(pid, tid).stat().ino, super::DT_DIR));
+                    }
+                }
+            }
+            Entry::Task(pid, tid) => {
+                for (n, f) in TASK_FILES {
+                    out.push((String::from(n), Entry::TaskFile(pid, tid, f).stat().ino, super::DT_REG));
+                }
             }
             _ => {}
         }
@@ -172,6 +212,9 @@ impl Entry {
             Entry::Pid(p) => (S_IFDIR | 0o555, (p as u64) << 8),
             Entry::PidFile(p, f) => (S_IFREG | 0o444, ((p as u64) << 8) | (f as u64 + 2)),
             Entry::Exe(p) => (S_IFLNK | 0o777, ((p as u64) << 8) | 1),
+            Entry::Tasks(p) => (S_IFDIR | 0o555, ((p as u64) << 8) | 0x40),
+            Entry::Task(_, t) => (S_IFDIR | 0o555, ((t as u64) << 8) | 0x41),
+            Entry::TaskFile(_, t, f) => (S_IFREG | 0o444, ((t as u64) << 8) | (0x42 + f as u64)),
             Entry::Global(g) => (S_IFREG | 0o444, 16 + g as u64),
         };
         Stat { dev: 4, ino, mode, nlink: 1, rdev: 0, size: 0 }
@@ -196,6 +239,14 @@ impl Entry {
                         }
                         return Some(b);
                     }
+                }
+            }
+            Entry::TaskFile(pid, tid, f) => {
+                let t = thread(pid, tid)?;
+                match f {
+                    PidFile::Status => status(t),
+                    PidFile::Comm => format!("{}\n", comm(t)),
+                    _ => stat(t),
                 }
             }
             Entry::Global(g) => match g {
@@ -298,8 +349,8 @@ fn stat(p: &Process) -> String {
         comm(p),
         st,
         p.ppid,
-        p.pid,
-        p.pid,
+        p.tgid,
+        p.tgid,
         u.minor_faults,
         c.minor_faults,
         u.major_faults,
@@ -341,14 +392,14 @@ fn status(p: &Process) -> String {
         p.umask,
         c,
         name,
-        p.pid,
+        p.tgid,
         p.pid,
         p.ppid,
         p.fds.len().max(64),
+        p.tgid,
         p.pid,
-        p.pid,
-        p.pid,
-        p.pid
+        p.tgid,
+        p.tgid
     );
     let kb = |pages: usize| pages * 4;
     let _ = write!(

@@ -1,8 +1,10 @@
 //! The process table and the scheduler.
 //!
-//! - All harts, one shared run queue (FIFO) under the big kernel lock
-//!   ([`crate::sync`]): round-robin; a process runs on one hart at a time and
-//!   may resume on any hart. A process runs until
+//! - All harts, one shared run queue (FIFO) of threads under the big kernel
+//!   lock ([`crate::sync`]): round-robin; a thread runs on one hart at a
+//!   time and may resume on any hart; the threads of one process run on
+//!   several harts at once. (A "process" below is a table record: one
+//!   thread, see [`super::process::Process`].) A process runs until
 //!   it blocks, yields, exits, or its time slice ends: the timer is armed at
 //!   every dispatch for [`TIME_SLICE_TICKS`] later (or an earlier sleeper's
 //!   deadline), and a timer interrupt taken in U-mode sends the process to

@@ -102,7 +102,13 @@ pub fn sys_openat(dirfd: usize, path: usize, flags: usize, mode: usize) -> isize
             Handle::Dir(node)
         } else {
             match node {
-                Node::Dir(_) | Node::Proc(crate::fs::procfs::Entry::Root | crate::fs::procfs::Entry::Pid(_)) => {
+                Node::Proc(e) if e.is_dir() => {
+                    if writable {
+                        return Err(EISDIR);
+                    }
+                    Handle::Dir(node)
+                }
+                Node::Dir(_) => {
                     if writable {
                         return Err(EISDIR);
                     }
