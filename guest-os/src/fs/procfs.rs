@@ -1,10 +1,12 @@
 //! /proc in Linux's formats (proc(5), fs/proc/*.c): per process (`PID/`
 //! and the `self` link) maps, stat, statm, status, cmdline, comm and the
 //! `exe` link; system-wide meminfo, cpuinfo, stat, uptime, loadavg and
-//! version. Contents are generated when the file is opened (a snapshot,
-//! as a seq_file read from offset 0 is), field for field as Linux prints
-//! them so that procps and BusyBox parse them unchanged. svos keeps no CPU
-//! time per process, so time fields are 0.
+//! version; /proc/sys/vm/policy, the page replacement policy, the one
+//! writable file (sysctl(8) style: `echo fifo > /proc/sys/vm/policy`).
+//! Contents are generated when the file is opened (a snapshot, as a
+//! seq_file read from offset 0 is), field for field as Linux prints them
+//! so that procps and BusyBox parse them unchanged. svos keeps no CPU time
+//! per process, so time fields are 0.
 
 use super::{Node, Stat, S_IFDIR, S_IFLNK, S_IFREG};
 use crate::mm::addr_space::VmaKind;
@@ -67,9 +69,46 @@ const GLOBAL_FILES: [(&str, GlobalFile); 6] = [
     ("version", GlobalFile::Version),
 ];
 
+/// A file of /proc/sys/vm (a sysctl).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sysctl {
+    /// The page replacement policy's name ([`crate::mm::policy`]), writable.
+    Policy,
+}
+
+const VM_SYSCTLS: [(&str, Sysctl); 1] = [("policy", Sysctl::Policy)];
+
+impl Sysctl {
+    /// The value and a newline.
+    fn read(self) -> String {
+        match self {
+            Sysctl::Policy => format!("{}\n", crate::mm::policy::current().name()),
+        }
+    }
+
+    /// Sets the value from what a write(2) gave: `data` whole (one write is
+    /// one value, as Linux's proc_dostring). -EINVAL for an unknown value.
+    pub fn write(self, data: &[u8]) -> Result<usize, isize> {
+        let text = core::str::from_utf8(data).map_err(|_| crate::syscall::errno::EINVAL)?;
+        match self {
+            Sysctl::Policy => {
+                let p = crate::mm::policy::Policy::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
+                crate::mm::policy::set(p);
+            }
+        }
+        Ok(data.len())
+    }
+}
+
 /// A node of /proc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
+    /// /proc/sys.
+    Sys,
+    /// /proc/sys/vm.
+    SysVm,
+    /// A file of /proc/sys/vm.
+    Sysctl(Sysctl),
     /// /proc itself.
     Root,
     /// /proc/self: a link to the caller's PID directory.
@@ -116,7 +155,12 @@ fn live(pid: usize) -> Option<&'static mut Process> {
 impl Entry {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..))
+        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..) | Entry::Sys | Entry::SysVm)
+    }
+
+    /// True for the files a write may change (/proc/sys/vm/policy).
+    pub fn is_writable(&self) -> bool {
+        matches!(self, Entry::Sysctl(_))
     }
 
     /// The entry `name` of this directory.
@@ -125,6 +169,8 @@ impl Entry {
             Entry::Root => {
                 if name == "self" {
                     Entry::SelfLink
+                } else if name == "sys" {
+                    Entry::Sys
                 } else if let Ok(pid) = name.parse::<usize>() {
                     live(pid)?;
                     Entry::Pid(pid)
@@ -151,6 +197,8 @@ impl Entry {
                 thread(pid, tid)?;
                 Entry::TaskFile(pid, tid, TASK_FILES.iter().find(|(n, _)| *n == name)?.1)
             }
+            Entry::Sys if name == "vm" => Entry::SysVm,
+            Entry::SysVm => Entry::Sysctl(VM_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
             _ => return None,
         };
         Some(Node::Proc(e))
@@ -165,6 +213,7 @@ impl Entry {
                     out.push((String::from(n), Entry::Global(g).stat().ino, super::DT_REG));
                 }
                 out.push((String::from("self"), Entry::SelfLink.stat().ino, super::DT_LNK));
+                out.push((String::from("sys"), Entry::Sys.stat().ino, super::DT_DIR));
                 for pid in sched::pids() {
                     if live(pid).is_some() {
                         out.push((format!("{}", pid), Entry::Pid(pid).stat().ino, super::DT_DIR));
@@ -188,6 +237,12 @@ impl Entry {
             Entry::Task(pid, tid) => {
                 for (n, f) in TASK_FILES {
                     out.push((String::from(n), Entry::TaskFile(pid, tid, f).stat().ino, super::DT_REG));
+                }
+            }
+            Entry::Sys => out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR)),
+            Entry::SysVm => {
+                for (n, c) in VM_SYSCTLS {
+                    out.push((String::from(n), Entry::Sysctl(c).stat().ino, super::DT_REG));
                 }
             }
             _ => {}
@@ -216,6 +271,9 @@ impl Entry {
             Entry::Task(_, t) => (S_IFDIR | 0o555, ((t as u64) << 8) | 0x41),
             Entry::TaskFile(_, t, f) => (S_IFREG | 0o444, ((t as u64) << 8) | (0x42 + f as u64)),
             Entry::Global(g) => (S_IFREG | 0o444, 16 + g as u64),
+            Entry::Sys => (S_IFDIR | 0o555, 48),
+            Entry::SysVm => (S_IFDIR | 0o555, 49),
+            Entry::Sysctl(c) => (S_IFREG | 0o644, 64 + c as u64),
         };
         Stat { dev: 4, ino, mode, nlink: 1, rdev: 0, size: 0 }
     }
@@ -257,6 +315,7 @@ impl Entry {
                 GlobalFile::Loadavg => loadavg(),
                 GlobalFile::Version => String::from("Linux version 6.1.0-svos (svos) #1 SMP\n"),
             },
+            Entry::Sysctl(c) => c.read(),
             _ => return None,
         };
         Some(s.into_bytes())
