@@ -39,16 +39,16 @@ pub const MMAP_MIN_ADDR: usize = 0x1_0000;
 pub fn sys_brk(addr: usize) -> usize {
     let p = sched::current();
     if addr < p.brk_start || addr > p.brk_start + BRK_MAX || addr > USER_STACK_TOP - USER_STACK_SIZE {
-        return p.brk;
+        return *p.brk;
     }
     let new_end = page_ceil(addr);
-    let Some(space) = p.space.as_mut() else { return p.brk };
+    let Some(space) = p.space.as_mut() else { return *p.brk };
     match space.resize_area(VmaKind::Heap, p.brk_start, new_end, PteFlags::R | PteFlags::W) {
         Ok(()) => {
-            p.brk = addr;
+            *p.brk = addr;
             addr
         }
-        Err(_) => p.brk,
+        Err(_) => *p.brk,
     }
 }
 
@@ -249,12 +249,22 @@ pub fn sys_mincore(addr: usize, len: usize, vec: usize) -> isize {
         return EINVAL;
     }
     let Some(end) = addr.checked_add(page_ceil(len)).filter(|&e| e <= USER_TOP) else { return ENOMEM };
-    let Some(space) = sched::current().space.as_ref() else { return EFAULT };
-    let Some(bytes) = space.residency(addr, end) else { return ENOMEM };
-    match crate::proc::usercopy::copy_to_user(vec, &bytes) {
-        Ok(()) => 0,
-        Err(e) => e,
+    // In steps of 512 pages (a small buffer whatever the length), letting
+    // other harts take the kernel lock in between.
+    let mut va = addr;
+    while va < end {
+        let step_end = end.min(va + 512 * PAGE_SIZE);
+        let Some(space) = sched::current().space.as_ref() else { return EFAULT };
+        let Some(bytes) = space.residency(va, step_end) else { return ENOMEM };
+        if let Err(e) = crate::proc::usercopy::copy_to_user(vec.wrapping_add((va - addr) / PAGE_SIZE), &bytes) {
+            return e;
+        }
+        va = step_end;
+        if va < end {
+            crate::sync::kernel_relax();
+        }
     }
+    0
 }
 
 /// svos_replay(addr, len, frames, policy) (svos only, number 1000): makes
