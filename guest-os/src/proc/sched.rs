@@ -222,6 +222,7 @@ pub fn exit_current(reason: ExitReason) -> ! {
     p.replace_space(None);
     p.fds.clear();
     p.exit = Some(reason);
+    p.perf.leave();
     crate::drivers::trace::proc_exit(pid, reason.status() as usize);
     p.state = State::Zombie;
     fpu::forget(pid);
@@ -642,6 +643,7 @@ pub fn scheduler() -> ! {
             unsafe { space.activate() };
         }
         crate::drivers::trace::proc_switch(pid);
+        p.perf.enter();
         let now = timer::now();
         let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
         timer::set_deadline(next);
@@ -649,6 +651,9 @@ pub fn scheduler() -> ! {
         let sched: *mut Context = &mut smp::local().sched_ctx;
         // SAFETY: the process is boxed and alive until reaped; sched_ctx is static.
         unsafe { switch(sched, ctx) };
+        if let Some(p) = proc_mut(pid) {
+            p.perf.leave();
+        }
         smp::local().current = None;
         kernel_space::enter_kernel_table();
     }

@@ -12,6 +12,7 @@ pub mod errno;
 pub mod fs;
 pub mod mem;
 pub mod misc;
+pub mod perf;
 pub mod process;
 pub mod rusage;
 pub mod signal;
@@ -123,6 +124,7 @@ pub fn dispatch() {
         SYS_MREMAP => ENOMEM,
         SYS_MADVISE => misc::sys_madvise(a0, a1, a2),
         SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
+        svos_abi::perf::SYS_SVOS_PERF => perf::sys_svos_perf(a0 as isize, a1, a2, a3),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3, a4),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),
         SYS_WAIT4 => process::sys_wait4(a0 as isize, a1, a2, a3),
