@@ -66,7 +66,7 @@ fn first_user_page_fault_story_from_store_to_sret() {
         .find(|l| l.contains(zero_fill) && l.contains(": fault va "))
         .unwrap_or_else(|| panic!("no kernel fault event:\n{story}"));
     assert!(
-        resolved.ends_with("S asid 1: fault va 0x0000003fbff00000 cause 15 zero-fill pid 1 (memory-user)"),
+        resolved.contains("S asid 1: fault va 0x0000003fbff00000 cause 15 zero-fill pid 1 (memory-user) rss "),
         "{resolved}"
     );
     // pcs are named from memory-user's own ELF, found in the initrd.
@@ -140,7 +140,10 @@ fn processes_by_name_and_their_faults() {
         b.trace("kernel").trace_filter("proc=memory-user,va=0x3fbff00000..0x3fc0000000").trace_count(5)
     });
     assert_eq!(run.events, 5);
-    assert!(run.trace.lines().all(|l| l.ends_with("zero-fill pid 1 (memory-user)")), "{}", run.trace);
+    assert!(run.trace.lines().all(|l| l.contains("zero-fill pid 1 (memory-user) rss ")), "{}", run.trace);
+    // Each zero-fill maps one more page: the RSS the kernel reports grows by one.
+    let rss: Vec<u64> = run.trace.lines().map(|l| l.rsplit(' ').next().unwrap().parse().unwrap()).collect();
+    assert!(rss.windows(2).all(|w| w[1] == w[0] + 1), "{rss:?}");
     let p = run.stats.processes.iter().find(|p| p.name == "memory-user").expect("memory-user reported");
     assert_eq!(p.faults.get("zero-fill"), Some(&256), "{p:?}");
     assert_eq!(p.exit_status, Some(0));

@@ -350,7 +350,8 @@ pub fn user_loop() -> ! {
             if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
                 resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
             }
-            crate::drivers::trace::fault_done(stval, code, p.pid, resolved.map(|r| r.map(|_| ())));
+            let rss = p.space.as_ref().map_or(0, |s| s.resident_pages());
+            crate::drivers::trace::fault_done(stval, code, p.pid, rss, resolved.map(|r| r.map(|_| ())));
             match resolved {
                 Some(Ok(_)) => continue,
                 Some(Err(FaultError::OutOfMemory)) => {
@@ -422,8 +423,12 @@ pub fn reclaim(me: usize, target: usize) -> bool {
     let mut freed = false;
     for pid in pids {
         let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
+        let before = space.resident_pages();
         while frame::stats().0 < high && space.swap_out_one() {
             freed = true;
+        }
+        if space.resident_pages() != before {
+            crate::drivers::trace::rss(pid, space.resident_pages());
         }
         if frame::stats().0 >= high {
             break;
