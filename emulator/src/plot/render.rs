@@ -1,7 +1,9 @@
 //! Drawing [`Chart`]s with `plotters`: stacked one above the other, each
 //! with its title, axis labels, a legend, one line per series (steps
 //! where the series asks for them) and a dot on every point of a series
-//! of at most [`DOTS_UP_TO`] points.
+//! of at most [`DOTS_UP_TO`] points. A series of more than
+//! [`LINE_POINTS_MAX`] points is drawn through every k-th of them and its
+//! last (the picture stays small; a pixel holds many points anyway).
 //!
 //! SVG (`.svg`) writes text as `<text>` elements; PNG (`.png`) draws it.
 //! Both measure text (to lay out labels and legends) with `ab_glyph`, from
@@ -23,7 +25,10 @@ pub const CHART_HEIGHT: u32 = 420;
 /// Series with at most this many points get a dot on each.
 pub const DOTS_UP_TO: usize = 100;
 
-/// Where [`png_font`] looks when `$SVEMU_FONT` is not set.
+/// Most points a line is drawn through.
+pub const LINE_POINTS_MAX: usize = 1500;
+
+/// Where [`font`] looks when `$SVEMU_FONT` is not set.
 const FONT_PATHS: [&str; 2] =
     ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf"];
 
@@ -94,15 +99,22 @@ fn err<E: std::fmt::Debug>(e: E) -> Error {
     format!("drawing failed: {e:?}")
 }
 
-/// The points a series draws: its own, or steps through them.
+/// The points a series' line goes through: its own (every k-th and the
+/// last when there are more than [`LINE_POINTS_MAX`]), or steps through them.
 fn line_points(s: &super::Series) -> Vec<(f64, f64)> {
-    if !s.steps {
-        return s.points.clone();
+    let limit = if s.steps { LINE_POINTS_MAX / 2 } else { LINE_POINTS_MAX };
+    let k = s.points.len().div_ceil(limit).max(1);
+    let mut points: Vec<(f64, f64)> = s.points.iter().copied().step_by(k).collect();
+    if k > 1 && (s.points.len() - 1) % k != 0 {
+        points.extend(s.points.last());
     }
-    let mut out = Vec::with_capacity(2 * s.points.len());
-    for (i, &p) in s.points.iter().enumerate() {
+    if !s.steps {
+        return points;
+    }
+    let mut out = Vec::with_capacity(2 * points.len());
+    for (i, &p) in points.iter().enumerate() {
         if i > 0 {
-            out.push((p.0, s.points[i - 1].1));
+            out.push((p.0, points[i - 1].1));
         }
         out.push(p);
     }
@@ -133,6 +145,9 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, charts: &[Chart]) -> R
         let points = || chart.series.iter().flat_map(|s| s.points.iter().copied());
         let xs = range(points().map(|p| p.0), false);
         let ys = range(points().map(|p| p.1), true);
+        // Small integer x values (passes, frames): one label each.
+        let integers = points().all(|p| p.0.fract() == 0.0) && xs.end - xs.start <= 40.0;
+        let x_labels = if integers { (xs.end - xs.start) as usize + 1 } else { 10 };
         let mut c = ChartBuilder::on(area)
             .caption(&chart.title, ("sans-serif", 20))
             .margin(12)
@@ -141,6 +156,7 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, charts: &[Chart]) -> R
             .build_cartesian_2d(xs, ys)
             .map_err(err)?;
         c.configure_mesh()
+            .x_labels(x_labels)
             .x_desc(chart.x_label.as_str())
             .y_desc(chart.y_label.as_str())
             .x_label_formatter(&|v| short(*v))
