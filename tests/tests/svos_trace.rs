@@ -162,3 +162,28 @@ fn stats_json_is_deterministic_and_counts_the_faults() {
     assert_eq!(by.U + by.S + by.M, h.instructions);
     assert!(by.U > 0 && by.S > 0 && by.M > 0, "{by:?}");
 }
+
+/// `--explain-in pid=N`: forkdemo's child (pid 2) stores into a page it
+/// shares copy-on-write with its parent; explained in pid 2's address
+/// space, its first fault there is that COW fault, under the ASID svos
+/// reported for pid 2 (not pid 1's, whose fault would come first).
+#[test]
+fn explain_in_a_process_by_pid() {
+    let img = svos_image();
+    let explain = |pid| {
+        let boot = Boot::kernel(&img.kernel)
+            .initrd(&img.initrd)
+            .append("init=forkdemo")
+            .memory(parse_memory(&img.memory))
+            .explain(0x13000, Space::Pid(pid), When::FirstFault);
+        let run = boot.run().expect("svos boots");
+        assert_eq!(run.exit, Exit::PowerOff(0), "console:\n{}", run.console);
+        run.explain.expect("explained")
+    };
+    let child = explain(2);
+    assert!(child.contains("at the first fault at this page: store/AMO page fault"), "{child}");
+    assert!(child.contains("hart 0 in U-mode") && child.contains(" asid 2 "), "{child}");
+    assert!(child.contains("store to a page with W=0"), "{child}");
+    let never = explain(9);
+    assert!(never.contains("pid 9 has not run yet"), "{never}");
+}

@@ -185,7 +185,8 @@ struct RunArgs {
     explain: Option<u64>,
 
     /// The address space to explain VA in: current (the hart's satp at that moment), asid=N (the
-    /// satp last written with ASID N) or satp=VALUE.
+    /// satp last written with ASID N), pid=N (process N's, through the ASID the guest kernel
+    /// reports it runs with: svos's proc-switch events) or satp=VALUE.
     #[arg(long, value_name = "SPACE", requires = "explain", value_parser = parse_space, default_value = "current", help_heading = "Tracing")]
     explain_in: Space,
 
@@ -290,11 +291,12 @@ fn parse_u64(s: &str) -> Result<u64, String> {
 }
 
 fn parse_space(s: &str) -> Result<Space, String> {
-    let bad = || format!("'{s}' is not an address space (current, asid=N or satp=VALUE)");
+    let bad = || format!("'{s}' is not an address space (current, asid=N, pid=N or satp=VALUE)");
     match s.split_once('=') {
         None if s == "current" => Ok(Space::Current),
         Some(("asid", n)) => parse_u64(n).ok().and_then(|n| u16::try_from(n).ok()).map(Space::Asid).ok_or_else(bad),
         Some(("satp", v)) => parse_u64(v).map(Space::Satp).map_err(|_| bad()),
+        Some(("pid", n)) => parse_u64(n).map(Space::Pid).map_err(|_| bad()),
         _ => Err(bad()),
     }
 }
