@@ -105,7 +105,7 @@ fn line_points(s: &super::Series) -> Vec<(f64, f64)> {
     let limit = if s.steps { LINE_POINTS_MAX / 2 } else { LINE_POINTS_MAX };
     let k = s.points.len().div_ceil(limit).max(1);
     let mut points: Vec<(f64, f64)> = s.points.iter().copied().step_by(k).collect();
-    if k > 1 && (s.points.len() - 1) % k != 0 {
+    if k > 1 && !(s.points.len() - 1).is_multiple_of(k) {
         points.extend(s.points.last());
     }
     if !s.steps {
