@@ -72,7 +72,7 @@ pub fn run(machine: &mut Machine, mut plan: Plan) -> anyhow::Result<(Exit, Vec<S
                 let line = format!("svemu: checkpoint at {n} instructions written to {}", path.display());
                 match &bar {
                     Some(b) => b.println(line),
-                    None => eprintln!("{line}"),
+                    None => svemu::diag!("{line}"),
                 }
                 plan.save_at = None;
             }

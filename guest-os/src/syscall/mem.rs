@@ -1,5 +1,6 @@
 //! Memory system calls: brk, mmap, munmap and mprotect (anonymous private
-//! mappings).
+//! mappings), mincore, and svos_replay (a replay region for the
+//! replacement study, [`crate::mm::policy`]).
 //!
 //! Every area these create is demand-zero: pages get a zeroed frame at
 //! their first access (see [`crate::mm::addr_space`]), so mapping is cheap
@@ -33,16 +34,16 @@ pub const MMAP_MIN_ADDR: usize = 0x1_0000;
 pub fn sys_brk(addr: usize) -> usize {
     let p = sched::current();
     if addr < p.brk_start || addr > p.brk_start + BRK_MAX || addr > USER_STACK_TOP - USER_STACK_SIZE {
-        return p.brk;
+        return *p.brk;
     }
     let new_end = page_ceil(addr);
-    let Some(space) = p.space.as_mut() else { return p.brk };
+    let Some(space) = p.space.as_mut() else { return *p.brk };
     match space.resize_area(VmaKind::Heap, p.brk_start, new_end, PteFlags::R | PteFlags::W) {
         Ok(()) => {
-            p.brk = addr;
+            *p.brk = addr;
             addr
         }
-        Err(_) => p.brk,
+        Err(_) => *p.brk,
     }
 }
 
@@ -186,7 +187,60 @@ pub fn sys_munmap(addr: usize, len: usize) -> isize {
             crate::sync::kernel_relax();
         }
     }
+    if let Some(space) = sched::current().space.as_mut() {
+        space.end_region_over(addr, end);
+    }
     0
+}
+
+/// mincore(addr, len, vec) (Linux mincore(2)): one byte per page of
+/// `[addr, addr + len)` into `vec`, bit 0 set if the page is resident (see
+/// [`crate::mm::addr_space::AddrSpace::residency`]). -EINVAL for an
+/// unaligned `addr`, -ENOMEM if a page is in no area (or the range leaves
+/// the user half), -EFAULT for a bad `vec`.
+pub fn sys_mincore(addr: usize, len: usize, vec: usize) -> isize {
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return EINVAL;
+    }
+    let Some(end) = addr.checked_add(page_ceil(len)).filter(|&e| e <= USER_TOP) else { return ENOMEM };
+    // In steps of 512 pages (a small buffer whatever the length), letting
+    // other harts take the kernel lock in between.
+    let mut va = addr;
+    while va < end {
+        let step_end = end.min(va + 512 * PAGE_SIZE);
+        let Some(space) = sched::current().space.as_ref() else { return EFAULT };
+        let Some(bytes) = space.residency(va, step_end) else { return ENOMEM };
+        if let Err(e) = crate::proc::usercopy::copy_to_user(vec.wrapping_add((va - addr) / PAGE_SIZE), &bytes) {
+            return e;
+        }
+        va = step_end;
+        if va < end {
+            crate::sync::kernel_relax();
+        }
+    }
+    0
+}
+
+/// svos_replay(addr, len, frames, policy) (svos only, number 1000): makes
+/// `[addr, addr + len)` (page aligned, inside one anonymous area) a replay
+/// region holding at most `frames` resident pages, replaced by `policy`
+/// (0 FIFO, 1 CLOCK, 2 LRU by aging, 3 RANDOM, 4 exact LRU: every access
+/// to another page than the last one traps); `frames` 0 ends the region.
+/// One region per process; munmap over it ends it. -EINVAL for an
+/// unaligned or empty range, a range not inside one anonymous area, or an
+/// unknown policy. See [`crate::mm::policy`].
+pub fn sys_svos_replay(addr: usize, len: usize, frames: usize, policy: usize) -> isize {
+    let Some(policy) = crate::mm::policy::Policy::from_number(policy) else { return EINVAL };
+    if !addr.is_multiple_of(PAGE_SIZE) || (frames != 0 && len == 0) {
+        return EINVAL;
+    }
+    let Some(end) = addr.checked_add(page_ceil(len)).filter(|&e| e <= USER_TOP) else { return EINVAL };
+    let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    if space.set_region(addr, end, frames, policy) {
+        0
+    } else {
+        EINVAL
+    }
 }
 
 /// mprotect(addr, len, prot) (Linux mprotect(2)): gives the pages of
