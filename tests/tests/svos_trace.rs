@@ -48,7 +48,7 @@ fn first_user_page_fault_story_from_store_to_sret() {
         .find(|l| l.contains(zero_fill) && l.contains(": fault va "))
         .unwrap_or_else(|| panic!("no kernel fault event:\n{story}"));
     assert!(
-        resolved.ends_with("S asid 1: fault va 0x0000003fbff00000 cause 15 zero-fill pid 1 (memory-user)"),
+        resolved.contains("S asid 1: fault va 0x0000003fbff00000 cause 15 zero-fill pid 1 (memory-user) rss "),
         "{resolved}"
     );
     // pcs are named from memory-user's own ELF, found in the initrd.
@@ -126,7 +126,10 @@ fn processes_by_name_and_their_faults() {
         b.trace("kernel").trace_filter("proc=memory-user,va=0x3fbff00000..0x3fc0000000").trace_count(5)
     });
     assert_eq!(run.events, 5);
-    assert!(run.trace.lines().all(|l| l.ends_with("zero-fill pid 1 (memory-user)")), "{}", run.trace);
+    assert!(run.trace.lines().all(|l| l.contains("zero-fill pid 1 (memory-user) rss ")), "{}", run.trace);
+    // Each zero-fill maps one more page: the RSS the kernel reports grows by one.
+    let rss: Vec<u64> = run.trace.lines().map(|l| l.rsplit(' ').next().unwrap().parse().unwrap()).collect();
+    assert!(rss.windows(2).all(|w| w[1] == w[0] + 1), "{rss:?}");
     let p = run.stats.processes.iter().find(|p| p.name == "memory-user").expect("memory-user reported");
     // The 256 pages of the mapping and the .bss page; text and rodata are
     // file reads (one each: fault-around maps the rest of their window).
@@ -147,4 +150,29 @@ fn stats_json_is_deterministic_and_counts_the_faults() {
     let by = &h.instructions_by_priv;
     assert_eq!(by.U + by.S + by.M, h.instructions);
     assert!(by.U > 0 && by.S > 0 && by.M > 0, "{by:?}");
+}
+
+/// `--explain-in pid=N`: forkdemo's child (pid 2) stores into a page it
+/// shares copy-on-write with its parent; explained in pid 2's address
+/// space, its first fault there is that COW fault, under the ASID svos
+/// reported for pid 2 (not pid 1's, whose fault would come first).
+#[test]
+fn explain_in_a_process_by_pid() {
+    let img = svos_image();
+    let explain = |pid| {
+        let boot = Boot::kernel(&img.kernel)
+            .initrd(&img.initrd)
+            .append("init=forkdemo")
+            .memory(parse_memory(&img.memory))
+            .explain(0x13000, Space::Pid(pid), When::FirstFault);
+        let run = boot.run().expect("svos boots");
+        assert_eq!(run.exit, Exit::PowerOff(0), "console:\n{}", run.console);
+        run.explain.expect("explained")
+    };
+    let child = explain(2);
+    assert!(child.contains("at the first fault at this page: store/AMO page fault"), "{child}");
+    assert!(child.contains("hart 0 in U-mode") && child.contains(" asid 2 "), "{child}");
+    assert!(child.contains("store to a page with W=0"), "{child}");
+    let never = explain(9);
+    assert!(never.contains("pid 9 has not run yet"), "{never}");
 }

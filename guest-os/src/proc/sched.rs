@@ -301,6 +301,7 @@ pub fn exit_thread(reason: ExitReason) -> ! {
     p.fds = crate::sync::Shared::new(Vec::new());
     p.sig.actions = crate::sync::Shared::new([Default::default(); 64]);
     p.exit = Some(reason);
+    p.perf.leave();
     crate::drivers::trace::proc_exit(pid, reason.status() as usize);
     p.state = State::Zombie;
     fpu::forget(pid);
@@ -457,7 +458,8 @@ pub fn user_loop() -> ! {
             if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
                 resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
             }
-            crate::drivers::trace::fault_done(stval, code, p.pid, resolved.map(|r| r.map(|_| ())));
+            let rss = p.space.as_ref().map_or(0, |s| s.resident_pages());
+            crate::drivers::trace::fault_done(stval, code, p.pid, rss, resolved.map(|r| r.map(|_| ())));
             match resolved {
                 Some(Ok(_)) => continue,
                 Some(Err(FaultError::OutOfMemory)) => {
@@ -539,8 +541,12 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             continue;
         }
         seen.push(space.id());
+        let before = space.resident_pages();
         while frame::stats().0 < high && space.swap_out_one() {
             freed = true;
+        }
+        if space.resident_pages() != before {
+            crate::drivers::trace::rss(pid, space.resident_pages());
         }
         if frame::stats().0 >= high {
             break;
@@ -774,6 +780,7 @@ pub fn scheduler() -> ! {
             unsafe { space.activate() };
         }
         crate::drivers::trace::proc_switch(pid);
+        p.perf.enter();
         let now = timer::now();
         let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
         timer::set_deadline(next);
@@ -781,6 +788,9 @@ pub fn scheduler() -> ! {
         let sched: *mut Context = &mut smp::local().sched_ctx;
         // SAFETY: the process is boxed and alive until reaped; sched_ctx is static.
         unsafe { switch(sched, ctx) };
+        if let Some(p) = proc_mut(pid) {
+            p.perf.leave();
+        }
         smp::local().current = None;
         kernel_space::enter_kernel_table();
     }

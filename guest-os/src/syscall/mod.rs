@@ -13,6 +13,7 @@ pub mod fs;
 pub mod futex;
 pub mod mem;
 pub mod misc;
+pub mod perf;
 pub mod process;
 pub mod rusage;
 pub mod signal;
@@ -133,6 +134,7 @@ pub fn dispatch() {
         SYS_MINCORE => mem::sys_mincore(a0, a1, a2),
         SYS_SVOS_REPLAY => mem::sys_svos_replay(a0, a1, a2, a3),
         SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
+        svos_abi::perf::SYS_SVOS_PERF => perf::sys_svos_perf(a0 as isize, a1, a2, a3),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3, a4),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),
         SYS_WAIT4 => process::sys_wait4(a0 as isize, a1, a2, a3),

@@ -443,3 +443,34 @@ pub mod rusage {
     pub const RUSAGE_SIZE: usize = 144;
     const _: () = assert!(core::mem::size_of::<Rusage>() == RUSAGE_SIZE);
 }
+
+/// svos's own system call for the hardware performance counters: the
+/// counts of the events svos programs into mhpmcounter3.. at boot (svemu's
+/// event numbers, `emulator/README.md`), per process, saved and restored
+/// at every context switch.
+///
+/// `svos_perf(who, events, counts, n)`: for each of the `n` (at most
+/// [`perf::MAX`]) mhpmevent values at `events` (u64s), write the count of
+/// that event to `counts` (u64s): for `who` = [`rusage::RUSAGE_SELF`],
+/// the caller's own (its user code and the kernel's work on its behalf:
+/// page faults, system calls), for [`rusage::RUSAGE_CHILDREN`] the sum of
+/// the children it reaped with wait4 (and of their reaped descendants).
+/// Returns 0; -EINVAL for another `who`, more than [`perf::MAX`] events or
+/// an event svos does not count; -EFAULT for a bad pointer.
+pub mod perf {
+    /// The system call's number (outside Linux's range).
+    pub const SYS_SVOS_PERF: usize = 1100;
+    /// Most events one call may ask for.
+    pub const MAX: usize = 16;
+    /// The events svos counts, in the order of mhpmcounter3, 4, ...: the
+    /// mhpmevent value and the name `perfstat` prints.
+    pub const EVENTS: [(u64, &str); 7] = [
+        (0x10019, "dtlb-load-misses"),
+        (0x1001b, "dtlb-store-misses"),
+        (0x10021, "itlb-misses"),
+        (0x20002, "page-walks"),
+        (0x20004, "ad-updates"),
+        (0x20008, "page-faults"),
+        (0x20009, "tlb-evictions"),
+    ];
+}
