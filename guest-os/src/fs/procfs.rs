@@ -119,6 +119,12 @@ pub enum Entry {
     PidFile(usize, PidFile),
     /// /proc/PID/exe: a link to the program's path.
     Exe(usize),
+    /// /proc/PID/task: a directory per thread of the process.
+    Tasks(usize),
+    /// /proc/PID/task/TID (process, thread).
+    Task(usize, usize),
+    /// A file of /proc/PID/task/TID: stat, status or comm of that thread.
+    TaskFile(usize, usize, PidFile),
     /// A file of /proc.
     Global(GlobalFile),
 }
@@ -130,14 +136,26 @@ pub fn set_swap_slots(n: usize) {
     SWAP_SLOTS.store(n, Ordering::Relaxed);
 }
 
+/// The files of /proc/PID/task/TID.
+const TASK_FILES: [(&str, PidFile); 3] =
+    [("comm", PidFile::Comm), ("stat", PidFile::Stat), ("status", PidFile::Status)];
+
+/// Thread `tid` of live process `pid`, if it has not exited.
+fn thread(pid: usize, tid: usize) -> Option<&'static mut Process> {
+    live(pid)?;
+    sched::proc_mut(tid).filter(|t| t.tgid == pid && t.space.is_some())
+}
+
+/// A process that has not exited: its directory is its leader's (a
+/// thread id that is not a process id has none).
 fn live(pid: usize) -> Option<&'static mut Process> {
-    sched::proc_mut(pid).filter(|p| p.space.is_some())
+    sched::proc_mut(pid).filter(|p| p.space.is_some() && p.is_leader())
 }
 
 impl Entry {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Sys | Entry::SysVm)
+        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..) | Entry::Sys | Entry::SysVm)
     }
 
     /// True for the files a write may change (/proc/sys/vm/policy).
@@ -164,9 +182,20 @@ impl Entry {
                 live(pid)?;
                 if name == "exe" {
                     Entry::Exe(pid)
+                } else if name == "task" {
+                    Entry::Tasks(pid)
                 } else {
                     Entry::PidFile(pid, PID_FILES.iter().find(|(n, _)| *n == name)?.1)
                 }
+            }
+            Entry::Tasks(pid) => {
+                let tid = name.parse::<usize>().ok()?;
+                thread(pid, tid)?;
+                Entry::Task(pid, tid)
+            }
+            Entry::Task(pid, tid) => {
+                thread(pid, tid)?;
+                Entry::TaskFile(pid, tid, TASK_FILES.iter().find(|(n, _)| *n == name)?.1)
             }
             Entry::Sys if name == "vm" => Entry::SysVm,
             Entry::SysVm => Entry::Sysctl(VM_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
@@ -196,6 +225,19 @@ impl Entry {
                 for (n, f) in PID_FILES {
                     out.push((String::from(n), Entry::PidFile(pid, f).stat().ino, super::DT_REG));
                 }
+                out.push((String::from("task"), Entry::Tasks(pid).stat().ino, super::DT_DIR));
+            }
+            Entry::Tasks(pid) => {
+                for tid in sched::pids() {
+                    if thread(pid, tid).is_some() {
+                        out.push((format!("{}", tid), Entry::Task(pid, tid).stat().ino, super::DT_DIR));
+                    }
+                }
+            }
+            Entry::Task(pid, tid) => {
+                for (n, f) in TASK_FILES {
+                    out.push((String::from(n), Entry::TaskFile(pid, tid, f).stat().ino, super::DT_REG));
+                }
             }
             Entry::Sys => out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR)),
             Entry::SysVm => {
@@ -211,7 +253,7 @@ impl Entry {
     /// Where a link points.
     pub fn link_target(&self) -> Option<String> {
         match *self {
-            Entry::SelfLink => Some(format!("/proc/{}", sched::current_pid())),
+            Entry::SelfLink => Some(format!("/proc/{}", sched::current().tgid)),
             Entry::Exe(pid) => live(pid).map(|p| p.exe.clone()),
             _ => None,
         }
@@ -225,6 +267,9 @@ impl Entry {
             Entry::Pid(p) => (S_IFDIR | 0o555, (p as u64) << 8),
             Entry::PidFile(p, f) => (S_IFREG | 0o444, ((p as u64) << 8) | (f as u64 + 2)),
             Entry::Exe(p) => (S_IFLNK | 0o777, ((p as u64) << 8) | 1),
+            Entry::Tasks(p) => (S_IFDIR | 0o555, ((p as u64) << 8) | 0x40),
+            Entry::Task(_, t) => (S_IFDIR | 0o555, ((t as u64) << 8) | 0x41),
+            Entry::TaskFile(_, t, f) => (S_IFREG | 0o444, ((t as u64) << 8) | (0x42 + f as u64)),
             Entry::Global(g) => (S_IFREG | 0o444, 16 + g as u64),
             Entry::Sys => (S_IFDIR | 0o555, 48),
             Entry::SysVm => (S_IFDIR | 0o555, 49),
@@ -252,6 +297,14 @@ impl Entry {
                         }
                         return Some(b);
                     }
+                }
+            }
+            Entry::TaskFile(pid, tid, f) => {
+                let t = thread(pid, tid)?;
+                match f {
+                    PidFile::Status => status(t),
+                    PidFile::Comm => format!("{}\n", comm(t)),
+                    _ => stat(t),
                 }
             }
             Entry::Global(g) => match g {
@@ -350,17 +403,18 @@ fn stat(p: &Process) -> String {
     let (sig_pending, sig_blocked, sig_ignored, sig_caught) = p.sig.masks();
     let stack = crate::proc::exec::USER_STACK_TOP;
     format!(
-        "{} ({}) {} {} {} {} 0 -1 4194304 {} {} {} {} 0 0 0 0 20 0 1 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
+        "{} ({}) {} {} {} {} 0 -1 4194304 {} {} {} {} 0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
         p.pid,
         comm(p),
         st,
         p.ppid,
-        p.pid,
-        p.pid,
+        p.tgid,
+        p.tgid,
         u.minor_faults,
         c.minor_faults,
         u.major_faults,
         c.major_faults,
+        sched::thread_count(p.tgid),
         start,
         vsize * 4096,
         rss,
@@ -397,14 +451,14 @@ fn status(p: &Process) -> String {
         p.umask,
         c,
         name,
-        p.pid,
+        p.tgid,
         p.pid,
         p.ppid,
         p.fds.len().max(64),
+        p.tgid,
         p.pid,
-        p.pid,
-        p.pid,
-        p.pid
+        p.tgid,
+        p.tgid
     );
     let kb = |pages: usize| pages * 4;
     let _ = write!(
@@ -429,8 +483,9 @@ fn status(p: &Process) -> String {
     );
     let _ = write!(
         s,
-        "Threads:\t1\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
+        "Threads:\t{}\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
          Cpus_allowed:\t{:x}\nCpus_allowed_list:\t0-{}\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+        sched::thread_count(p.tgid),
         pnd,
         pnd,
         blk,

@@ -189,7 +189,19 @@ impl AddrSpace {
     /// TLB shootdown for this space: the other harts that may cache it
     /// flush; afterwards only this hart and the harts that run the space
     /// now (its root table in their satp) may.
+    ///
+    /// Panics if a hart runs the space (its root in that hart's satp:
+    /// a thread of the process there) without being in the mask: that
+    /// hart would keep stale translations.
     pub(super) fn shootdown(&mut self) {
+        let running = crate::smp::harts_using_root(self.pt.root().0);
+        assert!(
+            running & !self.harts == 0,
+            "harts {:#x} run the address space of root {:#x} outside its shootdown mask {:#x}",
+            running,
+            self.pt.root().0,
+            self.harts
+        );
         crate::smp::shootdown(self.harts);
         // The harts that still run the space (the caller may be reclaiming
         // it from another hart's process: [`crate::proc::sched::reclaim`])

@@ -406,7 +406,8 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
 /// Replaces `p`'s image with `prog` (the caller has checked everything
 /// that can fail, and activated the new space if `p` runs on this hart): new address space,
 /// registers, FP state, brk, name, /proc data, handlers reset,
-/// close-on-exec fds closed.
+/// close-on-exec fds closed. The fd table and signal actions stop being
+/// shared with other threads (Linux's unshare_files and unshare_sighand).
 pub fn install(p: &mut super::process::Process, prog: Prepared) {
     let Prepared { space, img, exe, exe_ino, argv, name } = prog;
     p.replace_space(Some(space));
@@ -417,13 +418,15 @@ pub fn install(p: &mut super::process::Process, prog: Prepared) {
     p.fp = Default::default();
     super::fpu::forget(p.pid);
     p.brk_start = img.brk;
-    p.brk = img.brk;
+    p.brk = crate::sync::Shared::new(img.brk);
     p.exe = exe;
     p.exe_ino = exe_ino;
     p.cmdline = argv;
     p.elf_map = img.segments;
     p.sigtramp = SIGTRAMP_VA;
+    p.sig.actions = p.sig.actions.clone();
     p.sig.reset_for_exec();
+    p.fds = p.fds.clone();
     for fd in p.fds.iter_mut() {
         if fd.as_ref().is_some_and(|f| f.cloexec) {
             *fd = None;

@@ -101,19 +101,11 @@ pub fn sys_openat(dirfd: usize, path: usize, flags: usize, mode: usize) -> isize
         let handle = if flags & O_PATH != 0 {
             Handle::Dir(node)
         } else {
+            // Directories (of the tree, or of /proc) open read-only.
+            let dir = |n: Node| if writable { Err(EISDIR) } else { Ok(Handle::Dir(n)) };
             match node {
-                Node::Proc(e) if e.is_dir() => {
-                    if writable {
-                        return Err(EISDIR);
-                    }
-                    Handle::Dir(node)
-                }
-                Node::Dir(_) => {
-                    if writable {
-                        return Err(EISDIR);
-                    }
-                    Handle::Dir(node)
-                }
+                Node::Dir(_) => dir(node)?,
+                Node::Proc(e) if e.is_dir() => dir(node)?,
                 Node::File(f) => {
                     if writable && flags & O_TRUNC != 0 {
                         f.lock().resize(0)?;

@@ -34,16 +34,16 @@ pub const MMAP_MIN_ADDR: usize = 0x1_0000;
 pub fn sys_brk(addr: usize) -> usize {
     let p = sched::current();
     if addr < p.brk_start || addr > p.brk_start + BRK_MAX || addr > USER_STACK_TOP - USER_STACK_SIZE {
-        return p.brk;
+        return *p.brk;
     }
     let new_end = page_ceil(addr);
-    let Some(space) = p.space.as_mut() else { return p.brk };
+    let Some(space) = p.space.as_mut() else { return *p.brk };
     match space.resize_area(VmaKind::Heap, p.brk_start, new_end, PteFlags::R | PteFlags::W) {
         Ok(()) => {
-            p.brk = addr;
+            *p.brk = addr;
             addr
         }
-        Err(_) => p.brk,
+        Err(_) => *p.brk,
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod cpu;
 pub mod errno;
 pub mod fs;
+pub mod futex;
 pub mod mem;
 pub mod misc;
 pub mod process;
@@ -65,10 +66,11 @@ pub fn dispatch() {
         SYS_FSTAT => fs::sys_fstat(a0, a1),
         SYS_FSYNC | SYS_FDATASYNC => fs::sys_fsync(a0),
         SYS_STATX => fs::sys_statx(a0, a1, a2, a3, a4),
-        SYS_EXIT | SYS_EXIT_GROUP => sched::exit_current(crate::proc::ExitReason::Exited(a0 as i32)),
+        SYS_EXIT => sched::exit_thread(crate::proc::ExitReason::Exited(a0 as i32)),
+        SYS_EXIT_GROUP => sched::exit_current(crate::proc::ExitReason::Exited(a0 as i32)),
         SYS_WAITID => process::sys_waitid(a0, a1, a2, a3, a4),
         SYS_SET_TID_ADDRESS => misc::sys_set_tid_address(a0),
-        SYS_FUTEX => misc::sys_futex(a0, a1, a2, a3),
+        SYS_FUTEX => futex::sys_futex(a0, a1, a2, a3, a4, a5),
         SYS_SET_ROBUST_LIST => misc::sys_set_robust_list(a0, a1),
         SYS_NANOSLEEP => time::sys_nanosleep(a0, a1),
         SYS_CLOCK_GETTIME => time::sys_clock_gettime(a0, a1),
@@ -94,14 +96,14 @@ pub fn dispatch() {
         SYS_SETPGID => 0,
         SYS_GETPGID | SYS_GETSID => {
             if a0 == 0 {
-                p.pid as isize
+                p.tgid as isize
             } else if sched::proc_mut(a0).is_some() {
                 a0 as isize
             } else {
                 ESRCH
             }
         }
-        SYS_SETSID => p.pid as isize,
+        SYS_SETSID => p.tgid as isize,
         SYS_GETGROUPS => misc::sys_getgroups(a0, a1),
         SYS_GETRLIMIT => misc::sys_prlimit64(0, a0, 0, a1),
         SYS_SETRLIMIT => misc::sys_prlimit64(0, a0, a1, 0),
@@ -113,7 +115,7 @@ pub fn dispatch() {
         SYS_SYSINFO => misc::sys_sysinfo(a0),
         SYS_GETCPU => cpu::sys_getcpu(a0, a1),
         SYS_UNAME => time::sys_uname(a0),
-        SYS_GETPID => p.pid as isize,
+        SYS_GETPID => p.tgid as isize,
         SYS_GETPPID => p.ppid as isize,
         SYS_BRK => mem::sys_brk(a0) as isize,
         SYS_MMAP => mem::sys_mmap(a0, a1, a2, a3, a4, a5),
