@@ -15,7 +15,11 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use svemu::hart::trap::{exception_name, interrupt_name};
+use svemu::{diag, diag_text};
 
+mod plot;
+mod progress;
 mod stats;
 mod terminal;
 
@@ -58,6 +62,13 @@ enum Command {
         /// A RISC-V ELF file (executable or relocatable object).
         file: PathBuf,
     },
+    /// Draw a picture of a run (SVG or PNG): per-process RSS and page faults over time,
+    /// faults per pass of a thrashing run, TLB hit rate over time, or hit rate against
+    /// frames per replacement policy.
+    ///
+    /// Inputs: a JSON-lines trace with the kernel category (memory, passes), --stats-json
+    /// output made with --stats-every (tlb), or paging-policy summary lines (policy).
+    Plot(plot::PlotArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -183,7 +194,8 @@ struct RunArgs {
     explain: Option<u64>,
 
     /// The address space to explain VA in: current (the hart's satp at that moment), asid=N (the
-    /// satp last written with ASID N) or satp=VALUE.
+    /// satp last written with ASID N), pid=N (process N's, through the ASID the guest kernel
+    /// reports it runs with: svos's proc-switch events) or satp=VALUE.
     #[arg(long, value_name = "SPACE", requires = "explain", value_parser = parse_space, default_value = "current", help_heading = "Tracing")]
     explain_in: Space,
 
@@ -233,6 +245,12 @@ struct RunArgs {
     /// no times, no host figures (schema in src/stats.rs).
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
+
+    /// With --stats-json: also record the running counters (per hart TLB lookups, hits and
+    /// misses, walks, page faults; per process its RSS) every N instructions of all harts, as
+    /// "samples" (what `svemu plot tlb` draws). The run is the same, byte for byte.
+    #[arg(long, value_name = "N", requires = "stats_json", value_parser = parse_u64)]
+    stats_every: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -282,11 +300,12 @@ fn parse_u64(s: &str) -> Result<u64, String> {
 }
 
 fn parse_space(s: &str) -> Result<Space, String> {
-    let bad = || format!("'{s}' is not an address space (current, asid=N or satp=VALUE)");
+    let bad = || format!("'{s}' is not an address space (current, asid=N, pid=N or satp=VALUE)");
     match s.split_once('=') {
         None if s == "current" => Ok(Space::Current),
         Some(("asid", n)) => parse_u64(n).ok().and_then(|n| u16::try_from(n).ok()).map(Space::Asid).ok_or_else(bad),
         Some(("satp", v)) => parse_u64(v).map(Space::Satp).map_err(|_| bad()),
+        Some(("pid", n)) => parse_u64(n).map(Space::Pid).map_err(|_| bad()),
         _ => Err(bad()),
     }
 }
@@ -333,22 +352,29 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(args) => {
             if let Some(e) = without_trace_feature(&args) {
-                eprintln!("svemu: error: {e}");
+                diag!("svemu: error: {e}");
                 return 2;
             }
             match run(*args) {
                 Ok(code) => code,
                 Err(e) => {
                     // The errors name their causes themselves.
-                    eprintln!("svemu: error: {e}");
+                    diag!("svemu: error: {e}");
                     1
                 }
             }
         }
+        Command::Plot(args) => match plot::plot(&args) {
+            Ok(()) => 0,
+            Err(e) => {
+                svemu::diag!("svemu: error: {e}");
+                1
+            }
+        },
         Command::Disasm { file } => match disasm(&file) {
             Ok(()) => 0,
             Err(e) => {
-                eprintln!("svemu: error: {e:#}");
+                diag!("svemu: error: {e:#}");
                 1
             }
         },
@@ -438,7 +464,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let (mut machine, dtb) = board::build_with_dtb(board_config(&args, console_in, console_out, tracer))?;
     if let Some(path) = &args.dumpdtb {
         std::fs::write(path, &dtb).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
-        eprintln!("svemu: device tree written to {}", path.display());
+        diag!("svemu: device tree written to {}", path.display());
         return Ok(0);
     }
     let restore = match &args.restore {
@@ -476,15 +502,16 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     machine.stop_signal = Some(&terminal::STOP_SIGNAL);
     let raw = if interactive { terminal::raw_mode() } else { None };
     let start = Instant::now();
-    let exit = run_saving(&mut machine, args.max_insns, save_at)?;
+    let plan = progress::Plan { max: args.max_insns, save_at, sample_every: args.stats_every };
+    let (exit, samples) = progress::run(&mut machine, plan)?;
     let elapsed = start.elapsed();
     drop(raw);
     if let Some(text) = machine.finish_explain() {
-        eprint!("{text}");
+        diag_text!("{text}");
     }
     if args.stats {
         let n = machine.stats.instructions;
-        eprintln!(
+        diag!(
             "svemu: {n} instructions retired, {} traps, {:.3} s, {:.1} MIPS",
             machine.stats.traps,
             elapsed.as_secs_f64(),
@@ -492,13 +519,15 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         );
         let counts = svemu::stats::Stats::of(&machine);
         for (i, mmu) in machine.mmus.iter().enumerate() {
-            eprintln!("{}", stats::mmu_line(i, mmu));
-            eprintln!("{}", stats::priv_line(&counts.harts[i]));
+            diag!("{}", stats::mmu_line(i, mmu));
+            diag!("{}", stats::priv_line(&counts.harts[i]));
         }
-        eprintln!("{}", stats::memory_line(&machine.bus.ram));
+        diag!("{}", stats::memory_line(&machine.bus.ram));
     }
     if let Some(path) = &args.stats_json {
-        let json = svemu::stats::Stats::of(&machine).to_json();
+        let mut stats = svemu::stats::Stats::of(&machine);
+        stats.samples = samples;
+        let json = stats.to_json();
         if path == Path::new("-") {
             print!("{json}");
         } else {
@@ -508,31 +537,31 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     Ok(match exit {
         Exit::PowerOff(code) => code as i32,
         Exit::Reset => {
-            eprintln!("svemu: the guest asked for a reset, which svemu does not perform; stopping");
+            diag!("svemu: the guest asked for a reset, which svemu does not perform; stopping");
             0
         }
         Exit::InstructionLimit(n) => {
-            eprintln!("svemu: stopped after {n} instructions (--max-insns)");
+            diag!("svemu: stopped after {n} instructions (--max-insns)");
             124
         }
         Exit::Signal(sig) => {
-            eprintln!("svemu: stopped by signal {sig} after {} instructions", machine.stats.instructions);
+            diag!("svemu: stopped by signal {sig} after {} instructions", machine.stats.instructions);
             128 + sig
         }
         Exit::Console(end) => match end {
             ConsoleEnd::Quit => {
-                eprintln!("svemu: terminated (Ctrl-A x)");
+                diag!("svemu: terminated (Ctrl-A x)");
                 0
             }
             ConsoleEnd::Matched(_) => 0,
             // The reader went away (`| head`): stop quietly, as Unix tools do.
             ConsoleEnd::Closed => 1,
             ConsoleEnd::WriteError(e) => {
-                eprintln!("svemu: error: cannot write the console to standard output: {e}");
+                diag!("svemu: error: cannot write the console to standard output: {e}");
                 1
             }
             ConsoleEnd::ScriptTimeout { expect, instructions } => {
-                eprintln!(
+                diag!(
                     "svemu: console script: {expect:?} did not show within {instructions} instructions \
                      (raise it with a `timeout` line)"
                 );
@@ -540,55 +569,29 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             }
         },
         Exit::Idle { pc } => {
-            eprintln!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
+            diag!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
             1
         }
         Exit::Debug(stop) => {
-            eprintln!("svemu: error: stopped for a debugger that is not attached ({stop:?})");
+            diag!("svemu: error: stopped for a debugger that is not attached ({stop:?})");
             1
         }
         // A closed pipe ends the run quietly, as other Unix tools end.
         Exit::TraceWriteError { kind: io::ErrorKind::BrokenPipe, .. } => 1,
         Exit::TraceWriteError { message, .. } => {
             let to = args.trace_file.as_ref().map_or("stderr".into(), |p| format!("'{}'", p.display()));
-            eprintln!("svemu: error: cannot write the trace to {to}: {message}; the run stopped");
+            diag!("svemu: error: cannot write the trace to {to}: {message}; the run stopped");
             1
         }
-        Exit::TrapLoop { hart, pc, cause } => {
-            eprintln!(
-                "svemu: error: hart {hart} cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
+        Exit::TrapLoop { hart, pc, cause, first: (epc, mcause, tval) } => {
+            let code = mcause & !(1 << 63);
+            let first = if mcause >> 63 == 1 { interrupt_name(code) } else { exception_name(code) };
+            diag!(
+                "svemu: error: hart {hart} took {first} at pc {epc:#x} (tval {tval:#x}) and cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
             );
             1
         }
     })
-}
-
-/// Run `machine` to its end or `max` instructions, writing a checkpoint
-/// when `save_at`'s instruction count is reached (if the run gets there).
-fn run_saving(
-    machine: &mut svemu::machine::Machine,
-    max: Option<u64>,
-    mut save_at: Option<(u64, PathBuf)>,
-) -> anyhow::Result<Exit> {
-    loop {
-        let at = save_at.as_ref().map(|s| s.0).filter(|&n| n > machine.stats.instructions);
-        machine.max_instructions = match (at, max) {
-            (Some(a), Some(m)) => Some(a.min(m)),
-            (a, m) => a.or(m),
-        };
-        let exit = machine.run();
-        match (exit, &save_at) {
-            (Exit::InstructionLimit(n), Some((at, path))) if n == *at => {
-                Snapshot::capture(machine, None).save(path).map_err(anyhow::Error::msg)?;
-                eprintln!("svemu: checkpoint at {n} instructions written to {}", path.display());
-                save_at = None;
-                if max == Some(n) {
-                    return Ok(Exit::InstructionLimit(n));
-                }
-            }
-            (exit, _) => return Ok(exit),
-        }
-    }
 }
 
 /// The board the command line describes, with this console and tracer.

@@ -1,10 +1,12 @@
 //! /proc in Linux's formats (proc(5), fs/proc/*.c): per process (`PID/`
 //! and the `self` link) maps, stat, statm, status, cmdline, comm and the
 //! `exe` link; system-wide meminfo, cpuinfo, stat, uptime, loadavg and
-//! version. Contents are generated when the file is opened (a snapshot,
-//! as a seq_file read from offset 0 is), field for field as Linux prints
-//! them so that procps and BusyBox parse them unchanged. svos keeps no CPU
-//! time per process, so time fields are 0.
+//! version; /proc/sys/vm/policy, the page replacement policy, the one
+//! writable file (sysctl(8) style: `echo fifo > /proc/sys/vm/policy`).
+//! Contents are generated when the file is opened (a snapshot, as a
+//! seq_file read from offset 0 is), field for field as Linux prints them
+//! so that procps and BusyBox parse them unchanged. svos keeps no CPU time
+//! per process, so time fields are 0.
 
 use super::{Node, Stat, S_IFDIR, S_IFLNK, S_IFREG};
 use crate::mm::addr_space::VmaKind;
@@ -67,9 +69,46 @@ const GLOBAL_FILES: [(&str, GlobalFile); 6] = [
     ("version", GlobalFile::Version),
 ];
 
+/// A file of /proc/sys/vm (a sysctl).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sysctl {
+    /// The page replacement policy's name ([`crate::mm::policy`]), writable.
+    Policy,
+}
+
+const VM_SYSCTLS: [(&str, Sysctl); 1] = [("policy", Sysctl::Policy)];
+
+impl Sysctl {
+    /// The value and a newline.
+    fn read(self) -> String {
+        match self {
+            Sysctl::Policy => format!("{}\n", crate::mm::policy::current().name()),
+        }
+    }
+
+    /// Sets the value from what a write(2) gave: `data` whole (one write is
+    /// one value, as Linux's proc_dostring). -EINVAL for an unknown value.
+    pub fn write(self, data: &[u8]) -> Result<usize, isize> {
+        let text = core::str::from_utf8(data).map_err(|_| crate::syscall::errno::EINVAL)?;
+        match self {
+            Sysctl::Policy => {
+                let p = crate::mm::policy::Policy::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
+                crate::mm::policy::set(p);
+            }
+        }
+        Ok(data.len())
+    }
+}
+
 /// A node of /proc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
+    /// /proc/sys.
+    Sys,
+    /// /proc/sys/vm.
+    SysVm,
+    /// A file of /proc/sys/vm.
+    Sysctl(Sysctl),
     /// /proc itself.
     Root,
     /// /proc/self: a link to the caller's PID directory.
@@ -80,6 +119,12 @@ pub enum Entry {
     PidFile(usize, PidFile),
     /// /proc/PID/exe: a link to the program's path.
     Exe(usize),
+    /// /proc/PID/task: a directory per thread of the process.
+    Tasks(usize),
+    /// /proc/PID/task/TID (process, thread).
+    Task(usize, usize),
+    /// A file of /proc/PID/task/TID: stat, status or comm of that thread.
+    TaskFile(usize, usize, PidFile),
     /// A file of /proc.
     Global(GlobalFile),
 }
@@ -91,14 +136,31 @@ pub fn set_swap_slots(n: usize) {
     SWAP_SLOTS.store(n, Ordering::Relaxed);
 }
 
+/// The files of /proc/PID/task/TID.
+const TASK_FILES: [(&str, PidFile); 3] =
+    [("comm", PidFile::Comm), ("stat", PidFile::Stat), ("status", PidFile::Status)];
+
+/// Thread `tid` of live process `pid`, if it has not exited.
+fn thread(pid: usize, tid: usize) -> Option<&'static mut Process> {
+    live(pid)?;
+    sched::proc_mut(tid).filter(|t| t.tgid == pid && t.space.is_some())
+}
+
+/// A process that has not exited: its directory is its leader's (a
+/// thread id that is not a process id has none).
 fn live(pid: usize) -> Option<&'static mut Process> {
-    sched::proc_mut(pid).filter(|p| p.space.is_some())
+    sched::proc_mut(pid).filter(|p| p.space.is_some() && p.is_leader())
 }
 
 impl Entry {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Entry::Root | Entry::Pid(_))
+        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..) | Entry::Sys | Entry::SysVm)
+    }
+
+    /// True for the files a write may change (/proc/sys/vm/policy).
+    pub fn is_writable(&self) -> bool {
+        matches!(self, Entry::Sysctl(_))
     }
 
     /// The entry `name` of this directory.
@@ -107,6 +169,8 @@ impl Entry {
             Entry::Root => {
                 if name == "self" {
                     Entry::SelfLink
+                } else if name == "sys" {
+                    Entry::Sys
                 } else if let Ok(pid) = name.parse::<usize>() {
                     live(pid)?;
                     Entry::Pid(pid)
@@ -118,10 +182,23 @@ impl Entry {
                 live(pid)?;
                 if name == "exe" {
                     Entry::Exe(pid)
+                } else if name == "task" {
+                    Entry::Tasks(pid)
                 } else {
                     Entry::PidFile(pid, PID_FILES.iter().find(|(n, _)| *n == name)?.1)
                 }
             }
+            Entry::Tasks(pid) => {
+                let tid = name.parse::<usize>().ok()?;
+                thread(pid, tid)?;
+                Entry::Task(pid, tid)
+            }
+            Entry::Task(pid, tid) => {
+                thread(pid, tid)?;
+                Entry::TaskFile(pid, tid, TASK_FILES.iter().find(|(n, _)| *n == name)?.1)
+            }
+            Entry::Sys if name == "vm" => Entry::SysVm,
+            Entry::SysVm => Entry::Sysctl(VM_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
             _ => return None,
         };
         Some(Node::Proc(e))
@@ -136,6 +213,7 @@ impl Entry {
                     out.push((String::from(n), Entry::Global(g).stat().ino, super::DT_REG));
                 }
                 out.push((String::from("self"), Entry::SelfLink.stat().ino, super::DT_LNK));
+                out.push((String::from("sys"), Entry::Sys.stat().ino, super::DT_DIR));
                 for pid in sched::pids() {
                     if live(pid).is_some() {
                         out.push((format!("{}", pid), Entry::Pid(pid).stat().ino, super::DT_DIR));
@@ -147,6 +225,25 @@ impl Entry {
                 for (n, f) in PID_FILES {
                     out.push((String::from(n), Entry::PidFile(pid, f).stat().ino, super::DT_REG));
                 }
+                out.push((String::from("task"), Entry::Tasks(pid).stat().ino, super::DT_DIR));
+            }
+            Entry::Tasks(pid) => {
+                for tid in sched::pids() {
+                    if thread(pid, tid).is_some() {
+                        out.push((format!("{}", tid), Entry::Task(pid, tid).stat().ino, super::DT_DIR));
+                    }
+                }
+            }
+            Entry::Task(pid, tid) => {
+                for (n, f) in TASK_FILES {
+                    out.push((String::from(n), Entry::TaskFile(pid, tid, f).stat().ino, super::DT_REG));
+                }
+            }
+            Entry::Sys => out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR)),
+            Entry::SysVm => {
+                for (n, c) in VM_SYSCTLS {
+                    out.push((String::from(n), Entry::Sysctl(c).stat().ino, super::DT_REG));
+                }
             }
             _ => {}
         }
@@ -156,7 +253,7 @@ impl Entry {
     /// Where a link points.
     pub fn link_target(&self) -> Option<String> {
         match *self {
-            Entry::SelfLink => Some(format!("/proc/{}", sched::current_pid())),
+            Entry::SelfLink => Some(format!("/proc/{}", sched::current().tgid)),
             Entry::Exe(pid) => live(pid).map(|p| p.exe.clone()),
             _ => None,
         }
@@ -170,7 +267,13 @@ impl Entry {
             Entry::Pid(p) => (S_IFDIR | 0o555, (p as u64) << 8),
             Entry::PidFile(p, f) => (S_IFREG | 0o444, ((p as u64) << 8) | (f as u64 + 2)),
             Entry::Exe(p) => (S_IFLNK | 0o777, ((p as u64) << 8) | 1),
+            Entry::Tasks(p) => (S_IFDIR | 0o555, ((p as u64) << 8) | 0x40),
+            Entry::Task(_, t) => (S_IFDIR | 0o555, ((t as u64) << 8) | 0x41),
+            Entry::TaskFile(_, t, f) => (S_IFREG | 0o444, ((t as u64) << 8) | (0x42 + f as u64)),
             Entry::Global(g) => (S_IFREG | 0o444, 16 + g as u64),
+            Entry::Sys => (S_IFDIR | 0o555, 48),
+            Entry::SysVm => (S_IFDIR | 0o555, 49),
+            Entry::Sysctl(c) => (S_IFREG | 0o644, 64 + c as u64),
         };
         Stat { dev: 4, ino, mode, nlink: 1, rdev: 0, size: 0 }
     }
@@ -196,6 +299,14 @@ impl Entry {
                     }
                 }
             }
+            Entry::TaskFile(pid, tid, f) => {
+                let t = thread(pid, tid)?;
+                match f {
+                    PidFile::Status => status(t),
+                    PidFile::Comm => format!("{}\n", comm(t)),
+                    _ => stat(t),
+                }
+            }
             Entry::Global(g) => match g {
                 GlobalFile::Meminfo => meminfo(),
                 GlobalFile::Cpuinfo => cpuinfo(),
@@ -204,6 +315,7 @@ impl Entry {
                 GlobalFile::Loadavg => loadavg(),
                 GlobalFile::Version => String::from("Linux version 6.1.0-svos (svos) #1 SMP\n"),
             },
+            Entry::Sysctl(c) => c.read(),
             _ => return None,
         };
         Some(s.into_bytes())
@@ -250,7 +362,7 @@ fn sizes(p: &Process) -> (usize, usize, usize, usize) {
 fn maps(p: &Process) -> String {
     let mut out = String::new();
     let Some(s) = p.space.as_ref() else { return out };
-    let mut vmas: Vec<_> = s.vmas().iter().copied().collect();
+    let mut vmas: Vec<_> = s.vmas().iter().cloned().collect();
     vmas.sort_by_key(|v| v.start);
     use crate::mm::page_table::PteFlags;
     for v in vmas {
@@ -258,7 +370,12 @@ fn maps(p: &Process) -> String {
         let w = if v.perm.0 & PteFlags::W.0 != 0 { 'w' } else { '-' };
         let x = if v.perm.0 & PteFlags::X.0 != 0 { 'x' } else { '-' };
         let tramp = v.start == p.sigtramp;
+        let shared = v.file.as_ref().is_some_and(|f| f.shared);
         let (off, dev, ino, name): (usize, &str, u64, Option<&str>) = match v.kind {
+            VmaKind::File => {
+                let f = v.file.as_ref().expect("file areas have a file");
+                (f.pgoff * 4096, "00:01", f.ino, Some(&*f.name))
+            }
             VmaKind::Elf if tramp => (0, "00:00", 0, Some("[vdso]")),
             VmaKind::Elf => {
                 let off = p.elf_map.iter().find(|(va, _)| *va <= v.start).map_or(0, |(va, o)| o + (v.start - va));
@@ -269,7 +386,8 @@ fn maps(p: &Process) -> String {
             _ => (0, "00:00", 0, None),
         };
         let start = out.len();
-        let _ = write!(out, "{:08x}-{:08x} {}{}{}p {:08x} {} {} ", v.start, v.end, r, w, x, off, dev, ino);
+        let sp = if shared { 's' } else { 'p' };
+        let _ = write!(out, "{:08x}-{:08x} {}{}{}{} {:08x} {} {} ", v.start, v.end, r, w, x, sp, off, dev, ino);
         if let Some(n) = name {
             while out.len() - start < 73 {
                 out.push(' ');
@@ -292,17 +410,18 @@ fn stat(p: &Process) -> String {
     let (sig_pending, sig_blocked, sig_ignored, sig_caught) = p.sig.masks();
     let stack = crate::proc::exec::USER_STACK_TOP;
     format!(
-        "{} ({}) {} {} {} {} 0 -1 4194304 {} {} {} {} 0 0 0 0 20 0 1 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
+        "{} ({}) {} {} {} {} 0 -1 4194304 {} {} {} {} 0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
         p.pid,
         comm(p),
         st,
         p.ppid,
-        p.pid,
-        p.pid,
+        p.tgid,
+        p.tgid,
         u.minor_faults,
         c.minor_faults,
         u.major_faults,
         c.major_faults,
+        sched::thread_count(p.tgid),
         start,
         vsize * 4096,
         rss,
@@ -339,14 +458,14 @@ fn status(p: &Process) -> String {
         p.umask,
         c,
         name,
-        p.pid,
+        p.tgid,
         p.pid,
         p.ppid,
         p.fds.len().max(64),
+        p.tgid,
         p.pid,
-        p.pid,
-        p.pid,
-        p.pid
+        p.tgid,
+        p.tgid
     );
     let kb = |pages: usize| pages * 4;
     let _ = write!(
@@ -356,7 +475,7 @@ fn status(p: &Process) -> String {
          VmLib:\t{:8} kB\nVmPTE:\t{:8} kB\n",
         kb(vsize.max(p.peak_vsize)),
         kb(vsize),
-        0,
+        kb(p.space.as_ref().map_or(0, |sp| sp.locked_pages())),
         0,
         kb(u.peak_resident.max(rss)),
         kb(rss),
@@ -364,15 +483,16 @@ fn status(p: &Process) -> String {
         0,
         0,
         kb(data),
-        kb(crate::proc::exec::USER_STACK_SIZE / 4096),
+        kb(p.space.as_ref().and_then(|sp| sp.vmas().stack()).map_or(0, |(a, b)| (b - a) / 4096)),
         kb(text),
         0,
         0
     );
     let _ = write!(
         s,
-        "Threads:\t1\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
+        "Threads:\t{}\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
          Cpus_allowed:\t{:x}\nCpus_allowed_list:\t0-{}\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+        sched::thread_count(p.tgid),
         pnd,
         pnd,
         blk,
@@ -391,12 +511,13 @@ fn meminfo() -> String {
     let (free, total) = crate::mm::frame::stats();
     let slots = SWAP_SLOTS.load(Ordering::Relaxed);
     let (_, _, swap_used) = crate::mm::swap::stats();
+    let c = crate::mm::filemap::meminfo();
     let rows: [(&str, usize); 20] = [
         ("MemTotal:", total * 4),
         ("MemFree:", free * 4),
-        ("MemAvailable:", free * 4),
+        ("MemAvailable:", (free + c.cached - c.shmem) * 4),
         ("Buffers:", 0),
-        ("Cached:", 0),
+        ("Cached:", c.cached * 4),
         ("SwapCached:", 0),
         ("Active:", (total - free) * 4),
         ("Inactive:", 0),
@@ -404,9 +525,9 @@ fn meminfo() -> String {
         ("SwapFree:", slots.saturating_sub(swap_used) * 4),
         ("Dirty:", 0),
         ("Writeback:", 0),
-        ("AnonPages:", (total - free) * 4),
-        ("Mapped:", 0),
-        ("Shmem:", 0),
+        ("AnonPages:", (total - free).saturating_sub(c.cached) * 4),
+        ("Mapped:", c.mapped * 4),
+        ("Shmem:", c.shmem * 4),
         ("KReclaimable:", 0),
         ("Slab:", 0),
         ("SReclaimable:", 0),

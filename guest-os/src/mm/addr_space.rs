@@ -36,7 +36,7 @@ use alloc::sync::Arc;
 
 pub use super::fault::{Access, FaultError, Resolved};
 pub use super::mmap::ProtectError;
-pub use super::vma::{Vma, VmaKind};
+pub use super::vma::{FileMap, Vma, VmaKind};
 
 /// Memory statistics of an address space (getrusage's ru_minflt, ru_majflt
 /// and ru_maxrss come from these).
@@ -79,8 +79,9 @@ pub struct AddrSpace {
     /// call's copy, exec's writes): allocation reclaims directly instead
     /// of waiting for kswapd.
     pub(super) polling: bool,
-    /// The clock hand: the next page the eviction scan looks at.
-    pub(super) clock_hand: VirtPageNum,
+    /// Page replacement state: load order, A-bit ages, the clock hand,
+    /// RLIMIT_RSS and the replay region ([`super::policy`]).
+    pub(super) replacement: super::policy::Replacement,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
     pub(super) asid: u16,
     asid_gen: u64,
@@ -93,6 +94,8 @@ pub struct AddrSpace {
     icache_synced: u64,
     /// Faults and peak resident pages of this space.
     pub(super) usage: MemUsage,
+    /// mlockall(MCL_FUTURE): areas mapped from now on are locked.
+    pub(super) lock_future: bool,
 }
 
 impl AddrSpace {
@@ -105,12 +108,13 @@ impl AddrSpace {
             swapped: BTreeMap::new(),
             reading: BTreeMap::new(),
             polling: false,
-            clock_hand: VirtPageNum(0),
+            replacement: Default::default(),
             asid: 0,
             asid_gen: 0,
             harts: 0,
             icache_synced: 0,
             usage: MemUsage::default(),
+            lock_future: false,
         })
     }
 
@@ -147,6 +151,22 @@ impl AddrSpace {
     /// Number of user frames (not counting page-table pages or swapped-out pages).
     pub fn resident_pages(&self) -> usize {
         self.frames.len()
+    }
+
+    /// mincore(2)'s view of `[start, end)` (page aligned): one byte per
+    /// page, 1 if the page has a frame (mapped or not: exact LRU and
+    /// PROT_NONE keep frames without a PTE), else 0 (never touched, swapped
+    /// out, or evicted). Touches no page, so no A bit changes. `None` if a
+    /// page of the range is in no area (mincore's -ENOMEM).
+    pub fn residency(&self, start: usize, end: usize) -> Option<alloc::vec::Vec<u8>> {
+        let mut out = alloc::vec::Vec::new();
+        let mut va = start;
+        while va < end {
+            self.vmas.find(va)?;
+            out.push(u8::from(self.frames.contains_key(&VirtAddr(va).floor())));
+            va += PAGE_SIZE;
+        }
+        Some(out)
     }
 
     /// Minor faults and peak resident pages of this space so far.
@@ -190,7 +210,19 @@ impl AddrSpace {
     /// TLB shootdown for this space: the other harts that may cache it
     /// flush; afterwards only this hart and the harts that run the space
     /// now (its root table in their satp) may.
+    ///
+    /// Panics if a hart runs the space (its root in that hart's satp:
+    /// a thread of the process there) without being in the mask: that
+    /// hart would keep stale translations.
     pub(super) fn shootdown(&mut self) {
+        let running = crate::smp::harts_using_root(self.pt.root().0);
+        assert!(
+            running & !self.harts == 0,
+            "harts {:#x} run the address space of root {:#x} outside its shootdown mask {:#x}",
+            running,
+            self.pt.root().0,
+            self.harts
+        );
         crate::smp::shootdown(self.harts);
         // The harts that still run the space (the caller may be reclaiming
         // it from another hart's process: [`crate::proc::sched::reclaim`])
@@ -202,15 +234,16 @@ impl AddrSpace {
 
     /// Copies `data` to user address `va` from the kernel side, ignoring user
     /// permissions (used by exec). Every page must lie in an area; pages
-    /// without a valid PTE (the stack) are faulted in ([`Self::fault_in`]).
+    /// without a valid PTE (the stack) are faulted in ([`Self::fault_in`]),
+    /// and shared frames (page cache, copy-on-write) copied first.
     pub fn write_bytes(&mut self, va: usize, data: &[u8]) -> Result<(), MapError> {
         let mut done = 0;
         while done < data.len() {
             let cur = va + done;
             if self.pt.translate(VirtAddr(cur)).is_none() {
-                let vma = *self.vma_at(cur).ok_or(MapError::NotMapped)?;
+                let vma = self.vma_at(cur).ok_or(MapError::NotMapped)?.clone();
                 let was = core::mem::replace(&mut self.polling, true);
-                let r = self.fault_in(VirtAddr(cur).floor(), vma.perm);
+                let r = self.fault_in(VirtAddr(cur).floor(), &vma);
                 self.polling = was;
                 match r {
                     Err(FaultError::Wait(req)) => {
@@ -221,6 +254,12 @@ impl AddrSpace {
                     Err(FaultError::OutOfMemory) => return Err(MapError::OutOfMemory),
                     Ok(_) => {}
                 }
+            }
+            let vpn = VirtAddr(cur).floor();
+            if matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_))) {
+                // A page-cache (or forked) frame: written on a private copy.
+                let perm = self.vma_at(cur).ok_or(MapError::NotMapped)?.perm;
+                self.break_cow(vpn, perm).map_err(|_| MapError::OutOfMemory)?;
             }
             let (pa, _) = self.pt.translate(VirtAddr(cur)).ok_or(MapError::NotMapped)?;
             // Written through the direct map: D set by hand (see user_access).

@@ -11,6 +11,8 @@ use super::cow::PageFrame;
 use super::frame::{frame_alloc, FrameTracker};
 use super::page_table::PteFlags;
 use super::swap::{self, SwapSlot};
+use super::vma::Vma;
+use super::PAGE_SIZE;
 use crate::drivers::trace::How;
 use crate::drivers::virtio_blk::{self, ReqId};
 use alloc::sync::Arc;
@@ -123,7 +125,12 @@ impl AddrSpace {
         if va >= USER_TOP {
             return Err(FaultError::Segv);
         }
-        let vma = *self.vmas.find(va).ok_or(FaultError::Segv)?;
+        // Below the stack: it grows down to the page, within its limit and
+        // guard gap (Linux's expand_stack).
+        if self.vmas.find(va).is_none() && !self.vmas.grow_stack(page_floor(va)) {
+            return Err(FaultError::Segv);
+        }
+        let vma = self.vmas.find(va).ok_or(FaultError::Segv)?.clone();
         if !vma.perm.contains(access.needs()) {
             return Err(FaultError::Segv);
         }
@@ -145,7 +152,7 @@ impl AddrSpace {
                     crate::drivers::trace::resolved_as(How::Spurious);
                     return Ok(Resolved::Spurious);
                 }
-                Some(_) if access == Access::Store => {
+                Some(_) if access == Access::Store && !matches!(self.frames.get(&vpn), Some(PageFrame::Cache(_))) => {
                     self.break_cow(vpn, vma.perm)?;
                     crate::drivers::trace::resolved_as(How::CowCopy);
                     self.usage.minor_faults += 1;
@@ -155,21 +162,35 @@ impl AddrSpace {
                 None => {}
             }
         }
-        self.fault_in(vpn, vma.perm)
+        let resolved = self.fault_in(vpn, &vma)?;
+        // A store to a private file page just read in: copied at once (one
+        // fault, as Linux's do_cow_fault), so the file never sees it.
+        if access == Access::Store && vma.file.is_some() && matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_)))
+        {
+            self.break_cow(vpn, vma.perm)?;
+            crate::drivers::trace::resolved_as(How::CowCopy);
+        }
+        Ok(resolved)
     }
 
-    /// Gives page `vpn` of an area with user permissions `perm` a valid PTE:
-    /// maps its resident frame again (read-only if shared copy-on-write),
-    /// reads it back from its swap slot (a major fault), or maps a fresh
-    /// zeroed frame (a minor fault), and counts the fault.
-    pub(super) fn fault_in(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<Resolved, FaultError> {
+    /// Gives page `vpn` of area `vma` a valid PTE: maps its resident frame
+    /// again (read-only if shared copy-on-write), reads it back from its
+    /// swap slot (a major fault), maps its file page from the page cache
+    /// (read in first if not cached: a *file read*; writable for
+    /// MAP_SHARED, read-only copy-on-write for MAP_PRIVATE, with the
+    /// fault-around of [`Self::fault_around`]; a minor fault, as the initrd
+    /// is memory), or maps a fresh zeroed frame (a minor fault), and counts
+    /// the fault.
+    pub(super) fn fault_in(&mut self, vpn: VirtPageNum, vma: &Vma) -> Result<Resolved, FaultError> {
+        let perm = vma.perm;
         if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
             return Err(FaultError::Segv);
         }
+        self.before_fault(vpn);
         if let Some(frame) = self.frames.get(&vpn) {
             let eff = match frame {
                 PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
-                PageFrame::Private(..) => perm,
+                PageFrame::Private(..) | PageFrame::Cache(_) => perm,
             };
             // The page had a PTE before, so its table pages exist: no allocation.
             self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
@@ -183,6 +204,16 @@ impl AddrSpace {
                 panic!("swap entry of page {:#x} disagrees with slot {}", vpn.addr().0, slot.number());
             }
             return self.swap_in(vpn, slot, perm);
+        }
+        if vma.file.is_some() {
+            self.map_file_page(vpn, vma)?;
+            if !vma.file.as_ref().is_some_and(|f| f.shared) {
+                self.fault_around(vpn, vma);
+            }
+            crate::drivers::trace::resolved_as(How::FileRead);
+            self.usage.minor_faults += 1;
+            super::vmstat::PGFAULT_MINOR.inc();
+            return Ok(Resolved::Minor);
         }
         self.map_fresh(vpn, perm)?;
         crate::drivers::trace::resolved_as(How::ZeroFill);
@@ -221,11 +252,12 @@ impl AddrSpace {
             // A failed write kept the page in memory.
             let eff = match frame {
                 PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
-                PageFrame::Private(..) => perm,
+                PageFrame::Private(..) | PageFrame::Cache(_) => perm,
             };
             self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
             self.swapped.remove(&vpn);
             self.frames.insert(vpn, frame);
+            self.note_loaded(vpn);
             crate::drivers::trace::resolved_as(How::Remap);
             self.usage.minor_faults += 1;
             super::vmstat::PGFAULT_MINOR.inc();
@@ -283,6 +315,7 @@ impl AddrSpace {
             self.swapped.remove(&v);
             let copy = (!swap::nearly_full()).then_some(slot);
             self.frames.insert(v, PageFrame::Private(frame, copy));
+            self.note_loaded(v);
             if v != vpn {
                 super::page_table::sfence_vma(v.addr().0);
             }
@@ -296,6 +329,61 @@ impl AddrSpace {
         super::vmstat::PGMAJFAULT.inc();
         crate::drivers::trace::resolved_as(How::SwapIn);
         Ok(Resolved::Major)
+    }
+
+    /// Maps page `vpn` of file-backed area `vma` to its file page in the
+    /// page cache (read in if not cached): writable for MAP_SHARED (the
+    /// page counts as dirty then), read-only copy-on-write for MAP_PRIVATE.
+    /// [`FaultError::Segv`] for a page wholly past the end of the file
+    /// (Linux: SIGBUS), [`FaultError::OutOfMemory`] when no frame is free.
+    fn map_file_page(&mut self, vpn: VirtPageNum, vma: &Vma) -> Result<(), FaultError> {
+        let (Some(fm), Some(index)) = (vma.file.as_ref(), vma.file_page(vpn.addr().0)) else {
+            return Err(FaultError::Segv);
+        };
+        let perm = vma.perm;
+        let writable_shared = fm.shared && perm.contains(PteFlags::W);
+        let (frame, _read_in) = {
+            let mut file = fm.file.lock();
+            if index >= file.len().div_ceil(PAGE_SIZE) {
+                return Err(FaultError::Segv);
+            }
+            file.cache.page(index, writable_shared).ok_or(FaultError::OutOfMemory)?
+        };
+        let ppn = frame.frame.ppn();
+        let (eff, pf) = if fm.shared {
+            (perm, PageFrame::Cache(frame))
+        } else {
+            (PteFlags(perm.0 & !PteFlags::W.0), PageFrame::Shared(frame))
+        };
+        self.pt.map(vpn, ppn, eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+        self.frames.insert(vpn, pf);
+        self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        Ok(())
+    }
+
+    /// Fault-around for a private file mapping (Linux's do_fault_around
+    /// with its readahead, fault_around_bytes = 64 KiB): after a file
+    /// fault at `vpn`, the other pages of the aligned 64 KiB window that lie
+    /// in `vma`, inside the file and without a frame, PTE or swap slot are
+    /// mapped too (read-only, copy-on-write), read into the page cache if
+    /// needed, so a program's text and data fault once per window rather
+    /// than once per page. Not counted as faults; stops when frames run short.
+    fn fault_around(&mut self, vpn: VirtPageNum, vma: &Vma) {
+        const WINDOW: usize = 16;
+        let first = vpn.0 & !(WINDOW - 1);
+        for v in (first..first + WINDOW).map(VirtPageNum) {
+            let va = v.addr().0;
+            if v == vpn || va < vma.start || va >= vma.end {
+                continue;
+            }
+            if self.frames.contains_key(&v) || self.swapped.contains_key(&v) || self.pt.translate(v.addr()).is_some() {
+                continue;
+            }
+            match self.map_file_page(v, vma) {
+                Ok(()) | Err(FaultError::Segv) => {}
+                Err(FaultError::OutOfMemory | FaultError::Wait(_)) => break,
+            }
+        }
     }
 
     /// Maps a zeroed frame at `vpn` with `perm | U` and records it.
@@ -314,6 +402,7 @@ impl AddrSpace {
     fn install_fresh(&mut self, vpn: VirtPageNum, f: FrameTracker, perm: PteFlags) -> Result<(), FaultError> {
         self.pt.map(vpn, f.ppn(), perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
         self.frames.insert(vpn, PageFrame::private(f));
+        self.note_loaded(vpn);
         self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
         Ok(())
     }
@@ -343,6 +432,11 @@ impl AddrSpace {
                 Err(FaultError::OutOfMemory)
             };
         }
+        if free <= low {
+            // Clean page-cache pages first: no I/O.
+            super::filemap::shrink(high);
+        }
+        let free = super::frame::stats().0;
         if free <= low + 1 {
             super::kswapd::wake();
         }

@@ -259,7 +259,7 @@ impl Writeback {
     fn frees(&self) -> bool {
         match &self.frame {
             PageFrame::Private(..) => true,
-            PageFrame::Shared(sf) => Arc::strong_count(sf) == 1,
+            PageFrame::Shared(sf) | PageFrame::Cache(sf) => Arc::strong_count(sf) == 1,
         }
     }
 }

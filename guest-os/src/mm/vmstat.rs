@@ -11,19 +11,22 @@ pub static REPORT: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBo
 /// Prints the counters and the kernel heap's figures in one line, if
 /// `svos.vmstat` was given: `[svos] vmstat: pgfault_minor N pgmajfault N
 /// ad_faults N pgscan N pgactivate N pgsteal N dropped_clean N pswpin N
-/// pswpout N pgscan_kswapd N pgscan_direct N pgsteal_kswapd N
-/// pgsteal_direct N swap_ra N swap_writes N; heap N bytes (peak N) in N
-/// frames`.
+/// pswpout N pgcache_read_in N pgcache_dropped N pgscan_kswapd N
+/// pgscan_direct N pgsteal_kswapd N pgsteal_direct N swap_ra N swap_writes
+/// N; heap N bytes (peak N) in N frames` (pgcache_*: pages read into the
+/// page cache, clean ones dropped under pressure:
+/// [`super::filemap::meminfo`]).
 pub fn report() {
     if !REPORT.load(Relaxed) {
         return;
     }
     let v = snapshot();
     let h = super::heap::stats();
+    let c = super::filemap::meminfo();
     crate::println!(
-        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {}; heap {} bytes (peak {}) in {} frames",
+        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgcache_read_in {} pgcache_dropped {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {}; heap {} bytes (peak {}) in {} frames",
         v.pgfault_minor, v.pgmajfault, v.ad_faults, v.pgscan, v.pgactivate, v.pgsteal, v.dropped_clean, v.pswpin, v.pswpout,
-        v.pgscan_kswapd, v.pgscan_direct, v.pgsteal_kswapd, v.pgsteal_direct, v.swap_ra, v.swap_writes,
+        c.read_in, c.dropped, v.pgscan_kswapd, v.pgscan_direct, v.pgsteal_kswapd, v.pgsteal_direct, v.swap_ra, v.swap_writes,
         h.bytes, h.peak_bytes, h.frames
     );
 }
@@ -52,13 +55,16 @@ pub static PGFAULT_MINOR: Counter = Counter::new();
 pub static PGMAJFAULT: Counter = Counter::new();
 /// Page faults taken only to set A or D (Svade: the hart does not update them).
 pub static AD_FAULTS: Counter = Counter::new();
-/// Pages the clock looked at: pgscan.
+/// Pages the replacement policy looked at (CLOCK and aging: each page
+/// whose A bit it tested; FIFO, RANDOM, exact LRU: one per choice): pgscan.
 pub static PGSCAN: Counter = Counter::new();
-/// Pages whose A bit the clock found set (second chance): pgactivate.
+/// Pages whose A bit CLOCK or aging found set (a second chance, or a
+/// younger age): pgactivate.
 pub static PGACTIVATE: Counter = Counter::new();
 /// Pages evicted (their frame freed or their reference dropped): pgsteal.
 pub static PGSTEAL: Counter = Counter::new();
-/// Pages evicted without a write because their swap copy was still exact.
+/// Pages evicted without a write because their swap copy was still exact,
+/// or because they held only zeros.
 pub static DROPPED_CLEAN: Counter = Counter::new();
 /// Pages kswapd's reclaim looked at: pgscan_kswapd.
 pub static PGSCAN_KSWAPD: Counter = Counter::new();
@@ -132,7 +138,7 @@ pub struct VmStat {
     pub pgactivate: u64,
     /// pgsteal (kswapd + direct).
     pub pgsteal: u64,
-    /// Evictions that needed no write (clean swap-cache pages).
+    /// Evictions that needed no write (clean swap-cache pages, pages of zeros).
     pub dropped_clean: u64,
     /// pswpin: pages read from swap.
     pub pswpin: u64,
