@@ -273,10 +273,10 @@ fn progress(mib: usize) -> i32 {
     fill(base, 0..pages, 11);
     let spinner = sys::fork();
     if spinner == 0 {
-        // CPU-bound for 2 s of machine time: the longest gap between two
+        // CPU-bound for 0.5 s of machine time: the longest gap between two
         // looks at the clock is how long the others kept it off the CPU.
         let (start, mut last, mut gap, mut spins) = (sys::monotonic_ns(), sys::monotonic_ns(), 0u64, 0u64);
-        while last - start < 2_000_000_000 {
+        while last - start < 500_000_000 {
             let now = sys::monotonic_ns();
             gap = gap.max(now - last);
             last = now;
