@@ -211,7 +211,7 @@ impl Request {
                 ins.extend(pages.iter().map(|p| &**p));
                 q.add(&ins, &mut [status])
             } else {
-                let mut outs: Vec<&mut [u8]> = pages.drain(..).collect();
+                let mut outs: Vec<&mut [u8]> = core::mem::take(&mut pages);
                 outs.push(status);
                 q.add(&[header], &mut outs)
             }
@@ -230,7 +230,7 @@ impl Request {
                 ins.extend(pages.iter().map(|p| &**p));
                 q.pop_used(token, &ins, &mut [status])
             } else {
-                let mut outs: Vec<&mut [u8]> = pages.drain(..).collect();
+                let mut outs: Vec<&mut [u8]> = core::mem::take(&mut pages);
                 outs.push(status);
                 q.pop_used(token, &[header], &mut outs)
             }

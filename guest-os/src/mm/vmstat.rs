@@ -32,6 +32,7 @@ pub fn report() {
 }
 
 /// One counter.
+#[derive(Default)]
 pub struct Counter(AtomicU64);
 
 impl Counter {
