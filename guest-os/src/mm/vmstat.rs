@@ -36,6 +36,10 @@ impl Counter {
     pub fn inc(&self) {
         self.0.fetch_add(1, Relaxed);
     }
+    /// Adds `n`.
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Relaxed);
+    }
     fn get(&self) -> u64 {
         self.0.load(Relaxed)
     }
@@ -55,6 +59,42 @@ pub static PGACTIVATE: Counter = Counter::new();
 pub static PGSTEAL: Counter = Counter::new();
 /// Pages evicted without a write because their swap copy was still exact.
 pub static DROPPED_CLEAN: Counter = Counter::new();
+/// Frames handed out by the buddy allocator, counted per 4 KiB frame: pgalloc.
+pub static PGALLOC: Counter = Counter::new();
+/// Frames given back to the buddy allocator, per 4 KiB frame: pgfree.
+pub static PGFREE: Counter = Counter::new();
+/// Processes killed by the OOM killer: oom_kill.
+pub static OOM_KILL: Counter = Counter::new();
+
+/// A page-state gauge (Linux's node_stat_item): a number of pages in some
+/// state now, raised and lowered by the code that changes the state.
+pub struct Gauge(core::sync::atomic::AtomicI64);
+
+impl Gauge {
+    const fn new() -> Self {
+        Gauge(core::sync::atomic::AtomicI64::new(0))
+    }
+    /// Adds `n` pages (negative to remove).
+    pub fn add(&self, n: i64) {
+        self.0.fetch_add(n, Relaxed);
+    }
+    /// Pages now (never below 0).
+    pub fn pages(&self) -> u64 {
+        self.0.load(Relaxed).max(0) as u64
+    }
+}
+
+/// Page-cache pages (file data, including tmpfs/shmem): meminfo Cached
+/// (less SwapCached and Buffers), vmstat nr_file_pages. Kept by the page cache.
+pub static NR_FILE_PAGES: Gauge = Gauge::new();
+/// Page-cache pages mapped into some process: meminfo Mapped, vmstat nr_mapped.
+pub static NR_FILE_MAPPED: Gauge = Gauge::new();
+/// Shared-memory and tmpfs pages: meminfo Shmem, vmstat nr_shmem.
+pub static NR_SHMEM: Gauge = Gauge::new();
+/// Dirty page-cache pages: meminfo Dirty, vmstat nr_dirty.
+pub static NR_FILE_DIRTY: Gauge = Gauge::new();
+/// Pages under write-back I/O: meminfo Writeback, vmstat nr_writeback.
+pub static NR_WRITEBACK: Gauge = Gauge::new();
 
 /// The counters at one moment (Linux /proc/vmstat names in the docs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,6 +117,12 @@ pub struct VmStat {
     pub pswpin: u64,
     /// pswpout: pages written to swap.
     pub pswpout: u64,
+    /// pgalloc: frames allocated (all orders, counted per frame).
+    pub pgalloc: u64,
+    /// pgfree: frames freed (counted per frame).
+    pub pgfree: u64,
+    /// oom_kill: processes the OOM killer killed.
+    pub oom_kill: u64,
 }
 
 /// All counters now.
@@ -92,5 +138,8 @@ pub fn snapshot() -> VmStat {
         dropped_clean: DROPPED_CLEAN.get(),
         pswpin,
         pswpout,
+        pgalloc: PGALLOC.get(),
+        pgfree: PGFREE.get(),
+        oom_kill: OOM_KILL.get(),
     }
 }

@@ -102,7 +102,9 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usi
 fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
     let child_space = parent.space.as_mut()?.fork_cow().ok()?;
     crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
-    Process::new(pid, parent.pid, &parent.name, Some(child_space))
+    let mut child = Process::new(pid, parent.pid, &parent.name, Some(child_space))?;
+    child.pgid = parent.pgid;
+    Some(child)
 }
 
 /// Most argv + envp entries exec accepts.
@@ -296,9 +298,10 @@ pub fn sys_waitid(idtype: usize, id: usize, infop: usize, options: usize, rusage
 /// the process exists) to process `pid`, or with pid -1 to every process
 /// but pid 1 and the caller. SIGKILL always ends it; other signals run
 /// their action (handler, ignore, or the default, which for most
-/// terminates). -ESRCH if there is no such live process, -EINVAL for a bad
-/// signal or process-group forms (pid 0 or < -1: svos has no process
-/// groups), -EPERM for SIGKILL/SIGTERM to pid 1 from another process.
+/// terminates). pid 0 signals the caller's process group, pid < -1 the
+/// group -pid. -ESRCH if there is no such live process (or group member),
+/// -EINVAL for a bad signal, -EPERM for SIGKILL/SIGTERM to pid 1 from
+/// another process.
 pub fn sys_kill(pid: isize, sig: usize) -> isize {
     if sig > 64 {
         return EINVAL;
@@ -308,8 +311,10 @@ pub fn sys_kill(pid: isize, sig: usize) -> isize {
         sched::pids().into_iter().filter(|&p| p != 1 && p != me).collect()
     } else if pid > 0 {
         alloc::vec![pid as usize]
+    } else if pid == 0 {
+        sched::group_members(sched::current().pgid)
     } else {
-        return EINVAL;
+        sched::group_members(pid.unsigned_abs())
     };
     let mut found = false;
     for t in targets {
@@ -335,6 +340,38 @@ pub fn sys_kill(pid: isize, sig: usize) -> isize {
     } else {
         ESRCH
     }
+}
+
+/// setpgid(pid, pgid) (setpgid(2)): puts process `pid` (0: the caller),
+/// which must be the caller or one of its children, into process group
+/// `pgid` (0: a new group led by `pid`), which must be `pid` itself or an
+/// existing group. -ESRCH for no such process (or not a child), -EPERM for
+/// a group that does not exist, -EINVAL for a negative pgid.
+pub fn sys_setpgid(pid: usize, pgid: isize) -> isize {
+    if pgid < 0 {
+        return EINVAL;
+    }
+    let me = sched::current_pid();
+    let pid = if pid == 0 { me } else { pid };
+    let pgid = if pgid == 0 { pid } else { pgid as usize };
+    match sched::proc_mut(pid) {
+        Some(t) if t.state != State::Zombie && (pid == me || t.ppid == me) => {}
+        _ => return ESRCH,
+    }
+    if pgid != pid && sched::group_members(pgid).is_empty() {
+        return EPERM;
+    }
+    if let Some(t) = sched::proc_mut(pid) {
+        t.pgid = pgid;
+    }
+    0
+}
+
+/// getpgid(pid) (getpgid(2)): the process group of `pid` (0: the
+/// caller); -ESRCH if there is no such process.
+pub fn sys_getpgid(pid: usize) -> isize {
+    let pid = if pid == 0 { sched::current_pid() } else { pid };
+    sched::proc_mut(pid).map_or(ESRCH, |p| p.pgid as isize)
 }
 
 /// tgkill(tgid, tid, sig) / tkill(tid, sig): svos processes have one
