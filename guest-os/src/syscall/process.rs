@@ -107,6 +107,9 @@ fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
     Some(child)
 }
 
+/// Frames (1 MiB) exec reclaims per retry when loading a program ran out of memory.
+const EXEC_RECLAIM_STEP: usize = 256;
+
 /// Most argv + envp entries exec accepts.
 const MAX_ARGS: usize = 4096;
 
@@ -149,16 +152,17 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
         let args = read_str_array(argv, &mut total)?;
         let envs = read_str_array(envp, &mut total)?;
         let cwd = sched::current().cwd.clone();
-        // Out of frames: swap other processes' pages out and try once more.
-        let prepared = match exec::prepare(&cwd, &path, &args, &envs) {
-            Err(e)
-                if matches!(e.exec, Some(exec::ExecError::OutOfMemory))
-                    && sched::reclaim_from_others(sched::current_pid()) =>
-            {
-                exec::prepare(&cwd, &path, &args, &envs)
+        // Out of frames: swap other processes' pages out and try again,
+        // freeing 1 MiB more each time (a large static program's segments
+        // need more than the watermarks' margin), while reclaim frees any.
+        let mut prepared = exec::prepare(&cwd, &path, &args, &envs);
+        while let Err(e) = &prepared {
+            let target = crate::mm::frame::stats().0.max(crate::mm::frame::watermarks().2) + EXEC_RECLAIM_STEP;
+            if !matches!(e.exec, Some(exec::ExecError::OutOfMemory)) || !sched::reclaim(sched::current_pid(), target) {
+                break;
             }
-            r => r,
-        };
+            prepared = exec::prepare(&cwd, &path, &args, &envs);
+        }
         prepared.map_err(|e| {
             if let Some(exec::ExecError::Dynamic) = e.exec {
                 let p = sched::current();

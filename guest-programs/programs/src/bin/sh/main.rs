@@ -582,8 +582,9 @@ impl Shell {
                         break;
                     }
                     done.push((r, st));
-                    self.status = sys::status_code(st);
                     if target > 0 {
+                        // POSIX: the status of the pid waited for; 0 without one.
+                        self.status = sys::status_code(st);
                         break;
                     }
                 }
