@@ -131,8 +131,22 @@ const MEMINFO: [&str; 48] = [
 
 /// Linux 6.1's /proc/PID/status memory lines (task_mem), in order.
 const STATUS_MEM: [&str; 16] = [
-    "VmPeak", "VmSize", "VmLck", "VmPin", "VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem", "VmData", "VmStk", "VmExe",
-    "VmLib", "VmPTE", "VmSwap", "HugetlbPages",
+    "VmPeak",
+    "VmSize",
+    "VmLck",
+    "VmPin",
+    "VmHWM",
+    "VmRSS",
+    "RssAnon",
+    "RssFile",
+    "RssShmem",
+    "VmData",
+    "VmStk",
+    "VmExe",
+    "VmLib",
+    "VmPTE",
+    "VmSwap",
+    "HugetlbPages",
 ];
 
 /// Linux 6.1's per-area smaps lines after the maps line, in order.
@@ -272,7 +286,8 @@ fn proc_files_are_in_linux_formats_field_by_field() {
     if let Some(host) = host_names("/proc/self/smaps", ':') {
         let host: Vec<String> = host.into_iter().filter(|n| !n.contains('-') && !n.contains(' ')).collect();
         let ours: Vec<String> = SMAPS.iter().map(|s| s.to_string()).collect();
-        let host_area: Vec<String> = host.iter().take_while(|n| *n != "VmFlags").cloned().chain(["VmFlags".into()]).collect();
+        let host_area: Vec<String> =
+            host.iter().take_while(|n| *n != "VmFlags").cloned().chain(["VmFlags".into()]).collect();
         same_order_as_host(&ours, &host_area, "smaps");
     }
 
@@ -311,7 +326,8 @@ fn proc_files_are_in_linux_formats_field_by_field() {
     let buddy = section(&console, "buddy");
     let re = Regex::new(r"^Node 0, zone    DMA32 ((?: {0,5}\d+ ){11})$").unwrap();
     let caps = re.captures(&buddy[0]).unwrap_or_else(|| panic!("{buddy:?}"));
-    let free_kb: u64 = caps[1].split_whitespace().enumerate().map(|(k, n)| n.parse::<u64>().unwrap() << k).sum::<u64>() * 4;
+    let free_kb: u64 =
+        caps[1].split_whitespace().enumerate().map(|(k, n)| n.parse::<u64>().unwrap() << k).sum::<u64>() * 4;
     let memfree = buddy.iter().find_map(|l| kb_line(l, 16).filter(|(n, _)| n == "MemFree")).unwrap().1;
     assert!(free_kb.abs_diff(memfree) <= 64, "buddyinfo {free_kb} kB free, meminfo {memfree} kB: {buddy:?}");
 }
@@ -408,8 +424,8 @@ echo a; echo b
 false || echo or-ran; true && echo and-ran; false && echo skipped; echo status $?
 nosuch; echo status $?
 echo first > /tmp/f; echo second >> /tmp/f; cat < /tmp/f
-cat /tmp/f | cat | cat
-cat /nonexistent 2>&1 | cat
+cat /tmp/f | cat | cat > /tmp/p; ls -l /tmp/p
+cat /nonexistent 2>&1 | cat > /tmp/e; cat /tmp/e; ls -l /tmp/e
 cat /nonexistent 2> /tmp/err; cat /tmp/err
 export Y=exported; Z=only-here env | cat
 env | cat
@@ -435,10 +451,13 @@ fn shell_runs_pipelines_redirections_lists_and_variables() {
         "sh: nosuch: not found\n",
         "status 127\n",
         "first\nsecond\n",
+        // Through two pipes into a file: 13 bytes; stderr through the pipe: 45.
+        "       13 /tmp/p\n",
         "cat: /nonexistent: No such file or directory\n",
+        "       45 /tmp/e\n",
         "Z=only-here\n",
         "Y=exported\n",
-        "/tmp\nerr\nf\n",
+        "/tmp\ne\nerr\nf\np\n",
         "in -c name arg\n",
         "got 7\n",
         "inner\n",
@@ -456,7 +475,9 @@ fn shell_runs_pipelines_redirections_lists_and_variables() {
 #[test]
 fn ctrl_c_stops_the_foreground_job_and_the_shell_goes_on() {
     let img = svos_image();
-    let script = "expect sh$ \nsend sleep 100000\ntype \\x03\nexpect sh$ \nsend echo alive $?\nexpect alive\n\
+    // Each expect may wait 2 billion instructions: a shell that did not get
+    // the prompt back fails the run (status 124) in about a minute.
+    let script = "timeout 2000000000\nexpect sh$ \nsend sleep 100000\ntype \\x03\nexpect sh$ \nsend echo alive $?\nexpect alive\n\
                   type half a line\\x03\nexpect sh$ \nsend sleep 100000 | cat\ntype \\x03\nexpect sh$ \n\
                   send sleep 100000 &\nexpect sh$ \ntype \\x03\nexpect sh$ \nsend kill -9 $!; wait\nexpect sh$ \nsend exit 5\n";
     let console = boot(&img.initrd, "init=sh", &img.memory, &[], Some(script));
