@@ -8,6 +8,26 @@
 
 #![warn(missing_docs)]
 
+/// Writes a diagnostic line to standard error like `diag!`, but never panics: when
+/// standard error is closed or full (`2>/dev/full`), the line is dropped and the run goes
+/// on to its normal exit status, as Unix tools treat their diagnostics.
+#[macro_export]
+macro_rules! diag {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Like [`diag!`] without the newline (`diag_text!` that never panics).
+#[macro_export]
+macro_rules! diag_text {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod board;
 pub mod bus;
 pub mod cpu;

@@ -15,7 +15,7 @@ use crate::devices::console::ConsoleEnd;
 use crate::devices::sifive_test::PowerRequest;
 use crate::hart::csr::CsrEnv;
 use crate::hart::trap::{irq, Exception, Trap};
-use crate::hart::Hart;
+use crate::hart::{Hart, Priv};
 use crate::isa::code_pages::{CodePages, Cursor, Leave, Slot};
 use crate::isa::exec::{execute, Outcome};
 use crate::isa::{DecodeCache, Insn, Op, RegFile};
@@ -67,6 +67,9 @@ pub enum Exit {
         pc: u64,
         /// The exception raised there.
         cause: Exception,
+        /// The trap that sent the hart to the handler, as the handler's mode
+        /// recorded it: xepc (the pc it came from), xcause and xtval.
+        first: (u64, u64, u64),
     },
     /// A debugger's condition held (see [`crate::debug`]): the machine
     /// stopped before the next instruction and [`Machine::run`] resumes
@@ -662,7 +665,12 @@ impl Machine {
         }
         let hart = &self.harts[i];
         if self.entered_handler[i] == Some(hart.pc) {
-            return Step::Stop(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e });
+            let c = &hart.csr;
+            let first = match hart.prv {
+                Priv::M => (c.mepc, c.mcause, c.mtval),
+                _ => (c.sepc, c.scause, c.stval),
+            };
+            return Step::Stop(Exit::TrapLoop { hart: hart.id, pc: hart.pc, cause: e, first });
         }
         self.trap(i, Trap::Exception(e));
         Step::Leave

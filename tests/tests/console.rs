@@ -56,6 +56,24 @@ fn end_on_output_ends_a_run_that_never_powers_off_and_prints_stats() {
 }
 
 #[test]
+fn a_full_standard_error_loses_the_diagnostics_but_not_the_run() {
+    // `--stats` and the end-of-run line go to standard error; with it on
+    // /dev/full they are lost, and the run still ends as it would (status 0,
+    // console intact), not with a panic (status 101).
+    let flood = bare("console_flood");
+    let full = std::fs::File::create("/dev/full").expect("/dev/full");
+    let out = Command::new("timeout")
+        .arg("60")
+        .arg(svemu())
+        .args(["run", "--kernel", flood.to_str().unwrap(), "--end-on-output", "line\n", "--stats"])
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "line\n");
+}
+
+#[test]
 fn a_console_that_takes_no_more_output_ends_the_run_with_status_1() {
     let flood = bare("console_flood");
     let full = std::fs::File::create("/dev/full").expect("/dev/full");
@@ -178,4 +196,16 @@ fn scripted_input_reaches_a_tick_polling_shell_without_delay() {
     assert_eq!(run.console.matches("\nhello world\n").count(), 50, "{}", run.console);
     // About 25 ticks (~25,000 instructions) per byte; 1000 ticks per byte took 372 million.
     assert!(run.instructions < 60_000_000, "{} instructions for 851 bytes", run.instructions);
+}
+
+#[test]
+fn a_guest_that_jumps_into_nowhere_is_named_with_where_it_jumped() {
+    let nowhere = bare("jump_nowhere");
+    let (code, out, err) = run(&["--kernel", nowhere.to_str().unwrap(), "-m", "128M"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "svemu: error: hart 0 took instruction access fault at pc 0x90000000 (tval 0x90000000) and cannot \
+         enter its trap handler at 0x0: instruction access fault (tval 0x0); the guest jumped into nowhere"
+    );
 }

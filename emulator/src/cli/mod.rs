@@ -15,6 +15,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use svemu::hart::trap::{exception_name, interrupt_name};
+use svemu::{diag, diag_text};
 
 mod stats;
 mod terminal;
@@ -326,14 +328,14 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(args) => {
             if let Some(e) = without_trace_feature(&args) {
-                eprintln!("svemu: error: {e}");
+                diag!("svemu: error: {e}");
                 return 2;
             }
             match run(*args) {
                 Ok(code) => code,
                 Err(e) => {
                     // The errors name their causes themselves.
-                    eprintln!("svemu: error: {e}");
+                    diag!("svemu: error: {e}");
                     1
                 }
             }
@@ -341,7 +343,7 @@ pub fn main() -> i32 {
         Command::Disasm { file } => match disasm(&file) {
             Ok(()) => 0,
             Err(e) => {
-                eprintln!("svemu: error: {e:#}");
+                diag!("svemu: error: {e:#}");
                 1
             }
         },
@@ -431,7 +433,7 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let (mut machine, dtb) = board::build_with_dtb(board_config(&args, console_in, console_out, tracer))?;
     if let Some(path) = &args.dumpdtb {
         std::fs::write(path, &dtb).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
-        eprintln!("svemu: device tree written to {}", path.display());
+        diag!("svemu: device tree written to {}", path.display());
         return Ok(0);
     }
     let restore = match &args.restore {
@@ -473,11 +475,11 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let elapsed = start.elapsed();
     drop(raw);
     if let Some(text) = machine.finish_explain() {
-        eprint!("{text}");
+        diag_text!("{text}");
     }
     if args.stats {
         let n = machine.stats.instructions;
-        eprintln!(
+        diag!(
             "svemu: {n} instructions retired, {} traps, {:.3} s, {:.1} MIPS",
             machine.stats.traps,
             elapsed.as_secs_f64(),
@@ -485,10 +487,10 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         );
         let counts = svemu::stats::Stats::of(&machine);
         for (i, mmu) in machine.mmus.iter().enumerate() {
-            eprintln!("{}", stats::mmu_line(i, mmu));
-            eprintln!("{}", stats::priv_line(&counts.harts[i]));
+            diag!("{}", stats::mmu_line(i, mmu));
+            diag!("{}", stats::priv_line(&counts.harts[i]));
         }
-        eprintln!("{}", stats::memory_line(&machine.bus.ram));
+        diag!("{}", stats::memory_line(&machine.bus.ram));
     }
     if let Some(path) = &args.stats_json {
         let json = svemu::stats::Stats::of(&machine).to_json();
@@ -501,31 +503,31 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     Ok(match exit {
         Exit::PowerOff(code) => code as i32,
         Exit::Reset => {
-            eprintln!("svemu: the guest asked for a reset, which svemu does not perform; stopping");
+            diag!("svemu: the guest asked for a reset, which svemu does not perform; stopping");
             0
         }
         Exit::InstructionLimit(n) => {
-            eprintln!("svemu: stopped after {n} instructions (--max-insns)");
+            diag!("svemu: stopped after {n} instructions (--max-insns)");
             124
         }
         Exit::Signal(sig) => {
-            eprintln!("svemu: stopped by signal {sig} after {} instructions", machine.stats.instructions);
+            diag!("svemu: stopped by signal {sig} after {} instructions", machine.stats.instructions);
             128 + sig
         }
         Exit::Console(end) => match end {
             ConsoleEnd::Quit => {
-                eprintln!("svemu: terminated (Ctrl-A x)");
+                diag!("svemu: terminated (Ctrl-A x)");
                 0
             }
             ConsoleEnd::Matched(_) => 0,
             // The reader went away (`| head`): stop quietly, as Unix tools do.
             ConsoleEnd::Closed => 1,
             ConsoleEnd::WriteError(e) => {
-                eprintln!("svemu: error: cannot write the console to standard output: {e}");
+                diag!("svemu: error: cannot write the console to standard output: {e}");
                 1
             }
             ConsoleEnd::ScriptTimeout { expect, instructions } => {
-                eprintln!(
+                diag!(
                     "svemu: console script: {expect:?} did not show within {instructions} instructions \
                      (raise it with a `timeout` line)"
                 );
@@ -533,23 +535,25 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             }
         },
         Exit::Idle { pc } => {
-            eprintln!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
+            diag!("svemu: error: every hart waits for an interrupt that nothing can raise (hart 0 at pc {pc:#x})");
             1
         }
         Exit::Debug(stop) => {
-            eprintln!("svemu: error: stopped for a debugger that is not attached ({stop:?})");
+            diag!("svemu: error: stopped for a debugger that is not attached ({stop:?})");
             1
         }
         // A closed pipe ends the run quietly, as other Unix tools end.
         Exit::TraceWriteError { kind: io::ErrorKind::BrokenPipe, .. } => 1,
         Exit::TraceWriteError { message, .. } => {
             let to = args.trace_file.as_ref().map_or("stderr".into(), |p| format!("'{}'", p.display()));
-            eprintln!("svemu: error: cannot write the trace to {to}: {message}; the run stopped");
+            diag!("svemu: error: cannot write the trace to {to}: {message}; the run stopped");
             1
         }
-        Exit::TrapLoop { hart, pc, cause } => {
-            eprintln!(
-                "svemu: error: hart {hart} cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
+        Exit::TrapLoop { hart, pc, cause, first: (epc, mcause, tval) } => {
+            let code = mcause & !(1 << 63);
+            let first = if mcause >> 63 == 1 { interrupt_name(code) } else { exception_name(code) };
+            diag!(
+                "svemu: error: hart {hart} took {first} at pc {epc:#x} (tval {tval:#x}) and cannot enter its trap handler at {pc:#x}: {cause}; the guest jumped into nowhere"
             );
             1
         }
@@ -573,7 +577,7 @@ fn run_saving(
         match (exit, &save_at) {
             (Exit::InstructionLimit(n), Some((at, path))) if n == *at => {
                 Snapshot::capture(machine, None).save(path).map_err(anyhow::Error::msg)?;
-                eprintln!("svemu: checkpoint at {n} instructions written to {}", path.display());
+                diag!("svemu: checkpoint at {n} instructions written to {}", path.display());
                 save_at = None;
                 if max == Some(n) {
                     return Ok(Exit::InstructionLimit(n));

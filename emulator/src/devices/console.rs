@@ -478,11 +478,11 @@ fn spawn_stdin_reader(escapes: bool) -> Receiver<HostInput> {
                         b'x' | b'X' => Some(HostInput::Quit),
                         ESCAPE => Some(HostInput::Byte(ESCAPE)),
                         b'h' | b'H' | b'?' => {
-                            eprint!("{HELP}");
+                            diag_text!("{HELP}");
                             None
                         }
                         b'c' | b'C' => {
-                            eprint!("\r\nsvemu: there is no monitor (C-a x exits, C-a h lists the keys)\r\n");
+                            diag_text!("\r\nsvemu: there is no monitor (C-a x exits, C-a h lists the keys)\r\n");
                             None
                         }
                         _ => None,

@@ -213,7 +213,7 @@ impl GdbTarget {
                         // Show the hart before the access (see `reverse`).
                         if self.no_reverse.is_none() {
                             if let Err(e) = self.go_to(before) {
-                                eprintln!("svemu: cannot go back before the watched access: {e}");
+                                diag!("svemu: cannot go back before the watched access: {e}");
                             }
                         }
                     }
@@ -290,8 +290,8 @@ fn exit_reason(exit: &Exit) -> MultiThreadStopReason<u64> {
 fn report_end(exit: &Exit) {
     match exit {
         Exit::PowerOff(_) => {}
-        Exit::InstructionLimit(n) => eprintln!("svemu: stopped after {n} instructions (--max-insns)"),
-        e => eprintln!("svemu: the run ended: {e:?}"),
+        Exit::InstructionLimit(n) => diag!("svemu: stopped after {n} instructions (--max-insns)"),
+        e => diag!("svemu: the run ended: {e:?}"),
     }
 }
 
@@ -675,7 +675,7 @@ pub enum Start {
 /// else the status of the run finished after gdb detached.
 pub fn serve(mut target: GdbTarget, listener: TcpListener, start: Start) -> anyhow::Result<i32> {
     let addr = listener.local_addr()?;
-    eprintln!("svemu: waiting for gdb on {addr} (target remote {addr})");
+    diag!("svemu: waiting for gdb on {addr} (target remote {addr})");
     let stream = match start {
         Start::Wait => listener.accept()?.0,
         Start::Run => {
@@ -697,7 +697,7 @@ pub fn serve(mut target: GdbTarget, listener: TcpListener, start: Start) -> anyh
     };
     stream.set_nonblocking(false)?;
     stream.set_nodelay(true)?;
-    eprintln!("svemu: gdb attached");
+    diag!("svemu: gdb attached");
     let gdb = GdbStub::new(stream);
     let reason = gdb.run_blocking::<Loop>(&mut target).map_err(|e| anyhow::anyhow!("gdb session failed: {e}"))?;
     match reason {
@@ -705,11 +705,11 @@ pub fn serve(mut target: GdbTarget, listener: TcpListener, start: Start) -> anyh
             Ok(target.ended.as_ref().map_or(0, status))
         }
         DisconnectReason::Kill => {
-            eprintln!("svemu: killed by gdb");
+            diag!("svemu: killed by gdb");
             Ok(0)
         }
         DisconnectReason::Disconnect => {
-            eprintln!("svemu: gdb detached; running on");
+            diag!("svemu: gdb detached; running on");
             target.requests = Debug::default();
             target.actions.iter_mut().for_each(|a| *a = None);
             loop {

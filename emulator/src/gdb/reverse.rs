@@ -96,7 +96,7 @@ impl GdbTarget {
     pub(super) fn reverse(&mut self, r: Reverse) -> MultiThreadStopReason<u64> {
         let begin = MultiThreadStopReason::ReplayLog { tid: None, pos: ReplayLogPosition::Begin };
         if let Some(why) = &self.no_reverse {
-            eprintln!("svemu: no reverse execution: {why}");
+            diag!("svemu: no reverse execution: {why}");
             return begin;
         }
         let now = Point::of(self.machine.stats);
@@ -110,12 +110,12 @@ impl GdbTarget {
             Ok(None) => {
                 // Nothing earlier: back to the start of the run.
                 if let Err(e) = self.go_to(Point { position: 0, instructions: 0 }) {
-                    eprintln!("svemu: replay failed: {e}");
+                    diag!("svemu: replay failed: {e}");
                 }
                 return begin;
             }
             Err(e) => {
-                eprintln!("svemu: replay failed: {e}");
+                diag!("svemu: replay failed: {e}");
                 return begin;
             }
         };
@@ -128,7 +128,7 @@ impl GdbTarget {
         match self.go_to(point) {
             Ok(()) => self.stopped(stop),
             Err(e) => {
-                eprintln!("svemu: replay failed: {e}");
+                diag!("svemu: replay failed: {e}");
                 begin
             }
         }
