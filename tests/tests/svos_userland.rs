@@ -433,6 +433,8 @@ cd /tmp; pwd; ls
 hello bg &
 echo started $!
 wait
+kill nonsense; echo status $?
+sleep 100000 & kill -s KILL $!; wait
 sh -c 'echo in -c $0 $1; exit 7' name arg; echo got $?
 sh -c "X=inner; echo \$X"; echo $X
 exit 3
@@ -458,6 +460,8 @@ fn shell_runs_pipelines_redirections_lists_and_variables() {
         "Z=only-here\n",
         "Y=exported\n",
         "/tmp\ne\nerr\nf\np\n",
+        "sh: usage: kill [-SIGNAL | -s SIGNAL] PID... | kill -l\nstatus 2\n",
+        "exit 137 (SIGKILL)\n",
         "in -c name arg\n",
         "got 7\n",
         "inner\n",

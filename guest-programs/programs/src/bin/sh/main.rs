@@ -16,7 +16,8 @@
 //!   only. `#` starts a comment.
 //! - Builtins: `cd [DIR]`, `export NAME[=value]...`, `unset NAME...`,
 //!   `exit [N]`, `wait [PID]` (reaps children; each is reported),
-//!   `echo [-n] ARGS`, `kill [-N] PID`, `pwd`, `true`, `false`, `:`.
+//!   `echo [-n] ARGS`, `kill [-SIGNAL | -s SIGNAL] PID... | -l` (a
+//!   negative PID is a process group), `pwd`, `true`, `false`, `:`.
 //!   Anything else runs the program found through `PATH` (a name with a
 //!   `/` is used as is).
 //! - Reports (interactive and scripts, not `-c`): a foreground job's end
@@ -73,6 +74,14 @@ enum Flow {
     Exit(i32),
 }
 
+/// Signals 1..=31 by number (Linux's names without "SIG").
+const SIGNALS: [&str; 31] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM",
+    "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO",
+    "PWR", "SYS",
+];
+
+/// The reports' name of signal `sig` ("SIGSEGV"), for the common ones.
 fn signal_name(sig: i32) -> Option<&'static str> {
     Some(match sig {
         2 => "SIGINT",
@@ -84,6 +93,15 @@ fn signal_name(sig: i32) -> Option<&'static str> {
         15 => "SIGTERM",
         _ => return None,
     })
+}
+
+/// A signal given as a number (0..=64) or a name, with or without "SIG".
+fn parse_signal(s: &str) -> Option<usize> {
+    if let Ok(n) = s.parse::<usize>() {
+        return (n <= 64).then_some(n);
+    }
+    let name = s.strip_prefix("SIG").unwrap_or(s);
+    SIGNALS.iter().position(|n| n.eq_ignore_ascii_case(name)).map(|i| i + 1)
 }
 
 fn report(pid: isize, st: i32) {
@@ -596,16 +614,33 @@ impl Shell {
                 }
             }
             "kill" => {
-                let (sig, pids) = match args.get(1) {
-                    Some(s) if s.starts_with('-') && args.len() > 2 => (s[1..].parse().unwrap_or(0), &args[2..]),
-                    _ => (sys::SIGTERM, &args[1..]),
-                };
-                if pids.is_empty() || sig == 0 {
-                    eprint("sh: usage: kill [-N] PID...\n");
-                    self.status = 2;
+                if args.get(1) == Some(&"-l") {
+                    for (i, n) in SIGNALS.iter().enumerate() {
+                        print!(
+                            "{:2}) SIG{}{}",
+                            i + 1,
+                            n,
+                            if (i + 1) % 8 == 0 || i + 1 == SIGNALS.len() { "\n" } else { "\t" }
+                        );
+                    }
+                    return Flow::Continue;
                 }
+                let (sig, pids) = match args.get(1..) {
+                    Some(["-s", s, rest @ ..]) => (parse_signal(s), rest),
+                    Some([s, rest @ ..]) if s.starts_with('-') && s.len() > 1 && !rest.is_empty() => {
+                        (parse_signal(&s[1..]), rest)
+                    }
+                    Some(rest) => (Some(sys::SIGTERM), rest),
+                    None => (None, &[][..]),
+                };
+                let pids: Option<Vec<isize>> = pids.iter().map(|p| p.parse::<isize>().ok()).collect();
+                let (Some(sig), Some(pids)) = (sig, pids.filter(|p| !p.is_empty())) else {
+                    eprint("sh: usage: kill [-SIGNAL | -s SIGNAL] PID... | kill -l\n");
+                    self.status = 2;
+                    return Flow::Continue;
+                };
                 for p in pids {
-                    let r = sys::kill(p.parse().unwrap_or(0), sig);
+                    let r = sys::kill(p, sig);
                     if r < 0 {
                         eprint(&format!("sh: kill: {}: {}\n", p, errno_text(r)));
                         self.status = 1;
