@@ -102,6 +102,8 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     if info.bootargs.split_whitespace().any(|a| a == "svos.vmstat") {
         mm::vmstat::REPORT.store(true, core::sync::atomic::Ordering::Relaxed);
     }
+    // vm.policy=fifo|clock|lru|random: the page replacement policy.
+    mm::policy::init(&info.bootargs);
     if let Some(n) = info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("svos.asid_max=")) {
         mm::asid::limit(n.parse().unwrap_or(0));
     }

@@ -1,12 +1,14 @@
 //! /proc in Linux's formats (proc(5), fs/proc/*.c, Linux 6.1): per process
 //! (`PID/` and the `self` link) maps, smaps, stat, statm, status, cmdline,
 //! comm and the `exe` link; system-wide meminfo, vmstat, buddyinfo,
-//! cpuinfo, stat, uptime, loadavg and version. Memory figures come from
-//! the page tables, frame records and swap slots ([`crate::mm::smaps`]),
-//! the buddy allocator and the counters of [`crate::mm::vmstat`]. Contents are generated when the file is opened (a snapshot,
-//! as a seq_file read from offset 0 is), field for field as Linux prints
-//! them so that procps and BusyBox parse them unchanged. svos keeps no CPU
-//! time per process, so time fields are 0.
+//! cpuinfo, stat, uptime, loadavg and version; /proc/sys/vm/policy, the
+//! page replacement policy, the one writable file (sysctl(8) style: `echo
+//! fifo > /proc/sys/vm/policy`). Memory figures come from the page tables,
+//! frame records and swap slots ([`crate::mm::smaps`]), the buddy allocator
+//! and the counters of [`crate::mm::vmstat`]. Contents are generated when
+//! the file is opened (a snapshot, as a seq_file read from offset 0 is),
+//! field for field as Linux prints them so that procps and BusyBox parse
+//! them unchanged. svos keeps no CPU time per process, so time fields are 0.
 
 use super::{Node, Stat, S_IFDIR, S_IFLNK, S_IFREG};
 use crate::mm::addr_space::{Vma, VmaKind};
@@ -81,9 +83,46 @@ const GLOBAL_FILES: [(&str, GlobalFile); 8] = [
     ("vmstat", GlobalFile::Vmstat),
 ];
 
+/// A file of /proc/sys/vm (a sysctl).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sysctl {
+    /// The page replacement policy's name ([`crate::mm::policy`]), writable.
+    Policy,
+}
+
+const VM_SYSCTLS: [(&str, Sysctl); 1] = [("policy", Sysctl::Policy)];
+
+impl Sysctl {
+    /// The value and a newline.
+    fn read(self) -> String {
+        match self {
+            Sysctl::Policy => format!("{}\n", crate::mm::policy::current().name()),
+        }
+    }
+
+    /// Sets the value from what a write(2) gave: `data` whole (one write is
+    /// one value, as Linux's proc_dostring). -EINVAL for an unknown value.
+    pub fn write(self, data: &[u8]) -> Result<usize, isize> {
+        let text = core::str::from_utf8(data).map_err(|_| crate::syscall::errno::EINVAL)?;
+        match self {
+            Sysctl::Policy => {
+                let p = crate::mm::policy::Policy::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
+                crate::mm::policy::set(p);
+            }
+        }
+        Ok(data.len())
+    }
+}
+
 /// A node of /proc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
+    /// /proc/sys.
+    Sys,
+    /// /proc/sys/vm.
+    SysVm,
+    /// A file of /proc/sys/vm.
+    Sysctl(Sysctl),
     /// /proc itself.
     Root,
     /// /proc/self: a link to the caller's PID directory.
@@ -112,7 +151,12 @@ fn live(pid: usize) -> Option<&'static mut Process> {
 impl Entry {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Entry::Root | Entry::Pid(_))
+        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Sys | Entry::SysVm)
+    }
+
+    /// True for the files a write may change (/proc/sys/vm/policy).
+    pub fn is_writable(&self) -> bool {
+        matches!(self, Entry::Sysctl(_))
     }
 
     /// The entry `name` of this directory.
@@ -121,6 +165,8 @@ impl Entry {
             Entry::Root => {
                 if name == "self" {
                     Entry::SelfLink
+                } else if name == "sys" {
+                    Entry::Sys
                 } else if let Ok(pid) = name.parse::<usize>() {
                     live(pid)?;
                     Entry::Pid(pid)
@@ -136,6 +182,8 @@ impl Entry {
                     Entry::PidFile(pid, PID_FILES.iter().find(|(n, _)| *n == name)?.1)
                 }
             }
+            Entry::Sys if name == "vm" => Entry::SysVm,
+            Entry::SysVm => Entry::Sysctl(VM_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
             _ => return None,
         };
         Some(Node::Proc(e))
@@ -150,6 +198,7 @@ impl Entry {
                     out.push((String::from(n), Entry::Global(g).stat().ino, super::DT_REG));
                 }
                 out.push((String::from("self"), Entry::SelfLink.stat().ino, super::DT_LNK));
+                out.push((String::from("sys"), Entry::Sys.stat().ino, super::DT_DIR));
                 for pid in sched::pids() {
                     if live(pid).is_some() {
                         out.push((format!("{}", pid), Entry::Pid(pid).stat().ino, super::DT_DIR));
@@ -160,6 +209,12 @@ impl Entry {
                 out.push((String::from("exe"), Entry::Exe(pid).stat().ino, super::DT_LNK));
                 for (n, f) in PID_FILES {
                     out.push((String::from(n), Entry::PidFile(pid, f).stat().ino, super::DT_REG));
+                }
+            }
+            Entry::Sys => out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR)),
+            Entry::SysVm => {
+                for (n, c) in VM_SYSCTLS {
+                    out.push((String::from(n), Entry::Sysctl(c).stat().ino, super::DT_REG));
                 }
             }
             _ => {}
@@ -185,6 +240,9 @@ impl Entry {
             Entry::PidFile(p, f) => (S_IFREG | 0o444, ((p as u64) << 8) | (f as u64 + 2)),
             Entry::Exe(p) => (S_IFLNK | 0o777, ((p as u64) << 8) | 1),
             Entry::Global(g) => (S_IFREG | 0o444, 16 + g as u64),
+            Entry::Sys => (S_IFDIR | 0o555, 48),
+            Entry::SysVm => (S_IFDIR | 0o555, 49),
+            Entry::Sysctl(c) => (S_IFREG | 0o644, 64 + c as u64),
         };
         Stat { dev: 4, ino, mode, nlink: 1, rdev: 0, size: 0 }
     }
@@ -221,6 +279,7 @@ impl Entry {
                 GlobalFile::Loadavg => loadavg(),
                 GlobalFile::Version => String::from("Linux version 6.1.0-svos (svos) #1 SMP\n"),
             },
+            Entry::Sysctl(c) => c.read(),
             _ => return None,
         };
         Some(s.into_bytes())

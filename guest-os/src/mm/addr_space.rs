@@ -72,8 +72,9 @@ pub struct AddrSpace {
     /// space to fault the page in reads its own copy; the slot is freed
     /// with its last reference.
     pub(super) swapped: BTreeMap<VirtPageNum, Arc<SwapSlot>>,
-    /// The clock hand: the next page the eviction scan looks at.
-    pub(super) clock_hand: VirtPageNum,
+    /// Page replacement state: load order, A-bit ages, the clock hand,
+    /// RLIMIT_RSS and the replay region ([`super::policy`]).
+    pub(super) replacement: super::policy::Replacement,
     /// ASID and its generation (see [`super::asid`]); generation 0 = none yet.
     pub(super) asid: u16,
     asid_gen: u64,
@@ -96,7 +97,7 @@ impl AddrSpace {
             vmas: VmaSet::new(),
             frames: BTreeMap::new(),
             swapped: BTreeMap::new(),
-            clock_hand: VirtPageNum(0),
+            replacement: Default::default(),
             asid: 0,
             asid_gen: 0,
             harts: 0,
@@ -138,6 +139,22 @@ impl AddrSpace {
     /// Number of user frames (not counting page-table pages or swapped-out pages).
     pub fn resident_pages(&self) -> usize {
         self.frames.len()
+    }
+
+    /// mincore(2)'s view of `[start, end)` (page aligned): one byte per
+    /// page, 1 if the page has a frame (mapped or not: exact LRU and
+    /// PROT_NONE keep frames without a PTE), else 0 (never touched, swapped
+    /// out, or evicted). Touches no page, so no A bit changes. `None` if a
+    /// page of the range is in no area (mincore's -ENOMEM).
+    pub fn residency(&self, start: usize, end: usize) -> Option<alloc::vec::Vec<u8>> {
+        let mut out = alloc::vec::Vec::new();
+        let mut va = start;
+        while va < end {
+            self.vmas.find(va)?;
+            out.push(u8::from(self.frames.contains_key(&VirtAddr(va).floor())));
+            va += PAGE_SIZE;
+        }
+        Some(out)
     }
 
     /// Minor faults and peak resident pages of this space so far.

@@ -86,6 +86,7 @@ impl AddrSpace {
     pub fn fork_cow(&mut self) -> Result<AddrSpace, MapError> {
         let mut child = AddrSpace::new_user()?;
         child.vmas = self.vmas.clone();
+        child.replacement = self.replacement.for_child();
         let shared = self.share_pages_with(&mut child);
         self.shootdown();
         shared?;
@@ -96,10 +97,11 @@ impl AddrSpace {
     /// An upper bound of the frames [`Self::fork_cow`] takes: the child's
     /// page-table pages (at most as many as this space has) and the kernel
     /// heap for its page records (a B-tree entry of at most 64 bytes per
-    /// resident or swapped-out page, and a 64-byte shared-frame record for
-    /// each private frame).
+    /// resident or swapped-out page, a 64-byte shared-frame record for
+    /// each private frame, and 96 bytes of replacement records per
+    /// resident page: a page record, a FIFO entry, a load-list entry).
     pub fn fork_cost(&self) -> usize {
-        let bytes = (self.frames.len() + self.swapped.len()) * 64 + self.frames.len() * 64;
+        let bytes = (self.frames.len() + self.swapped.len()) * 64 + self.frames.len() * 160;
         self.pt.table_pages() + bytes.div_ceil(PAGE_SIZE) + 1
     }
 

@@ -137,6 +137,7 @@ impl AddrSpace {
         if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
             return Err(FaultError::Segv);
         }
+        self.before_fault(vpn);
         if let Some(frame) = self.frames.get(&vpn) {
             let eff = match frame {
                 PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
@@ -164,6 +165,7 @@ impl AddrSpace {
             self.swapped.remove(&vpn);
             let copy = (!swap::nearly_full()).then_some(slot);
             self.frames.insert(vpn, PageFrame::Private(frame, copy));
+            self.note_loaded(vpn);
             self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
             self.usage.major_faults += 1;
             super::vmstat::PGMAJFAULT.inc();
@@ -182,6 +184,7 @@ impl AddrSpace {
         let f = self.alloc_user_frame().ok_or(MapError::OutOfMemory)?;
         self.pt.map(vpn, f.ppn(), perm | PteFlags::U)?;
         self.frames.insert(vpn, PageFrame::private(f));
+        self.note_loaded(vpn);
         self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
         Ok(())
     }

@@ -13,6 +13,7 @@ pub mod kstack;
 pub mod mmap;
 pub mod oom;
 pub mod page_table;
+pub mod policy;
 pub mod smaps;
 pub mod swap;
 pub mod vma;

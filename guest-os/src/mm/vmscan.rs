@@ -1,20 +1,21 @@
-//! Page reclaim (Linux's mm/vmscan.c): choosing a victim page of an address
-//! space by the clock (second-chance) algorithm on the hardware's accessed
-//! bit, and swapping it out, without I/O when its swap copy is still exact.
+//! Page reclaim (Linux's mm/vmscan.c): evicting a victim page of an
+//! address space, chosen by the replacement policy ([`super::policy`]:
+//! FIFO, CLOCK on the hardware's accessed bit, LRU by aging, RANDOM), and
+//! swapping it out, without I/O when its swap copy is still exact or it
+//! holds only zeros.
 //!
-//! - The clock's hand walks the space's resident pages in address order.
-//!   A page whose PTE has A set (the hart set it at an access, Svadu; or
-//!   svos did on an A/D fault, Svade) gets a second chance: A is cleared
-//!   (Linux's ptep_test_and_clear_young). The first page found with A clear
-//!   (or with no PTE: mprotect(PROT_NONE)) is the victim. After a scan, the
-//!   harts that may cache the space flush their TLBs (one shootdown for
-//!   every A cleared and the victim), or a hart could keep using a cached
-//!   entry with A set and the page would look idle while in use.
+//! - The policy's scan may clear A bits (CLOCK's second chance, aging's
+//!   pass: Linux's ptep_test_and_clear_young). After a scan, the harts that
+//!   may cache the space flush their TLBs (one shootdown for every A
+//!   cleared and the victim), or a hart could keep using a cached entry
+//!   with A set and the page would look idle while in use.
 //! - The victim's PTE is exchanged atomically for a swap entry; once the
 //!   other harts have flushed, its D bit is final. A page with a swap copy
 //!   (a private page read back from swap and not written since: D clear; or
 //!   a frame shared copy-on-write, whose contents never change while
-//!   shared) is dropped without a write ("dropped clean"); any other page is
+//!   shared) is dropped without a write ("dropped clean"); so is a private
+//!   page that holds only zeros (it is demand-zero again: its next fault
+//!   maps a zeroed frame, as Linux's swap zeromap); any other page is
 //!   written to a free slot.
 //! - A frame shared copy-on-write after a fork is evicted one space at a
 //!   time: the first space writes it and leaves the slot with the frame, the
@@ -22,32 +23,37 @@
 //!   its last reference.
 //!
 //! Swappable pages: frames of demand-zero areas (stack, heap, anonymous
-//! mmap). ELF pages and page-table pages stay.
+//! mmap). ELF pages and page-table pages stay. Without swap space only
+//! local replacement ([`super::policy`]) evicts, and only pages of zeros.
 
 use super::addr_space::AddrSpace;
 use super::address::VirtPageNum;
 use super::cow::PageFrame;
 use super::page_table::PteFlags;
+use super::policy::Scope;
 use super::swap;
 use super::vmstat;
 use alloc::sync::Arc;
 
 impl AddrSpace {
-    /// Swaps out one page of this space, chosen by the clock (see the module
-    /// doc). False if swap is off or full, the disk fails, or the space has
-    /// no swappable page.
+    /// Swaps out one page of this space, chosen by the system-wide policy
+    /// (global replacement; see the module doc). False if swap is off or
+    /// full, the disk fails, or the space has no swappable page.
     pub fn swap_out_one(&mut self) -> bool {
-        if !swap::active() {
-            return false;
-        }
-        let (victim, cleared) = self.clock_scan();
+        swap::active() && self.evict_one(Scope::whole())
+    }
+
+    /// Evicts one page of `scope`, chosen by its policy
+    /// ([`Self::choose_victim`]). False if no page could be evicted (none
+    /// swappable; not all zeros and swap off or full; a disk error).
+    pub(super) fn evict_one(&mut self, scope: Scope) -> bool {
+        let (victim, cleared) = self.choose_victim(scope);
         let Some(vpn) = victim else {
             if cleared {
                 self.shootdown();
             }
             return false;
         };
-        self.clock_hand = VirtPageNum(vpn.0 + 1);
         let Some(frame) = self.frames.remove(&vpn) else { return false };
         crate::drivers::trace::victim(self.asid, vpn.addr().0, frame.ppn().addr().0);
         // The slot the page goes to: its copy if exact, else a fresh write.
@@ -63,6 +69,19 @@ impl AddrSpace {
         };
         self.shootdown();
         let dirty = old.is_some_and(|pte| pte.flags().contains(PteFlags::D));
+        if copy.is_none() && is_zero_private(&frame) {
+            // Only zeros: demand-zero again, no slot, no write.
+            self.pt.clear_swap_entry(vpn);
+            vmstat::DROPPED_CLEAN.inc();
+            vmstat::PGSTEAL.inc();
+            self.note_evicted(vpn);
+            drop(frame);
+            return true;
+        }
+        if copy.is_none() && !swap::active() {
+            self.undo_eviction(vpn, frame, old);
+            return false;
+        }
         let slot = match copy {
             Some(slot) if !dirty || matches!(frame, PageFrame::Shared(_)) => {
                 vmstat::DROPPED_CLEAN.inc();
@@ -89,6 +108,7 @@ impl AddrSpace {
             return false;
         }
         self.swapped.insert(vpn, slot);
+        self.note_evicted(vpn);
         vmstat::PGSTEAL.inc();
         drop(frame);
         true
@@ -111,32 +131,13 @@ impl AddrSpace {
         };
         self.frames.insert(vpn, frame);
     }
+}
 
-    /// The clock's scan for [`Self::swap_out_one`]: at most two sweeps over
-    /// the resident swappable pages from the hand, clearing A where it is
-    /// set. Returns the victim (a swappable page with A clear or without a
-    /// PTE), if any, and whether an A bit was cleared.
-    fn clock_scan(&mut self) -> (Option<VirtPageNum>, bool) {
-        let AddrSpace { frames, pt, vmas, clock_hand, .. } = self;
-        let hand = *clock_hand;
-        let sweep = || frames.range(hand..).chain(frames.range(..hand));
-        let mut cleared = false;
-        for (vpn, _) in sweep().chain(sweep()) {
-            let va = vpn.addr().0;
-            if !vmas.find(va).is_some_and(|v| v.kind.is_demand_zero()) {
-                continue;
-            }
-            vmstat::PGSCAN.inc();
-            if pt.test_and_clear_accessed(*vpn) {
-                vmstat::PGACTIVATE.inc();
-                cleared = true;
-                continue;
-            }
-            return (Some(*vpn), cleared);
-        }
-        if let Some((last, _)) = frames.iter().next_back() {
-            *clock_hand = VirtPageNum(last.0 + 1);
-        }
-        (None, cleared)
-    }
+/// True if `frame` is a private frame that holds only zeros (read
+/// through the direct map: no hart maps it any more, see the caller).
+fn is_zero_private(frame: &PageFrame) -> bool {
+    let PageFrame::Private(f, _) = frame else { return false };
+    // SAFETY: the frame is owned by the caller's space and no longer mapped.
+    let words = unsafe { core::slice::from_raw_parts(f.ppn().addr().to_kva() as *const u64, 512) };
+    words.iter().all(|&w| w == 0)
 }

@@ -51,13 +51,16 @@ pub static PGFAULT_MINOR: Counter = Counter::new();
 pub static PGMAJFAULT: Counter = Counter::new();
 /// Page faults taken only to set A or D (Svade: the hart does not update them).
 pub static AD_FAULTS: Counter = Counter::new();
-/// Pages the clock looked at: pgscan.
+/// Pages the replacement policy looked at (CLOCK and aging: each page
+/// whose A bit it tested; FIFO, RANDOM, exact LRU: one per choice): pgscan.
 pub static PGSCAN: Counter = Counter::new();
-/// Pages whose A bit the clock found set (second chance): pgactivate.
+/// Pages whose A bit CLOCK or aging found set (a second chance, or a
+/// younger age): pgactivate.
 pub static PGACTIVATE: Counter = Counter::new();
 /// Pages evicted (their frame freed or their reference dropped): pgsteal.
 pub static PGSTEAL: Counter = Counter::new();
-/// Pages evicted without a write because their swap copy was still exact.
+/// Pages evicted without a write because their swap copy was still exact,
+/// or because they held only zeros.
 pub static DROPPED_CLEAN: Counter = Counter::new();
 /// Frames handed out by the buddy allocator, counted per 4 KiB frame: pgalloc.
 pub static PGALLOC: Counter = Counter::new();
@@ -111,7 +114,7 @@ pub struct VmStat {
     pub pgactivate: u64,
     /// pgsteal (kswapd + direct).
     pub pgsteal: u64,
-    /// Evictions that needed no write (clean swap-cache pages).
+    /// Evictions that needed no write (clean swap-cache pages, pages of zeros).
     pub dropped_clean: u64,
     /// pswpin: pages read from swap.
     pub pswpin: u64,

@@ -181,10 +181,14 @@ impl Process {
     }
 
     /// Replaces the address space (exec, exit), keeping the old one's
-    /// statistics. The old space is dropped (its frames freed) here.
-    pub fn replace_space(&mut self, space: Option<AddrSpace>) {
+    /// statistics and limits (RLIMIT_RSS). The old space is dropped (its
+    /// frames freed) here.
+    pub fn replace_space(&mut self, mut space: Option<AddrSpace>) {
         if let Some(old) = self.space.take() {
             self.retired_usage.merge(old.usage());
+            if let Some(new) = space.as_mut() {
+                new.inherit_limits(&old);
+            }
         }
         self.space = space;
     }

@@ -72,7 +72,7 @@ fn base(dirfd: usize, path: &str) -> Result<String, isize> {
 /// openat(dirfd, path, flags, mode) (open(2)): O_CREAT (mode & ~umask),
 /// O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW,
 /// O_CLOEXEC, O_PATH. /proc files are read-only (-EACCES for write
-/// access); directories -EISDIR for write access.
+/// access) but /proc/sys/vm/policy; directories -EISDIR for write access.
 pub fn sys_openat(dirfd: usize, path: usize, flags: usize, mode: usize) -> isize {
     ret((|| {
         let path = read_path(path)?;
@@ -102,7 +102,13 @@ pub fn sys_openat(dirfd: usize, path: usize, flags: usize, mode: usize) -> isize
             Handle::Dir(node)
         } else {
             match node {
-                Node::Dir(_) | Node::Proc(crate::fs::procfs::Entry::Root | crate::fs::procfs::Entry::Pid(_)) => {
+                Node::Proc(e) if e.is_dir() => {
+                    if writable {
+                        return Err(EISDIR);
+                    }
+                    Handle::Dir(node)
+                }
+                Node::Dir(_) => {
                     if writable {
                         return Err(EISDIR);
                     }
@@ -116,7 +122,7 @@ pub fn sys_openat(dirfd: usize, path: usize, flags: usize, mode: usize) -> isize
                 }
                 Node::Dev(d) => Handle::Dev(d),
                 Node::Proc(e) => {
-                    if writable {
+                    if writable && !e.is_writable() {
                         return Err(EACCES);
                     }
                     Handle::Snapshot(e.generate().ok_or(ENOENT)?, Node::Proc(e))
@@ -316,6 +322,15 @@ fn do_write(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize
                 g.pos = pos + n;
             }
             Ok(n as isize)
+        }
+        Handle::Snapshot(_, Node::Proc(fs::procfs::Entry::Sysctl(c))) => {
+            let c = *c;
+            drop(g);
+            let mut tmp = Vec::new();
+            tmp.try_reserve(count).map_err(|_| ENOMEM)?;
+            tmp.resize(count, 0);
+            copy_from_user(&mut tmp, buf)?;
+            c.write(&tmp).map(|n| n as isize)
         }
         Handle::Snapshot(..) => Err(EBADF),
         Handle::Dir(_) => Err(EISDIR),

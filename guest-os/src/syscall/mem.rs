@@ -1,5 +1,6 @@
 //! Memory system calls: brk, mmap, munmap and mprotect (anonymous private
-//! mappings).
+//! mappings), mincore, and svos_replay (a replay region for the
+//! replacement study, [`crate::mm::policy`]).
 //!
 //! Every area these create is demand-zero: pages get a zeroed frame at
 //! their first access (see [`crate::mm::addr_space`]), so mapping is cheap
@@ -186,7 +187,50 @@ pub fn sys_munmap(addr: usize, len: usize) -> isize {
             crate::sync::kernel_relax();
         }
     }
+    if let Some(space) = sched::current().space.as_mut() {
+        space.end_region_over(addr, end);
+    }
     0
+}
+
+/// mincore(addr, len, vec) (Linux mincore(2)): one byte per page of
+/// `[addr, addr + len)` into `vec`, bit 0 set if the page is resident (see
+/// [`crate::mm::addr_space::AddrSpace::residency`]). -EINVAL for an
+/// unaligned `addr`, -ENOMEM if a page is in no area (or the range leaves
+/// the user half), -EFAULT for a bad `vec`.
+pub fn sys_mincore(addr: usize, len: usize, vec: usize) -> isize {
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return EINVAL;
+    }
+    let Some(end) = addr.checked_add(page_ceil(len)).filter(|&e| e <= USER_TOP) else { return ENOMEM };
+    let Some(space) = sched::current().space.as_ref() else { return EFAULT };
+    let Some(bytes) = space.residency(addr, end) else { return ENOMEM };
+    match crate::proc::usercopy::copy_to_user(vec, &bytes) {
+        Ok(()) => 0,
+        Err(e) => e,
+    }
+}
+
+/// svos_replay(addr, len, frames, policy) (svos only, number 1000): makes
+/// `[addr, addr + len)` (page aligned, inside one anonymous area) a replay
+/// region holding at most `frames` resident pages, replaced by `policy`
+/// (0 FIFO, 1 CLOCK, 2 LRU by aging, 3 RANDOM, 4 exact LRU: every access
+/// to another page than the last one traps); `frames` 0 ends the region.
+/// One region per process; munmap over it ends it. -EINVAL for an
+/// unaligned or empty range, a range not inside one anonymous area, or an
+/// unknown policy. See [`crate::mm::policy`].
+pub fn sys_svos_replay(addr: usize, len: usize, frames: usize, policy: usize) -> isize {
+    let Some(policy) = crate::mm::policy::Policy::from_number(policy) else { return EINVAL };
+    if !addr.is_multiple_of(PAGE_SIZE) || (frames != 0 && len == 0) {
+        return EINVAL;
+    }
+    let Some(end) = addr.checked_add(page_ceil(len)).filter(|&e| e <= USER_TOP) else { return EINVAL };
+    let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    if space.set_region(addr, end, frames, policy) {
+        0
+    } else {
+        EINVAL
+    }
 }
 
 /// mprotect(addr, len, prot) (Linux mprotect(2)): gives the pages of

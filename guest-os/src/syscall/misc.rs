@@ -27,12 +27,20 @@ pub fn sys_set_robust_list(_head: usize, len: usize) -> isize {
 
 const RLIM_INFINITY: u64 = u64::MAX;
 
+/// RLIMIT_RSS's number (getrlimit(2)).
+const RLIMIT_RSS: usize = 5;
+
 /// The (soft, hard) limit of `resource` (getrlimit(2) numbering):
 /// RLIMIT_STACK 8 MiB, RLIMIT_NOFILE the fd table size, RLIMIT_NPROC the
-/// process table, the rest unlimited. -EINVAL past RLIMIT_NLIMITS (16).
+/// process table, RLIMIT_RSS as set (bytes), the rest unlimited. -EINVAL
+/// past RLIMIT_NLIMITS (16).
 fn limit(resource: usize) -> Result<(u64, u64), isize> {
     Ok(match resource {
         3 => (crate::proc::exec::USER_STACK_SIZE as u64, RLIM_INFINITY),
+        RLIMIT_RSS => {
+            let pages = sched::current().space.as_ref().map_or(usize::MAX, |s| s.rss_limit());
+            (if pages == usize::MAX { RLIM_INFINITY } else { (pages * 4096) as u64 }, RLIM_INFINITY)
+        }
         6 => (sched::MAX_PROCS as u64, sched::MAX_PROCS as u64),
         7 => (crate::fs::MAX_FDS as u64, crate::fs::MAX_FDS as u64),
         0..=15 => (RLIM_INFINITY, RLIM_INFINITY),
@@ -41,9 +49,12 @@ fn limit(resource: usize) -> Result<(u64, u64), isize> {
 }
 
 /// prlimit64(pid, resource, new, old): reports the limits of [`limit`];
-/// a new limit is accepted when it does not exceed the hard limit (svos
-/// does not lower its own limits) and refused with -EPERM otherwise.
-/// pid must be 0 or the caller (-ESRCH).
+/// a new limit is accepted when it does not exceed the hard limit and
+/// refused with -EPERM otherwise. svos keeps only a new soft RLIMIT_RSS
+/// (bytes, rounded down to pages, at least one; RLIM_INFINITY: none): the
+/// process's resident set is held under it by local replacement
+/// ([`crate::mm::policy`]), unlike Linux, which ignores it. The other
+/// limits stay as they are. pid must be 0 or the caller (-ESRCH).
 pub fn sys_prlimit64(pid: usize, resource: usize, new: usize, old: usize) -> isize {
     let r = (|| {
         if pid != 0 && pid != sched::current_pid() {
@@ -60,6 +71,12 @@ pub fn sys_prlimit64(pid: usize, resource: usize, new: usize, old: usize) -> isi
             }
             if nh > hard {
                 return Err(EPERM);
+            }
+            if resource == RLIMIT_RSS {
+                let pages = if ns == RLIM_INFINITY { usize::MAX } else { (ns / 4096).max(1) as usize };
+                if let Some(space) = sched::current().space.as_mut() {
+                    space.set_rss_limit(pages);
+                }
             }
         }
         if old != 0 {

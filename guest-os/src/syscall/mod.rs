@@ -123,6 +123,8 @@ pub fn dispatch() {
         // mremap is not implemented; callers (malloc's realloc) fall back to copying.
         SYS_MREMAP => ENOMEM,
         SYS_MADVISE => misc::sys_madvise(a0, a1, a2),
+        SYS_MINCORE => mem::sys_mincore(a0, a1, a2),
+        SYS_SVOS_REPLAY => mem::sys_svos_replay(a0, a1, a2, a3),
         SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3, a4),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),

@@ -180,6 +180,8 @@ pub mod nr {
     pub const SYS_SYSINFO: usize = 179;
     /// mremap(old, old_len, new_len, flags, new)
     pub const SYS_MREMAP: usize = 216;
+    /// mincore(addr, len, vec)
+    pub const SYS_MINCORE: usize = 232;
     /// madvise(addr, len, advice)
     pub const SYS_MADVISE: usize = 233;
     /// prlimit64(pid, resource, new, old)
@@ -194,6 +196,11 @@ pub mod nr {
     pub const SYS_RSEQ: usize = 293;
     /// faccessat2(dirfd, path, mode, flags)
     pub const SYS_FACCESSAT2: usize = 439;
+    /// svos_replay(addr, len, frames, policy): svos only (Linux: ENOSYS).
+    /// Makes `[addr, addr + len)` a replay region of at most `frames`
+    /// resident pages replaced by `policy` (0 FIFO, 1 CLOCK, 2 LRU by
+    /// aging, 3 RANDOM, 4 exact LRU by trapping); `frames` 0 ends it.
+    pub const SYS_SVOS_REPLAY: usize = 1000;
 }
 
 /// errno values, negative as a system call returns them.
