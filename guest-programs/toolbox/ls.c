@@ -17,7 +17,7 @@ static void entry(const char *dir, const char *name) {
         return;
     }
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", name);
     struct stat st;
     if (lstat(dir ? path : name, &st) < 0) {
         warn_errno("ls", name);
