@@ -96,3 +96,68 @@ pub fn kernel_relax() {
     }
     kernel_lock();
 }
+
+/// A value shared by the threads of one process (Linux's `mm_struct`,
+/// `files_struct`, `sighand_struct` pointers): reference-counted, dropped
+/// with its last holder, and reached only with the big kernel lock held, so
+/// at most one hart touches it at a time. [`Shared::share`] gives another
+/// handle to the same value (clone with CLONE_VM, CLONE_FILES,
+/// CLONE_SIGHAND); `clone` copies the value into a new, unshared one
+/// (fork). The usual rule of [`Global`] applies: no reference from
+/// `deref_mut` is kept across a context switch or a release of the lock.
+pub struct Shared<T>(alloc::rc::Rc<UnsafeCell<T>>);
+
+impl<T> Shared<T> {
+    /// A new value with one holder.
+    pub fn new(v: T) -> Self {
+        Shared(alloc::rc::Rc::new(UnsafeCell::new(v)))
+    }
+    /// Another handle to the same value.
+    pub fn share(&self) -> Self {
+        Shared(self.0.clone())
+    }
+    /// How many handles hold the value (1 = not shared).
+    pub fn holders(&self) -> usize {
+        alloc::rc::Rc::strong_count(&self.0)
+    }
+    /// An identity of the value, equal for every handle to it (its address),
+    /// stable while any handle lives.
+    pub fn id(&self) -> usize {
+        alloc::rc::Rc::as_ptr(&self.0) as usize
+    }
+}
+
+impl<T: Clone> Clone for Shared<T> {
+    /// A copy of the value with one holder (fork), not another handle: see
+    /// [`Shared::share`].
+    fn clone(&self) -> Self {
+        Shared::new((**self).clone())
+    }
+}
+
+impl<T: Default> Default for Shared<T> {
+    fn default() -> Self {
+        Shared::new(T::default())
+    }
+}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<T> core::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: accessed under the big kernel lock (type docs).
+        unsafe { &*self.0.get() }
+    }
+}
+
+impl<T> core::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: accessed under the big kernel lock, one hart at a time (type docs).
+        unsafe { &mut *self.0.get() }
+    }
+}

@@ -133,6 +133,12 @@ pub enum Entry {
     PidFile(usize, PidFile),
     /// /proc/PID/exe: a link to the program's path.
     Exe(usize),
+    /// /proc/PID/task: a directory per thread of the process.
+    Tasks(usize),
+    /// /proc/PID/task/TID (process, thread).
+    Task(usize, usize),
+    /// A file of /proc/PID/task/TID: stat, status or comm of that thread.
+    TaskFile(usize, usize, PidFile),
     /// A file of /proc.
     Global(GlobalFile),
 }
@@ -144,14 +150,26 @@ pub fn set_swap_slots(n: usize) {
     SWAP_SLOTS.store(n, Ordering::Relaxed);
 }
 
+/// The files of /proc/PID/task/TID.
+const TASK_FILES: [(&str, PidFile); 3] =
+    [("comm", PidFile::Comm), ("stat", PidFile::Stat), ("status", PidFile::Status)];
+
+/// Thread `tid` of live process `pid`, if it has not exited.
+fn thread(pid: usize, tid: usize) -> Option<&'static mut Process> {
+    live(pid)?;
+    sched::proc_mut(tid).filter(|t| t.tgid == pid && t.space.is_some())
+}
+
+/// A process that has not exited: its directory is its leader's (a
+/// thread id that is not a process id has none).
 fn live(pid: usize) -> Option<&'static mut Process> {
-    sched::proc_mut(pid).filter(|p| p.space.is_some())
+    sched::proc_mut(pid).filter(|p| p.space.is_some() && p.is_leader())
 }
 
 impl Entry {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Sys | Entry::SysVm)
+        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..) | Entry::Sys | Entry::SysVm)
     }
 
     /// True for the files a write may change (/proc/sys/vm/policy).
@@ -178,9 +196,20 @@ impl Entry {
                 live(pid)?;
                 if name == "exe" {
                     Entry::Exe(pid)
+                } else if name == "task" {
+                    Entry::Tasks(pid)
                 } else {
                     Entry::PidFile(pid, PID_FILES.iter().find(|(n, _)| *n == name)?.1)
                 }
+            }
+            Entry::Tasks(pid) => {
+                let tid = name.parse::<usize>().ok()?;
+                thread(pid, tid)?;
+                Entry::Task(pid, tid)
+            }
+            Entry::Task(pid, tid) => {
+                thread(pid, tid)?;
+                Entry::TaskFile(pid, tid, TASK_FILES.iter().find(|(n, _)| *n == name)?.1)
             }
             Entry::Sys if name == "vm" => Entry::SysVm,
             Entry::SysVm => Entry::Sysctl(VM_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
@@ -210,6 +239,19 @@ impl Entry {
                 for (n, f) in PID_FILES {
                     out.push((String::from(n), Entry::PidFile(pid, f).stat().ino, super::DT_REG));
                 }
+                out.push((String::from("task"), Entry::Tasks(pid).stat().ino, super::DT_DIR));
+            }
+            Entry::Tasks(pid) => {
+                for tid in sched::pids() {
+                    if thread(pid, tid).is_some() {
+                        out.push((format!("{}", tid), Entry::Task(pid, tid).stat().ino, super::DT_DIR));
+                    }
+                }
+            }
+            Entry::Task(pid, tid) => {
+                for (n, f) in TASK_FILES {
+                    out.push((String::from(n), Entry::TaskFile(pid, tid, f).stat().ino, super::DT_REG));
+                }
             }
             Entry::Sys => out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR)),
             Entry::SysVm => {
@@ -225,7 +267,7 @@ impl Entry {
     /// Where a link points.
     pub fn link_target(&self) -> Option<String> {
         match *self {
-            Entry::SelfLink => Some(format!("/proc/{}", sched::current_pid())),
+            Entry::SelfLink => Some(format!("/proc/{}", sched::current().tgid)),
             Entry::Exe(pid) => live(pid).map(|p| p.exe.clone()),
             _ => None,
         }
@@ -239,6 +281,9 @@ impl Entry {
             Entry::Pid(p) => (S_IFDIR | 0o555, (p as u64) << 8),
             Entry::PidFile(p, f) => (S_IFREG | 0o444, ((p as u64) << 8) | (f as u64 + 2)),
             Entry::Exe(p) => (S_IFLNK | 0o777, ((p as u64) << 8) | 1),
+            Entry::Tasks(p) => (S_IFDIR | 0o555, ((p as u64) << 8) | 0x40),
+            Entry::Task(_, t) => (S_IFDIR | 0o555, ((t as u64) << 8) | 0x41),
+            Entry::TaskFile(_, t, f) => (S_IFREG | 0o444, ((t as u64) << 8) | (0x42 + f as u64)),
             Entry::Global(g) => (S_IFREG | 0o444, 16 + g as u64),
             Entry::Sys => (S_IFDIR | 0o555, 48),
             Entry::SysVm => (S_IFDIR | 0o555, 49),
@@ -267,6 +312,14 @@ impl Entry {
                         }
                         return Some(b);
                     }
+                }
+            }
+            Entry::TaskFile(pid, tid, f) => {
+                let t = thread(pid, tid)?;
+                match f {
+                    PidFile::Status => status(t),
+                    PidFile::Comm => format!("{}\n", comm(t)),
+                    _ => stat(t),
                 }
             }
             Entry::Global(g) => match g {
@@ -344,7 +397,7 @@ fn rss_pages(p: &Process) -> usize {
 /// The areas of `p` in address order.
 fn sorted_vmas(p: &Process) -> Vec<Vma> {
     let Some(s) = p.space.as_ref() else { return Vec::new() };
-    let mut vmas: Vec<Vma> = s.vmas().iter().copied().collect();
+    let mut vmas: Vec<Vma> = s.vmas().iter().cloned().collect();
     vmas.sort_by_key(|v| v.start);
     vmas
 }
@@ -372,7 +425,12 @@ fn map_line(out: &mut String, p: &Process, v: &Vma) {
     let w = if v.perm.contains(PteFlags::W) { 'w' } else { '-' };
     let x = if v.perm.contains(PteFlags::X) { 'x' } else { '-' };
     let tramp = v.start == p.sigtramp;
+    let shared = v.file.as_ref().is_some_and(|f| f.shared);
     let (off, dev, ino, name): (usize, &str, u64, Option<&str>) = match v.kind {
+        VmaKind::File => {
+            let f = v.file.as_ref().expect("file areas have a file");
+            (f.pgoff * PAGE_SIZE, "00:01", f.ino, Some(&*f.name))
+        }
         VmaKind::Elf if tramp => (0, "00:00", 0, Some("[vdso]")),
         VmaKind::Elf => {
             let off = p.elf_map.iter().find(|(va, _)| *va <= v.start).map_or(0, |(va, o)| o + (v.start - va));
@@ -383,7 +441,8 @@ fn map_line(out: &mut String, p: &Process, v: &Vma) {
         _ => (0, "00:00", 0, None),
     };
     let start = out.len();
-    let _ = write!(out, "{:08x}-{:08x} {}{}{}p {:08x} {} {} ", v.start, v.end, r, w, x, off, dev, ino);
+    let sp = if shared { 's' } else { 'p' };
+    let _ = write!(out, "{:08x}-{:08x} {}{}{}{} {:08x} {} {} ", v.start, v.end, r, w, x, sp, off, dev, ino);
     if let Some(n) = name {
         while out.len() - start < 73 {
             out.push(' ');
@@ -478,18 +537,19 @@ fn stat(p: &Process) -> String {
     let low = |m: u64| m & 0x7fff_ffff;
     let stack = crate::proc::exec::USER_STACK_TOP;
     format!(
-        "{} ({}) {} {} {} {} 0 {} 4194304 {} {} {} {} 0 0 0 0 20 0 1 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
+        "{} ({}) {} {} {} {} 0 {} 4194304 {} {} {} {} 0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
         p.pid,
         comm(p),
         st,
         p.ppid,
         p.pgid,
-        p.pid,
+        p.tgid,
         crate::drivers::tty::foreground(),
         u.minor_faults,
         c.minor_faults,
         u.major_faults,
         c.major_faults,
+        sched::thread_count(p.tgid),
         start,
         vsize * PAGE_SIZE,
         rss,
@@ -576,14 +636,14 @@ fn task_state(s: &mut String, p: &Process) {
         p.umask,
         c,
         name,
-        p.pid,
+        p.tgid,
         p.pid,
         p.ppid,
         p.fds.len().max(64),
-        p.pid,
+        p.tgid,
         p.pid,
         p.pgid,
-        p.pid
+        p.tgid
     );
 }
 
@@ -597,7 +657,7 @@ fn task_mem(s: &mut String, p: &Process) {
     let rows: &[(&str, usize)] = &[
         ("VmPeak:", kb(a.total.max(p.peak_vsize))),
         ("VmSize:", kb(a.total)),
-        ("VmLck:", 0),
+        ("VmLck:", kb(sp.map_or(0, |s| s.locked_pages()))),
         ("VmPin:", 0),
         ("VmHWM:", kb(p.usage().peak_resident.max(rss))),
         ("VmRSS:", kb(rss)),
@@ -622,8 +682,13 @@ fn task_sig(s: &mut String, p: &Process) {
     let (pnd, blk, ign, cgt) = p.sig.masks();
     let _ = write!(
         s,
-        "Threads:\t1\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n",
-        pnd, pnd, blk, ign, cgt
+        "Threads:\t{}\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n",
+        sched::thread_count(p.tgid),
+        pnd,
+        pnd,
+        blk,
+        ign,
+        cgt
     );
 }
 
@@ -663,7 +728,7 @@ fn system_pages() -> SystemPages {
             .sum::<u64>();
     }
     let pages = |fixed: u64| (fixed >> PSS_SHIFT).div_ceil(PAGE_SIZE as u64);
-    let anon = pages(total.pss);
+    let anon = pages(total.pss_anon);
     SystemPages {
         anon,
         active_anon: pages(total.pss_referenced).min(anon),
@@ -683,14 +748,15 @@ fn system_pages() -> SystemPages {
 /// MemAvailable is free frames above the high watermark plus the page
 /// cache. The kernel heap's frames count as unreclaimable slab.
 fn meminfo() -> String {
-    use crate::mm::vmstat::{NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK};
+    use crate::mm::vmstat::{NR_FILE_DIRTY, NR_WRITEBACK};
     let (free, total) = crate::mm::frame::stats();
     let (free, total) = (free as u64, total as u64);
     let (_, _, high) = crate::mm::frame::watermarks();
     let slots = SWAP_SLOTS.load(Ordering::Relaxed) as u64;
     let (_, _, swap_used) = crate::mm::swap::stats();
     let sys = system_pages();
-    let file = NR_FILE_PAGES.pages();
+    let c = crate::mm::filemap::meminfo();
+    let file = c.cached as u64;
     let cached = file.saturating_sub(sys.swap_cached);
     let available = free.saturating_sub(high as u64) + file;
     let slab = crate::mm::heap::stats().frames as u64;
@@ -715,8 +781,8 @@ fn meminfo() -> String {
         ("Dirty:", kb(NR_FILE_DIRTY.pages())),
         ("Writeback:", kb(NR_WRITEBACK.pages())),
         ("AnonPages:", kb(sys.anon)),
-        ("Mapped:", kb(NR_FILE_MAPPED.pages())),
-        ("Shmem:", kb(NR_SHMEM.pages())),
+        ("Mapped:", kb(c.mapped as u64)),
+        ("Shmem:", kb(c.shmem as u64)),
         ("KReclaimable:", 0),
         ("Slab:", kb(slab)),
         ("SReclaimable:", 0),
@@ -757,11 +823,12 @@ fn meminfo() -> String {
 /// boot. svos reclaims only in the allocating process's context (direct
 /// reclaim), and its only block I/O is swap (pgpgin/pgpgout in KiB).
 fn vmstat() -> String {
-    use crate::mm::vmstat::{NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK};
+    use crate::mm::vmstat::{NR_FILE_DIRTY, NR_WRITEBACK};
     let (free, _) = crate::mm::frame::stats();
     let sys = system_pages();
     let v = crate::mm::vmstat::snapshot();
-    let file = NR_FILE_PAGES.pages();
+    let c = crate::mm::filemap::meminfo();
+    let file = c.cached as u64;
     let inactive_anon = sys.anon - sys.active_anon;
     let slab = crate::mm::heap::stats().frames as u64;
     let kb_per_page = (PAGE_SIZE / 1024) as u64;
@@ -784,11 +851,11 @@ fn vmstat() -> String {
         ("nr_slab_reclaimable", 0),
         ("nr_slab_unreclaimable", slab),
         ("nr_anon_pages", sys.anon),
-        ("nr_mapped", NR_FILE_MAPPED.pages()),
+        ("nr_mapped", c.mapped as u64),
         ("nr_file_pages", file),
         ("nr_dirty", NR_FILE_DIRTY.pages()),
         ("nr_writeback", NR_WRITEBACK.pages()),
-        ("nr_shmem", NR_SHMEM.pages()),
+        ("nr_shmem", c.shmem as u64),
         ("nr_anon_transparent_hugepages", 0),
         ("nr_kernel_stack", sys.kernel_stack_kb),
         ("nr_page_table_pages", sys.page_tables),

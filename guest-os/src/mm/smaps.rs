@@ -19,9 +19,9 @@
 //! space count each frame exactly once, which is how the system-wide
 //! AnonPages, Active and SwapCached are obtained without a frame table.
 //!
-//! Every user page svos maps today is anonymous (ELF segments are private
-//! copies made at exec), so Anonymous equals Rss and the file-backed
-//! figures are zero.
+//! Page-cache frames that file areas map are file pages (not Anonymous;
+//! their map count leaves out the page cache's own reference); every
+//! other frame is anonymous.
 
 use super::addr_space::AddrSpace;
 use super::address::{VirtAddr, VirtPageNum, PAGE_SIZE};
@@ -52,14 +52,16 @@ pub struct MemSizeStats {
     pub private_dirty: u64,
     /// Resident with A set.
     pub referenced: u64,
-    /// Resident anonymous bytes (every svos page; see the module docs).
+    /// Resident anonymous bytes (not page-cache frames; see the module docs).
     pub anonymous: u64,
     /// Bytes swapped out (Swap).
     pub swap: u64,
     /// Proportional swap, bytes << PSS_SHIFT.
     pub swap_pss: u64,
-    /// The referenced part of Pss (A set), bytes << PSS_SHIFT: summed over
-    /// every space it counts each frame once (meminfo's Active).
+    /// The anonymous part of Pss, bytes << PSS_SHIFT: summed over every
+    /// space it counts each anonymous frame once (meminfo's AnonPages).
+    pub pss_anon: u64,
+    /// The referenced (A set) part of `pss_anon` (meminfo's Active(anon)).
     pub pss_referenced: u64,
     /// The part of Pss whose swap slot still holds the same contents (the
     /// swap cache), bytes << PSS_SHIFT (meminfo's SwapCached).
@@ -80,6 +82,7 @@ impl MemSizeStats {
         self.anonymous += o.anonymous;
         self.swap += o.swap;
         self.swap_pss += o.swap_pss;
+        self.pss_anon += o.pss_anon;
         self.pss_referenced += o.pss_referenced;
         self.pss_swap_cached += o.pss_swap_cached;
     }
@@ -96,16 +99,22 @@ impl AddrSpace {
             return m;
         }
         for (vpn, frame) in self.frames.range(lo..hi) {
-            let (count, cached) = match frame {
-                PageFrame::Private(_, slot) => (1u64, slot.is_some()),
-                PageFrame::Shared(f) => (Arc::strong_count(f) as u64, f.copy.lock().is_some()),
+            // (spaces mapping the frame, swap-cache copy, anonymous); a page-cache
+            // frame's count less the cache's own reference.
+            let (count, cached, anon) = match frame {
+                PageFrame::Private(_, slot) => (1u64, slot.is_some(), true),
+                PageFrame::Shared(f) => (Arc::strong_count(f) as u64, f.copy.lock().is_some(), true),
+                PageFrame::Cache(f) => (Arc::strong_count(f).saturating_sub(1) as u64, false, false),
             };
             let flags = self.pt.translate(VirtAddr(vpn.0 * PAGE_SIZE)).map_or(PteFlags::empty(), |(_, f)| f);
             let dirty = flags.contains(PteFlags::D);
             let share = (page << PSS_SHIFT) / count.max(1);
             m.resident += page;
-            m.anonymous += page;
             m.pss += share;
+            if anon {
+                m.anonymous += page;
+                m.pss_anon += share;
+            }
             match (count > 1, dirty) {
                 (true, true) => m.shared_dirty += page,
                 (true, false) => m.shared_clean += page,
@@ -117,7 +126,9 @@ impl AddrSpace {
             }
             if flags.contains(PteFlags::A) {
                 m.referenced += page;
-                m.pss_referenced += share;
+                if anon {
+                    m.pss_referenced += share;
+                }
             }
             if cached {
                 m.pss_swap_cached += share;

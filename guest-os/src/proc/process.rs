@@ -5,6 +5,7 @@ use super::context::{Context, KernelStack};
 use super::fpu::FpState;
 use crate::fs::Fd;
 use crate::mm::addr_space::{AddrSpace, MemUsage};
+use crate::sync::Shared;
 use crate::trap::TrapFrame;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -76,6 +77,9 @@ pub enum WaitFor {
     Pipe,
     /// A signal (rt_sigsuspend).
     Signal,
+    /// A FUTEX_WAKE on [`Process::futex`]'s word, or the time (ticks) to
+    /// reach this value (`u64::MAX`: no timeout).
+    Futex(u64),
 }
 
 /// Scheduling state.
@@ -91,30 +95,45 @@ pub enum State {
     Zombie,
 }
 
-/// A user process.
+/// A user thread (Linux's task): a process has one or more, each a record
+/// of the process table with its own id, registers, kernel thread,
+/// scheduling state, signal mask and pending set; the threads of one
+/// process (its *thread group*, made by clone with CLONE_THREAD) share
+/// the address space, the brk, the file descriptor table and the signal
+/// actions through [`Shared`] handles. The first thread is the group's
+/// leader: its id is the process id (getpid), the others' `tgid` names it.
+/// Each thread also keeps its own copy of the fields a group rarely
+/// changes (cwd, umask, name, the exec'd program's description).
 pub struct Process {
-    /// Process id (1, 2, ... in creation order; never reused).
+    /// Thread id (1, 2, ... in creation order; never reused); the process
+    /// id for the group's leader.
     pub pid: usize,
-    /// Parent pid; 0 = the kernel (top-level processes and orphans once init is gone).
+    /// Thread group id: the pid of the process (its leader's thread id).
+    pub tgid: usize,
+    /// Parent pid (of the process: the same in every thread of a group);
+    /// 0 = the kernel (top-level processes and orphans once init is gone).
     pub ppid: usize,
     /// Program name (basename of the executed file).
     pub name: String,
     /// Started by the kernel from `init=` (its exit is reported on the console).
     pub top_level: bool,
-    /// The address space; `None` once the process has exited.
-    pub space: Option<AddrSpace>,
+    /// The address space, shared by the threads of the group; `None` once
+    /// the thread has exited.
+    pub space: Option<Shared<AddrSpace>>,
     /// Saved user registers.
     pub tf: TrapFrame,
     /// Saved f registers (see [`super::fpu`]).
     pub fp: FpState,
     /// Start of the brk heap (page aligned, just above the highest segment).
     pub brk_start: usize,
-    /// Current program break (bytes).
-    pub brk: usize,
+    /// Current program break (bytes), shared by the group.
+    pub brk: Shared<usize>,
     /// Faults and peak RSS of the address spaces it left (exec, exit).
     pub retired_usage: MemUsage,
     /// Totals of the children it reaped with wait4 (and of theirs).
     pub children_usage: MemUsage,
+    /// Its hardware performance counts (and its reaped children's).
+    pub perf: super::perf::Perf,
     /// Scheduling state.
     pub state: State,
     /// The hart it runs on while [`State::Running`].
@@ -126,8 +145,8 @@ pub struct Process {
     pub killed: Option<u32>,
     /// Set when the process becomes a zombie.
     pub exit: Option<ExitReason>,
-    /// File descriptor table (index = fd).
-    pub fds: Vec<Option<Fd>>,
+    /// File descriptor table (index = fd), shared by the group.
+    pub fds: Shared<Vec<Option<Fd>>>,
     /// Working directory (absolute, normalized).
     pub cwd: String,
     /// The program's path (/proc/PID/exe) and its inode number.
@@ -149,8 +168,17 @@ pub struct Process {
     pub pgid: usize,
     /// Largest virtual size seen, in pages (VmPeak).
     pub peak_vsize: usize,
-    /// Signal actions, mask, pending set, alternate stack.
+    /// Signal actions (shared by the group), and this thread's mask,
+    /// pending set and alternate stack.
     pub sig: super::signal::SigState,
+    /// The futex word this thread waits on, as (address space id, user
+    /// address, FUTEX_WAIT_BITSET's bitset); cleared by the FUTEX_WAKE that
+    /// wakes it (see [`crate::syscall::futex`]).
+    pub futex: Option<(usize, usize, u32)>,
+    /// Set on every other thread when one thread ends the whole group
+    /// (exit_group, a fatal signal, execve): how the group ended. The
+    /// thread exits before its next return to U-mode.
+    pub group_exit: Option<ExitReason>,
     /// set_tid_address's pointer (CLONE_CHILD_CLEARTID): cleared at exit.
     pub clear_child_tid: usize,
     /// CLONE_CHILD_SETTID's pointer: the pid is stored there before the child first runs.
@@ -175,22 +203,30 @@ impl Process {
     }
 
     /// True if a blocking system call should return -EINTR now: the
-    /// process is being killed or a signal is deliverable.
+    /// thread is being killed (or its group is ending) or a signal is
+    /// deliverable.
     pub fn interrupted(&self) -> bool {
-        self.killed.is_some() || self.sig.deliverable() != 0
+        self.killed.is_some() || self.group_exit.is_some() || self.sig.deliverable() != 0
     }
 
     /// Replaces the address space (exec, exit), keeping the old one's
     /// statistics and limits (RLIMIT_RSS). The old space is dropped (its
-    /// frames freed) here.
+    /// frames freed) here when this thread was its last holder.
     pub fn replace_space(&mut self, mut space: Option<AddrSpace>) {
         if let Some(old) = self.space.take() {
-            self.retired_usage.merge(old.usage());
+            if old.holders() == 1 || self.pid == self.tgid {
+                self.retired_usage.merge(old.usage());
+            }
             if let Some(new) = space.as_mut() {
                 new.inherit_limits(&old);
             }
         }
-        self.space = space;
+        self.space = space.map(Shared::new);
+    }
+
+    /// True for the group's first thread, whose id is the process id.
+    pub fn is_leader(&self) -> bool {
+        self.pid == self.tgid
     }
 
     /// A new process record (not yet runnable) with fds 0, 1, 2 on the
@@ -200,22 +236,24 @@ impl Process {
         let ctx = Context::new_thread(&kstack);
         Some(Process {
             pid,
+            tgid: pid,
             ppid,
             name: String::from(name),
             top_level: false,
-            space,
+            space: space.map(Shared::new),
             tf: TrapFrame::default(),
             fp: FpState::default(),
             brk_start: 0,
-            brk: 0,
+            brk: Shared::new(0),
             retired_usage: MemUsage::default(),
             children_usage: MemUsage::default(),
+            perf: Default::default(),
             state: State::Runnable,
             hart: 0,
             affinity: u64::MAX,
             killed: None,
             exit: None,
-            fds: crate::fs::console_fds(),
+            fds: Shared::new(crate::fs::console_fds()),
             cwd: String::from("/"),
             exe: String::new(),
             exe_ino: 0,
@@ -227,6 +265,8 @@ impl Process {
             pgid: pid,
             peak_vsize: 0,
             sig: Default::default(),
+            futex: None,
+            group_exit: None,
             clear_child_tid: 0,
             set_child_tid: 0,
             enosys_logged: Default::default(),

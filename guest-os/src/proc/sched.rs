@@ -1,8 +1,10 @@
 //! The process table and the scheduler.
 //!
-//! - All harts, one shared run queue (FIFO) under the big kernel lock
-//!   ([`crate::sync`]): round-robin; a process runs on one hart at a time and
-//!   may resume on any hart. A process runs until
+//! - All harts, one shared run queue (FIFO) of threads under the big kernel
+//!   lock ([`crate::sync`]): round-robin; a thread runs on one hart at a
+//!   time and may resume on any hart; the threads of one process run on
+//!   several harts at once. (A "process" below is a table record: one
+//!   thread, see [`super::process::Process`].) A process runs until
 //!   it blocks, yields, exits, or its time slice ends: the timer is armed at
 //!   every dispatch for [`TIME_SLICE_TICKS`] later (or an earlier sleeper's
 //!   deadline), and a timer interrupt taken in U-mode sends the process to
@@ -128,10 +130,29 @@ pub fn wake_all(why: WaitFor) {
 }
 
 /// Posts signal `sig` with `info` to process `pid` (kill, SIGCHLD,
-/// SIGPIPE): SIGKILL marks it killed; others become pending unless
-/// ignored. A blocked target is woken (its call returns -EINTR) and one
-/// running on another hart is interrupted.
+/// SIGPIPE): to the thread of its group that does not block it (the
+/// leader first), else to the leader or its first live thread (a
+/// process-directed signal, signal(7)); see [`signal_thread`].
 pub fn send_signal(pid: usize, sig: u32, info: super::signal::Info) {
+    let Some(tgid) = proc_mut(pid).map(|p| p.tgid) else { return };
+    let live: Vec<(usize, u64)> = table()
+        .procs
+        .values()
+        .filter(|p| p.tgid == tgid && p.state != State::Zombie)
+        .map(|p| (p.pid, p.sig.mask))
+        .collect();
+    let target =
+        live.iter().find(|(_, mask)| mask & super::signal::bit(sig) == 0).or(live.first()).map_or(pid, |&(tid, _)| tid);
+    signal_thread(target, sig, info);
+}
+
+/// Posts signal `sig` with `info` to thread `tid` (tgkill, and
+/// [`send_signal`]'s choice): SIGKILL marks it killed (which ends its
+/// whole group); others become pending unless ignored. A blocked target
+/// is woken (its call returns -EINTR) and one running on another hart is
+/// interrupted.
+pub fn signal_thread(tid: usize, sig: u32, info: super::signal::Info) {
+    let pid = tid;
     let Some(t) = proc_mut(pid) else { return };
     if t.state == State::Zombie {
         return;
@@ -143,10 +164,45 @@ pub fn send_signal(pid: usize, sig: u32, info: super::signal::Info) {
     } else if !t.sig.post(sig, info) || t.sig.deliverable() == 0 {
         return;
     }
+    interrupt(pid);
+}
+
+/// Makes thread `pid` notice a change before it next runs U-mode: woken
+/// if blocked, interrupted by an IPI if it runs on another hart.
+fn interrupt(pid: usize) {
+    let Some(t) = proc_mut(pid) else { return };
     if t.state == State::Running && t.hart != smp::hart_id() {
         smp::kick(t.hart);
     }
     wake(pid);
+}
+
+/// The live (not zombie) threads of process `tgid` other than `but`.
+pub fn other_threads(tgid: usize, but: usize) -> Vec<usize> {
+    table()
+        .procs
+        .values()
+        .filter(|p| p.tgid == tgid && p.pid != but && p.state != State::Zombie)
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// Number of threads of process `tgid` that have not exited (/proc's `Threads:`).
+pub fn thread_count(tgid: usize) -> usize {
+    table().procs.values().filter(|p| p.tgid == tgid && p.state != State::Zombie).count()
+}
+
+/// Ends every thread of the caller's group but the caller (exit_group, a
+/// fatal signal, execve): each exits with `reason` before it next runs
+/// U-mode, without a report of its own.
+pub fn end_other_threads(reason: ExitReason) {
+    let me = current();
+    for tid in other_threads(me.tgid, me.pid) {
+        if let Some(t) = proc_mut(tid) {
+            t.group_exit.get_or_insert(reason);
+            interrupt(tid);
+        }
+    }
 }
 
 /// Allocates a pid, or `None` if the table is full.
@@ -209,30 +265,67 @@ pub fn yield_now() {
     to_scheduler();
 }
 
-/// Ends the current process: frees its memory and files, reparents its
-/// children, becomes a zombie, wakes its parent. Never returns.
+/// Ends the current process (exit_group, a fatal signal or fault): every
+/// other thread of its group ends too ([`end_other_threads`]), then this
+/// one ([`exit_thread`]). Never returns.
 pub fn exit_current(reason: ExitReason) -> ! {
+    end_other_threads(reason);
+    // A leader that already left (pthread_exit) still reports the group's status.
+    let tgid = current().tgid;
+    if let Some(leader) = proc_mut(tgid).filter(|l| l.state == State::Zombie) {
+        leader.exit = Some(reason);
+    }
+    exit_thread(reason)
+}
+
+/// Ends the current thread (exit(2); the last thread of a group ends the
+/// process): CLONE_CHILD_CLEARTID's word is zeroed and futex-woken (what
+/// pthread_join waits for), its handles to the address space, fd table
+/// and signal actions are dropped (the last holder frees them), it becomes
+/// a zombie. When no thread of the group is left, the process has exited:
+/// its children are reparented and its parent gets SIGCHLD and is woken.
+/// A thread other than the leader is reaped by the scheduler. Never returns.
+pub fn exit_thread(reason: ExitReason) -> ! {
     let pid = current_pid();
     let p = current();
+    let reason = p.group_exit.unwrap_or(reason);
     if p.clear_child_tid != 0 && p.space.is_some() {
-        let _ = super::usercopy::copy_to_user(p.clear_child_tid, &0u32.to_le_bytes());
+        let at = p.clear_child_tid;
+        if super::usercopy::copy_to_user(at, &0u32.to_le_bytes()).is_ok() {
+            crate::syscall::futex::wake_word(at, 1);
+        }
     }
     let p = current();
     kernel_space::activate_kernel();
     p.replace_space(None);
-    p.fds.clear();
+    p.fds = crate::sync::Shared::new(Vec::new());
+    p.sig.actions = crate::sync::Shared::new([Default::default(); 64]);
     p.exit = Some(reason);
+    p.perf.leave();
     crate::drivers::trace::proc_exit(pid, reason.status() as usize);
     p.state = State::Zombie;
     fpu::forget(pid);
-    let ppid = p.ppid;
-    send_signal(ppid, signal::SIGCHLD, super::signal::Info { code: 1, addr: 0, pid });
+    let tgid = p.tgid;
+    if other_threads(tgid, pid).is_empty() {
+        end_process(tgid);
+    }
+    to_scheduler();
+    // A zombie is never scheduled again.
+    unreachable_halt()
+}
+
+/// The last thread of process `tgid` has exited: SIGCHLD to the parent,
+/// children reparented, the parent woken.
+fn end_process(tgid: usize) {
+    let Some(leader) = proc_mut(tgid) else { return };
+    let ppid = leader.ppid;
+    send_signal(ppid, signal::SIGCHLD, super::signal::Info { code: 1, addr: 0, pid: tgid });
     // Orphans go to init (pid 1) while it lives, else to the kernel.
-    let init_alive = pid != 1 && proc_mut(1).is_some_and(|i| i.state != State::Zombie);
+    let init_alive = tgid != 1 && proc_mut(1).is_some_and(|i| i.state != State::Zombie);
     let new_parent = if init_alive { 1 } else { 0 };
     let mut zombie_orphan = false;
     for c in table().procs.values_mut() {
-        if c.ppid == pid {
+        if c.ppid == tgid {
             c.ppid = new_parent;
             zombie_orphan |= c.state == State::Zombie;
         }
@@ -241,20 +334,22 @@ pub fn exit_current(reason: ExitReason) -> ! {
         wake_waiter(1);
     }
     wake_waiter(ppid);
-    to_scheduler();
-    // A zombie is never scheduled again.
-    unreachable_halt()
 }
 
 fn unreachable_halt() -> ! {
     panic!("a zombie was resumed")
 }
 
-fn wake_waiter(pid: usize) {
-    if let Some(p) = proc_mut(pid) {
-        if p.state == State::Blocked(WaitFor::Child) {
-            wake(pid);
-        }
+/// Wakes the threads of process `tgid` waiting for a child (wait4 from any of them).
+fn wake_waiter(tgid: usize) {
+    let waiting: Vec<usize> = table()
+        .procs
+        .values()
+        .filter(|p| p.tgid == tgid && p.state == State::Blocked(WaitFor::Child))
+        .map(|p| p.pid)
+        .collect();
+    for pid in waiting {
+        wake(pid);
     }
 }
 
@@ -268,9 +363,20 @@ pub fn reap(pid: usize) -> Option<ExitReason> {
     r
 }
 
-/// Children of `ppid` (pid, is zombie).
+/// True if every thread of process `tgid` has exited (wait4 may reap it).
+fn group_exited(tgid: usize) -> bool {
+    table().procs.values().all(|p| p.tgid != tgid || p.state == State::Zombie)
+}
+
+/// Child processes of `ppid` (pid, has exited): the group leaders whose
+/// parent it is; a process has exited when all its threads have.
 pub fn children(ppid: usize) -> Vec<(usize, bool)> {
-    table().procs.values().filter(|p| p.ppid == ppid).map(|p| (p.pid, p.state == State::Zombie)).collect()
+    table()
+        .procs
+        .values()
+        .filter(|p| p.ppid == ppid && p.is_leader())
+        .map(|p| (p.pid, p.state == State::Zombie && group_exited(p.tgid)))
+        .collect()
 }
 
 /// Kernel entry of a new process's thread (from `__thread_start`).
@@ -307,6 +413,9 @@ fn fault_code(p: &Process, code: usize, stval: usize) -> i32 {
 pub fn user_loop() -> ! {
     loop {
         let p = current();
+        if let Some(r) = p.group_exit {
+            exit_thread(r);
+        }
         if let Some(sig) = p.killed {
             exit_current(ExitReason::Killed(sig));
         }
@@ -349,7 +458,8 @@ pub fn user_loop() -> ! {
             if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
                 resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
             }
-            crate::drivers::trace::fault_done(stval, code, p.pid, resolved.map(|r| r.map(|_| ())));
+            let rss = p.space.as_ref().map_or(0, |s| s.resident_pages());
+            crate::drivers::trace::fault_done(stval, code, p.pid, rss, resolved.map(|r| r.map(|_| ())));
             match resolved {
                 Some(Ok(_)) => continue,
                 Some(Err(FaultError::OutOfMemory)) => {
@@ -409,20 +519,34 @@ pub fn reclaim_from_others(me: usize) -> bool {
     reclaim(me, frame::watermarks().2)
 }
 
-/// Swaps out pages of every process but `me` (0: none excluded), in pid
+/// Drops clean page-cache pages ([`crate::mm::filemap::shrink`]), then
+/// swaps out pages of every process but `me` (0: none excluded), in pid
 /// order, each by its own clock, until `target` frames are free. True if it
-/// freed any; always false without swap.
+/// freed any.
 pub fn reclaim(me: usize, target: usize) -> bool {
-    if !crate::mm::swap::active() {
-        return false;
+    // Clean page-cache pages go first: dropping them costs no I/O.
+    let dropped = crate::mm::filemap::shrink(target) > 0;
+    if !crate::mm::swap::active() || frame::stats().0 >= target {
+        return dropped;
     }
     let high = target;
+    let my_space = proc_mut(me).and_then(|p| p.space.as_ref()).map(|s| s.id());
     let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
     let mut freed = false;
+    let mut seen = Vec::new();
     for pid in pids {
         let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
+        // Threads share a space: each is scanned once, and never the faulting thread's.
+        if Some(space.id()) == my_space || seen.contains(&space.id()) {
+            continue;
+        }
+        seen.push(space.id());
+        let before = space.resident_pages();
         while frame::stats().0 < high && space.swap_out_one() {
             freed = true;
+        }
+        if space.resident_pages() != before {
+            crate::drivers::trace::rss(pid, space.resident_pages());
         }
         if frame::stats().0 >= high {
             break;
@@ -446,7 +570,7 @@ pub fn oom_kill(p: &mut Process, va: usize) {
     use crate::mm::oom;
     let t = table();
     let dying = |q: &Process| q.killed == Some(signal::SIGKILL) && q.state != State::Zombie && q.space.is_some();
-    if t.procs.values().any(|q| q.pid != p.pid && dying(q)) {
+    if t.procs.values().any(|q| q.tgid != p.tgid && dying(q)) {
         yield_now();
         return;
     }
@@ -454,7 +578,7 @@ pub fn oom_kill(p: &mut Process, va: usize) {
     let mut victim: Option<(i64, usize)> = None;
     for q in t.procs.values() {
         let Some(space) = q.space.as_ref() else { continue };
-        if q.state == State::Zombie || q.killed.is_some() {
+        if q.state == State::Zombie || q.killed.is_some() || q.group_exit.is_some() {
             continue;
         }
         let Some(points) = oom::badness(&space.oom_info(), 0, total) else { continue };
@@ -552,11 +676,22 @@ fn start_next_init() -> bool {
     false
 }
 
-/// Reaps zombies whose parent is the kernel, reporting top-level ones.
+/// Reaps exited threads other than group leaders (nobody waits for them:
+/// CLONE_THREAD), then processes whose parent is the kernel once all
+/// their threads have exited, reporting top-level ones.
 fn reap_kernel_children() {
     let t = table();
-    let zombies: Vec<usize> =
-        t.procs.values().filter(|p| p.ppid == 0 && p.state == State::Zombie).map(|p| p.pid).collect();
+    let threads: Vec<usize> =
+        t.procs.values().filter(|p| !p.is_leader() && p.state == State::Zombie).map(|p| p.pid).collect();
+    for tid in threads {
+        t.procs.remove(&tid);
+    }
+    let zombies: Vec<usize> = t
+        .procs
+        .values()
+        .filter(|p| p.ppid == 0 && p.is_leader() && p.state == State::Zombie && group_exited(p.tgid))
+        .map(|p| p.pid)
+        .collect();
     for pid in zombies {
         let Some(p) = t.procs.remove(&pid) else { continue };
         if p.top_level {
@@ -604,8 +739,11 @@ fn wake_due() -> Option<u64> {
     let mut due = Vec::new();
     for p in table().procs.values() {
         match p.state {
-            State::Blocked(WaitFor::Time(t)) if t <= now => due.push(p.pid),
+            State::Blocked(WaitFor::Time(t) | WaitFor::Futex(t)) if t <= now => due.push(p.pid),
             State::Blocked(WaitFor::Time(t)) => earliest = Some(earliest.map_or(t, |e: u64| e.min(t))),
+            State::Blocked(WaitFor::Futex(t)) if t != u64::MAX => {
+                earliest = Some(earliest.map_or(t, |e: u64| e.min(t)))
+            }
             State::Blocked(WaitFor::Console) if console_ready => due.push(p.pid),
             _ => {}
         }
@@ -670,6 +808,7 @@ pub fn scheduler() -> ! {
             unsafe { space.activate() };
         }
         crate::drivers::trace::proc_switch(pid);
+        p.perf.enter();
         let now = timer::now();
         let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
         timer::set_deadline(next);
@@ -677,6 +816,9 @@ pub fn scheduler() -> ! {
         let sched: *mut Context = &mut smp::local().sched_ctx;
         // SAFETY: the process is boxed and alive until reaped; sched_ctx is static.
         unsafe { switch(sched, ctx) };
+        if let Some(p) = proc_mut(pid) {
+            p.perf.leave();
+        }
         smp::local().current = None;
         kernel_space::enter_kernel_table();
     }

@@ -79,8 +79,9 @@ pub struct Info {
 /// A process's signal state (inherited by fork; exec resets handlers to SIG_DFL).
 #[derive(Clone, Debug)]
 pub struct SigState {
-    /// Actions of signals 1..=64 (index n-1).
-    pub actions: [Action; 64],
+    /// Actions of signals 1..=64 (index n-1), shared by a thread group
+    /// (CLONE_SIGHAND); `clone` copies them (fork).
+    pub actions: crate::sync::Shared<[Action; 64]>,
     /// Blocked signals.
     pub mask: u64,
     /// Pending signals and their information.
@@ -96,7 +97,7 @@ pub struct SigState {
 impl Default for SigState {
     fn default() -> Self {
         SigState {
-            actions: [Action::default(); 64],
+            actions: crate::sync::Shared::new([Action::default(); 64]),
             mask: 0,
             pending: 0,
             info: [Info::default(); 64],

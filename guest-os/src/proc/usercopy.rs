@@ -60,7 +60,7 @@ pub fn for_each_chunk(va: usize, len: usize, access: Access, mut f: impl FnMut(P
 
 /// The current process's address space, or -EFAULT if it has none.
 fn cur_space() -> Result<&'static mut AddrSpace, isize> {
-    super::sched::current().space.as_mut().ok_or(EFAULT)
+    super::sched::current().space.as_deref_mut().ok_or(EFAULT)
 }
 
 /// Copies from the current process's user memory at `va` into `dst` (needs U+R).

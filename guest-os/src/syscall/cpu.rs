@@ -1,6 +1,7 @@
 //! Which harts a process runs on: sched_setaffinity(122),
-//! sched_getaffinity(123), getcpu(168), Linux semantics for one thread per
-//! process. A CPU number is a hart id; the mask is a `u64` (bit i = hart i;
+//! sched_getaffinity(123), getcpu(168), with Linux's semantics: the mask
+//! is a thread's (an id names one thread; 0 the caller; a new thread
+//! inherits its creator's). A CPU number is a hart id; the mask is a `u64` (bit i = hart i;
 //! Linux's `cpu_set_t` in its first 8 bytes).
 
 use super::errno::*;

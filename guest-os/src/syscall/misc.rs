@@ -2,14 +2,13 @@
 //! set_tid_address, set_robust_list, prlimit64/getrlimit/setrlimit,
 //! getrandom, sysinfo, umask, prctl (PR_SET_NAME/PR_GET_NAME), the
 //! uid/gid family (svos runs everything as root: 0), process groups and
-//! sessions (one of each: the pid), futex for one thread, madvise.
+//! sessions (one of each: the pid), madvise.
 
 use super::errno::*;
-use crate::proc::process::WaitFor;
 use crate::proc::sched;
-use crate::proc::usercopy::{copy_from_user, copy_to_user, read_u64};
+use crate::proc::usercopy::{copy_from_user, copy_to_user};
 
-/// set_tid_address(tidptr): records it (cleared at exit); returns the tid (= pid).
+/// set_tid_address(tidptr): records it (zeroed and futex-woken at the thread's exit); returns the tid.
 pub fn sys_set_tid_address(ptr: usize) -> isize {
     let p = sched::current();
     p.clear_child_tid = ptr;
@@ -17,7 +16,8 @@ pub fn sys_set_tid_address(ptr: usize) -> isize {
 }
 
 /// set_robust_list(head, len): accepted (len must be 24, the size of
-/// struct robust_list_head); svos has no threads whose robust futexes to clean up.
+/// struct robust_list_head). The list is not walked when a thread exits:
+/// a robust mutex its holder leaves locked is not handed on (EOWNERDEAD).
 pub fn sys_set_robust_list(_head: usize, len: usize) -> isize {
     if len != 24 {
         return EINVAL;
@@ -183,79 +183,4 @@ pub fn sys_setid(id: usize) -> isize {
 /// getgroups(size, list): no supplementary groups: 0.
 pub fn sys_getgroups(_size: usize, _list: usize) -> isize {
     0
-}
-
-const FUTEX_WAIT: usize = 0;
-const FUTEX_WAKE: usize = 1;
-const FUTEX_WAIT_BITSET: usize = 9;
-const FUTEX_WAKE_BITSET: usize = 10;
-const FUTEX_PRIVATE: usize = 128;
-const FUTEX_CLOCK_REALTIME: usize = 256;
-
-/// futex(uaddr, op, val, timeout, ...) for processes of one thread:
-/// FUTEX_WAIT(_BITSET) returns -EAGAIN if `*uaddr != val`, else sleeps
-/// until the relative timeout (-ETIMEDOUT) or a signal (-EINTR);
-/// FUTEX_WAKE(_BITSET) wakes no one (no other thread shares the word): 0.
-/// The PRIVATE flag is accepted. -EFAULT for a bad or unaligned address,
-/// -ENOSYS for other operations.
-pub fn sys_futex(uaddr: usize, op: usize, val: usize, timeout: usize) -> isize {
-    let cmd = op & !(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
-    if !uaddr.is_multiple_of(4) {
-        return EINVAL;
-    }
-    match cmd {
-        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let mut b = [0u8; 4];
-            if let Err(e) = copy_from_user(&mut b, uaddr) {
-                return e;
-            }
-            if u32::from_le_bytes(b) != val as u32 {
-                return EAGAIN;
-            }
-            let deadline = if timeout != 0 {
-                let (Ok(sec), Ok(nsec)) = (read_u64(timeout), read_u64(timeout + 8)) else { return EFAULT };
-                if (sec as i64) < 0 || nsec >= 1_000_000_000 {
-                    return EINVAL;
-                }
-                let ns = sec.saturating_mul(1_000_000_000).saturating_add(nsec);
-                let t = crate::boot::timer::ns_to_ticks(ns);
-                // WAIT_BITSET's timeout is absolute.
-                Some(if cmd == FUTEX_WAIT_BITSET { t } else { crate::boot::timer::now().saturating_add(t) })
-            } else {
-                None
-            };
-            loop {
-                if sched::current().interrupted() {
-                    return EINTR;
-                }
-                match deadline {
-                    Some(d) if crate::boot::timer::now() >= d => return ETIMEDOUT,
-                    Some(d) => sched::block(WaitFor::Time(d)),
-                    None => sched::block(WaitFor::Signal),
-                }
-            }
-        }
-        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
-            let mut b = [0u8; 4];
-            match copy_from_user(&mut b, uaddr) {
-                Ok(()) => 0,
-                Err(e) => e,
-            }
-        }
-        _ => ENOSYS,
-    }
-}
-
-/// madvise(addr, len, advice): advice is a hint svos may ignore, except
-/// MADV_DONTNEED (4), whose zero-fill-on-next-touch svos does not
-/// implement: -EINVAL (callers such as malloc treat a failure as "kept").
-/// -EINVAL for an unaligned addr or unknown advice.
-pub fn sys_madvise(addr: usize, _len: usize, advice: usize) -> isize {
-    if !addr.is_multiple_of(4096) {
-        return EINVAL;
-    }
-    match advice {
-        0..=3 | 8..=19 => 0,
-        _ => EINVAL,
-    }
 }

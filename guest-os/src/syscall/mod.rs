@@ -10,8 +10,10 @@
 pub mod cpu;
 pub mod errno;
 pub mod fs;
+pub mod futex;
 pub mod mem;
 pub mod misc;
+pub mod perf;
 pub mod process;
 pub mod rusage;
 pub mod signal;
@@ -65,10 +67,11 @@ pub fn dispatch() {
         SYS_FSTAT => fs::sys_fstat(a0, a1),
         SYS_FSYNC | SYS_FDATASYNC => fs::sys_fsync(a0),
         SYS_STATX => fs::sys_statx(a0, a1, a2, a3, a4),
-        SYS_EXIT | SYS_EXIT_GROUP => sched::exit_current(crate::proc::ExitReason::Exited(a0 as i32)),
+        SYS_EXIT => sched::exit_thread(crate::proc::ExitReason::Exited(a0 as i32)),
+        SYS_EXIT_GROUP => sched::exit_current(crate::proc::ExitReason::Exited(a0 as i32)),
         SYS_WAITID => process::sys_waitid(a0, a1, a2, a3, a4),
         SYS_SET_TID_ADDRESS => misc::sys_set_tid_address(a0),
-        SYS_FUTEX => misc::sys_futex(a0, a1, a2, a3),
+        SYS_FUTEX => futex::sys_futex(a0, a1, a2, a3, a4, a5),
         SYS_SET_ROBUST_LIST => misc::sys_set_robust_list(a0, a1),
         SYS_NANOSLEEP => time::sys_nanosleep(a0, a1),
         SYS_CLOCK_GETTIME => time::sys_clock_gettime(a0, a1),
@@ -95,14 +98,14 @@ pub fn dispatch() {
         SYS_GETPGID => process::sys_getpgid(a0),
         SYS_GETSID => {
             if a0 == 0 {
-                p.pid as isize
+                p.tgid as isize
             } else if sched::proc_mut(a0).is_some() {
                 a0 as isize
             } else {
                 ESRCH
             }
         }
-        SYS_SETSID => p.pid as isize,
+        SYS_SETSID => p.tgid as isize,
         SYS_GETGROUPS => misc::sys_getgroups(a0, a1),
         SYS_GETRLIMIT => misc::sys_prlimit64(0, a0, 0, a1),
         SYS_SETRLIMIT => misc::sys_prlimit64(0, a0, a1, 0),
@@ -114,18 +117,25 @@ pub fn dispatch() {
         SYS_SYSINFO => misc::sys_sysinfo(a0),
         SYS_GETCPU => cpu::sys_getcpu(a0, a1),
         SYS_UNAME => time::sys_uname(a0),
-        SYS_GETPID => p.pid as isize,
+        SYS_GETPID => p.tgid as isize,
         SYS_GETPPID => p.ppid as isize,
         SYS_BRK => mem::sys_brk(a0) as isize,
         SYS_MMAP => mem::sys_mmap(a0, a1, a2, a3, a4, a5),
         SYS_MUNMAP => mem::sys_munmap(a0, a1),
         SYS_MPROTECT => mem::sys_mprotect(a0, a1, a2),
-        // mremap is not implemented; callers (malloc's realloc) fall back to copying.
-        SYS_MREMAP => ENOMEM,
-        SYS_MADVISE => misc::sys_madvise(a0, a1, a2),
+        SYS_MREMAP => mem::sys_mremap(a0, a1, a2, a3, a4),
+        SYS_MADVISE => mem::sys_madvise(a0, a1, a2),
+        SYS_MSYNC => mem::sys_msync(a0, a1, a2),
+        SYS_MLOCK => mem::sys_mlock(a0, a1, true),
+        SYS_MUNLOCK => mem::sys_mlock(a0, a1, false),
+        SYS_MLOCK2 if a2 & !svos_abi::mman::MLOCK_ONFAULT != 0 => EINVAL,
+        SYS_MLOCK2 => mem::sys_mlock(a0, a1, true),
+        SYS_MLOCKALL => mem::sys_mlockall(a0),
+        SYS_MUNLOCKALL => mem::sys_mlockall(0),
         SYS_MINCORE => mem::sys_mincore(a0, a1, a2),
         SYS_SVOS_REPLAY => mem::sys_svos_replay(a0, a1, a2, a3),
         SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
+        svos_abi::perf::SYS_SVOS_PERF => perf::sys_svos_perf(a0 as isize, a1, a2, a3),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3, a4),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),
         SYS_WAIT4 => process::sys_wait4(a0 as isize, a1, a2, a3),

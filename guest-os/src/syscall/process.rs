@@ -12,10 +12,26 @@ use alloc::vec::Vec;
 const WNOHANG: usize = 1;
 
 const CLONE_VM: usize = 0x100;
+const CLONE_FS: usize = 0x200;
+const CLONE_FILES: usize = 0x400;
+const CLONE_SIGHAND: usize = 0x800;
 const CLONE_VFORK: usize = 0x4000;
+const CLONE_THREAD: usize = 0x1_0000;
+const CLONE_SYSVSEM: usize = 0x4_0000;
+const CLONE_SETTLS: usize = 0x8_0000;
 const CLONE_PARENT_SETTID: usize = 0x0010_0000;
 const CLONE_CHILD_CLEARTID: usize = 0x0020_0000;
+const CLONE_DETACHED: usize = 0x0040_0000;
 const CLONE_CHILD_SETTID: usize = 0x0100_0000;
+/// What a new thread may ask for besides CLONE_VM|CLONE_SIGHAND|CLONE_THREAD.
+const THREAD_OPTIONS: usize = CLONE_FS
+    | CLONE_FILES
+    | CLONE_SYSVSEM
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_DETACHED
+    | CLONE_CHILD_SETTID;
 
 /// clone(flags, stack, ptid, tls, ctid) as fork (riscv64 argument order):
 /// the low byte of `flags` is the signal sent to the parent at exit
@@ -24,14 +40,22 @@ const CLONE_CHILD_SETTID: usize = 0x0100_0000;
 /// CLONE_CHILD_CLEARTID (`ctid` zeroed when the child exits), and
 /// CLONE_VM|CLONE_VFORK together (posix_spawn's): done as a fork, the
 /// child on `stack` if given (it shares no memory with the parent, so an
-/// exec error it writes is not seen by the parent). Other flags (threads:
-/// CLONE_VM without CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS...) -EINVAL.
+/// exec error it writes is not seen by the parent). With
+/// CLONE_VM|CLONE_SIGHAND|CLONE_THREAD it makes a thread instead
+/// ([`clone_thread`]). Other flags (CLONE_VM alone, CLONE_NEW*...) -EINVAL.
 /// The child gets a copy-on-write copy of the address space
 /// ([`crate::mm::addr_space::AddrSpace::fork_cow`]: frames shared
 /// read-only, copied at the first store), the registers (a0 = 0), fds,
 /// cwd, signal actions and mask, brk; returns the child's pid. -EAGAIN if
 /// the process table is full, -ENOMEM if memory runs out.
-pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usize) -> isize {
+pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize) -> isize {
+    let thread = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
+    if flags & thread == thread {
+        if flags & !(thread | THREAD_OPTIONS) != 0 {
+            return EINVAL;
+        }
+        return clone_thread(flags, stack, ptid, tls, ctid);
+    }
     let extra = flags & !0xff & !(CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID);
     if extra != 0 && extra != CLONE_VM | CLONE_VFORK {
         return EINVAL;
@@ -67,7 +91,7 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usi
     c.fp = parent.fp.clone();
     c.affinity = parent.affinity;
     c.brk_start = parent.brk_start;
-    c.brk = parent.brk;
+    c.brk = parent.brk.clone();
     c.fds = parent.fds.clone();
     c.cwd = parent.cwd.clone();
     c.exe = parent.exe.clone();
@@ -76,7 +100,7 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usi
     c.elf_map = parent.elf_map.clone();
     c.sigtramp = parent.sigtramp;
     c.umask = parent.umask;
-    c.sig.actions = parent.sig.actions;
+    c.sig.actions = parent.sig.actions.clone();
     c.sig.mask = parent.sig.mask;
     c.sig.altstack = parent.sig.altstack;
     if stack != 0 {
@@ -97,12 +121,77 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, _tls: usize, ctid: usi
     pid as isize
 }
 
+/// clone with CLONE_VM|CLONE_SIGHAND|CLONE_THREAD (glibc's pthread_create
+/// adds CLONE_FS, CLONE_FILES, CLONE_SYSVSEM, CLONE_SETTLS,
+/// CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID): a new thread of the
+/// caller's process, with a new thread id, sharing its address space, brk
+/// and signal actions, and its fd table with CLONE_FILES (a copy
+/// without); starting at the caller's pc with a0 = 0, `sp` = `stack` and,
+/// with CLONE_SETTLS, `tp` = `tls`; the caller's signal mask, nothing
+/// pending, no alternate stack (as Linux with CLONE_VM). CLONE_FS is
+/// accepted but the working directory and umask are copied, not shared;
+/// CLONE_SYSVSEM and CLONE_DETACHED change nothing. The thread id is
+/// stored at `ptid` (CLONE_PARENT_SETTID) now and at `ctid`
+/// (CLONE_CHILD_SETTID) before the thread runs; with
+/// CLONE_CHILD_CLEARTID `ctid` is zeroed and futex-woken when the thread
+/// exits. Returns the thread id; -EINVAL without a stack, -EAGAIN if the
+/// process table is full, -ENOMEM without a frame for the kernel stack.
+fn clone_thread(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize) -> isize {
+    if stack == 0 || flags & 0xff != 0 {
+        return EINVAL;
+    }
+    let parent = sched::current();
+    if parent.space.is_none() {
+        return EINVAL;
+    }
+    let Some(tid) = sched::alloc_pid() else { return EAGAIN };
+    let Some(mut c) = Process::new(tid, parent.ppid, &parent.name, None) else { return ENOMEM };
+    crate::drivers::trace::proc_create(tid, parent.pid, &parent.name);
+    c.tgid = parent.tgid;
+    c.pgid = parent.pgid;
+    c.space = parent.space.as_ref().map(|s| s.share());
+    c.tf = parent.tf.clone();
+    c.tf.x[reg::A0] = 0;
+    c.tf.x[reg::SP] = stack;
+    if flags & CLONE_SETTLS != 0 {
+        c.tf.x[reg::TP] = tls;
+    }
+    c.fp = parent.fp.clone();
+    c.affinity = parent.affinity;
+    c.brk_start = parent.brk_start;
+    c.brk = parent.brk.share();
+    c.fds = if flags & CLONE_FILES != 0 { parent.fds.share() } else { parent.fds.clone() };
+    c.cwd = parent.cwd.clone();
+    c.exe = parent.exe.clone();
+    c.exe_ino = parent.exe_ino;
+    c.cmdline = parent.cmdline.clone();
+    c.elf_map = parent.elf_map.clone();
+    c.sigtramp = parent.sigtramp;
+    c.umask = parent.umask;
+    c.start_ticks = parent.start_ticks;
+    c.sig.actions = parent.sig.actions.share();
+    c.sig.mask = parent.sig.mask;
+    if flags & CLONE_CHILD_SETTID != 0 {
+        c.set_child_tid = ctid;
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        c.clear_child_tid = ctid;
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        if let Err(e) = copy_to_user(ptid, &(tid as u32).to_le_bytes()) {
+            return e;
+        }
+    }
+    sched::add(c);
+    tid as isize
+}
+
 /// The child of a fork with pid `pid`: a copy-on-write copy of `parent`'s
 /// address space and a kernel stack; `None` if memory ran out.
 fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
     let child_space = parent.space.as_mut()?.fork_cow().ok()?;
     crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
-    let mut child = Process::new(pid, parent.pid, &parent.name, Some(child_space))?;
+    let mut child = Process::new(pid, parent.tgid, &parent.name, Some(child_space))?;
     child.pgid = parent.pgid;
     Some(child)
 }
@@ -145,7 +234,15 @@ fn read_str_array(va: usize, total: &mut usize) -> Result<Vec<String>, isize> {
 /// -EACCES, -ENOEXEC (not a static RV64 ELF), -E2BIG, -EFAULT, -ENOMEM,
 /// -ELOOP. A dynamically linked ELF is refused with one console line and
 /// the process exits with status 127, as if its loader had failed.
+/// In a process with several threads, the other threads end (as Linux's
+/// de_thread) once the new program is loaded; execve from a thread other
+/// than the leader (the thread whose id is the pid) is refused with
+/// -EINVAL (Linux would move the caller to the leader's id).
 pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
+    let me = sched::current();
+    if !me.is_leader() && !sched::other_threads(me.tgid, me.pid).is_empty() {
+        return EINVAL;
+    }
     let r = (|| {
         let path = super::fs::read_path(path)?;
         let mut total = 0;
@@ -176,6 +273,7 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
         Ok(v) => v,
         Err(e) => return e,
     };
+    sched::end_other_threads(crate::proc::ExitReason::Killed(signal::SIGKILL));
     let p = sched::current();
     // Switch to the new table before the old one is freed.
     let exe = prog.exe.clone();
@@ -188,7 +286,8 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
 
 /// Options wait4 and waitid accept besides WNOHANG (WUNTRACED,
 /// WCONTINUED, __WNOTHREAD, __WALL, __WCLONE: svos has no stopped
-/// processes and no threads, so they change nothing).
+/// processes, waits for processes, never threads, and any thread of a
+/// process waits for the children of all, so they change nothing).
 const WAIT_IGNORED: usize = 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
 const WEXITED: usize = 4;
 const WNOWAIT: usize = 0x0100_0000;
@@ -202,7 +301,7 @@ fn wait_child(
     nohang: bool,
     keep: bool,
 ) -> Result<Option<(usize, crate::proc::ExitReason, crate::mm::addr_space::MemUsage)>, isize> {
-    let me = sched::current_pid();
+    let me = sched::current().tgid;
     loop {
         let kids = sched::children(me);
         let matching: Vec<&(usize, bool)> = kids.iter().filter(|(c, _)| pid <= 0 || *c == pid as usize).collect();
@@ -215,6 +314,8 @@ fn wait_child(
             let mut usage = child.usage();
             usage.merge(child.children_usage);
             if !keep {
+                let perf = child.perf.total();
+                sched::current().perf.add_child(perf);
                 sched::current().children_usage.merge(usage);
                 sched::reap(cpid);
             }
@@ -310,9 +411,12 @@ pub fn sys_kill(pid: isize, sig: usize) -> isize {
     if sig > 64 {
         return EINVAL;
     }
-    let me = sched::current_pid();
+    let me = sched::current().tgid;
     let targets: Vec<usize> = if pid == -1 {
-        sched::pids().into_iter().filter(|&p| p != 1 && p != me).collect()
+        sched::pids()
+            .into_iter()
+            .filter(|&p| p != 1 && p != me && sched::proc_mut(p).is_some_and(|t| t.is_leader()))
+            .collect()
     } else if pid > 0 {
         alloc::vec![pid as usize]
     } else if pid == 0 {
@@ -323,7 +427,7 @@ pub fn sys_kill(pid: isize, sig: usize) -> isize {
     let mut found = false;
     for t in targets {
         let Some(tp) = sched::proc_mut(t) else { continue };
-        if tp.state == State::Zombie {
+        if sched::thread_count(tp.tgid) == 0 {
             continue;
         }
         found = true;
@@ -378,19 +482,21 @@ pub fn sys_getpgid(pid: usize) -> isize {
     sched::proc_mut(pid).map_or(ESRCH, |p| p.pgid as isize)
 }
 
-/// tgkill(tgid, tid, sig) / tkill(tid, sig): svos processes have one
-/// thread whose tid is the pid, so this is kill of `tid` (si_code SI_TKILL).
+/// tgkill(tgid, tid, sig) / tkill(tid, sig) (tgid -1): sends `sig` to
+/// thread `tid` alone (si_code SI_TKILL), which must belong to process
+/// `tgid`. -EINVAL for a bad id or signal, -ESRCH if there is no such
+/// live thread in that process.
 pub fn sys_tgkill(tgid: isize, tid: isize, sig: usize) -> isize {
-    if tid <= 0 || (tgid != -1 && tgid != tid) || sig > 64 {
-        return if tid <= 0 || sig > 64 { EINVAL } else { ESRCH };
+    if tid <= 0 || tgid == 0 || tgid < -1 || sig > 64 {
+        return EINVAL;
     }
-    let me = sched::current_pid();
+    let me = sched::current().tgid;
     let Some(t) = sched::proc_mut(tid as usize) else { return ESRCH };
-    if t.state == State::Zombie {
+    if t.state == State::Zombie || (tgid != -1 && t.tgid != tgid as usize) {
         return ESRCH;
     }
     if sig != 0 {
-        sched::send_signal(
+        sched::signal_thread(
             tid as usize,
             sig as u32,
             crate::proc::signal::Info { code: crate::proc::signal::SI_TKILL, addr: 0, pid: me },

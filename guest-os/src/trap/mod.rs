@@ -28,6 +28,7 @@ pub struct TrapFrame {
 pub mod reg {
     pub const RA: usize = 1;
     pub const SP: usize = 2;
+    pub const TP: usize = 4;
     pub const A0: usize = 10;
     pub const A1: usize = 11;
     pub const A2: usize = 12;
