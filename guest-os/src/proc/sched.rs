@@ -590,12 +590,14 @@ pub fn oom_kill(p: &mut Process, va: usize) {
     if victim_pid == p.pid {
         report_oom(p);
         if p.killed.is_none() {
+            crate::mm::vmstat::OOM_KILL.inc();
             report_kill(p, format_args!("out of memory at {:#x}", va), signal::SIGKILL);
         }
         p.killed = Some(signal::SIGKILL);
         return;
     }
     let Some(v) = proc_mut(victim_pid) else { return };
+    crate::mm::vmstat::OOM_KILL.inc();
     report_oom(v);
     v.killed = Some(signal::SIGKILL);
     if v.state == State::Running && v.hart != smp::hart_id() {
@@ -631,6 +633,10 @@ pub fn spawn(pid: usize, ppid: usize, file: &str, argv: &[String]) -> Result<(),
         Process::new(pid, ppid, &prog.name, None).ok_or(exec::PrepareError::from(crate::syscall::errno::ENOMEM))?;
     exec::install(&mut p, prog);
     p.top_level = ppid == 0;
+    if p.top_level {
+        // A session leader with the console as its controlling terminal.
+        crate::drivers::tty::set_foreground(p.pgid);
+    }
     crate::drivers::trace::spawned(pid, ppid, file);
     add(p);
     Ok(())
@@ -702,11 +708,33 @@ fn reap_kernel_children() {
     }
 }
 
+/// Sends the signals typed on the console (Ctrl-C: SIGINT, Ctrl-\\:
+/// SIGQUIT) to every process of its foreground process group.
+fn deliver_tty_signals() {
+    let (mut sigs, pgid) = crate::drivers::tty::take_signals();
+    if pgid == 0 {
+        return;
+    }
+    while sigs != 0 {
+        let sig = sigs.trailing_zeros();
+        sigs &= sigs - 1;
+        for pid in group_members(pgid) {
+            send_signal(pid, sig, super::signal::Info { code: super::signal::SI_KERNEL, addr: 0, pid: 0 });
+        }
+    }
+}
+
+/// The live (not zombie) processes of process group `pgid`, in pid order.
+pub fn group_members(pgid: usize) -> Vec<usize> {
+    table().procs.values().filter(|p| p.pgid == pgid && p.state != State::Zombie).map(|p| p.pid).collect()
+}
+
 /// Wakes sleepers whose time has come and console readers if input is ready.
 /// Returns the earliest remaining sleep deadline.
 fn wake_due() -> Option<u64> {
     let now = timer::now();
     let console_ready = crate::drivers::tty::poll();
+    deliver_tty_signals();
     let mut earliest: Option<u64> = None;
     let mut due = Vec::new();
     for p in table().procs.values() {
