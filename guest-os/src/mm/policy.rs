@@ -16,7 +16,7 @@
 //!   so a counter orders pages by how recently they were seen used, over
 //!   the last eight passes. The victims are the pages with the lowest
 //!   counters (older load first on a tie). A pass keeps the scope's lowest
-//!   sixteenth (at least one, at most 64) as the next victims; a kept page
+//!   sixteenth (at least one, at most 256) as the next victims; a kept page
 //!   whose A bit is set again before its turn is passed over. We
 //!   keep counters rather than Linux's active/inactive lists because one
 //!   pass is one scan (no list to keep in step with every fault, fork and
@@ -179,8 +179,11 @@ impl Scope {
     }
 }
 
-/// Most victims one aging pass keeps.
-const AGED_MAX: usize = 64;
+/// Most victims one aging pass keeps (a pass over 5,600 pages then serves
+/// 256 evictions).
+const AGED_MAX: usize = 256;
+/// Victims a pass keeps when the heap has no block for [`AGED_MAX`].
+const AGED_FALLBACK: usize = 32;
 
 /// Seed of every space's RANDOM generator (xorshift64*).
 const RANDOM_SEED: u64 = 0x5eed_2026_0d15_c0de;
@@ -389,7 +392,7 @@ impl AddrSpace {
     }
 
     fn swappable(&self, vpn: VirtPageNum) -> bool {
-        self.vmas.find(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero())
+        self.vmas.find(vpn.addr().0).is_some_and(|v| v.evictable())
     }
 
     /// FIFO: the first live entry of the load queue inside the scope
@@ -419,7 +422,7 @@ impl AddrSpace {
         let sweep = || frames.range(hand..scope.end).chain(frames.range(scope.start..hand));
         let mut cleared = false;
         for (vpn, _) in sweep().chain(sweep()) {
-            if !vmas.find(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero()) {
+            if !vmas.find(vpn.addr().0).is_some_and(|v| v.evictable()) {
                 continue;
             }
             super::vmstat::PGSCAN.inc();
@@ -448,15 +451,19 @@ impl AddrSpace {
         }
         let AddrSpace { frames, pt, vmas, replacement, .. } = self;
         let n = frames.range(scope.start..scope.end).count();
-        let keep = (n / 16).clamp(1, AGED_MAX);
+        let mut keep = (n / 16).clamp(1, AGED_MAX);
         // The `keep` lowest (age, load) seen so far, the highest on top.
         let mut lowest: BinaryHeap<(u8, u64, VirtPageNum)> = BinaryHeap::new();
         if lowest.try_reserve_exact(keep + 1).is_err() {
-            return (None, false);
+            // No contiguous block for it: a small heap fits the kernel heap's arenas.
+            keep = keep.min(AGED_FALLBACK);
+            if lowest.try_reserve_exact(keep + 1).is_err() {
+                return (None, false);
+            }
         }
         let mut cleared = false;
         for (&vpn, _) in frames.range(scope.start..scope.end) {
-            if !vmas.find(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero()) {
+            if !vmas.find(vpn.addr().0).is_some_and(|v| v.evictable()) {
                 continue;
             }
             super::vmstat::PGSCAN.inc();
@@ -491,7 +498,7 @@ impl AddrSpace {
         let clip = |v: &super::vma::Vma| {
             let s = VirtAddr(v.start).floor().max(scope.start);
             let e = VirtAddr(v.end).ceil().min(scope.end);
-            (v.kind.is_demand_zero() && s < e).then_some((s, e))
+            (v.evictable() && s < e).then_some((s, e))
         };
         let span: usize = self.vmas.iter().filter_map(clip).map(|(s, e)| e.0 - s.0).sum();
         for _ in 0..64.min(span) {
