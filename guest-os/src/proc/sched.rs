@@ -152,8 +152,7 @@ pub fn send_signal(pid: usize, sig: u32, info: super::signal::Info) {
 /// is woken (its call returns -EINTR) and one running on another hart is
 /// interrupted.
 pub fn signal_thread(tid: usize, sig: u32, info: super::signal::Info) {
-    let pid = tid;
-    let Some(t) = proc_mut(pid) else { return };
+    let Some(t) = proc_mut(tid) else { return };
     if t.state == State::Zombie {
         return;
     }
@@ -164,17 +163,17 @@ pub fn signal_thread(tid: usize, sig: u32, info: super::signal::Info) {
     } else if !t.sig.post(sig, info) || t.sig.deliverable() == 0 {
         return;
     }
-    interrupt(pid);
+    interrupt(tid);
 }
 
-/// Makes thread `pid` notice a change before it next runs U-mode: woken
+/// Makes thread `tid` notice a change before it next runs U-mode: woken
 /// if blocked, interrupted by an IPI if it runs on another hart.
-fn interrupt(pid: usize) {
-    let Some(t) = proc_mut(pid) else { return };
+fn interrupt(tid: usize) {
+    let Some(t) = proc_mut(tid) else { return };
     if t.state == State::Running && t.hart != smp::hart_id() {
         smp::kick(t.hart);
     }
-    wake(pid);
+    wake(tid);
 }
 
 /// The live (not zombie) threads of process `tgid` other than `but`.

@@ -88,20 +88,10 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usiz
     };
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
-    c.fp = parent.fp.clone();
-    c.affinity = parent.affinity;
-    c.brk_start = parent.brk_start;
+    inherit(&mut c, parent);
     c.brk = parent.brk.clone();
     c.fds = parent.fds.clone();
-    c.cwd = parent.cwd.clone();
-    c.exe = parent.exe.clone();
-    c.exe_ino = parent.exe_ino;
-    c.cmdline = parent.cmdline.clone();
-    c.elf_map = parent.elf_map.clone();
-    c.sigtramp = parent.sigtramp;
-    c.umask = parent.umask;
     c.sig.actions = parent.sig.actions.clone();
-    c.sig.mask = parent.sig.mask;
     c.sig.altstack = parent.sig.altstack;
     if stack != 0 {
         c.tf.x[reg::SP] = stack;
@@ -156,21 +146,11 @@ fn clone_thread(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize
     if flags & CLONE_SETTLS != 0 {
         c.tf.x[reg::TP] = tls;
     }
-    c.fp = parent.fp.clone();
-    c.affinity = parent.affinity;
-    c.brk_start = parent.brk_start;
+    inherit(&mut c, parent);
     c.brk = parent.brk.share();
     c.fds = if flags & CLONE_FILES != 0 { parent.fds.share() } else { parent.fds.clone() };
-    c.cwd = parent.cwd.clone();
-    c.exe = parent.exe.clone();
-    c.exe_ino = parent.exe_ino;
-    c.cmdline = parent.cmdline.clone();
-    c.elf_map = parent.elf_map.clone();
-    c.sigtramp = parent.sigtramp;
-    c.umask = parent.umask;
     c.start_ticks = parent.start_ticks;
     c.sig.actions = parent.sig.actions.share();
-    c.sig.mask = parent.sig.mask;
     if flags & CLONE_CHILD_SETTID != 0 {
         c.set_child_tid = ctid;
     }
@@ -184,6 +164,23 @@ fn clone_thread(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize
     }
     sched::add(c);
     tid as isize
+}
+
+/// What a new process or thread copies from its creator alike: FP
+/// registers, hart affinity, the brk's start, cwd, umask, the program's
+/// description (/proc) and the signal mask.
+fn inherit(c: &mut Process, parent: &Process) {
+    c.fp = parent.fp.clone();
+    c.affinity = parent.affinity;
+    c.brk_start = parent.brk_start;
+    c.cwd = parent.cwd.clone();
+    c.exe = parent.exe.clone();
+    c.exe_ino = parent.exe_ino;
+    c.cmdline = parent.cmdline.clone();
+    c.elf_map = parent.elf_map.clone();
+    c.sigtramp = parent.sigtramp;
+    c.umask = parent.umask;
+    c.sig.mask = parent.sig.mask;
 }
 
 /// The child of a fork with pid `pid`: a copy-on-write copy of `parent`'s
