@@ -28,7 +28,7 @@ INITRD   := $(BUILD)/initrd.cpio
 
 # The initrd (programs from guest-programs, scripts from guest-programs/scripts),
 # in order, and the kernel command line: init=PROG:ARG:... (see guest-os/README.md).
-PROGRAMS := sh demo.sh hello va forkdemo attack sleep worker spawn spin fpu segfault illegal memory-user mmaptest thrash memstress paging-policy
+PROGRAMS := sh demo.sh hello va forkdemo attack sleep worker spawn spin fpu segfault illegal memory-user mmaptest thrash memstress paging-policy perfstat
 APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts

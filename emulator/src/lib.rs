@@ -41,6 +41,7 @@ pub mod isa;
 pub mod loader;
 pub mod machine;
 pub mod mmu;
+pub mod plot;
 pub mod reservations;
 pub mod snapshot;
 pub mod stats;

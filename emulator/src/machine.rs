@@ -702,6 +702,9 @@ impl Machine {
         let mut stamp = Stamp::of(&self.harts[i]);
         stamp.icount = stamp.icount.wrapping_sub(1);
         for e in self.bus.trace_port.take() {
+            if let (Some(x), crate::devices::trace_port::Kind::ProcSwitch) = (&mut self.explain, e.kind) {
+                x.process_switched(e.args[0], e.args[1] as u16);
+            }
             self.tracer.kernel_event(&stamp, &e);
         }
     }

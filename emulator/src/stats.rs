@@ -24,7 +24,11 @@
 //!   "disk": [ {"slot": N, "requests": N, "sectors_read": N, "sectors_written": N} ],
 //!   "processes": [ {"pid": N, "ppid": N, "name": "...", "path": "...", "asid": N,
 //!                   "faults": {"zero-fill": N, "cow-copy": N, ...}, "swap_outs": N, "swap_ins": N,
-//!                   "exit_status": N or null} ] }
+//!                   "exit_status": N or null} ],
+//!   "samples": [ {"instructions": N,                   (only with --stats-every N)
+//!                 "harts": [ {"hart": 0, "instructions": N, "tlb_lookups": N, "tlb_hits": N,
+//!                             "tlb_misses": N, "walks": N, "page_faults": N} ],
+//!                 "processes": [ {"pid": N, "name": "...", "rss": N} ] } ] }
 //! ```
 
 use std::collections::BTreeMap;
@@ -224,6 +228,81 @@ pub struct Stats {
     /// Per process, as the guest kernel reported them through the trace
     /// port (empty for a kernel that does not).
     pub processes: Vec<crate::trace::kernel::Process>,
+    /// Counters every N instructions (`--stats-every N`; left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<Sample>,
+}
+
+/// The running counters at one moment of the run (`--stats-every`).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Sample {
+    /// Instructions retired so far, all harts.
+    pub instructions: u64,
+    /// Per hart.
+    pub harts: Vec<HartSample>,
+    /// Per process the kernel reported and that has not exited: its
+    /// resident pages as last reported.
+    pub processes: Vec<ProcessSample>,
+}
+
+/// One hart's running counters in a [`Sample`].
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct HartSample {
+    /// Hart id.
+    pub hart: u64,
+    /// Instructions it retired.
+    pub instructions: u64,
+    /// TLB lookups.
+    pub tlb_lookups: u64,
+    /// TLB hits.
+    pub tlb_hits: u64,
+    /// TLB misses.
+    pub tlb_misses: u64,
+    /// Page-table walks.
+    pub walks: u64,
+    /// Page faults raised by translations (all accesses).
+    pub page_faults: u64,
+}
+
+/// One process in a [`Sample`].
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct ProcessSample {
+    /// Its pid.
+    pub pid: u64,
+    /// Its name.
+    pub name: String,
+    /// Its resident pages, as the kernel last reported.
+    pub rss: u64,
+}
+
+impl Sample {
+    /// The counters of `m` now.
+    pub fn of(m: &Machine) -> Sample {
+        Sample {
+            instructions: m.stats.instructions,
+            harts: m
+                .harts
+                .iter()
+                .zip(&m.mmus)
+                .map(|(h, mmu)| HartSample {
+                    hart: h.id,
+                    instructions: h.instret,
+                    tlb_lookups: mmu.tlb.stats.lookups,
+                    tlb_hits: mmu.tlb.stats.hits,
+                    tlb_misses: mmu.tlb.stats.misses,
+                    walks: mmu.stats.walks,
+                    page_faults: mmu.stats.page_faults.iter().sum(),
+                })
+                .collect(),
+            processes: m
+                .tracer
+                .processes()
+                .all()
+                .filter(|p| p.exit_status.is_none())
+                .map(|p| ProcessSample { pid: p.pid, name: p.name.clone(), rss: p.rss })
+                .collect(),
+        }
+    }
 }
 
 impl Stats {
@@ -284,6 +363,7 @@ impl Stats {
             harts,
             disk: m.bus.disk_stats(),
             processes: m.tracer.processes().all().cloned().collect(),
+            samples: Vec::new(),
         }
     }
 

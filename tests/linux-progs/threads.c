@@ -36,6 +36,7 @@ static long locked_counter;
 static atomic_long atomic_counter;
 static atomic_int harts_seen[64];
 static pid_t worker_tids[WORKERS];
+static atomic_int arrived;
 
 static long futex(atomic_int *word, int op, int val, const struct timespec *ts, unsigned bits) {
     return syscall(SYS_futex, word, op, val, ts, NULL, bits);
@@ -50,6 +51,13 @@ static void note_hart(void) {
 static void *worker(void *arg) {
     long id = (long)arg;
     worker_tids[id] = gettid();
+    note_hart();
+    /* Spin (no system call but sched_getcpu) until all workers have started:
+     * on one hart this takes time slices, on several the workers run at once. */
+    atomic_fetch_add(&arrived, 1);
+    for (unsigned n = 1; atomic_load(&arrived) < WORKERS; n++)
+        if (n % 4096 == 0)
+            note_hart();
     note_hart();
     /* Phase 1: fill my part. */
     for (long i = 0; i < PART; i++)

@@ -258,3 +258,26 @@ pub fn normalize_svos_console(console: &str) -> String {
     let s = frames.replace_all(&s, "N free frames of N (N KiB)");
     leak.replace_all(&s, "free frames N -> N").into_owned()
 }
+
+/// The lines of an svos `trace` cut up to and including the first sret to
+/// U-mode, without the kernel's own S-mode `tlb`/`mmu` lines: their
+/// addresses depend on where the linker put kernel functions, which changes
+/// with the checkout's path (cargo hashes the path of svos's path dependency
+/// into symbol names), so a snapshot of them would differ between clones.
+/// Panics if the cut has no such sret.
+pub fn until_sret_to_user(trace: &str) -> String {
+    let mut out = String::new();
+    for l in trace.lines() {
+        let mut words = l.split_once(": ").map_or("", |(_, rest)| rest).split_whitespace();
+        let (cat, _icount, privilege) = (words.next(), words.next(), words.next());
+        if matches!(cat, Some("tlb" | "mmu")) && privilege == Some("S") {
+            continue;
+        }
+        out += l;
+        out.push('\n');
+        if l.contains(": sret S -> U") {
+            return out;
+        }
+    }
+    panic!("no sret back to U-mode in the cut:\n{trace}");
+}

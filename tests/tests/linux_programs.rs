@@ -16,13 +16,14 @@ use svemu_tests::{parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
 
 /// The corpus and the arguments each program gets (no spaces: `init=`
 /// separates arguments with ':' and the command line with blanks).
-const PROGRAMS: [(&str, &[&str]); 8] = [
+const PROGRAMS: [(&str, &[&str]); 9] = [
     ("basics", &["a", "b"]),
     ("memory", &[]),
     ("files", &[]),
     ("procs", &[]),
     ("cxx", &[]),
     ("pie", &["x"]),
+    ("filemap", &[]),
     ("threads", &[]),
     ("cxxthreads", &[]),
 ];

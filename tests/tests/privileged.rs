@@ -161,3 +161,15 @@ fn debug_triggers_fire_in_s_mode_on_svemu() {
         assert_eq!(r.exit, Exit::PowerOff(0), "{ad:?}: console {:?}", r.console);
     }
 }
+
+/// `priv_hpm`: mhpmcounter3..7 count the TLB misses of loads and of
+/// stores, the walks, the load page faults and the walker's A/D updates
+/// that S-mode's accesses make, exactly; mcountinhibit holds a counter;
+/// hpmcounterN is gated by mcounteren (S) and scounteren (U). Under Svadu
+/// only (the program counts the walker's A/D update); svemu only (QEMU
+/// 7.2 counts refills of its own soft TLB).
+#[test]
+fn hpm_counters_count_tlb_misses_walks_and_faults_on_svemu() {
+    let r = svemu("priv_hpm", AdPolicy::Hardware, &[]);
+    assert_eq!(r.exit, Exit::PowerOff(0), "console {:?}", r.console);
+}

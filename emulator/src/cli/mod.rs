@@ -18,6 +18,8 @@ use std::time::Instant;
 use svemu::hart::trap::{exception_name, interrupt_name};
 use svemu::{diag, diag_text};
 
+mod plot;
+mod progress;
 mod stats;
 mod terminal;
 
@@ -60,6 +62,13 @@ enum Command {
         /// A RISC-V ELF file (executable or relocatable object).
         file: PathBuf,
     },
+    /// Draw a picture of a run (SVG or PNG): per-process RSS and page faults over time,
+    /// faults per pass of a thrashing run, TLB hit rate over time, or hit rate against
+    /// frames per replacement policy.
+    ///
+    /// Inputs: a JSON-lines trace with the kernel category (memory, passes), --stats-json
+    /// output made with --stats-every (tlb), or paging-policy summary lines (policy).
+    Plot(plot::PlotArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -178,7 +187,8 @@ struct RunArgs {
     explain: Option<u64>,
 
     /// The address space to explain VA in: current (the hart's satp at that moment), asid=N (the
-    /// satp last written with ASID N) or satp=VALUE.
+    /// satp last written with ASID N), pid=N (process N's, through the ASID the guest kernel
+    /// reports it runs with: svos's proc-switch events) or satp=VALUE.
     #[arg(long, value_name = "SPACE", requires = "explain", value_parser = parse_space, default_value = "current", help_heading = "Tracing")]
     explain_in: Space,
 
@@ -228,6 +238,12 @@ struct RunArgs {
     /// no times, no host figures (schema in src/stats.rs).
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
+
+    /// With --stats-json: also record the running counters (per hart TLB lookups, hits and
+    /// misses, walks, page faults; per process its RSS) every N instructions of all harts, as
+    /// "samples" (what `svemu plot tlb` draws). The run is the same, byte for byte.
+    #[arg(long, value_name = "N", requires = "stats_json", value_parser = parse_u64)]
+    stats_every: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -277,11 +293,12 @@ fn parse_u64(s: &str) -> Result<u64, String> {
 }
 
 fn parse_space(s: &str) -> Result<Space, String> {
-    let bad = || format!("'{s}' is not an address space (current, asid=N or satp=VALUE)");
+    let bad = || format!("'{s}' is not an address space (current, asid=N, pid=N or satp=VALUE)");
     match s.split_once('=') {
         None if s == "current" => Ok(Space::Current),
         Some(("asid", n)) => parse_u64(n).ok().and_then(|n| u16::try_from(n).ok()).map(Space::Asid).ok_or_else(bad),
         Some(("satp", v)) => parse_u64(v).map(Space::Satp).map_err(|_| bad()),
+        Some(("pid", n)) => parse_u64(n).map(Space::Pid).map_err(|_| bad()),
         _ => Err(bad()),
     }
 }
@@ -340,6 +357,13 @@ pub fn main() -> i32 {
                 }
             }
         }
+        Command::Plot(args) => match plot::plot(&args) {
+            Ok(()) => 0,
+            Err(e) => {
+                svemu::diag!("svemu: error: {e}");
+                1
+            }
+        },
         Command::Disasm { file } => match disasm(&file) {
             Ok(()) => 0,
             Err(e) => {
@@ -471,7 +495,8 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     machine.stop_signal = Some(&terminal::STOP_SIGNAL);
     let raw = if interactive { terminal::raw_mode() } else { None };
     let start = Instant::now();
-    let exit = run_saving(&mut machine, args.max_insns, save_at)?;
+    let plan = progress::Plan { max: args.max_insns, save_at, sample_every: args.stats_every };
+    let (exit, samples) = progress::run(&mut machine, plan)?;
     let elapsed = start.elapsed();
     drop(raw);
     if let Some(text) = machine.finish_explain() {
@@ -493,7 +518,9 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         diag!("{}", stats::memory_line(&machine.bus.ram));
     }
     if let Some(path) = &args.stats_json {
-        let json = svemu::stats::Stats::of(&machine).to_json();
+        let mut stats = svemu::stats::Stats::of(&machine);
+        stats.samples = samples;
+        let json = stats.to_json();
         if path == Path::new("-") {
             print!("{json}");
         } else {
@@ -558,34 +585,6 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             1
         }
     })
-}
-
-/// Run `machine` to its end or `max` instructions, writing a checkpoint
-/// when `save_at`'s instruction count is reached (if the run gets there).
-fn run_saving(
-    machine: &mut svemu::machine::Machine,
-    max: Option<u64>,
-    mut save_at: Option<(u64, PathBuf)>,
-) -> anyhow::Result<Exit> {
-    loop {
-        let at = save_at.as_ref().map(|s| s.0).filter(|&n| n > machine.stats.instructions);
-        machine.max_instructions = match (at, max) {
-            (Some(a), Some(m)) => Some(a.min(m)),
-            (a, m) => a.or(m),
-        };
-        let exit = machine.run();
-        match (exit, &save_at) {
-            (Exit::InstructionLimit(n), Some((at, path))) if n == *at => {
-                Snapshot::capture(machine, None).save(path).map_err(anyhow::Error::msg)?;
-                diag!("svemu: checkpoint at {n} instructions written to {}", path.display());
-                save_at = None;
-                if max == Some(n) {
-                    return Ok(Exit::InstructionLimit(n));
-                }
-            }
-            (exit, _) => return Ok(exit),
-        }
-    }
 }
 
 /// The board the command line describes, with this console and tracer.

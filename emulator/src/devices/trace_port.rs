@@ -18,7 +18,7 @@
 //!
 //! | code | event         | args                                   | text      |
 //! |------|---------------|----------------------------------------|-----------|
-//! | 1    | `fault`       | va, scause, how (below), pid           |           |
+//! | 1    | `fault`       | va, scause, how (below), pid, rss      |           |
 //! | 2    | `frame-alloc` | pa                                     |           |
 //! | 3    | `frame-free`  | pa                                     |           |
 //! | 4    | `victim`      | asid, va, pa, reason (1: A clear on the clock's sweep) | |
@@ -30,7 +30,11 @@
 //! | 10   | `proc-exec`   | pid                                    | ELF path  |
 //! | 11   | `proc-switch` | pid, asid                              |           |
 //! | 12   | `proc-exit`   | pid, status                            |           |
+//! | 13   | `rss`         | pid, rss                               |           |
 //!
+//! `rss` is the process's resident pages (frames mapped in its address
+//! space, page tables not counted) after the fault; the `rss` event
+//! reports a change made by reclaim rather than by its own fault.
 //! `how` of a fault: 1 zero-fill, 2 file-read, 3 swap-in, 4 cow-copy,
 //! 5 stack-growth, 6 sigsegv, 7 remap (resident frame mapped again),
 //! 8 spurious (stale TLB entry), 9 oom, 10 ad-update (the kernel set A/D
@@ -86,6 +90,8 @@ pub enum Kind {
     ProcSwitch,
     /// A process exited.
     ProcExit,
+    /// A process's resident pages, changed by reclaim.
+    Rss,
 }
 
 impl Kind {
@@ -94,7 +100,7 @@ impl Kind {
         use Kind::*;
         [
             Fault, FrameAlloc, FrameFree, Victim, SwapOut, SwapIn, Shootdown, OomKill, ProcCreate, ProcExec,
-            ProcSwitch, ProcExit,
+            ProcSwitch, ProcExit, Rss,
         ]
         .get((code as usize).wrapping_sub(1))
         .copied()
@@ -115,6 +121,7 @@ impl Kind {
             Kind::ProcExec => "proc-exec",
             Kind::ProcSwitch => "proc-switch",
             Kind::ProcExit => "proc-exit",
+            Kind::Rss => "rss",
         }
     }
 }

@@ -383,7 +383,7 @@ impl SingleRegisterAccess<Tid> for GdbTarget {
             Reg::Csr(a) => {
                 let env =
                     CsrEnv { hartid: h.id, cycle: h.cycle, instret: h.instret, time: self.machine.bus.clint.mtime() };
-                h.csr.read(a, &env)
+                h.csr.read_hpm(a, &env, &crate::hart::hpm::sources(h, &self.machine.mmus[i]))
             }
         };
         let n = buf.len().min(8);
@@ -405,7 +405,10 @@ impl SingleRegisterAccess<Tid> for GdbTarget {
             Reg::F(n) => h.f[n as usize] = v,
             Reg::Priv => h.prv = Priv::from_bits(v),
             Reg::Csr(a) => {
-                h.csr.write(a, v);
+                if let crate::hart::csr::CsrEffect::Hpm(a, v) = h.csr.write(a, v) {
+                    let src = crate::hart::hpm::sources(h, &self.machine.mmus[i]);
+                    h.csr.write_hpm(a, v, &src);
+                }
                 // Translations cached under the old value must go.
                 self.machine.mmus[i].sfence(crate::mmu::FlushScope::All);
             }

@@ -233,6 +233,8 @@ pub struct CsrFile {
     pub pmp: Pmp,
     /// Sdtrig's tselect, tdata1-3, tinfo (see [`super::trigger`]).
     pub triggers: super::trigger::Triggers,
+    /// mhpmevent3..31 and the state of mhpmcounter3..31 (see [`super::hpm`]).
+    pub hpm: super::hpm::Hpm,
 }
 
 impl Default for CsrFile {
@@ -265,6 +267,7 @@ impl Default for CsrFile {
             fcsr: 0,
             pmp: Pmp::default(),
             triggers: Default::default(),
+            hpm: Default::default(),
         }
     }
 }
@@ -296,6 +299,20 @@ pub enum CsrEffect {
     Interrupts,
     /// minstret or mcycle was written: the new value to install.
     Counter(u16, u64),
+    /// mhpmcounterN, mhpmeventN or mcountinhibit was written with this
+    /// value: the caller applies it to [`CsrFile::hpm`] with the running
+    /// totals of [`super::hpm::sources`].
+    Hpm(u16, u64),
+}
+
+/// The counter number n (0..29, for mhpmcounter(3 + n)) that CSR `a`
+/// reads, for hpmcounter3..31 and mhpmcounter3..31.
+pub fn hpm_counter_index(a: u16) -> Option<usize> {
+    match a {
+        addr::HPMCOUNTER3..=addr::HPMCOUNTER31 => Some((a - addr::HPMCOUNTER3) as usize),
+        addr::MHPMCOUNTER3..=addr::MHPMCOUNTER31 => Some((a - addr::MHPMCOUNTER3) as usize),
+        _ => None,
+    }
 }
 
 impl CsrFile {
@@ -376,7 +393,10 @@ impl CsrFile {
             CYCLE | MCYCLE => env.cycle,
             TIME => env.time,
             INSTRET | MINSTRET => env.instret,
-            HPMCOUNTER3..=HPMCOUNTER31 | MHPMCOUNTER3..=MHPMCOUNTER31 | MHPMEVENT3..=MHPMEVENT31 => 0,
+            // The counters need the MMU's totals: read them with
+            // [`CsrFile::read_hpm`]; this is the value without them.
+            HPMCOUNTER3..=HPMCOUNTER31 | MHPMCOUNTER3..=MHPMCOUNTER31 => 0,
+            MHPMEVENT3..=MHPMEVENT31 => self.hpm.event((a - MHPMEVENT3) as usize),
             SSTATUS => self.mstatus_read() & mstatus::SSTATUS_VIEW,
             SIE => self.mie & self.mideleg,
             STVEC => self.stvec,
@@ -487,7 +507,11 @@ impl CsrFile {
                 }
                 return CsrEffect::Interrupts;
             }
-            MCOUNTINHIBIT => self.mcountinhibit = v & 0xffff_fffd,
+            MCOUNTINHIBIT => {
+                self.mcountinhibit = v & 0xffff_fffd;
+                return CsrEffect::Hpm(a, self.mcountinhibit);
+            }
+            MHPMCOUNTER3..=MHPMCOUNTER31 | MHPMEVENT3..=MHPMEVENT31 => return CsrEffect::Hpm(a, v),
             MSCRATCH => self.mscratch = v,
             MEPC => self.mepc = v & !1,
             MCAUSE => self.mcause = v,
@@ -504,6 +528,27 @@ impl CsrFile {
             _ => {}
         }
         CsrEffect::None
+    }
+
+    /// Read CSR `a` as [`CsrFile::read`] does, the hpm counters included,
+    /// given the hart's running event totals `src`.
+    pub fn read_hpm(&self, a: u16, env: &CsrEnv, src: &super::hpm::Sources) -> u64 {
+        match hpm_counter_index(a) {
+            Some(n) => self.hpm.counter(n, src),
+            None => self.read(a, env),
+        }
+    }
+
+    /// Apply a write that returned [`CsrEffect::Hpm`]`(a, v)`, given the
+    /// hart's running event totals `src`.
+    pub fn write_hpm(&mut self, a: u16, v: u64, src: &super::hpm::Sources) {
+        use addr::*;
+        match a {
+            MCOUNTINHIBIT => self.hpm.set_inhibit(v, src),
+            MHPMCOUNTER3..=MHPMCOUNTER31 => self.hpm.set_counter((a - MHPMCOUNTER3) as usize, v, src),
+            MHPMEVENT3..=MHPMEVENT31 => self.hpm.set_event((a - MHPMEVENT3) as usize, v, src),
+            _ => {}
+        }
     }
 
     fn set_fcsr(&mut self, v: u64) {

@@ -3,6 +3,7 @@
 //! (RISC-V Privileged ISA, sections 3.1.6-3.1.9, 3.3.2, 4.1.1).
 
 pub mod csr;
+pub mod hpm;
 pub mod pmp;
 pub mod trap;
 pub mod trigger;

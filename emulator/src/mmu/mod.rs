@@ -164,6 +164,10 @@ pub struct MmuStats {
     pub ad_updates: u64,
     /// Translations that ended in a page or access fault.
     pub faults: u64,
+    /// TLB lookups that found no entry, by access (fetch, load, store).
+    pub tlb_misses: [u64; 3],
+    /// Page faults raised by translations, by access (fetch, load, store).
+    pub page_faults: [u64; 3],
 }
 
 impl Mmu {
@@ -340,8 +344,11 @@ impl Mmu {
             }
             // The cached PTE does not allow this access as it is (D = 0 for a
             // store, or permissions): walk the table as it is now.
-        } else if TRACE {
-            self.events.push(MmuEvent::TlbMiss { access, va, asid });
+        } else {
+            self.stats.tlb_misses[access as usize] += 1;
+            if TRACE {
+                self.events.push(MmuEvent::TlbMiss { access, va, asid });
+            }
         }
         let entry = self.walk::<TRACE>(ctx, levels, va, access, bus, false)?;
         self.fast.invalidate_mapping(entry.va_base(), entry.level);
@@ -360,6 +367,12 @@ impl Mmu {
 
     fn fault<const TRACE: bool>(&mut self, e: Exception, rule: &'static str) -> Result<TlbEntry, Exception> {
         self.stats.faults += 1;
+        match e {
+            Exception::InstructionPageFault(_) => self.stats.page_faults[0] += 1,
+            Exception::LoadPageFault(_) => self.stats.page_faults[1] += 1,
+            Exception::StorePageFault(_) => self.stats.page_faults[2] += 1,
+            _ => {}
+        }
         if TRACE {
             self.events.push(MmuEvent::Fault { exception: e, rule });
         }

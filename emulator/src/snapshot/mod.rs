@@ -22,11 +22,11 @@
 //! the loaded images (the command line rebuilds them), caches of decoded
 //! instructions (rebuilt as needed).
 //!
-//! # File format, version 1
+//! # File format, version 2 (version 1 had no hpm counters)
 //!
 //! ```text
 //! offset 0   8 bytes  magic "SVEMUCKP"
-//! offset 8   4 bytes  format version, little-endian u32 (1)
+//! offset 8   4 bytes  format version, little-endian u32 (2)
 //! offset 12  the rest: a postcard (https://postcard.jamesmunns.com) encoding of
 //!            struct File {
 //!                ram_size: u64,          // bytes of RAM (must equal -m)
@@ -67,7 +67,7 @@ use crate::reservations::Reservations;
 /// The file's first 8 bytes.
 pub const MAGIC: [u8; 8] = *b"SVEMUCKP";
 /// The format version this svemu writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// A machine at one point of its run.
 #[derive(Clone, Debug)]

@@ -8,8 +8,10 @@
 //! entry and counts nothing.
 //!
 //! Which address space ([`Space`]): the hart's current satp, the address
-//! space of an ASID (the satp value last written with that ASID), or a
-//! satp value given outright. When ([`When`]): at the first page or access
+//! space of an ASID (the satp value last written with that ASID), that of
+//! a process (the ASID the guest kernel last reported switching to it
+//! with, through the trace port's `proc-switch` events), or a satp value
+//! given outright. When ([`When`]): at the first page or access
 //! fault in the address's 4 KiB page (in that address space), at every such
 //! fault, when a hart has retired a given number of instructions, or at the
 //! end of the run. An address that never faults is explained, at the end
@@ -55,6 +57,9 @@ pub enum Space {
     Asid(u16),
     /// This satp value (MODE, ASID, root PPN).
     Satp(u64),
+    /// The process with this pid: the ASID the kernel last reported it
+    /// running with (`proc-switch`), then as [`Space::Asid`].
+    Pid(u64),
 }
 
 /// When to explain (`--explain-at`).
@@ -88,6 +93,8 @@ pub struct Explain {
     /// The explanation made when the address space was last left with
     /// `va` mapped in it (for [`Explain::finish`]).
     left_mapped: Option<String>,
+    /// For [`Space::Pid`]: the ASID that process last ran with.
+    pid_asid: Option<u16>,
 }
 
 impl Explain {
@@ -101,26 +108,50 @@ impl Explain {
             last_satp: Vec::new(),
             satp_of_asid: Default::default(),
             left_mapped: None,
+            pid_asid: None,
+        }
+    }
+
+    /// The kernel reported that process `pid` runs now with ASID `asid`.
+    pub fn process_switched(&mut self, pid: u64, asid: u16) {
+        if self.space == Space::Pid(pid) {
+            self.pid_asid = Some(asid);
+        }
+    }
+
+    /// The space asked for, a process resolved to its ASID (None: the
+    /// process has not run yet).
+    fn resolved(&self) -> Option<Space> {
+        match self.space {
+            Space::Pid(_) => self.pid_asid.map(Space::Asid),
+            s => Some(s),
         }
     }
 
     /// The satp to use now on a hart whose satp is `current`; None when
     /// the ASID asked for has not been seen yet.
     fn satp_now(&self, current: u64) -> Option<u64> {
-        match self.space {
+        match self.resolved()? {
             Space::Current => Some(current),
             Space::Satp(s) => Some(s),
             Space::Asid(a) if (current >> 44) as u16 == a => Some(current),
             Space::Asid(a) => self.satp_of_asid.get(&a).copied(),
+            Space::Pid(_) => None,
         }
     }
 
     /// True when faults under `current` belong to the address space asked for.
     fn in_space(&self, current: u64) -> bool {
-        match self.space {
-            Space::Current => true,
-            Space::Asid(a) => (current >> 44) as u16 == a,
-            Space::Satp(s) => current == s,
+        Self::holds(self.resolved(), current)
+    }
+
+    /// True when satp `satp` is the address space `space`.
+    fn holds(space: Option<Space>, satp: u64) -> bool {
+        match space {
+            Some(Space::Current) => true,
+            Some(Space::Asid(a)) => (satp >> 44) as u16 == a,
+            Some(Space::Satp(s)) => satp == s,
+            Some(Space::Pid(_)) | None => false,
         }
     }
 
@@ -157,11 +188,7 @@ impl Explain {
         }
         self.last_satp[i] = new;
         self.satp_of_asid.insert((new >> 44) as u16, new);
-        let wanted = match self.space {
-            Space::Current => true,
-            Space::Asid(a) => (old >> 44) as u16 == a,
-            Space::Satp(s) => old == s,
-        };
+        let wanted = Self::holds(self.resolved(), old);
         if wanted && old >> 60 != 0 && self.text.is_empty() {
             let moment = format!(
                 "when its address space (satp {old:#x}) was last left, at icount {} (it never faulted)",
@@ -194,8 +221,15 @@ impl Explain {
         match self.satp_now(hart.csr.satp) {
             Some(satp) => self.text += &explain(hart, mmu, bus, self.va, satp, None, moment),
             None => {
-                let Space::Asid(a) = self.space else { unreachable!("only an ASID can be unseen") };
-                self.text += &format!("explain va 0x{:016x} {moment}\n  asid {a} has not been in satp yet\n", self.va);
+                let what = match (self.space, self.pid_asid) {
+                    (Space::Pid(p), None) => format!("pid {p} has not run yet (no proc-switch event from the kernel)"),
+                    (Space::Pid(p), Some(a)) => format!("pid {p}'s asid {a} has not been in satp yet"),
+                    (_, _) => match self.resolved() {
+                        Some(Space::Asid(a)) => format!("asid {a} has not been in satp yet"),
+                        _ => "the address space has not been in satp yet".to_owned(),
+                    },
+                };
+                self.text += &format!("explain va 0x{:016x} {moment}\n  {what}\n", self.va);
             }
         }
     }

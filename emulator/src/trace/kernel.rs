@@ -7,7 +7,7 @@
 //! Text (`core H: kernel @I P asid A: ...`):
 //!
 //! ```text
-//! core   0: kernel @16279736 S asid 1: fault va 0x0000003fbff00000 cause 15 zero-fill pid 1 (memory-user)
+//! core   0: kernel @16279736 S asid 1: fault va 0x0000003fbff00000 cause 15 zero-fill pid 1 (memory-user) rss 57
 //! core   0: kernel @16279700 S asid 1: frame-alloc pa 0x000000008084f000
 //! core   0: kernel @100 S asid 0: proc-create pid 2 ppid 1 name sh
 //! core   0: kernel @120 S asid 0: proc-exec pid 2 path /memory-user
@@ -17,10 +17,12 @@
 //! core   0: kernel @501 S asid 1: swap-out asid 1 va 0x... slot 3
 //! core   0: kernel @502 S asid 1: shootdown harts 0x6
 //! core   0: kernel @503 S asid 1: oom-kill pid 4 (thrash) va 0x...
+//! core   0: kernel @504 S asid 0: rss pid 3 (thrash) 120
 //! ```
 //!
 //! The stamp is that of the store that sent the event (icount before it
-//! retired). JSON members by `event`: `fault`: `va`, `cause`, `how`, `pid`;
+//! retired). JSON members by `event`: `fault`: `va`, `cause`, `how`, `pid`,
+//! `rss` (resident pages after it); `rss`: `pid`, `rss`;
 //! `frame-alloc`/`frame-free`: `pa`; `victim`: `asid_of_page`, `va`, `pa`;
 //! `swap-out`/`swap-in`: `asid_of_page`, `va`, `slot`; `shootdown`: `harts`;
 //! `oom-kill`: `pid`, `va`; `proc-create`: `pid`, `ppid`, `name`;
@@ -56,6 +58,9 @@ pub struct Process {
     pub swap_ins: u64,
     /// Its exit status, once it exited.
     pub exit_status: Option<u64>,
+    /// Its resident pages, as the kernel last reported (0 after its exit).
+    #[serde(skip)]
+    pub rss: u64,
 }
 
 /// The processes the kernel reported, and the one each hart runs.
@@ -115,14 +120,21 @@ impl Processes {
                 self.current[h] = Some(a[0]);
             }
             Kind::ProcExit => {
-                self.process(a[0]).exit_status = Some(a[1]);
+                let p = self.process(a[0]);
+                p.exit_status = Some(a[1]);
+                p.rss = 0;
                 for c in &mut self.current {
                     if *c == Some(a[0]) {
                         *c = None;
                     }
                 }
             }
-            Kind::Fault => *self.process(a[3]).faults.entry(resolution(a[2])).or_default() += 1,
+            Kind::Fault => {
+                let p = self.process(a[3]);
+                *p.faults.entry(resolution(a[2])).or_default() += 1;
+                p.rss = a[4];
+            }
+            Kind::Rss => self.process(a[0]).rss = a[1],
             Kind::SwapOut => {
                 if let Some(p) = self.by_asid(a[0]) {
                     p.swap_outs += 1;
@@ -142,7 +154,7 @@ impl Processes {
     pub(super) fn label_of(&self, e: &KernelEvent) -> String {
         match e.kind {
             Kind::Fault => self.label(e.args[3]),
-            Kind::OomKill | Kind::ProcSwitch | Kind::ProcExit => self.label(e.args[0]),
+            Kind::OomKill | Kind::ProcSwitch | Kind::ProcExit | Kind::Rss => self.label(e.args[0]),
             _ => String::new(),
         }
     }
@@ -169,7 +181,7 @@ pub fn event_va(e: &KernelEvent) -> Option<u64> {
 pub(super) fn describe(l: &mut Line, e: &KernelEvent, label: &str) {
     let a = e.args;
     let _ = match e.kind {
-        Kind::Fault => write!(l, "fault va 0x{:016x} cause {} {} {}", a[0], a[1], resolution(a[2]), label),
+        Kind::Fault => write!(l, "fault va 0x{:016x} cause {} {} {} rss {}", a[0], a[1], resolution(a[2]), label, a[4]),
         Kind::FrameAlloc => write!(l, "frame-alloc pa 0x{:016x}", a[0]),
         Kind::FrameFree => write!(l, "frame-free pa 0x{:016x}", a[0]),
         Kind::Victim => write!(l, "victim asid {} va 0x{:016x} pa 0x{:016x} (A clear)", a[0], a[1], a[2]),
@@ -181,6 +193,7 @@ pub(super) fn describe(l: &mut Line, e: &KernelEvent, label: &str) {
         Kind::ProcExec => write!(l, "proc-exec pid {} path {}", a[0], e.text),
         Kind::ProcSwitch => write!(l, "proc-switch {label} asid {}", a[1]),
         Kind::ProcExit => write!(l, "proc-exit {label} status {}", a[1]),
+        Kind::Rss => write!(l, "rss {label} {}", a[1]),
     };
 }
 
@@ -202,6 +215,7 @@ pub(super) fn json_members(l: &mut Line, e: &KernelEvent) {
             num(l, "cause", a[1]);
             text(l, "how", resolution(a[2]));
             num(l, "pid", a[3]);
+            num(l, "rss", a[4]);
         }
         Kind::FrameAlloc | Kind::FrameFree => hex(l, "pa", a[0]),
         Kind::Victim => {
@@ -235,6 +249,10 @@ pub(super) fn json_members(l: &mut Line, e: &KernelEvent) {
         Kind::ProcExit => {
             num(l, "pid", a[0]);
             num(l, "status", a[1]);
+        }
+        Kind::Rss => {
+            num(l, "pid", a[0]);
+            num(l, "rss", a[1]);
         }
     }
 }

@@ -12,7 +12,9 @@
 //!   anything (section 3.7; without a PMP entry S/U accesses fail on QEMU).
 //! - `medeleg`/`mideleg`: all exceptions U and S can raise except ecall-from-S
 //!   and ecall-from-M, and the S-level interrupts, go to S-mode (3.1.8).
-//! - `mcounteren` = CY|TM|IR so S-mode may read cycle/time/instret.
+//! - `mcounteren` = CY|TM|IR|HPM3..9 so S-mode may read cycle, time,
+//!   instret and the seven hpm counters, which `mhpmevent3..9` set to count
+//!   the events of [`svos_abi::perf::EVENTS`] (see [`crate::proc::perf`]).
 //! - `mtvec` = `m_trap`, the only M-mode code that runs after boot, with a
 //!   32-byte save area per hart in `mscratch`: it forwards the machine timer
 //!   interrupt to S-mode (masks mie.MTIE, sets mip.STIP) and the machine
@@ -62,8 +64,23 @@ _start:
        MTIE is enabled by the first set_timer call. */
     li      t1, 0x8
     csrw    mie, t1
-    /* S-mode may read cycle, time, instret. */
-    li      t1, 7
+    /* S-mode may read cycle, time, instret and hpmcounter3..9, which
+       count the events of svos_abi::perf::EVENTS (crate::proc::perf). */
+    li      t1, {EV3}
+    csrw    mhpmevent3, t1
+    li      t1, {EV4}
+    csrw    mhpmevent4, t1
+    li      t1, {EV5}
+    csrw    mhpmevent5, t1
+    li      t1, {EV6}
+    csrw    mhpmevent6, t1
+    li      t1, {EV7}
+    csrw    mhpmevent7, t1
+    li      t1, {EV8}
+    csrw    mhpmevent8, t1
+    li      t1, {EV9}
+    csrw    mhpmevent9, t1
+    li      t1, 0x3ff
     csrw    mcounteren, t1
 
     /* M-mode traps: the timer and IPI forwarder (see crate::boot::timer
@@ -266,4 +283,11 @@ boot_stack:
 boot_stack_top:
 "#,
     MAX_HARTS = const crate::smp::MAX_HARTS,
+    EV3 = const svos_abi::perf::EVENTS[0].0,
+    EV4 = const svos_abi::perf::EVENTS[1].0,
+    EV5 = const svos_abi::perf::EVENTS[2].0,
+    EV6 = const svos_abi::perf::EVENTS[3].0,
+    EV7 = const svos_abi::perf::EVENTS[4].0,
+    EV8 = const svos_abi::perf::EVENTS[5].0,
+    EV9 = const svos_abi::perf::EVENTS[6].0,
 );

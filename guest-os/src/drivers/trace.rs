@@ -18,7 +18,8 @@ use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Code {
-    /// A page fault resolved: args va, scause, [`How`], pid.
+    /// A page fault resolved: args va, scause, [`How`], pid, the process's
+    /// resident pages after it (its RSS).
     Fault = 1,
     /// A frame allocated: args pa.
     FrameAlloc = 2,
@@ -42,6 +43,9 @@ pub enum Code {
     ProcSwitch = 11,
     /// A process exited: args pid, status.
     ProcExit = 12,
+    /// A process's resident pages changed other than by its own fault
+    /// (reclaim took some): args pid, resident pages.
+    Rss = 13,
 }
 
 /// How a page fault was resolved (arg 2 of [`Code::Fault`]).
@@ -50,6 +54,9 @@ pub enum Code {
 pub enum How {
     /// A zeroed frame was mapped (minor fault).
     ZeroFill = 1,
+    /// The page came from the page cache (read in from the file first if
+    /// it was not cached): a file mapping or an ELF segment.
+    FileRead = 2,
     /// Read back from its swap slot (major fault).
     SwapIn = 3,
     /// A copy-on-write page was copied (or, when no longer shared, made writable).
@@ -114,6 +121,7 @@ fn name(code: Code) -> &'static str {
         Code::ProcExec => "proc-exec",
         Code::ProcSwitch => "proc-switch",
         Code::ProcExit => "proc-exit",
+        Code::Rss => "rss",
     }
 }
 
@@ -175,8 +183,15 @@ pub fn resolved_as(how: How) {
 
 /// A page fault at `va` (scause `cause`) of process `pid` was handled:
 /// `result` is None when the process has no address space, else Ok (how:
-/// as [`resolved_as`] said) or the error (SIGSEGV or out of memory).
-pub fn fault_done(va: usize, cause: usize, pid: usize, result: Option<Result<(), crate::mm::addr_space::FaultError>>) {
+/// as [`resolved_as`] said) or the error (SIGSEGV or out of memory);
+/// `rss` is the process's resident pages now.
+pub fn fault_done(
+    va: usize,
+    cause: usize,
+    pid: usize,
+    rss: usize,
+    result: Option<Result<(), crate::mm::addr_space::FaultError>>,
+) {
     use crate::mm::addr_space::FaultError;
     let noted = HOW.get(crate::smp::hart_id()).map_or(0, |h| h.swap(0, Ordering::Relaxed));
     let how = match result {
@@ -184,7 +199,7 @@ pub fn fault_done(va: usize, cause: usize, pid: usize, result: Option<Result<(),
         Some(Err(FaultError::OutOfMemory)) => How::OutOfMemory as u64,
         _ => How::Segv as u64,
     };
-    emit(Code::Fault, &[va as u64, cause as u64, how, pid as u64], "");
+    emit(Code::Fault, &[va as u64, cause as u64, how, pid as u64, rss as u64], "");
 }
 
 /// Frame `pa` allocated.
@@ -232,6 +247,11 @@ pub fn proc_switch(pid: usize) {
         unsafe { core::arch::asm!("csrr {0}, satp", out(reg) satp) };
         emit(Code::ProcSwitch, &[pid as u64, ((satp >> 44) & 0xffff) as u64], "");
     }
+}
+
+/// Process `pid` has `pages` resident pages now (after reclaim took some).
+pub fn rss(pid: usize, pages: usize) {
+    emit(Code::Rss, &[pid as u64, pages as u64], "");
 }
 
 /// Process `pid` exited with `status`.

@@ -22,7 +22,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use dev::Dev;
 use spin::Mutex;
-use tmpfs::{Data, Dir, RegFile};
+use tmpfs::{Dir, RegFile};
 
 /// A shared directory.
 pub type DirRef = Arc<Mutex<Dir>>;
@@ -80,7 +80,7 @@ impl Node {
             }
             Node::File(f) => {
                 let f = f.lock();
-                Stat { dev: 1, ino: f.ino, mode: S_IFREG | f.mode, nlink: 1, rdev: 0, size: f.bytes().len() as u64 }
+                Stat { dev: 1, ino: f.ino, mode: S_IFREG | f.mode, nlink: 1, rdev: 0, size: f.len() as u64 }
             }
             Node::Dev(d) => {
                 Stat { dev: 5, ino: 100 + d.rdev(), mode: S_IFCHR | d.mode(), nlink: 1, rdev: d.rdev(), size: 0 }
@@ -136,7 +136,7 @@ pub fn init() {
             };
             cur = next;
         }
-        cur.lock().entries.insert(String::from(*last), Node::File(RegFile::new(Data::Static(data), 0o755)));
+        cur.lock().entries.insert(String::from(*last), Node::File(RegFile::new(data, 0o755)));
     }
     let mut g = root.lock();
     g.entries.entry(String::from("tmp")).or_insert_with(|| Node::Dir(Dir::new(0o1777)));

@@ -361,7 +361,7 @@ fn sizes(p: &Process) -> (usize, usize, usize, usize) {
 fn maps(p: &Process) -> String {
     let mut out = String::new();
     let Some(s) = p.space.as_ref() else { return out };
-    let mut vmas: Vec<_> = s.vmas().iter().copied().collect();
+    let mut vmas: Vec<_> = s.vmas().iter().cloned().collect();
     vmas.sort_by_key(|v| v.start);
     use crate::mm::page_table::PteFlags;
     for v in vmas {
@@ -369,7 +369,12 @@ fn maps(p: &Process) -> String {
         let w = if v.perm.0 & PteFlags::W.0 != 0 { 'w' } else { '-' };
         let x = if v.perm.0 & PteFlags::X.0 != 0 { 'x' } else { '-' };
         let tramp = v.start == p.sigtramp;
+        let shared = v.file.as_ref().is_some_and(|f| f.shared);
         let (off, dev, ino, name): (usize, &str, u64, Option<&str>) = match v.kind {
+            VmaKind::File => {
+                let f = v.file.as_ref().expect("file areas have a file");
+                (f.pgoff * 4096, "00:01", f.ino, Some(&*f.name))
+            }
             VmaKind::Elf if tramp => (0, "00:00", 0, Some("[vdso]")),
             VmaKind::Elf => {
                 let off = p.elf_map.iter().find(|(va, _)| *va <= v.start).map_or(0, |(va, o)| o + (v.start - va));
@@ -380,7 +385,8 @@ fn maps(p: &Process) -> String {
             _ => (0, "00:00", 0, None),
         };
         let start = out.len();
-        let _ = write!(out, "{:08x}-{:08x} {}{}{}p {:08x} {} {} ", v.start, v.end, r, w, x, off, dev, ino);
+        let sp = if shared { 's' } else { 'p' };
+        let _ = write!(out, "{:08x}-{:08x} {}{}{}{} {:08x} {} {} ", v.start, v.end, r, w, x, sp, off, dev, ino);
         if let Some(n) = name {
             while out.len() - start < 73 {
                 out.push(' ');
@@ -468,7 +474,7 @@ fn status(p: &Process) -> String {
          VmLib:\t{:8} kB\nVmPTE:\t{:8} kB\n",
         kb(vsize.max(p.peak_vsize)),
         kb(vsize),
-        0,
+        kb(p.space.as_ref().map_or(0, |sp| sp.locked_pages())),
         0,
         kb(u.peak_resident.max(rss)),
         kb(rss),
@@ -476,7 +482,7 @@ fn status(p: &Process) -> String {
         0,
         0,
         kb(data),
-        kb(crate::proc::exec::USER_STACK_SIZE / 4096),
+        kb(p.space.as_ref().and_then(|sp| sp.vmas().stack()).map_or(0, |(a, b)| (b - a) / 4096)),
         kb(text),
         0,
         0
@@ -504,12 +510,13 @@ fn meminfo() -> String {
     let (free, total) = crate::mm::frame::stats();
     let slots = SWAP_SLOTS.load(Ordering::Relaxed);
     let (_, _, swap_used) = crate::mm::swap::stats();
+    let c = crate::mm::filemap::meminfo();
     let rows: [(&str, usize); 20] = [
         ("MemTotal:", total * 4),
         ("MemFree:", free * 4),
-        ("MemAvailable:", free * 4),
+        ("MemAvailable:", (free + c.cached - c.shmem) * 4),
         ("Buffers:", 0),
-        ("Cached:", 0),
+        ("Cached:", c.cached * 4),
         ("SwapCached:", 0),
         ("Active:", (total - free) * 4),
         ("Inactive:", 0),
@@ -517,9 +524,9 @@ fn meminfo() -> String {
         ("SwapFree:", slots.saturating_sub(swap_used) * 4),
         ("Dirty:", 0),
         ("Writeback:", 0),
-        ("AnonPages:", (total - free) * 4),
-        ("Mapped:", 0),
-        ("Shmem:", 0),
+        ("AnonPages:", (total - free).saturating_sub(c.cached) * 4),
+        ("Mapped:", c.mapped * 4),
+        ("Shmem:", c.shmem * 4),
         ("KReclaimable:", 0),
         ("Slab:", 0),
         ("SReclaimable:", 0),

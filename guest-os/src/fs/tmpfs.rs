@@ -1,18 +1,21 @@
-//! tmpfs: directories and regular files held in kernel memory. The root of
-//! the file system is one, filled at boot with the initrd's files (whose
-//! bytes stay in the archive until a write copies them, see [`Data`]).
+//! tmpfs: directories and regular files held in memory. The root of the
+//! file system is one, filled at boot with the initrd's files. A regular
+//! file's contents are its page cache ([`crate::mm::filemap::PageCache`]):
+//! an initrd file's pages are read in from the archive at their first use
+//! and may be dropped again while clean; written pages stay.
 
 use super::Node;
+use crate::mm::filemap::PageCache;
 use crate::syscall::errno::*;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use spin::Mutex;
 
-/// Most bytes all tmpfs files may hold together (the kernel heap holds
-/// them): a write past it fails with -ENOSPC.
+/// Most bytes all tmpfs files may hold beyond their initrd contents
+/// together (their pages are frames that reclaim cannot drop): a write or
+/// truncate past it fails with -ENOSPC.
 pub const TMPFS_MAX_BYTES: usize = 2 * 1024 * 1024;
 
 static USED: AtomicUsize = AtomicUsize::new(0);
@@ -23,19 +26,13 @@ pub fn new_ino() -> u64 {
     NEXT_INO.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The contents of a regular file: the initrd's bytes until the first
-/// write, then a heap copy.
-pub enum Data {
-    /// Bytes of the initrd archive (never written).
-    Static(&'static [u8]),
-    /// Bytes on the kernel heap, counted against [`TMPFS_MAX_BYTES`].
-    Owned(Vec<u8>),
-}
-
 /// A regular file.
 pub struct RegFile {
-    /// Contents.
-    pub data: Data,
+    /// Contents: the page cache, with the length.
+    pub cache: PageCache,
+    /// Bytes counted against [`TMPFS_MAX_BYTES`]: the length beyond the
+    /// initrd's bytes it started with.
+    charged: usize,
     /// Inode number.
     pub ino: u64,
     /// Permission bits (st_mode & 0o7777).
@@ -43,71 +40,61 @@ pub struct RegFile {
 }
 
 impl RegFile {
-    /// A new file with `data`.
-    pub fn new(data: Data, mode: u32) -> Arc<Mutex<RegFile>> {
-        Arc::new(Mutex::new(RegFile { data, ino: new_ino(), mode }))
+    /// A new file whose contents are `data` (initrd bytes; empty for a new
+    /// tmpfs file), registered with the page cache's reclaim.
+    pub fn new(data: &'static [u8], mode: u32) -> Arc<Mutex<RegFile>> {
+        let f = Arc::new(Mutex::new(RegFile { cache: PageCache::new(data), charged: 0, ino: new_ino(), mode }));
+        crate::mm::filemap::register(&f);
+        f
     }
 
-    /// The file's bytes.
-    pub fn bytes(&self) -> &[u8] {
-        match &self.data {
-            Data::Static(d) => d,
-            Data::Owned(v) => v,
-        }
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// True for an empty file.
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_empty()
     }
 
     /// Sets the length to `len`, zero-filling a growth. -ENOSPC past [`TMPFS_MAX_BYTES`].
     pub fn resize(&mut self, len: usize) -> Result<(), isize> {
-        let v = self.owned()?;
-        let old = v.len();
-        if len > old {
-            let more = len - old;
-            if USED.load(Ordering::Relaxed) + more > TMPFS_MAX_BYTES || v.try_reserve(more).is_err() {
-                return Err(ENOSPC);
-            }
-            USED.fetch_add(more, Ordering::Relaxed);
-        } else {
-            USED.fetch_sub(old - len, Ordering::Relaxed);
-        }
-        v.resize(len, 0);
+        self.charge(len)?;
+        self.cache.set_len(len);
         Ok(())
     }
 
-    /// Writes `src` at byte offset `pos`, growing the file. Returns the bytes written.
+    /// Writes `src` at byte offset `pos`, growing the file. Returns the
+    /// bytes written. -EFBIG, -ENOSPC past [`TMPFS_MAX_BYTES`], -ENOMEM.
     pub fn write_at(&mut self, pos: usize, src: &[u8]) -> Result<usize, isize> {
         let end = pos.checked_add(src.len()).ok_or(EFBIG)?;
-        if end > self.bytes().len() {
-            self.resize(end)?;
+        if end > self.len() {
+            self.charge(end)?;
         }
-        let v = self.owned()?;
-        v[pos..end].copy_from_slice(src);
-        Ok(src.len())
+        let n = self.cache.write(pos, src);
+        // A failed write leaves the length where its last byte went.
+        self.charge(self.len()).ok();
+        n
     }
 
-    /// The contents as a heap vector (copying initrd bytes on the first write).
-    fn owned(&mut self) -> Result<&mut Vec<u8>, isize> {
-        if let Data::Static(d) = self.data {
-            if USED.load(Ordering::Relaxed) + d.len() > TMPFS_MAX_BYTES {
-                return Err(ENOSPC);
-            }
-            let mut v = Vec::new();
-            v.try_reserve(d.len()).map_err(|_| ENOSPC)?;
-            v.extend_from_slice(d);
-            USED.fetch_add(d.len(), Ordering::Relaxed);
-            self.data = Data::Owned(v);
+    /// Counts a length of `len` against [`TMPFS_MAX_BYTES`] (bytes beyond the
+    /// initrd's never count). -ENOSPC past it.
+    fn charge(&mut self, len: usize) -> Result<(), isize> {
+        let want = len.saturating_sub(self.cache.backing_len());
+        if want > self.charged && USED.load(Ordering::Relaxed) + (want - self.charged) > TMPFS_MAX_BYTES {
+            return Err(ENOSPC);
         }
-        match &mut self.data {
-            Data::Owned(v) => Ok(v),
-            Data::Static(_) => Err(EIO),
-        }
+        USED.fetch_add(want, Ordering::Relaxed);
+        USED.fetch_sub(self.charged, Ordering::Relaxed);
+        self.charged = want;
+        Ok(())
     }
 }
 
 impl Drop for RegFile {
     fn drop(&mut self) {
-        if let Data::Owned(v) = &self.data {
-            USED.fetch_sub(v.len(), Ordering::Relaxed);
-        }
+        USED.fetch_sub(self.charged, Ordering::Relaxed);
     }
 }
 

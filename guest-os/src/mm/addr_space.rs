@@ -36,7 +36,7 @@ use alloc::sync::Arc;
 
 pub use super::fault::{Access, FaultError, Resolved};
 pub use super::mmap::ProtectError;
-pub use super::vma::{Vma, VmaKind};
+pub use super::vma::{FileMap, Vma, VmaKind};
 
 /// Memory statistics of an address space (getrusage's ru_minflt, ru_majflt
 /// and ru_maxrss come from these).
@@ -87,6 +87,8 @@ pub struct AddrSpace {
     icache_synced: u64,
     /// Faults and peak resident pages of this space.
     pub(super) usage: MemUsage,
+    /// mlockall(MCL_FUTURE): areas mapped from now on are locked.
+    pub(super) lock_future: bool,
 }
 
 impl AddrSpace {
@@ -103,6 +105,7 @@ impl AddrSpace {
             harts: 0,
             icache_synced: 0,
             usage: MemUsage::default(),
+            lock_future: false,
         })
     }
 
@@ -213,17 +216,24 @@ impl AddrSpace {
 
     /// Copies `data` to user address `va` from the kernel side, ignoring user
     /// permissions (used by exec). Every page must lie in an area; pages
-    /// without a valid PTE (the stack) are faulted in ([`Self::fault_in`]).
+    /// without a valid PTE (the stack) are faulted in ([`Self::fault_in`]),
+    /// and shared frames (page cache, copy-on-write) copied first.
     pub fn write_bytes(&mut self, va: usize, data: &[u8]) -> Result<(), MapError> {
         let mut done = 0;
         while done < data.len() {
             let cur = va + done;
             if self.pt.translate(VirtAddr(cur)).is_none() {
-                let vma = *self.vma_at(cur).ok_or(MapError::NotMapped)?;
-                self.fault_in(VirtAddr(cur).floor(), vma.perm).map_err(|e| match e {
+                let vma = self.vma_at(cur).ok_or(MapError::NotMapped)?.clone();
+                self.fault_in(VirtAddr(cur).floor(), &vma).map_err(|e| match e {
                     FaultError::Segv => MapError::NotMapped,
                     FaultError::OutOfMemory => MapError::OutOfMemory,
                 })?;
+            }
+            let vpn = VirtAddr(cur).floor();
+            if matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_))) {
+                // A page-cache (or forked) frame: written on a private copy.
+                let perm = self.vma_at(cur).ok_or(MapError::NotMapped)?.perm;
+                self.break_cow(vpn, perm).map_err(|_| MapError::OutOfMemory)?;
             }
             let (pa, _) = self.pt.translate(VirtAddr(cur)).ok_or(MapError::NotMapped)?;
             // Written through the direct map: D set by hand (see user_access).

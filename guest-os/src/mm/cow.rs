@@ -28,8 +28,15 @@ pub(super) enum PageFrame {
     /// Only this space maps the frame; the slot, if any, holds the same bytes
     /// unless the PTE's D bit is set.
     Private(FrameTracker, Option<Arc<SwapSlot>>),
-    /// Several spaces may map the frame, all read-only.
+    /// Several spaces may map the frame, all read-only: after a fork, or a
+    /// page-cache frame mapped MAP_PRIVATE (an ELF segment, a private file
+    /// mapping) until the first store copies it.
     Shared(Arc<SharedFrame>),
+    /// A page-cache frame mapped MAP_SHARED (a file, or shared anonymous
+    /// memory): mapped with the area's permissions, writable too, in every
+    /// space that maps it; a fork shares it as it is. Never copied, never
+    /// swapped: the page cache holds it.
+    Cache(Arc<SharedFrame>),
 }
 
 /// A frame shared copy-on-write, and the swap slot holding the same bytes
@@ -50,7 +57,7 @@ impl PageFrame {
     pub(super) fn ppn(&self) -> PhysPageNum {
         match self {
             PageFrame::Private(f, _) => f.ppn(),
-            PageFrame::Shared(f) => f.frame.ppn(),
+            PageFrame::Shared(f) | PageFrame::Cache(f) => f.frame.ppn(),
         }
     }
 
@@ -58,6 +65,9 @@ impl PageFrame {
     /// reference to it. `clean`: the page was not written since its swap
     /// copy was made (its PTE's D bit is clear), so the copy stays.
     pub(super) fn share(&mut self, clean: bool) -> PageFrame {
+        if let PageFrame::Cache(f) = self {
+            return PageFrame::Cache(f.clone());
+        }
         if let PageFrame::Private(..) = self {
             // SAFETY: the tracker is moved out and the slot written back at
             // once; nothing in between can unwind (the kernel aborts on panic).
@@ -69,7 +79,7 @@ impl PageFrame {
         }
         match self {
             PageFrame::Shared(f) => PageFrame::Shared(f.clone()),
-            PageFrame::Private(..) => unreachable!(),
+            PageFrame::Private(..) | PageFrame::Cache(_) => unreachable!(),
         }
     }
 }
@@ -86,6 +96,8 @@ impl AddrSpace {
     pub fn fork_cow(&mut self) -> Result<AddrSpace, MapError> {
         let mut child = AddrSpace::new_user()?;
         child.vmas = self.vmas.clone();
+        // Memory locks are not inherited (mlock(2)).
+        child.vmas.clear_locks();
         child.replacement = self.replacement.for_child();
         let shared = self.share_pages_with(&mut child);
         self.shootdown();
@@ -119,12 +131,22 @@ impl AddrSpace {
         for (&vpn, frame) in frames.iter_mut() {
             let clean = pt.translate(vpn.addr()).is_some_and(|(_, f)| !f.contains(PteFlags::D));
             let theirs = frame.share(clean);
+            let shared_mapping = matches!(theirs, PageFrame::Cache(_));
             let ppn = theirs.ppn();
             child.frames.insert(vpn, theirs);
             let Some((_, flags)) = pt.translate(vpn.addr()) else {
                 child.pt.walk_create_depth(vpn, levels() - 1)?;
                 continue;
             };
+            if shared_mapping {
+                // MAP_SHARED: both spaces keep writing the same frame.
+                child.pt.map(
+                    vpn,
+                    ppn,
+                    PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0)) | PteFlags::U,
+                )?;
+                continue;
+            }
             let perm = PteFlags(flags.0 & (PteFlags::R.0 | PteFlags::X.0));
             if flags.contains(PteFlags::W) {
                 pt.remap(vpn, ppn, perm | PteFlags::U)?;
@@ -144,6 +166,11 @@ impl AddrSpace {
         // The store about to happen makes any swap copy stale: dropped.
         let (frame, copied) = match frame {
             PageFrame::Private(f, _) => (f, false),
+            // Writable in place already: no copy-on-write page.
+            cache @ PageFrame::Cache(_) => {
+                self.frames.insert(vpn, cache);
+                return Err(FaultError::Segv);
+            }
             PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
                 Ok(sf) => (sf.frame, false),
                 Err(shared) => {

@@ -11,6 +11,8 @@ use super::cow::PageFrame;
 use super::frame::{frame_alloc, FrameTracker};
 use super::page_table::{MapError, PteFlags};
 use super::swap;
+use super::vma::Vma;
+use super::PAGE_SIZE;
 use crate::drivers::trace::How;
 
 /// The kind of memory access that faulted (privileged spec 4.1.9, Table
@@ -76,6 +78,10 @@ impl AddrSpace {
     /// Resolves a page fault at user address `va` for `access` (privileged
     /// spec 4.3.2: the walk found no valid leaf, or one refusing the access).
     ///
+    /// An address below the stack area, within [`super::vma::STACK_RLIMIT`]
+    /// of its top and [`super::vma::STACK_GUARD_GAP`] above the next lower
+    /// area, first grows the stack down to it.
+    ///
     /// If an area contains `va` and its permissions allow `access`, the page
     /// gets a zeroed frame mapped with the area's permissions, A and D clear
     /// (the retried access sets them, or faults again under Svade:
@@ -94,7 +100,12 @@ impl AddrSpace {
         if va >= USER_TOP {
             return Err(FaultError::Segv);
         }
-        let vma = *self.vmas.find(va).ok_or(FaultError::Segv)?;
+        // Below the stack: it grows down to the page, within its limit and
+        // guard gap (Linux's expand_stack).
+        if self.vmas.find(va).is_none() && !self.vmas.grow_stack(page_floor(va)) {
+            return Err(FaultError::Segv);
+        }
+        let vma = self.vmas.find(va).ok_or(FaultError::Segv)?.clone();
         if !vma.perm.contains(access.needs()) {
             return Err(FaultError::Segv);
         }
@@ -116,7 +127,7 @@ impl AddrSpace {
                     crate::drivers::trace::resolved_as(How::Spurious);
                     return Ok(Resolved::Spurious);
                 }
-                Some(_) if access == Access::Store => {
+                Some(_) if access == Access::Store && !matches!(self.frames.get(&vpn), Some(PageFrame::Cache(_))) => {
                     self.break_cow(vpn, vma.perm)?;
                     crate::drivers::trace::resolved_as(How::CowCopy);
                     self.usage.minor_faults += 1;
@@ -126,14 +137,27 @@ impl AddrSpace {
                 None => {}
             }
         }
-        self.fault_in(vpn, vma.perm)
+        let resolved = self.fault_in(vpn, &vma)?;
+        // A store to a private file page just read in: copied at once (one
+        // fault, as Linux's do_cow_fault), so the file never sees it.
+        if access == Access::Store && vma.file.is_some() && matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_)))
+        {
+            self.break_cow(vpn, vma.perm)?;
+            crate::drivers::trace::resolved_as(How::CowCopy);
+        }
+        Ok(resolved)
     }
 
-    /// Gives page `vpn` of an area with user permissions `perm` a valid PTE:
-    /// maps its resident frame again (read-only if shared copy-on-write),
-    /// reads it back from its swap slot (a major fault), or maps a fresh
-    /// zeroed frame (a minor fault), and counts the fault.
-    pub(super) fn fault_in(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<Resolved, FaultError> {
+    /// Gives page `vpn` of area `vma` a valid PTE: maps its resident frame
+    /// again (read-only if shared copy-on-write), reads it back from its
+    /// swap slot (a major fault), maps its file page from the page cache
+    /// (read in first if not cached: a *file read*; writable for
+    /// MAP_SHARED, read-only copy-on-write for MAP_PRIVATE, with the
+    /// fault-around of [`Self::fault_around`]; a minor fault, as the initrd
+    /// is memory), or maps a fresh zeroed frame (a minor fault), and counts
+    /// the fault.
+    pub(super) fn fault_in(&mut self, vpn: VirtPageNum, vma: &Vma) -> Result<Resolved, FaultError> {
+        let perm = vma.perm;
         if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
             return Err(FaultError::Segv);
         }
@@ -141,7 +165,7 @@ impl AddrSpace {
         if let Some(frame) = self.frames.get(&vpn) {
             let eff = match frame {
                 PageFrame::Shared(_) => PteFlags(perm.0 & !PteFlags::W.0),
-                PageFrame::Private(..) => perm,
+                PageFrame::Private(..) | PageFrame::Cache(_) => perm,
             };
             // The page had a PTE before, so its table pages exist: no allocation.
             self.pt.map(vpn, frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
@@ -172,11 +196,76 @@ impl AddrSpace {
             crate::drivers::trace::resolved_as(How::SwapIn);
             return Ok(Resolved::Major);
         }
+        if vma.file.is_some() {
+            self.map_file_page(vpn, vma)?;
+            if !vma.file.as_ref().is_some_and(|f| f.shared) {
+                self.fault_around(vpn, vma);
+            }
+            crate::drivers::trace::resolved_as(How::FileRead);
+            self.usage.minor_faults += 1;
+            super::vmstat::PGFAULT_MINOR.inc();
+            return Ok(Resolved::Minor);
+        }
         self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
         crate::drivers::trace::resolved_as(How::ZeroFill);
         self.usage.minor_faults += 1;
         super::vmstat::PGFAULT_MINOR.inc();
         Ok(Resolved::Minor)
+    }
+
+    /// Maps page `vpn` of file-backed area `vma` to its file page in the
+    /// page cache (read in if not cached): writable for MAP_SHARED (the
+    /// page counts as dirty then), read-only copy-on-write for MAP_PRIVATE.
+    /// [`FaultError::Segv`] for a page wholly past the end of the file
+    /// (Linux: SIGBUS), [`FaultError::OutOfMemory`] when no frame is free.
+    fn map_file_page(&mut self, vpn: VirtPageNum, vma: &Vma) -> Result<(), FaultError> {
+        let (Some(fm), Some(index)) = (vma.file.as_ref(), vma.file_page(vpn.addr().0)) else {
+            return Err(FaultError::Segv);
+        };
+        let perm = vma.perm;
+        let writable_shared = fm.shared && perm.contains(PteFlags::W);
+        let (frame, _read_in) = {
+            let mut file = fm.file.lock();
+            if index >= file.len().div_ceil(PAGE_SIZE) {
+                return Err(FaultError::Segv);
+            }
+            file.cache.page(index, writable_shared).ok_or(FaultError::OutOfMemory)?
+        };
+        let ppn = frame.frame.ppn();
+        let (eff, pf) = if fm.shared {
+            (perm, PageFrame::Cache(frame))
+        } else {
+            (PteFlags(perm.0 & !PteFlags::W.0), PageFrame::Shared(frame))
+        };
+        self.pt.map(vpn, ppn, eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+        self.frames.insert(vpn, pf);
+        self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        Ok(())
+    }
+
+    /// Fault-around for a private file mapping (Linux's do_fault_around
+    /// with its readahead, fault_around_bytes = 64 KiB): after a file
+    /// fault at `vpn`, the other pages of the aligned 64 KiB window that lie
+    /// in `vma`, inside the file and without a frame, PTE or swap slot are
+    /// mapped too (read-only, copy-on-write), read into the page cache if
+    /// needed, so a program's text and data fault once per window rather
+    /// than once per page. Not counted as faults; stops when frames run short.
+    fn fault_around(&mut self, vpn: VirtPageNum, vma: &Vma) {
+        const WINDOW: usize = 16;
+        let first = vpn.0 & !(WINDOW - 1);
+        for v in (first..first + WINDOW).map(VirtPageNum) {
+            let va = v.addr().0;
+            if v == vpn || va < vma.start || va >= vma.end {
+                continue;
+            }
+            if self.frames.contains_key(&v) || self.swapped.contains_key(&v) || self.pt.translate(v.addr()).is_some() {
+                continue;
+            }
+            match self.map_file_page(v, vma) {
+                Ok(()) | Err(FaultError::Segv) => {}
+                Err(FaultError::OutOfMemory) => break,
+            }
+        }
     }
 
     /// Maps a zeroed frame at `vpn` with `perm | U` and records it.
@@ -189,9 +278,10 @@ impl AddrSpace {
         Ok(())
     }
 
-    /// A frame for a user page. With swap on and at most the low watermark
-    /// of free frames ([`super::frame::watermarks`]), pages of this space are
-    /// evicted first ([`Self::swap_out_one`]) until the high watermark is
+    /// A frame for a user page. At most the low watermark of free frames
+    /// ([`super::frame::watermarks`]), clean page-cache pages are dropped
+    /// ([`super::filemap::shrink`]); if that is not enough and swap is on, pages of this space are
+    /// evicted ([`Self::swap_out_one`]) until the high watermark is
     /// reached or none can be. A user page never takes a frame at or below
     /// the min watermark: those are the kernel's (page tables, kernel
     /// stacks, heap, DMA), so kernel allocations find frames while user
@@ -199,6 +289,10 @@ impl AddrSpace {
     /// above min.
     pub(super) fn alloc_user_frame(&mut self) -> Option<FrameTracker> {
         let (min, low, high) = super::frame::watermarks();
+        if super::frame::stats().0 <= low {
+            // Clean page-cache pages first: no I/O.
+            super::filemap::shrink(high);
+        }
         if swap::active() && super::frame::stats().0 <= low {
             while super::frame::stats().0 < high && self.swap_out_one() {}
         }

@@ -7,7 +7,7 @@ use super::addr_space::AddrSpace;
 use super::address::{page_ceil, page_floor, PhysPageNum, VirtAddr, VirtPageNum, PAGE_SIZE, USER_TOP};
 use super::cow::PageFrame;
 use super::page_table::{MapError, PteFlags};
-use super::vma::{Vma, VmaError, VmaKind};
+use super::vma::{FileMap, Vma, VmaError, VmaKind};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
@@ -32,6 +32,32 @@ impl AddrSpace {
     /// [`super::vma::MAX_MAP_COUNT`] areas already or memory runs out
     /// ([`MapError::OutOfMemory`]).
     pub fn map_area(&mut self, start: usize, end: usize, perm: PteFlags, kind: VmaKind) -> Result<(), MapError> {
+        self.map_vma(start, end, perm, kind, None)
+    }
+
+    /// Records a file-backed area `[start, end)` (page aligned) over `file`
+    /// with user permissions `perm`: its pages come from the file's page
+    /// cache at their first access ([`Self::handle_fault`]). Errors as
+    /// [`Self::map_area`].
+    pub fn map_file(&mut self, start: usize, end: usize, perm: PteFlags, file: FileMap) -> Result<(), MapError> {
+        self.map_vma(start, end, perm, VmaKind::File, Some(file))
+    }
+
+    /// Records an ELF segment's file part `[start, end)` (page aligned) as a
+    /// private mapping of `file` (pages from the page cache at their first
+    /// access, copied at their first store). Errors as [`Self::map_area`].
+    pub fn map_elf_file(&mut self, start: usize, end: usize, perm: PteFlags, file: FileMap) -> Result<(), MapError> {
+        self.map_vma(start, end, perm, VmaKind::Elf, Some(file))
+    }
+
+    fn map_vma(
+        &mut self,
+        start: usize,
+        end: usize,
+        perm: PteFlags,
+        kind: VmaKind,
+        file: Option<FileMap>,
+    ) -> Result<(), MapError> {
         let (s, e) = (page_floor(start), page_ceil(end));
         if e > USER_TOP || s >= e {
             return Err(MapError::NotMapped);
@@ -42,10 +68,17 @@ impl AddrSpace {
         if self.vmas.len() >= super::vma::MAX_MAP_COUNT {
             return Err(MapError::OutOfMemory);
         }
-        if !kind.is_demand_zero() {
+        if kind == VmaKind::Elf && file.is_none() {
             self.populate(s, e, perm)?;
         }
-        self.vmas.insert(Vma { start: s, end: e, perm, kind }).map_err(|_| MapError::OutOfMemory)
+        let locked = self.lock_future;
+        self.vmas.insert(Vma { start: s, end: e, perm, kind, file, locked }).map_err(|_| MapError::OutOfMemory)?;
+        if locked {
+            // mlockall(MCL_FUTURE): populated now, as mlock would (a page
+            // that gets no frame is left to fault later).
+            let _ = self.populate_locked(s, e);
+        }
+        Ok(())
     }
 
     /// The area containing user address `va`, if any (O(log n)).
@@ -124,14 +157,15 @@ impl AddrSpace {
         self.vmas.find_free(len, lo, hi)
     }
 
-    /// Removes `[s, e)` (page aligned) from the anonymous areas, splitting
-    /// those that straddle an end, and frees its frames (with a TLB
-    /// shootdown). Ranges without areas are fine. Nothing changes on an
+    /// Removes `[s, e)` (page aligned) from the areas mmap made (anonymous
+    /// and file mappings), splitting those that straddle an end, and frees
+    /// its frames (with a TLB shootdown; page-cache frames stay in the
+    /// cache). Ranges without areas are fine. Nothing changes on an
     /// error: [`MapError::AlreadyMapped`] if an ELF, heap or stack area
     /// overlaps the range, [`MapError::OutOfMemory`] if a split would exceed
     /// [`super::vma::MAX_MAP_COUNT`].
     pub fn unmap_anon(&mut self, s: usize, e: usize) -> Result<(), MapError> {
-        self.vmas.remove_range(s, e, VmaKind::Anon).map_err(|err| match err {
+        self.vmas.remove_range(s, e).map_err(|err| match err {
             VmaError::TooMany => MapError::OutOfMemory,
             _ => MapError::AlreadyMapped,
         })?;
@@ -175,11 +209,13 @@ impl AddrSpace {
     /// outside every area, or in a heap or stack area, or too many areas.
     pub fn protect_anon(&mut self, s: usize, e: usize, perm: PteFlags) -> Result<(), ProtectError> {
         // ELF segments too: C libraries make their RELRO part read-only after start-up.
-        self.vmas.protect_range(s, e, perm, &[VmaKind::Anon, VmaKind::Elf]).map_err(|err| match err {
-            VmaError::Unmapped => ProtectError::Unmapped,
-            VmaError::TooMany => ProtectError::TooManyAreas,
-            _ => ProtectError::NotAnonymous,
-        })?;
+        self.vmas.protect_range(s, e, perm, &[VmaKind::Anon, VmaKind::Elf, VmaKind::File]).map_err(
+            |err| match err {
+                VmaError::Unmapped => ProtectError::Unmapped,
+                VmaError::TooMany => ProtectError::TooManyAreas,
+                _ => ProtectError::NotAnonymous,
+            },
+        )?;
         let (first, last) = (VirtAddr(s).floor(), VirtAddr(e - 1).floor());
         let pages: Vec<(VirtPageNum, PhysPageNum, bool)> = self
             .frames

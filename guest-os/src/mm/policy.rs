@@ -392,7 +392,7 @@ impl AddrSpace {
     }
 
     fn swappable(&self, vpn: VirtPageNum) -> bool {
-        self.vmas.find(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero())
+        self.vmas.find(vpn.addr().0).is_some_and(|v| v.evictable())
     }
 
     /// FIFO: the first live entry of the load queue inside the scope
@@ -422,7 +422,7 @@ impl AddrSpace {
         let sweep = || frames.range(hand..scope.end).chain(frames.range(scope.start..hand));
         let mut cleared = false;
         for (vpn, _) in sweep().chain(sweep()) {
-            if !vmas.find(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero()) {
+            if !vmas.find(vpn.addr().0).is_some_and(|v| v.evictable()) {
                 continue;
             }
             super::vmstat::PGSCAN.inc();
@@ -463,7 +463,7 @@ impl AddrSpace {
         }
         let mut cleared = false;
         for (&vpn, _) in frames.range(scope.start..scope.end) {
-            if !vmas.find(vpn.addr().0).is_some_and(|v| v.kind.is_demand_zero()) {
+            if !vmas.find(vpn.addr().0).is_some_and(|v| v.evictable()) {
                 continue;
             }
             super::vmstat::PGSCAN.inc();
@@ -498,7 +498,7 @@ impl AddrSpace {
         let clip = |v: &super::vma::Vma| {
             let s = VirtAddr(v.start).floor().max(scope.start);
             let e = VirtAddr(v.end).ceil().min(scope.end);
-            (v.kind.is_demand_zero() && s < e).then_some((s, e))
+            (v.evictable() && s < e).then_some((s, e))
         };
         let span: usize = self.vmas.iter().filter_map(clip).map(|(s, e)| e.0 - s.0).sum();
         for _ in 0..64.min(span) {

@@ -22,6 +22,15 @@ use alloc::collections::BTreeMap;
 /// (`DEFAULT_MAX_MAP_COUNT` = 65530, include/linux/mm.h).
 pub const MAX_MAP_COUNT: usize = 65_530;
 
+/// Most bytes the stack area may grow to (Linux's default RLIMIT_STACK,
+/// 8 MiB), counted down from its top.
+pub const STACK_RLIMIT: usize = 8 * 1024 * 1024;
+
+/// Free bytes the stack keeps below itself when it grows: it never grows
+/// to within this of the next lower area (Linux's stack_guard_gap, 256
+/// pages).
+pub const STACK_GUARD_GAP: usize = 256 * super::PAGE_SIZE;
+
 /// What an area holds.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum VmaKind {
@@ -33,25 +42,87 @@ pub enum VmaKind {
     Stack,
     /// An anonymous private mapping made by mmap.
     Anon,
+    /// A mapping of a file's pages made by mmap ([`Vma::file`] says which),
+    /// or MAP_SHARED | MAP_ANONYMOUS memory (an unnamed file).
+    File,
 }
 
 impl VmaKind {
-    /// True if pages of this kind are given frames at the first access
-    /// rather than when the area is created (every kind but ELF segments,
-    /// whose pages hold file data written at exec).
+    /// True if pages of this kind are given zeroed frames at the first
+    /// access (stack, heap, anonymous mmap); ELF segments get theirs when
+    /// created, file mappings from the page cache at the first access.
     pub fn is_demand_zero(self) -> bool {
-        self != VmaKind::Elf
+        matches!(self, VmaKind::Heap | VmaKind::Stack | VmaKind::Anon)
+    }
+
+    /// True for ELF segments.
+    pub fn is_elf(self) -> bool {
+        self == VmaKind::Elf
+    }
+
+    /// True for the kinds munmap, mremap and MAP_FIXED may remove (those
+    /// mmap makes).
+    pub fn is_mmap(self) -> bool {
+        matches!(self, VmaKind::Anon | VmaKind::File)
+    }
+}
+
+/// The file behind a file-backed area.
+#[derive(Clone)]
+pub struct FileMap {
+    /// The file (its page cache).
+    pub file: crate::fs::RegRef,
+    /// The file page that the area's first page maps (mmap's offset / 4096).
+    pub pgoff: usize,
+    /// MAP_SHARED: stores reach the file; else MAP_PRIVATE (copy-on-write).
+    pub shared: bool,
+    /// What /proc/PID/maps names it: the path it was opened by.
+    pub name: alloc::sync::Arc<str>,
+    /// Its inode number (maps' inode column).
+    pub ino: u64,
+}
+
+impl core::fmt::Debug for FileMap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}@{:#x}{}", self.name, self.pgoff, if self.shared { " shared" } else { "" })
     }
 }
 
 /// A virtual memory area: `[start, end)` in bytes, page aligned, with user
-/// permissions `perm` (U is implied).
-#[derive(Copy, Clone, Debug)]
+/// permissions `perm` (U is implied), and the file it maps, if any.
+#[derive(Clone, Debug)]
 pub struct Vma {
     pub start: usize,
     pub end: usize,
     pub perm: PteFlags,
     pub kind: VmaKind,
+    pub file: Option<FileMap>,
+    /// mlock'd: every page stays resident (faulted in at mlock, never swapped).
+    pub locked: bool,
+}
+
+impl Vma {
+    /// The part `[s, e)` of this area (inside it), its file offset moved with its start.
+    pub fn slice(&self, s: usize, e: usize) -> Vma {
+        let mut v = self.clone();
+        if let Some(f) = v.file.as_mut() {
+            f.pgoff += (s - self.start) / super::PAGE_SIZE;
+        }
+        v.start = s;
+        v.end = e;
+        v
+    }
+
+    /// True if reclaim may evict this area's pages: a demand-zero area
+    /// (stack, heap, anonymous mmap) not mlock'd.
+    pub fn evictable(&self) -> bool {
+        self.kind.is_demand_zero() && !self.locked
+    }
+
+    /// The file page of user address `va` (inside a file-backed area).
+    pub fn file_page(&self, va: usize) -> Option<usize> {
+        self.file.as_ref().map(|f| f.pgoff + (va - self.start) / super::PAGE_SIZE)
+    }
 }
 
 /// Why an area operation was refused.
@@ -78,7 +149,7 @@ pub struct VmaSet {
     free_cache: usize,
     /// The largest hole above `free_cache` (bytes).
     cached_hole: usize,
-    /// The areas not of kind Anon (ELF, heap, stack: a handful), start -> end,
+    /// The areas not made by mmap (ELF, heap, stack: a handful), start -> end,
     /// so checks against them do not walk every area.
     fixed: BTreeMap<usize, usize>,
 }
@@ -129,14 +200,14 @@ impl VmaSet {
         if self.map.len() >= MAX_MAP_COUNT {
             return Err(VmaError::TooMany);
         }
-        self.map.insert(v.start, v);
-        if v.kind != VmaKind::Anon {
+        if !v.kind.is_mmap() {
             self.fixed.insert(v.start, v.end);
         }
+        self.map.insert(v.start, v);
         Ok(())
     }
 
-    /// True if an area not of kind Anon overlaps `[s, e)` (O(number of such areas)).
+    /// True if an area not made by mmap overlaps `[s, e)` (O(number of such areas)).
     pub fn fixed_overlaps(&self, s: usize, e: usize) -> bool {
         self.fixed.iter().any(|(&vs, &ve)| vs < e && s < ve)
     }
@@ -192,11 +263,12 @@ impl VmaSet {
     }
 
     /// Removes `[s, e)` from the areas (splitting those that straddle an
-    /// end). Refused, with nothing changed, if an area of the range is not
-    /// of `kind`, or if a split would exceed [`MAX_MAP_COUNT`].
-    pub fn remove_range(&mut self, s: usize, e: usize, kind: VmaKind) -> Result<(), VmaError> {
-        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).copied().collect();
-        if hit.iter().any(|v| v.kind != kind) {
+    /// end). Refused, with nothing changed, if an area of the range was not
+    /// made by mmap ([`VmaKind::is_mmap`]), or if a split would exceed
+    /// [`MAX_MAP_COUNT`].
+    pub fn remove_range(&mut self, s: usize, e: usize) -> Result<(), VmaError> {
+        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).cloned().collect();
+        if hit.iter().any(|v| !v.kind.is_mmap()) {
             return Err(VmaError::WrongKind);
         }
         let splits = hit.iter().filter(|v| v.start < s && e < v.end).count();
@@ -206,10 +278,10 @@ impl VmaSet {
         for v in hit {
             self.map.remove(&v.start);
             if v.start < s {
-                self.map.insert(v.start, Vma { end: s, ..v });
+                self.map.insert(v.start, v.slice(v.start, s));
             }
             if e < v.end {
-                self.map.insert(e, Vma { start: e, ..v });
+                self.map.insert(e, v.slice(e, v.end));
             }
         }
         if e > self.free_cache {
@@ -224,7 +296,25 @@ impl VmaSet {
     /// the range is in no area ([`VmaError::Unmapped`]), in an area of none
     /// of `kinds` ([`VmaError::WrongKind`]), or splits exceed [`MAX_MAP_COUNT`].
     pub fn protect_range(&mut self, s: usize, e: usize, perm: PteFlags, kinds: &[VmaKind]) -> Result<(), VmaError> {
-        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).copied().collect();
+        self.modify_range(s, e, kinds, |v| v.perm = perm)
+    }
+
+    /// Sets or clears `locked` (mlock) on the areas over `[s, e)`, splitting
+    /// those that straddle an end. Errors as [`Self::protect_range`] (any kind).
+    /// The heap and the stack are never split (brk and exec keep them
+    /// whole): one straddling an end is changed whole.
+    pub fn lock_range(&mut self, s: usize, e: usize, locked: bool) -> Result<(), VmaError> {
+        let whole = |a: usize| self.find(a).filter(|v| matches!(v.kind, VmaKind::Heap | VmaKind::Stack));
+        let s = whole(s).map_or(s, |v| v.start);
+        let e = if e > s { whole(e - 1).map_or(e, |v| v.end) } else { e };
+        let all = [VmaKind::Elf, VmaKind::Heap, VmaKind::Stack, VmaKind::Anon, VmaKind::File];
+        self.modify_range(s, e, &all, |v| v.locked = locked)
+    }
+
+    /// Applies `f` to the areas over `[s, e)` (the parts inside the range,
+    /// split off the areas that straddle an end); refused as [`Self::protect_range`].
+    fn modify_range(&mut self, s: usize, e: usize, kinds: &[VmaKind], f: impl Fn(&mut Vma)) -> Result<(), VmaError> {
+        let hit: alloc::vec::Vec<Vma> = self.overlapping(s, e).cloned().collect();
         let mut covered = s;
         for v in &hit {
             if !kinds.contains(&v.kind) {
@@ -245,15 +335,62 @@ impl VmaSet {
         for v in hit {
             self.map.remove(&v.start);
             if v.start < s {
-                self.map.insert(v.start, Vma { end: s, ..v });
+                self.map.insert(v.start, v.slice(v.start, s));
             }
             let mid = v.start.max(s);
-            self.map.insert(mid, Vma { start: mid, end: v.end.min(e), perm, ..v });
+            let mut m = v.slice(mid, v.end.min(e));
+            f(&mut m);
+            self.map.insert(mid, m);
             if e < v.end {
-                self.map.insert(e, Vma { start: e, ..v });
+                self.map.insert(e, v.slice(e, v.end));
             }
         }
         Ok(())
+    }
+
+    /// Moves the end of the mmap'd area that ends at `end` to `new_end`
+    /// (larger), if `[end, new_end)` is free. [`VmaError::Unmapped`] if no
+    /// such area, [`VmaError::Overlap`] if the range is taken.
+    pub fn extend(&mut self, end: usize, new_end: usize) -> Result<(), VmaError> {
+        let start = self.find(end - 1).filter(|v| v.end == end && v.kind.is_mmap()).ok_or(VmaError::Unmapped)?.start;
+        if !self.is_free(end, new_end) {
+            return Err(VmaError::Overlap);
+        }
+        if let Some(v) = self.map.get_mut(&start) {
+            v.end = new_end;
+        }
+        Ok(())
+    }
+
+    /// The stack area's `[start, end)`, if there is one (O(number of
+    /// ELF, heap and stack areas)).
+    pub fn stack(&self) -> Option<(usize, usize)> {
+        self.fixed.keys().filter_map(|s| self.map.get(s)).find(|v| v.kind == VmaKind::Stack).map(|v| (v.start, v.end))
+    }
+
+    /// Moves the stack area's start down to `new_start` (page aligned),
+    /// if that keeps it within [`STACK_RLIMIT`] of its top and
+    /// [`STACK_GUARD_GAP`] above the next lower area. False otherwise.
+    pub fn grow_stack(&mut self, new_start: usize) -> bool {
+        let Some((start, end)) = self.stack() else { return false };
+        if new_start >= start || end - new_start > STACK_RLIMIT {
+            return false;
+        }
+        if !self.is_free(new_start.saturating_sub(STACK_GUARD_GAP), start) {
+            return false;
+        }
+        let Some(v) = self.map.remove(&start) else { return false };
+        self.fixed.remove(&start);
+        self.fixed.insert(new_start, end);
+        self.map.insert(new_start, Vma { start: new_start, ..v });
+        true
+    }
+
+    /// Unlocks every area (a fork's child: locks are not inherited).
+    pub fn clear_locks(&mut self) {
+        for v in self.map.values_mut() {
+            v.locked = false;
+        }
     }
 
     /// The brk heap's `[start, end)`, if created.
@@ -266,6 +403,7 @@ impl VmaSet {
     /// another area is in the way; the caller frees pages beyond a smaller end.
     pub fn resize_heap(&mut self, start: usize, new_end: usize, perm: PteFlags) -> Result<(), VmaError> {
         let (s, old_end, perm) = self.heap.unwrap_or((start, start, perm));
+        let locked = self.map.get(&s).is_some_and(|v| v.locked);
         let new_end = new_end.max(s);
         if new_end > old_end && !self.overlapping(old_end, new_end).all(|v| v.kind == VmaKind::Heap) {
             return Err(VmaError::Overlap);
@@ -276,7 +414,7 @@ impl VmaSet {
         self.map.remove(&s);
         self.fixed.remove(&s);
         if new_end > s {
-            self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap });
+            self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap, file: None, locked });
             self.fixed.insert(s, new_end);
         }
         self.heap = Some((s, new_end, perm));

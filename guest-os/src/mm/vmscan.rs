@@ -23,8 +23,11 @@
 //!   its last reference.
 //!
 //! Swappable pages: frames of demand-zero areas (stack, heap, anonymous
-//! mmap). ELF pages and page-table pages stay. Without swap space only
-//! local replacement ([`super::policy`]) evicts, and only pages of zeros.
+//! mmap), not mlock'd ([`super::vma::Vma::evictable`]). ELF pages, file
+//! mappings (their page-cache frames are dropped by the page cache itself
+//! once no space maps them, [`super::filemap::shrink`]) and page-table
+//! pages stay. Without swap space only local replacement
+//! ([`super::policy`]) evicts, and only pages of zeros.
 
 use super::addr_space::AddrSpace;
 use super::address::VirtPageNum;
@@ -61,7 +64,7 @@ impl AddrSpace {
         // from the exchanged PTE, after the shootdown.
         let copy = match &frame {
             PageFrame::Private(_, copy) => copy.clone(),
-            PageFrame::Shared(sf) => sf.copy.lock().clone(),
+            PageFrame::Shared(sf) | PageFrame::Cache(sf) => sf.copy.lock().clone(),
         };
         let old = match copy.as_ref() {
             Some(slot) => self.pt.replace_with_swap_entry(vpn, slot.number()),

@@ -11,17 +11,20 @@ pub static REPORT: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBo
 /// Prints the counters and the kernel heap's figures in one line, if
 /// `svos.vmstat` was given: `[svos] vmstat: pgfault_minor N pgmajfault N
 /// ad_faults N pgscan N pgactivate N pgsteal N dropped_clean N pswpin N
-/// pswpout N; heap N bytes (peak N) in N frames`.
+/// pswpout N pgcache_read_in N pgcache_dropped N; heap N bytes (peak N) in N frames`
+/// (the last two: pages read into the page cache, clean ones dropped under
+/// pressure: [`super::filemap::meminfo`]).
 pub fn report() {
     if !REPORT.load(Relaxed) {
         return;
     }
     let v = snapshot();
     let h = super::heap::stats();
+    let c = super::filemap::meminfo();
     crate::println!(
-        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {}; heap {} bytes (peak {}) in {} frames",
+        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgcache_read_in {} pgcache_dropped {}; heap {} bytes (peak {}) in {} frames",
         v.pgfault_minor, v.pgmajfault, v.ad_faults, v.pgscan, v.pgactivate, v.pgsteal, v.dropped_clean, v.pswpin, v.pswpout,
-        h.bytes, h.peak_bytes, h.frames
+        c.read_in, c.dropped, h.bytes, h.peak_bytes, h.frames
     );
 }
 

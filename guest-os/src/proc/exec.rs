@@ -16,10 +16,11 @@
 //! environment strings and the program's path (AT_EXECFN). `sp` is 16-byte
 //! aligned.
 
-use crate::mm::addr_space::{AddrSpace, VmaKind};
-use crate::mm::address::{page_ceil, page_floor, USER_TOP};
+use crate::mm::addr_space::{AddrSpace, FileMap, VmaKind};
+use crate::mm::address::{page_ceil, page_floor, PAGE_SIZE, USER_TOP};
 use crate::mm::page_table::PteFlags;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use object::elf::{
@@ -30,9 +31,15 @@ use object::LittleEndian as LE;
 
 /// Top of the user stack (exclusive): the top of the user half.
 pub const USER_STACK_TOP: usize = USER_TOP;
-/// User stack size in bytes (Linux's default RLIMIT_STACK, 8 MiB): a
-/// demand-zero area, so only the pages touched get frames.
-pub const USER_STACK_SIZE: usize = 8 * 1024 * 1024;
+/// Most bytes the user stack grows to (Linux's default RLIMIT_STACK, 8
+/// MiB): exec maps [`USER_STACK_INITIAL`] bytes, and a fault below grows
+/// the area ([`crate::mm::vma::VmaSet::grow_stack`]); pages get frames at
+/// their first touch.
+pub const USER_STACK_SIZE: usize = crate::mm::vma::STACK_RLIMIT;
+
+/// The stack area exec maps: room for the arguments ([`ARG_MAX`]) and
+/// 64 KiB more (Linux maps 128 KiB below the arguments).
+pub const USER_STACK_INITIAL: usize = ARG_MAX + 64 * 1024;
 
 /// The page holding the signal-return trampoline (`li a7, 139; ecall`),
 /// R+X, shown as `[vdso]` in /proc/PID/maps: handlers return through it
@@ -133,6 +140,35 @@ pub struct Image {
     pub segments: Vec<(usize, usize)>,
 }
 
+/// Maps the PT_LOAD segment `[va, end)` with file bytes `[off, off + filesz)`
+/// (va and off congruent modulo the page size) from the page cache of `f`
+/// (see [`load`]).
+fn map_segment(
+    space: &mut AddrSpace,
+    f: &FileMap,
+    va: usize,
+    end: usize,
+    off: usize,
+    filesz: usize,
+    perm: PteFlags,
+) -> Result<(), ExecError> {
+    let file_end = page_ceil(va + filesz);
+    let start = page_floor(va);
+    if file_end > start {
+        let fm = FileMap { pgoff: (off - (va - start)) / PAGE_SIZE, shared: false, ..f.clone() };
+        space.map_elf_file(start, file_end, perm, fm)?;
+        // The last file page's bytes past the segment's file part read as zero.
+        let tail = va + filesz;
+        if tail < file_end && end > tail {
+            space.write_bytes(tail, &[0u8; PAGE_SIZE][..(file_end - tail).min(end - tail)])?;
+        }
+    }
+    if page_ceil(end) > file_end.max(start) {
+        space.map_area(file_end.max(start), page_ceil(end), perm, VmaKind::Anon)?;
+    }
+    Ok(())
+}
+
 /// The last path component of `path` ("/bin/sh" -> "sh").
 pub fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -172,7 +208,23 @@ fn elf_perm(flags: u32) -> PteFlags {
 
 /// Loads `elf` into `space` and builds the stack with `argv`, `envp` and
 /// `execfn` (the path as exec was given it, for AT_EXECFN).
-pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str], execfn: &str) -> Result<Image, ExecError> {
+///
+/// With `file` (the ELF's file, its path and inode), each PT_LOAD segment
+/// whose virtual address and file offset agree modulo the page size is
+/// mapped from the file's page cache, as Linux's load_elf_binary does: a
+/// private file mapping over its file bytes (pages read at their first
+/// access, copied at their first store), the bytes of its last file page
+/// past p_filesz zeroed (that page is copied now), and an anonymous
+/// demand-zero area for the rest of p_memsz (.bss). Other segments, and all
+/// of them without `file`, are copied into fresh frames now.
+pub fn load(
+    space: &mut AddrSpace,
+    elf: &[u8],
+    file: Option<&FileMap>,
+    argv: &[&str],
+    envp: &[&str],
+    execfn: &str,
+) -> Result<Image, ExecError> {
     let h = FileHeader64::<LE>::parse(elf).map_err(ExecError::Elf)?;
     let e = LE;
     let ty = h.e_type(e);
@@ -218,8 +270,13 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str], exe
         if fl & PF_W != 0 && fl & PF_X != 0 {
             return Err(ExecError::WriteExec);
         }
-        space.map_area(va, end, elf_perm(fl), VmaKind::Elf)?;
-        space.write_bytes(va, data)?;
+        match file.filter(|_| va.wrapping_sub(off).is_multiple_of(PAGE_SIZE)) {
+            Some(f) => map_segment(space, f, va, end, off, filesz, elf_perm(fl))?,
+            None => {
+                space.map_area(va, end, elf_perm(fl), VmaKind::Elf)?;
+                space.write_bytes(va, data)?;
+            }
+        }
         segments.push((page_floor(va), off - (va - page_floor(va)).min(off)));
         if phdr_va.is_none() && phoff >= off && phoff.saturating_add(phnum * phentsize) <= off + filesz {
             phdr_va = Some(va + (phoff - off));
@@ -239,7 +296,7 @@ pub fn load(space: &mut AddrSpace, elf: &[u8], argv: &[&str], envp: &[&str], exe
     space.write_bytes(SIGTRAMP_VA, &tramp)?;
 
     // The stack.
-    let stack_lo = USER_STACK_TOP - USER_STACK_SIZE;
+    let stack_lo = USER_STACK_TOP - USER_STACK_INITIAL;
     space.map_area(stack_lo, USER_STACK_TOP, PteFlags::R | PteFlags::W, VmaKind::Stack)?;
     let limit = USER_STACK_TOP - ARG_MAX - 64 * 1024;
     let mut sp = USER_STACK_TOP;
@@ -376,11 +433,19 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
     for _ in 0..5 {
         let (node, abs) = crate::fs::lookup(cwd, &path, true)?;
         let Node::File(f) = node else { return Err(EACCES.into()) };
+        let fm = FileMap { file: f.clone(), pgoff: 0, shared: false, name: Arc::from(abs.as_str()), ino: 0 };
         let (owned, fixed, ino) = {
-            let g = f.lock();
-            match &g.data {
-                crate::fs::tmpfs::Data::Static(d) => (None, *d, g.ino),
-                crate::fs::tmpfs::Data::Owned(v) => (Some(v.clone()), &[][..], g.ino),
+            let mut g = f.lock();
+            let ino = g.ino;
+            match g.cache.unwritten_bytes() {
+                Some(d) => (None, d, ino),
+                None => {
+                    let mut v = Vec::new();
+                    v.try_reserve_exact(g.len()).map_err(|_| PrepareError::from(ENOMEM))?;
+                    v.resize(g.len(), 0);
+                    g.cache.read(0, &mut v)?;
+                    (Some(v), &[][..], ino)
+                }
             }
         };
         let bytes: &[u8] = owned.as_deref().unwrap_or(fixed);
@@ -397,7 +462,7 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
         let mut space = AddrSpace::new_user().map_err(|_| PrepareError::from(ENOMEM))?;
         let a: Vec<&str> = argv.iter().map(|s| s.as_str()).collect();
         let e: Vec<&str> = envp.iter().map(|s| s.as_str()).collect();
-        let img = load(&mut space, bytes, &a, &e, &path)?;
+        let img = load(&mut space, bytes, Some(&FileMap { ino, ..fm }), &a, &e, &path)?;
         return Ok(Prepared { space, img, exe: abs, exe_ino: ino, argv, name });
     }
     Err(ELOOP.into())

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod exec;
 pub mod fpu;
+pub mod perf;
 pub mod process;
 pub mod sched;
 pub mod signal;

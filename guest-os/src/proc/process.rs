@@ -132,6 +132,8 @@ pub struct Process {
     pub retired_usage: MemUsage,
     /// Totals of the children it reaped with wait4 (and of theirs).
     pub children_usage: MemUsage,
+    /// Its hardware performance counts (and its reaped children's).
+    pub perf: super::perf::Perf,
     /// Scheduling state.
     pub state: State,
     /// The hart it runs on while [`State::Running`].
@@ -242,6 +244,7 @@ impl Process {
             brk: Shared::new(0),
             retired_usage: MemUsage::default(),
             children_usage: MemUsage::default(),
+            perf: Default::default(),
             state: State::Runnable,
             hart: 0,
             affinity: u64::MAX,

@@ -301,6 +301,7 @@ pub fn exit_thread(reason: ExitReason) -> ! {
     p.fds = crate::sync::Shared::new(Vec::new());
     p.sig.actions = crate::sync::Shared::new([Default::default(); 64]);
     p.exit = Some(reason);
+    p.perf.leave();
     crate::drivers::trace::proc_exit(pid, reason.status() as usize);
     p.state = State::Zombie;
     fpu::forget(pid);
@@ -457,7 +458,8 @@ pub fn user_loop() -> ! {
             if matches!(resolved, Some(Err(FaultError::OutOfMemory))) && reclaim_from_others(p.pid) {
                 resolved = p.space.as_mut().map(|s| s.handle_fault(stval, access));
             }
-            crate::drivers::trace::fault_done(stval, code, p.pid, resolved.map(|r| r.map(|_| ())));
+            let rss = p.space.as_ref().map_or(0, |s| s.resident_pages());
+            crate::drivers::trace::fault_done(stval, code, p.pid, rss, resolved.map(|r| r.map(|_| ())));
             match resolved {
                 Some(Ok(_)) => continue,
                 Some(Err(FaultError::OutOfMemory)) => {
@@ -517,12 +519,15 @@ pub fn reclaim_from_others(me: usize) -> bool {
     reclaim(me, frame::watermarks().2)
 }
 
-/// Swaps out pages of every process but `me` (0: none excluded), in pid
+/// Drops clean page-cache pages ([`crate::mm::filemap::shrink`]), then
+/// swaps out pages of every process but `me` (0: none excluded), in pid
 /// order, each by its own clock, until `target` frames are free. True if it
-/// freed any; always false without swap.
+/// freed any.
 pub fn reclaim(me: usize, target: usize) -> bool {
-    if !crate::mm::swap::active() {
-        return false;
+    // Clean page-cache pages go first: dropping them costs no I/O.
+    let dropped = crate::mm::filemap::shrink(target) > 0;
+    if !crate::mm::swap::active() || frame::stats().0 >= target {
+        return dropped;
     }
     let high = target;
     let my_space = proc_mut(me).and_then(|p| p.space.as_ref()).map(|s| s.id());
@@ -536,8 +541,12 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             continue;
         }
         seen.push(space.id());
+        let before = space.resident_pages();
         while frame::stats().0 < high && space.swap_out_one() {
             freed = true;
+        }
+        if space.resident_pages() != before {
+            crate::drivers::trace::rss(pid, space.resident_pages());
         }
         if frame::stats().0 >= high {
             break;
@@ -771,6 +780,7 @@ pub fn scheduler() -> ! {
             unsafe { space.activate() };
         }
         crate::drivers::trace::proc_switch(pid);
+        p.perf.enter();
         let now = timer::now();
         let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS).max(now + 1));
         timer::set_deadline(next);
@@ -778,6 +788,9 @@ pub fn scheduler() -> ! {
         let sched: *mut Context = &mut smp::local().sched_ctx;
         // SAFETY: the process is boxed and alive until reaped; sched_ctx is static.
         unsafe { switch(sched, ctx) };
+        if let Some(p) = proc_mut(pid) {
+            p.perf.leave();
+        }
         smp::local().current = None;
         kernel_space::enter_kernel_table();
     }

@@ -8,7 +8,7 @@
 
 use super::errno::*;
 use crate::fs::dev::Dev;
-use crate::fs::tmpfs::{Data, Dir, RegFile};
+use crate::fs::tmpfs::{Dir, RegFile};
 use crate::fs::{self, Fd, Handle, Node, OpenFile, Stat};
 use crate::mm::addr_space::Access;
 use crate::proc::process::WaitFor;
@@ -85,7 +85,7 @@ pub fn sys_openat(dirfd: usize, path: usize, flags: usize, mode: usize) -> isize
             Err(e) if e == ENOENT && flags & O_CREAT != 0 => {
                 let (dir, name) = fs::lookup_parent(&cwd, &path)?;
                 let perm = (mode as u32) & !sched::current().umask & 0o7777;
-                let f = RegFile::new(Data::Owned(Vec::new()), perm);
+                let f = RegFile::new(&[], perm);
                 dir.lock().entries.insert(name, Node::File(f.clone()));
                 (Node::File(f), fs::normalize(&cwd, &path)?)
             }
@@ -160,6 +160,27 @@ fn read_bytes(src: &[u8], pos: usize, buf: usize, count: usize) -> Result<usize,
         copy_to_user(buf, &src[pos..pos + n])?;
     }
     Ok(n)
+}
+
+/// Copies up to `count` bytes of regular file `file` from offset `pos` to
+/// user `buf` through the page cache; returns the count. The file's lock is
+/// not held while user memory is touched (a fault there may need the same
+/// file: `buf` may be a mapping of it).
+fn file_read(file: &crate::fs::RegRef, pos: usize, buf: usize, count: usize) -> Result<usize, isize> {
+    let mut chunk = [0u8; 1024];
+    let mut done = 0;
+    while done < count {
+        let k = chunk.len().min(count - done);
+        let n = file.lock().cache.read(pos + done, &mut chunk[..k])?;
+        if n > 0 {
+            copy_to_user(buf + done, &chunk[..n])?;
+        }
+        done += n;
+        if n < k {
+            break;
+        }
+    }
+    Ok(done)
 }
 
 /// Fills user `buf` with `count` bytes from `gen` (zeros, random).
@@ -264,8 +285,12 @@ fn do_read(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize,
     let n = match &g.handle {
         Handle::File(file) => {
             let file = file.clone();
-            let fl = file.lock();
-            read_bytes(fl.bytes(), pos, buf, count)?
+            drop(g);
+            let n = file_read(&file, pos, buf, count)?;
+            if at.is_none() {
+                f.file.lock().pos = pos + n;
+            }
+            return Ok(n as isize);
         }
         Handle::Snapshot(data, _) => read_bytes(data, pos, buf, count)?,
         Handle::Dir(_) => return Err(EISDIR),
@@ -308,7 +333,7 @@ fn do_write(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize
             tmp.resize(count, 0);
             copy_from_user(&mut tmp, buf)?;
             let mut fl = file.lock();
-            let pos = if at.is_none() && g.flags & O_APPEND != 0 { fl.bytes().len() } else { at.unwrap_or(g.pos) };
+            let pos = if at.is_none() && g.flags & O_APPEND != 0 { fl.len() } else { at.unwrap_or(g.pos) };
             let n = fl.write_at(pos, &tmp)?;
             if at.is_none() {
                 g.pos = pos + n;
@@ -442,7 +467,7 @@ pub fn sys_lseek(fd: usize, off: isize, whence: usize) -> isize {
         let size = match &g.handle {
             Handle::Pipe(_) | Handle::Dev(Dev::Console) => return Err(ESPIPE),
             Handle::Dev(_) => return Ok(0),
-            Handle::File(file) => file.lock().bytes().len(),
+            Handle::File(file) => file.lock().len(),
             Handle::Snapshot(d, _) => d.len(),
             Handle::Dir(_) => 0,
         };

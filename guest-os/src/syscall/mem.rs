@@ -1,17 +1,22 @@
-//! Memory system calls: brk, mmap, munmap and mprotect (anonymous private
-//! mappings), mincore, and svos_replay (a replay region for the
-//! replacement study, [`crate::mm::policy`]).
+//! Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise,
+//! msync, mlock (anonymous and file mappings), mincore, and svos_replay (a
+//! replay region for the replacement study, [`crate::mm::policy`]).
 //!
-//! Every area these create is demand-zero: pages get a zeroed frame at
-//! their first access (see [`crate::mm::addr_space`]), so mapping is cheap
-//! and memory is used only as it is touched.
+//! Every area these create is demand-paged: pages get a zeroed frame, or
+//! their file page from the page cache, at their first access (see
+//! [`crate::mm::addr_space`]), so mapping is cheap and memory is used only
+//! as it is touched.
 
 use super::errno::*;
-use crate::mm::addr_space::{ProtectError, VmaKind};
+use crate::fs::tmpfs::RegFile;
+use crate::fs::Handle;
+use crate::mm::addr_space::{FileMap, ProtectError, VmaKind};
 use crate::mm::address::{page_ceil, PAGE_SIZE, USER_TOP};
+use crate::mm::mremap::RemapError;
 use crate::mm::page_table::{MapError, PteFlags};
 use crate::proc::exec::{USER_STACK_SIZE, USER_STACK_TOP};
 use crate::proc::sched;
+use alloc::sync::Arc;
 use svos_abi::mman::*;
 
 /// Largest heap svos grants through brk, in bytes.
@@ -71,19 +76,25 @@ fn perm_of_prot(prot: usize) -> Result<PteFlags, isize> {
     Ok(perm)
 }
 
-/// mmap(addr, len, prot, flags, fd, offset) for anonymous private memory
-/// (Linux mmap(2)): maps `len` bytes (rounded up to pages) of zero-filled,
-/// demand-paged memory with `prot` (PROT_NONE allowed) and returns its
-/// address. Without MAP_FIXED, `addr` is a hint used if that range is free
-/// (and between the heap's reserve and [`MMAP_TOP`]); otherwise the highest
-/// free range below [`MMAP_TOP`] is used. MAP_FIXED replaces anonymous
-/// mappings in the range; MAP_FIXED_NOREPLACE fails instead.
+/// mmap(addr, len, prot, flags, fd, offset) (Linux mmap(2)): maps `len`
+/// bytes (rounded up to pages) with `prot` (PROT_NONE allowed) and returns
+/// the address. Anonymous private memory is zero-filled and demand-paged;
+/// a file mapping maps the file's pages from `offset` on, from its page
+/// cache at their first access: MAP_SHARED stores reach the file (a later
+/// read() returns them), MAP_PRIVATE stores go to a private copy made at
+/// the first store to each page. MAP_SHARED | MAP_ANONYMOUS is zeroed
+/// memory that the processes a fork makes keep sharing (an unnamed tmpfs
+/// file, as Linux's shmem). Without MAP_FIXED, `addr` is a hint used if
+/// that range is free (and between the heap's reserve and [`MMAP_TOP`]);
+/// otherwise the highest free range below [`MMAP_TOP`] is used. MAP_FIXED
+/// replaces mmap'd mappings in the range; MAP_FIXED_NOREPLACE fails instead.
 ///
 /// Errors (negative errno): -EINVAL for len 0, unknown prot bits, a bad
-/// mapping type, an unaligned offset or fixed address, MAP_SHARED (svos
-/// has no shared memory), or a fixed range over the program, heap or stack;
-/// -EBADF / -ENODEV without MAP_ANONYMOUS (no file mappings); -EACCES for
-/// PROT_WRITE | PROT_EXEC; -EPERM for a fixed address below
+/// mapping type, an unaligned offset or fixed address, or a fixed range
+/// over the program, heap or stack; -EBADF for a file mapping of a closed
+/// fd; -ENODEV for one of a device, pipe or directory; -EACCES for a file
+/// not open for reading, MAP_SHARED with PROT_WRITE on a file not open
+/// read-write, or PROT_WRITE | PROT_EXEC; -EPERM for a fixed address below
 /// [`MMAP_MIN_ADDR`]; -EEXIST for MAP_FIXED_NOREPLACE over a mapping;
 /// -ENOMEM when the range does not fit the user half or no range is free.
 pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, off: usize) -> isize {
@@ -99,17 +110,21 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
     if ty != MAP_PRIVATE && ty != MAP_SHARED && ty != MAP_SHARED_VALIDATE {
         return EINVAL;
     }
-    if flags & MAP_ANONYMOUS == 0 {
-        let open = p.fds.get(fd).is_some_and(|f| f.is_some());
-        return if open { ENODEV } else { EBADF };
-    }
-    if ty != MAP_PRIVATE {
-        return EINVAL;
-    }
+    let shared = ty != MAP_PRIVATE;
     let len = page_ceil(len);
     if len == 0 || len > USER_TOP {
         return ENOMEM;
     }
+    let file = if flags & MAP_ANONYMOUS == 0 {
+        match file_of_fd(fd, off, shared, prot) {
+            Ok(f) => Some(f),
+            Err(e) => return e,
+        }
+    } else if shared {
+        Some(shared_anon(len))
+    } else {
+        None
+    };
     let heap_reserve = p.brk_start + super::mem::BRK_MAX;
     let Some(space) = p.space.as_mut() else { return EFAULT };
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
@@ -144,10 +159,41 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
             }
         }
     };
-    match space.map_area(start, start + len, perm, VmaKind::Anon) {
+    let mapped = match file {
+        Some(f) => space.map_file(start, start + len, perm, f),
+        None => space.map_area(start, start + len, perm, VmaKind::Anon),
+    };
+    match mapped {
         Ok(()) => start as isize,
         Err(_) => ENOMEM,
     }
+}
+
+/// The file behind fd `fd` for a mapping from byte `off` (page aligned):
+/// -EBADF (not open), -ENODEV (not a regular file), -EACCES (not open for
+/// reading, or `shared` with PROT_WRITE and not open read-write).
+fn file_of_fd(fd: usize, off: usize, shared: bool, prot: usize) -> Result<FileMap, isize> {
+    let Some(Some(f)) = sched::current().fds.get(fd) else { return Err(EBADF) };
+    let g = f.file.lock();
+    let Handle::File(file) = &g.handle else { return Err(ENODEV) };
+    let acc = g.flags & 3;
+    if acc == 1 || (shared && prot & PROT_WRITE != 0 && acc != 2) {
+        return Err(EACCES);
+    }
+    let ino = file.lock().ino;
+    Ok(FileMap { file: file.clone(), pgoff: off / PAGE_SIZE, shared, name: Arc::from(g.path.as_str()), ino })
+}
+
+/// A new shared anonymous object of `len` bytes (zeros): an unnamed tmpfs
+/// file, named as Linux's /proc/PID/maps names it.
+fn shared_anon(len: usize) -> FileMap {
+    let file = RegFile::new(&[], 0o600);
+    let ino = {
+        let mut g = file.lock();
+        g.cache.set_len(len);
+        g.ino
+    };
+    FileMap { file, pgoff: 0, shared: true, name: Arc::from("/dev/zero (deleted)"), ino }
 }
 
 /// Areas one step of munmap removes at most.
@@ -271,5 +317,133 @@ pub fn sys_mprotect(addr: usize, len: usize, prot: usize) -> isize {
         Err(ProtectError::Unmapped) => ENOMEM,
         Err(ProtectError::NotAnonymous) => EACCES,
         Err(ProtectError::TooManyAreas) => ENOMEM,
+    }
+}
+
+/// The user range `[addr, addr + len)` with len rounded up to pages, if
+/// `addr` is page aligned and the range fits the user half.
+fn user_range(addr: usize, len: usize) -> Option<(usize, usize)> {
+    let end = addr.checked_add(page_ceil(len))?;
+    (addr.is_multiple_of(PAGE_SIZE) && end <= USER_TOP).then_some((addr, end))
+}
+
+/// mremap(old, old_len, new_len, flags, new_addr) (Linux mremap(2)) on a
+/// mapping mmap made: shrinks it in place, grows it in place when the
+/// range after it is free, or (MREMAP_MAYMOVE) moves it with its pages to
+/// a free range, or to `new_addr` with MREMAP_FIXED; returns its address.
+/// -EINVAL for an unaligned address, new_len 0, unknown flags,
+/// MREMAP_FIXED without MREMAP_MAYMOVE, old_len 0 (svos does not duplicate
+/// shared mappings), overlapping fixed ranges, or (svos) the program, heap
+/// or stack; -EFAULT when the old range is not inside one mapping;
+/// -ENOMEM when it cannot grow in place without MREMAP_MAYMOVE or no range is free.
+pub fn sys_mremap(old: usize, old_len: usize, new_len: usize, flags: usize, new_addr: usize) -> isize {
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0 || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0) {
+        return EINVAL;
+    }
+    let (Some((old, old_end)), Some(new_len)) = (user_range(old, old_len), Some(page_ceil(new_len))) else {
+        return EINVAL;
+    };
+    if old_end == old || new_len == 0 || new_len > USER_TOP {
+        return EINVAL;
+    }
+    let fixed = (flags & MREMAP_FIXED != 0).then_some(new_addr);
+    if fixed.is_some_and(|a| !a.is_multiple_of(PAGE_SIZE) || a < MMAP_MIN_ADDR) {
+        return EINVAL;
+    }
+    let p = sched::current();
+    let lo = p.brk_start + BRK_MAX;
+    let Some(space) = p.space.as_mut() else { return EFAULT };
+    match space.mremap(old, old_end - old, new_len, flags & MREMAP_MAYMOVE != 0, fixed, (lo, MMAP_TOP)) {
+        Ok(a) => a as isize,
+        Err(RemapError::Fault) => EFAULT,
+        Err(RemapError::Invalid) => EINVAL,
+        Err(RemapError::NoMemory) => ENOMEM,
+    }
+}
+
+/// madvise(addr, len, advice) (Linux madvise(2)): MADV_DONTNEED drops the
+/// range's private pages (anonymous ones read as zero at the next touch,
+/// private file pages as the file's again; shared mappings keep their
+/// data, which is the file's; ELF segments are kept); MADV_WILLNEED reads
+/// the file pages of the range into the page cache; the other advice
+/// Linux knows (MADV_NORMAL .. MADV_PAGEOUT, e.g. MADV_HUGEPAGE, MADV_FREE)
+/// is accepted as a hint svos does not act on. -EINVAL for an unaligned
+/// `addr`, unknown advice, or MADV_DONTNEED over mlock'd pages; -ENOMEM if
+/// a page of the range is not mapped.
+pub fn sys_madvise(addr: usize, len: usize, advice: usize) -> isize {
+    let Some((s, e)) = user_range(addr, len) else { return EINVAL };
+    if advice > 21 || (5..=7).contains(&advice) {
+        return EINVAL;
+    }
+    let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    if advice == MADV_DONTNEED && space.vmas().overlapping(s, e).any(|v| v.locked) {
+        return EINVAL;
+    }
+    let mapped = match advice {
+        MADV_DONTNEED => space.discard(s, e),
+        MADV_WILLNEED => space.will_need(s, e),
+        _ => space.vmas().overlapping(s, e).map(|v| v.end.min(e) - v.start.max(s)).sum::<usize>() == e - s,
+    };
+    if mapped {
+        0
+    } else {
+        ENOMEM
+    }
+}
+
+/// msync(addr, len, flags) (Linux msync(2)): a MAP_SHARED store is already
+/// in the file's page cache, which is the file (tmpfs and the initrd have
+/// no disk to write back to), so there is nothing to wait for: 0.
+/// -EINVAL for an unaligned `addr`, unknown flags, or MS_SYNC with
+/// MS_ASYNC; -ENOMEM if a page of the range is not mapped.
+pub fn sys_msync(addr: usize, len: usize, flags: usize) -> isize {
+    let Some((s, e)) = user_range(addr, len) else { return EINVAL };
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || (flags & MS_SYNC != 0 && flags & MS_ASYNC != 0) {
+        return EINVAL;
+    }
+    let Some(space) = sched::current().space.as_ref() else { return EFAULT };
+    if space.vmas().overlapping(s, e).map(|v| v.end.min(e) - v.start.max(s)).sum::<usize>() == e - s {
+        0
+    } else {
+        ENOMEM
+    }
+}
+
+/// mlock(addr, len) (`lock`) and munlock (Linux mlock(2)): the pages of
+/// `[addr, addr + len)` (addr rounded down, the end up, to pages) are
+/// faulted in and stay resident until unlocked or unmapped (reclaim skips
+/// them), or lose that. mlock2's MLOCK_ONFAULT is treated as mlock (pages
+/// are faulted in at once). 0 for len 0. -ENOMEM if a page of the range is
+/// not mapped, or no frame can be had for one; -EINVAL for a range leaving
+/// the user half.
+pub fn sys_mlock(addr: usize, len: usize, lock: bool) -> isize {
+    let s = addr & !(PAGE_SIZE - 1);
+    let Some(e) = addr.checked_add(len).map(page_ceil).filter(|&e| e <= USER_TOP) else { return EINVAL };
+    if e <= s {
+        return 0;
+    }
+    let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    match space.set_locked(s, e, lock) {
+        Ok(()) => 0,
+        Err(_) => ENOMEM,
+    }
+}
+
+/// mlockall(flags) (Linux mlockall(2); munlockall is flags 0): MCL_CURRENT
+/// locks every area now, MCL_FUTURE every area mapped later (MCL_ONFAULT
+/// accepted, pages are faulted in at once). -EINVAL for no or unknown
+/// flags, or MCL_ONFAULT alone; -ENOMEM when a page gets no frame.
+pub fn sys_mlockall(flags: usize) -> isize {
+    const MCL_CURRENT: usize = 1;
+    const MCL_FUTURE: usize = 2;
+    const MCL_ONFAULT: usize = 4;
+    let unlock = flags == 0;
+    if !unlock && (flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags & (MCL_CURRENT | MCL_FUTURE) == 0) {
+        return EINVAL;
+    }
+    let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    match space.lock_all(flags & MCL_CURRENT != 0, flags & MCL_FUTURE != 0) {
+        Ok(()) => 0,
+        Err(_) => ENOMEM,
     }
 }

@@ -184,17 +184,3 @@ pub fn sys_setid(id: usize) -> isize {
 pub fn sys_getgroups(_size: usize, _list: usize) -> isize {
     0
 }
-
-/// madvise(addr, len, advice): advice is a hint svos may ignore, except
-/// MADV_DONTNEED (4), whose zero-fill-on-next-touch svos does not
-/// implement: -EINVAL (callers such as malloc treat a failure as "kept").
-/// -EINVAL for an unaligned addr or unknown advice.
-pub fn sys_madvise(addr: usize, _len: usize, advice: usize) -> isize {
-    if !addr.is_multiple_of(4096) {
-        return EINVAL;
-    }
-    match advice {
-        0..=3 | 8..=19 => 0,
-        _ => EINVAL,
-    }
-}

@@ -13,6 +13,7 @@ pub mod fs;
 pub mod futex;
 pub mod mem;
 pub mod misc;
+pub mod perf;
 pub mod process;
 pub mod rusage;
 pub mod signal;
@@ -121,12 +122,19 @@ pub fn dispatch() {
         SYS_MMAP => mem::sys_mmap(a0, a1, a2, a3, a4, a5),
         SYS_MUNMAP => mem::sys_munmap(a0, a1),
         SYS_MPROTECT => mem::sys_mprotect(a0, a1, a2),
-        // mremap is not implemented; callers (malloc's realloc) fall back to copying.
-        SYS_MREMAP => ENOMEM,
-        SYS_MADVISE => misc::sys_madvise(a0, a1, a2),
+        SYS_MREMAP => mem::sys_mremap(a0, a1, a2, a3, a4),
+        SYS_MADVISE => mem::sys_madvise(a0, a1, a2),
+        SYS_MSYNC => mem::sys_msync(a0, a1, a2),
+        SYS_MLOCK => mem::sys_mlock(a0, a1, true),
+        SYS_MUNLOCK => mem::sys_mlock(a0, a1, false),
+        SYS_MLOCK2 if a2 & !svos_abi::mman::MLOCK_ONFAULT != 0 => EINVAL,
+        SYS_MLOCK2 => mem::sys_mlock(a0, a1, true),
+        SYS_MLOCKALL => mem::sys_mlockall(a0),
+        SYS_MUNLOCKALL => mem::sys_mlockall(0),
         SYS_MINCORE => mem::sys_mincore(a0, a1, a2),
         SYS_SVOS_REPLAY => mem::sys_svos_replay(a0, a1, a2, a3),
         SYS_GETRUSAGE => rusage::sys_getrusage(a0 as isize, a1),
+        svos_abi::perf::SYS_SVOS_PERF => perf::sys_svos_perf(a0 as isize, a1, a2, a3),
         SYS_CLONE => process::sys_clone(a0, a1, a2, a3, a4),
         SYS_EXECVE => process::sys_execve(a0, a1, a2),
         SYS_WAIT4 => process::sys_wait4(a0 as isize, a1, a2, a3),

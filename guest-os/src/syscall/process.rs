@@ -307,6 +307,8 @@ fn wait_child(
             let mut usage = child.usage();
             usage.merge(child.children_usage);
             if !keep {
+                let perf = child.perf.total();
+                sched::current().perf.add_child(perf);
                 sched::current().children_usage.merge(usage);
                 sched::reap(cpid);
             }

@@ -184,6 +184,18 @@ pub mod nr {
     pub const SYS_MINCORE: usize = 232;
     /// madvise(addr, len, advice)
     pub const SYS_MADVISE: usize = 233;
+    /// msync(addr, len, flags)
+    pub const SYS_MSYNC: usize = 227;
+    /// mlock(addr, len)
+    pub const SYS_MLOCK: usize = 228;
+    /// munlock(addr, len)
+    pub const SYS_MUNLOCK: usize = 229;
+    /// mlockall(flags)
+    pub const SYS_MLOCKALL: usize = 230;
+    /// munlockall()
+    pub const SYS_MUNLOCKALL: usize = 231;
+    /// mlock2(addr, len, flags)
+    pub const SYS_MLOCK2: usize = 284;
     /// prlimit64(pid, resource, new, old)
     pub const SYS_PRLIMIT64: usize = 261;
     /// renameat2(olddirfd, oldpath, newdirfd, newpath, flags)
@@ -349,6 +361,24 @@ pub mod mman {
     pub const MAP_FIXED_NOREPLACE: usize = 0x10_0000;
     /// mmap's error return, as a pointer: (void *)-1.
     pub const MAP_FAILED: usize = usize::MAX;
+    /// mremap: the mapping may move to another address.
+    pub const MREMAP_MAYMOVE: usize = 1;
+    /// mremap: move to the fifth argument's address (needs MREMAP_MAYMOVE).
+    pub const MREMAP_FIXED: usize = 2;
+    /// madvise: the pages will be needed soon (read file pages in).
+    pub const MADV_WILLNEED: usize = 3;
+    /// madvise: drop the pages; private anonymous ones read as zero again.
+    pub const MADV_DONTNEED: usize = 4;
+    /// madvise: the range may use transparent huge pages.
+    pub const MADV_HUGEPAGE: usize = 14;
+    /// mlock2: lock pages as they are faulted in.
+    pub const MLOCK_ONFAULT: usize = 1;
+    /// msync: schedule the write-back and return.
+    pub const MS_ASYNC: usize = 1;
+    /// msync: invalidate other mappings of the file.
+    pub const MS_INVALIDATE: usize = 2;
+    /// msync: write back and wait.
+    pub const MS_SYNC: usize = 4;
 }
 
 /// getrusage(2): `who` values and the riscv64 `struct rusage`.
@@ -412,4 +442,35 @@ pub mod rusage {
     /// Size of [`Rusage`] in bytes.
     pub const RUSAGE_SIZE: usize = 144;
     const _: () = assert!(core::mem::size_of::<Rusage>() == RUSAGE_SIZE);
+}
+
+/// svos's own system call for the hardware performance counters: the
+/// counts of the events svos programs into mhpmcounter3.. at boot (svemu's
+/// event numbers, `emulator/README.md`), per process, saved and restored
+/// at every context switch.
+///
+/// `svos_perf(who, events, counts, n)`: for each of the `n` (at most
+/// [`perf::MAX`]) mhpmevent values at `events` (u64s), write the count of
+/// that event to `counts` (u64s): for `who` = [`rusage::RUSAGE_SELF`],
+/// the caller's own (its user code and the kernel's work on its behalf:
+/// page faults, system calls), for [`rusage::RUSAGE_CHILDREN`] the sum of
+/// the children it reaped with wait4 (and of their reaped descendants).
+/// Returns 0; -EINVAL for another `who`, more than [`perf::MAX`] events or
+/// an event svos does not count; -EFAULT for a bad pointer.
+pub mod perf {
+    /// The system call's number (outside Linux's range).
+    pub const SYS_SVOS_PERF: usize = 1100;
+    /// Most events one call may ask for.
+    pub const MAX: usize = 16;
+    /// The events svos counts, in the order of mhpmcounter3, 4, ...: the
+    /// mhpmevent value and the name `perfstat` prints.
+    pub const EVENTS: [(u64, &str); 7] = [
+        (0x10019, "dtlb-load-misses"),
+        (0x1001b, "dtlb-store-misses"),
+        (0x10021, "itlb-misses"),
+        (0x20002, "page-walks"),
+        (0x20004, "ad-updates"),
+        (0x20008, "page-faults"),
+        (0x20009, "tlb-evictions"),
+    ];
 }

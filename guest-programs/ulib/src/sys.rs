@@ -6,6 +6,7 @@ use core::arch::asm;
 pub use svos_abi::errno;
 pub use svos_abi::mman;
 pub use svos_abi::nr::*;
+pub use svos_abi::perf;
 pub use svos_abi::rusage;
 
 /// fork's clone flags: SIGCHLD only.

@@ -517,7 +517,11 @@ fn csr(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Outcome, Ex
     };
     let writes = matches!(insn.op, Csrrw | Csrrwi) || insn.rs1 != 0;
     cpu.hart.csr.check_access(addr, cpu.hart.prv, writes, raw as u64)?;
-    let old = cpu.hart.csr.read(addr, env);
+    let old = if crate::hart::csr::hpm_counter_index(addr).is_some() {
+        cpu.hart.csr.read_hpm(addr, env, &crate::hart::hpm::sources(cpu.hart, cpu.mmu))
+    } else {
+        cpu.hart.csr.read(addr, env)
+    };
     let mut outcome = Outcome::Continue;
     if writes {
         let new = match insn.op {
@@ -537,6 +541,11 @@ fn csr(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Outcome, Ex
                     crate::hart::csr::addr::MINSTRET => cpu.hart.instret = v.wrapping_sub(1),
                     _ => cpu.hart.cycle = v.wrapping_sub(1),
                 }
+                Outcome::Continue
+            }
+            CsrEffect::Hpm(which, v) => {
+                let src = crate::hart::hpm::sources(cpu.hart, cpu.mmu);
+                cpu.hart.csr.write_hpm(which, v, &src);
                 Outcome::Continue
             }
         };

@@ -53,11 +53,6 @@ fn errors(c: &mut Checks) {
     c.eq("mmap(len 0)", sys::mmap(0, 0, RW, ANON), EINVAL);
     c.eq("mmap(prot 0x8)", sys::mmap(0, PAGE, 0x8, ANON), EINVAL);
     c.eq("mmap(MAP_ANONYMOUS only: no type)", sys::mmap(0, PAGE, RW, MAP_ANONYMOUS), EINVAL);
-    c.eq(
-        "mmap(MAP_SHARED | MAP_ANONYMOUS): no shared memory",
-        sys::mmap(0, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS),
-        EINVAL,
-    );
     c.eq("mmap(PROT_WRITE | PROT_EXEC): W^X", sys::mmap(0, PAGE, PROT_WRITE | PROT_EXEC, ANON), EACCES);
     c.eq("mmap(offset 1)", syscall6(sys::SYS_MMAP, 0, PAGE, RW, ANON, usize::MAX, 1), EINVAL);
     c.eq("mmap(file, fd -1)", sys::mmap(0, PAGE, RW, MAP_PRIVATE), EBADF);
