@@ -360,7 +360,7 @@ fn tools_show_the_pages_a_process_touched() {
     let c = row.captures(&ps[1]).unwrap_or_else(|| panic!("{ps:?}"));
     let n = |i: usize| c[i].parse::<u64>().unwrap();
     assert!((4096..4096 + 256).contains(&n(3)), "RSS: {ps:?}");
-    assert!(n(2) >= 4096 + 8192, "VSZ: {ps:?}");
+    assert!(n(2) > 4096 && n(2) >= n(3), "VSZ: {ps:?}");
     assert!(n(4) >= 1024 && n(5) == 0, "faults: {ps:?}");
 
     // pmap: the 4 MiB area, all resident and dirty, no swap.
@@ -379,12 +379,13 @@ fn tools_show_the_pages_a_process_touched() {
     assert_eq!(b[0], d[0], "total");
     assert!(d[1] >= b[1] + 4096 && b[2] >= d[2] + 4096, "used/free: {before:?} {during:?}");
 
-    // vmstat: procps's columns; its free column is free's (same moment, within 64 KiB).
+    // vmstat: procps's columns; its free column is free's, a moment later
+    // (each tool's own pages and the page cache it fills differ: within 1 MiB).
     let vmstat = section(&console, "vmstat");
     assert_eq!(vmstat[1], " r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st");
     let v = numbers(&vmstat[2]);
     assert_eq!(v.len(), 17, "{vmstat:?}");
-    assert!(v[3].abs_diff(d[2]) <= 64, "vmstat free {} vs free {}", v[3], d[2]);
+    assert!(v[3].abs_diff(d[2]) <= 1024, "vmstat free {} vs free {}", v[3], d[2]);
 
     // status: VmRSS and RssAnon agree with ps.
     let status = section(&console, "status");

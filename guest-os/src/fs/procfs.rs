@@ -662,7 +662,7 @@ fn task_mem(s: &mut String, p: &Process) {
         ("VmHWM:", kb(p.usage().peak_resident.max(rss))),
         ("VmRSS:", kb(rss)),
         ("RssAnon:", (m.anonymous >> 10) as usize),
-        ("RssFile:", 0),
+        ("RssFile:", ((m.resident - m.anonymous) >> 10) as usize),
         ("RssShmem:", 0),
         ("VmData:", kb(a.data)),
         ("VmStk:", kb(a.stack)),
