@@ -99,7 +99,10 @@ fn thrash_swaps_and_reads_back_every_page_as_on_qemu() {
     assert!((8192..8200).contains(&minor), "{svemu}");
     assert!(major >= 2 * 8192, "{svemu}");
     let (out, back, in_use) = swap_totals(&svemu);
-    assert_eq!((back, in_use), (major, 0), "{svemu}");
+    // The kernel's swap-ins are the walks' major faults, plus at most a few
+    // of the program's own pages (.bss is anonymous memory, evictable too)
+    // read back outside the walks it counts.
+    assert!((major..major + 8).contains(&back) && in_use == 0, "{svemu}");
     assert!(out >= back, "{svemu}");
 
     // The clock runs on the PTE's A bit, set by the hart (Svadu) or by svos
