@@ -328,6 +328,20 @@ impl CsrFile {
         self.sstc_enabled() && time >= self.stimecmp
     }
 
+    /// The value a csrrs/csrrc of `addr` modifies, given what it read
+    /// (`read`): that value, except for mip.SEIP, where only the
+    /// software-writable bit takes part in the read-modify-write, not the
+    /// PLIC's line (Privileged ISA 3.1.9): a `csrs mip, STIP` while the
+    /// line is high must not latch SEIP.
+    pub fn rmw_base(&self, addr: u16, read: u64) -> u64 {
+        if addr == addr::MIP {
+            let sei = 1 << super::trap::irq::SEI;
+            (read & !sei) | (self.mip_sw & sei)
+        } else {
+            read
+        }
+    }
+
     /// mip as software sees it: the writable bits OR the device lines.
     #[inline]
     pub fn mip(&self) -> u64 {
@@ -616,6 +630,17 @@ mod tests {
         assert_eq!(f.read(addr::MENVCFG, &ENV), envcfg::STCE | envcfg::FIOM);
         f.write(addr::SENVCFG, u64::MAX);
         assert_eq!(f.read(addr::SENVCFG, &ENV), envcfg::FIOM);
+    }
+
+    #[test]
+    fn csrs_of_mip_does_not_latch_the_plic_seip_line() {
+        // The PLIC's line is high; M-mode sets STIP with a read-modify-write.
+        let mut f = CsrFile { mip_hw: 1 << 9, ..Default::default() };
+        let read = f.read(addr::MIP, &ENV);
+        assert_eq!(read, 1 << 9, "a read shows the line");
+        f.write(addr::MIP, f.rmw_base(addr::MIP, read) | 1 << 5);
+        f.mip_hw = 0;
+        assert_eq!(f.mip(), 1 << 5, "SEIP follows the line once it drops");
     }
 
     #[test]

@@ -526,8 +526,8 @@ fn csr(cpu: &mut Cpu, insn: &Insn, raw: u32, env: &CsrEnv) -> Result<Outcome, Ex
     if writes {
         let new = match insn.op {
             Csrrw | Csrrwi => operand,
-            Csrrs | Csrrsi => old | operand,
-            _ => old & !operand,
+            Csrrs | Csrrsi => cpu.hart.csr.rmw_base(addr, old) | operand,
+            _ => cpu.hart.csr.rmw_base(addr, old) & !operand,
         };
         outcome = match cpu.hart.csr.write(addr, new) {
             // The TLB is tagged by ASID and re-checks SUM/MXR/MPRV on every
