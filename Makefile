@@ -26,9 +26,16 @@ KERNEL   := guest-os/target/$(TARGET)/release/svos
 PROGDIR  := guest-programs/target/$(TARGET)/release
 INITRD   := $(BUILD)/initrd.cpio
 
-# The initrd (programs from guest-programs, scripts from guest-programs/scripts),
-# in order, and the kernel command line: init=PROG:ARG:... (see guest-os/README.md).
+# The initrd (programs from guest-programs, scripts from guest-programs/scripts,
+# then the tools of the toolbox), in order, and the kernel command line:
+# init=PROG:ARG:... (see guest-os/README.md).
 PROGRAMS := sh demo.sh hello va forkdemo attack sleep worker spawn spin fpu segfault illegal memory-user mmaptest thrash memstress paging-policy perfstat
+# The userland tools: one static Linux program in C (guest-programs/toolbox,
+# a multi-call binary as BusyBox is) under each of these names, hard links
+# in the initrd (`sleep MS` is guest-programs', in milliseconds).
+TOOLS    := cat echo env free kill ls pmap ps vmstat
+TOOLBOX  := $(BUILD)/toolbox
+TOOLBOX_SRC := $(wildcard guest-programs/toolbox/*.c guest-programs/toolbox/*.h)
 APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
@@ -47,7 +54,7 @@ svemu:
 	$(CARGO) build --release -p svemu
 
 # The guest crates build for $(TARGET) with workspaces of their own.
-guest: setup-run
+guest: setup-run $(TOOLBOX)
 	cd guest-os && $(CARGO) build --release
 	cd guest-programs && $(CARGO) build --release
 	@mkdir -p $(BUILD)/initrd-root
@@ -56,11 +63,20 @@ guest: setup-run
 	@for p in $(PROGRAMS); do \
 	    if [ -f $(SCRIPTS)/$$p ]; then cp $(SCRIPTS)/$$p $(BUILD)/initrd-root/; else cp $(PROGDIR)/$$p $(BUILD)/initrd-root/; fi; \
 	done
+	@# The tools: one file, a hard link per name (cpio stores the data once).
+	@cp $(TOOLBOX) $(BUILD)/initrd-root/$(firstword $(TOOLS))
+	@for t in $(wordlist 2,99,$(TOOLS)); do ln $(BUILD)/initrd-root/$(firstword $(TOOLS)) $(BUILD)/initrd-root/$$t; done
 	@# Fixed mtimes and --reproducible (no inode/device numbers): the same
 	@# sources give the same initrd bytes, so runs are the same to the instruction.
 	@touch -d @0 $(BUILD)/initrd-root/*
-	@cd $(BUILD)/initrd-root && printf '%s\n' $(PROGRAMS) | cpio --quiet --reproducible -o -H newc > ../initrd.cpio
-	@echo "initrd: $(INITRD) ($(PROGRAMS))"
+	@cd $(BUILD)/initrd-root && printf '%s\n' $(PROGRAMS) $(TOOLS) | cpio --quiet --reproducible -o -H newc > ../initrd.cpio
+	@echo "initrd: $(INITRD) ($(PROGRAMS) $(TOOLS))"
+
+# The toolbox: static, size-optimized and stripped (it is in every initrd,
+# which takes guest RAM).
+$(TOOLBOX): $(TOOLBOX_SRC)
+	@mkdir -p $(BUILD)
+	riscv64-linux-gnu-gcc -static -Os -s -Wall -Wextra -Werror -o $@ $(filter %.c,$(TOOLBOX_SRC))
 
 # make run PROG=./a.out ARGS="x y": your own static Linux program instead of the demo.
 run: setup-run all

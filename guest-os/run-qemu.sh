@@ -2,7 +2,8 @@
 # Builds svos and the guest programs, packs the initrd, and boots it on QEMU.
 # Usage: guest-os/run-qemu.sh [init=prog1,prog2,...]   (default: the four demo programs)
 #        PROGS="$(guest-os/demo-progs.sh)" guest-os/run-qemu.sh init=sh:demo.sh   (the scripted demo)
-# PROGS names programs (guest-programs/target/.../release) or files of guest-programs/scripts.
+# PROGS names programs (guest-programs/target/.../release), files of guest-programs/scripts,
+# or tools of the toolbox (guest-programs/toolbox, built into build/toolbox by make).
 # Env: QEMU_TIMEOUT (seconds, default 30), QEMU_MEM (default 128M), QEMU_SMP (harts, default 1).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,8 +20,16 @@ bindir="$root/guest-programs/target/riscv64gc-unknown-none-elf/release"
 stage="$root/guest-programs/target/initrd-root"
 rm -rf "$stage" && mkdir -p "$stage"
 scripts="$root/guest-programs/scripts"
+toolbox="$root/build/toolbox"
+tools=" cat echo env free kill ls pmap ps vmstat "
 for p in $progs; do
-    if [ -f "$bindir/$p" ]; then cp "$bindir/$p" "$stage/$p"; else cp "$scripts/$p" "$stage/$p"; fi
+    if [ -f "$bindir/$p" ]; then cp "$bindir/$p" "$stage/$p"
+    elif [ -f "$scripts/$p" ]; then cp "$scripts/$p" "$stage/$p"
+    elif [ "${tools#* $p }" != "$tools" ]; then
+        [ -f "$toolbox" ] || make -C "$root" --no-print-directory build/toolbox >/dev/null
+        cp "$toolbox" "$stage/$p"
+    else echo "run-qemu.sh: no program $p" >&2; exit 2
+    fi
 done
 initrd="$root/guest-programs/target/initrd.cpio"
 (cd "$stage" && printf '%s\n' $progs | cpio --quiet -o -H newc > "$initrd")

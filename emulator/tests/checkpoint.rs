@@ -69,10 +69,10 @@ fn bad_checkpoints_get_one_error_line() {
     };
     std::fs::write(&bad, b"not a checkpoint").unwrap();
     check(run(&bad), "is not an svemu checkpoint");
-    let mut v2 = b"SVEMUCKP".to_vec();
-    v2.extend_from_slice(&2u32.to_le_bytes());
-    std::fs::write(&bad, &v2).unwrap();
-    check(run(&bad), "has format version 2; this svemu reads version 1");
+    let mut v3 = b"SVEMUCKP".to_vec();
+    v3.extend_from_slice(&3u32.to_le_bytes());
+    std::fs::write(&bad, &v3).unwrap();
+    check(run(&bad), "has format version 3; this svemu reads version 2");
     check(run(&tmp("bad", "missing.svc")), "cannot read checkpoint");
     let _ = std::fs::remove_dir_all(bad.parent().unwrap());
 }

@@ -27,6 +27,15 @@ echo == floating point state survives context switches ==
 fpu
 echo == demand paging: mmap takes no memory, a page gets its frame at its first touch: a minor fault ==
 memory-user 8 2
+echo == the memory tools read /proc: a process holding 4 MiB it touched, seen by ps, pmap, free and vmstat ==
+memory-user 4 1 5000 > /tmp/memory-user.out &
+sleep 1000
+ps
+pmap $!
+free
+vmstat
+wait
+cat /tmp/memory-user.out
 echo == 50 concurrent processes ==
 spawn 50
 echo == done ==

@@ -246,7 +246,9 @@ pub fn run_qemu_with_input(kernel: &Path, memory: &str, extra: &[&str], input: &
 /// does not have), which moves the DTB's end address and the free-frame
 /// counts, and, with a swap disk, the kernel's total of pages swapped out
 /// (one frame more or less changes how many pages end up evicted; the
-/// fault counts programs print do not mask anything). The leak check
+/// fault counts programs print do not mask anything), and the machine-wide
+/// memory totals the demo's `free` and `vmstat` print (their columns
+/// stay; per-process figures of `ps` and `pmap` are not masked). The leak check
 /// stays: the free-frame counts before and after the programs must match
 /// (panics otherwise).
 pub fn normalize_svos_console(console: &str) -> String {
@@ -261,7 +263,21 @@ pub fn normalize_svos_console(console: &str) -> String {
     }
     let s = dtb.replace_all(console, "dtb $1..END");
     let s = frames.replace_all(&s, "N free frames of N (N KiB)");
-    leak.replace_all(&s, "free frames N -> N").into_owned()
+    let s = leak.replace_all(&s, "free frames N -> N");
+    // The memory totals of `free` and `vmstat` count every frame of the
+    // machine (RAM the firmware and DTB take, page-table levels): their
+    // numbers are masked, their columns kept.
+    let free = Regex::new(r"(?m)^(Mem|Swap):( +)\d+( +)\d+( +)\d+(.*)$").unwrap();
+    let s = free.replace_all(&s, |c: &regex::Captures| {
+        let rest = Regex::new(r"\d").unwrap().replace_all(&c[5], "N");
+        format!("{}:{}N{}N{}N{}", &c[1], &c[2], &c[3], &c[4], rest)
+    });
+    let vmstat = Regex::new(r"(?m)^( r  b   swpd   free .*\n)(.*)$").unwrap();
+    vmstat
+        .replace_all(&s, |c: &regex::Captures| {
+            format!("{}{}", &c[1], Regex::new(r"\d").unwrap().replace_all(&c[2], "N"))
+        })
+        .into_owned()
 }
 
 /// The lines of an svos `trace` cut up to and including the first sret to

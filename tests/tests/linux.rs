@@ -6,8 +6,9 @@
 //! own, and powers off. The console must equal QEMU's on the same images,
 //! but for what legitimately differs: the boot hart (QEMU's OpenSBI picks
 //! one by lottery) and the memory the kernel reserves for the device tree
-//! (QEMU's is larger). QEMU runs with `-cpu rv64,h=false,pmu-num=0` so
-//! its ISA string and delegations are svemu's.
+//! (QEMU's is larger). QEMU runs with `-cpu rv64,h=false,pmu-num=29` so
+//! its ISA string and delegations are svemu's, and it has svemu's 29 hpm
+//! counters (OpenSBI prints their count).
 //!
 //! `make test` builds the kernel and passes LINUX_IMAGE and LINUX_INITRD;
 //! without them the test says loudly that it did not run.
@@ -71,7 +72,7 @@ fn file_in(img: &Path, name: &str) -> String {
 
 fn qemu(image: &Path, initrd: &Path, harts: usize, disk: &Path) -> (String, i32) {
     let out = Command::new("timeout")
-        .args(["300", "qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64,h=false,pmu-num=0"])
+        .args(["300", "qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64,h=false,pmu-num=29"])
         .args(["-m", "128M", "-smp", &harts.to_string(), "-nographic", "-monitor", "none", "-serial", "stdio"])
         .args(["-bios", OPENSBI, "-append", APPEND])
         .arg("-kernel")

@@ -38,14 +38,16 @@ fn perfstat_counts_the_tlb_misses_and_faults_of_a_page_toucher() {
     let (exit, big, console) = perfstat("memory-user:4");
     assert_eq!(exit, Exit::PowerOff(0), "{console}");
     assert!(console.contains("Performance counter stats for 'memory-user 4':"), "{console}");
-    // 4 MiB = 1024 pages, each faulted once at its first store.
-    assert_eq!(big["page-faults"], 1024, "{console}");
+    // 4 MiB = 1024 pages, each faulted once at its first store, plus the
+    // program's own text, data, .bss and stack pages, faulted in on demand.
+    assert!((1024..1024 + 16).contains(&big["page-faults"]), "{console}");
     assert!(big["dtlb-store-misses"] >= 1024, "{console}");
     assert!(big["page-walks"] >= 2048, "{console}");
 
     let (exit, small, console) = perfstat("hello");
     assert_eq!(exit, Exit::PowerOff(0), "{console}");
-    assert_eq!(small["page-faults"], 0, "{console}");
+    // hello touches only its own few pages.
+    assert!(small["page-faults"] < 16, "{console}");
     assert!(small["dtlb-store-misses"] > 0, "{console}");
     assert!(small["dtlb-store-misses"] * 10 < big["dtlb-store-misses"], "{small:?} vs {big:?}");
     assert!(small["dtlb-load-misses"] < big["dtlb-load-misses"], "{small:?} vs {big:?}");

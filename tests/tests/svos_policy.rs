@@ -11,7 +11,7 @@ use regex::Regex;
 use std::path::{Path, PathBuf};
 use svemu::machine::Exit;
 use svemu::mmu::AdPolicy;
-use svemu_tests::{qemu_disk_args, run_qemu, run_svemu, svos_image, RunOptions};
+use svemu_tests::{run_qemu, run_svemu, svos_image, RunOptions};
 
 /// OSTEP's example string (ch. 22, figures 22.1-22.5).
 const OSTEP: &str = "0.1.2.0.1.3.0.3.1.2.1";

@@ -36,11 +36,11 @@ fn progress_bar(max: Option<u64>) -> Option<ProgressBar> {
     }
     let bar = match max {
         Some(n) => ProgressBar::new(n).with_style(
-            ProgressStyle::with_template("svemu: {bar:30} {human_pos}/{human_len} instructions, {per_sec}, {elapsed}")
+            ProgressStyle::with_template("svemu: {bar:30} {human_pos}/{human_len} instructions, {msg}, {elapsed}")
                 .ok()?,
         ),
         None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("svemu: {spinner} {human_pos} instructions, {per_sec}, {elapsed}").ok()?,
+            ProgressStyle::with_template("svemu: {spinner} {human_pos} instructions, {msg}, {elapsed}").ok()?,
         ),
     };
     Some(bar)
@@ -65,6 +65,7 @@ pub fn run(machine: &mut Machine, mut plan: Plan) -> anyhow::Result<(Exit, Vec<S
         let Exit::InstructionLimit(n) = exit else { break exit };
         if let Some(bar) = &bar {
             bar.set_position(n);
+            bar.set_message(format!("{:.1} MIPS", n as f64 / bar.elapsed().as_secs_f64().max(1e-9) / 1e6));
         }
         if let Some((at, path)) = &plan.save_at {
             if n >= *at {

@@ -1,15 +1,20 @@
-//! /proc in Linux's formats (proc(5), fs/proc/*.c): per process (`PID/`
-//! and the `self` link) maps, stat, statm, status, cmdline, comm and the
-//! `exe` link; system-wide meminfo, cpuinfo, stat, uptime, loadavg and
-//! version; /proc/sys/vm/policy, the page replacement policy, the one
-//! writable file (sysctl(8) style: `echo fifo > /proc/sys/vm/policy`).
-//! Contents are generated when the file is opened (a snapshot, as a
-//! seq_file read from offset 0 is), field for field as Linux prints them
-//! so that procps and BusyBox parse them unchanged. svos keeps no CPU time
-//! per process, so time fields are 0.
+//! /proc in Linux's formats (proc(5), fs/proc/*.c, Linux 6.1): per process
+//! (`PID/` and the `self` link) maps, smaps, stat, statm, status, cmdline,
+//! comm and the `exe` link; system-wide meminfo, vmstat, buddyinfo,
+//! cpuinfo, stat, uptime, loadavg and version; /proc/sys/vm/policy, the
+//! page replacement policy, the one writable file (sysctl(8) style: `echo
+//! fifo > /proc/sys/vm/policy`). Memory figures come from the page tables,
+//! frame records and swap slots ([`crate::mm::smaps`]), the buddy allocator
+//! and the counters of [`crate::mm::vmstat`]. Contents are generated when
+//! the file is opened (a snapshot, as a seq_file read from offset 0 is),
+//! field for field as Linux prints them so that procps and BusyBox parse
+//! them unchanged. svos keeps no CPU time per process, so time fields are 0.
 
 use super::{Node, Stat, S_IFDIR, S_IFLNK, S_IFREG};
-use crate::mm::addr_space::VmaKind;
+use crate::mm::addr_space::{Vma, VmaKind};
+use crate::mm::page_table::PteFlags;
+use crate::mm::smaps::{MemSizeStats, PSS_SHIFT};
+use crate::mm::PAGE_SIZE;
 use crate::proc::process::{Process, State};
 use crate::proc::sched;
 use alloc::format;
@@ -23,6 +28,8 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 pub enum PidFile {
     /// The VMAs, one line each.
     Maps,
+    /// The VMAs, each with its page statistics.
+    Smaps,
     /// One line of 52 fields.
     Stat,
     /// Seven sizes in pages.
@@ -40,6 +47,10 @@ pub enum PidFile {
 pub enum GlobalFile {
     /// Memory totals.
     Meminfo,
+    /// Page-state gauges and event counters, "name value" lines.
+    Vmstat,
+    /// Free blocks per order of the buddy allocator.
+    Buddyinfo,
     /// One paragraph per hart.
     Cpuinfo,
     /// CPU time and process counts.
@@ -52,21 +63,24 @@ pub enum GlobalFile {
     Version,
 }
 
-const PID_FILES: [(&str, PidFile); 6] = [
+const PID_FILES: [(&str, PidFile); 7] = [
     ("cmdline", PidFile::Cmdline),
     ("comm", PidFile::Comm),
     ("maps", PidFile::Maps),
+    ("smaps", PidFile::Smaps),
     ("stat", PidFile::Stat),
     ("statm", PidFile::Statm),
     ("status", PidFile::Status),
 ];
-const GLOBAL_FILES: [(&str, GlobalFile); 6] = [
+const GLOBAL_FILES: [(&str, GlobalFile); 8] = [
+    ("buddyinfo", GlobalFile::Buddyinfo),
     ("cpuinfo", GlobalFile::Cpuinfo),
     ("loadavg", GlobalFile::Loadavg),
     ("meminfo", GlobalFile::Meminfo),
     ("stat", GlobalFile::Stat),
     ("uptime", GlobalFile::Uptime),
     ("version", GlobalFile::Version),
+    ("vmstat", GlobalFile::Vmstat),
 ];
 
 /// A file of /proc/sys/vm (a sysctl).
@@ -284,7 +298,8 @@ impl Entry {
             Entry::PidFile(pid, f) => {
                 let p = live(pid)?;
                 match f {
-                    PidFile::Maps => maps(p),
+                    PidFile::Maps => maps(p, false),
+                    PidFile::Smaps => maps(p, true),
                     PidFile::Stat => stat(p),
                     PidFile::Statm => statm(p),
                     PidFile::Status => status(p),
@@ -309,6 +324,8 @@ impl Entry {
             }
             Entry::Global(g) => match g {
                 GlobalFile::Meminfo => meminfo(),
+                GlobalFile::Vmstat => vmstat(),
+                GlobalFile::Buddyinfo => buddyinfo(),
                 GlobalFile::Cpuinfo => cpuinfo(),
                 GlobalFile::Stat => global_stat(),
                 GlobalFile::Uptime => uptime(),
@@ -341,120 +358,282 @@ fn state_char(p: &Process) -> (char, &'static str) {
     }
 }
 
-/// Sizes of a process in pages: (vsize, resident, text, data+stack).
-fn sizes(p: &Process) -> (usize, usize, usize, usize) {
-    let Some(s) = p.space.as_ref() else { return (0, 0, 0, 0) };
-    let (mut vsize, mut text, mut data) = (0, 0, 0);
-    for v in s.vmas().iter() {
-        let n = (v.end - v.start) / 4096;
-        vsize += n;
-        if v.kind == VmaKind::Elf && v.perm.0 & crate::mm::page_table::PteFlags::X.0 != 0 {
-            text += n;
-        } else if v.perm.0 & crate::mm::page_table::PteFlags::W.0 != 0 {
-            data += n;
-        }
-    }
-    (vsize, s.resident_pages(), text, data)
+/// A process's area sizes in pages (fs/proc/task_mmu.c task_mem, from
+/// the VMAs): every area, executable program text, data (writable, not
+/// the stack), stack.
+struct AreaSizes {
+    total: usize,
+    exe: usize,
+    data: usize,
+    stack: usize,
 }
 
-/// /proc/PID/maps: `start-end perms offset dev inode` then, for named
-/// areas, spaces up to column 73 and the name (fs/proc/task_mmu.c).
-fn maps(p: &Process) -> String {
-    let mut out = String::new();
-    let Some(s) = p.space.as_ref() else { return out };
-    let mut vmas: Vec<_> = s.vmas().iter().cloned().collect();
-    vmas.sort_by_key(|v| v.start);
-    use crate::mm::page_table::PteFlags;
-    for v in vmas {
-        let r = if v.perm.0 & PteFlags::R.0 != 0 { 'r' } else { '-' };
-        let w = if v.perm.0 & PteFlags::W.0 != 0 { 'w' } else { '-' };
-        let x = if v.perm.0 & PteFlags::X.0 != 0 { 'x' } else { '-' };
-        let tramp = v.start == p.sigtramp;
-        let shared = v.file.as_ref().is_some_and(|f| f.shared);
-        let (off, dev, ino, name): (usize, &str, u64, Option<&str>) = match v.kind {
-            VmaKind::File => {
-                let f = v.file.as_ref().expect("file areas have a file");
-                (f.pgoff * 4096, "00:01", f.ino, Some(&*f.name))
-            }
-            VmaKind::Elf if tramp => (0, "00:00", 0, Some("[vdso]")),
-            VmaKind::Elf => {
-                let off = p.elf_map.iter().find(|(va, _)| *va <= v.start).map_or(0, |(va, o)| o + (v.start - va));
-                (off, "00:01", p.exe_ino, Some(p.exe.as_str()))
-            }
-            VmaKind::Heap => (0, "00:00", 0, Some("[heap]")),
-            VmaKind::Stack => (0, "00:00", 0, Some("[stack]")),
-            _ => (0, "00:00", 0, None),
-        };
-        let start = out.len();
-        let sp = if shared { 's' } else { 'p' };
-        let _ = write!(out, "{:08x}-{:08x} {}{}{}{} {:08x} {} {} ", v.start, v.end, r, w, x, sp, off, dev, ino);
-        if let Some(n) = name {
-            while out.len() - start < 73 {
-                out.push(' ');
-            }
-            out.push_str(n);
+fn area_sizes(p: &Process) -> AreaSizes {
+    let mut a = AreaSizes { total: 0, exe: 0, data: 0, stack: 0 };
+    let Some(s) = p.space.as_ref() else { return a };
+    for v in s.vmas().iter() {
+        let n = (v.end - v.start) / PAGE_SIZE;
+        a.total += n;
+        if v.kind == VmaKind::Stack {
+            a.stack += n;
+        } else if v.kind == VmaKind::Elf && v.perm.contains(PteFlags::X) {
+            a.exe += n;
+        } else if v.perm.contains(PteFlags::W) {
+            a.data += n;
         }
-        out.push('\n');
+    }
+    a
+}
+
+/// The page statistics of the whole address space (status, smaps_rollup).
+fn space_stats(p: &Process) -> MemSizeStats {
+    p.space.as_ref().map_or_else(MemSizeStats::default, |s| s.mem_size_stats(0, crate::mm::address::USER_TOP))
+}
+
+/// Resident pages of a process (stat's rss, statm's resident, VmRSS).
+fn rss_pages(p: &Process) -> usize {
+    p.space.as_ref().map_or(0, |s| s.resident_pages())
+}
+
+/// The areas of `p` in address order.
+fn sorted_vmas(p: &Process) -> Vec<Vma> {
+    let Some(s) = p.space.as_ref() else { return Vec::new() };
+    let mut vmas: Vec<Vma> = s.vmas().iter().cloned().collect();
+    vmas.sort_by_key(|v| v.start);
+    vmas
+}
+
+/// /proc/PID/maps (and with `smaps`, /proc/PID/smaps): per area
+/// `start-end perms offset dev inode` then, for named areas, spaces up to
+/// column 73 and the name (fs/proc/task_mmu.c show_map_vma); smaps adds
+/// the area's page statistics and VmFlags (show_smap).
+fn maps(p: &Process, smaps: bool) -> String {
+    let mut out = String::new();
+    for v in sorted_vmas(p) {
+        map_line(&mut out, p, &v);
+        if smaps {
+            if let Some(s) = p.space.as_ref() {
+                smap(&mut out, &v, &s.mem_size_stats(v.start, v.end));
+            }
+        }
     }
     out
 }
 
+/// One line of /proc/PID/maps.
+fn map_line(out: &mut String, p: &Process, v: &Vma) {
+    let r = if v.perm.contains(PteFlags::R) { 'r' } else { '-' };
+    let w = if v.perm.contains(PteFlags::W) { 'w' } else { '-' };
+    let x = if v.perm.contains(PteFlags::X) { 'x' } else { '-' };
+    let tramp = v.start == p.sigtramp;
+    let shared = v.file.as_ref().is_some_and(|f| f.shared);
+    let (off, dev, ino, name): (usize, &str, u64, Option<&str>) = match v.kind {
+        VmaKind::File => {
+            let f = v.file.as_ref().expect("file areas have a file");
+            (f.pgoff * PAGE_SIZE, "00:01", f.ino, Some(&*f.name))
+        }
+        VmaKind::Elf if tramp => (0, "00:00", 0, Some("[vdso]")),
+        VmaKind::Elf => {
+            let off = p.elf_map.iter().find(|(va, _)| *va <= v.start).map_or(0, |(va, o)| o + (v.start - va));
+            (off, "00:01", p.exe_ino, Some(p.exe.as_str()))
+        }
+        VmaKind::Heap => (0, "00:00", 0, Some("[heap]")),
+        VmaKind::Stack => (0, "00:00", 0, Some("[stack]")),
+        _ => (0, "00:00", 0, None),
+    };
+    let start = out.len();
+    let sp = if shared { 's' } else { 'p' };
+    let _ = write!(out, "{:08x}-{:08x} {}{}{}{} {:08x} {} {} ", v.start, v.end, r, w, x, sp, off, dev, ino);
+    if let Some(n) = name {
+        while out.len() - start < 73 {
+            out.push(' ');
+        }
+        out.push_str(n);
+    }
+    out.push('\n');
+}
+
+/// The smaps lines of one area after its maps line (Linux 6.1's show_smap
+/// and __show_smap: names padded to 16 columns, values in kB right-aligned
+/// in 8; Private_Hugetlb is one column wider, as Linux prints it).
+fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
+    let kb = |bytes: u64| bytes >> 10;
+    let pss = |fixed: u64| fixed >> (10 + PSS_SHIFT);
+    let rows: &[(&str, u64)] = &[
+        ("Size:", kb((v.end - v.start) as u64)),
+        ("KernelPageSize:", kb(PAGE_SIZE as u64)),
+        ("MMUPageSize:", kb(PAGE_SIZE as u64)),
+        ("Rss:", kb(m.resident)),
+        ("Pss:", pss(m.pss)),
+        ("Pss_Dirty:", pss(m.pss_dirty)),
+        ("Shared_Clean:", kb(m.shared_clean)),
+        ("Shared_Dirty:", kb(m.shared_dirty)),
+        ("Private_Clean:", kb(m.private_clean)),
+        ("Private_Dirty:", kb(m.private_dirty)),
+        ("Referenced:", kb(m.referenced)),
+        ("Anonymous:", kb(m.anonymous)),
+        ("LazyFree:", 0),
+        ("AnonHugePages:", 0),
+        ("ShmemPmdMapped:", 0),
+        ("FilePmdMapped:", 0),
+        ("Shared_Hugetlb:", 0),
+        ("Private_Hugetlb:", 0),
+        ("Swap:", kb(m.swap)),
+        ("SwapPss:", pss(m.swap_pss)),
+        // Locked: Pss of mlocked areas; svos has no mlock.
+        ("Locked:", 0),
+    ];
+    for (name, val) in rows {
+        if *name == "Private_Hugetlb:" {
+            let _ = writeln!(out, "{} {:7} kB", name, val);
+        } else {
+            let _ = writeln!(out, "{:<16}{:8} kB", name, val);
+        }
+    }
+    let _ = writeln!(out, "THPeligible:    0");
+    out.push_str("VmFlags: ");
+    for f in vm_flags(v) {
+        out.push_str(f);
+        out.push(' ');
+    }
+    out.push('\n');
+}
+
+/// The VmFlags mnemonics of an area, in Linux's bit order (VM_READ,
+/// VM_WRITE, VM_EXEC, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_GROWSDOWN,
+/// VM_ACCOUNT): every svos area is private and may be given any
+/// permission; the stack grows down; writable private areas are
+/// accounted (commit charge, Committed_AS).
+fn vm_flags(v: &Vma) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    if v.perm.contains(PteFlags::R) {
+        f.push("rd");
+    }
+    if v.perm.contains(PteFlags::W) {
+        f.push("wr");
+    }
+    if v.perm.contains(PteFlags::X) {
+        f.push("ex");
+    }
+    f.extend(["mr", "mw", "me"]);
+    if v.kind == VmaKind::Stack {
+        f.push("gd");
+    }
+    if v.perm.contains(PteFlags::W) {
+        f.push("ac");
+    }
+    f
+}
+
 /// /proc/PID/stat: the 52 fields of proc(5) (fs/proc/array.c do_task_stat).
 fn stat(p: &Process) -> String {
-    let (vsize, rss, _, _) = sizes(p);
+    let vsize = area_sizes(p).total;
+    let rss = rss_pages(p);
     let u = p.usage();
     let c = p.children_usage;
     let (st, _) = state_char(p);
     let hz = crate::boot::timer::timebase().max(1);
     let start = p.start_ticks * 100 / hz;
     let (sig_pending, sig_blocked, sig_ignored, sig_caught) = p.sig.masks();
+    let low = |m: u64| m & 0x7fff_ffff;
     let stack = crate::proc::exec::USER_STACK_TOP;
     format!(
-        "{} ({}) {} {} {} {} 0 -1 4194304 {} {} {} {} 0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
+        "{} ({}) {} {} {} {} 0 {} 4194304 {} {} {} {} 0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
         p.pid,
         comm(p),
         st,
         p.ppid,
+        p.pgid,
         p.tgid,
-        p.tgid,
+        crate::drivers::tty::foreground(),
         u.minor_faults,
         c.minor_faults,
         u.major_faults,
         c.major_faults,
         sched::thread_count(p.tgid),
         start,
-        vsize * 4096,
+        vsize * PAGE_SIZE,
         rss,
         p.elf_map.first().map_or(0, |e| e.0),
         p.brk_start,
         stack,
-        sig_pending,
-        sig_blocked,
-        sig_ignored,
-        sig_caught,
+        low(sig_pending),
+        low(sig_blocked),
+        low(sig_ignored),
+        low(sig_caught),
         p.hart,
         p.brk_start,
     )
 }
 
-/// /proc/PID/statm: size resident shared text lib data dt, in pages.
+/// /proc/PID/statm: size resident shared text lib data dt, in pages
+/// (shared: file-backed resident pages, none in svos; data: data + stack).
 fn statm(p: &Process) -> String {
-    let (vsize, rss, text, data) = sizes(p);
-    format!("{} {} 0 {} 0 {} 0\n", vsize, rss, text, data)
+    let a = area_sizes(p);
+    format!("{} {} 0 {} 0 {} 0\n", a.total, rss_pages(p), a.exe, a.data + a.stack)
 }
 
-/// /proc/PID/status (fs/proc/array.c): the lines procps reads, in Linux's order.
+/// /proc/PID/status (fs/proc/array.c proc_pid_status), in Linux 6.1's
+/// order: task_state, task_mem, task_core_dumping, task_thp_status,
+/// task_sig, task_cap, task_seccomp, task_cpus_allowed,
+/// task_context_switch_counts.
 fn status(p: &Process) -> String {
-    let (vsize, rss, text, data) = sizes(p);
-    let (c, name) = state_char(p);
-    let u = p.usage();
-    let (pnd, blk, ign, cgt) = p.sig.masks();
     let mut s = String::new();
+    let _ = writeln!(s, "Name:\t{}", comm(p));
+    task_state(&mut s, p);
+    if p.space.is_some() {
+        task_mem(&mut s, p);
+        s.push_str("CoreDumping:\t0\nTHP_enabled:\t0\n");
+    }
+    task_sig(&mut s, p);
+    s.push_str(
+        "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n\
+         CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n\
+         Speculation_Store_Bypass:\tunknown\nSpeculationIndirectBranch:\tunsupported\n",
+    );
+    let online = crate::smp::online_mask().max(1);
     let _ = write!(
         s,
-        "Name:\t{}\nUmask:\t{:04o}\nState:\t{} ({})\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n\
+        "Cpus_allowed:\t{:x}\nCpus_allowed_list:\t{}\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+        p.affinity & online,
+        cpu_list(p.affinity & online)
+    );
+    s
+}
+
+/// A CPU mask as Linux's %*pbl: ranges "0-3,5".
+fn cpu_list(mask: u64) -> String {
+    let mut s = String::new();
+    let mut h = 0;
+    while h < 64 {
+        if mask >> h & 1 == 0 {
+            h += 1;
+            continue;
+        }
+        let first = h;
+        while h + 1 < 64 && mask >> (h + 1) & 1 != 0 {
+            h += 1;
+        }
+        if !s.is_empty() {
+            s.push(',');
+        }
+        if first == h {
+            let _ = write!(s, "{}", first);
+        } else {
+            let _ = write!(s, "{}-{}", first, h);
+        }
+        h += 1;
+    }
+    s
+}
+
+/// status: the task_state lines, Umask .. NSsid.
+fn task_state(s: &mut String, p: &Process) {
+    let (c, name) = state_char(p);
+    let _ = write!(
+        s,
+        "Umask:\t{:04o}\nState:\t{} ({})\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n\
          Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{}\nGroups:\t\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\n",
-        comm(p),
         p.umask,
         c,
         name,
@@ -464,80 +643,269 @@ fn status(p: &Process) -> String {
         p.fds.len().max(64),
         p.tgid,
         p.pid,
-        p.tgid,
+        p.pgid,
         p.tgid
     );
-    let kb = |pages: usize| pages * 4;
+}
+
+/// status: the task_mem lines, VmPeak .. HugetlbPages, in kB.
+fn task_mem(s: &mut String, p: &Process) {
+    let a = area_sizes(p);
+    let m = space_stats(p);
+    let sp = p.space.as_ref();
+    let rss = rss_pages(p);
+    let kb = |pages: usize| pages * (PAGE_SIZE / 1024);
+    let rows: &[(&str, usize)] = &[
+        ("VmPeak:", kb(a.total.max(p.peak_vsize))),
+        ("VmSize:", kb(a.total)),
+        ("VmLck:", kb(sp.map_or(0, |s| s.locked_pages()))),
+        ("VmPin:", 0),
+        ("VmHWM:", kb(p.usage().peak_resident.max(rss))),
+        ("VmRSS:", kb(rss)),
+        ("RssAnon:", (m.anonymous >> 10) as usize),
+        ("RssFile:", ((m.resident - m.anonymous) >> 10) as usize),
+        ("RssShmem:", 0),
+        ("VmData:", kb(a.data)),
+        ("VmStk:", kb(a.stack)),
+        ("VmExe:", kb(a.exe)),
+        ("VmLib:", 0),
+        ("VmPTE:", kb(sp.map_or(0, |s| s.page_table_pages()))),
+        ("VmSwap:", kb(sp.map_or(0, |s| s.swapped_pages()))),
+        ("HugetlbPages:", 0),
+    ];
+    for (name, v) in rows {
+        let _ = writeln!(s, "{}\t{:8} kB", name, v);
+    }
+}
+
+/// status: the task_sig lines, Threads .. SigCgt.
+fn task_sig(s: &mut String, p: &Process) {
+    let (pnd, blk, ign, cgt) = p.sig.masks();
     let _ = write!(
         s,
-        "VmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmLck:\t{:8} kB\nVmPin:\t{:8} kB\nVmHWM:\t{:8} kB\nVmRSS:\t{:8} kB\n\
-         RssAnon:\t{:8} kB\nRssFile:\t{:8} kB\nRssShmem:\t{:8} kB\nVmData:\t{:8} kB\nVmStk:\t{:8} kB\nVmExe:\t{:8} kB\n\
-         VmLib:\t{:8} kB\nVmPTE:\t{:8} kB\n",
-        kb(vsize.max(p.peak_vsize)),
-        kb(vsize),
-        kb(p.space.as_ref().map_or(0, |sp| sp.locked_pages())),
-        0,
-        kb(u.peak_resident.max(rss)),
-        kb(rss),
-        kb(rss),
-        0,
-        0,
-        kb(data),
-        kb(p.space.as_ref().and_then(|sp| sp.vmas().stack()).map_or(0, |(a, b)| (b - a) / 4096)),
-        kb(text),
-        0,
-        0
-    );
-    let _ = write!(
-        s,
-        "Threads:\t{}\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
-         Cpus_allowed:\t{:x}\nCpus_allowed_list:\t0-{}\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+        "Threads:\t{}\nSigQ:\t0/1024\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n",
         sched::thread_count(p.tgid),
         pnd,
         pnd,
         blk,
         ign,
-        cgt,
-        p.affinity & crate::smp::online_mask(),
-        crate::smp::online_mask().count_ones().max(1) - 1
+        cgt
     );
-    let _ = u;
-    s
 }
 
-/// /proc/meminfo (fs/proc/meminfo.c): "Name:" padded to 16 columns, the
-/// value in kB right-aligned in 8, " kB".
+/// System-wide page figures, walked from every address space (each frame
+/// counted once: see [`crate::mm::smaps`]) plus the kernel's own.
+struct SystemPages {
+    /// Resident user pages (all anonymous in svos).
+    anon: u64,
+    /// The part of `anon` whose PTE has A set.
+    active_anon: u64,
+    /// Resident pages with an exact copy in swap.
+    swap_cached: u64,
+    /// Page-table pages of user spaces.
+    page_tables: u64,
+    /// Kernel stacks of live processes, in KiB.
+    kernel_stack_kb: u64,
+    /// Pages of writable private areas (Linux's commit charge, VM_ACCOUNT).
+    committed: u64,
+}
+
+fn system_pages() -> SystemPages {
+    let mut total = MemSizeStats::default();
+    let mut page_tables = 0;
+    let mut committed = 0;
+    let mut procs = 0u64;
+    for pid in sched::pids() {
+        let Some(p) = sched::proc_mut(pid) else { continue };
+        procs += 1;
+        let Some(s) = p.space.as_ref() else { continue };
+        total.add(&s.mem_size_stats(0, crate::mm::address::USER_TOP));
+        page_tables += s.page_table_pages() as u64;
+        committed += s
+            .vmas()
+            .iter()
+            .filter(|v| v.perm.contains(PteFlags::W))
+            .map(|v| ((v.end - v.start) / PAGE_SIZE) as u64)
+            .sum::<u64>();
+    }
+    let pages = |fixed: u64| (fixed >> PSS_SHIFT).div_ceil(PAGE_SIZE as u64);
+    let anon = pages(total.pss_anon);
+    SystemPages {
+        anon,
+        active_anon: pages(total.pss_referenced).min(anon),
+        swap_cached: pages(total.pss_swap_cached).min(anon),
+        page_tables,
+        kernel_stack_kb: procs * (crate::mm::kstack::KSTACK_PAGES * PAGE_SIZE / 1024) as u64,
+        committed,
+    }
+}
+
+/// /proc/meminfo (Linux 6.1 fs/proc/meminfo.c, riscv64 with swap and
+/// transparent huge pages configured): "Name:" padded to 16 columns, the
+/// value in kB right-aligned in 8, " kB". Figures svos has no mechanism
+/// for (buffers, slab caches, vmalloc, huge pages) print 0, as Linux does
+/// for a feature that holds nothing. Active/Inactive split resident pages
+/// by their PTE's A bit (the clock's view; svos keeps no LRU lists).
+/// MemAvailable is free frames above the high watermark plus the page
+/// cache. The kernel heap's frames count as unreclaimable slab.
 fn meminfo() -> String {
+    use crate::mm::vmstat::{NR_FILE_DIRTY, NR_WRITEBACK};
     let (free, total) = crate::mm::frame::stats();
-    let slots = SWAP_SLOTS.load(Ordering::Relaxed);
+    let (free, total) = (free as u64, total as u64);
+    let (_, _, high) = crate::mm::frame::watermarks();
+    let slots = SWAP_SLOTS.load(Ordering::Relaxed) as u64;
     let (_, _, swap_used) = crate::mm::swap::stats();
+    let sys = system_pages();
     let c = crate::mm::filemap::meminfo();
-    let rows: [(&str, usize); 20] = [
-        ("MemTotal:", total * 4),
-        ("MemFree:", free * 4),
-        ("MemAvailable:", (free + c.cached - c.shmem) * 4),
+    let file = c.cached as u64;
+    let cached = file.saturating_sub(sys.swap_cached);
+    let available = free.saturating_sub(high as u64) + file;
+    let slab = crate::mm::heap::stats().frames as u64;
+    let kb = |pages: u64| pages * (PAGE_SIZE as u64 / 1024);
+    let rows: &[(&str, u64)] = &[
+        ("MemTotal:", kb(total)),
+        ("MemFree:", kb(free)),
+        ("MemAvailable:", kb(available)),
         ("Buffers:", 0),
-        ("Cached:", c.cached * 4),
-        ("SwapCached:", 0),
-        ("Active:", (total - free) * 4),
-        ("Inactive:", 0),
-        ("SwapTotal:", slots * 4),
-        ("SwapFree:", slots.saturating_sub(swap_used) * 4),
-        ("Dirty:", 0),
-        ("Writeback:", 0),
-        ("AnonPages:", (total - free).saturating_sub(c.cached) * 4),
-        ("Mapped:", c.mapped * 4),
-        ("Shmem:", c.shmem * 4),
+        ("Cached:", kb(cached)),
+        ("SwapCached:", kb(sys.swap_cached)),
+        ("Active:", kb(sys.active_anon)),
+        ("Inactive:", kb(sys.anon - sys.active_anon + file)),
+        ("Active(anon):", kb(sys.active_anon)),
+        ("Inactive(anon):", kb(sys.anon - sys.active_anon)),
+        ("Active(file):", 0),
+        ("Inactive(file):", kb(file)),
+        ("Unevictable:", 0),
+        ("Mlocked:", 0),
+        ("SwapTotal:", kb(slots)),
+        ("SwapFree:", kb(slots.saturating_sub(swap_used as u64))),
+        ("Dirty:", kb(NR_FILE_DIRTY.pages())),
+        ("Writeback:", kb(NR_WRITEBACK.pages())),
+        ("AnonPages:", kb(sys.anon)),
+        ("Mapped:", kb(c.mapped as u64)),
+        ("Shmem:", kb(c.shmem as u64)),
         ("KReclaimable:", 0),
-        ("Slab:", 0),
+        ("Slab:", kb(slab)),
         ("SReclaimable:", 0),
-        ("SUnreclaim:", 0),
-        ("CommitLimit:", (total + slots) * 4),
+        ("SUnreclaim:", kb(slab)),
+        ("KernelStack:", sys.kernel_stack_kb),
+        ("PageTables:", kb(sys.page_tables)),
+        ("SecPageTables:", 0),
+        ("NFS_Unstable:", 0),
+        ("Bounce:", 0),
+        ("WritebackTmp:", 0),
+        // vm.overcommit_ratio 50: half of RAM plus swap.
+        ("CommitLimit:", kb(total / 2 + slots)),
+        ("Committed_AS:", kb(sys.committed)),
+        ("VmallocTotal:", 0),
+        ("VmallocUsed:", 0),
+        ("VmallocChunk:", 0),
+        ("Percpu:", 0),
+        ("AnonHugePages:", 0),
+        ("ShmemHugePages:", 0),
+        ("ShmemPmdMapped:", 0),
+        ("FileHugePages:", 0),
+        ("FilePmdMapped:", 0),
     ];
     let mut s = String::new();
     for (n, v) in rows {
         let _ = writeln!(s, "{:<16}{:8} kB", n, v);
     }
+    // hugetlb_report_meminfo: no huge pages reserved; 2 MiB megapages.
+    s.push_str(
+        "HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\nHugePages_Surp:        0\n\
+         Hugepagesize:       2048 kB\nHugetlb:               0 kB\n",
+    );
+    s
+}
+
+/// /proc/vmstat (Linux 6.1 mm/vmstat.c vmstat_text order, the lines of
+/// the mechanisms svos has): "name value". Gauges in pages, events since
+/// boot. svos reclaims only in the allocating process's context (direct
+/// reclaim), and its only block I/O is swap (pgpgin/pgpgout in KiB).
+fn vmstat() -> String {
+    use crate::mm::vmstat::{NR_FILE_DIRTY, NR_WRITEBACK};
+    let (free, _) = crate::mm::frame::stats();
+    let sys = system_pages();
+    let v = crate::mm::vmstat::snapshot();
+    let c = crate::mm::filemap::meminfo();
+    let file = c.cached as u64;
+    let inactive_anon = sys.anon - sys.active_anon;
+    let slab = crate::mm::heap::stats().frames as u64;
+    let kb_per_page = (PAGE_SIZE / 1024) as u64;
+    let rows: &[(&str, u64)] = &[
+        ("nr_free_pages", free as u64),
+        ("nr_zone_inactive_anon", inactive_anon),
+        ("nr_zone_active_anon", sys.active_anon),
+        ("nr_zone_inactive_file", file),
+        ("nr_zone_active_file", 0),
+        ("nr_zone_unevictable", 0),
+        ("nr_zone_write_pending", NR_FILE_DIRTY.pages() + NR_WRITEBACK.pages()),
+        ("nr_mlock", 0),
+        ("nr_bounce", 0),
+        ("nr_free_cma", 0),
+        ("nr_inactive_anon", inactive_anon),
+        ("nr_active_anon", sys.active_anon),
+        ("nr_inactive_file", file),
+        ("nr_active_file", 0),
+        ("nr_unevictable", 0),
+        ("nr_slab_reclaimable", 0),
+        ("nr_slab_unreclaimable", slab),
+        ("nr_anon_pages", sys.anon),
+        ("nr_mapped", c.mapped as u64),
+        ("nr_file_pages", file),
+        ("nr_dirty", NR_FILE_DIRTY.pages()),
+        ("nr_writeback", NR_WRITEBACK.pages()),
+        ("nr_shmem", c.shmem as u64),
+        ("nr_anon_transparent_hugepages", 0),
+        ("nr_kernel_stack", sys.kernel_stack_kb),
+        ("nr_page_table_pages", sys.page_tables),
+        ("nr_swapcached", sys.swap_cached),
+        ("pgpgin", v.pswpin * kb_per_page),
+        ("pgpgout", v.pswpout * kb_per_page),
+        ("pswpin", v.pswpin),
+        ("pswpout", v.pswpout),
+        ("pgalloc_dma32", v.pgalloc),
+        ("pgalloc_normal", 0),
+        ("pgalloc_movable", 0),
+        ("allocstall_dma32", 0),
+        ("allocstall_normal", 0),
+        ("allocstall_movable", 0),
+        ("pgfree", v.pgfree),
+        ("pgactivate", v.pgactivate),
+        ("pgdeactivate", 0),
+        ("pgfault", v.pgfault_minor + v.pgmajfault),
+        ("pgmajfault", v.pgmajfault),
+        ("pgrefill", 0),
+        ("pgsteal_kswapd", 0),
+        ("pgsteal_direct", v.pgsteal),
+        ("pgscan_kswapd", 0),
+        ("pgscan_direct", v.pgscan),
+        ("pgscan_anon", v.pgscan),
+        ("pgscan_file", 0),
+        ("pgsteal_anon", v.pgsteal),
+        ("pgsteal_file", 0),
+        ("oom_kill", v.oom_kill),
+        ("thp_fault_alloc", 0),
+        ("thp_fault_fallback", 0),
+        ("swap_ra", 0),
+    ];
+    let mut s = String::new();
+    for (n, val) in rows {
+        let _ = writeln!(s, "{} {}", n, val);
+    }
+    s
+}
+
+/// /proc/buddyinfo (mm/vmstat.c frag_show_print): the free blocks of each
+/// order 0..=10 of the one zone, each right-aligned in 6 after a space.
+/// svos's RAM is below 4 GiB, Linux's DMA32 zone on riscv64.
+fn buddyinfo() -> String {
+    let mut s = String::from("Node 0, zone    DMA32 ");
+    for n in crate::mm::frame::buddyinfo() {
+        let _ = write!(s, "{:6} ", n);
+    }
+    s.push('\n');
     s
 }
 

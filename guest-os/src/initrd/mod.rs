@@ -17,11 +17,20 @@ impl Initrd {
     }
 
     /// The regular files in archive order: (name without a leading "./", contents).
+    ///
+    /// Hard links (newc entries with nlink > 1 sharing an inode number, as
+    /// `cpio -o -H newc` writes them: the data only with the last of them)
+    /// all get that data, so one multi-call program can be in the archive
+    /// under several names.
     pub fn files(&self) -> Vec<(&'static str, &'static [u8])> {
-        cpio_reader::iter_files(self.data)
+        let entries: Vec<(&'static str, u32, u32, &'static [u8])> = cpio_reader::iter_files(self.data)
             .filter(|e| e.mode().contains(Mode::REGULAR_FILE))
-            .map(|e| (e.name().trim_start_matches("./"), e.file()))
-            .collect()
+            .map(|e| (e.name().trim_start_matches("./"), e.ino(), e.nlink(), e.file()))
+            .collect();
+        let linked = |ino: u32| {
+            entries.iter().rev().find(|&&(_, i, n, d)| i == ino && n > 1 && !d.is_empty()).map_or(&[][..], |e| e.3)
+        };
+        entries.iter().map(|&(name, ino, nlink, data)| (name, if nlink > 1 { linked(ino) } else { data })).collect()
     }
 
     /// The contents of the file called `name`, if present.

@@ -132,11 +132,13 @@ impl Buddy {
         for o in (order..from).rev() {
             self.push(ppn + (1 << o), o);
         }
+        super::vmstat::PGALLOC.add(1 << order);
         Some(ppn)
     }
 
     /// Returns the block `ppn` of `order`, merging it with its free buddies.
     fn give(&mut self, mut ppn: usize, mut order: usize) {
+        super::vmstat::PGFREE.add(1 << order);
         while order < MAX_ORDER {
             let buddy = self.base + ((ppn - self.base) ^ (1 << order));
             if buddy + (1 << order) > self.base + self.span || self.map_get(buddy) != order as u8 {

@@ -44,6 +44,10 @@ impl Counter {
     pub fn inc(&self) {
         self.0.fetch_add(1, Relaxed);
     }
+    /// Adds `n`.
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Relaxed);
+    }
     /// The count.
     pub fn get(&self) -> u64 {
         self.0.load(Relaxed)
@@ -67,6 +71,35 @@ pub static PGSTEAL: Counter = Counter::new();
 /// Pages evicted without a write because their swap copy was still exact,
 /// or because they held only zeros.
 pub static DROPPED_CLEAN: Counter = Counter::new();
+/// Frames handed out by the buddy allocator, counted per 4 KiB frame: pgalloc.
+pub static PGALLOC: Counter = Counter::new();
+/// Frames given back to the buddy allocator, per 4 KiB frame: pgfree.
+pub static PGFREE: Counter = Counter::new();
+/// Processes killed by the OOM killer: oom_kill.
+pub static OOM_KILL: Counter = Counter::new();
+
+/// A page-state gauge (Linux's node_stat_item): a number of pages in some
+/// state now, raised and lowered by the code that changes the state.
+pub struct Gauge(core::sync::atomic::AtomicI64);
+
+impl Gauge {
+    const fn new() -> Self {
+        Gauge(core::sync::atomic::AtomicI64::new(0))
+    }
+    /// Adds `n` pages (negative to remove).
+    pub fn add(&self, n: i64) {
+        self.0.fetch_add(n, Relaxed);
+    }
+    /// Pages now (never below 0).
+    pub fn pages(&self) -> u64 {
+        self.0.load(Relaxed).max(0) as u64
+    }
+}
+
+/// Dirty page-cache pages: meminfo Dirty, vmstat nr_dirty.
+pub static NR_FILE_DIRTY: Gauge = Gauge::new();
+/// Pages under write-back I/O: meminfo Writeback, vmstat nr_writeback.
+pub static NR_WRITEBACK: Gauge = Gauge::new();
 /// Pages kswapd's reclaim looked at: pgscan_kswapd.
 pub static PGSCAN_KSWAPD: Counter = Counter::new();
 /// Pages direct reclaim (an allocation below the min watermark, fork,
@@ -157,6 +190,12 @@ pub struct VmStat {
     pub swap_ra: u64,
     /// Swap write requests (clusters) sent.
     pub swap_writes: u64,
+    /// pgalloc: frames allocated (all orders, counted per frame).
+    pub pgalloc: u64,
+    /// pgfree: frames freed (counted per frame).
+    pub pgfree: u64,
+    /// oom_kill: processes the OOM killer killed.
+    pub oom_kill: u64,
 }
 
 /// All counters now.
@@ -178,5 +217,8 @@ pub fn snapshot() -> VmStat {
         pgsteal_direct: PGSTEAL_DIRECT.get(),
         swap_ra: SWAP_RA.get(),
         swap_writes: SWAP_WRITE_REQUESTS.get(),
+        pgalloc: PGALLOC.get(),
+        pgfree: PGFREE.get(),
+        oom_kill: OOM_KILL.get(),
     }
 }

@@ -166,6 +166,9 @@ pub struct Process {
     pub start_ticks: u64,
     /// File mode creation mask.
     pub umask: u32,
+    /// Process group (setpgid; a new process leads its own, a fork's child
+    /// joins its parent's): Ctrl-C signals the console's foreground group.
+    pub pgid: usize,
     /// Largest virtual size seen, in pages (VmPeak).
     pub peak_vsize: usize,
     /// Signal actions (shared by the group), and this thread's mask,
@@ -262,6 +265,7 @@ impl Process {
             sigtramp: 0,
             start_ticks: crate::boot::timer::now(),
             umask: 0o022,
+            pgid: pid,
             peak_vsize: 0,
             sig: Default::default(),
             futex: None,

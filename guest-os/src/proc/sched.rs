@@ -154,8 +154,7 @@ pub fn send_signal(pid: usize, sig: u32, info: super::signal::Info) {
 /// is woken (its call returns -EINTR) and one running on another hart is
 /// interrupted.
 pub fn signal_thread(tid: usize, sig: u32, info: super::signal::Info) {
-    let pid = tid;
-    let Some(t) = proc_mut(pid) else { return };
+    let Some(t) = proc_mut(tid) else { return };
     if t.state == State::Zombie {
         return;
     }
@@ -166,20 +165,20 @@ pub fn signal_thread(tid: usize, sig: u32, info: super::signal::Info) {
     } else if !t.sig.post(sig, info) || t.sig.deliverable() == 0 {
         return;
     }
-    interrupt(pid);
+    interrupt(tid);
 }
 
-/// Makes thread `pid` notice a change before it next runs U-mode: woken
+/// Makes thread `tid` notice a change before it next runs U-mode: woken
 /// if blocked, interrupted by an IPI if it runs on another hart.
-fn interrupt(pid: usize) {
-    let Some(t) = proc_mut(pid) else { return };
+fn interrupt(tid: usize) {
+    let Some(t) = proc_mut(tid) else { return };
     if t.state == State::Running && t.hart != smp::hart_id() {
         smp::kick(t.hart);
     }
     // A disk sleep is not interrupted: the process acts on the signal
     // when its I/O is done.
     if !matches!(t.state, State::Blocked(WaitFor::Disk(_))) {
-        wake(pid);
+        wake(tid);
     }
 }
 
@@ -807,12 +806,14 @@ pub fn oom_kill(p: &mut Process, va: usize) {
     if victim_pid == p.pid {
         report_oom(p);
         if p.killed.is_none() {
+            crate::mm::vmstat::OOM_KILL.inc();
             report_kill(p, format_args!("out of memory at {:#x}", va), signal::SIGKILL);
         }
         p.killed = Some(signal::SIGKILL);
         return;
     }
     let Some(v) = proc_mut(victim_pid) else { return };
+    crate::mm::vmstat::OOM_KILL.inc();
     report_oom(v);
     v.killed = Some(signal::SIGKILL);
     if v.state == State::Running && v.hart != smp::hart_id() {
@@ -848,6 +849,10 @@ pub fn spawn(pid: usize, ppid: usize, file: &str, argv: &[String]) -> Result<(),
         Process::new(pid, ppid, &prog.name, None).ok_or(exec::PrepareError::from(crate::syscall::errno::ENOMEM))?;
     exec::install(&mut p, prog);
     p.top_level = ppid == 0;
+    if p.top_level {
+        // A session leader with the console as its controlling terminal.
+        crate::drivers::tty::set_foreground(p.pgid);
+    }
     crate::drivers::trace::spawned(pid, ppid, file);
     add(p);
     Ok(())
@@ -919,11 +924,33 @@ fn reap_kernel_children() {
     }
 }
 
+/// Sends the signals typed on the console (Ctrl-C: SIGINT, Ctrl-\\:
+/// SIGQUIT) to every process of its foreground process group.
+fn deliver_tty_signals() {
+    let (mut sigs, pgid) = crate::drivers::tty::take_signals();
+    if pgid == 0 {
+        return;
+    }
+    while sigs != 0 {
+        let sig = sigs.trailing_zeros();
+        sigs &= sigs - 1;
+        for pid in group_members(pgid) {
+            send_signal(pid, sig, super::signal::Info { code: super::signal::SI_KERNEL, addr: 0, pid: 0 });
+        }
+    }
+}
+
+/// The live (not zombie) processes of process group `pgid`, in pid order.
+pub fn group_members(pgid: usize) -> Vec<usize> {
+    table().procs.values().filter(|p| p.pgid == pgid && p.state != State::Zombie).map(|p| p.pid).collect()
+}
+
 /// Wakes sleepers whose time has come and console readers if input is ready.
 /// Returns the earliest remaining sleep deadline.
 fn wake_due() -> Option<u64> {
     let now = timer::now();
     let console_ready = crate::drivers::tty::poll();
+    deliver_tty_signals();
     let mut earliest: Option<u64> = None;
     let mut due = Vec::new();
     for p in table().procs.values() {

@@ -45,6 +45,8 @@ pub const SS_ONSTACK: usize = 1;
 
 /// si_code for kill(2).
 pub const SI_USER: i32 = 0;
+/// si_code for a signal the kernel sends (the terminal's Ctrl-C).
+pub const SI_KERNEL: i32 = 0x80;
 /// si_code for tkill/tgkill.
 pub const SI_TKILL: i32 = -6;
 /// si_code of SIGSEGV: no mapping at the address.

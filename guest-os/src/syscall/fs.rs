@@ -829,7 +829,9 @@ const TIOCGWINSZ: usize = 0x5413;
 
 /// ioctl(fd, request, arg) on the console: TCGETS (a canonical, echoing
 /// 38400-baud termios), TCSETS/W/F (accepted, ignored), TIOCGWINSZ
-/// (24 × 80), TIOCGPGRP/TIOCSPGRP. -ENOTTY on other files or requests.
+/// (24 × 80), TIOCGPGRP/TIOCSPGRP (the foreground process group that
+/// Ctrl-C signals; -EPERM for a group with no process). -ENOTTY on other
+/// files or requests.
 pub fn sys_ioctl(fd: usize, req: usize, arg: usize) -> isize {
     ret((|| {
         let f = fd_get(fd)?;
@@ -861,10 +863,26 @@ pub fn sys_ioctl(fd: usize, req: usize, arg: usize) -> isize {
                 Ok(0)
             }
             TIOCGPGRP => {
-                copy_to_user(arg, &(sched::current_pid() as i32).to_le_bytes())?;
+                let fg = match crate::drivers::tty::foreground() {
+                    0 => sched::current().pgid,
+                    g => g,
+                };
+                copy_to_user(arg, &(fg as i32).to_le_bytes())?;
                 Ok(0)
             }
-            TIOCSPGRP => Ok(0),
+            TIOCSPGRP => {
+                let mut g = [0u8; 4];
+                copy_from_user(&mut g, arg)?;
+                let g = i32::from_le_bytes(g);
+                if g <= 0 {
+                    return Err(EINVAL);
+                }
+                if sched::group_members(g as usize).is_empty() {
+                    return Err(EPERM);
+                }
+                crate::drivers::tty::set_foreground(g as usize);
+                Ok(0)
+            }
             _ => Err(ENOTTY),
         }
     })())

@@ -94,8 +94,9 @@ pub fn dispatch() {
         SYS_RT_SIGRETURN => signal::sys_rt_sigreturn(),
         SYS_SETGID | SYS_SETUID => misc::sys_setid(a0),
         SYS_TIMES => time::sys_times(a0),
-        SYS_SETPGID => 0,
-        SYS_GETPGID | SYS_GETSID => {
+        SYS_SETPGID => process::sys_setpgid(a0, a1 as isize),
+        SYS_GETPGID => process::sys_getpgid(a0),
+        SYS_GETSID => {
             if a0 == 0 {
                 p.tgid as isize
             } else if sched::proc_mut(a0).is_some() {

@@ -88,20 +88,10 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usiz
     };
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
-    c.fp = parent.fp.clone();
-    c.affinity = parent.affinity;
-    c.brk_start = parent.brk_start;
+    inherit(&mut c, parent);
     c.brk = parent.brk.clone();
     c.fds = parent.fds.clone();
-    c.cwd = parent.cwd.clone();
-    c.exe = parent.exe.clone();
-    c.exe_ino = parent.exe_ino;
-    c.cmdline = parent.cmdline.clone();
-    c.elf_map = parent.elf_map.clone();
-    c.sigtramp = parent.sigtramp;
-    c.umask = parent.umask;
     c.sig.actions = parent.sig.actions.clone();
-    c.sig.mask = parent.sig.mask;
     c.sig.altstack = parent.sig.altstack;
     if stack != 0 {
         c.tf.x[reg::SP] = stack;
@@ -148,6 +138,7 @@ fn clone_thread(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize
     let Some(mut c) = Process::new(tid, parent.ppid, &parent.name, None) else { return ENOMEM };
     crate::drivers::trace::proc_create(tid, parent.pid, &parent.name);
     c.tgid = parent.tgid;
+    c.pgid = parent.pgid;
     c.space = parent.space.as_ref().map(|s| s.share());
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
@@ -155,21 +146,11 @@ fn clone_thread(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize
     if flags & CLONE_SETTLS != 0 {
         c.tf.x[reg::TP] = tls;
     }
-    c.fp = parent.fp.clone();
-    c.affinity = parent.affinity;
-    c.brk_start = parent.brk_start;
+    inherit(&mut c, parent);
     c.brk = parent.brk.share();
     c.fds = if flags & CLONE_FILES != 0 { parent.fds.share() } else { parent.fds.clone() };
-    c.cwd = parent.cwd.clone();
-    c.exe = parent.exe.clone();
-    c.exe_ino = parent.exe_ino;
-    c.cmdline = parent.cmdline.clone();
-    c.elf_map = parent.elf_map.clone();
-    c.sigtramp = parent.sigtramp;
-    c.umask = parent.umask;
     c.start_ticks = parent.start_ticks;
     c.sig.actions = parent.sig.actions.share();
-    c.sig.mask = parent.sig.mask;
     if flags & CLONE_CHILD_SETTID != 0 {
         c.set_child_tid = ctid;
     }
@@ -185,13 +166,35 @@ fn clone_thread(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize
     tid as isize
 }
 
+/// What a new process or thread copies from its creator alike: FP
+/// registers, hart affinity, the brk's start, cwd, umask, the program's
+/// description (/proc) and the signal mask.
+fn inherit(c: &mut Process, parent: &Process) {
+    c.fp = parent.fp.clone();
+    c.affinity = parent.affinity;
+    c.brk_start = parent.brk_start;
+    c.cwd = parent.cwd.clone();
+    c.exe = parent.exe.clone();
+    c.exe_ino = parent.exe_ino;
+    c.cmdline = parent.cmdline.clone();
+    c.elf_map = parent.elf_map.clone();
+    c.sigtramp = parent.sigtramp;
+    c.umask = parent.umask;
+    c.sig.mask = parent.sig.mask;
+}
+
 /// The child of a fork with pid `pid`: a copy-on-write copy of `parent`'s
 /// address space and a kernel stack; `None` if memory ran out.
 fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
     let child_space = parent.space.as_mut()?.fork_cow().ok()?;
     crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
-    Process::new(pid, parent.tgid, &parent.name, Some(child_space))
+    let mut child = Process::new(pid, parent.tgid, &parent.name, Some(child_space))?;
+    child.pgid = parent.pgid;
+    Some(child)
 }
+
+/// Frames (1 MiB) exec reclaims per retry when loading a program ran out of memory.
+const EXEC_RECLAIM_STEP: usize = 256;
 
 /// Most argv + envp entries exec accepts.
 const MAX_ARGS: usize = 4096;
@@ -243,16 +246,17 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
         let args = read_str_array(argv, &mut total)?;
         let envs = read_str_array(envp, &mut total)?;
         let cwd = sched::current().cwd.clone();
-        // Out of frames: swap other processes' pages out and try once more.
-        let prepared = match exec::prepare(&cwd, &path, &args, &envs) {
-            Err(e)
-                if matches!(e.exec, Some(exec::ExecError::OutOfMemory))
-                    && sched::reclaim_from_others(sched::current_pid()) =>
-            {
-                exec::prepare(&cwd, &path, &args, &envs)
+        // Out of frames: swap other processes' pages out and try again,
+        // freeing 1 MiB more each time (a large static program's segments
+        // need more than the watermarks' margin), while reclaim frees any.
+        let mut prepared = exec::prepare(&cwd, &path, &args, &envs);
+        while let Err(e) = &prepared {
+            let target = crate::mm::frame::stats().0.max(crate::mm::frame::watermarks().2) + EXEC_RECLAIM_STEP;
+            if !matches!(e.exec, Some(exec::ExecError::OutOfMemory)) || !sched::reclaim(sched::current_pid(), target) {
+                break;
             }
-            r => r,
-        };
+            prepared = exec::prepare(&cwd, &path, &args, &envs);
+        }
         prepared.map_err(|e| {
             if let Some(exec::ExecError::Dynamic) = e.exec {
                 let p = sched::current();
@@ -396,9 +400,10 @@ pub fn sys_waitid(idtype: usize, id: usize, infop: usize, options: usize, rusage
 /// the process exists) to process `pid`, or with pid -1 to every process
 /// but pid 1 and the caller. SIGKILL always ends it; other signals run
 /// their action (handler, ignore, or the default, which for most
-/// terminates). -ESRCH if there is no such live process, -EINVAL for a bad
-/// signal or process-group forms (pid 0 or < -1: svos has no process
-/// groups), -EPERM for SIGKILL/SIGTERM to pid 1 from another process.
+/// terminates). pid 0 signals the caller's process group, pid < -1 the
+/// group -pid. -ESRCH if there is no such live process (or group member),
+/// -EINVAL for a bad signal, -EPERM for SIGKILL/SIGTERM to pid 1 from
+/// another process.
 pub fn sys_kill(pid: isize, sig: usize) -> isize {
     if sig > 64 {
         return EINVAL;
@@ -411,8 +416,10 @@ pub fn sys_kill(pid: isize, sig: usize) -> isize {
             .collect()
     } else if pid > 0 {
         alloc::vec![pid as usize]
+    } else if pid == 0 {
+        sched::group_members(sched::current().pgid)
     } else {
-        return EINVAL;
+        sched::group_members(pid.unsigned_abs())
     };
     let mut found = false;
     for t in targets {
@@ -438,6 +445,38 @@ pub fn sys_kill(pid: isize, sig: usize) -> isize {
     } else {
         ESRCH
     }
+}
+
+/// setpgid(pid, pgid) (setpgid(2)): puts process `pid` (0: the caller),
+/// which must be the caller or one of its children, into process group
+/// `pgid` (0: a new group led by `pid`), which must be `pid` itself or an
+/// existing group. -ESRCH for no such process (or not a child), -EPERM for
+/// a group that does not exist, -EINVAL for a negative pgid.
+pub fn sys_setpgid(pid: usize, pgid: isize) -> isize {
+    if pgid < 0 {
+        return EINVAL;
+    }
+    let me = sched::current_pid();
+    let pid = if pid == 0 { me } else { pid };
+    let pgid = if pgid == 0 { pid } else { pgid as usize };
+    match sched::proc_mut(pid) {
+        Some(t) if t.state != State::Zombie && (pid == me || t.ppid == me) => {}
+        _ => return ESRCH,
+    }
+    if pgid != pid && sched::group_members(pgid).is_empty() {
+        return EPERM;
+    }
+    if let Some(t) = sched::proc_mut(pid) {
+        t.pgid = pgid;
+    }
+    0
+}
+
+/// getpgid(pid) (getpgid(2)): the process group of `pid` (0: the
+/// caller); -ESRCH if there is no such process.
+pub fn sys_getpgid(pid: usize) -> isize {
+    let pid = if pid == 0 { sched::current_pid() } else { pid };
+    sched::proc_mut(pid).map_or(ESRCH, |p| p.pgid as isize)
 }
 
 /// tgkill(tgid, tid, sig) / tkill(tid, sig) (tgid -1): sends `sig` to

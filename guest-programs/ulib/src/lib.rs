@@ -98,6 +98,31 @@ pub fn arg(i: usize) -> &'static str {
     }
 }
 
+/// The environment the program was started with ("NAME=value" strings,
+/// from the initial stack after argv).
+pub fn environ() -> alloc::vec::Vec<&'static str> {
+    let mut out = alloc::vec::Vec::new();
+    unsafe {
+        let argv = ARGV.load(Ordering::Relaxed) as *const *const u8;
+        if argv.is_null() {
+            return out;
+        }
+        let mut e = argv.add(argc() + 1);
+        while !(*e).is_null() {
+            let p = *e;
+            let mut n = 0;
+            while *p.add(n) != 0 {
+                n += 1;
+            }
+            if let Ok(s) = core::str::from_utf8(core::slice::from_raw_parts(p, n)) {
+                out.push(s);
+            }
+            e = e.add(1);
+        }
+    }
+    out
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     println!("panic: {}", info);

@@ -183,3 +183,86 @@ pub fn status_code(wstatus: i32) -> i32 {
         128 + (wstatus & 0x7f)
     }
 }
+
+/// openat's flags (asm-generic/fcntl.h).
+pub mod open_flags {
+    /// Read only.
+    pub const O_RDONLY: usize = 0;
+    /// Write only.
+    pub const O_WRONLY: usize = 1;
+    /// Create if missing (with the mode argument).
+    pub const O_CREAT: usize = 0o100;
+    /// Truncate to 0 bytes.
+    pub const O_TRUNC: usize = 0o1000;
+    /// Every write at the end.
+    pub const O_APPEND: usize = 0o2000;
+    /// Closed by execve.
+    pub const O_CLOEXEC: usize = 0o2000000;
+}
+
+/// openat(AT_FDCWD, path, flags, mode): `path` must end with a NUL byte.
+/// The new fd, or -errno.
+pub fn open_with(path: &[u8], flags: usize, mode: usize) -> isize {
+    syscall4(SYS_OPENAT, AT_FDCWD as usize, path.as_ptr() as usize, flags, mode)
+}
+
+/// pipe2(fds, flags): `[read end, write end]`, or -errno.
+pub fn pipe2(flags: usize) -> Result<[i32; 2], isize> {
+    let mut fds = [0i32; 2];
+    let r = syscall3(SYS_PIPE2, fds.as_mut_ptr() as usize, flags, 0);
+    if r < 0 {
+        Err(r)
+    } else {
+        Ok(fds)
+    }
+}
+
+/// dup3(old, new, flags): `new`, now a copy of `old`, or -errno.
+pub fn dup3(old: usize, new: usize, flags: usize) -> isize {
+    syscall3(SYS_DUP3, old, new, flags)
+}
+
+/// fcntl(fd, F_DUPFD_CLOEXEC, min): a copy of `fd` at the lowest free fd
+/// >= `min`, closed by execve; or -errno.
+pub fn dup_cloexec_above(fd: usize, min: usize) -> isize {
+    syscall3(SYS_FCNTL, fd, 1030, min)
+}
+
+/// chdir(path): `path` must end with a NUL byte. 0 or -errno.
+pub fn chdir(path: &[u8]) -> isize {
+    syscall3(SYS_CHDIR, path.as_ptr() as usize, 0, 0)
+}
+
+/// getcwd into `buf`: the length with the NUL, or -errno.
+pub fn getcwd(buf: &mut [u8]) -> isize {
+    syscall3(SYS_GETCWD, buf.as_mut_ptr() as usize, buf.len(), 0)
+}
+
+/// setpgid(pid, pgid): 0 or -errno.
+pub fn setpgid(pid: usize, pgid: usize) -> isize {
+    syscall3(SYS_SETPGID, pid, pgid, 0)
+}
+
+/// getpgid(0): the caller's process group.
+pub fn getpgrp() -> isize {
+    syscall3(SYS_GETPGID, 0, 0, 0)
+}
+
+/// tcsetpgrp(fd, pgid) as ioctl(fd, TIOCSPGRP, &pgid): 0 or -errno
+/// (-ENOTTY when `fd` is not a terminal).
+pub fn tcsetpgrp(fd: usize, pgid: i32) -> isize {
+    syscall3(SYS_IOCTL, fd, 0x5410, &pgid as *const i32 as usize)
+}
+
+/// True if `fd` is a terminal (ioctl TCGETS succeeds).
+pub fn isatty(fd: usize) -> bool {
+    let mut termios = [0u8; 60];
+    syscall3(SYS_IOCTL, fd, 0x5401, termios.as_mut_ptr() as usize) == 0
+}
+
+/// rt_sigaction(sig, {handler, flags, mask 0}, NULL, 8): `handler` is a
+/// function address, or 0 (SIG_DFL) / 1 (SIG_IGN). 0 or -errno.
+pub fn sigaction(sig: usize, handler: usize, flags: usize) -> isize {
+    let act = [handler, flags, 0usize];
+    syscall4(SYS_RT_SIGACTION, sig, act.as_ptr() as usize, 0, 8)
+}

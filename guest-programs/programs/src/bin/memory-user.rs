@@ -1,4 +1,4 @@
-//! memory-user MIB [PASSES]: the OSTEP "Address Spaces" homework program
+//! memory-user MIB [PASSES [HOLD_MS]]: the OSTEP "Address Spaces" homework program
 //! (chapter 13): map MIB MiB of anonymous memory and touch it, here to show
 //! demand paging. It maps the area (no memory is used yet), stores one word
 //! into every page PASSES times (default 1), reads getrusage before and
@@ -6,7 +6,10 @@
 //! once, at the first store of the first pass), the peak RSS, and a
 //! checksum of the words stored. It checks that the faults equal the pages,
 //! that later passes fault no more, and that the last word of every page
-//! reads as zero (demand-zero pages). Exits 0 if all holds, 1 otherwise.
+//! reads as zero (demand-zero pages). With HOLD_MS it then keeps the
+//! memory mapped for HOLD_MS milliseconds before it checks and exits, so
+//! `ps`, `pmap` or `free` can watch it (`memory-user 4 1 5000 &`).
+//! Exits 0 if all holds, 1 otherwise.
 #![no_std]
 #![no_main]
 
@@ -29,7 +32,7 @@ fn main() -> i32 {
     let mib: usize = ulib::arg(1).parse().unwrap_or(0);
     let passes: usize = if ulib::argc() > 2 { ulib::arg(2).parse().unwrap_or(0) } else { 1 };
     if mib == 0 || passes == 0 {
-        println!("usage: memory-user MIB [PASSES]   (MIB >= 1, PASSES >= 1)");
+        println!("usage: memory-user MIB [PASSES [HOLD_MS]]   (MIB >= 1, PASSES >= 1)");
         return 2;
     }
     let len = mib << 20;
@@ -81,6 +84,9 @@ fn main() -> i32 {
         maxrss,
         checksum
     );
+    if ulib::argc() > 3 {
+        sys::sleep_ns(ulib::arg(3).parse::<u64>().unwrap_or(0) * 1_000_000);
+    }
     let mut ok = true;
     if after_mmap != before || first_pass != pages as i64 || faults != pages as i64 {
         println!(
