@@ -13,7 +13,10 @@
 //!
 //! - [`submit`] makes a request available, notifies the device and returns
 //!   its [`ReqId`] at once: the pages belong to the device until the request
-//!   completes (the caller must neither free nor change them).
+//!   completes (the caller must neither free nor change them). It never
+//!   waits: when the queue has no room for the chain it returns
+//!   [`DiskError::Full`], and the caller sleeps until a request in flight
+//!   ([`oldest`]) completes and frees descriptors, then submits again.
 //! - The device raises its interrupt line through the PLIC when it puts
 //!   requests in the used ring; the hart that claims the interrupt
 //!   ([`interrupt`]: claim, acknowledge the device, reap the used ring,
@@ -23,7 +26,8 @@
 //! - [`is_done`] / [`take_error`] tell a waiter how its request ended; a
 //!   process waits by sleeping until the interrupt marks it done
 //!   ([`crate::proc::sched::wait_io`]). [`wait_polling`] spins instead,
-//!   reaping the used ring itself, for the few callers that cannot sleep.
+//!   reaping the used ring itself, for the few callers that cannot sleep
+//!   (exec writing a new image, MAP_POPULATE).
 //!
 //! [`SvosHal`] gives the crate DMA memory (the rings) from the kernel heap
 //! and shares buffers with the device: a buffer inside the direct map (page
@@ -265,6 +269,9 @@ pub enum DiskError {
     NotReady,
     /// The device completed it with VIRTIO_BLK_S_IOERR or UNSUPP.
     Io,
+    /// The queue has no free descriptors for the request now: wait for a
+    /// request in flight ([`oldest`]) and submit it again.
+    Full,
 }
 
 /// The PLIC of QEMU's virt board (and svemu's): priorities at 4·source,
@@ -375,8 +382,11 @@ pub fn enable_on_this_hart() {
 /// `sector + 8`, ...: a write (`write`) sends their bytes to the disk, a
 /// read fills them. Returns its id at once. The pages belong to the device
 /// until [`is_done`] says so: they must not be freed or changed (a read's
-/// must not be looked at) before. When the queue is full, waits (polling)
-/// for a request to complete first.
+/// must not be looked at) before. Never waits: [`DiskError::Full`] when
+/// the queue has no room for the request's `pages.len() + 2` descriptors
+/// while others are in flight (nothing was submitted; wait for [`oldest`]
+/// and try again), [`DiskError::NotReady`] without a disk or for a request
+/// that can never fit.
 pub fn submit(write: bool, sector: u64, pages: &[PhysPageNum]) -> Result<ReqId, DiskError> {
     if pages.is_empty() || pages.len() > MAX_PAGES {
         return Err(DiskError::NotReady);
@@ -387,18 +397,15 @@ pub fn submit(write: bool, sector: u64, pages: &[PhysPageNum]) -> Result<ReqId, 
     header[0..4].copy_from_slice(&(if write { T_OUT } else { T_IN }).to_le_bytes());
     header[8..16].copy_from_slice(&sector.to_le_bytes());
     let id = disk.next_id;
-    disk.next_id += 1;
     let mut req = Request { id, write, header, status: Box::new([0xff]), pages: pages.to_vec() };
-    let token = loop {
-        match req.add(&mut disk.queue) {
-            Ok(t) => break t,
-            Err(virtio_drivers::Error::QueueFull) if !disk.in_flight.is_empty() => {
-                core::hint::spin_loop();
-                disk.reap();
-            }
-            Err(_) => return Err(DiskError::NotReady),
-        }
+    // Completed requests give their descriptors back first.
+    disk.reap();
+    let token = match req.add(&mut disk.queue) {
+        Ok(t) => t,
+        Err(virtio_drivers::Error::QueueFull) if !disk.in_flight.is_empty() => return Err(DiskError::Full),
+        Err(_) => return Err(DiskError::NotReady),
     };
+    disk.next_id += 1;
     disk.in_flight.insert(token, req);
     if disk.queue.should_notify() {
         disk.transport.notify(0);
@@ -453,6 +460,12 @@ pub fn interrupt() -> bool {
 /// True once request `id` has completed (or never existed).
 pub fn is_done(id: ReqId) -> bool {
     DISK.lock().as_ref().is_none_or(|d| d.in_flight.values().all(|r| r.id != id))
+}
+
+/// The oldest request in flight (the lowest id), if any: once it
+/// completes, its descriptors are free again.
+pub fn oldest() -> Option<ReqId> {
+    DISK.lock().as_ref().and_then(|d| d.in_flight.values().map(|r| r.id).min())
 }
 
 /// True while any request is in flight.

@@ -177,23 +177,18 @@ impl AddrSpace {
     /// The physical address of user `va` for an access by the kernel on the
     /// process's behalf (system-call buffers): like a user access, a page of
     /// an area that allows it but has no frame yet is faulted in, and a
-    /// store to a copy-on-write page copies it (each counted as a minor fault).
+    /// store to a copy-on-write page copies it (each counted as a minor
+    /// fault). [`FaultError::Wait`] when the page needs the disk first (a
+    /// swap-in, reclaim's writes): the caller sleeps for the request
+    /// without holding any reference into the space or any spin lock, and
+    /// calls again ([`crate::proc::usercopy`]).
     pub fn user_access(&mut self, va: usize, access: Access) -> Result<PhysAddr, FaultError> {
         if va >= USER_TOP {
             return Err(FaultError::Segv);
         }
         let usable = |flags: PteFlags| flags.contains(access.needs() | PteFlags::U);
-        while !self.pt.translate(VirtAddr(va)).is_some_and(|(_, flags)| usable(flags)) {
-            // The kernel's own access cannot sleep half-way through a system
-            // call's copy: a swap-in is waited for by polling.
-            let was = core::mem::replace(&mut self.polling, true);
-            let r = self.handle_fault(va, access);
-            self.polling = was;
-            match r {
-                Err(FaultError::Wait(req)) => crate::drivers::virtio_blk::wait_polling(req),
-                Err(e) => return Err(e),
-                Ok(_) => break,
-            }
+        if !self.pt.translate(VirtAddr(va)).is_some_and(|(_, flags)| usable(flags)) {
+            self.handle_fault(va, access)?;
         }
         let (pa, flags) = self.pt.translate(VirtAddr(va)).ok_or(FaultError::Segv)?;
         // The kernel's access goes through the direct map, which the hart
@@ -205,6 +200,21 @@ impl AddrSpace {
             self.pt.set_accessed(VirtAddr(va).floor(), dirty);
         }
         Ok(pa)
+    }
+
+    /// [`Self::user_access`] for callers that cannot sleep (mlock's
+    /// populate, inside a method of the space): waits for the disk by
+    /// polling, with the kernel lock held.
+    pub fn user_access_polling(&mut self, va: usize, access: Access) -> Result<PhysAddr, FaultError> {
+        let was = core::mem::replace(&mut self.polling, true);
+        let r = loop {
+            match self.user_access(va, access) {
+                Err(FaultError::Wait(req)) => crate::drivers::virtio_blk::wait_polling(req),
+                r => break r,
+            }
+        };
+        self.polling = was;
+        r
     }
 
     /// TLB shootdown for this space: the other harts that may cache it
@@ -281,8 +291,8 @@ impl Drop for AddrSpace {
     /// (the caller has switched to another table), the others flush by IPI.
     fn drop(&mut self) {
         // Frames the disk may still fill are freed only once it is done.
-        for r in self.reading.values() {
-            r.wait_polling();
+        for r in core::mem::take(&mut self.reading).into_values() {
+            r.orphan();
         }
         if self.asid_gen != 0 {
             unsafe { core::arch::asm!("sfence.vma zero, {0}", in(reg) self.asid as usize) };

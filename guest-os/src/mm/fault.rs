@@ -33,9 +33,10 @@ pub(super) struct Reading {
 }
 
 impl Reading {
-    /// Waits (polling) until the disk is done with the frame.
-    pub(super) fn wait_polling(&self) {
-        virtio_blk::wait_polling(self.req);
+    /// Gives the frame and slot to swap, which frees them once the disk is
+    /// done with them (the space is going away).
+    pub(super) fn orphan(self) {
+        swap::orphan_read(self.req, self.frame, self.slot);
     }
 }
 
@@ -264,7 +265,7 @@ impl AddrSpace {
             return Ok(Resolved::Minor);
         }
         match swap::writing(slot.number()) {
-            Some(0) => return Err(FaultError::Wait(swap::flush_writes().unwrap_or(0))),
+            Some(0) => return Err(FaultError::Wait(swap::flush_writes().or_else(swap::oldest_write).unwrap_or(0))),
             Some(req) => return Err(FaultError::Wait(req)),
             None => {}
         }
@@ -284,7 +285,13 @@ impl AddrSpace {
             batch.push((next, s.clone(), f));
         }
         let ppns: Vec<_> = batch.iter().map(|(_, _, f)| f.ppn()).collect();
-        let req = swap::read_pages(slot.number(), &ppns).map_err(|_| FaultError::OutOfMemory)?;
+        let req = match swap::read_pages(slot.number(), &ppns) {
+            Ok(req) => req,
+            // No room on the disk's ring: the frames go back, the fault
+            // waits for a request to leave it and starts again.
+            Err(virtio_blk::DiskError::Full) => return Err(FaultError::Wait(virtio_blk::oldest().unwrap_or(0))),
+            Err(_) => return Err(FaultError::OutOfMemory),
+        };
         for _ in 1..batch.len() {
             super::vmstat::SWAP_RA.inc();
         }

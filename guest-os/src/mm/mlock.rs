@@ -57,7 +57,7 @@ impl AddrSpace {
         while va < e {
             let readable = self.vmas.find(va).is_some_and(|v| v.perm.contains(PteFlags::R));
             if readable {
-                match self.user_access(va, Access::Load) {
+                match self.user_access_polling(va, Access::Load) {
                     Ok(_) | Err(FaultError::Segv) => {}
                     Err(FaultError::OutOfMemory | FaultError::Wait(_)) => return Err(LockError::NoMemory),
                 }

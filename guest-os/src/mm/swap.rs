@@ -32,6 +32,7 @@
 //!   so nothing is lost.
 
 use super::cow::PageFrame;
+use super::frame::FrameTracker;
 use crate::drivers::virtio_blk::{self, ReqId, SECTORS_PER_PAGE};
 use crate::mm::PhysPageNum;
 use alloc::collections::BTreeMap;
@@ -144,6 +145,9 @@ struct Io {
     by_slot: BTreeMap<usize, ReqId>,
     /// Pages of failed writes, by slot: kept in memory ([`take_stranded`]).
     stranded: BTreeMap<usize, PageFrame>,
+    /// Frames (and their slots) of reads whose address space went away
+    /// before the read completed: freed by [`reap`] once the disk is done.
+    orphans: Vec<(ReqId, FrameTracker, Arc<SwapSlot>)>,
 }
 
 static IO: Mutex<Io> = Mutex::new(Io {
@@ -151,6 +155,7 @@ static IO: Mutex<Io> = Mutex::new(Io {
     writing: BTreeMap::new(),
     by_slot: BTreeMap::new(),
     stranded: BTreeMap::new(),
+    orphans: Vec::new(),
 });
 
 /// Queued pages at which [`queue_write`] sends the queue itself, so a
@@ -174,7 +179,11 @@ pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
 
 /// Sends the queued writes, one request per run of consecutive slots (a
 /// cluster of up to [`virtio_blk::MAX_PAGES`] pages), and counts them as
-/// swapped out. Returns the last request's id (None: nothing was queued).
+/// swapped out. Never waits: when the disk's queue is full the rest stay
+/// queued (still under writeback) and are sent by a later call, at the
+/// latest by [`reap`] when a request completes. Returns a request to wait
+/// for: the last one sent, or when nothing could be sent, the oldest in
+/// flight (None: nothing was queued, or nothing is in flight).
 pub fn flush_writes() -> Option<ReqId> {
     let mut io = IO.lock();
     let mut queued = core::mem::take(&mut io.queued);
@@ -200,6 +209,13 @@ pub fn flush_writes() -> Option<ReqId> {
                 io.writing.insert(id, cluster);
                 last = Some(id);
             }
+            Err(virtio_blk::DiskError::Full) => {
+                // No room on the ring: the cluster and the rest wait here.
+                let mut rest = cluster;
+                rest.append(&mut queued);
+                io.queued = rest;
+                return last.or_else(virtio_blk::oldest);
+            }
             Err(_) => io.strand(cluster),
         }
     }
@@ -217,8 +233,23 @@ impl Io {
 }
 
 /// Frees the frames (and slots no space refers to any more) of completed
-/// writes. Returns the number of pages whose writeback ended.
+/// writes and of orphaned reads, then sends the writes still queued (the
+/// disk's queue was full) now that requests have left it. Returns the
+/// number of pages whose writeback ended.
 pub fn reap() -> usize {
+    let pages = reap_writes();
+    let send = {
+        let mut io = IO.lock();
+        io.orphans.retain(|(req, _, _)| !virtio_blk::is_done(*req));
+        !io.queued.is_empty()
+    };
+    if send {
+        flush_writes();
+    }
+    pages
+}
+
+fn reap_writes() -> usize {
     let mut io = IO.lock();
     let done: Vec<ReqId> = io.writing.keys().copied().filter(|&id| virtio_blk::is_done(id)).collect();
     let mut pages = 0;
@@ -242,9 +273,34 @@ pub fn writing(slot: usize) -> Option<ReqId> {
     IO.lock().by_slot.get(&slot).copied()
 }
 
-/// The oldest write in flight, if any (reclaim waits for it).
+/// A request to wait for while swap writes are pending: the oldest write in
+/// flight, or while writes wait in the queue for room on the disk's ring,
+/// the oldest request in flight. None when no write is pending.
 pub fn oldest_write() -> Option<ReqId> {
-    IO.lock().writing.keys().next().copied()
+    loop {
+        {
+            let io = IO.lock();
+            if let Some(&id) = io.writing.keys().next() {
+                return Some(id);
+            }
+            if io.queued.is_empty() {
+                return None;
+            }
+        }
+        if let Some(id) = virtio_blk::oldest() {
+            return Some(id);
+        }
+        // Queued, and the ring is empty: it has room now (a write that
+        // cannot be sent is stranded, so this ends).
+        flush_writes();
+    }
+}
+
+/// Keeps `frame` (and `slot`) until read request `req` is done with it:
+/// for an address space dropped (exit, exec) while its swap-in was in
+/// flight, so nothing waits for the disk.
+pub(super) fn orphan_read(req: ReqId, frame: FrameTracker, slot: Arc<SwapSlot>) {
+    IO.lock().orphans.push((req, frame, slot));
 }
 
 /// Frames under writeback (queued or sent) that their write's completion

@@ -201,10 +201,11 @@ pub fn wait_io(req: ReqId) {
 /// The disk's interrupt (or a look at its used ring by an idle hart):
 /// completed requests are taken off the ring, the frames of finished swap
 /// writes freed, and the processes and kswapd waiting for them woken.
+/// A request may also have been taken off the ring by [`virtio_blk::submit`]
+/// (which reaps before it looks for room): the waiters are checked whether
+/// or not this call reaped anything.
 pub fn io_completed() {
-    if !virtio_blk::interrupt() && !virtio_blk::busy() && swap::writeback_pages() == 0 {
-        return;
-    }
+    virtio_blk::interrupt();
     swap::reap();
     let due: Vec<usize> = table()
         .procs
@@ -594,10 +595,12 @@ pub fn reclaim_from_others(me: usize) -> bool {
 /// Drops clean page-cache pages ([`crate::mm::filemap::shrink`]), then
 /// swaps out pages of every process but `me` (0: none excluded), in pid
 /// order, each by its own clock, until `target` frames are free (counting
-/// those under writeback), sends the writes and waits for every write in
-/// flight, polling the disk with the kernel lock held: direct reclaim for
-/// kernel allocations (fork, exec, a fault's last resort), which cannot
-/// sleep half-way. True if it freed any.
+/// those under writeback), sends the writes and sleeps until every write
+/// in flight is done ([`wait_writes`]: the kernel lock released, other
+/// processes run): direct reclaim for kernel allocations (fork, exec, a
+/// fault's or a system call's copy's last resort). Called by a process's
+/// kernel thread, holding no reference into another process nor any spin
+/// lock. True if it freed any.
 pub fn reclaim(me: usize, target: usize) -> bool {
     // Clean page-cache pages go first: dropping them costs no I/O.
     let dropped = crate::mm::filemap::shrink(target) > 0;
@@ -644,7 +647,7 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             }
         }
         swap::flush_writes();
-        drain_writes();
+        wait_writes();
         if !evicted || frame::stats().0 >= target {
             break;
         }
@@ -655,11 +658,11 @@ pub fn reclaim(me: usize, target: usize) -> bool {
 /// Most pages [`reclaim`] evicts from one process per pass.
 const RECLAIM_BATCH: usize = 512;
 
-/// Waits (polling) until no swap write is in flight, freeing their frames.
-fn drain_writes() {
+/// Sleeps ([`wait_io`]) until no swap write is pending (queued or in
+/// flight); their frames are freed as they complete.
+fn wait_writes() {
     while let Some(req) = swap::oldest_write() {
-        virtio_blk::wait_polling(req);
-        swap::reap();
+        wait_io(req);
     }
 }
 
@@ -993,7 +996,13 @@ pub fn scheduler() -> ! {
     timer::enable();
     loop {
         reap_kernel_children();
-        if !t.procs.values().any(|p| p.top_level) && !start_next_init() && t.procs.is_empty() {
+        // Done once no process is left and no swap write is pending (the
+        // last writes complete while this hart idles below).
+        if !t.procs.values().any(|p| p.top_level)
+            && !start_next_init()
+            && t.procs.is_empty()
+            && swap::oldest_write().is_none()
+        {
             break;
         }
         let earliest = wake_due();
@@ -1044,7 +1053,6 @@ pub fn scheduler() -> ! {
         kernel_space::enter_kernel_table();
     }
     kernel_space::activate_kernel();
-    drain_writes();
     let free_after = crate::mm::frames_unused_by_processes();
     let s = &t.summary;
     crate::info!(

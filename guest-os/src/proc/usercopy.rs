@@ -13,20 +13,28 @@ use crate::syscall::errno::EFAULT;
 
 /// Translates user address `va` of the current process to a physical
 /// address for `access`, faulting in a demand-zero page as the user's own
-/// access would ([`AddrSpace::user_access`]). -EFAULT outside the areas or
-/// against their permissions; when no frame is free the process is marked
-/// killed (SIGKILL, reported as out of memory) and gets -EFAULT.
-pub fn walkaddr(space: &mut AddrSpace, va: usize, access: Access) -> Result<PhysAddr, isize> {
-    let mut pa = space.user_access(va, access);
-    if pa == Err(FaultError::OutOfMemory) && super::sched::reclaim_from_others(super::sched::current().pid) {
-        pa = space.user_access(va, access);
-    }
-    match pa {
-        Ok(pa) => Ok(pa),
-        Err(FaultError::Segv | FaultError::Wait(_)) => Err(EFAULT),
-        Err(FaultError::OutOfMemory) => {
-            super::sched::oom_kill(super::sched::current(), va);
-            Err(EFAULT)
+/// access would ([`AddrSpace::user_access`]). A page that needs the disk
+/// (swapped out, or no frame until reclaim's writes complete) is waited
+/// for asleep, the kernel lock released ([`super::sched::wait_io`]), as
+/// a user access would be: callers hold no spin lock and no reference into
+/// the space across this call. -EFAULT outside the areas or against their
+/// permissions; when no frame is free the process is marked killed
+/// (SIGKILL, reported as out of memory) and gets -EFAULT. The address is
+/// valid until the caller next sleeps.
+pub fn walkaddr(va: usize, access: Access) -> Result<PhysAddr, isize> {
+    let mut retried = false;
+    loop {
+        match cur_space()?.user_access(va, access) {
+            Ok(pa) => return Ok(pa),
+            Err(FaultError::Wait(req)) => super::sched::wait_io(req),
+            Err(FaultError::Segv) => return Err(EFAULT),
+            Err(FaultError::OutOfMemory) if !retried && super::sched::reclaim_from_others(super::sched::current().pid) => {
+                retried = true
+            }
+            Err(FaultError::OutOfMemory) => {
+                super::sched::oom_kill(super::sched::current(), va);
+                return Err(EFAULT);
+            }
         }
     }
 }
@@ -36,7 +44,6 @@ pub fn walkaddr(space: &mut AddrSpace, va: usize, access: Access) -> Result<Phys
 /// allows `access` (faulting in demand-zero pages). Returns -EFAULT (and
 /// calls `f` on nothing) otherwise.
 pub fn for_each_chunk(va: usize, len: usize, access: Access, mut f: impl FnMut(PhysAddr, usize)) -> Result<(), isize> {
-    let space = cur_space()?;
     let end = va.checked_add(len).ok_or(EFAULT)?;
     if end > USER_TOP {
         return Err(EFAULT);
@@ -44,13 +51,13 @@ pub fn for_each_chunk(va: usize, len: usize, access: Access, mut f: impl FnMut(P
     // Pass 1: validate.
     let mut cur = va;
     while cur < end {
-        walkaddr(space, cur, access)?;
+        walkaddr(cur, access)?;
         cur = (cur & !(PAGE_SIZE - 1)) + PAGE_SIZE;
     }
     // Pass 2: act.
     let mut cur = va;
     while cur < end {
-        let pa = walkaddr(space, cur, access)?;
+        let pa = walkaddr(cur, access)?;
         let n = (PAGE_SIZE - pa.page_offset()).min(end - cur);
         f(pa, n);
         cur += n;
@@ -95,11 +102,10 @@ pub fn read_u64(va: usize) -> Result<u64, isize> {
 /// Reads a NUL-terminated string of at most `max` bytes from user `va`.
 /// -EFAULT if unreadable, -ENAMETOOLONG (-36) if longer, -EINVAL if not UTF-8.
 pub fn read_cstr(va: usize, max: usize) -> Result<alloc::string::String, isize> {
-    let space = cur_space()?;
     let mut out = alloc::vec::Vec::new();
     let mut cur = va;
     loop {
-        let pa = walkaddr(space, cur, Access::Load)?;
+        let pa = walkaddr(cur, Access::Load)?;
         let n = PAGE_SIZE - pa.page_offset();
         // SAFETY: a validated user frame, read through the direct map.
         let s = unsafe { core::slice::from_raw_parts(pa.to_kva() as *const u8, n) };

@@ -277,12 +277,12 @@ fn pipe_write(f: &Fd, buf: usize, count: usize) -> Result<isize, isize> {
 /// read on fd `f` at `at` (pread) or at its offset.
 fn do_read(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize, isize> {
     let count = count.min(MAX_RW);
-    let mut g = f.file.lock();
+    let g = f.file.lock();
     if g.flags & O_ACCMODE == O_WRONLY {
         return Err(EBADF);
     }
     let pos = at.unwrap_or(g.pos);
-    let n = match &g.handle {
+    match &g.handle {
         Handle::File(file) => {
             let file = file.clone();
             drop(g);
@@ -290,29 +290,34 @@ fn do_read(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize,
             if at.is_none() {
                 f.file.lock().pos = pos + n;
             }
-            return Ok(n as isize);
+            Ok(n as isize)
         }
-        Handle::Snapshot(data, _) => read_bytes(data, pos, buf, count)?,
-        Handle::Dir(_) => return Err(EISDIR),
+        Handle::Snapshot(data, _) => {
+            // The copy may sleep for the disk: no spin lock held across it.
+            let part = data[pos.min(data.len())..].iter().take(count).copied().collect::<Vec<u8>>();
+            drop(g);
+            let n = read_bytes(&part, 0, buf, count)?;
+            if at.is_none() {
+                f.file.lock().pos = pos + n;
+            }
+            Ok(n as isize)
+        }
+        Handle::Dir(_) => Err(EISDIR),
         Handle::Pipe(_) => {
             drop(g);
-            return pipe_read(f, buf, count);
+            pipe_read(f, buf, count)
         }
         Handle::Dev(d) => {
             let d = *d;
             drop(g);
-            return match d {
+            match d {
                 Dev::Console => console_read(buf, count),
                 Dev::Null => Ok(0),
                 Dev::Zero | Dev::Full => fill_user(buf, count, |c| c.fill(0)),
                 Dev::Urandom => fill_user(buf, count, crate::random::fill),
-            };
+            }
         }
-    };
-    if at.is_none() {
-        g.pos = pos + n;
     }
-    Ok(n as isize)
 }
 
 /// write on fd `f` at `at` (pwrite) or at its offset (the end with O_APPEND).
@@ -321,7 +326,7 @@ fn do_write(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize
         return Err(EINVAL);
     }
     let count = count.min(MAX_RW);
-    let mut g = f.file.lock();
+    let g = f.file.lock();
     if g.flags & O_ACCMODE == 0 && !matches!(g.handle, Handle::Pipe(_) | Handle::Dev(_)) {
         return Err(EBADF);
     }
@@ -331,7 +336,11 @@ fn do_write(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize
             let mut tmp = Vec::new();
             tmp.try_reserve(count).map_err(|_| ENOMEM)?;
             tmp.resize(count, 0);
+            // The copy may sleep for the disk (a swapped-out buffer): the
+            // open file's lock is not held across it.
+            drop(g);
             copy_from_user(&mut tmp, buf)?;
+            let mut g = f.file.lock();
             let mut fl = file.lock();
             let pos = if at.is_none() && g.flags & O_APPEND != 0 { fl.len() } else { at.unwrap_or(g.pos) };
             let n = fl.write_at(pos, &tmp)?;
@@ -366,6 +375,7 @@ fn do_write(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize
         }
         Handle::Dev(Dev::Full) => Err(ENOSPC),
         Handle::Dev(_) => {
+            drop(g);
             usercopy::for_each_chunk(buf, count, Access::Load, |_, _| {})?;
             Ok(count as isize)
         }
@@ -555,7 +565,7 @@ pub fn sys_statx(dirfd: usize, path: usize, flags: usize, _mask: usize, buf: usi
 pub fn sys_getdents64(fd: usize, dirp: usize, count: usize) -> isize {
     ret((|| {
         let f = fd_get(fd)?;
-        let mut g = f.file.lock();
+        let g = f.file.lock();
         let Handle::Dir(node) = &g.handle else { return Err(ENOTDIR) };
         let entries = fs::list(node)?;
         let mut out = Vec::new();
@@ -578,8 +588,10 @@ pub fn sys_getdents64(fd: usize, dirp: usize, count: usize) -> isize {
         if out.is_empty() && i < entries.len() {
             return Err(EINVAL);
         }
+        // The copy may sleep for the disk: the lock is not held across it.
+        drop(g);
         copy_to_user(dirp, &out)?;
-        g.pos = i;
+        f.file.lock().pos = i;
         Ok(out.len() as isize)
     })())
 }
