@@ -62,7 +62,9 @@ fn vmstat(console: &str) -> HashMap<String, u64> {
 }
 
 /// Checks a swapcheck console: every worker's data right, heavy swapping
-/// (each page of RAM written out several times over), the slots all free.
+/// (each page of RAM written out several times over), the slots all free,
+/// and no kernel path waited for the disk by polling with the kernel lock
+/// held (disk_polls: every wait slept).
 fn assert_swapcheck(console: &str, what: &str) {
     assert!(console.contains(SWAPCHECK_OK), "{what}:\n{console}");
     assert!(console.contains("[svos] pid 1 (memstress) exited with status 0"), "{what}:\n{console}");
@@ -70,23 +72,32 @@ fn assert_swapcheck(console: &str, what: &str) {
     let v = vmstat(console);
     let ram_pages = (MEMORY_MIB << 20) / 4096;
     assert!(v["pswpout"] > ram_pages / 2 && v["pswpin"] > ram_pages / 4, "{what}: {v:?}");
+    assert_eq!(v["disk_polls"], 0, "{what}: {v:?}");
+}
+
+/// swapcheck on svemu with `harts` harts under A/D policy `ad`.
+fn swapcheck_on_svemu(harts: usize, ad: AdPolicy) {
+    let what = format!("{harts} harts, {ad:?}");
+    let console = svemu(SWAPCHECK, harts, ad, DiskLatency::DEFAULT, &format!("check-{harts}-{ad:?}.img"));
+    assert_swapcheck(&console, &what);
+    let v = vmstat(&console);
+    // Writes leave as clusters of consecutive slots, not page by page.
+    assert!(v["pswpout"] >= 4 * v["swap_writes"], "{what}: {v:?}");
+}
+
+// The two svemu runs cover 1 and 4 harts and both A/D policies between
+// them (each of the four combinations passes too; two keep make test short).
+#[test]
+fn swapcheck_loses_no_byte_on_1_hart_under_svade() {
+    swapcheck_on_svemu(1, AdPolicy::Fault);
 }
 
 #[test]
-#[ignore = "not yet measured within make test's time budget; run with --ignored"]
-fn swapcheck_loses_no_byte_on_1_and_4_harts_under_both_ad_policies() {
-    for (harts, ad) in [(1, AdPolicy::Hardware), (4, AdPolicy::Hardware), (1, AdPolicy::Fault), (4, AdPolicy::Fault)] {
-        let what = format!("{harts} harts, {ad:?}");
-        let console = svemu(SWAPCHECK, harts, ad, DiskLatency::DEFAULT, &format!("check-{harts}-{ad:?}.img"));
-        assert_swapcheck(&console, &what);
-        let v = vmstat(&console);
-        // Writes leave as clusters of consecutive slots, not page by page.
-        assert!(v["pswpout"] >= 4 * v["swap_writes"], "{what}: {v:?}");
-    }
+fn swapcheck_loses_no_byte_on_4_harts_under_svadu() {
+    swapcheck_on_svemu(4, AdPolicy::Hardware);
 }
 
 #[test]
-#[ignore = "not yet measured within make test's time budget; run with --ignored"]
 fn swapcheck_loses_no_byte_on_qemu_on_1_and_4_harts() {
     let img = svos_image();
     for harts in ["1", "4"] {
@@ -102,7 +113,6 @@ fn swapcheck_loses_no_byte_on_qemu_on_1_and_4_harts() {
 }
 
 #[test]
-#[ignore = "too slow for make test: with 0.1 s a request the swap writes fill the 64-descriptor queue and submit polls for room with the kernel lock held (see the report); run with --ignored"]
 fn another_process_runs_while_one_waits_for_the_disk() {
     // 0.1 s a request: the major fault takes at least that long; a process
     // that polled the disk (or held the kernel lock) would keep the only

@@ -487,6 +487,9 @@ pub fn take_error(id: ReqId) -> Result<(), DiskError> {
 /// Waits for request `id` by spinning on the used ring (with whatever
 /// locks the caller holds): for callers that cannot sleep.
 pub fn wait_polling(id: ReqId) {
+    if !is_done(id) {
+        crate::mm::vmstat::DISK_POLLS.inc();
+    }
     while !is_done(id) {
         core::hint::spin_loop();
         if let Some(d) = DISK.lock().as_mut() {

@@ -460,8 +460,12 @@ impl AddrSpace {
         }
         super::vmstat::set_reclaimer(super::vmstat::Reclaimer::Direct);
         let mut n = 0;
-        while (n < swap::CLUSTER || super::frame::stats().0 + swap::writeback_pages() < high) && self.swap_out_one() {
-            n += 1;
+        while n < swap::CLUSTER || super::frame::stats().0 + swap::writeback_pages() < high {
+            let k = self.swap_out(swap::CLUSTER);
+            if k == 0 {
+                break;
+            }
+            n += k;
         }
         match swap::flush_writes().or_else(swap::oldest_write) {
             Some(req) => Err(FaultError::Wait(req)),

@@ -5,10 +5,11 @@
 //! holds only zeros.
 //!
 //! - The policy's scan may clear A bits (CLOCK's second chance, aging's
-//!   pass: Linux's ptep_test_and_clear_young). After a scan, the harts that
-//!   may cache the space flush their TLBs (one shootdown for every A
-//!   cleared and the victim), or a hart could keep using a cached entry
-//!   with A set and the page would look idle while in use.
+//!   pass: Linux's ptep_test_and_clear_young). After the scans of a batch
+//!   of victims, the harts that may cache the space flush their TLBs (one
+//!   shootdown for the A bits cleared and the victims of the batch), or a
+//!   hart could keep using a cached entry with A set and the page would
+//!   look idle while in use.
 //! - The victim's PTE is exchanged atomically for a swap entry; once the
 //!   other harts have flushed, its D bit is final. A page with a swap copy
 //!   (a private page read back from swap and not written since: D clear; or
@@ -39,32 +40,70 @@ use super::vmstat;
 use alloc::sync::Arc;
 
 impl AddrSpace {
-    /// Swaps out one page of this space, chosen by the system-wide policy
-    /// (global replacement; see the module doc). A page that needs a write
-    /// gets a slot and is queued for writeback ([`swap::queue_write`]: its
-    /// frame is freed when the write completes; the caller sends the queue
-    /// with [`swap::flush_writes`]). False if swap is off or full, or the
-    /// space has no swappable page.
-    pub fn swap_out_one(&mut self) -> bool {
-        swap::active() && self.evict_one(Scope::whole())
+    /// Swaps out up to `n` pages of this space, chosen by the system-wide
+    /// policy (global replacement; see the module doc), with one TLB
+    /// shootdown for all of them ([`Self::evict`]). A page that needs a
+    /// write gets a slot and is queued for writeback
+    /// ([`swap::queue_write`]: its frame is freed when the write completes;
+    /// the caller sends the queue with [`swap::flush_writes`]). Returns the
+    /// pages evicted: 0 if swap is off or full, or the space has no
+    /// swappable page.
+    pub fn swap_out(&mut self, n: usize) -> usize {
+        if !swap::active() {
+            return 0;
+        }
+        self.evict(Scope::whole(), n)
     }
 
     /// Evicts one page of `scope`, chosen by its policy
     /// ([`Self::choose_victim`]). False if no page could be evicted (none
     /// swappable; not all zeros and swap off or full; a disk error).
     pub(super) fn evict_one(&mut self, scope: Scope) -> bool {
-        let (victim, cleared) = self.choose_victim(scope);
-        let Some(vpn) = victim else {
-            if cleared {
-                self.shootdown();
+        self.evict(scope, 1) == 1
+    }
+
+    /// Evicts up to `n` pages of `scope` in two steps, as Linux's
+    /// shrink_page_list batches its TLB flushes (try_to_unmap_flush): each
+    /// victim's PTE is exchanged for a swap entry ([`Self::unmap_victim`]),
+    /// then the harts that may cache the space flush once, then each
+    /// victim, its D bit now final, is dropped or queued for writing
+    /// ([`Self::finish_eviction`]). Returns the pages evicted.
+    fn evict(&mut self, scope: Scope, n: usize) -> usize {
+        let mut batch = alloc::vec::Vec::new();
+        let mut cleared = false;
+        while batch.len() < n {
+            let (victim, c) = self.unmap_victim(scope);
+            cleared |= c;
+            match victim {
+                Some(u) => batch.push(u),
+                None => break,
             }
-            return false;
-        };
-        let Some(frame) = self.frames.remove(&vpn) else { return false };
+        }
+        if batch.is_empty() && !cleared {
+            return 0;
+        }
+        self.shootdown();
+        let mut evicted = 0;
+        for u in batch {
+            if self.finish_eviction(u) {
+                evicted += 1;
+            }
+        }
+        evicted
+    }
+
+    /// Step 1 of an eviction: chooses a victim of `scope` by its policy
+    /// and exchanges its PTE for a swap entry (its exact copy's slot, or 0
+    /// for now). Until the shootdown the page may still be written through
+    /// a cached translation: D is read from the exchanged PTE afterwards.
+    /// Also says whether the policy's scan cleared an A bit (which needs
+    /// the shootdown too).
+    fn unmap_victim(&mut self, scope: Scope) -> (Option<Unmapped>, bool) {
+        let (victim, cleared) = self.choose_victim(scope);
+        let Some(vpn) = victim else { return (None, cleared) };
+        let Some(frame) = self.frames.remove(&vpn) else { return (None, cleared) };
         crate::drivers::trace::victim(self.asid, vpn.addr().0, frame.ppn().addr().0);
         // The slot the page goes to: its copy if exact, else a fresh write.
-        // Until the PTE is exchanged the page may still be written: D is read
-        // from the exchanged PTE, after the shootdown.
         let copy = match &frame {
             PageFrame::Private(_, copy) => copy.clone(),
             PageFrame::Shared(sf) | PageFrame::Cache(sf) => sf.copy.lock().clone(),
@@ -73,7 +112,14 @@ impl AddrSpace {
             Some(slot) => self.pt.replace_with_swap_entry(vpn, slot.number()),
             None => self.pt.replace_with_swap_entry(vpn, 0),
         };
-        self.shootdown();
+        (Some(Unmapped { vpn, frame, copy, old }), cleared)
+    }
+
+    /// Step 2 of an eviction, after the shootdown: drops the page (its swap
+    /// copy is exact, or it holds only zeros) or gives it a slot and queues
+    /// its write. False if it was put back (swap off or full).
+    fn finish_eviction(&mut self, u: Unmapped) -> bool {
+        let Unmapped { vpn, frame, copy, old } = u;
         let dirty = old.is_some_and(|pte| pte.flags().contains(PteFlags::D));
         if copy.is_none() && is_zero_private(&frame) {
             // Only zeros: demand-zero again, no slot, no write.
@@ -147,6 +193,17 @@ impl AddrSpace {
         };
         self.frames.insert(vpn, frame);
     }
+}
+
+/// A victim between the two steps of an eviction ([`AddrSpace::evict`]):
+/// no longer in the space's frames, its PTE a swap entry.
+struct Unmapped {
+    vpn: VirtPageNum,
+    frame: PageFrame,
+    /// Its exact swap copy, if it has one.
+    copy: Option<Arc<super::swap::SwapSlot>>,
+    /// The PTE it had (None: it had none, e.g. the clock had removed it).
+    old: Option<super::page_table::PageTableEntry>,
 }
 
 /// True if `frame` is a private frame that holds only zeros (read

@@ -24,9 +24,9 @@ pub fn report() {
     let h = super::heap::stats();
     let c = super::filemap::meminfo();
     crate::println!(
-        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgcache_read_in {} pgcache_dropped {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {}; heap {} bytes (peak {}) in {} frames",
+        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgcache_read_in {} pgcache_dropped {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {} disk_polls {}; heap {} bytes (peak {}) in {} frames",
         v.pgfault_minor, v.pgmajfault, v.ad_faults, v.pgscan, v.pgactivate, v.pgsteal, v.dropped_clean, v.pswpin, v.pswpout,
-        c.read_in, c.dropped, v.pgscan_kswapd, v.pgscan_direct, v.pgsteal_kswapd, v.pgsteal_direct, v.swap_ra, v.swap_writes,
+        c.read_in, c.dropped, v.pgscan_kswapd, v.pgscan_direct, v.pgsteal_kswapd, v.pgsteal_direct, v.swap_ra, v.swap_writes, DISK_POLLS.get(),
         h.bytes, h.peak_bytes, h.frames
     );
 }
@@ -100,6 +100,10 @@ impl Gauge {
 pub static NR_FILE_DIRTY: Gauge = Gauge::new();
 /// Pages under write-back I/O: meminfo Writeback, vmstat nr_writeback.
 pub static NR_WRITEBACK: Gauge = Gauge::new();
+/// Waits for a disk request by polling with the kernel lock held
+/// ([`crate::drivers::virtio_blk::wait_polling`] finding the request not
+/// done): exec writing a new image, MAP_POPULATE, mlock (no Linux counter).
+pub static DISK_POLLS: Counter = Counter::new();
 /// Pages kswapd's reclaim looked at: pgscan_kswapd.
 pub static PGSCAN_KSWAPD: Counter = Counter::new();
 /// Pages direct reclaim (an allocation below the min watermark, fork,

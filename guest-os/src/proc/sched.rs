@@ -584,7 +584,7 @@ fn report_kill(p: &Process, cause: core::fmt::Arguments, sig: u32) {
 /// that found no free frame and nothing of its own to swap out, and the
 /// reclaim that kernel allocations (fork, exec) run before they fail: swaps
 /// out pages of the other processes (in pid order, each by its own clock,
-/// see [`crate::mm::addr_space::AddrSpace::swap_out_one`]) until the free
+/// see [`crate::mm::addr_space::AddrSpace::swap_out`]) until the free
 /// frames reach the high watermark ([`frame::watermarks`]). `me` = 0
 /// excludes no process. True if it freed any (the allocation is worth
 /// retrying); always false without swap.
@@ -631,13 +631,13 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             // free frames below half of min; the next space (the sharer)
             // frees them, and the next pass comes back.
             let mut n = 0;
-            while n < RECLAIM_BATCH
-                && frame::stats().0 + swap::writeback_pages() < target
-                && frame::stats().0 > floor
-                && space.swap_out_one()
-            {
+            while n < RECLAIM_BATCH && frame::stats().0 + swap::writeback_pages() < target && frame::stats().0 > floor {
+                let k = space.swap_out(swap::CLUSTER.min(RECLAIM_BATCH - n));
+                if k == 0 {
+                    break;
+                }
                 evicted = true;
-                n += 1;
+                n += k;
             }
             if space.resident_pages() != resident {
                 crate::drivers::trace::rss(pid, space.resident_pages());
@@ -748,23 +748,31 @@ extern "C" fn kswapd_entry() -> ! {
         let mut evicted = 0;
         let more = |evicted: usize| evicted < swap::CLUSTER || short();
         if short() {
-            vmstat::set_reclaimer(vmstat::Reclaimer::Kswapd);
             let pids = pids();
             let start = pids.iter().position(|&p| p >= next_pid).unwrap_or(0);
             for &pid in pids[start..].iter().chain(&pids[..start]) {
-                let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
                 let mut n = 0;
                 let floor = frame::watermarks().0 / 2;
-                while n < KSWAPD_BATCH && more(evicted + n) && frame::stats().0 > floor && space.swap_out_one() {
-                    n += 1;
+                let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
+                // The whole pass holds the kernel lock: a fault that finds
+                // kswapd woken but not done yields to it (alloc_user_frame),
+                // and a yield keeps the lock, so kswapd must not release it
+                // half-way.
+                vmstat::set_reclaimer(vmstat::Reclaimer::Kswapd);
+                while n < KSWAPD_BATCH && more(evicted + n) && frame::stats().0 > floor {
+                    let k = space.swap_out(swap::CLUSTER.min(KSWAPD_BATCH - n));
+                    if k == 0 {
+                        break;
+                    }
+                    n += k;
                 }
+                vmstat::set_reclaimer(vmstat::Reclaimer::Direct);
                 evicted += n;
                 if !more(evicted) {
                     next_pid = pid + 1;
                     break;
                 }
             }
-            vmstat::set_reclaimer(vmstat::Reclaimer::Direct);
         }
         match swap::flush_writes().or_else(swap::oldest_write) {
             Some(req) if !virtio_blk::is_done(req) => kswapd_park(KState::Wait(req)),
