@@ -88,15 +88,20 @@ const GLOBAL_FILES: [(&str, GlobalFile); 8] = [
 pub enum Sysctl {
     /// The page replacement policy's name ([`crate::mm::policy`]), writable.
     Policy,
+    /// The transparent-huge-page policy ([`crate::mm::huge_memory`]),
+    /// writable: Linux's /sys/kernel/mm/transparent_hugepage/enabled.
+    TransparentHugepage,
 }
 
-const VM_SYSCTLS: [(&str, Sysctl); 1] = [("policy", Sysctl::Policy)];
+const VM_SYSCTLS: [(&str, Sysctl); 2] =
+    [("policy", Sysctl::Policy), ("transparent_hugepage", Sysctl::TransparentHugepage)];
 
 impl Sysctl {
     /// The value and a newline.
     fn read(self) -> String {
         match self {
             Sysctl::Policy => format!("{}\n", crate::mm::policy::current().name()),
+            Sysctl::TransparentHugepage => crate::mm::huge_memory::policy_text(),
         }
     }
 
@@ -108,6 +113,10 @@ impl Sysctl {
             Sysctl::Policy => {
                 let p = crate::mm::policy::Policy::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
                 crate::mm::policy::set(p);
+            }
+            Sysctl::TransparentHugepage => {
+                let p = crate::mm::huge_memory::Thp::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
+                crate::mm::huge_memory::set_policy(p);
             }
         }
         Ok(data.len())
@@ -472,7 +481,7 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
         ("Referenced:", kb(m.referenced)),
         ("Anonymous:", kb(m.anonymous)),
         ("LazyFree:", 0),
-        ("AnonHugePages:", 0),
+        ("AnonHugePages:", kb(m.anon_huge)),
         ("ShmemPmdMapped:", 0),
         ("FilePmdMapped:", 0),
         ("Shared_Hugetlb:", 0),
@@ -489,7 +498,7 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
             let _ = writeln!(out, "{:<16}{:8} kB", name, val);
         }
     }
-    let _ = writeln!(out, "THPeligible:    0");
+    let _ = writeln!(out, "THPeligible:    {}", u8::from(crate::mm::huge_memory::thp_allowed(v)));
     out.push_str("VmFlags: ");
     for f in vm_flags(v) {
         out.push_str(f);
@@ -707,6 +716,8 @@ struct SystemPages {
     kernel_stack_kb: u64,
     /// Pages of writable private areas (Linux's commit charge, VM_ACCOUNT).
     committed: u64,
+    /// Pages mapped by transparent megapages, each megapage counted once.
+    anon_huge: u64,
 }
 
 fn system_pages() -> SystemPages {
@@ -736,6 +747,7 @@ fn system_pages() -> SystemPages {
         page_tables,
         kernel_stack_kb: procs * (crate::mm::kstack::KSTACK_PAGES * PAGE_SIZE / 1024) as u64,
         committed,
+        anon_huge: crate::mm::huge_memory::anon_huge_pages() as u64,
     }
 }
 
@@ -800,7 +812,7 @@ fn meminfo() -> String {
         ("VmallocUsed:", 0),
         ("VmallocChunk:", 0),
         ("Percpu:", 0),
-        ("AnonHugePages:", 0),
+        ("AnonHugePages:", kb(sys.anon_huge)),
         ("ShmemHugePages:", 0),
         ("ShmemPmdMapped:", 0),
         ("FileHugePages:", 0),
@@ -856,7 +868,7 @@ fn vmstat() -> String {
         ("nr_dirty", NR_FILE_DIRTY.pages()),
         ("nr_writeback", NR_WRITEBACK.pages()),
         ("nr_shmem", c.shmem as u64),
-        ("nr_anon_transparent_hugepages", 0),
+        ("nr_anon_transparent_hugepages", sys.anon_huge / crate::mm::huge_memory::HPAGE_PAGES as u64),
         ("nr_kernel_stack", sys.kernel_stack_kb),
         ("nr_page_table_pages", sys.page_tables),
         ("nr_swapcached", sys.swap_cached),
@@ -885,8 +897,9 @@ fn vmstat() -> String {
         ("pgsteal_anon", v.pgsteal),
         ("pgsteal_file", 0),
         ("oom_kill", v.oom_kill),
-        ("thp_fault_alloc", 0),
-        ("thp_fault_fallback", 0),
+        ("thp_fault_alloc", v.thp_fault_alloc),
+        ("thp_fault_fallback", v.thp_fault_fallback),
+        ("thp_split_page", v.thp_split_page),
         ("swap_ra", 0),
     ];
     let mut s = String::new();

@@ -36,7 +36,7 @@ use alloc::sync::Arc;
 
 pub use super::fault::{Access, FaultError, Resolved};
 pub use super::mmap::ProtectError;
-pub use super::vma::{FileMap, Vma, VmaKind};
+pub use super::vma::{FileMap, Vma, VmaHuge, VmaKind};
 
 /// Memory statistics of an address space (getrusage's ru_minflt, ru_majflt
 /// and ru_maxrss come from these).

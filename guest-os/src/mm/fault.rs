@@ -206,6 +206,13 @@ impl AddrSpace {
             super::vmstat::PGFAULT_MINOR.inc();
             return Ok(Resolved::Minor);
         }
+        // A transparent megapage, where the area and the policy allow one.
+        if let Some(resolved) = self.huge_fault(vpn, vma) {
+            crate::drivers::trace::resolved_as(How::ZeroFill);
+            self.usage.minor_faults += 1;
+            super::vmstat::PGFAULT_MINOR.inc();
+            return Ok(resolved);
+        }
         self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
         crate::drivers::trace::resolved_as(How::ZeroFill);
         self.usage.minor_faults += 1;

@@ -10,7 +10,7 @@
 use super::errno::*;
 use crate::fs::tmpfs::RegFile;
 use crate::fs::Handle;
-use crate::mm::addr_space::{FileMap, ProtectError, VmaKind};
+use crate::mm::addr_space::{FileMap, ProtectError, VmaHuge, VmaKind};
 use crate::mm::address::{page_ceil, PAGE_SIZE, USER_TOP};
 use crate::mm::mremap::RemapError;
 use crate::mm::page_table::{MapError, PteFlags};
@@ -365,8 +365,10 @@ pub fn sys_mremap(old: usize, old_len: usize, new_len: usize, flags: usize, new_
 /// range's private pages (anonymous ones read as zero at the next touch,
 /// private file pages as the file's again; shared mappings keep their
 /// data, which is the file's; ELF segments are kept); MADV_WILLNEED reads
-/// the file pages of the range into the page cache; the other advice
-/// Linux knows (MADV_NORMAL .. MADV_PAGEOUT, e.g. MADV_HUGEPAGE, MADV_FREE)
+/// the file pages of the range into the page cache; MADV_HUGEPAGE and
+/// MADV_NOHUGEPAGE mark the areas (split at the range's ends) as wanting or
+/// refusing transparent megapages ([`crate::mm::huge_memory`]); the other advice
+/// Linux knows (MADV_NORMAL .. MADV_PAGEOUT, e.g. MADV_FREE)
 /// is accepted as a hint svos does not act on. -EINVAL for an unaligned
 /// `addr`, unknown advice, or MADV_DONTNEED over mlock'd pages; -ENOMEM if
 /// a page of the range is not mapped.
@@ -382,6 +384,14 @@ pub fn sys_madvise(addr: usize, len: usize, advice: usize) -> isize {
     let mapped = match advice {
         MADV_DONTNEED => space.discard(s, e),
         MADV_WILLNEED => space.will_need(s, e),
+        MADV_HUGEPAGE | MADV_NOHUGEPAGE => {
+            let huge = if advice == MADV_HUGEPAGE { VmaHuge::Advised } else { VmaHuge::Refused };
+            match space.advise_huge(s, e, huge) {
+                Ok(()) => true,
+                Err(false) => false,
+                Err(true) => return ENOMEM,
+            }
+        }
         _ => space.vmas().overlapping(s, e).map(|v| v.end.min(e) - v.start.max(s)).sum::<usize>() == e - s,
     };
     if mapped {
