@@ -1,8 +1,9 @@
 //! hugepage: transparent 2 MiB megapages, the TLB-reach experiment and the checks.
 //!
-//! - `hugepage touch MIB PASSES huge|small`: maps MIB MiB of anonymous
-//!   memory at a 2 MiB-aligned address, madvise(MADV_HUGEPAGE) (`huge`) or
-//!   madvise(MADV_NOHUGEPAGE) (`small`), then walks it PASSES times, one
+//! - `hugepage touch MIB PASSES huge|small|default`: maps MIB MiB of anonymous
+//!   memory at a 2 MiB-aligned address, madvise(MADV_HUGEPAGE) (`huge`),
+//!   madvise(MADV_NOHUGEPAGE) (`small`) or no advice (`default`: what the
+//!   system-wide policy gives), then walks it PASSES times, one
 //!   load and one store per 4 KiB page (address order, so each page is a new
 //!   translation). With megapages the whole region needs MIB/2 TLB entries,
 //!   with 4 KiB pages MIB*256: run it under svemu's `--stats` both ways and
@@ -16,6 +17,8 @@
 //!   is copied) and checks everything, the parent checks its own data
 //!   after the child exits. Prints the smaps and /proc/vmstat figures at
 //!   each step; exits 0 only if every word read back right.
+//! - `hugepage policy VALUE`: prints /proc/sys/vm/transparent_hugepage,
+//!   writes VALUE into it, prints it again.
 //! - `hugepage fill MIB`: maps MIB MiB with MADV_HUGEPAGE, writes a pattern
 //!   into every page, then reads every page back twice (under memory
 //!   pressure with a swap disk the megapages split and their pages are
@@ -35,7 +38,7 @@ fn faults() -> (i64, i64) {
 }
 
 /// Maps `len` bytes of anonymous R+W memory at a 2 MiB-aligned address
-/// (over-maps by 2 MiB and unmaps the slack) and gives it `advice`.
+/// (over-maps by 2 MiB and unmaps the slack) and gives it `advice` (none if 0).
 fn map_aligned(len: usize, advice: usize) -> Option<usize> {
     let raw = sys::mmap(0, len + HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     if raw < 0 {
@@ -50,7 +53,7 @@ fn map_aligned(len: usize, advice: usize) -> Option<usize> {
     if raw + HPAGE > base {
         sys::munmap(base + len, raw + HPAGE - base);
     }
-    let r = syscall3(SYS_MADVISE, base, len, advice);
+    let r = if advice == 0 { 0 } else { syscall3(SYS_MADVISE, base, len, advice) };
     if r != 0 {
         println!("hugepage: madvise({}) failed: {}", advice, r);
         return None;
@@ -162,17 +165,22 @@ fn fill(base: usize, from: usize, to: usize, tag: u64) {
     }
 }
 
-fn touch(mib: usize, passes: usize, huge: bool) -> i32 {
+fn touch(mib: usize, passes: usize, how: &str) -> i32 {
     let len = mib << 20;
     let (minor0, _) = faults();
-    let Some(base) = map_aligned(len, if huge { MADV_HUGEPAGE } else { MADV_NOHUGEPAGE }) else { return 1 };
+    let advice = match how {
+        "huge" => MADV_HUGEPAGE,
+        "small" => MADV_NOHUGEPAGE,
+        _ => 0,
+    };
+    let Some(base) = map_aligned(len, advice) else { return 1 };
     let mut sum = 0u64;
     for pass in 0..passes as u64 {
         for off in (0..len).step_by(PAGE) {
             let p = (base + off) as *mut u64;
             // SAFETY: inside the R+W mapping made above.
             unsafe {
-                sum = sum.rotate_left(1) ^ p.read_volatile();
+                sum = sum.wrapping_add(p.read_volatile());
                 p.write_volatile(off as u64 ^ pass);
             }
         }
@@ -182,7 +190,7 @@ fn touch(mib: usize, passes: usize, huge: bool) -> i32 {
         "hugepage: {} MiB x {} passes, {} pages: {} minor faults, AnonHugePages {} kB, checksum {:#x}",
         mib,
         passes,
-        if huge { "huge" } else { "small" },
+        how,
         minor - minor0,
         area_huge_kb(base),
         sum
@@ -279,17 +287,34 @@ fn fill_check(mib: usize) -> i32 {
     i32::from(bad != 0)
 }
 
+fn policy(value: &str) -> i32 {
+    const PATH: &[u8] = b"/proc/sys/vm/transparent_hugepage\0";
+    let mut buf = [0u8; 64];
+    println!("hugepage: transparent_hugepage was: {}", read_file(PATH, &mut buf).trim_end());
+    let fd = sys::open_with(PATH, 1, 0);
+    let r = if fd < 0 { fd } else { sys::write(fd as usize, value.as_bytes()) };
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    let mut buf = [0u8; 64];
+    println!("hugepage: write {:?}: {}; now: {}", value, r, read_file(PATH, &mut buf).trim_end());
+    i32::from(r < 0)
+}
+
 #[no_mangle]
 fn main() -> i32 {
     let num = |i: usize| if ulib::argc() > i { ulib::arg(i).parse::<usize>().unwrap_or(0) } else { 0 };
     match ulib::arg(1) {
-        "touch" if num(2) > 0 && num(3) > 0 && matches!(ulib::arg(4), "huge" | "small") => {
-            touch(num(2), num(3), ulib::arg(4) == "huge")
+        "touch" if num(2) > 0 && num(3) > 0 && matches!(ulib::arg(4), "huge" | "small" | "default") => {
+            touch(num(2), num(3), ulib::arg(4))
         }
+        "policy" if ulib::argc() > 2 => policy(ulib::arg(2)),
         "check" => check(),
         "fill" if num(2) > 0 => fill_check(num(2)),
         _ => {
-            println!("usage: hugepage touch MIB PASSES huge|small | hugepage check | hugepage fill MIB");
+            println!(
+                "usage: hugepage touch MIB PASSES huge|small|default | hugepage check | hugepage fill MIB | hugepage policy VALUE"
+            );
             2
         }
     }
