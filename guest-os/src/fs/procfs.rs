@@ -91,10 +91,15 @@ pub enum Sysctl {
     /// The transparent-huge-page policy ([`crate::mm::huge_memory`]),
     /// writable: Linux's /sys/kernel/mm/transparent_hugepage/enabled.
     TransparentHugepage,
+    /// The hugetlb pool's size in 2 MiB pages ([`crate::mm::hugetlb`]), writable.
+    NrHugepages,
 }
 
-const VM_SYSCTLS: [(&str, Sysctl); 2] =
-    [("policy", Sysctl::Policy), ("transparent_hugepage", Sysctl::TransparentHugepage)];
+const VM_SYSCTLS: [(&str, Sysctl); 3] = [
+    ("nr_hugepages", Sysctl::NrHugepages),
+    ("policy", Sysctl::Policy),
+    ("transparent_hugepage", Sysctl::TransparentHugepage),
+];
 
 impl Sysctl {
     /// The value and a newline.
@@ -102,6 +107,7 @@ impl Sysctl {
         match self {
             Sysctl::Policy => format!("{}\n", crate::mm::policy::current().name()),
             Sysctl::TransparentHugepage => crate::mm::huge_memory::policy_text(),
+            Sysctl::NrHugepages => format!("{}\n", crate::mm::hugetlb::pool().0),
         }
     }
 
@@ -117,6 +123,10 @@ impl Sysctl {
             Sysctl::TransparentHugepage => {
                 let p = crate::mm::huge_memory::Thp::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
                 crate::mm::huge_memory::set_policy(p);
+            }
+            Sysctl::NrHugepages => {
+                let n = text.trim().parse::<usize>().map_err(|_| crate::syscall::errno::EINVAL)?;
+                crate::mm::hugetlb::set_pool_size(n);
             }
         }
         Ok(data.len())
@@ -467,10 +477,12 @@ fn map_line(out: &mut String, p: &Process, v: &Vma) {
 fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
     let kb = |bytes: u64| bytes >> 10;
     let pss = |fixed: u64| fixed >> (10 + PSS_SHIFT);
+    let hugetlb = v.huge == crate::mm::vma::VmaHuge::Hugetlb;
+    let page = if hugetlb { crate::mm::huge_memory::HPAGE_SIZE } else { PAGE_SIZE };
     let rows: &[(&str, u64)] = &[
         ("Size:", kb((v.end - v.start) as u64)),
-        ("KernelPageSize:", kb(PAGE_SIZE as u64)),
-        ("MMUPageSize:", kb(PAGE_SIZE as u64)),
+        ("KernelPageSize:", kb(page as u64)),
+        ("MMUPageSize:", kb(page as u64)),
         ("Rss:", kb(m.resident)),
         ("Pss:", pss(m.pss)),
         ("Pss_Dirty:", pss(m.pss_dirty)),
@@ -485,7 +497,7 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
         ("ShmemPmdMapped:", 0),
         ("FilePmdMapped:", 0),
         ("Shared_Hugetlb:", 0),
-        ("Private_Hugetlb:", 0),
+        ("Private_Hugetlb:", kb(m.hugetlb)),
         ("Swap:", kb(m.swap)),
         ("SwapPss:", pss(m.swap_pss)),
         // Locked: Pss of mlocked areas; svos has no mlock.
@@ -527,8 +539,15 @@ fn vm_flags(v: &Vma) -> Vec<&'static str> {
     if v.kind == VmaKind::Stack {
         f.push("gd");
     }
-    if v.perm.contains(PteFlags::W) {
+    if v.perm.contains(PteFlags::W) && v.huge != crate::mm::vma::VmaHuge::Hugetlb {
         f.push("ac");
+    }
+    // Linux's show_smap_vma_flags order: ... ac, nr, ht, ..., hg, nh.
+    match v.huge {
+        crate::mm::vma::VmaHuge::Hugetlb => f.push("ht"),
+        crate::mm::vma::VmaHuge::Advised => f.push("hg"),
+        crate::mm::vma::VmaHuge::Refused => f.push("nh"),
+        crate::mm::vma::VmaHuge::Default => {}
     }
     f
 }
@@ -822,10 +841,18 @@ fn meminfo() -> String {
     for (n, v) in rows {
         let _ = writeln!(s, "{:<16}{:8} kB", n, v);
     }
-    // hugetlb_report_meminfo: no huge pages reserved; 2 MiB megapages.
-    s.push_str(
-        "HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\nHugePages_Surp:        0\n\
-         Hugepagesize:       2048 kB\nHugetlb:               0 kB\n",
+    // hugetlb_report_meminfo: the pool of 2 MiB pages (svos takes pages at
+    // mmap, so none is only reserved).
+    let (huge_total, huge_free) = crate::mm::hugetlb::pool();
+    let _ = write!(
+        s,
+        "HugePages_Total:   {:5}\nHugePages_Free:    {:5}\nHugePages_Rsvd:    {:5}\nHugePages_Surp:    {:5}\n\
+         Hugepagesize:       2048 kB\nHugetlb:        {:8} kB\n",
+        huge_total,
+        huge_free,
+        0,
+        0,
+        huge_total * 2048
     );
     s
 }

@@ -102,6 +102,7 @@ impl AddrSpace {
         let shared = self.share_pages_with(&mut child);
         self.shootdown();
         shared?;
+        self.fork_hugetlb(&mut child)?;
         child.usage.peak_resident = child.frames.len();
         Ok(child)
     }

@@ -109,6 +109,9 @@ impl AddrSpace {
         if !vma.perm.contains(access.needs()) {
             return Err(FaultError::Segv);
         }
+        if vma.huge == super::vma::VmaHuge::Hugetlb {
+            return self.hugetlb_fault(va, access, &vma);
+        }
         let vpn = VirtAddr(va).floor();
         if self.frames.contains_key(&vpn) {
             match self.pt.translate(VirtAddr(va)) {
@@ -160,6 +163,9 @@ impl AddrSpace {
         let perm = vma.perm;
         if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
             return Err(FaultError::Segv);
+        }
+        if vma.huge == super::vma::VmaHuge::Hugetlb {
+            return self.hugetlb_fault(vpn.addr().0, Access::Load, vma);
         }
         self.before_fault(vpn);
         if let Some(frame) = self.frames.get(&vpn) {

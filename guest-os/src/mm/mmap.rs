@@ -123,10 +123,12 @@ impl AddrSpace {
         for vpn in freed.keys() {
             let _ = self.pt.unmap(*vpn);
         }
-        if !freed.is_empty() {
+        let hugetlb = self.take_hugetlb(s, e);
+        if !freed.is_empty() || !hugetlb.is_empty() {
             self.shootdown();
         }
         drop(freed);
+        drop(hugetlb);
     }
 
     /// Moves the end of the brk heap (`kind` must be [`VmaKind::Heap`]) from
@@ -258,6 +260,7 @@ impl AddrSpace {
                 (false, false) => self.pt.map(vpn, ppn, eff | PteFlags::U),
             };
         }
+        self.protect_hugetlb(s, e, perm);
         self.shootdown();
         Ok(())
     }

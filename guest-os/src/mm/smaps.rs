@@ -68,6 +68,8 @@ pub struct MemSizeStats {
     pub pss_swap_cached: u64,
     /// Bytes mapped by transparent megapages (smaps' AnonHugePages).
     pub anon_huge: u64,
+    /// Bytes of hugetlb pages (smaps' Private_Hugetlb; not in Rss).
+    pub hugetlb: u64,
 }
 
 impl MemSizeStats {
@@ -88,6 +90,7 @@ impl MemSizeStats {
         self.pss_referenced += o.pss_referenced;
         self.pss_swap_cached += o.pss_swap_cached;
         self.anon_huge += o.anon_huge;
+        self.hugetlb += o.hugetlb;
     }
 }
 
@@ -143,6 +146,7 @@ impl AddrSpace {
                 m.anon_huge += page * huge as u64;
             }
         }
+        m.hugetlb = self.hugetlb_bytes(start, end);
         for (_, slot) in self.swapped.range(lo..hi) {
             m.swap += page;
             m.swap_pss += (page << PSS_SHIFT) / Arc::strong_count(slot).max(1) as u64;

@@ -17,6 +17,11 @@
 //!   is copied) and checks everything, the parent checks its own data
 //!   after the child exits. Prints the smaps and /proc/vmstat figures at
 //!   each step; exits 0 only if every word read back right.
+//! - `hugepage hugetlb`: mmap(MAP_HUGETLB) checks against the pool (boot
+//!   with `hugepages=N`): the errors Linux gives (MAP_HUGE_1GB, a file
+//!   mapping, an unaligned MAP_FIXED, a partial munmap: -EINVAL; more than
+//!   the pool: -ENOMEM), 4 MiB mapped, filled and read back, a fork whose
+//!   child gets its own copy, HugePages_Free and the area's smaps at each step.
 //! - `hugepage policy VALUE`: prints /proc/sys/vm/transparent_hugepage,
 //!   writes VALUE into it, prints it again.
 //! - `hugepage fill MIB`: maps MIB MiB with MADV_HUGEPAGE, writes a pattern
@@ -301,6 +306,78 @@ fn policy(value: &str) -> i32 {
     i32::from(r < 0)
 }
 
+/// meminfo's HugePages_Free and the smaps Private_Hugetlb and
+/// KernelPageSize of the area at `base` (0: none).
+fn print_hugetlb(step: &str, base: usize) {
+    let mut buf = [0u8; 4096];
+    let meminfo = read_file(b"/proc/meminfo\0", &mut buf);
+    let (total, free) = (field(meminfo, "HugePages_Total:"), field(meminfo, "HugePages_Free:"));
+    let (mut private, mut page) = (0, 0);
+    if base != 0 {
+        static mut BUF: [u8; 32768] = [0; 32768];
+        // SAFETY: single-threaded program; the buffer is only used here.
+        let text = read_file(b"/proc/self/smaps\0", unsafe { &mut *core::ptr::addr_of_mut!(BUF) });
+        let mut head = [0u8; 20];
+        let want = fmt_hex(base, &mut head);
+        if let Some(at) = text.find(want) {
+            let entry = &text[at..];
+            let entry = &entry[..entry.find("VmFlags").unwrap_or(entry.len())];
+            private =
+                field(entry.lines().find(|l| l.starts_with("Private_Hugetlb:")).unwrap_or(""), "Private_Hugetlb:");
+            page = field(entry.lines().find(|l| l.starts_with("KernelPageSize:")).unwrap_or(""), "KernelPageSize:");
+        }
+    }
+    println!(
+        "hugepage: {}: HugePages_Total {}, HugePages_Free {}; area Private_Hugetlb {} kB, KernelPageSize {} kB",
+        step, total, free, private, page
+    );
+}
+
+fn hugetlb() -> i32 {
+    let rw = PROT_READ | PROT_WRITE;
+    let anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+    print_hugetlb("at start", 0);
+    let mut ok = true;
+    let mut expect = |what: &str, got: isize, want: isize| {
+        println!("hugepage: {}: {}", what, got);
+        ok &= got == want;
+    };
+    expect("MAP_HUGE_1GB", sys::mmap(0, HPAGE, rw, anon | MAP_HUGE_1GB), -22);
+    expect("MAP_SHARED", sys::mmap(0, HPAGE, rw, MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB), -22);
+    expect("unaligned MAP_FIXED", sys::mmap(0x4000_1000, HPAGE, rw, anon | MAP_FIXED), -22);
+    expect("more than the pool", sys::mmap(0, 64 * HPAGE, rw, anon), -12);
+    let base = sys::mmap(0, 2 * HPAGE - PAGE, rw, anon | MAP_HUGE_2MB);
+    if base < 0 || !(base as usize).is_multiple_of(HPAGE) {
+        println!("hugepage: FAIL: MAP_HUGETLB of 4 MiB: {}", base);
+        return 1;
+    }
+    let base = base as usize;
+    print_hugetlb("mapped 4 MiB", base);
+    fill(base, 0, 2 * HPAGE, 4);
+    let mut bad = bad_pages(base, 0, 2 * HPAGE, 4);
+    expect("munmap of 4 KiB of it", sys::munmap(base + PAGE, PAGE), -22);
+    expect("mprotect of 4 KiB of it", sys::mprotect(base, PAGE, PROT_READ), -22);
+    expect("madvise DONTNEED", syscall3(SYS_MADVISE, base, HPAGE, MADV_DONTNEED), -22);
+    let pid = sys::fork();
+    if pid == 0 {
+        fill(base, 0, HPAGE, 5);
+        let bad = bad_pages(base, 0, HPAGE, 5) + bad_pages(base, HPAGE, 2 * HPAGE, 4);
+        print_hugetlb("child after its stores", base);
+        sys::exit(i32::from(bad != 0));
+    }
+    let mut status = 0;
+    sys::wait4(pid, &mut status, 0);
+    bad += bad_pages(base, 0, 2 * HPAGE, 4);
+    println!("hugepage: child status {}, parent's data {} bad pages", sys::status_code(status), bad);
+    expect("munmap of the first 2 MiB", sys::munmap(base, HPAGE), 0);
+    print_hugetlb("after munmap of one page", base + HPAGE);
+    bad += bad_pages(base, HPAGE, 2 * HPAGE, 4);
+    expect("munmap of the rest", sys::munmap(base + HPAGE, HPAGE), 0);
+    print_hugetlb("at the end", 0);
+    println!("hugepage: hugetlb: {} bad pages", bad);
+    i32::from(!(ok && bad == 0 && sys::status_code(status) == 0))
+}
+
 #[no_mangle]
 fn main() -> i32 {
     let num = |i: usize| if ulib::argc() > i { ulib::arg(i).parse::<usize>().unwrap_or(0) } else { 0 };
@@ -310,10 +387,11 @@ fn main() -> i32 {
         }
         "policy" if ulib::argc() > 2 => policy(ulib::arg(2)),
         "check" => check(),
+        "hugetlb" => hugetlb(),
         "fill" if num(2) > 0 => fill_check(num(2)),
         _ => {
             println!(
-                "usage: hugepage touch MIB PASSES huge|small|default | hugepage check | hugepage fill MIB | hugepage policy VALUE"
+                "usage: hugepage touch MIB PASSES huge|small|default | hugepage check | hugepage hugetlb | hugepage fill MIB | hugepage policy VALUE"
             );
             2
         }
