@@ -86,10 +86,13 @@ pub(super) fn leaf_added(ppn: super::address::PhysPageNum) {
     }
 }
 
-/// A user megapage leaf mapping the block at `ppn` is gone (split, zapped,
-/// or its page table dropped).
-pub(super) fn leaf_removed(ppn: super::address::PhysPageNum) {
-    if let Some(i) = block_index(ppn) {
+/// The user megapage leaf `leaf` is gone (split, zapped, or its page
+/// table dropped); hugetlb leaves were never counted.
+pub(super) fn leaf_removed(leaf: super::page_table::PageTableEntry) {
+    if leaf.0 & PteFlags::HUGETLB.0 != 0 {
+        return;
+    }
+    if let Some(i) = block_index(leaf.ppn()) {
         if LEAVES[i].fetch_sub(1, Relaxed) == 1 {
             MAPPED_BLOCKS.fetch_sub(1, Relaxed);
         }

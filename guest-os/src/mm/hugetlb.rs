@@ -155,7 +155,7 @@ impl AddrSpace {
         let mut mapped = BTreeMap::new();
         for (i, page) in pages.into_iter().enumerate() {
             let vpn = VirtAddr(start + i * HPAGE_SIZE).floor();
-            if let Err(e) = self.pt.map_mega(vpn, page.0, perm | PteFlags::U) {
+            if let Err(e) = self.pt.map_mega(vpn, page.0, perm | PteFlags::U | PteFlags::HUGETLB) {
                 for v in mapped.keys() {
                     self.pt.zap_mega(*v);
                 }
@@ -177,7 +177,9 @@ impl AddrSpace {
         let vpn = VirtAddr(va & !(HPAGE_SIZE - 1)).floor();
         let ppn = self.hugetlb.get(&vpn).ok_or(FaultError::Segv)?.0;
         let Some(leaf) = self.pt.mega_leaf(vpn) else {
-            self.pt.map_mega(vpn, ppn, vma.perm | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+            self.pt
+                .map_mega(vpn, ppn, vma.perm | PteFlags::U | PteFlags::HUGETLB)
+                .map_err(|_| FaultError::OutOfMemory)?;
             self.usage.minor_faults += 1;
             super::vmstat::PGFAULT_MINOR.inc();
             return Ok(Resolved::Minor);
@@ -233,7 +235,7 @@ impl AddrSpace {
             if rwx.0 == 0 {
                 self.pt.zap_mega(vpn);
             } else if !self.pt.protect_mega(vpn, rwx | PteFlags::U) {
-                let _ = self.pt.map_mega(vpn, ppn, rwx | PteFlags::U);
+                let _ = self.pt.map_mega(vpn, ppn, rwx | PteFlags::U | PteFlags::HUGETLB);
             }
         }
     }
@@ -252,7 +254,7 @@ impl AddrSpace {
             }
             if let Some(leaf) = self.pt.mega_leaf(*vpn) {
                 let perm = PteFlags(leaf.flags().0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0));
-                child.pt.map_mega(*vpn, theirs.0, perm | PteFlags::U)?;
+                child.pt.map_mega(*vpn, theirs.0, perm | PteFlags::U | PteFlags::HUGETLB)?;
             }
             child.hugetlb.insert(*vpn, theirs);
         }

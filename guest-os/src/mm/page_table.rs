@@ -25,6 +25,11 @@ impl PteFlags {
     pub const G: PteFlags = PteFlags(1 << 5);
     pub const A: PteFlags = PteFlags(1 << 6);
     pub const D: PteFlags = PteFlags(1 << 7);
+    /// Software bit (RSW, bit 9; privileged spec 4.3.1 leaves bits 8-9 to
+    /// software): a megapage leaf of a hugetlb area ([`super::hugetlb`]),
+    /// never split and not counted as a transparent megapage. Not among
+    /// the 8 bits [`PageTableEntry::flags`] returns.
+    pub const HUGETLB: PteFlags = PteFlags(1 << 9);
     /// No bits.
     pub const fn empty() -> Self {
         PteFlags(0)
@@ -131,7 +136,7 @@ impl Drop for PageTable {
                 }
                 if pte.is_leaf() {
                     if level == levels() - 2 && pte.flags().contains(PteFlags::U) {
-                        super::huge_memory::leaf_removed(pte.ppn());
+                        super::huge_memory::leaf_removed(pte);
                     }
                 } else if level < levels() - 2 {
                     visit(pte.ppn(), level + 1, 0..512);
@@ -232,9 +237,9 @@ impl PageTable {
             if level == depth {
                 return Ok(pte);
             }
-            if pte.is_valid() && pte.is_leaf() && level == levels() - 2 && depth == levels() - 1 {
-                // A user megapage over the 4 KiB page wanted: split first.
-                self.split_mega(vpn);
+            if pte.is_valid() && pte.is_leaf() && level == levels() - 2 && depth == levels() - 1 && self.split_mega(vpn)
+            {
+                // A user megapage was over the 4 KiB page wanted: split now.
                 return self.walk_create_depth(vpn, depth);
             }
             if !pte.is_valid() {
@@ -297,9 +302,9 @@ impl PageTable {
     /// until then). With no frame for the table the megapage is only removed:
     /// the pages keep their frames and get 4 KiB PTEs at their next access
     /// (as the clock's unmapped pages do). Counts `thp_split_page`. False if
-    /// no megapage maps `vpn`.
+    /// no megapage maps `vpn`, or a hugetlb one ([`PteFlags::HUGETLB`]).
     pub fn split_mega(&mut self, vpn: VirtPageNum) -> bool {
-        if self.mega_leaf(vpn).is_none() {
+        if self.mega_leaf(vpn).is_none_or(|pte| pte.0 & PteFlags::HUGETLB.0 != 0) {
             return false;
         }
         let table = frame_alloc();
@@ -317,7 +322,7 @@ impl PageTable {
             atomic(slot).store(PageTableEntry::new(t.ppn(), PteFlags::V).0, core::sync::atomic::Ordering::Relaxed);
             self.frames.push(t);
         }
-        super::huge_memory::leaf_removed(old.ppn());
+        super::huge_memory::leaf_removed(old);
         sfence_vma(vpn.addr().0 & !(super::huge_memory::HPAGE_SIZE - 1));
         super::vmstat::THP_SPLIT_PAGE.inc();
         true
@@ -331,7 +336,7 @@ impl PageTable {
         let slot = self.mega_slot(vpn)?;
         let old = PageTableEntry(atomic(slot).swap(0, core::sync::atomic::Ordering::Relaxed));
         sfence_vma(vpn.addr().0 & !(super::huge_memory::HPAGE_SIZE - 1));
-        super::huge_memory::leaf_removed(old.ppn());
+        super::huge_memory::leaf_removed(old);
         Some(old)
     }
 
@@ -391,7 +396,7 @@ impl PageTable {
             return Err(MapError::HugePage);
         }
         self.map_leaf(vpn, ppn, flags, levels() - 2)?;
-        if flags.contains(PteFlags::U) {
+        if flags.contains(PteFlags::U) && !flags.contains(PteFlags::HUGETLB) {
             super::huge_memory::leaf_added(ppn);
         }
         Ok(())

@@ -144,7 +144,8 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
             if !space.is_free(addr, addr + len) {
                 return EEXIST;
             }
-        } else if space.unmap_anon(addr, addr + len).is_err() {
+        } else if !space.hugetlb_split_ok(addr, addr + len) || space.unmap_anon(addr, addr + len).is_err() {
+            // Over part of a hugetlb page: the unmap cannot split it (Linux: -EINVAL).
             return EINVAL;
         }
         addr
