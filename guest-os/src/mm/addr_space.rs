@@ -36,7 +36,7 @@ use alloc::sync::Arc;
 
 pub use super::fault::{Access, FaultError, Resolved};
 pub use super::mmap::ProtectError;
-pub use super::vma::{FileMap, Vma, VmaKind};
+pub use super::vma::{FileMap, Vma, VmaHuge, VmaKind};
 
 /// Memory statistics of an address space (getrusage's ru_minflt, ru_majflt
 /// and ru_maxrss come from these).
@@ -79,6 +79,8 @@ pub struct AddrSpace {
     /// call's copy, exec's writes): allocation reclaims directly instead
     /// of waiting for kswapd.
     pub(super) polling: bool,
+    /// The 2 MiB pages of hugetlb areas, by first page ([`super::hugetlb`]).
+    pub(super) hugetlb: BTreeMap<VirtPageNum, super::hugetlb::HugetlbPage>,
     /// Page replacement state: load order, A-bit ages, the clock hand,
     /// RLIMIT_RSS and the replay region ([`super::policy`]).
     pub(super) replacement: super::policy::Replacement,
@@ -108,6 +110,7 @@ impl AddrSpace {
             swapped: BTreeMap::new(),
             reading: BTreeMap::new(),
             polling: false,
+            hugetlb: BTreeMap::new(),
             replacement: Default::default(),
             asid: 0,
             asid_gen: 0,
