@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use svemu::machine::Exit;
-use svemu_tests::{bare, qemu_disk_args, run_qemu, run_svemu, RunOptions};
+use svemu_tests::{bare, qemu_disk_args, run_qemu, run_svemu, DiskLatency, RunOptions};
 
 fn image(name: &str) -> PathBuf {
     let p = std::env::temp_dir().join(format!("svemu-hostile-bare-{}-{name}.img", std::process::id()));
@@ -24,7 +24,16 @@ fn virtio_blk_survives_every_broken_ring_rule() {
     let expected = |h: char| format!("L1 I1 O1 H{h} T1 W1 R1 N1 X1 A1 read 0\n");
     for (memory, h) in [(128u64 << 20, '1'), (4 << 30, '0')] {
         let disk = image(&format!("virtio-{memory}"));
-        let run = run_svemu(&RunOptions { memory, drives: std::slice::from_ref(&disk), ..RunOptions::new(&kernel) });
+        // Latency 0: the rules, not the timing. At the default per-KiB
+        // latency the 3 and 4 GiB buffers (H, W) would complete seconds of
+        // machine time later, past the guest's wait for an answer.
+        let disk_latency = DiskLatency { per_request: 0, per_kib: 0 };
+        let run = run_svemu(&RunOptions {
+            memory,
+            drives: std::slice::from_ref(&disk),
+            disk_latency,
+            ..RunOptions::new(&kernel)
+        });
         assert_eq!((run.exit, run.console.as_str()), (Exit::PowerOff(0), expected(h).as_str()), "{memory} bytes");
         std::fs::remove_file(&disk).ok();
     }
