@@ -190,7 +190,9 @@ fn reclaim_uses_the_hardware_accessed_and_dirty_bits() {
     assert_eq!(v["ad_faults"], 0, "{hw}");
     // Pages read back and only read again are clean: evicted without a
     // write, so far fewer pages are written than evicted.
-    assert_eq!(v["pswpin"], 3 * 8192, "{hw}");
+    // Each of the 3 rereads reads the 8192 pages back (plus at most a few
+    // of the program's own pages: .bss is anonymous memory, evictable too).
+    assert!((3 * 8192..3 * 8192 + 8).contains(&v["pswpin"]), "{hw}");
     assert!(v["dropped_clean"] > 8192, "{hw}");
     assert_eq!(v["pswpout"] + v["dropped_clean"], v["pgsteal"], "{hw}");
     assert!(v["pswpout"] < v["pgsteal"] / 2, "{hw}");
