@@ -285,7 +285,11 @@ impl AddrSpace {
         let frame = self.alloc_user_frame()?;
         let mut batch = alloc::vec![(vpn, slot.clone(), frame)];
         let low = super::frame::watermarks().1;
-        while batch.len() < READAHEAD_PAGES && super::frame::stats().0 > low {
+        // Read-ahead stays within the resident-set limit (RLIMIT_RSS) and
+        // never enters a replay region (local replacement keeps their
+        // budgets exact).
+        let room = self.fault_room(vpn);
+        while batch.len() < READAHEAD_PAGES.min(room) && super::frame::stats().0 > low {
             let next = VirtPageNum(vpn.0 + batch.len());
             let Some(s) = self.swapped.get(&next) else { break };
             if s.number() != slot.number() + batch.len()

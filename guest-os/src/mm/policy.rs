@@ -290,6 +290,15 @@ impl AddrSpace {
         r.prune(&self.frames);
     }
 
+    /// Pages a fault at `vpn` may make resident at once (itself and its
+    /// read-ahead): 1 inside a replay region, else what RLIMIT_RSS leaves.
+    pub(super) fn fault_room(&self, vpn: VirtPageNum) -> usize {
+        if self.replacement.region.is_some_and(|r| r.start <= vpn && vpn < r.end) {
+            return 1;
+        }
+        self.replacement.rss_limit.saturating_sub(self.frames.len())
+    }
+
     /// Forgets evicted page `vpn`.
     pub(super) fn note_evicted(&mut self, vpn: VirtPageNum) {
         self.replacement.records.remove(&vpn);
