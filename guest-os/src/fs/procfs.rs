@@ -40,6 +40,10 @@ pub enum PidFile {
     Cmdline,
     /// The command name and a newline.
     Comm,
+    /// The OOM killer's badness scaled to 0..=2000 ([`crate::mm::oom::oom_score`]).
+    OomScore,
+    /// oom_score_adj, -1000..=1000: readable and writable.
+    OomScoreAdj,
 }
 
 /// A system-wide file of /proc.
@@ -63,10 +67,12 @@ pub enum GlobalFile {
     Version,
 }
 
-const PID_FILES: [(&str, PidFile); 7] = [
+const PID_FILES: [(&str, PidFile); 9] = [
     ("cmdline", PidFile::Cmdline),
     ("comm", PidFile::Comm),
     ("maps", PidFile::Maps),
+    ("oom_score", PidFile::OomScore),
+    ("oom_score_adj", PidFile::OomScoreAdj),
     ("smaps", PidFile::Smaps),
     ("stat", PidFile::Stat),
     ("statm", PidFile::Statm),
@@ -88,26 +94,60 @@ const GLOBAL_FILES: [(&str, GlobalFile); 8] = [
 pub enum Sysctl {
     /// The page replacement policy's name ([`crate::mm::policy`]), writable.
     Policy,
+    /// vm.overcommit_memory, 0..=2 ([`crate::mm::commit`]), writable.
+    OvercommitMemory,
+    /// vm.overcommit_ratio, a percentage ([`crate::mm::commit`]), writable.
+    OvercommitRatio,
+    /// vm.panic_on_oom, 0..=2 ([`crate::mm::oom`]), writable.
+    PanicOnOom,
 }
 
-const VM_SYSCTLS: [(&str, Sysctl); 1] = [("policy", Sysctl::Policy)];
+const VM_SYSCTLS: [(&str, Sysctl); 4] = [
+    ("overcommit_memory", Sysctl::OvercommitMemory),
+    ("overcommit_ratio", Sysctl::OvercommitRatio),
+    ("panic_on_oom", Sysctl::PanicOnOom),
+    ("policy", Sysctl::Policy),
+];
+
+/// An integer as Linux's proc_dointvec reads one: blanks around it, an
+/// optional sign; anything else is -EINVAL.
+fn parse_int(data: &[u8]) -> Result<i64, isize> {
+    let text = core::str::from_utf8(data).map_err(|_| crate::syscall::errno::EINVAL)?;
+    text.trim().parse().map_err(|_| crate::syscall::errno::EINVAL)
+}
 
 impl Sysctl {
     /// The value and a newline.
     fn read(self) -> String {
         match self {
             Sysctl::Policy => format!("{}\n", crate::mm::policy::current().name()),
+            Sysctl::OvercommitMemory => format!("{}\n", crate::mm::commit::mode()),
+            Sysctl::OvercommitRatio => format!("{}\n", crate::mm::commit::ratio()),
+            Sysctl::PanicOnOom => format!("{}\n", crate::mm::oom::panic_on_oom()),
         }
     }
 
     /// Sets the value from what a write(2) gave: `data` whole (one write is
-    /// one value, as Linux's proc_dostring). -EINVAL for an unknown value.
+    /// one value, as Linux's proc_dostring and proc_dointvec). -EINVAL for
+    /// an unknown policy, a number that does not parse, or one out of range.
     pub fn write(self, data: &[u8]) -> Result<usize, isize> {
-        let text = core::str::from_utf8(data).map_err(|_| crate::syscall::errno::EINVAL)?;
+        use crate::syscall::errno::EINVAL;
         match self {
             Sysctl::Policy => {
-                let p = crate::mm::policy::Policy::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
+                let text = core::str::from_utf8(data).map_err(|_| EINVAL)?;
+                let p = crate::mm::policy::Policy::parse(text).ok_or(EINVAL)?;
                 crate::mm::policy::set(p);
+            }
+            Sysctl::OvercommitMemory => {
+                let m = usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?;
+                crate::mm::commit::set_mode(m).map_err(|_| EINVAL)?;
+            }
+            Sysctl::OvercommitRatio => {
+                crate::mm::commit::set_ratio(usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?);
+            }
+            Sysctl::PanicOnOom => {
+                let m = usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?;
+                crate::mm::oom::set_panic_on_oom(m).map_err(|_| EINVAL)?;
             }
         }
         Ok(data.len())
@@ -172,9 +212,24 @@ impl Entry {
         matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..) | Entry::Sys | Entry::SysVm)
     }
 
-    /// True for the files a write may change (/proc/sys/vm/policy).
+    /// True for the files a write may change (the sysctls of /proc/sys/vm,
+    /// /proc/PID/oom_score_adj).
     pub fn is_writable(&self) -> bool {
-        matches!(self, Entry::Sysctl(_))
+        matches!(self, Entry::Sysctl(_) | Entry::PidFile(_, PidFile::OomScoreAdj))
+    }
+
+    /// A write(2) of `data` (whole: one write is one value) to a writable
+    /// file. -EINVAL for a value the file refuses, -ESRCH if the process
+    /// has exited, -EBADF for a file that is not writable.
+    pub fn write(&self, data: &[u8]) -> Result<usize, isize> {
+        match *self {
+            Entry::Sysctl(c) => c.write(data),
+            Entry::PidFile(pid, PidFile::OomScoreAdj) => {
+                set_oom_score_adj(pid, parse_int(data)?)?;
+                Ok(data.len())
+            }
+            _ => Err(crate::syscall::errno::EBADF),
+        }
     }
 
     /// The entry `name` of this directory.
@@ -279,7 +334,10 @@ impl Entry {
             Entry::Root => (S_IFDIR | 0o555, 1),
             Entry::SelfLink => (S_IFLNK | 0o777, 2),
             Entry::Pid(p) => (S_IFDIR | 0o555, (p as u64) << 8),
-            Entry::PidFile(p, f) => (S_IFREG | 0o444, ((p as u64) << 8) | (f as u64 + 2)),
+            Entry::PidFile(p, f) => {
+                let mode = if f == PidFile::OomScoreAdj { 0o644 } else { 0o444 };
+                (S_IFREG | mode, ((p as u64) << 8) | (f as u64 + 2))
+            }
             Entry::Exe(p) => (S_IFLNK | 0o777, ((p as u64) << 8) | 1),
             Entry::Tasks(p) => (S_IFDIR | 0o555, ((p as u64) << 8) | 0x40),
             Entry::Task(_, t) => (S_IFDIR | 0o555, ((t as u64) << 8) | 0x41),
@@ -304,6 +362,8 @@ impl Entry {
                     PidFile::Statm => statm(p),
                     PidFile::Status => status(p),
                     PidFile::Comm => format!("{}\n", comm(p)),
+                    PidFile::OomScore => format!("{}\n", oom_score(p)),
+                    PidFile::OomScoreAdj => format!("{}\n", p.oom_score_adj),
                     PidFile::Cmdline => {
                         let mut b = Vec::new();
                         for a in &p.cmdline {
@@ -501,8 +561,8 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
 /// The VmFlags mnemonics of an area, in Linux's bit order (VM_READ,
 /// VM_WRITE, VM_EXEC, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_GROWSDOWN,
 /// VM_ACCOUNT): every svos area is private and may be given any
-/// permission; the stack grows down; writable private areas are
-/// accounted (commit charge, Committed_AS).
+/// permission; the stack grows down; areas charged to Committed_AS
+/// ([`crate::mm::commit`]) are accounted.
 fn vm_flags(v: &Vma) -> Vec<&'static str> {
     let mut f = Vec::new();
     if v.perm.contains(PteFlags::R) {
@@ -518,7 +578,7 @@ fn vm_flags(v: &Vma) -> Vec<&'static str> {
     if v.kind == VmaKind::Stack {
         f.push("gd");
     }
-    if v.perm.contains(PteFlags::W) {
+    if v.account {
         f.push("ac");
     }
     f
@@ -563,6 +623,38 @@ fn stat(p: &Process) -> String {
         p.hart,
         p.brk_start,
     )
+}
+
+/// /proc/PID/oom_score (fs/proc/base.c proc_oom_score): the badness the
+/// OOM killer would give the process now, scaled to 0..=2000; 0 for pid 1
+/// and for oom_score_adj -1000 (never chosen).
+fn oom_score(p: &Process) -> u64 {
+    use crate::mm::oom;
+    let total = oom::total_pages();
+    let badness = p
+        .space
+        .as_ref()
+        .filter(|_| p.tgid != 1)
+        .and_then(|s| oom::badness(&s.oom_info(), p.oom_score_adj.into(), total));
+    oom::oom_score(badness, total)
+}
+
+/// Sets oom_score_adj of every thread of process `pid` (Linux's
+/// __set_oom_adj: the value lives in the shared signal_struct). -EINVAL
+/// outside -1000..=1000. svos runs everything as root (CAP_SYS_RESOURCE),
+/// so lowering the value needs no privilege check, as for root on Linux.
+fn set_oom_score_adj(pid: usize, adj: i64) -> Result<(), isize> {
+    use crate::mm::oom::{OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN};
+    if !(OOM_SCORE_ADJ_MIN as i64..=OOM_SCORE_ADJ_MAX as i64).contains(&adj) {
+        return Err(crate::syscall::errno::EINVAL);
+    }
+    live(pid).ok_or(crate::syscall::errno::ESRCH)?;
+    for tid in sched::pids() {
+        if let Some(t) = sched::proc_mut(tid).filter(|t| t.tgid == pid) {
+            t.oom_score_adj = adj as i16;
+        }
+    }
+    Ok(())
 }
 
 /// /proc/PID/statm: size resident shared text lib data dt, in pages
@@ -705,14 +797,11 @@ struct SystemPages {
     page_tables: u64,
     /// Kernel stacks of live processes, in KiB.
     kernel_stack_kb: u64,
-    /// Pages of writable private areas (Linux's commit charge, VM_ACCOUNT).
-    committed: u64,
 }
 
 fn system_pages() -> SystemPages {
     let mut total = MemSizeStats::default();
     let mut page_tables = 0;
-    let mut committed = 0;
     let mut procs = 0u64;
     for pid in sched::pids() {
         let Some(p) = sched::proc_mut(pid) else { continue };
@@ -720,12 +809,6 @@ fn system_pages() -> SystemPages {
         let Some(s) = p.space.as_ref() else { continue };
         total.add(&s.mem_size_stats(0, crate::mm::address::USER_TOP));
         page_tables += s.page_table_pages() as u64;
-        committed += s
-            .vmas()
-            .iter()
-            .filter(|v| v.perm.contains(PteFlags::W))
-            .map(|v| ((v.end - v.start) / PAGE_SIZE) as u64)
-            .sum::<u64>();
     }
     let pages = |fixed: u64| (fixed >> PSS_SHIFT).div_ceil(PAGE_SIZE as u64);
     let anon = pages(total.pss_anon);
@@ -735,7 +818,6 @@ fn system_pages() -> SystemPages {
         swap_cached: pages(total.pss_swap_cached).min(anon),
         page_tables,
         kernel_stack_kb: procs * (crate::mm::kstack::KSTACK_PAGES * PAGE_SIZE / 1024) as u64,
-        committed,
     }
 }
 
@@ -793,9 +875,8 @@ fn meminfo() -> String {
         ("NFS_Unstable:", 0),
         ("Bounce:", 0),
         ("WritebackTmp:", 0),
-        // vm.overcommit_ratio 50: half of RAM plus swap.
-        ("CommitLimit:", kb(total / 2 + slots)),
-        ("Committed_AS:", kb(sys.committed)),
+        ("CommitLimit:", kb(crate::mm::commit::commit_limit() as u64)),
+        ("Committed_AS:", kb(crate::mm::commit::committed() as u64)),
         ("VmallocTotal:", 0),
         ("VmallocUsed:", 0),
         ("VmallocChunk:", 0),

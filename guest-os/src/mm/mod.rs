@@ -4,6 +4,7 @@
 pub mod addr_space;
 pub mod address;
 pub mod asid;
+pub mod commit;
 pub mod cow;
 pub mod fault;
 pub mod filemap;

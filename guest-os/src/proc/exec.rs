@@ -97,6 +97,9 @@ pub enum ExecError {
     BelowMinAddr,
     /// Out of physical memory.
     OutOfMemory,
+    /// The overcommit policy refused the commit charge of a writable
+    /// segment or the stack ([`crate::mm::commit`]): -ENOMEM.
+    NoCommit,
 }
 
 impl fmt::Display for ExecError {
@@ -110,6 +113,7 @@ impl fmt::Display for ExecError {
             ExecError::TooBig => write!(f, "arguments too long"),
             ExecError::BelowMinAddr => write!(f, "segment below mmap_min_addr"),
             ExecError::OutOfMemory => write!(f, "out of memory"),
+            ExecError::NoCommit => write!(f, "commit charge refused (vm.overcommit_memory)"),
         }
     }
 }
@@ -119,7 +123,7 @@ impl ExecError {
     pub fn errno(&self) -> isize {
         use crate::syscall::errno::*;
         match self {
-            ExecError::OutOfMemory => ENOMEM,
+            ExecError::OutOfMemory | ExecError::NoCommit => ENOMEM,
             ExecError::TooBig => E2BIG,
             ExecError::BelowMinAddr => EPERM,
             _ => ENOEXEC,
@@ -379,6 +383,7 @@ impl From<crate::mm::page_table::MapError> for ExecError {
     fn from(e: crate::mm::page_table::MapError) -> Self {
         match e {
             crate::mm::page_table::MapError::OutOfMemory => ExecError::OutOfMemory,
+            crate::mm::page_table::MapError::NoCommit => ExecError::NoCommit,
             _ => ExecError::BadSegment,
         }
     }

@@ -163,6 +163,9 @@ pub struct Process {
     pub start_ticks: u64,
     /// File mode creation mask.
     pub umask: u32,
+    /// /proc/PID/oom_score_adj, -1000..=1000 ([`crate::mm::oom`]): the same
+    /// in every thread of the group, inherited by fork, kept by exec.
+    pub oom_score_adj: i16,
     /// Process group (setpgid; a new process leads its own, a fork's child
     /// joins its parent's): Ctrl-C signals the console's foreground group.
     pub pgid: usize,
@@ -262,6 +265,7 @@ impl Process {
             sigtramp: 0,
             start_ticks: crate::boot::timer::now(),
             umask: 0o022,
+            oom_score_adj: 0,
             pgid: pid,
             peak_vsize: 0,
             sig: Default::default(),

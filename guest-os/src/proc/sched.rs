@@ -557,13 +557,17 @@ pub fn reclaim(me: usize, target: usize) -> bool {
 /// A page of `p` at user address `va` needed a frame and reclaim found
 /// none: the out-of-memory killer (Linux's out_of_memory). If a process
 /// already killed for memory has not exited yet, `p` yields and retries
-/// (its memory is about to be freed). Otherwise the process with the
-/// highest badness ([`crate::mm::oom::badness`]: resident + swapped +
-/// page-table pages; oom_score_adj 0 for every process) is killed by
-/// SIGKILL, with Linux's report line `Out of memory: Killed process N
-/// (name) total-vm:..kB, anon-rss:..kB, file-rss:0kB, shmem-rss:0kB,
-/// UID:0 pgtables:..kB oom_score_adj:0`; when that is `p` itself it also
-/// gets the usual kill line (`out of memory at <va>`). The kernel goes on.
+/// (its memory is about to be freed). With vm.panic_on_oom the kernel
+/// stops here ([`crate::mm::oom::check_panic_on_oom`]). Otherwise the
+/// process with the highest badness ([`crate::mm::oom::badness`]:
+/// resident + swapped + page-table pages, shifted by its oom_score_adj;
+/// ties go to the later pid, as Linux's task-list walk; never pid 1 or
+/// a process with oom_score_adj -1000) is killed by SIGKILL, with Linux's
+/// report line `Out of memory: Killed process N (name) total-vm:..kB,
+/// anon-rss:..kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:..kB
+/// oom_score_adj:N`. With no such process, `p` itself is killed. When the
+/// victim is `p` it also gets the usual kill line (`out of memory at
+/// <va>`). The kernel goes on.
 pub fn oom_kill(p: &mut Process, va: usize) {
     crate::drivers::trace::oom_kill(p.pid, va);
     use crate::mm::oom;
@@ -573,15 +577,22 @@ pub fn oom_kill(p: &mut Process, va: usize) {
         yield_now();
         return;
     }
-    let total = frame::stats().1 + crate::mm::swap::slots();
+    oom::check_panic_on_oom();
+    let total = oom::total_pages();
     let mut victim: Option<(i64, usize)> = None;
+    let mut seen = Vec::new();
     for q in t.procs.values() {
         let Some(space) = q.space.as_ref() else { continue };
-        if q.state == State::Zombie || q.killed.is_some() || q.group_exit.is_some() {
+        if q.state == State::Zombie || q.killed.is_some() || q.group_exit.is_some() || q.tgid == 1 {
             continue;
         }
-        let Some(points) = oom::badness(&space.oom_info(), 0, total) else { continue };
-        if victim.is_none_or(|(best, _)| points > best) {
+        // One record per process (its threads share the space and the adj).
+        if seen.contains(&q.tgid) {
+            continue;
+        }
+        seen.push(q.tgid);
+        let Some(points) = oom::badness(&space.oom_info(), q.oom_score_adj.into(), total) else { continue };
+        if victim.is_none_or(|(best, _)| points >= best) {
             victim = Some((points, q.pid));
         }
     }
@@ -611,12 +622,13 @@ pub fn oom_kill(p: &mut Process, va: usize) {
 fn report_oom(v: &Process) {
     let info = v.space.as_ref().map(|s| s.oom_info()).unwrap_or_default();
     crate::println!(
-        "[svos] Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:{}kB oom_score_adj:0",
+        "[svos] Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:{}kB oom_score_adj:{}",
         v.pid,
         v.name,
         info.total_vm_kb,
         info.anon_rss_kb,
-        info.pgtables_kb
+        info.pgtables_kb,
+        v.oom_score_adj
     );
 }
 

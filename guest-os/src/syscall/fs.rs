@@ -72,7 +72,8 @@ fn base(dirfd: usize, path: &str) -> Result<String, isize> {
 /// openat(dirfd, path, flags, mode) (open(2)): O_CREAT (mode & ~umask),
 /// O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW,
 /// O_CLOEXEC, O_PATH. /proc files are read-only (-EACCES for write
-/// access) but /proc/sys/vm/policy; directories -EISDIR for write access.
+/// access) but the sysctls of /proc/sys/vm and /proc/PID/oom_score_adj;
+/// directories -EISDIR for write access.
 pub fn sys_openat(dirfd: usize, path: usize, flags: usize, mode: usize) -> isize {
     ret((|| {
         let path = read_path(path)?;
@@ -340,7 +341,7 @@ fn do_write(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize
             }
             Ok(n as isize)
         }
-        Handle::Snapshot(_, Node::Proc(fs::procfs::Entry::Sysctl(c))) => {
+        Handle::Snapshot(_, Node::Proc(c)) if c.is_writable() => {
             let c = *c;
             drop(g);
             let mut tmp = Vec::new();

@@ -167,8 +167,8 @@ fn clone_thread(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize
 }
 
 /// What a new process or thread copies from its creator alike: FP
-/// registers, hart affinity, the brk's start, cwd, umask, the program's
-/// description (/proc) and the signal mask.
+/// registers, hart affinity, the brk's start, cwd, umask, oom_score_adj,
+/// the program's description (/proc) and the signal mask.
 fn inherit(c: &mut Process, parent: &Process) {
     c.fp = parent.fp.clone();
     c.affinity = parent.affinity;
@@ -180,6 +180,7 @@ fn inherit(c: &mut Process, parent: &Process) {
     c.elf_map = parent.elf_map.clone();
     c.sigtramp = parent.sigtramp;
     c.umask = parent.umask;
+    c.oom_score_adj = parent.oom_score_adj;
     c.sig.mask = parent.sig.mask;
 }
 
