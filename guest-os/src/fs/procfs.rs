@@ -1,9 +1,10 @@
 //! /proc in Linux's formats (proc(5), fs/proc/*.c, Linux 6.1): per process
 //! (`PID/` and the `self` link) maps, smaps, stat, statm, status, cmdline,
-//! comm and the `exe` link; system-wide meminfo, vmstat, buddyinfo,
-//! cpuinfo, stat, uptime, loadavg and version; /proc/sys/vm/policy, the
-//! page replacement policy, the one writable file (sysctl(8) style: `echo
-//! fifo > /proc/sys/vm/policy`). Memory figures come from the page tables,
+//! comm, oom_score, oom_score_adj (writable) and the `exe` link;
+//! system-wide meminfo, vmstat, buddyinfo, slabinfo, cpuinfo, stat, uptime,
+//! loadavg and version; the writable sysctls of /proc/sys/vm (policy,
+//! overcommit_memory, overcommit_ratio, panic_on_oom; sysctl(8) style:
+//! `echo fifo > /proc/sys/vm/policy`). Memory figures come from the page tables,
 //! frame records and swap slots ([`crate::mm::smaps`]), the buddy allocator
 //! and the counters of [`crate::mm::vmstat`]. Contents are generated when
 //! the file is opened (a snapshot, as a seq_file read from offset 0 is),
@@ -65,6 +66,8 @@ pub enum GlobalFile {
     Loadavg,
     /// The kernel's version line.
     Version,
+    /// The kernel heap's slab caches.
+    Slabinfo,
 }
 
 const PID_FILES: [(&str, PidFile); 9] = [
@@ -78,11 +81,12 @@ const PID_FILES: [(&str, PidFile); 9] = [
     ("statm", PidFile::Statm),
     ("status", PidFile::Status),
 ];
-const GLOBAL_FILES: [(&str, GlobalFile); 8] = [
+const GLOBAL_FILES: [(&str, GlobalFile); 9] = [
     ("buddyinfo", GlobalFile::Buddyinfo),
     ("cpuinfo", GlobalFile::Cpuinfo),
     ("loadavg", GlobalFile::Loadavg),
     ("meminfo", GlobalFile::Meminfo),
+    ("slabinfo", GlobalFile::Slabinfo),
     ("stat", GlobalFile::Stat),
     ("uptime", GlobalFile::Uptime),
     ("version", GlobalFile::Version),
@@ -386,6 +390,7 @@ impl Entry {
                 GlobalFile::Meminfo => meminfo(),
                 GlobalFile::Vmstat => vmstat(),
                 GlobalFile::Buddyinfo => buddyinfo(),
+                GlobalFile::Slabinfo => crate::mm::heap::slabinfo(),
                 GlobalFile::Cpuinfo => cpuinfo(),
                 GlobalFile::Stat => global_stat(),
                 GlobalFile::Uptime => uptime(),
@@ -824,11 +829,13 @@ fn system_pages() -> SystemPages {
 /// /proc/meminfo (Linux 6.1 fs/proc/meminfo.c, riscv64 with swap and
 /// transparent huge pages configured): "Name:" padded to 16 columns, the
 /// value in kB right-aligned in 8, " kB". Figures svos has no mechanism
-/// for (buffers, slab caches, vmalloc, huge pages) print 0, as Linux does
-/// for a feature that holds nothing. Active/Inactive split resident pages
-/// by their PTE's A bit (the clock's view; svos keeps no LRU lists).
+/// for (buffers, vmalloc, huge pages) print 0, as Linux does for a
+/// feature that holds nothing. Active/Inactive split resident pages by
+/// their PTE's A bit (the clock's view; svos keeps no LRU lists).
 /// MemAvailable is free frames above the high watermark plus the page
-/// cache. The kernel heap's frames count as unreclaimable slab.
+/// cache. Slab = SUnreclaim: the frames of the kernel heap's slab caches
+/// and large kmalloc blocks ([`crate::mm::slab`]); no cache is
+/// reclaimable. CommitLimit and Committed_AS: [`crate::mm::commit`].
 fn meminfo() -> String {
     use crate::mm::vmstat::{NR_FILE_DIRTY, NR_WRITEBACK};
     let (free, total) = crate::mm::frame::stats();
@@ -841,6 +848,7 @@ fn meminfo() -> String {
     let file = c.cached as u64;
     let cached = file.saturating_sub(sys.swap_cached);
     let available = free.saturating_sub(high as u64) + file;
+    // Slab caches and large kmalloc blocks: none reclaimable.
     let slab = crate::mm::heap::stats().frames as u64;
     let kb = |pages: u64| pages * (PAGE_SIZE as u64 / 1024);
     let rows: &[(&str, u64)] = &[

@@ -40,6 +40,13 @@ const NIL: usize = usize::MAX;
 /// Map value of a frame that does not start a free block.
 const NOT_FREE: u8 = 0xff;
 
+/// Map value of a frame inside a slab ([`tag_slab`]): this bit or'ed with
+/// the frame's index in the slab (below [`MAX_SLAB_FRAMES`]).
+const SLAB_TAG: u8 = 0x80;
+
+/// Most frames of one slab that [`tag_slab`] can record (indexes 0..64).
+pub const MAX_SLAB_FRAMES: usize = 64;
+
 /// Free RAM ranges handed to [`init`], at most.
 const MAX_RANGES: usize = 8;
 
@@ -85,7 +92,13 @@ impl Buddy {
     }
 
     fn map_set(&mut self, ppn: usize, v: u8) {
-        // SAFETY: as map_get.
+        self.map_set_shared(ppn, v);
+    }
+
+    /// map_set for a frame of an allocated block (the map is written
+    /// through its pointer; the caller holds the FRAMES lock).
+    fn map_set_shared(&self, ppn: usize, v: u8) {
+        // SAFETY: as map_get; the lock is held.
         unsafe { *self.map.add(ppn - self.base) = v };
     }
 
@@ -241,6 +254,37 @@ pub fn alloc_block(order: usize) -> Option<PhysPageNum> {
 /// which nothing uses any more.
 pub unsafe fn free_block(ppn: PhysPageNum, order: usize) {
     FRAMES.lock().give(ppn.0, order);
+}
+
+/// Records that the block `ppn` of `order` (from [`alloc_block`]) is a
+/// slab ([`super::slab`]): each frame's map byte gets its index in the
+/// block, so [`slab_base`] finds the block's first frame from any frame
+/// of it (Linux finds the slab through struct page). 2^`order` must be at
+/// most [`MAX_SLAB_FRAMES`].
+pub fn tag_slab(ppn: PhysPageNum, order: usize) {
+    let b = FRAMES.lock();
+    for i in 0..(1usize << order).min(MAX_SLAB_FRAMES) {
+        b.map_set_shared(ppn.0 + i, SLAB_TAG | i as u8);
+    }
+}
+
+/// Clears what [`tag_slab`] recorded, before the block is freed.
+pub fn untag_slab(ppn: PhysPageNum, order: usize) {
+    let b = FRAMES.lock();
+    for i in 0..(1usize << order).min(MAX_SLAB_FRAMES) {
+        b.map_set_shared(ppn.0 + i, NOT_FREE);
+    }
+}
+
+/// The first frame of the slab that holds frame `ppn`, or `None` if
+/// `ppn` is in no slab.
+pub fn slab_base(ppn: PhysPageNum) -> Option<PhysPageNum> {
+    let b = FRAMES.lock();
+    if ppn.0 < b.base || ppn.0 >= b.base + b.span {
+        return None;
+    }
+    let v = b.map_get(ppn.0);
+    (v & SLAB_TAG != 0 && v != NOT_FREE).then(|| PhysPageNum(ppn.0 - (v & !SLAB_TAG) as usize))
 }
 
 /// (free frames, total frames managed).

@@ -18,6 +18,7 @@ pub mod mremap;
 pub mod oom;
 pub mod page_table;
 pub mod policy;
+pub mod slab;
 pub mod smaps;
 pub mod swap;
 pub mod vma;
