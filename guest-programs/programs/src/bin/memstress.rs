@@ -1,4 +1,4 @@
-//! memstress: memory-management stress for svos (issue 11), three modes.
+//! memstress: memory-management stress for svos (issues 11 and 13).
 //!
 //! - `memstress hog MIB FORKS`: touches MIB MiB of anonymous memory with a
 //!   checksummed pattern, forks FORKS children that each sleep 10 ms and
@@ -16,6 +16,18 @@
 //!   later another touches SMALL MiB, checks it and exits. Prints how each
 //!   ended (exit code, and the signal that killed it). With BIG + SMALL
 //!   over RAM and no swap, the OOM killer must take the hog, not the newcomer.
+//! - `memstress oomadj`: the OOM killer's choice under oom_score_adj
+//!   (128 MiB of RAM, no swap). Checks that /proc/self/oom_score_adj
+//!   refuses 1001 and -1001 (-EINVAL) and that a value is inherited by
+//!   fork and kept by exec (`memstress adj` prints its own). Then three
+//!   children touch memory and sleep: a *shield* of 50 MiB with
+//!   oom_score_adj -1000, a *hog* of 40 MiB with 0, a *sacrifice* of 4 MiB
+//!   with 1000; the parent prints their /proc/PID/oom_score; a newcomer
+//!   then touches 40 MiB, more than is left. The OOM killer must take the
+//!   sacrifice first (small, but adj 1000), then the hog, never the
+//!   shield. The parent ends the survivors with SIGTERM and prints how
+//!   each ended (signal 9: the OOM killer; 15: the parent).
+//! - `memstress adj`: prints its /proc/self/oom_score_adj.
 //! - `memstress reread MIB PASSES`: writes MIB MiB once, then reads and
 //!   checks it PASSES times: with less RAM, pages swapped back in and only
 //!   read are clean, so reclaim can drop them without writing them again.
@@ -195,6 +207,98 @@ fn oom(big: usize, small: usize) -> i32 {
     i32::from(newcomer_status != 0)
 }
 
+/// The contents of /proc file `path` (without the trailing newline).
+fn read_proc(path: &str) -> ulib::alloc::string::String {
+    let fd = sys::open(ulib::alloc::format!("{}\0", path).as_bytes());
+    let mut buf = [0u8; 64];
+    let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { fd };
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    match core::str::from_utf8(&buf[..n.max(0) as usize]) {
+        Ok(t) if n >= 0 => ulib::alloc::string::String::from(t.trim_end()),
+        _ => ulib::alloc::format!("error {}", n),
+    }
+}
+
+/// Writes `value` to /proc/self/oom_score_adj: 0 or -errno.
+fn set_adj(value: &str) -> isize {
+    use sys::open_flags::O_WRONLY;
+    let fd = sys::open_with(b"/proc/self/oom_score_adj\0", O_WRONLY, 0);
+    if fd < 0 {
+        return fd;
+    }
+    let n = sys::write(fd as usize, value.as_bytes());
+    sys::close(fd as usize);
+    n.min(0)
+}
+
+/// A child that sets its oom_score_adj to `adj`, touches `mib` MiB and sleeps.
+fn sleeper(adj: &str, mib: usize) -> isize {
+    let pid = sys::fork();
+    if pid == 0 {
+        if set_adj(adj) != 0 {
+            sys::exit(4);
+        }
+        let Some(base) = map(mib << 20) else { sys::exit(3) };
+        fill(base, 0..(mib << 20) / PAGE, 7);
+        loop {
+            sys::sleep_ns(1_000_000_000);
+        }
+    }
+    pid
+}
+
+fn oomadj() -> i32 {
+    println!("memstress: oomadj: write 1001: {}, write -1001: {}", set_adj("1001"), set_adj("-1001"));
+    // Inherited by fork, kept by exec: the child execs `memstress adj`.
+    set_adj("7");
+    let pid = sys::fork();
+    if pid == 0 {
+        let argv = [b"memstress\0".as_ptr(), b"adj\0".as_ptr(), core::ptr::null()];
+        sys::execve(b"/memstress\0".as_ptr(), argv.as_ptr(), [core::ptr::null()].as_ptr());
+        sys::exit(5);
+    }
+    wait_all(1);
+    set_adj("0");
+    let shield = sleeper("-1000", 50);
+    let hog = sleeper("0", 40);
+    let sacrifice = sleeper("1000", 4);
+    // Time for the three to touch their memory (they need no more than this).
+    sys::sleep_ns(3_000_000_000);
+    let score = |pid: isize| read_proc(&ulib::alloc::format!("/proc/{}/oom_score", pid));
+    println!(
+        "memstress: oomadj: oom_score shield {}, hog {}, sacrifice {}",
+        score(shield),
+        score(hog),
+        score(sacrifice)
+    );
+    let newcomer = sys::fork();
+    if newcomer == 0 {
+        let Some(base) = map(40 << 20) else { sys::exit(3) };
+        fill(base, 0..(40 << 20) / PAGE, 8);
+        sys::exit(i32::from(bad(base, 0..(40 << 20) / PAGE, 8) != 0));
+    }
+    let mut status = 0;
+    sys::wait4(newcomer, &mut status, 0);
+    let newcomer_status = status;
+    let mut ended = [0; 3];
+    for (i, pid) in [shield, hog, sacrifice].into_iter().enumerate() {
+        sys::kill(pid, 15);
+        sys::wait4(pid, &mut ended[i], 0);
+    }
+    let sig = |st: i32| st & 0x7f;
+    println!(
+        "memstress: oomadj: newcomer 40 MiB exit {} signal {}; sacrifice (adj 1000, 4 MiB) signal {}, hog (adj 0, 40 MiB) signal {}, shield (adj -1000, 50 MiB) signal {}",
+        sys::status_code(newcomer_status),
+        sig(newcomer_status),
+        sig(ended[2]),
+        sig(ended[1]),
+        sig(ended[0])
+    );
+    i32::from(newcomer_status != 0 || sig(ended[0]) != 15 || sig(ended[2]) != 9 || sig(ended[1]) != 9)
+}
+
 fn reread(mib: usize, passes: usize) -> i32 {
     let pages = (mib << 20) / PAGE;
     let Some(base) = map(mib << 20) else { return 1 };
@@ -256,11 +360,16 @@ fn main() -> i32 {
         "hog" if num(2) > 0 => hog(num(2), num(3)),
         "areas" if num(2) > 0 => areas(num(2)),
         "oom" if num(2) > 0 && num(3) > 0 => oom(num(2), num(3)),
+        "oomadj" => oomadj(),
+        "adj" => {
+            println!("memstress: adj: my oom_score_adj is {}", read_proc("/proc/self/oom_score_adj"));
+            0
+        }
         "reread" if num(2) > 0 && num(3) > 0 => reread(num(2), num(3)),
         "stress" if num(2) > 0 && num(3) > 0 && num(4) > 0 => stress(num(2), num(3), num(4)),
         _ => {
             println!(
-                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | reread MIB PASSES | stress PROCS LIVE MIB"
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | reread MIB PASSES | stress PROCS LIVE MIB"
             );
             2
         }
