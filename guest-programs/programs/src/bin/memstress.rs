@@ -28,6 +28,17 @@
 //!   shield. The parent ends the survivors with SIGTERM and prints how
 //!   each ended (signal 9: the OOM killer; 15: the parent).
 //! - `memstress adj`: prints its /proc/self/oom_score_adj.
+//! - `memstress cow PAGES WRITES`: copy-on-write after fork, counted. The
+//!   parent writes PAGES pages, forks; the child reads them all (no fault:
+//!   the frames are shared), writes WRITES of them (one copy-on-write
+//!   fault each) and prints its minor faults and the area's Rss,
+//!   Shared_Dirty and Private_Dirty from /proc/self/smaps at each step;
+//!   after the child has exited, the parent writes every page (one fault
+//!   each for the pages the child had shared: svos gives W back).
+//! - `memstress demand MIB`: VSZ and RSS (/proc/self/statm) over a
+//!   demand-paging run: before and after mapping MIB MiB, after touching
+//!   each quarter of it, after munmap.
+//! - `memstress reread MIB PASSES`:
 //! - `memstress reread MIB PASSES`: writes MIB MiB once, then reads and
 //!   checks it PASSES times: with less RAM, pages swapped back in and only
 //!   read are clean, so reclaim can drop them without writing them again.
@@ -299,6 +310,98 @@ fn oomadj() -> i32 {
     i32::from(newcomer_status != 0 || sig(ended[0]) != 15 || sig(ended[2]) != 9 || sig(ended[1]) != 9)
 }
 
+/// Minor faults of this process so far.
+fn minflt() -> i64 {
+    sys::getrusage(0).map_or(-1, |r| r.ru_minflt)
+}
+
+/// The Rss, Shared_Clean, Shared_Dirty, Private_Clean and Private_Dirty
+/// (kB) of the area at `base` in /proc/self/smaps.
+fn smaps_of(base: usize) -> [u64; 5] {
+    let fd = sys::open(b"/proc/self/smaps\0");
+    let mut text = ulib::alloc::vec::Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { 0 };
+        if n <= 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..n as usize]);
+    }
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    let text = core::str::from_utf8(&text).unwrap_or("");
+    let head = ulib::alloc::format!("{:x}-", base);
+    ["Rss:", "Shared_Clean:", "Shared_Dirty:", "Private_Clean:", "Private_Dirty:"].map(|name| {
+        let mut area = text.lines().skip_while(|l| !l.starts_with(&head)).skip(1);
+        let mut fields = area.by_ref().take_while(|l| l.starts_with(|c: char| c.is_ascii_uppercase()));
+        fields.find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+    })
+}
+
+/// Minor faults taken while `f` runs.
+fn faults_in(f: impl FnOnce()) -> i64 {
+    let before = minflt();
+    f();
+    minflt() - before
+}
+
+fn cow(pages: usize, writes: usize) -> i32 {
+    let Some(base) = map(pages * PAGE) else { return 1 };
+    let report = |who: &str, what: &str, faults: i64| {
+        let [rss, sc, sd, pc, pd] = smaps_of(base);
+        println!(
+            "memstress: cow: {} {}: {} minor faults; Rss {} kB, Shared_Clean {} kB, Shared_Dirty {} kB, Private_Clean {} kB, Private_Dirty {} kB",
+            who, what, faults, rss, sc, sd, pc, pd
+        );
+    };
+    minflt();
+    let faults = faults_in(|| fill(base, 0..pages, 9));
+    report("parent", "wrote every page", faults);
+    let pid = sys::fork();
+    if pid == 0 {
+        // The first call writes to the stack: its copy-on-write fault is not the area's.
+        minflt();
+        let mut wrong = 0;
+        let faults = faults_in(|| wrong = bad(base, 0..pages, 9));
+        report("child", "read every page", faults);
+        let faults = faults_in(|| fill(base, 0..writes, 10));
+        report("child", &ulib::alloc::format!("wrote {} pages", writes), faults);
+        sys::exit(i32::from(wrong != 0 || bad(base, 0..writes, 10) != 0));
+    }
+    let child_failed = wait_all(1);
+    let faults = faults_in(|| fill(base, 0..pages, 11));
+    report("parent", "wrote every page after the child exited", faults);
+    i32::from(child_failed != 0 || bad(base, 0..pages, 11) != 0)
+}
+
+/// VSZ and RSS in kB from /proc/self/statm.
+fn vsz_rss() -> (u64, u64) {
+    let statm = read_proc("/proc/self/statm");
+    let mut f = statm.split_whitespace().map(|v| v.parse::<u64>().unwrap_or(0) * 4);
+    (f.next().unwrap_or(0), f.next().unwrap_or(0))
+}
+
+fn demand(mib: usize) -> i32 {
+    let show = |step: &str| {
+        let (vsz, rss) = vsz_rss();
+        println!("memstress: demand: {:<26} VSZ {:6} kB  RSS {:6} kB", step, vsz, rss);
+    };
+    show("start");
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    show(&ulib::alloc::format!("mapped {} MiB", mib));
+    for q in 1..=4 {
+        fill(base, (q - 1) * pages / 4..q * pages / 4, 12);
+        show(&ulib::alloc::format!("touched {}/4", q));
+    }
+    let wrong = bad(base, 0..pages, 12);
+    sys::munmap(base, mib << 20);
+    show("unmapped");
+    i32::from(wrong != 0)
+}
+
 fn reread(mib: usize, passes: usize) -> i32 {
     let pages = (mib << 20) / PAGE;
     let Some(base) = map(mib << 20) else { return 1 };
@@ -361,6 +464,8 @@ fn main() -> i32 {
         "areas" if num(2) > 0 => areas(num(2)),
         "oom" if num(2) > 0 && num(3) > 0 => oom(num(2), num(3)),
         "oomadj" => oomadj(),
+        "cow" if num(2) > 0 && num(3) <= num(2) => cow(num(2), num(3)),
+        "demand" if num(2) > 0 => demand(num(2)),
         "adj" => {
             println!("memstress: adj: my oom_score_adj is {}", read_proc("/proc/self/oom_score_adj"));
             0
@@ -369,7 +474,7 @@ fn main() -> i32 {
         "stress" if num(2) > 0 && num(3) > 0 && num(4) > 0 => stress(num(2), num(3), num(4)),
         _ => {
             println!(
-                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | reread MIB PASSES | stress PROCS LIVE MIB"
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB"
             );
             2
         }
