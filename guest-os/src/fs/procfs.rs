@@ -144,14 +144,14 @@ impl Sysctl {
             }
             Sysctl::OvercommitMemory => {
                 let m = usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?;
-                crate::mm::commit::set_mode(m).map_err(|_| EINVAL)?;
+                crate::mm::commit::set_mode(m)?;
             }
             Sysctl::OvercommitRatio => {
                 crate::mm::commit::set_ratio(usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?);
             }
             Sysctl::PanicOnOom => {
                 let m = usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?;
-                crate::mm::oom::set_panic_on_oom(m).map_err(|_| EINVAL)?;
+                crate::mm::oom::set_panic_on_oom(m)?;
             }
         }
         Ok(data.len())

@@ -47,11 +47,11 @@ pub fn mode() -> usize {
     MODE.load(Relaxed)
 }
 
-/// Sets vm.overcommit_memory; `Err` (EINVAL) outside 0..=2, as Linux's
+/// Sets vm.overcommit_memory; -EINVAL outside 0..=2, as Linux's
 /// proc_dointvec_minmax.
-pub fn set_mode(m: usize) -> Result<(), ()> {
+pub fn set_mode(m: usize) -> Result<(), isize> {
     if m > OVERCOMMIT_NEVER {
-        return Err(());
+        return Err(crate::syscall::errno::EINVAL);
     }
     MODE.store(m, Relaxed);
     Ok(())
@@ -101,9 +101,9 @@ pub fn commit_limit() -> usize {
 
 /// Charges `pages` to the commit charge if the policy grants them
 /// (Linux's __vm_enough_memory for a root process whose areas total
-/// `total_vm` pages): `Err` (the caller's -ENOMEM) leaves the charge as it
-/// was. See the module doc for the three modes.
-pub fn vm_enough_memory(pages: usize, total_vm: usize) -> Result<(), ()> {
+/// `total_vm` pages): -ENOMEM leaves the charge as it was. See the module
+/// doc for the three modes.
+pub fn vm_enough_memory(pages: usize, total_vm: usize) -> Result<(), isize> {
     let now = COMMITTED.fetch_add(pages as isize, Relaxed) + pages as isize;
     let granted = match mode() {
         OVERCOMMIT_ALWAYS => true,
@@ -116,7 +116,7 @@ pub fn vm_enough_memory(pages: usize, total_vm: usize) -> Result<(), ()> {
     };
     if !granted {
         unacct(pages);
-        return Err(());
+        return Err(crate::syscall::errno::ENOMEM);
     }
     Ok(())
 }

@@ -60,10 +60,10 @@ pub fn panic_on_oom() -> usize {
     PANIC_ON_OOM.load(Relaxed)
 }
 
-/// Sets vm.panic_on_oom; `Err` (EINVAL) outside 0..=2.
-pub fn set_panic_on_oom(v: usize) -> Result<(), ()> {
+/// Sets vm.panic_on_oom; -EINVAL outside 0..=2.
+pub fn set_panic_on_oom(v: usize) -> Result<(), isize> {
     if v > 2 {
-        return Err(());
+        return Err(crate::syscall::errno::EINVAL);
     }
     PANIC_ON_OOM.store(v, Relaxed);
     Ok(())

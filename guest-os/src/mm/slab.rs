@@ -163,7 +163,7 @@ impl Slabs {
     /// a multiple of 8) named `name` (Linux's kmem_cache_create); returns
     /// its index, `None` when [`MAX_CACHES`] exist.
     pub fn create(&mut self, name: &'static str, size: usize) -> Option<usize> {
-        if self.len == MAX_CACHES || !(8..=KMALLOC_MAX_CACHE_SIZE).contains(&size) || size % 8 != 0 {
+        if self.len == MAX_CACHES || !(8..=KMALLOC_MAX_CACHE_SIZE).contains(&size) || !size.is_multiple_of(8) {
             return None;
         }
         // Smallest order wasting at most 1/8 of the slab (Linux's
