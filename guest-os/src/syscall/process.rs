@@ -1,6 +1,7 @@
 //! Process system calls: clone (fork), execve, wait4, kill.
 
 use super::errno::*;
+use crate::mm::page_table::MapError;
 use crate::proc::exec;
 use crate::proc::process::{signal, Process, State, WaitFor};
 use crate::proc::sched;
@@ -78,13 +79,15 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usiz
     }
     // Page tables, the kernel stack and the heap come from free frames: if
     // they run out, swap pages out (any process's) and try once more.
+    // A refused commit charge (vm.overcommit_memory 2) is final: reclaim cannot help.
     let mut c = match fork_process(parent, pid) {
-        Some(c) => c,
-        None if sched::reclaim_from_others(0) => match fork_process(parent, pid) {
-            Some(c) => c,
-            None => return ENOMEM,
+        Ok(c) => c,
+        Err(MapError::NoCommit) => return ENOMEM,
+        Err(_) if sched::reclaim_from_others(0) => match fork_process(parent, pid) {
+            Ok(c) => c,
+            Err(_) => return ENOMEM,
         },
-        None => return ENOMEM,
+        Err(_) => return ENOMEM,
     };
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
@@ -185,13 +188,15 @@ fn inherit(c: &mut Process, parent: &Process) {
 }
 
 /// The child of a fork with pid `pid`: a copy-on-write copy of `parent`'s
-/// address space and a kernel stack; `None` if memory ran out.
-fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
-    let child_space = parent.space.as_mut()?.fork_cow().ok()?;
+/// address space and a kernel stack. [`MapError::NoCommit`] if the
+/// overcommit policy refused the copy's commit charge, another error if
+/// memory ran out.
+fn fork_process(parent: &mut Process, pid: usize) -> Result<Process, MapError> {
+    let child_space = parent.space.as_mut().ok_or(MapError::NotMapped)?.fork_cow()?;
     crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
-    let mut child = Process::new(pid, parent.tgid, &parent.name, Some(child_space))?;
+    let mut child = Process::new(pid, parent.tgid, &parent.name, Some(child_space)).ok_or(MapError::OutOfMemory)?;
     child.pgid = parent.pgid;
-    Some(child)
+    Ok(child)
 }
 
 /// Frames (1 MiB) exec reclaims per retry when loading a program ran out of memory.
