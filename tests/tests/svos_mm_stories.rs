@@ -38,8 +38,14 @@ fn copy_on_write_counts_after_fork() {
     // takes one fault per page to get W back once the child has gone.
     assert_eq!(faults, [64, 0, 16, 64], "{lines:#?}");
     // The child's 256 kB: all shared after fork, 64 kB its own after 16 copies.
-    assert!(lines[1].ends_with("Shared_Clean 256 kB, Shared_Dirty 0 kB, Private_Clean 0 kB, Private_Dirty 0 kB"), "{lines:#?}");
-    assert!(lines[2].ends_with("Shared_Clean 192 kB, Shared_Dirty 0 kB, Private_Clean 0 kB, Private_Dirty 64 kB"), "{lines:#?}");
+    assert!(
+        lines[1].ends_with("Shared_Clean 256 kB, Shared_Dirty 0 kB, Private_Clean 0 kB, Private_Dirty 0 kB"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[2].ends_with("Shared_Clean 192 kB, Shared_Dirty 0 kB, Private_Clean 0 kB, Private_Dirty 64 kB"),
+        "{lines:#?}"
+    );
 }
 
 #[test]
