@@ -41,11 +41,12 @@ const NIL: usize = usize::MAX;
 const NOT_FREE: u8 = 0xff;
 
 /// Map value of a frame inside a slab ([`tag_slab`]): this bit or'ed with
-/// the frame's index in the slab (below [`MAX_SLAB_FRAMES`]).
+/// the slab's order (bits 4..6) and the frame's index in the slab (bits
+/// 0..3). Distinct from free-block orders (0..=10) and [`NOT_FREE`].
 const SLAB_TAG: u8 = 0x80;
 
-/// Most frames of one slab that [`tag_slab`] can record (indexes 0..64).
-pub const MAX_SLAB_FRAMES: usize = 64;
+/// Largest order of a slab that [`tag_slab`] can record (16 frames).
+pub const MAX_SLAB_ORDER: usize = 4;
 
 /// Free RAM ranges handed to [`init`], at most.
 const MAX_RANGES: usize = 8;
@@ -256,35 +257,36 @@ pub unsafe fn free_block(ppn: PhysPageNum, order: usize) {
     FRAMES.lock().give(ppn.0, order);
 }
 
-/// Records that the block `ppn` of `order` (from [`alloc_block`]) is a
-/// slab ([`super::slab`]): each frame's map byte gets its index in the
-/// block, so [`slab_base`] finds the block's first frame from any frame
-/// of it (Linux finds the slab through struct page). 2^`order` must be at
-/// most [`MAX_SLAB_FRAMES`].
+/// Records that the block `ppn` of `order` (from [`alloc_block`], order
+/// at most [`MAX_SLAB_ORDER`]) is a slab ([`super::slab`]): each frame's
+/// map byte gets the order and its index in the block, so [`slab_base`]
+/// finds the block from any frame of it (Linux finds the slab through
+/// struct page).
 pub fn tag_slab(ppn: PhysPageNum, order: usize) {
+    assert!(order <= MAX_SLAB_ORDER, "slab of order {order}");
     let b = FRAMES.lock();
-    for i in 0..(1usize << order).min(MAX_SLAB_FRAMES) {
-        b.map_set_shared(ppn.0 + i, SLAB_TAG | i as u8);
+    for i in 0..1usize << order {
+        b.map_set_shared(ppn.0 + i, SLAB_TAG | (order as u8) << 4 | i as u8);
     }
 }
 
 /// Clears what [`tag_slab`] recorded, before the block is freed.
 pub fn untag_slab(ppn: PhysPageNum, order: usize) {
     let b = FRAMES.lock();
-    for i in 0..(1usize << order).min(MAX_SLAB_FRAMES) {
+    for i in 0..1usize << order.min(MAX_SLAB_ORDER) {
         b.map_set_shared(ppn.0 + i, NOT_FREE);
     }
 }
 
-/// The first frame of the slab that holds frame `ppn`, or `None` if
-/// `ppn` is in no slab.
-pub fn slab_base(ppn: PhysPageNum) -> Option<PhysPageNum> {
+/// The first frame and the order of the slab that holds frame `ppn`, or
+/// `None` if `ppn` is in no slab.
+pub fn slab_base(ppn: PhysPageNum) -> Option<(PhysPageNum, usize)> {
     let b = FRAMES.lock();
     if ppn.0 < b.base || ppn.0 >= b.base + b.span {
         return None;
     }
     let v = b.map_get(ppn.0);
-    (v & SLAB_TAG != 0 && v != NOT_FREE).then(|| PhysPageNum(ppn.0 - (v & !SLAB_TAG) as usize))
+    (v & SLAB_TAG != 0 && v != NOT_FREE).then(|| (PhysPageNum(ppn.0 - (v & 0xf) as usize), (v >> 4 & 0x7) as usize))
 }
 
 /// (free frames, total frames managed).

@@ -7,7 +7,9 @@
 //!   of a power-of-two size up to 4 KiB is aligned to its size, as Linux's
 //!   kmalloc guarantees), with the slab's record ([`SlabHeader`], 64 bytes)
 //!   in the block's last bytes. The order is the smallest (0..=4) that
-//!   wastes at most an eighth of the slab.
+//!   wastes at most an eighth of the slab; when the buddy allocator has no
+//!   free block that large (RAM fragmented by user pages), the slab is
+//!   made of the smallest block that holds one object (SLUB's oo_min).
 //! - Each cache keeps its slabs on two lists, *partial* (some objects
 //!   free) and *full*; an allocation takes an object from the first
 //!   partial slab (a new slab when there is none), a free puts it back on
@@ -65,7 +67,7 @@ pub const KMALLOC_MAX_CACHE_SIZE: usize = 8192;
 pub const MAX_CACHES: usize = 32;
 
 /// Largest slab order (16 frames).
-const MAX_SLAB_ORDER: usize = 4;
+const MAX_SLAB_ORDER: usize = frame::MAX_SLAB_ORDER;
 
 /// Bytes at the end of each slab that hold its [`SlabHeader`].
 pub const SLAB_HEADER_SIZE: usize = 64;
@@ -84,6 +86,9 @@ struct SlabHeader {
     fresh: usize,
     /// Index of its cache (checked on free).
     cache: usize,
+    /// Objects it holds, and its block's order (the cache's, or its smaller fallback).
+    objs: usize,
+    order: usize,
 }
 
 const _: () = assert!(core::mem::size_of::<SlabHeader>() <= SLAB_HEADER_SIZE);
@@ -95,12 +100,18 @@ pub struct Cache {
     pub name: &'static str,
     /// Object size in bytes.
     pub size: usize,
-    /// Slabs are 2^order frames.
+    /// Slabs are 2^order frames (the preferred order).
     pub order: usize,
-    /// Objects per slab.
+    /// The fallback order when no block of `order` is free: the smallest that holds one object.
+    pub min_order: usize,
+    /// Objects per slab of `order`.
     pub objs_per_slab: usize,
     /// Slabs the cache holds.
     pub slabs: usize,
+    /// Frames of those slabs.
+    pub frames: usize,
+    /// Objects those slabs hold (num_objs).
+    pub num_objs: usize,
     /// Objects handed out now.
     pub active_objs: usize,
     partial: *mut SlabHeader,
@@ -120,8 +131,11 @@ const NO_CACHE: Cache = Cache {
     name: "",
     size: 0,
     order: 0,
+    min_order: 0,
     objs_per_slab: 0,
     slabs: 0,
+    frames: 0,
+    num_objs: 0,
     active_objs: 0,
     partial: null_mut(),
     full: null_mut(),
@@ -172,7 +186,8 @@ impl Slabs {
         let order = (0..=MAX_SLAB_ORDER)
             .find(|&o| objs_in(size, o) > 0 && (PAGE_SIZE << o) - objs_in(size, o) * size <= (PAGE_SIZE << o) / 8)
             .unwrap_or(MAX_SLAB_ORDER);
-        self.caches[self.len] = Cache { name, size, order, objs_per_slab: objs_in(size, order), ..NO_CACHE };
+        let min_order = (0..=order).find(|&o| objs_in(size, o) > 0).unwrap_or(order);
+        self.caches[self.len] = Cache { name, size, order, min_order, objs_per_slab: objs_in(size, order), ..NO_CACHE };
         self.len += 1;
         Some(self.len - 1)
     }
@@ -184,7 +199,7 @@ impl Slabs {
 
     /// Frames held by every cache's slabs.
     pub fn frames(&self) -> usize {
-        self.caches().iter().map(|c| c.slabs << c.order).sum()
+        self.caches().iter().map(|c| c.frames).sum()
     }
 
     /// An object of cache `i` (Linux's kmem_cache_alloc), not zeroed; null
@@ -192,27 +207,34 @@ impl Slabs {
     pub fn alloc(&mut self, i: usize) -> *mut u8 {
         let c = &mut self.caches[i];
         if c.partial.is_null() {
-            let Some(ppn) = frame::alloc_block(c.order) else { return null_mut() };
-            frame::tag_slab(ppn, c.order);
-            let h = header_of(ppn, c.order);
-            // SAFETY: the block is ours; its last bytes hold the header.
-            unsafe {
-                h.write(SlabHeader {
-                    next: null_mut(),
-                    prev: null_mut(),
-                    freelist: null_mut(),
-                    inuse: 0,
-                    fresh: 0,
-                    cache: i,
-                })
+            let block = frame::alloc_block(c.order).map(|p| (p, c.order));
+            let Some((ppn, order)) = block.or_else(|| frame::alloc_block(c.min_order).map(|p| (p, c.min_order))) else {
+                return null_mut();
             };
+            frame::tag_slab(ppn, order);
+            let h = header_of(ppn, order);
+            let objs = objs_in(c.size, order);
+            let rec = SlabHeader {
+                next: null_mut(),
+                prev: null_mut(),
+                freelist: null_mut(),
+                inuse: 0,
+                fresh: 0,
+                cache: i,
+                objs,
+                order,
+            };
+            // SAFETY: the block is ours; its last bytes hold the header.
+            unsafe { h.write(rec) };
             push(&mut c.partial, h);
             c.slabs += 1;
+            c.frames += 1 << order;
+            c.num_objs += objs;
         }
         let h = c.partial;
         // SAFETY: h is a live slab header of this cache; objects lie inside its block.
         unsafe {
-            let base = slab_start(h, c.order);
+            let base = h as usize + SLAB_HEADER_SIZE - (PAGE_SIZE << (*h).order);
             let obj = if !(*h).freelist.is_null() {
                 let obj = (*h).freelist;
                 (*h).freelist = *(obj as *mut *mut u8);
@@ -224,7 +246,7 @@ impl Slabs {
             };
             (*h).inuse += 1;
             c.active_objs += 1;
-            if (*h).inuse == c.objs_per_slab {
+            if (*h).inuse == (*h).objs {
                 unlink(&mut c.partial, h);
                 push(&mut c.full, h);
             }
@@ -240,10 +262,10 @@ impl Slabs {
     pub unsafe fn free(&mut self, i: usize, obj: *mut u8) {
         let c = &mut self.caches[i];
         let ppn = PhysPageNum((obj as usize - PHYS_OFFSET) / PAGE_SIZE);
-        let base = frame::slab_base(ppn).expect("kfree of an object in no slab");
-        let h = header_of(base, c.order);
+        let (base, order) = frame::slab_base(ppn).expect("kfree of an object in no slab");
+        let h = header_of(base, order);
         assert_eq!((*h).cache, i, "kfree of an object of another cache");
-        let was_full = (*h).inuse == c.objs_per_slab;
+        let was_full = (*h).inuse == (*h).objs;
         *(obj as *mut *mut u8) = (*h).freelist;
         (*h).freelist = obj;
         (*h).inuse -= 1;
@@ -251,8 +273,10 @@ impl Slabs {
         if (*h).inuse == 0 {
             unlink(if was_full { &mut c.full } else { &mut c.partial }, h);
             c.slabs -= 1;
-            frame::untag_slab(base, c.order);
-            frame::free_block(base, c.order);
+            c.frames -= 1 << order;
+            c.num_objs -= (*h).objs;
+            frame::untag_slab(base, order);
+            frame::free_block(base, order);
         } else if was_full {
             unlink(&mut c.full, h);
             push(&mut c.partial, h);
@@ -275,11 +299,6 @@ impl Default for Slabs {
 /// The header of the slab whose block starts at `ppn`.
 fn header_of(ppn: PhysPageNum, order: usize) -> *mut SlabHeader {
     (ppn.addr().to_kva() + (PAGE_SIZE << order) - SLAB_HEADER_SIZE) as *mut SlabHeader
-}
-
-/// The first byte of the slab whose header is `h`.
-fn slab_start(h: *mut SlabHeader, order: usize) -> usize {
-    h as usize + SLAB_HEADER_SIZE - (PAGE_SIZE << order)
 }
 
 /// Pushes `h` at the head of `list`.
@@ -325,7 +344,7 @@ pub fn slabinfo(caches: &[Cache]) -> alloc::string::String {
             "{:<17} {:6} {:6} {:6} {:4} {:4} : tunables {:4} {:4} {:4} : slabdata {:6} {:6} {:6}",
             c.name,
             c.active_objs,
-            c.slabs * c.objs_per_slab,
+            c.num_objs,
             c.size,
             c.objs_per_slab,
             1 << c.order,
