@@ -3,7 +3,9 @@
 //! and 1 grant them, Committed_AS rises with a mapping and falls back when
 //! its process exits; oom_score_adj makes a small process the OOM killer's
 //! first victim and -1000 keeps the biggest one alive (the kill lines
-//! snapshotted); panic_on_oom stops the kernel with Linux's message;
+//! snapshotted); mmap, mprotect, brk and mremap charge Committed_AS and
+//! munmap releases it (snapshotted in modes 0 and 2); panic_on_oom stops
+//! the kernel with Linux's message;
 //! /proc/slabinfo has Linux's format and its counts follow the kernel's
 //! allocations, and meminfo's Slab is the slabs' frames.
 
@@ -235,4 +237,30 @@ exit 0
             .sum()
     };
     assert!(active(&busy) > active(&slab) + 20, "{console}");
+}
+
+#[test]
+fn every_mapping_call_charges_and_releases_committed_as() {
+    let img = svos_image();
+    let lines = |mode: u32| -> Vec<String> {
+        let console = boot(&img.initrd, &format!("vm.overcommit_memory={mode} init=memstress:commit"));
+        console.lines().filter(|l| l.starts_with("memstress: commit:")).map(String::from).collect()
+    };
+    let (guess, never) = (lines(0), lines(2));
+    insta::assert_snapshot!(format!(
+        "vm.overcommit_memory=0\n{}\nvm.overcommit_memory=2\n{}",
+        guess.join("\n"),
+        never.join("\n")
+    ));
+    // Each call's (result, change in kB).
+    let parse = |l: &String| -> (i64, i64) {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f[f.len() - 4].parse().unwrap(), f[f.len() - 2].trim_start_matches('+').parse().unwrap())
+    };
+    let guess: Vec<(i64, i64)> = guess.iter().map(parse).collect();
+    let never: Vec<(i64, i64)> = never.iter().map(parse).collect();
+    // mmap rw, mmap PROT_NONE, mprotect rw, brk +60 MiB (1 = moved), brk back, mremap to 80 MiB, munmap.
+    assert_eq!(guess, [(0, 8192), (0, 0), (0, 81920), (1, 61440), (0, -61440), (0, 73728), (0, -163840)]);
+    // Mode 2 (CommitLimit ~62 MiB): the large charges are refused and nothing is charged for them.
+    assert_eq!(never, [(0, 8192), (0, 0), (-12, 0), (0, 0), (0, 0), (-12, 0), (0, -8192)]);
 }

@@ -38,7 +38,21 @@
 //! - `memstress demand MIB`: VSZ and RSS (/proc/self/statm) over a
 //!   demand-paging run: before and after mapping MIB MiB, after touching
 //!   each quarter of it, after munmap.
+//! - `memstress commit`: what each mapping call does to the commit charge
+//!   (meminfo's Committed_AS, in kB): mmap of 8 MiB read-write, mmap of
+//!   80 MiB PROT_NONE (not charged), mprotect of it to read-write, brk up
+//!   by 60 MiB and back, mremap of the 8 MiB to 80 MiB, munmap of both;
+//!   each call's result (0 or -errno, brk: 1 if the break moved) and the
+//!   charge's change. Under vm.overcommit_memory 2 (128 MiB, no swap) the
+//!   large charges are refused.
 //! - `memstress reread MIB PASSES`:
+//! - `memstress commit`: what each mapping call does to the commit charge
+//!   (meminfo's Committed_AS, in kB): mmap of 8 MiB read-write, mmap of
+//!   80 MiB PROT_NONE (not charged), mprotect of it to read-write, brk up
+//!   by 60 MiB and back, mremap of the 8 MiB to 80 MiB, munmap of both;
+//!   each call's result (0 or -errno, brk: 1 if the break moved) and the
+//!   charge's change. Under vm.overcommit_memory 2 (128 MiB, no swap) the
+//!   large charges are refused.
 //! - `memstress reread MIB PASSES`: writes MIB MiB once, then reads and
 //!   checks it PASSES times: with less RAM, pages swapped back in and only
 //!   read are clean, so reclaim can drop them without writing them again.
@@ -402,6 +416,46 @@ fn demand(mib: usize) -> i32 {
     i32::from(wrong != 0)
 }
 
+/// meminfo's Committed_AS in kB.
+fn committed_as() -> i64 {
+    let fd = sys::open(b"/proc/meminfo\0");
+    let mut buf = [0u8; 4096];
+    let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { -1 };
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    let text = core::str::from_utf8(&buf[..n.max(0) as usize]).unwrap_or("");
+    let line = text.lines().find_map(|l| l.strip_prefix("Committed_AS:")).unwrap_or("-1");
+    line.trim().trim_end_matches("kB").trim().parse().unwrap_or(-1)
+}
+
+fn commit() -> i32 {
+    const MIB8: usize = 8 << 20;
+    const MIB80: usize = 80 << 20;
+    let mut base = committed_as();
+    let mut step = |what: &str, result: isize| {
+        let now = committed_as();
+        println!("memstress: commit: {:<34} {:>4}  Committed_AS {:+} kB", what, result, now - base);
+        base = now;
+    };
+    let rw = sys::mmap(0, MIB8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    step("mmap 8 MiB PROT_READ|PROT_WRITE", rw.min(0));
+    let none = sys::mmap(0, MIB80, 0, MAP_PRIVATE | MAP_ANONYMOUS);
+    step("mmap 80 MiB PROT_NONE", none.min(0));
+    step("mprotect it PROT_READ|PROT_WRITE", sys::mprotect(none as usize, MIB80, PROT_READ | PROT_WRITE));
+    let brk0 = sys::brk(0);
+    let moved = sys::brk(brk0 + (60 << 20)) == brk0 + (60 << 20);
+    step("brk +60 MiB (1: moved)", moved as isize);
+    sys::brk(brk0);
+    step("brk back", 0);
+    let grown = sys::syscall4(sys::SYS_MREMAP, rw as usize, MIB8, MIB80, 1);
+    step("mremap 8 MiB -> 80 MiB, MAYMOVE", grown.min(0));
+    let rw = if grown >= 0 { grown as usize } else { rw as usize };
+    let len = if grown >= 0 { MIB80 } else { MIB8 };
+    step("munmap both", sys::munmap(rw, len) + sys::munmap(none as usize, MIB80));
+    0
+}
+
 fn reread(mib: usize, passes: usize) -> i32 {
     let pages = (mib << 20) / PAGE;
     let Some(base) = map(mib << 20) else { return 1 };
@@ -464,6 +518,7 @@ fn main() -> i32 {
         "areas" if num(2) > 0 => areas(num(2)),
         "oom" if num(2) > 0 && num(3) > 0 => oom(num(2), num(3)),
         "oomadj" => oomadj(),
+        "commit" => commit(),
         "cow" if num(2) > 0 && num(3) <= num(2) => cow(num(2), num(3)),
         "demand" if num(2) > 0 => demand(num(2)),
         "adj" => {
@@ -474,7 +529,7 @@ fn main() -> i32 {
         "stress" if num(2) > 0 && num(3) > 0 && num(4) > 0 => stress(num(2), num(3), num(4)),
         _ => {
             println!(
-                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB"
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | commit | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB"
             );
             2
         }
