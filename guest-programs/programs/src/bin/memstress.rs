@@ -280,8 +280,8 @@ fn oomadj() -> i32 {
     set_adj("7");
     let pid = sys::fork();
     if pid == 0 {
-        let argv = [b"memstress\0".as_ptr(), b"adj\0".as_ptr(), core::ptr::null()];
-        sys::execve(b"/memstress\0".as_ptr(), argv.as_ptr(), [core::ptr::null()].as_ptr());
+        let argv = [c"memstress".as_ptr().cast(), c"adj".as_ptr().cast(), core::ptr::null()];
+        sys::execve(c"/memstress".as_ptr().cast(), argv.as_ptr(), [core::ptr::null()].as_ptr());
         sys::exit(5);
     }
     wait_all(1);
