@@ -104,13 +104,20 @@ pub enum Sysctl {
     OvercommitRatio,
     /// vm.panic_on_oom, 0..=2 ([`crate::mm::oom`]), writable.
     PanicOnOom,
+    /// The transparent-huge-page policy ([`crate::mm::huge_memory`]),
+    /// writable: Linux's /sys/kernel/mm/transparent_hugepage/enabled.
+    TransparentHugepage,
+    /// The hugetlb pool's size in 2 MiB pages ([`crate::mm::hugetlb`]), writable.
+    NrHugepages,
 }
 
-const VM_SYSCTLS: [(&str, Sysctl); 4] = [
+const VM_SYSCTLS: [(&str, Sysctl); 6] = [
+    ("nr_hugepages", Sysctl::NrHugepages),
     ("overcommit_memory", Sysctl::OvercommitMemory),
     ("overcommit_ratio", Sysctl::OvercommitRatio),
     ("panic_on_oom", Sysctl::PanicOnOom),
     ("policy", Sysctl::Policy),
+    ("transparent_hugepage", Sysctl::TransparentHugepage),
 ];
 
 /// An integer as Linux's proc_dointvec reads one: blanks around it, an
@@ -128,6 +135,8 @@ impl Sysctl {
             Sysctl::OvercommitMemory => format!("{}\n", crate::mm::commit::mode()),
             Sysctl::OvercommitRatio => format!("{}\n", crate::mm::commit::ratio()),
             Sysctl::PanicOnOom => format!("{}\n", crate::mm::oom::panic_on_oom()),
+            Sysctl::TransparentHugepage => crate::mm::huge_memory::policy_text(),
+            Sysctl::NrHugepages => format!("{}\n", crate::mm::hugetlb::pool().0),
         }
     }
 
@@ -136,9 +145,9 @@ impl Sysctl {
     /// an unknown policy, a number that does not parse, or one out of range.
     pub fn write(self, data: &[u8]) -> Result<usize, isize> {
         use crate::syscall::errno::EINVAL;
+        let text = core::str::from_utf8(data).map_err(|_| EINVAL)?;
         match self {
             Sysctl::Policy => {
-                let text = core::str::from_utf8(data).map_err(|_| EINVAL)?;
                 let p = crate::mm::policy::Policy::parse(text).ok_or(EINVAL)?;
                 crate::mm::policy::set(p);
             }
@@ -152,6 +161,14 @@ impl Sysctl {
             Sysctl::PanicOnOom => {
                 let m = usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?;
                 crate::mm::oom::set_panic_on_oom(m)?;
+            }
+            Sysctl::TransparentHugepage => {
+                let p = crate::mm::huge_memory::Thp::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
+                crate::mm::huge_memory::set_policy(p);
+            }
+            Sysctl::NrHugepages => {
+                let n = text.trim().parse::<usize>().map_err(|_| crate::syscall::errno::EINVAL)?;
+                crate::mm::hugetlb::set_pool_size(n);
             }
         }
         Ok(data.len())
@@ -523,10 +540,12 @@ fn map_line(out: &mut String, p: &Process, v: &Vma) {
 fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
     let kb = |bytes: u64| bytes >> 10;
     let pss = |fixed: u64| fixed >> (10 + PSS_SHIFT);
+    let hugetlb = v.huge == crate::mm::vma::VmaHuge::Hugetlb;
+    let page = if hugetlb { crate::mm::huge_memory::HPAGE_SIZE } else { PAGE_SIZE };
     let rows: &[(&str, u64)] = &[
         ("Size:", kb((v.end - v.start) as u64)),
-        ("KernelPageSize:", kb(PAGE_SIZE as u64)),
-        ("MMUPageSize:", kb(PAGE_SIZE as u64)),
+        ("KernelPageSize:", kb(page as u64)),
+        ("MMUPageSize:", kb(page as u64)),
         ("Rss:", kb(m.resident)),
         ("Pss:", pss(m.pss)),
         ("Pss_Dirty:", pss(m.pss_dirty)),
@@ -537,11 +556,11 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
         ("Referenced:", kb(m.referenced)),
         ("Anonymous:", kb(m.anonymous)),
         ("LazyFree:", 0),
-        ("AnonHugePages:", 0),
+        ("AnonHugePages:", kb(m.anon_huge)),
         ("ShmemPmdMapped:", 0),
         ("FilePmdMapped:", 0),
         ("Shared_Hugetlb:", 0),
-        ("Private_Hugetlb:", 0),
+        ("Private_Hugetlb:", kb(m.hugetlb)),
         ("Swap:", kb(m.swap)),
         ("SwapPss:", pss(m.swap_pss)),
         // Locked: Pss of mlocked areas; svos has no mlock.
@@ -554,7 +573,7 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
             let _ = writeln!(out, "{:<16}{:8} kB", name, val);
         }
     }
-    let _ = writeln!(out, "THPeligible:    0");
+    let _ = writeln!(out, "THPeligible:    {}", u8::from(crate::mm::huge_memory::thp_allowed(v)));
     out.push_str("VmFlags: ");
     for f in vm_flags(v) {
         out.push_str(f);
@@ -585,6 +604,13 @@ fn vm_flags(v: &Vma) -> Vec<&'static str> {
     }
     if v.account {
         f.push("ac");
+    }
+    // Linux's show_smap_vma_flags order: ... ac, nr, ht, ..., hg, nh.
+    match v.huge {
+        crate::mm::vma::VmaHuge::Hugetlb => f.push("ht"),
+        crate::mm::vma::VmaHuge::Advised => f.push("hg"),
+        crate::mm::vma::VmaHuge::Refused => f.push("nh"),
+        crate::mm::vma::VmaHuge::Default => {}
     }
     f
 }
@@ -802,6 +828,8 @@ struct SystemPages {
     page_tables: u64,
     /// Kernel stacks of live processes, in KiB.
     kernel_stack_kb: u64,
+    /// Pages mapped by transparent megapages, each megapage counted once.
+    anon_huge: u64,
 }
 
 fn system_pages() -> SystemPages {
@@ -823,6 +851,7 @@ fn system_pages() -> SystemPages {
         swap_cached: pages(total.pss_swap_cached).min(anon),
         page_tables,
         kernel_stack_kb: procs * (crate::mm::kstack::KSTACK_PAGES * PAGE_SIZE / 1024) as u64,
+        anon_huge: crate::mm::huge_memory::anon_huge_pages() as u64,
     }
 }
 
@@ -889,7 +918,7 @@ fn meminfo() -> String {
         ("VmallocUsed:", 0),
         ("VmallocChunk:", 0),
         ("Percpu:", 0),
-        ("AnonHugePages:", 0),
+        ("AnonHugePages:", kb(sys.anon_huge)),
         ("ShmemHugePages:", 0),
         ("ShmemPmdMapped:", 0),
         ("FileHugePages:", 0),
@@ -899,10 +928,18 @@ fn meminfo() -> String {
     for (n, v) in rows {
         let _ = writeln!(s, "{:<16}{:8} kB", n, v);
     }
-    // hugetlb_report_meminfo: no huge pages reserved; 2 MiB megapages.
-    s.push_str(
-        "HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\nHugePages_Surp:        0\n\
-         Hugepagesize:       2048 kB\nHugetlb:               0 kB\n",
+    // hugetlb_report_meminfo: the pool of 2 MiB pages (svos takes pages at
+    // mmap, so none is only reserved).
+    let (huge_total, huge_free) = crate::mm::hugetlb::pool();
+    let _ = write!(
+        s,
+        "HugePages_Total:   {:5}\nHugePages_Free:    {:5}\nHugePages_Rsvd:    {:5}\nHugePages_Surp:    {:5}\n\
+         Hugepagesize:       2048 kB\nHugetlb:        {:8} kB\n",
+        huge_total,
+        huge_free,
+        0,
+        0,
+        huge_total * 2048
     );
     s
 }
@@ -945,7 +982,7 @@ fn vmstat() -> String {
         ("nr_dirty", NR_FILE_DIRTY.pages()),
         ("nr_writeback", NR_WRITEBACK.pages()),
         ("nr_shmem", c.shmem as u64),
-        ("nr_anon_transparent_hugepages", 0),
+        ("nr_anon_transparent_hugepages", sys.anon_huge / crate::mm::huge_memory::HPAGE_PAGES as u64),
         ("nr_kernel_stack", sys.kernel_stack_kb),
         ("nr_page_table_pages", sys.page_tables),
         ("nr_swapcached", sys.swap_cached),
@@ -974,8 +1011,9 @@ fn vmstat() -> String {
         ("pgsteal_anon", v.pgsteal),
         ("pgsteal_file", 0),
         ("oom_kill", v.oom_kill),
-        ("thp_fault_alloc", 0),
-        ("thp_fault_fallback", 0),
+        ("thp_fault_alloc", v.thp_fault_alloc),
+        ("thp_fault_fallback", v.thp_fault_fallback),
+        ("thp_split_page", v.thp_split_page),
         ("swap_ra", 0),
     ];
     let mut s = String::new();

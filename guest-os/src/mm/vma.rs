@@ -88,6 +88,22 @@ impl core::fmt::Debug for FileMap {
     }
 }
 
+/// An area's huge-page setting (Linux's VM_HUGEPAGE, VM_NOHUGEPAGE and
+/// VM_HUGETLB flags; see [`super::huge_memory`]).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum VmaHuge {
+    /// No advice: transparent megapages only under the `always` policy.
+    #[default]
+    Default,
+    /// madvise(MADV_HUGEPAGE): megapages under `always` and `madvise`.
+    Advised,
+    /// madvise(MADV_NOHUGEPAGE): never a transparent megapage.
+    Refused,
+    /// mmap(MAP_HUGETLB): every 2 MiB of it is a megapage from the hugetlb
+    /// pool, never split or swapped.
+    Hugetlb,
+}
+
 /// A virtual memory area: `[start, end)` in bytes, page aligned, with user
 /// permissions `perm` (U is implied), and the file it maps, if any.
 #[derive(Clone, Debug)]
@@ -102,6 +118,8 @@ pub struct Vma {
     /// Charged to the commit charge (Linux's VM_ACCOUNT, [`super::commit`]):
     /// set for private writable areas, kept when mprotect takes W away.
     pub account: bool,
+    /// Huge-page advice or hugetlb backing.
+    pub huge: VmaHuge,
 }
 
 impl Vma {
@@ -119,7 +137,7 @@ impl Vma {
     /// True if reclaim may evict this area's pages: a demand-zero area
     /// (stack, heap, anonymous mmap) not mlock'd.
     pub fn evictable(&self) -> bool {
-        self.kind.is_demand_zero() && !self.locked
+        self.kind.is_demand_zero() && !self.locked && self.huge != VmaHuge::Hugetlb
     }
 
     /// Its size in pages.
@@ -380,7 +398,8 @@ impl VmaSet {
     /// accounted already (Linux's mprotect_fixup): [`VmaError::NoCommit`]
     /// when refused, nothing changed. Taking W away keeps the charge.
     pub fn protect_range(&mut self, s: usize, e: usize, perm: PteFlags, kinds: &[VmaKind]) -> Result<(), VmaError> {
-        let becomes_accounted = |v: &Vma| !v.account && Vma::accountable(perm, v.file.as_ref());
+        let becomes_accounted =
+            |v: &Vma| !v.account && v.huge != VmaHuge::Hugetlb && Vma::accountable(perm, v.file.as_ref());
         let charge: usize = self
             .overlapping(s, e)
             .filter(|v| becomes_accounted(v))
@@ -409,6 +428,18 @@ impl VmaSet {
         let e = if e > s { whole(e - 1).map_or(e, |v| v.end) } else { e };
         let all = [VmaKind::Elf, VmaKind::Heap, VmaKind::Stack, VmaKind::Anon, VmaKind::File];
         self.modify_range(s, e, &all, |v| v.locked = locked)
+    }
+
+    /// Sets the huge-page advice of the areas over `[s, e)` (madvise
+    /// MADV_HUGEPAGE, MADV_NOHUGEPAGE), splitting those that straddle an
+    /// end; hugetlb areas keep theirs. Errors as [`Self::protect_range`].
+    pub fn advise_huge(&mut self, s: usize, e: usize, huge: VmaHuge) -> Result<(), VmaError> {
+        let all = [VmaKind::Elf, VmaKind::Heap, VmaKind::Stack, VmaKind::Anon, VmaKind::File];
+        self.modify_range(s, e, &all, |v| {
+            if v.huge != VmaHuge::Hugetlb {
+                v.huge = huge;
+            }
+        })
     }
 
     /// Applies `f` to the areas over `[s, e)` (the parts inside the range,
@@ -531,7 +562,16 @@ impl VmaSet {
         self.map.remove(&s);
         self.fixed.remove(&s);
         if new_end > s {
-            let v = Vma { start: s, end: new_end, perm, kind: VmaKind::Heap, file: None, locked, account: true };
+            let v = Vma {
+                start: s,
+                end: new_end,
+                perm,
+                kind: VmaKind::Heap,
+                file: None,
+                locked,
+                account: true,
+                huge: VmaHuge::Default,
+            };
             self.map.insert(s, v);
             self.fixed.insert(s, new_end);
         }
