@@ -26,8 +26,8 @@
 //! console [`crate::console`]). A leaf lock is never held while taking
 //! another lock, and nothing waits for another hart while holding one.
 
-use core::cell::UnsafeCell;
 use crate::smp::MAX_HARTS;
+use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// A global mutable value, accessed only with the big kernel lock held.
