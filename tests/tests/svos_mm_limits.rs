@@ -107,7 +107,7 @@ fn stress_on_8_harts_loses_and_leaks_nothing() {
     assert!(out > 8_000, "{console}");
     // The heap's bytes: back to where they were before the first program,
     // but for the kernel tables that grew once (the process table's and run
-    // queue's capacity, a few hundred bytes), while its peak was over a MiB.
+    // queue's capacity, a few hundred bytes), while its peak was over 512 KiB higher.
     let heap =
         Regex::new(r"\[svos\] heap: (\d+) bytes in use when the first program started, (\d+) at power off").unwrap();
     let c = heap.captures(&console).unwrap_or_else(|| panic!("{console}"));
@@ -115,7 +115,7 @@ fn stress_on_8_harts_loses_and_leaks_nothing() {
     let peak = Regex::new(r"heap \d+ bytes \(peak (\d+)\)").unwrap();
     let peak: u64 = peak.captures(&console).unwrap_or_else(|| panic!("{console}"))[1].parse().unwrap();
     assert!(
-        after.abs_diff(before) < 1024 && peak > before + (1 << 20),
+        after.abs_diff(before) < 1024 && peak > before + (1 << 19),
         "heap {before} -> {after}, peak {peak}:\n{console}"
     );
 }
