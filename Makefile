@@ -13,6 +13,7 @@
 #                  compare N random instruction sequences on svemu and QEMU
 #   make fuzz [FUZZ_SECONDS=3600] [FUZZ_SEED=1]
 #                  attack svemu with mutated ELF kernels and device abuse for that long
+#   make stress    svos's big memory stress on 8 harts (scripts/stress): the figures of guest-os/README.md
 #   make clean
 #
 # Set-up of a fresh machine (Rust target, Debian packages) is done by
@@ -40,7 +41,7 @@ APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux linux-run linux-progs
+.PHONY: all run shell test qemu-run bench diff-test fuzz stress clean setup-run setup-test svemu guest linux linux-run linux-progs
 
 all: svemu guest
 
@@ -187,6 +188,10 @@ FUZZ_SEED    ?= 1
 fuzz: setup-test
 	$(CARGO) build --release -q -p svemu-tests --bin fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) target/release/fuzz
+
+# Not a test (several CPU-minutes): 200 workers on 8 harts, swap at 3x RAM.
+stress: all
+	scripts/stress
 
 clean:
 	$(CARGO) clean

@@ -93,7 +93,13 @@ impl AddrSpace {
             _ => {
                 // SAFETY: no hart maps the frame writable any more (the PTE
                 // is gone and flushed; a shared frame is read-only everywhere).
-                let Some(slot) = swap::write_out(unsafe { frame.ppn().bytes_mut() }) else {
+                let page = unsafe { frame.ppn().bytes_mut() };
+                // Swap full: the swap cache copies this space's resident
+                // pages hold are given up first (their frames hold the
+                // same bytes), then the write is tried once more.
+                let written = swap::write_out(page)
+                    .or_else(|| (self.drop_swap_copies() > 0).then(|| swap::write_out(page)).flatten());
+                let Some(slot) = written else {
                     self.undo_eviction(vpn, frame, old);
                     return false;
                 };
@@ -115,6 +121,23 @@ impl AddrSpace {
         vmstat::PGSTEAL.inc();
         drop(frame);
         true
+    }
+
+    /// Gives up the swap cache copies of this space's resident private
+    /// pages (Linux frees swap cache when swap is full, vm_swap_full): the
+    /// frames hold the same bytes, so only a later eviction pays a write.
+    /// Returns how many slots it freed (a slot still referenced elsewhere
+    /// is not freed).
+    pub(super) fn drop_swap_copies(&mut self) -> usize {
+        let mut freed = 0;
+        for frame in self.frames.values_mut() {
+            if let PageFrame::Private(_, copy @ Some(_)) = frame {
+                if copy.take().is_some_and(|slot| Arc::strong_count(&slot) == 1) {
+                    freed += 1;
+                }
+            }
+        }
+        freed
     }
 
     /// Puts back a page whose eviction failed (swap full, disk error): its

@@ -80,6 +80,9 @@ pub enum WaitFor {
     /// A FUTEX_WAKE on [`Process::futex`]'s word, or the time (ticks) to
     /// reach this value (`u64::MAX`: no timeout).
     Futex(u64),
+    /// An out-of-memory victim to exit and free its memory (a fault that
+    /// found no frame while a victim of the OOM killer was still dying).
+    Memory,
 }
 
 /// Scheduling state.
