@@ -143,11 +143,40 @@ $(LXP_DIR)/%: tests/linux-progs/%.cpp
 	@mkdir -p $(LXP_DIR)
 	$(LXP_CXX) -static -O2 -Wall -o $@ $<
 
-linux-progs: setup-test $(LXP_PROGS)
+# The same programs dynamically linked (gcc's default: PIE with PT_INTERP
+# /lib/ld-linux-riscv64-lp64d.so.1), as NAME-dyn, and the shared libraries
+# they need, from the cross toolchain's sysroot ($(SYSROOT)), where Debian
+# puts them: the loader in /lib, the libraries in /lib/riscv64-linux-gnu
+# (its default search path; svos has no ld.so.cache).
+SYSROOT    := /usr/riscv64-linux-gnu/lib
+LXP_DYN    := basics memory files cxx cxxthreads filemap threads
+LXP_DYNPROGS := $(patsubst %,$(LXP_DIR)/%-dyn,$(LXP_DYN))
+DYN_LOADER := ld-linux-riscv64-lp64d.so.1
+DYN_LIBS   := libc.so.6 libm.so.6 libstdc++.so.6 libgcc_s.so.1
+
+$(LXP_DIR)/%-dyn: tests/linux-progs/%.c
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CC) -O2 -Wall -o $@ $< -lm
+
+$(LXP_DIR)/%-dyn: tests/linux-progs/%.cpp
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CXX) -O2 -Wall -o $@ $<
+
+# Copies the loader and DYN_LIBS (symbolic links followed) from SYSROOT
+# into the image tree $(1).
+define copy_dyn_libs
+	@mkdir -p $(1)/lib/riscv64-linux-gnu
+	@cp -L $(SYSROOT)/$(DYN_LOADER) $(1)/lib/
+	@for l in $(DYN_LIBS); do cp -L $(SYSROOT)/$$l $(1)/lib/riscv64-linux-gnu/; done
+endef
+
+linux-progs: setup-test $(LXP_PROGS) $(LXP_DYNPROGS)
 	@rm -rf $(LXP_DIR)/root && mkdir -p $(LXP_DIR)/root
-	@cp $(LXP_PROGS) $(LXP_DIR)/root/ && touch -d @0 $(LXP_DIR)/root/*
-	@cd $(LXP_DIR)/root && ls | cpio --quiet --reproducible -o -H newc > $(CURDIR)/$(LXP_INITRD)
-	@echo "linux-progs initrd: $(LXP_INITRD) ($(notdir $(LXP_PROGS)))"
+	@cp $(LXP_PROGS) $(LXP_DYNPROGS) $(LXP_DIR)/root/
+	$(call copy_dyn_libs,$(LXP_DIR)/root)
+	@find $(LXP_DIR)/root -exec touch -d @0 {} +
+	@cd $(LXP_DIR)/root && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet --reproducible -o -H newc > $(CURDIR)/$(LXP_INITRD)
+	@echo "linux-progs initrd: $(LXP_INITRD) ($(notdir $(LXP_PROGS) $(LXP_DYNPROGS)), $(DYN_LOADER) $(DYN_LIBS))"
 
 # The integration tests boot the same image as `make run`: they get its
 # parts from here, so there is one definition of the demo.

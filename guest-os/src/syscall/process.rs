@@ -258,9 +258,9 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
             prepared = exec::prepare(&cwd, &path, &args, &envs);
         }
         prepared.map_err(|e| {
-            if let Some(exec::ExecError::Dynamic) = e.exec {
+            if let Some(x @ exec::ExecError::NoInterpreter(_)) = &e.exec {
                 let p = sched::current();
-                crate::println!("[svos] pid {} ({}): {}: dynamically linked: build with -static", p.pid, p.name, path);
+                crate::println!("[svos] pid {} ({}): {}: {}", p.pid, p.name, path, x);
                 sched::exit_current(crate::proc::ExitReason::Exited(127));
             }
             e.errno
