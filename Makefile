@@ -149,7 +149,7 @@ $(LXP_DIR)/%: tests/linux-progs/%.cpp
 # puts them: the loader in /lib, the libraries in /lib/riscv64-linux-gnu
 # (its default search path; svos has no ld.so.cache).
 SYSROOT    := /usr/riscv64-linux-gnu/lib
-LXP_DYN    := basics memory files cxx cxxthreads filemap threads
+LXP_DYN    := basics memory files cxx filemap threads
 LXP_DYNPROGS := $(patsubst %,$(LXP_DIR)/%-dyn,$(LXP_DYN))
 DYN_LOADER := ld-linux-riscv64-lp64d.so.1
 DYN_LIBS   := libc.so.6 libm.so.6 libstdc++.so.6 libgcc_s.so.1
