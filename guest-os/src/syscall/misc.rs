@@ -180,6 +180,12 @@ pub fn sys_setid(id: usize) -> isize {
     }
 }
 
+/// setfsuid(fsuid) / setfsgid(fsgid): the previous id, always 0 (root);
+/// the id changes only to 0, as [`sys_setid`] (procps's top calls these).
+pub fn sys_setfsid(_id: usize) -> isize {
+    0
+}
+
 /// getgroups(size, list): no supplementary groups: 0.
 pub fn sys_getgroups(_size: usize, _list: usize) -> isize {
     0
