@@ -54,6 +54,7 @@ pub fn dispatch() {
         SYS_CLOSE => fs::sys_close(a0),
         SYS_PIPE2 => fs::sys_pipe2(a0, a1),
         SYS_PPOLL => fs::sys_ppoll(a0, a1, a2, a3),
+        SYS_PSELECT6 => fs::sys_pselect6(a0, a1, a2, a3, a4, a5),
         SYS_GETDENTS64 => fs::sys_getdents64(a0, a1, a2),
         SYS_LSEEK => fs::sys_lseek(a0, a1 as isize, a2),
         SYS_READ => fs::sys_read(a0, a1, a2),

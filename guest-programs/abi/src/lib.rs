@@ -104,6 +104,8 @@ pub mod nr {
     pub const SYS_PWRITE64: usize = 68;
     /// ppoll(fds, nfds, timeout, sigmask, sigsetsize)
     pub const SYS_PPOLL: usize = 73;
+    /// pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask)
+    pub const SYS_PSELECT6: usize = 72;
     /// readlinkat(dirfd, path, buf, size)
     pub const SYS_READLINKAT: usize = 78;
     /// newfstatat(dirfd, path, statbuf, flags)
