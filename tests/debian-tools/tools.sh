@@ -1,47 +1,54 @@
-echo == start ==
+# Run by tests/tests/svos_debian_tools.rs (svos's sh, init=sh:tools.sh):
+# BusyBox and procps from Debian over svos's /proc, next to the kernel's
+# own counts (cat of the /proc files they read), in @@ sections.
 memory-user 4 1 60000 > /tmp/mu4.out &
-echo pid4 $!
+M4=$!
 memory-user 8 1 60000 > /tmp/mu8.out &
-echo pid8 $!
+M8=$!
+# procps's top refreshes its memory figures only when time(2) has moved
+# 3 s past its last read (0 at first): svos's clock starts at 0 at reset,
+# as Linux's does without an RTC.
 sleep 3000
 /usr/bin/top -b -d 30 -n 2 > /tmp/top.out &
-echo pidtop $!
+T=$!
 sleep 500
-echo == status4 ==
-cat /proc/2/status
-echo == status8 ==
-cat /proc/3/status
-echo == statustop ==
-cat /proc/5/status
-echo == maps of top ==
-cat /proc/5/maps
-echo == meminfo ==
+echo @@pids
+echo $M4 $M8 $T
+echo @@status4
+cat /proc/$M4/status
+echo @@status8
+cat /proc/$M8/status
+echo @@statustop
+cat /proc/$T/status
+echo @@mapstop
+cat /proc/$T/maps
+echo @@meminfo
 cat /proc/meminfo
-echo == procps free ==
+echo @@procps-free
 /usr/bin/free
-echo == procps ps ==
+echo @@procps-ps
 /usr/bin/ps -eo pid,ppid,stat,vsz,rss,min_flt,maj_flt,comm
-echo == procps vmstat ==
+echo @@procps-vmstat
 /usr/bin/vmstat
-echo == procps pmap 4 ==
-/usr/bin/pmap 2
-echo == procps pmap top ==
-/usr/bin/pmap 5
-echo == procps uptime ==
+echo @@meminfo2
+cat /proc/meminfo
+echo @@procps-pmap4
+/usr/bin/pmap $M4
+echo @@procps-pmaptop
+/usr/bin/pmap $T
+echo @@procps-uptime
 /usr/bin/uptime
-echo == procps top ==
+echo @@procps-top
 /usr/bin/top -bn1
-echo == busybox free ==
+echo @@busybox-free
 /bin/busybox free
-echo == busybox ps ==
+echo @@busybox-ps
 /bin/busybox ps -o pid,vsz,rss,comm
-echo == busybox top ==
+echo @@busybox-top
 /bin/busybox top -bn1
-echo == busybox uptime ==
+echo @@busybox-uptime
 /bin/busybox uptime
-echo == loadavg ==
+echo @@loadavg
 cat /proc/loadavg
-echo == uptime ==
-cat /proc/uptime
-echo == end ==
+echo @@end
 exit 0
