@@ -107,7 +107,7 @@ impl fmt::Display for ExecError {
             ExecError::Elf(e) => write!(f, "bad ELF: {}", e),
             ExecError::NotRv64Exec => write!(f, "not a static RV64 executable"),
             ExecError::NoInterpreter(i) => {
-                write!(f, "dynamically linked, and its interpreter {} is not in the image: build with -static", i)
+                write!(f, "dynamically linked, and its loader {} is not in the image: build with -static", i)
             }
             ExecError::BadSegment => write!(f, "bad PT_LOAD segment"),
             ExecError::WriteExec => write!(f, "segment is both writable and executable"),
@@ -570,23 +570,39 @@ impl From<ExecError> for PrepareError {
     }
 }
 
-/// The bytes of file `f` (at path `abs`) for exec: without a copy while
-/// they are still the initrd's as packed (the second value is then
-/// `None`), else copied out of the page cache; and the file as a private
-/// mapping of it from offset 0. -ENOMEM when no memory is left for a copy.
-fn file_bytes(f: &crate::fs::RegRef, abs: &str) -> Result<(FileMap, Option<Vec<u8>>, &'static [u8]), PrepareError> {
-    use crate::syscall::errno::ENOMEM;
-    let mut g = f.lock();
-    let fm = FileMap { file: f.clone(), pgoff: 0, shared: false, name: Arc::from(abs), ino: g.ino };
-    match g.cache.unwritten_bytes() {
-        Some(d) => Ok((fm, None, d)),
-        None => {
-            let mut v = Vec::new();
-            v.try_reserve_exact(g.len()).map_err(|_| PrepareError::from(ENOMEM))?;
-            v.resize(g.len(), 0);
-            g.cache.read(0, &mut v)?;
-            Ok((fm, Some(v), &[][..]))
+/// A file exec loads (a program or its loader): its bytes and the file as
+/// a private mapping of it from offset 0.
+struct ExecFile {
+    map: FileMap,
+    /// A copy out of the page cache, when the file was written since boot.
+    owned: Option<Vec<u8>>,
+    /// The initrd's bytes, when the file is still as packed (no copy).
+    packed: &'static [u8],
+}
+
+impl ExecFile {
+    /// Reads file `f` (at path `abs`): without a copy while its bytes are
+    /// still the initrd's, else copied out of the page cache. -ENOMEM when
+    /// no memory is left for a copy.
+    fn open(f: &crate::fs::RegRef, abs: &str) -> Result<ExecFile, PrepareError> {
+        use crate::syscall::errno::ENOMEM;
+        let mut g = f.lock();
+        let map = FileMap { file: f.clone(), pgoff: 0, shared: false, name: Arc::from(abs), ino: g.ino };
+        match g.cache.unwritten_bytes() {
+            Some(packed) => Ok(ExecFile { map, owned: None, packed }),
+            None => {
+                let mut v = Vec::new();
+                v.try_reserve_exact(g.len()).map_err(|_| PrepareError::from(ENOMEM))?;
+                v.resize(g.len(), 0);
+                g.cache.read(0, &mut v)?;
+                Ok(ExecFile { map, owned: Some(v), packed: &[] })
+            }
         }
+    }
+
+    /// The file's bytes.
+    fn bytes(&self) -> &[u8] {
+        self.owned.as_deref().unwrap_or(self.packed)
     }
 }
 
@@ -602,8 +618,8 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
     for _ in 0..5 {
         let (node, abs) = crate::fs::lookup(cwd, &path, true)?;
         let Node::File(f) = node else { return Err(EACCES.into()) };
-        let (fm, owned, fixed) = file_bytes(&f, &abs)?;
-        let bytes: &[u8] = owned.as_deref().unwrap_or(fixed);
+        let prog = ExecFile::open(&f, &abs)?;
+        let bytes = prog.bytes();
         if let Some(script) = resolve_script(bytes) {
             let (interp, arg) = script?;
             let mut new = alloc::vec![interp.clone()];
@@ -622,14 +638,13 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
             Some(ipath) => {
                 let missing = || PrepareError::from(ExecError::NoInterpreter(ipath.clone()));
                 let Ok((Node::File(lf), labs)) = crate::fs::lookup("/", &ipath, true) else { return Err(missing()) };
-                Some(file_bytes(&lf, &labs)?)
+                Some(ExecFile::open(&lf, &labs)?)
             }
             None => None,
         };
-        let interp =
-            loader.as_ref().map(|(lfm, lowned, lfixed)| Interp { elf: lowned.as_deref().unwrap_or(lfixed), file: lfm });
-        let img = load(&mut space, bytes, Some(&fm), interp, &a, &e, &path)?;
-        return Ok(Prepared { space, img, exe: abs, exe_ino: fm.ino, argv, name });
+        let interp = loader.as_ref().map(|l| Interp { elf: l.bytes(), file: &l.map });
+        let img = load(&mut space, bytes, Some(&prog.map), interp, &a, &e, &path)?;
+        return Ok(Prepared { space, img, exe: abs, exe_ino: prog.map.ino, argv, name });
     }
     Err(ELOOP.into())
 }

@@ -228,9 +228,11 @@ fn read_str_array(va: usize, total: &mut usize) -> Result<Vec<String>, isize> {
 /// execve(path, argv, envp): replaces the process image with the program
 /// at `path` (resolved from the working directory; `#!` scripts run their
 /// interpreter). On success does not return to the old image. -ENOENT,
-/// -EACCES, -ENOEXEC (not a static RV64 ELF), -E2BIG, -EFAULT, -ENOMEM,
-/// -ELOOP. A dynamically linked ELF is refused with one console line and
-/// the process exits with status 127, as if its loader had failed.
+/// -EACCES, -ENOEXEC (not an RV64 ELF), -E2BIG, -EFAULT, -ENOMEM,
+/// -ELOOP. A dynamically linked ELF runs its loader (PT_INTERP,
+/// [`exec::load`]); one whose loader is not in the file system is refused
+/// with one console line and the process exits with status 127, as if its
+/// loader had failed.
 /// In a process with several threads, the other threads end (as Linux's
 /// de_thread) once the new program is loaded; execve from a thread other
 /// than the leader (the thread whose id is the pid) is refused with
