@@ -190,17 +190,9 @@ fn map_segment(
         }
     }
     if page_ceil(end) > file_end.max(start) {
-        space.map_area(file_end.max(start), page_ceil(end), perm, bss_kind(role))?;
+        space.map_area(file_end.max(start), page_ceil(end), perm, VmaKind::Anon)?;
     }
     Ok(())
-}
-
-/// The kind of the demand-zero part of a segment (.bss).
-fn bss_kind(role: Role) -> VmaKind {
-    match role {
-        Role::Program => VmaKind::Elf,
-        Role::Interpreter => VmaKind::Anon,
-    }
 }
 
 /// The last path component of `path` ("/bin/sh" -> "sh").
