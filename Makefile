@@ -31,7 +31,7 @@ INITRD   := $(BUILD)/initrd.cpio
 # The initrd (programs from guest-programs, scripts from guest-programs/scripts,
 # then the tools of the toolbox), in order, and the kernel command line:
 # init=PROG:ARG:... (see guest-os/README.md).
-PROGRAMS := sh demo.sh hello va forkdemo attack sleep worker spawn spin fpu segfault illegal memory-user mmaptest thrash memstress paging-policy perfstat
+PROGRAMS := sh demo.sh hello va forkdemo attack sleep worker spawn spin fpu segfault illegal memory-user mmaptest thrash memstress paging-policy perfstat hugepage
 # The userland tools: one static Linux program in C (guest-programs/toolbox,
 # a multi-call binary as BusyBox is) under each of these names, hard links
 # in the initrd (`sleep MS` is guest-programs', in milliseconds).

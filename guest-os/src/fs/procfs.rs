@@ -88,13 +88,22 @@ const GLOBAL_FILES: [(&str, GlobalFile); 8] = [
 pub enum Sysctl {
     /// vm/policy: the page replacement policy's name ([`crate::mm::policy`]), writable.
     Policy,
+    /// The transparent-huge-page policy ([`crate::mm::huge_memory`]),
+    /// writable: Linux's /sys/kernel/mm/transparent_hugepage/enabled.
+    TransparentHugepage,
+    /// The hugetlb pool's size in 2 MiB pages ([`crate::mm::hugetlb`]), writable.
+    NrHugepages,
     /// kernel/osrelease: the release uname(2) reports (procps reads it), read-only.
     OsRelease,
     /// kernel/ostype: "Linux", read-only.
     OsType,
 }
 
-const VM_SYSCTLS: [(&str, Sysctl); 1] = [("policy", Sysctl::Policy)];
+const VM_SYSCTLS: [(&str, Sysctl); 3] = [
+    ("nr_hugepages", Sysctl::NrHugepages),
+    ("policy", Sysctl::Policy),
+    ("transparent_hugepage", Sysctl::TransparentHugepage),
+];
 const KERNEL_SYSCTLS: [(&str, Sysctl); 2] = [("osrelease", Sysctl::OsRelease), ("ostype", Sysctl::OsType)];
 
 impl Sysctl {
@@ -102,6 +111,8 @@ impl Sysctl {
     fn read(self) -> String {
         match self {
             Sysctl::Policy => format!("{}\n", crate::mm::policy::current().name()),
+            Sysctl::TransparentHugepage => crate::mm::huge_memory::policy_text(),
+            Sysctl::NrHugepages => format!("{}\n", crate::mm::hugetlb::pool().0),
             Sysctl::OsRelease => format!("{}\n", crate::syscall::time::RELEASE),
             Sysctl::OsType => String::from("Linux\n"),
         }
@@ -109,7 +120,7 @@ impl Sysctl {
 
     /// True for the sysctls a write may change.
     fn writable(self) -> bool {
-        self == Sysctl::Policy
+        !matches!(self, Sysctl::OsRelease | Sysctl::OsType)
     }
 
     /// Sets the value from what a write(2) gave: `data` whole (one write is
@@ -121,6 +132,14 @@ impl Sysctl {
             Sysctl::Policy => {
                 let p = crate::mm::policy::Policy::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
                 crate::mm::policy::set(p);
+            }
+            Sysctl::TransparentHugepage => {
+                let p = crate::mm::huge_memory::Thp::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
+                crate::mm::huge_memory::set_policy(p);
+            }
+            Sysctl::NrHugepages => {
+                let n = text.trim().parse::<usize>().map_err(|_| crate::syscall::errno::EINVAL)?;
+                crate::mm::hugetlb::set_pool_size(n);
             }
             Sysctl::OsRelease | Sysctl::OsType => return Err(crate::syscall::errno::EPERM),
         }
@@ -494,10 +513,12 @@ fn map_line(out: &mut String, p: &Process, v: &Vma) {
 fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
     let kb = |bytes: u64| bytes >> 10;
     let pss = |fixed: u64| fixed >> (10 + PSS_SHIFT);
+    let hugetlb = v.huge == crate::mm::vma::VmaHuge::Hugetlb;
+    let page = if hugetlb { crate::mm::huge_memory::HPAGE_SIZE } else { PAGE_SIZE };
     let rows: &[(&str, u64)] = &[
         ("Size:", kb((v.end - v.start) as u64)),
-        ("KernelPageSize:", kb(PAGE_SIZE as u64)),
-        ("MMUPageSize:", kb(PAGE_SIZE as u64)),
+        ("KernelPageSize:", kb(page as u64)),
+        ("MMUPageSize:", kb(page as u64)),
         ("Rss:", kb(m.resident)),
         ("Pss:", pss(m.pss)),
         ("Pss_Dirty:", pss(m.pss_dirty)),
@@ -508,11 +529,11 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
         ("Referenced:", kb(m.referenced)),
         ("Anonymous:", kb(m.anonymous)),
         ("LazyFree:", 0),
-        ("AnonHugePages:", 0),
+        ("AnonHugePages:", kb(m.anon_huge)),
         ("ShmemPmdMapped:", 0),
         ("FilePmdMapped:", 0),
         ("Shared_Hugetlb:", 0),
-        ("Private_Hugetlb:", 0),
+        ("Private_Hugetlb:", kb(m.hugetlb)),
         ("Swap:", kb(m.swap)),
         ("SwapPss:", pss(m.swap_pss)),
         // Locked: Pss of mlocked areas; svos has no mlock.
@@ -525,7 +546,7 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
             let _ = writeln!(out, "{:<16}{:8} kB", name, val);
         }
     }
-    let _ = writeln!(out, "THPeligible:    0");
+    let _ = writeln!(out, "THPeligible:    {}", u8::from(crate::mm::huge_memory::thp_allowed(v)));
     out.push_str("VmFlags: ");
     for f in vm_flags(v) {
         out.push_str(f);
@@ -554,8 +575,15 @@ fn vm_flags(v: &Vma) -> Vec<&'static str> {
     if v.kind == VmaKind::Stack {
         f.push("gd");
     }
-    if v.perm.contains(PteFlags::W) {
+    if v.perm.contains(PteFlags::W) && v.huge != crate::mm::vma::VmaHuge::Hugetlb {
         f.push("ac");
+    }
+    // Linux's show_smap_vma_flags order: ... ac, nr, ht, ..., hg, nh.
+    match v.huge {
+        crate::mm::vma::VmaHuge::Hugetlb => f.push("ht"),
+        crate::mm::vma::VmaHuge::Advised => f.push("hg"),
+        crate::mm::vma::VmaHuge::Refused => f.push("nh"),
+        crate::mm::vma::VmaHuge::Default => {}
     }
     f
 }
@@ -745,6 +773,8 @@ struct SystemPages {
     kernel_stack_kb: u64,
     /// Pages of writable private areas (Linux's commit charge, VM_ACCOUNT).
     committed: u64,
+    /// Pages mapped by transparent megapages, each megapage counted once.
+    anon_huge: u64,
 }
 
 fn system_pages() -> SystemPages {
@@ -774,6 +804,7 @@ fn system_pages() -> SystemPages {
         page_tables,
         kernel_stack_kb: procs * (crate::mm::kstack::KSTACK_PAGES * PAGE_SIZE / 1024) as u64,
         committed,
+        anon_huge: crate::mm::huge_memory::anon_huge_pages() as u64,
     }
 }
 
@@ -838,7 +869,7 @@ fn meminfo() -> String {
         ("VmallocUsed:", 0),
         ("VmallocChunk:", 0),
         ("Percpu:", 0),
-        ("AnonHugePages:", 0),
+        ("AnonHugePages:", kb(sys.anon_huge)),
         ("ShmemHugePages:", 0),
         ("ShmemPmdMapped:", 0),
         ("FileHugePages:", 0),
@@ -848,10 +879,18 @@ fn meminfo() -> String {
     for (n, v) in rows {
         let _ = writeln!(s, "{:<16}{:8} kB", n, v);
     }
-    // hugetlb_report_meminfo: no huge pages reserved; 2 MiB megapages.
-    s.push_str(
-        "HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\nHugePages_Surp:        0\n\
-         Hugepagesize:       2048 kB\nHugetlb:               0 kB\n",
+    // hugetlb_report_meminfo: the pool of 2 MiB pages (svos takes pages at
+    // mmap, so none is only reserved).
+    let (huge_total, huge_free) = crate::mm::hugetlb::pool();
+    let _ = write!(
+        s,
+        "HugePages_Total:   {:5}\nHugePages_Free:    {:5}\nHugePages_Rsvd:    {:5}\nHugePages_Surp:    {:5}\n\
+         Hugepagesize:       2048 kB\nHugetlb:        {:8} kB\n",
+        huge_total,
+        huge_free,
+        0,
+        0,
+        huge_total * 2048
     );
     s
 }
@@ -894,7 +933,7 @@ fn vmstat() -> String {
         ("nr_dirty", NR_FILE_DIRTY.pages()),
         ("nr_writeback", NR_WRITEBACK.pages()),
         ("nr_shmem", c.shmem as u64),
-        ("nr_anon_transparent_hugepages", 0),
+        ("nr_anon_transparent_hugepages", sys.anon_huge / crate::mm::huge_memory::HPAGE_PAGES as u64),
         ("nr_kernel_stack", sys.kernel_stack_kb),
         ("nr_page_table_pages", sys.page_tables),
         ("nr_swapcached", sys.swap_cached),
@@ -923,8 +962,9 @@ fn vmstat() -> String {
         ("pgsteal_anon", v.pgsteal),
         ("pgsteal_file", 0),
         ("oom_kill", v.oom_kill),
-        ("thp_fault_alloc", 0),
-        ("thp_fault_fallback", 0),
+        ("thp_fault_alloc", v.thp_fault_alloc),
+        ("thp_fault_fallback", v.thp_fault_fallback),
+        ("thp_split_page", v.thp_split_page),
         ("swap_ra", 0),
     ];
     let mut s = String::new();

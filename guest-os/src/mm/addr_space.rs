@@ -36,7 +36,7 @@ use alloc::sync::Arc;
 
 pub use super::fault::{Access, FaultError, Resolved};
 pub use super::mmap::ProtectError;
-pub use super::vma::{FileMap, Vma, VmaKind};
+pub use super::vma::{FileMap, Vma, VmaHuge, VmaKind};
 
 /// Memory statistics of an address space (getrusage's ru_minflt, ru_majflt
 /// and ru_maxrss come from these).
@@ -72,6 +72,8 @@ pub struct AddrSpace {
     /// space to fault the page in reads its own copy; the slot is freed
     /// with its last reference.
     pub(super) swapped: BTreeMap<VirtPageNum, Arc<SwapSlot>>,
+    /// The 2 MiB pages of hugetlb areas, by first page ([`super::hugetlb`]).
+    pub(super) hugetlb: BTreeMap<VirtPageNum, super::hugetlb::HugetlbPage>,
     /// Page replacement state: load order, A-bit ages, the clock hand,
     /// RLIMIT_RSS and the replay region ([`super::policy`]).
     pub(super) replacement: super::policy::Replacement,
@@ -99,6 +101,7 @@ impl AddrSpace {
             vmas: VmaSet::new(),
             frames: BTreeMap::new(),
             swapped: BTreeMap::new(),
+            hugetlb: BTreeMap::new(),
             replacement: Default::default(),
             asid: 0,
             asid_gen: 0,

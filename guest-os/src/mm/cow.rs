@@ -102,6 +102,7 @@ impl AddrSpace {
         let shared = self.share_pages_with(&mut child);
         self.shootdown();
         shared?;
+        self.fork_hugetlb(&mut child)?;
         child.usage.peak_resident = child.frames.len();
         Ok(child)
     }
@@ -134,6 +135,15 @@ impl AddrSpace {
             let shared_mapping = matches!(theirs, PageFrame::Cache(_));
             let ppn = theirs.ppn();
             child.frames.insert(vpn, theirs);
+            if let Some(leaf) = pt.mega_leaf(vpn) {
+                // A megapage: shared as it is, read-only in both, at its first page.
+                if vpn.0.is_multiple_of(super::huge_memory::HPAGE_PAGES) {
+                    let perm = PteFlags(leaf.flags().0 & (PteFlags::R.0 | PteFlags::X.0)) | PteFlags::U;
+                    pt.protect_mega(vpn, perm);
+                    child.pt.map_mega(vpn, leaf.ppn(), perm)?;
+                }
+                continue;
+            }
             let Some((_, flags)) = pt.translate(vpn.addr()) else {
                 child.pt.walk_create_depth(vpn, levels() - 1)?;
                 continue;

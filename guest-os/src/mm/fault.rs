@@ -109,6 +109,9 @@ impl AddrSpace {
         if !vma.perm.contains(access.needs()) {
             return Err(FaultError::Segv);
         }
+        if vma.huge == super::vma::VmaHuge::Hugetlb {
+            return self.hugetlb_fault(va, access, &vma);
+        }
         let vpn = VirtAddr(va).floor();
         if self.frames.contains_key(&vpn) {
             match self.pt.translate(VirtAddr(va)) {
@@ -161,6 +164,9 @@ impl AddrSpace {
         if perm.0 & (PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0) == 0 {
             return Err(FaultError::Segv);
         }
+        if vma.huge == super::vma::VmaHuge::Hugetlb {
+            return self.hugetlb_fault(vpn.addr().0, Access::Load, vma);
+        }
         self.before_fault(vpn);
         if let Some(frame) = self.frames.get(&vpn) {
             let eff = match frame {
@@ -205,6 +211,13 @@ impl AddrSpace {
             self.usage.minor_faults += 1;
             super::vmstat::PGFAULT_MINOR.inc();
             return Ok(Resolved::Minor);
+        }
+        // A transparent megapage, where the area and the policy allow one.
+        if let Some(resolved) = self.huge_fault(vpn, vma) {
+            crate::drivers::trace::resolved_as(How::ZeroFill);
+            self.usage.minor_faults += 1;
+            super::vmstat::PGFAULT_MINOR.inc();
+            return Ok(resolved);
         }
         self.map_fresh(vpn, perm).map_err(|_| FaultError::OutOfMemory)?;
         crate::drivers::trace::resolved_as(How::ZeroFill);

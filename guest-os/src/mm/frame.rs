@@ -44,7 +44,8 @@ const NOT_FREE: u8 = 0xff;
 const MAX_RANGES: usize = 8;
 
 struct Buddy {
-    /// PPN of the span's first frame (the map's index 0; buddies are computed relative to it).
+    /// PPN of the span's first frame, aligned to 2^[`MAX_ORDER`] frames (the
+    /// map's index 0; buddies are computed relative to it).
     base: usize,
     /// Frames in the span (free RAM and the holes between ranges).
     span: usize,
@@ -164,8 +165,13 @@ pub unsafe fn init(ranges: &[(PhysAddr, PhysAddr)]) {
         ranges.iter().take(MAX_RANGES).map(|&(s, e)| (s.ceil().0, e.floor().0)).filter(|(f, l)| l > f).collect();
     let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else { return };
     let mut b = FRAMES.lock();
-    b.base = first.0;
-    b.span = last.1 - first.0;
+    // The span starts at a physical address aligned to the largest block,
+    // so that a block of order n is aligned to 2^n frames in physical
+    // memory too (an order-9 block can back a megapage, whose PPN[0] must
+    // be zero: privileged spec 4.4.1); the frames below the first range are
+    // never free.
+    b.base = first.0 & !((1 << MAX_ORDER) - 1);
+    b.span = last.1 - b.base;
     b.map = PhysPageNum(first.0).addr().to_kva() as *mut u8;
     core::ptr::write_bytes(b.map, NOT_FREE, b.span);
     let map_frames = b.span.div_ceil(PAGE_SIZE);
@@ -234,6 +240,24 @@ pub fn alloc_block(order: usize) -> Option<PhysPageNum> {
     FRAMES.lock().take(order).map(PhysPageNum)
 }
 
+/// Allocates a block of 2^`order` frames ([`alloc_block`]), zeroes it and
+/// hands back one [`FrameTracker`] per frame, lowest first: each frees its
+/// frame alone, and the buddy allocator coalesces them again once all are
+/// free. Used for megapages ([`super::huge_memory`]), whose 4 KiB pages
+/// outlive the megapage mapping once it is split. `None` if no block that
+/// large is free.
+pub fn alloc_block_frames(order: usize) -> Option<alloc::vec::Vec<FrameTracker>> {
+    let first = alloc_block(order)?;
+    let mut frames = alloc::vec::Vec::with_capacity(1 << order);
+    for i in 0..1usize << order {
+        let mut f = FrameTracker { ppn: PhysPageNum(first.0 + i) };
+        crate::drivers::trace::frame_alloc(f.ppn.addr().0);
+        f.bytes_mut().fill(0);
+        frames.push(f);
+    }
+    Some(frames)
+}
+
 /// Frees a block from [`alloc_block`].
 ///
 /// # Safety
@@ -241,6 +265,12 @@ pub fn alloc_block(order: usize) -> Option<PhysPageNum> {
 /// which nothing uses any more.
 pub unsafe fn free_block(ppn: PhysPageNum, order: usize) {
     FRAMES.lock().give(ppn.0, order);
+}
+
+/// The PPN of the first frame of the allocator's span (aligned to
+/// 2^[`MAX_ORDER`] frames; 0 before [`init`]).
+pub fn base_ppn() -> usize {
+    FRAMES.lock().base
 }
 
 /// (free frames, total frames managed).

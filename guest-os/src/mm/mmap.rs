@@ -72,7 +72,10 @@ impl AddrSpace {
             self.populate(s, e, perm)?;
         }
         let locked = self.lock_future;
-        self.vmas.insert(Vma { start: s, end: e, perm, kind, file, locked }).map_err(|_| MapError::OutOfMemory)?;
+        let huge = super::vma::VmaHuge::Default;
+        self.vmas
+            .insert(Vma { start: s, end: e, perm, kind, file, locked, huge })
+            .map_err(|_| MapError::OutOfMemory)?;
         if locked {
             // mlockall(MCL_FUTURE): populated now, as mlock would (a page
             // that gets no frame is left to fault later).
@@ -107,6 +110,9 @@ impl AddrSpace {
         if s >= e {
             return;
         }
+        // Megapages: the ones covered in part are split, the whole ones go at once.
+        self.split_huge_edges(s, e);
+        self.zap_huge_range(s, e);
         let (first, end) = (VirtAddr(s).floor(), VirtAddr(e).ceil());
         for vpn in take_range(&mut self.swapped, first, end).into_keys() {
             self.pt.clear_swap_entry(vpn);
@@ -117,10 +123,12 @@ impl AddrSpace {
         for vpn in freed.keys() {
             let _ = self.pt.unmap(*vpn);
         }
-        if !freed.is_empty() {
+        let hugetlb = self.take_hugetlb(s, e);
+        if !freed.is_empty() || !hugetlb.is_empty() {
             self.shootdown();
         }
         drop(freed);
+        drop(hugetlb);
     }
 
     /// Moves the end of the brk heap (`kind` must be [`VmaKind::Heap`]) from
@@ -193,7 +201,9 @@ impl AddrSpace {
     pub fn unmap_step_end(&self, s: usize, e: usize, areas: usize, pages: usize) -> usize {
         let mut it = self.vmas.overlapping(s, e);
         let Some(first) = it.next() else { return e };
-        let mut end = first.start.max(s).saturating_add(pages * PAGE_SIZE);
+        // Steps end on a megapage boundary, so that none is split for them.
+        let mut end =
+            first.start.max(s).saturating_add(pages * PAGE_SIZE).next_multiple_of(super::huge_memory::HPAGE_SIZE);
         if let Some(v) = self.vmas.overlapping(s, e).nth(areas) {
             end = end.min(v.start);
         }
@@ -223,8 +233,16 @@ impl AddrSpace {
             .map(|(vpn, f)| (*vpn, f.ppn(), matches!(f, PageFrame::Shared(_))))
             .collect();
         let rwx = PteFlags::R.0 | PteFlags::W.0 | PteFlags::X.0;
+        // A megapage covered in part is split; one covered whole keeps its leaf.
+        self.split_huge_edges(s, e);
         for (vpn, ppn, shared) in pages {
             let eff = if shared { PteFlags(perm.0 & rwx & !PteFlags::W.0) } else { PteFlags(perm.0 & rwx) };
+            if eff.0 != 0 && self.pt.mega_leaf(vpn).is_some() {
+                if vpn.0.is_multiple_of(super::huge_memory::HPAGE_PAGES) {
+                    self.pt.protect_mega(vpn, eff | PteFlags::U);
+                }
+                continue;
+            }
             let mapped = self.pt.translate(vpn.addr()).is_some();
             // The page's table pages exist (it had a PTE once, or fork made
             // them), so none of these allocates and none fails.
@@ -242,6 +260,7 @@ impl AddrSpace {
                 (false, false) => self.pt.map(vpn, ppn, eff | PteFlags::U),
             };
         }
+        self.protect_hugetlb(s, e, perm);
         self.shootdown();
         Ok(())
     }

@@ -9,6 +9,8 @@ pub mod fault;
 pub mod filemap;
 pub mod frame;
 pub mod heap;
+pub mod huge_memory;
+pub mod hugetlb;
 pub mod kernel_space;
 pub mod kstack;
 pub mod mlock;

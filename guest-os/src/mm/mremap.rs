@@ -81,6 +81,8 @@ impl AddrSpace {
     fn move_pages(&mut self, old: usize, old_len: usize, to: usize, new_len: usize) -> Result<usize, RemapError> {
         let old_end = old + old_len;
         let keep = old_len.min(new_len);
+        // PTEs move one by one: megapages are split first.
+        self.split_huge_range(old, old_end);
         let (first, end) = (VirtAddr(old).floor(), VirtAddr(old + keep).floor());
         let mut pages: Vec<VirtPageNum> = self.frames.range(first..end).map(|(v, _)| *v).collect();
         pages.extend(self.swapped.range(first..end).map(|(v, _)| *v));

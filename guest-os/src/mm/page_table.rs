@@ -25,6 +25,11 @@ impl PteFlags {
     pub const G: PteFlags = PteFlags(1 << 5);
     pub const A: PteFlags = PteFlags(1 << 6);
     pub const D: PteFlags = PteFlags(1 << 7);
+    /// Software bit (RSW, bit 9; privileged spec 4.3.1 leaves bits 8-9 to
+    /// software): a megapage leaf of a hugetlb area ([`super::hugetlb`]),
+    /// never split and not counted as a transparent megapage. Not among
+    /// the 8 bits [`PageTableEntry::flags`] returns.
+    pub const HUGETLB: PteFlags = PteFlags(1 << 9);
     /// No bits.
     pub const fn empty() -> Self {
         PteFlags(0)
@@ -117,6 +122,32 @@ pub struct PageTable {
     frames: Vec<FrameTracker>,
 }
 
+impl Drop for PageTable {
+    /// The user megapage leaves of the table stop counting as mapped
+    /// ([`super::huge_memory::leaf_removed`]); the table pages are freed
+    /// with `frames`.
+    fn drop(&mut self) {
+        fn visit(table: PhysPageNum, level: usize, entries: core::ops::Range<usize>) {
+            for i in entries {
+                // SAFETY: a page-table page reachable from the root being dropped.
+                let pte = unsafe { table.ptes_mut()[i] };
+                if !pte.is_valid() {
+                    continue;
+                }
+                if pte.is_leaf() {
+                    if level == levels() - 2 && pte.flags().contains(PteFlags::U) {
+                        super::huge_memory::leaf_removed(pte);
+                    }
+                } else if level < levels() - 2 {
+                    visit(pte.ppn(), level + 1, 0..512);
+                }
+            }
+        }
+        // The lower half: the upper is the kernel's, shared, never U.
+        visit(self.root, 0, 0..256);
+    }
+}
+
 /// `sfence.vma` for one virtual address, all ASIDs.
 #[inline]
 pub fn sfence_vma(va: usize) {
@@ -206,6 +237,11 @@ impl PageTable {
             if level == depth {
                 return Ok(pte);
             }
+            if pte.is_valid() && pte.is_leaf() && level == levels() - 2 && depth == levels() - 1 && self.split_mega(vpn)
+            {
+                // A user megapage was over the 4 KiB page wanted: split now.
+                return self.walk_create_depth(vpn, depth);
+            }
             if !pte.is_valid() {
                 let f = frame_alloc().ok_or(MapError::OutOfMemory)?;
                 *pte = PageTableEntry::new(f.ppn(), PteFlags::V);
@@ -216,6 +252,133 @@ impl PageTable {
             ppn = pte.ppn();
         }
         Err(MapError::HugePage)
+    }
+
+    /// The table page and index of the level-1 (2 MiB) PTE over `vpn`
+    /// (levels-2 in Sv48's count), whatever it holds; `None` if an upper
+    /// level has no table.
+    fn mega_index(&self, vpn: VirtPageNum) -> Option<(PhysPageNum, usize)> {
+        let idx = vpn.indexes();
+        let n = levels();
+        let mut ppn = self.root;
+        for &i in idx.iter().take(n - 2) {
+            // SAFETY: ppn is a page-table page reachable from our root.
+            let pte = unsafe { ppn.ptes_mut()[i] };
+            if !pte.is_valid() || pte.is_leaf() {
+                return None;
+            }
+            ppn = pte.ppn();
+        }
+        Some((ppn, idx[n - 2]))
+    }
+
+    /// The level-1 PTE over `vpn` (see [`Self::mega_index`]).
+    fn mega_slot(&mut self, vpn: VirtPageNum) -> Option<&mut PageTableEntry> {
+        let (ppn, i) = self.mega_index(vpn)?;
+        // SAFETY: a page-table page of this table.
+        Some(unsafe { &mut ppn.ptes_mut()[i] })
+    }
+
+    /// The user megapage leaf (a level-1 leaf with U, privileged spec
+    /// 4.4.1) that maps `vpn`, if one does.
+    pub fn mega_leaf(&self, vpn: VirtPageNum) -> Option<PageTableEntry> {
+        let (ppn, i) = self.mega_index(vpn)?;
+        // SAFETY: a page-table page of this table.
+        let pte = unsafe { ppn.ptes_mut()[i] };
+        (pte.is_valid() && pte.is_leaf() && pte.flags().contains(PteFlags::U)).then_some(pte)
+    }
+
+    /// True if the 2 MiB range of `vpn` has no PTE at all at level 1 (no
+    /// megapage, no table of 4 KiB PTEs): where a megapage may be mapped.
+    pub fn mega_slot_empty(&self, vpn: VirtPageNum) -> bool {
+        // SAFETY: a page-table page of this table.
+        self.mega_index(vpn).is_none_or(|(ppn, i)| unsafe { ppn.ptes_mut()[i].0 } == 0)
+    }
+
+    /// Splits the user megapage over `vpn` into 512 4 KiB PTEs with its
+    /// permissions and its A and D bits (Linux's __split_huge_pmd), in a new
+    /// table page; fences the range on this hart (other harts: the caller's
+    /// shootdown; their cached megapage entry translates as the new PTEs do
+    /// until then). With no frame for the table the megapage is only removed:
+    /// the pages keep their frames and get 4 KiB PTEs at their next access
+    /// (as the clock's unmapped pages do). Counts `thp_split_page`. False if
+    /// no megapage maps `vpn`, or a hugetlb one ([`PteFlags::HUGETLB`]).
+    pub fn split_mega(&mut self, vpn: VirtPageNum) -> bool {
+        if self.mega_leaf(vpn).is_none_or(|pte| pte.0 & PteFlags::HUGETLB.0 != 0) {
+            return false;
+        }
+        let table = frame_alloc();
+        let Some(slot) = self.mega_slot(vpn) else { return false };
+        // Taken out atomically: a hart setting A or D meanwhile either did
+        // it before (kept) or walks again and faults (the kernel lock
+        // orders it after this split).
+        let old = PageTableEntry(atomic(slot).swap(0, core::sync::atomic::Ordering::Relaxed));
+        if let Some(t) = table {
+            // SAFETY: a fresh table page.
+            let ptes = unsafe { t.ppn().ptes_mut() };
+            for (i, pte) in ptes.iter_mut().enumerate() {
+                *pte = PageTableEntry::new(PhysPageNum(old.ppn().0 + i), old.flags());
+            }
+            atomic(slot).store(PageTableEntry::new(t.ppn(), PteFlags::V).0, core::sync::atomic::Ordering::Relaxed);
+            self.frames.push(t);
+        }
+        super::huge_memory::leaf_removed(old);
+        sfence_vma(vpn.addr().0 & !(super::huge_memory::HPAGE_SIZE - 1));
+        super::vmstat::THP_SPLIT_PAGE.inc();
+        true
+    }
+
+    /// Removes the user megapage over `vpn` whole (munmap or MADV_DONTNEED of
+    /// all of it: no split, as Linux's zap_huge_pmd) and returns its leaf;
+    /// fences it on this hart.
+    pub fn zap_mega(&mut self, vpn: VirtPageNum) -> Option<PageTableEntry> {
+        self.mega_leaf(vpn)?;
+        let slot = self.mega_slot(vpn)?;
+        let old = PageTableEntry(atomic(slot).swap(0, core::sync::atomic::Ordering::Relaxed));
+        sfence_vma(vpn.addr().0 & !(super::huge_memory::HPAGE_SIZE - 1));
+        super::huge_memory::leaf_removed(old);
+        Some(old)
+    }
+
+    /// Gives the user megapage over `vpn` the permissions `flags` (R, W, X
+    /// and U), keeping its frame and its A and D bits; fences it on this hart.
+    pub fn protect_mega(&mut self, vpn: VirtPageNum, flags: PteFlags) -> bool {
+        if self.mega_leaf(vpn).is_none() {
+            return false;
+        }
+        let Some(slot) = self.mega_slot(vpn) else { return false };
+        let keep = PteFlags::A.0 | PteFlags::D.0 | PteFlags::V.0;
+        let mut cur = slot.0;
+        loop {
+            let new = (cur & !0xff) | (cur & keep) | leaf_flags(flags).0;
+            match atomic(slot).compare_exchange(
+                cur,
+                new,
+                core::sync::atomic::Ordering::Relaxed,
+                core::sync::atomic::Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => cur = now,
+            }
+        }
+        sfence_vma(vpn.addr().0 & !(super::huge_memory::HPAGE_SIZE - 1));
+        true
+    }
+
+    /// The 4 KiB PTE of `vpn` for a change that concerns that page alone:
+    /// a megapage over it is split first ([`Self::split_mega`]).
+    fn walk_split(&mut self, vpn: VirtPageNum) -> Option<&mut PageTableEntry> {
+        self.split_mega(vpn);
+        self.walk(vpn)
+    }
+
+    /// The leaf that maps `vpn`: its 4 KiB PTE, or the megapage over it
+    /// (for the A and D bits, which a megapage keeps for all its pages).
+    fn leaf_or_mega(&mut self, vpn: VirtPageNum) -> Option<&mut PageTableEntry> {
+        if self.mega_leaf(vpn).is_some() {
+            return self.mega_slot(vpn);
+        }
+        self.walk(vpn)
     }
 
     /// Maps the 4 KiB page `vpn` to `ppn` with `flags` (V is added; A, and D
@@ -232,7 +395,11 @@ impl PageTable {
         if !vpn.0.is_multiple_of(512) || !ppn.0.is_multiple_of(512) {
             return Err(MapError::HugePage);
         }
-        self.map_leaf(vpn, ppn, flags, levels() - 2)
+        self.map_leaf(vpn, ppn, flags, levels() - 2)?;
+        if flags.contains(PteFlags::U) && !flags.contains(PteFlags::HUGETLB) {
+            super::huge_memory::leaf_added(ppn);
+        }
+        Ok(())
     }
 
     /// Installs a leaf for `vpn` -> `ppn` at `depth` (see
@@ -252,9 +419,10 @@ impl PageTable {
     /// `flags` | V | A (| D if writable), then fences the page on this hart
     /// (other harts: the caller's shootdown). Used to change a page's
     /// permissions or frame in place (copy-on-write). [`MapError::NotMapped`]
-    /// if `vpn` has no valid 4 KiB leaf.
+    /// if `vpn` has no valid 4 KiB leaf. A megapage over `vpn` is split
+    /// first ([`Self::split_mega`]).
     pub fn remap(&mut self, vpn: VirtPageNum, ppn: PhysPageNum, flags: PteFlags) -> Result<(), MapError> {
-        let pte = self.walk(vpn).ok_or(MapError::NotMapped)?;
+        let pte = self.walk_split(vpn).ok_or(MapError::NotMapped)?;
         if !pte.is_valid() {
             return Err(MapError::NotMapped);
         }
@@ -268,9 +436,9 @@ impl PageTable {
 
     /// Removes the mapping of `vpn` and returns the leaf it had (its frame,
     /// which the caller owns and frees, and its final A/D bits). Issues
-    /// `sfence.vma` for the page.
+    /// `sfence.vma` for the page. A megapage over `vpn` is split first.
     pub fn unmap(&mut self, vpn: VirtPageNum) -> Result<PageTableEntry, MapError> {
-        let pte = self.walk(vpn).ok_or(MapError::NotMapped)?;
+        let pte = self.walk_split(vpn).ok_or(MapError::NotMapped)?;
         if !pte.is_valid() {
             return Err(MapError::NotMapped);
         }
@@ -279,12 +447,13 @@ impl PageTable {
         Ok(old)
     }
 
-    /// Clears A in the valid 4 KiB leaf of `vpn` and returns whether it was
+    /// Clears A in the valid 4 KiB leaf of `vpn` (or the megapage over it,
+    /// for all its 512 pages, without splitting it) and returns whether it was
     /// set (Linux's ptep_test_and_clear_young), fencing the page on this
     /// hart when it was: a hart keeps using a cached entry with A set and
     /// never sets A again. The other harts: the caller's shootdown.
     pub fn test_and_clear_accessed(&mut self, vpn: VirtPageNum) -> bool {
-        let young = match self.walk(vpn) {
+        let young = match self.leaf_or_mega(vpn) {
             Some(pte) if pte.is_valid() => {
                 atomic(pte).fetch_and(!PteFlags::A.0, core::sync::atomic::Ordering::Relaxed) & PteFlags::A.0 != 0
             }
@@ -296,12 +465,13 @@ impl PageTable {
         young
     }
 
-    /// Sets A, and D if `dirty`, in the valid 4 KiB leaf of `vpn` (what the
+    /// Sets A, and D if `dirty`, in the valid 4 KiB leaf of `vpn` or the
+    /// megapage over it (what the
     /// hart does under Svadu; svos does it for Svade faults and for its own
     /// writes through the direct map). False if `vpn` has no valid leaf.
     pub fn set_accessed(&mut self, vpn: VirtPageNum, dirty: bool) -> bool {
         let bits = if dirty { PteFlags::A.0 | PteFlags::D.0 } else { PteFlags::A.0 };
-        match self.walk(vpn) {
+        match self.leaf_or_mega(vpn) {
             Some(pte) if pte.is_valid() => {
                 atomic(pte).fetch_or(bits, core::sync::atomic::Ordering::Relaxed);
                 true
@@ -310,14 +480,16 @@ impl PageTable {
         }
     }
 
-    /// Replaces the valid leaf of `vpn` by a swap entry for `slot` (see
+    /// Replaces the valid leaf of `vpn` by a swap entry for `slot` (a
+    /// megapage over it is split first: swap is per 4 KiB page, as Linux
+    /// splits a THP before swap-out; see
     /// [`Self::set_swap_entry`]) in one atomic exchange, and returns the old
     /// leaf: its D bit is final once every hart has flushed the page (a
     /// store through a cached entry with D clear must walk, and finds the
     /// swap entry). Fences the page on this hart (every ASID: this hart may
     /// have run the space before); the other harts: the caller's shootdown.
     pub fn replace_with_swap_entry(&mut self, vpn: VirtPageNum, slot: usize) -> Option<PageTableEntry> {
-        let pte = self.walk(vpn)?;
+        let pte = self.walk_split(vpn)?;
         if !pte.is_valid() {
             return None;
         }

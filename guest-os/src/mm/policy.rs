@@ -328,6 +328,15 @@ impl AddrSpace {
         }
     }
 
+    /// True if `n` pages from `first` may get frames at once without local
+    /// replacement: no replay region overlaps them and RLIMIT_RSS leaves
+    /// room (a megapage's condition, [`super::huge_memory`]).
+    pub(super) fn room_for(&self, first: VirtPageNum, n: usize) -> bool {
+        let end = VirtPageNum(first.0 + n);
+        let overlaps = self.replacement.region.is_some_and(|r| r.start < end && first < r.end);
+        !overlaps && self.frames.len() + n <= self.replacement.rss_limit
+    }
+
     /// Before a fault gives page `vpn` a frame: local replacement. In a
     /// replay region at its budget, or in a process at its RLIMIT_RSS, one
     /// page of the region (or of the process) is evicted first

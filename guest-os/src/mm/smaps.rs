@@ -66,6 +66,10 @@ pub struct MemSizeStats {
     /// The part of Pss whose swap slot still holds the same contents (the
     /// swap cache), bytes << PSS_SHIFT (meminfo's SwapCached).
     pub pss_swap_cached: u64,
+    /// Bytes mapped by transparent megapages (smaps' AnonHugePages).
+    pub anon_huge: u64,
+    /// Bytes of hugetlb pages (smaps' Private_Hugetlb; not in Rss).
+    pub hugetlb: u64,
 }
 
 impl MemSizeStats {
@@ -85,6 +89,8 @@ impl MemSizeStats {
         self.pss_anon += o.pss_anon;
         self.pss_referenced += o.pss_referenced;
         self.pss_swap_cached += o.pss_swap_cached;
+        self.anon_huge += o.anon_huge;
+        self.hugetlb += o.hugetlb;
     }
 }
 
@@ -149,7 +155,14 @@ impl AddrSpace {
             if cached {
                 m.pss_swap_cached += share;
             }
+            // A megapage, counted at its first page (the range holds it whole:
+            // areas and their ends are never inside a megapage).
+            let huge = super::huge_memory::HPAGE_PAGES;
+            if anon && vpn.0.is_multiple_of(huge) && vpn.0 + huge <= hi.0 && self.pt.mega_leaf(*vpn).is_some() {
+                m.anon_huge += page * huge as u64;
+            }
         }
+        m.hugetlb = self.hugetlb_bytes(start, end);
         for (_, slot) in self.swapped.range(lo..hi) {
             m.swap += page;
             m.swap_pss += (page << PSS_SHIFT) / Arc::strong_count(slot).max(1) as u64;

@@ -88,6 +88,22 @@ impl core::fmt::Debug for FileMap {
     }
 }
 
+/// An area's huge-page setting (Linux's VM_HUGEPAGE, VM_NOHUGEPAGE and
+/// VM_HUGETLB flags; see [`super::huge_memory`]).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum VmaHuge {
+    /// No advice: transparent megapages only under the `always` policy.
+    #[default]
+    Default,
+    /// madvise(MADV_HUGEPAGE): megapages under `always` and `madvise`.
+    Advised,
+    /// madvise(MADV_NOHUGEPAGE): never a transparent megapage.
+    Refused,
+    /// mmap(MAP_HUGETLB): every 2 MiB of it is a megapage from the hugetlb
+    /// pool, never split or swapped.
+    Hugetlb,
+}
+
 /// A virtual memory area: `[start, end)` in bytes, page aligned, with user
 /// permissions `perm` (U is implied), and the file it maps, if any.
 #[derive(Clone, Debug)]
@@ -99,6 +115,8 @@ pub struct Vma {
     pub file: Option<FileMap>,
     /// mlock'd: every page stays resident (faulted in at mlock, never swapped).
     pub locked: bool,
+    /// Huge-page advice or hugetlb backing.
+    pub huge: VmaHuge,
 }
 
 impl Vma {
@@ -116,7 +134,7 @@ impl Vma {
     /// True if reclaim may evict this area's pages: a demand-zero area
     /// (stack, heap, anonymous mmap) not mlock'd.
     pub fn evictable(&self) -> bool {
-        self.kind.is_demand_zero() && !self.locked
+        self.kind.is_demand_zero() && !self.locked && self.huge != VmaHuge::Hugetlb
     }
 
     /// The file page of user address `va` (inside a file-backed area).
@@ -311,6 +329,18 @@ impl VmaSet {
         self.modify_range(s, e, &all, |v| v.locked = locked)
     }
 
+    /// Sets the huge-page advice of the areas over `[s, e)` (madvise
+    /// MADV_HUGEPAGE, MADV_NOHUGEPAGE), splitting those that straddle an
+    /// end; hugetlb areas keep theirs. Errors as [`Self::protect_range`].
+    pub fn advise_huge(&mut self, s: usize, e: usize, huge: VmaHuge) -> Result<(), VmaError> {
+        let all = [VmaKind::Elf, VmaKind::Heap, VmaKind::Stack, VmaKind::Anon, VmaKind::File];
+        self.modify_range(s, e, &all, |v| {
+            if v.huge != VmaHuge::Hugetlb {
+                v.huge = huge;
+            }
+        })
+    }
+
     /// Applies `f` to the areas over `[s, e)` (the parts inside the range,
     /// split off the areas that straddle an end); refused as [`Self::protect_range`].
     fn modify_range(&mut self, s: usize, e: usize, kinds: &[VmaKind], f: impl Fn(&mut Vma)) -> Result<(), VmaError> {
@@ -414,7 +444,10 @@ impl VmaSet {
         self.map.remove(&s);
         self.fixed.remove(&s);
         if new_end > s {
-            self.map.insert(s, Vma { start: s, end: new_end, perm, kind: VmaKind::Heap, file: None, locked });
+            self.map.insert(
+                s,
+                Vma { start: s, end: new_end, perm, kind: VmaKind::Heap, file: None, locked, huge: VmaHuge::Default },
+            );
             self.fixed.insert(s, new_end);
         }
         self.heap = Some((s, new_end, perm));

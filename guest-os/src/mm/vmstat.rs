@@ -71,6 +71,14 @@ pub static PGALLOC: Counter = Counter::new();
 pub static PGFREE: Counter = Counter::new();
 /// Processes killed by the OOM killer: oom_kill.
 pub static OOM_KILL: Counter = Counter::new();
+/// Faults that mapped a transparent megapage: thp_fault_alloc.
+pub static THP_FAULT_ALLOC: Counter = Counter::new();
+/// Faults where a megapage was allowed but no free order-9 block (above the
+/// low watermark) was found, so a 4 KiB page was mapped: thp_fault_fallback.
+pub static THP_FAULT_FALLBACK: Counter = Counter::new();
+/// Megapages split into 512 PTEs (partial munmap, mprotect, madvise,
+/// mremap, copy-on-write, swap-out): thp_split_page.
+pub static THP_SPLIT_PAGE: Counter = Counter::new();
 
 /// A page-state gauge (Linux's node_stat_item): a number of pages in some
 /// state now, raised and lowered by the code that changes the state.
@@ -122,6 +130,12 @@ pub struct VmStat {
     pub pgfree: u64,
     /// oom_kill: processes the OOM killer killed.
     pub oom_kill: u64,
+    /// thp_fault_alloc.
+    pub thp_fault_alloc: u64,
+    /// thp_fault_fallback.
+    pub thp_fault_fallback: u64,
+    /// thp_split_page.
+    pub thp_split_page: u64,
 }
 
 /// All counters now.
@@ -140,5 +154,8 @@ pub fn snapshot() -> VmStat {
         pgalloc: PGALLOC.get(),
         pgfree: PGFREE.get(),
         oom_kill: OOM_KILL.get(),
+        thp_fault_alloc: THP_FAULT_ALLOC.get(),
+        thp_fault_fallback: THP_FAULT_FALLBACK.get(),
+        thp_split_page: THP_SPLIT_PAGE.get(),
     }
 }

@@ -10,7 +10,7 @@
 use super::errno::*;
 use crate::fs::tmpfs::RegFile;
 use crate::fs::Handle;
-use crate::mm::addr_space::{FileMap, ProtectError, VmaKind};
+use crate::mm::addr_space::{FileMap, ProtectError, VmaHuge, VmaKind};
 use crate::mm::address::{page_ceil, PAGE_SIZE, USER_TOP};
 use crate::mm::mremap::RemapError;
 use crate::mm::page_table::{MapError, PteFlags};
@@ -115,6 +115,9 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
     if len == 0 || len > USER_TOP {
         return ENOMEM;
     }
+    if flags & MAP_HUGETLB != 0 {
+        return mmap_hugetlb(addr, len, perm, flags);
+    }
     let file = if flags & MAP_ANONYMOUS == 0 {
         match file_of_fd(fd, off, shared, prot) {
             Ok(f) => Some(f),
@@ -141,7 +144,8 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
             if !space.is_free(addr, addr + len) {
                 return EEXIST;
             }
-        } else if space.unmap_anon(addr, addr + len).is_err() {
+        } else if !space.hugetlb_split_ok(addr, addr + len) || space.unmap_anon(addr, addr + len).is_err() {
+            // Over part of a hugetlb page: the unmap cannot split it (Linux: -EINVAL).
             return EINVAL;
         }
         addr
@@ -165,6 +169,60 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
     };
     match mapped {
         Ok(()) => start as isize,
+        Err(_) => ENOMEM,
+    }
+}
+
+/// mmap with MAP_HUGETLB ([`crate::mm::hugetlb`]): `len` (page aligned)
+/// rounded up to 2 MiB, at a 2 MiB-aligned address (the hint if aligned
+/// and free, else the highest free one). -EINVAL for a file mapping,
+/// MAP_SHARED, a page size other than 2 MiB, or an unaligned MAP_FIXED
+/// address; -ENOMEM if the hugetlb pool has too few free pages.
+fn mmap_hugetlb(addr: usize, len: usize, perm: PteFlags, flags: usize) -> isize {
+    use crate::mm::huge_memory::HPAGE_SIZE;
+    let size = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+    if flags & MAP_ANONYMOUS == 0 || flags & MAP_TYPE != MAP_PRIVATE || (size != 0 && size != 21) {
+        return EINVAL;
+    }
+    let Some(len) = len.checked_next_multiple_of(HPAGE_SIZE).filter(|&l| l <= USER_TOP) else { return ENOMEM };
+    let p = sched::current();
+    let heap_reserve = p.brk_start + super::mem::BRK_MAX;
+    let Some(space) = p.space.as_mut() else { return EFAULT };
+    let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+        if !addr.is_multiple_of(HPAGE_SIZE) {
+            return EINVAL;
+        }
+        if addr.checked_add(len).is_none_or(|e| e > USER_TOP) {
+            return ENOMEM;
+        }
+        if addr < MMAP_MIN_ADDR {
+            return EPERM;
+        }
+        if flags & MAP_FIXED_NOREPLACE != 0 {
+            if !space.is_free(addr, addr + len) {
+                return EEXIST;
+            }
+        } else if space.unmap_anon(addr, addr + len).is_err() {
+            return EINVAL;
+        }
+        addr
+    } else if addr != 0
+        && addr.is_multiple_of(HPAGE_SIZE)
+        && addr >= heap_reserve
+        && addr.checked_add(len).is_some_and(|e| e <= MMAP_TOP && space.is_free(addr, e))
+    {
+        addr
+    } else {
+        // The highest 2 MiB-aligned start inside the highest free range that can hold one.
+        let span = len + HPAGE_SIZE - PAGE_SIZE;
+        match space.find_free(span, heap_reserve, MMAP_TOP) {
+            Some(s) => (s + span - len) & !(HPAGE_SIZE - 1),
+            None => return ENOMEM,
+        }
+    };
+    match space.map_hugetlb(start, start + len, perm) {
+        Ok(()) => start as isize,
+        Err(MapError::AlreadyMapped) => EINVAL,
         Err(_) => ENOMEM,
     }
 }
@@ -218,6 +276,10 @@ pub fn sys_munmap(addr: usize, len: usize) -> isize {
     let Some(space) = sched::current().space.as_mut() else { return EFAULT };
     if let Err(e) = space.check_unmap_anon(addr, end) {
         return if e == MapError::OutOfMemory { ENOMEM } else { EINVAL };
+    }
+    // A hugetlb page is unmapped whole or not at all.
+    if !space.hugetlb_split_ok(addr, end) {
+        return EINVAL;
     }
     // In bounded steps (areas and pages), letting other harts take the
     // kernel lock in between: each step leaves areas and pages consistent.
@@ -312,6 +374,9 @@ pub fn sys_mprotect(addr: usize, len: usize, prot: usize) -> isize {
         return ENOMEM;
     };
     let Some(space) = sched::current().space.as_mut() else { return EFAULT };
+    if !space.hugetlb_split_ok(addr, end) {
+        return EINVAL;
+    }
     match space.protect_anon(addr, end, perm) {
         Ok(()) => 0,
         Err(ProtectError::Unmapped) => ENOMEM,
@@ -353,6 +418,10 @@ pub fn sys_mremap(old: usize, old_len: usize, new_len: usize, flags: usize, new_
     let p = sched::current();
     let lo = p.brk_start + BRK_MAX;
     let Some(space) = p.space.as_mut() else { return EFAULT };
+    // hugetlb areas do not move or resize (svos; Linux allows aligned moves).
+    if space.hugetlb_overlaps(old, old_end) {
+        return EINVAL;
+    }
     match space.mremap(old, old_end - old, new_len, flags & MREMAP_MAYMOVE != 0, fixed, (lo, MMAP_TOP)) {
         Ok(a) => a as isize,
         Err(RemapError::Fault) => EFAULT,
@@ -365,8 +434,10 @@ pub fn sys_mremap(old: usize, old_len: usize, new_len: usize, flags: usize, new_
 /// range's private pages (anonymous ones read as zero at the next touch,
 /// private file pages as the file's again; shared mappings keep their
 /// data, which is the file's; ELF segments are kept); MADV_WILLNEED reads
-/// the file pages of the range into the page cache; the other advice
-/// Linux knows (MADV_NORMAL .. MADV_PAGEOUT, e.g. MADV_HUGEPAGE, MADV_FREE)
+/// the file pages of the range into the page cache; MADV_HUGEPAGE and
+/// MADV_NOHUGEPAGE mark the areas (split at the range's ends) as wanting or
+/// refusing transparent megapages ([`crate::mm::huge_memory`]); the other advice
+/// Linux knows (MADV_NORMAL .. MADV_PAGEOUT, e.g. MADV_FREE)
 /// is accepted as a hint svos does not act on. -EINVAL for an unaligned
 /// `addr`, unknown advice, or MADV_DONTNEED over mlock'd pages; -ENOMEM if
 /// a page of the range is not mapped.
@@ -376,12 +447,20 @@ pub fn sys_madvise(addr: usize, len: usize, advice: usize) -> isize {
         return EINVAL;
     }
     let Some(space) = sched::current().space.as_mut() else { return EFAULT };
-    if advice == MADV_DONTNEED && space.vmas().overlapping(s, e).any(|v| v.locked) {
+    if advice == MADV_DONTNEED && (space.vmas().overlapping(s, e).any(|v| v.locked) || space.hugetlb_overlaps(s, e)) {
         return EINVAL;
     }
     let mapped = match advice {
         MADV_DONTNEED => space.discard(s, e),
         MADV_WILLNEED => space.will_need(s, e),
+        MADV_HUGEPAGE | MADV_NOHUGEPAGE => {
+            let huge = if advice == MADV_HUGEPAGE { VmaHuge::Advised } else { VmaHuge::Refused };
+            match space.advise_huge(s, e, huge) {
+                Ok(()) => true,
+                Err(false) => false,
+                Err(true) => return ENOMEM,
+            }
+        }
         _ => space.vmas().overlapping(s, e).map(|v| v.end.min(e) - v.start.max(s)).sum::<usize>() == e - s,
     };
     if mapped {

@@ -379,6 +379,18 @@ pub mod mman {
     pub const MADV_DONTNEED: usize = 4;
     /// madvise: the range may use transparent huge pages.
     pub const MADV_HUGEPAGE: usize = 14;
+    /// madvise: the range must not use transparent huge pages.
+    pub const MADV_NOHUGEPAGE: usize = 15;
+    /// mmap: back the anonymous mapping with huge pages from the hugetlb pool.
+    pub const MAP_HUGETLB: usize = 0x4_0000;
+    /// mmap: where MAP_HUGETLB's page size (log2 of bytes) sits in `flags`.
+    pub const MAP_HUGE_SHIFT: usize = 26;
+    /// mmap: the mask of that page size, after shifting.
+    pub const MAP_HUGE_MASK: usize = 0x3f;
+    /// mmap: MAP_HUGETLB with 2 MiB pages (Sv39 megapages).
+    pub const MAP_HUGE_2MB: usize = 21 << MAP_HUGE_SHIFT;
+    /// mmap: MAP_HUGETLB with 1 GiB pages (svos has none: -EINVAL).
+    pub const MAP_HUGE_1GB: usize = 30 << MAP_HUGE_SHIFT;
     /// mlock2: lock pages as they are faulted in.
     pub const MLOCK_ONFAULT: usize = 1;
     /// msync: schedule the write-back and return.
