@@ -93,10 +93,10 @@ const GLOBAL_FILES: [(&str, GlobalFile); 9] = [
     ("vmstat", GlobalFile::Vmstat),
 ];
 
-/// A file of /proc/sys/vm (a sysctl).
+/// A file of /proc/sys/vm or /proc/sys/kernel (a sysctl).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sysctl {
-    /// The page replacement policy's name ([`crate::mm::policy`]), writable.
+    /// vm/policy: the page replacement policy's name ([`crate::mm::policy`]), writable.
     Policy,
     /// vm.overcommit_memory, 0..=2 ([`crate::mm::commit`]), writable.
     OvercommitMemory,
@@ -109,6 +109,10 @@ pub enum Sysctl {
     TransparentHugepage,
     /// The hugetlb pool's size in 2 MiB pages ([`crate::mm::hugetlb`]), writable.
     NrHugepages,
+    /// kernel/osrelease: the release uname(2) reports (procps reads it), read-only.
+    OsRelease,
+    /// kernel/ostype: "Linux", read-only.
+    OsType,
 }
 
 const VM_SYSCTLS: [(&str, Sysctl); 6] = [
@@ -119,6 +123,7 @@ const VM_SYSCTLS: [(&str, Sysctl); 6] = [
     ("policy", Sysctl::Policy),
     ("transparent_hugepage", Sysctl::TransparentHugepage),
 ];
+const KERNEL_SYSCTLS: [(&str, Sysctl); 2] = [("osrelease", Sysctl::OsRelease), ("ostype", Sysctl::OsType)];
 
 /// An integer as Linux's proc_dointvec reads one: blanks around it, an
 /// optional sign; anything else is -EINVAL.
@@ -137,12 +142,20 @@ impl Sysctl {
             Sysctl::PanicOnOom => format!("{}\n", crate::mm::oom::panic_on_oom()),
             Sysctl::TransparentHugepage => crate::mm::huge_memory::policy_text(),
             Sysctl::NrHugepages => format!("{}\n", crate::mm::hugetlb::pool().0),
+            Sysctl::OsRelease => format!("{}\n", crate::syscall::time::RELEASE),
+            Sysctl::OsType => String::from("Linux\n"),
         }
+    }
+
+    /// True for the sysctls a write may change.
+    fn writable(self) -> bool {
+        !matches!(self, Sysctl::OsRelease | Sysctl::OsType)
     }
 
     /// Sets the value from what a write(2) gave: `data` whole (one write is
     /// one value, as Linux's proc_dostring and proc_dointvec). -EINVAL for
-    /// an unknown policy, a number that does not parse, or one out of range.
+    /// an unknown policy, a number that does not parse, or one out of range;
+    /// -EPERM for a read-only sysctl.
     pub fn write(self, data: &[u8]) -> Result<usize, isize> {
         use crate::syscall::errno::EINVAL;
         let text = core::str::from_utf8(data).map_err(|_| EINVAL)?;
@@ -170,6 +183,7 @@ impl Sysctl {
                 let n = text.trim().parse::<usize>().map_err(|_| crate::syscall::errno::EINVAL)?;
                 crate::mm::hugetlb::set_pool_size(n);
             }
+            Sysctl::OsRelease | Sysctl::OsType => return Err(crate::syscall::errno::EPERM),
         }
         Ok(data.len())
     }
@@ -182,7 +196,9 @@ pub enum Entry {
     Sys,
     /// /proc/sys/vm.
     SysVm,
-    /// A file of /proc/sys/vm.
+    /// /proc/sys/kernel.
+    SysKernel,
+    /// A file of /proc/sys/vm or /proc/sys/kernel.
     Sysctl(Sysctl),
     /// /proc itself.
     Root,
@@ -230,13 +246,22 @@ fn live(pid: usize) -> Option<&'static mut Process> {
 impl Entry {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..) | Entry::Sys | Entry::SysVm)
+        matches!(
+            self,
+            Entry::Root
+                | Entry::Pid(_)
+                | Entry::Tasks(_)
+                | Entry::Task(..)
+                | Entry::Sys
+                | Entry::SysVm
+                | Entry::SysKernel
+        )
     }
 
     /// True for the files a write may change (the sysctls of /proc/sys/vm,
     /// /proc/PID/oom_score_adj).
     pub fn is_writable(&self) -> bool {
-        matches!(self, Entry::Sysctl(_) | Entry::PidFile(_, PidFile::OomScoreAdj))
+        matches!(self, Entry::Sysctl(c) if c.writable()) || matches!(self, Entry::PidFile(_, PidFile::OomScoreAdj))
     }
 
     /// A write(2) of `data` (whole: one write is one value) to a writable
@@ -288,7 +313,9 @@ impl Entry {
                 Entry::TaskFile(pid, tid, TASK_FILES.iter().find(|(n, _)| *n == name)?.1)
             }
             Entry::Sys if name == "vm" => Entry::SysVm,
+            Entry::Sys if name == "kernel" => Entry::SysKernel,
             Entry::SysVm => Entry::Sysctl(VM_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
+            Entry::SysKernel => Entry::Sysctl(KERNEL_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
             _ => return None,
         };
         Some(Node::Proc(e))
@@ -329,9 +356,13 @@ impl Entry {
                     out.push((String::from(n), Entry::TaskFile(pid, tid, f).stat().ino, super::DT_REG));
                 }
             }
-            Entry::Sys => out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR)),
-            Entry::SysVm => {
-                for (n, c) in VM_SYSCTLS {
+            Entry::Sys => {
+                out.push((String::from("kernel"), Entry::SysKernel.stat().ino, super::DT_DIR));
+                out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR));
+            }
+            Entry::SysVm | Entry::SysKernel => {
+                let files: &[(&str, Sysctl)] = if *self == Entry::SysVm { &VM_SYSCTLS } else { &KERNEL_SYSCTLS };
+                for &(n, c) in files {
                     out.push((String::from(n), Entry::Sysctl(c).stat().ino, super::DT_REG));
                 }
             }
@@ -366,7 +397,8 @@ impl Entry {
             Entry::Global(g) => (S_IFREG | 0o444, 16 + g as u64),
             Entry::Sys => (S_IFDIR | 0o555, 48),
             Entry::SysVm => (S_IFDIR | 0o555, 49),
-            Entry::Sysctl(c) => (S_IFREG | 0o644, 64 + c as u64),
+            Entry::SysKernel => (S_IFDIR | 0o555, 50),
+            Entry::Sysctl(c) => (S_IFREG | if c.writable() { 0o644 } else { 0o444 }, 64 + c as u64),
         };
         Stat { dev: 4, ino, mode, nlink: 1, rdev: 0, size: 0 }
     }
@@ -412,7 +444,7 @@ impl Entry {
                 GlobalFile::Stat => global_stat(),
                 GlobalFile::Uptime => uptime(),
                 GlobalFile::Loadavg => loadavg(),
-                GlobalFile::Version => String::from("Linux version 6.1.0-svos (svos) #1 SMP\n"),
+                GlobalFile::Version => format!("Linux version {} (svos) #1 SMP\n", crate::syscall::time::RELEASE),
             },
             Entry::Sysctl(c) => c.read(),
             _ => return None,
@@ -440,17 +472,19 @@ fn state_char(p: &Process) -> (char, &'static str) {
 }
 
 /// A process's area sizes in pages (fs/proc/task_mmu.c task_mem, from
-/// the VMAs): every area, executable program text, data (writable, not
-/// the stack), stack.
+/// the VMAs): every area, executable program text, executable file
+/// mappings (shared libraries and their loader: VmLib), data (writable,
+/// not the stack), stack.
 struct AreaSizes {
     total: usize,
     exe: usize,
+    lib: usize,
     data: usize,
     stack: usize,
 }
 
 fn area_sizes(p: &Process) -> AreaSizes {
-    let mut a = AreaSizes { total: 0, exe: 0, data: 0, stack: 0 };
+    let mut a = AreaSizes { total: 0, exe: 0, lib: 0, data: 0, stack: 0 };
     let Some(s) = p.space.as_ref() else { return a };
     for v in s.vmas().iter() {
         let n = (v.end - v.start) / PAGE_SIZE;
@@ -459,6 +493,8 @@ fn area_sizes(p: &Process) -> AreaSizes {
             a.stack += n;
         } else if v.kind == VmaKind::Elf && v.perm.contains(PteFlags::X) {
             a.exe += n;
+        } else if v.kind == VmaKind::File && v.perm.contains(PteFlags::X) {
+            a.lib += n;
         } else if v.perm.contains(PteFlags::W) {
             a.data += n;
         }
@@ -689,10 +725,12 @@ fn set_oom_score_adj(pid: usize, adj: i64) -> Result<(), isize> {
 }
 
 /// /proc/PID/statm: size resident shared text lib data dt, in pages
-/// (shared: file-backed resident pages, none in svos; data: data + stack).
+/// (shared: file-backed resident pages, RssFile; data: data + stack).
 fn statm(p: &Process) -> String {
     let a = area_sizes(p);
-    format!("{} {} 0 {} 0 {} 0\n", a.total, rss_pages(p), a.exe, a.data + a.stack)
+    let m = space_stats(p);
+    let shared = m.resident.saturating_sub(m.anonymous) as usize / PAGE_SIZE;
+    format!("{} {} {} {} 0 {} 0\n", a.total, rss_pages(p), shared, a.exe, a.data + a.stack)
 }
 
 /// /proc/PID/status (fs/proc/array.c proc_pid_status), in Linux 6.1's
@@ -790,7 +828,7 @@ fn task_mem(s: &mut String, p: &Process) {
         ("VmData:", kb(a.data)),
         ("VmStk:", kb(a.stack)),
         ("VmExe:", kb(a.exe)),
-        ("VmLib:", 0),
+        ("VmLib:", kb(a.lib)),
         ("VmPTE:", kb(sp.map_or(0, |s| s.page_table_pages()))),
         ("VmSwap:", kb(sp.map_or(0, |s| s.swapped_pages()))),
         ("HugetlbPages:", 0),

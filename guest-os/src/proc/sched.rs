@@ -680,8 +680,8 @@ fn start_next_init() -> bool {
             Ok(()) => return true,
             Err(err) => {
                 match err.exec {
-                    Some(exec::ExecError::Dynamic) => {
-                        crate::println!("[svos] pid {} ({}): dynamically linked: build with -static", pid, e.file);
+                    Some(x @ exec::ExecError::NoInterpreter(_)) => {
+                        crate::println!("[svos] pid {} ({}): {}", pid, e.file, x);
                         crate::info!("[svos] pid {} ({}) exited with status 127", pid, e.file);
                         t.last_status = 127;
                     }

@@ -234,9 +234,11 @@ fn read_str_array(va: usize, total: &mut usize) -> Result<Vec<String>, isize> {
 /// execve(path, argv, envp): replaces the process image with the program
 /// at `path` (resolved from the working directory; `#!` scripts run their
 /// interpreter). On success does not return to the old image. -ENOENT,
-/// -EACCES, -ENOEXEC (not a static RV64 ELF), -E2BIG, -EFAULT, -ENOMEM,
-/// -ELOOP. A dynamically linked ELF is refused with one console line and
-/// the process exits with status 127, as if its loader had failed.
+/// -EACCES, -ENOEXEC (not an RV64 ELF), -E2BIG, -EFAULT, -ENOMEM,
+/// -ELOOP. A dynamically linked ELF runs its loader (PT_INTERP,
+/// [`exec::load`]); one whose loader is not in the file system is refused
+/// with one console line and the process exits with status 127, as if its
+/// loader had failed.
 /// In a process with several threads, the other threads end (as Linux's
 /// de_thread) once the new program is loaded; execve from a thread other
 /// than the leader (the thread whose id is the pid) is refused with
@@ -264,9 +266,9 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
             prepared = exec::prepare(&cwd, &path, &args, &envs);
         }
         prepared.map_err(|e| {
-            if let Some(exec::ExecError::Dynamic) = e.exec {
+            if let Some(x @ exec::ExecError::NoInterpreter(_)) = &e.exec {
                 let p = sched::current();
-                crate::println!("[svos] pid {} ({}): {}: dynamically linked: build with -static", p.pid, p.name, path);
+                crate::println!("[svos] pid {} ({}): {}: {}", p.pid, p.name, path, x);
                 sched::exit_current(crate::proc::ExitReason::Exited(127));
             }
             e.errno
