@@ -2,10 +2,12 @@
 #
 #   make run       build everything, boot svos on svemu: the shell runs a scripted demo, then powers off
 #   make run PROG=./a.out ARGS="x y"
-#                  run your own static Linux program on svos (scripts/svos-run), exit with its status
+#                  run your own Linux program (static or dynamic) on svos (scripts/svos-run), exit with its status
 #   make shell     the same image with an interactive shell on this terminal
 #   make test      build everything and run every test (needs qemu-system-riscv64)
 #   make qemu-run  the same image on qemu-system-riscv64 -machine virt -bios none
+#   make debian-tools
+#                  fetch BusyBox and procps for riscv64 (Debian trixie) into build/debian-tools.cpio
 #   make linux     build the Linux guest (Debian's linux-source-6.1, tests/linux/): build/linux/
 #   make linux-run boot it on svemu under OpenSBI, with an ext2 disk
 #   make bench     workloads on svemu and QEMU side by side: MIPS and time ratios (build/bench.json)
@@ -13,6 +15,7 @@
 #                  compare N random instruction sequences on svemu and QEMU
 #   make fuzz [FUZZ_SECONDS=3600] [FUZZ_SEED=1]
 #                  attack svemu with mutated ELF kernels and device abuse for that long
+#   make stress    svos's big memory stress on 8 harts (scripts/stress): the figures of guest-os/README.md
 #   make clean
 #
 # Set-up of a fresh machine (Rust target, Debian packages) is done by
@@ -40,7 +43,7 @@ APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run shell test qemu-run bench diff-test fuzz clean setup-run setup-test svemu guest linux linux-run linux-progs
+.PHONY: all run shell test qemu-run bench diff-test fuzz stress clean setup-run setup-test svemu guest linux linux-run linux-progs debian-tools
 
 all: svemu guest
 
@@ -143,16 +146,55 @@ $(LXP_DIR)/%: tests/linux-progs/%.cpp
 	@mkdir -p $(LXP_DIR)
 	$(LXP_CXX) -static -O2 -Wall -o $@ $<
 
-linux-progs: setup-test $(LXP_PROGS)
+# The same programs dynamically linked (gcc's default: PIE with PT_INTERP
+# /lib/ld-linux-riscv64-lp64d.so.1), as NAME-dyn, and the loader and shared
+# libraries they need (libc, libm, libstdc++, libgcc_s), copied from the
+# cross toolchain's sysroot (SYSROOT) by scripts/copy-shared-libs where
+# Debian puts them: the loader in /lib, the libraries in /lib/riscv64-linux-gnu.
+SYSROOT    := /usr/riscv64-linux-gnu/lib
+LXP_DYN    := basics memory files cxx filemap threads
+LXP_DYNPROGS := $(patsubst %,$(LXP_DIR)/%-dyn,$(LXP_DYN))
+
+$(LXP_DIR)/%-dyn: tests/linux-progs/%.c
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CC) -O2 -Wall -o $@ $< -lm
+
+$(LXP_DIR)/%-dyn: tests/linux-progs/%.cpp
+	@mkdir -p $(LXP_DIR)
+	$(LXP_CXX) -O2 -Wall -o $@ $<
+
+linux-progs: setup-test $(LXP_PROGS) $(LXP_DYNPROGS)
 	@rm -rf $(LXP_DIR)/root && mkdir -p $(LXP_DIR)/root
-	@cp $(LXP_PROGS) $(LXP_DIR)/root/ && touch -d @0 $(LXP_DIR)/root/*
-	@cd $(LXP_DIR)/root && ls | cpio --quiet --reproducible -o -H newc > $(CURDIR)/$(LXP_INITRD)
-	@echo "linux-progs initrd: $(LXP_INITRD) ($(notdir $(LXP_PROGS)))"
+	@cp $(LXP_PROGS) $(LXP_DYNPROGS) $(LXP_DIR)/root/
+	@scripts/copy-shared-libs $(SYSROOT) $(LXP_DIR)/root $(LXP_DYNPROGS)
+	@find $(LXP_DIR)/root -exec touch -d @0 {} +
+	@cd $(LXP_DIR)/root && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet --reproducible -o -H newc > $(CURDIR)/$(LXP_INITRD)
+	@echo "linux-progs initrd: $(LXP_INITRD) ($(notdir $(LXP_PROGS) $(LXP_DYNPROGS)), $$(cd $(LXP_DIR)/root && echo lib/*.so.* lib/riscv64-linux-gnu/*))"
+
+# Real Linux tools over svos's /proc: BusyBox (static) and procps (free,
+# ps, vmstat, pmap, uptime, top: dynamic, with their libraries) for riscv64
+# from Debian trixie, fetched and pinned by scripts/fetch-debian-tools, in
+# an initrd with the `make run` image's programs, /etc/passwd (root) and
+# tests/debian-tools/tools.sh, which tests/tests/svos_debian_tools.rs runs.
+DEBTOOLS_DIR    := $(BUILD)/debian-tools
+DEBTOOLS_INITRD := $(BUILD)/debian-tools.cpio
+
+debian-tools: setup-test guest
+	@scripts/fetch-debian-tools $(CURDIR)/$(DEBTOOLS_DIR)
+	@rm -rf $(DEBTOOLS_DIR)/image && mkdir -p $(DEBTOOLS_DIR)/image/etc
+	@cp -a $(BUILD)/initrd-root/. $(DEBTOOLS_DIR)/image/
+	@cp -a $(DEBTOOLS_DIR)/root/. $(DEBTOOLS_DIR)/image/ && rm -f $(DEBTOOLS_DIR)/image/.packages
+	@cp tests/debian-tools/tools.sh $(DEBTOOLS_DIR)/image/
+	@echo 'root:x:0:0:root:/root:/bin/sh' > $(DEBTOOLS_DIR)/image/etc/passwd
+	@echo 'root:x:0:' > $(DEBTOOLS_DIR)/image/etc/group
+	@find $(DEBTOOLS_DIR)/image -exec touch -h -d @0 {} +
+	@cd $(DEBTOOLS_DIR)/image && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet --reproducible -o -H newc > $(CURDIR)/$(DEBTOOLS_INITRD)
+	@echo "debian-tools initrd: $(DEBTOOLS_INITRD)"
 
 # The integration tests boot the same image as `make run`: they get its
 # parts from here, so there is one definition of the demo.
-test: setup-test all linux linux-progs
-	SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
+test: setup-test all linux linux-progs debian-tools
+	SVOS_DEBTOOLS_INITRD=$(CURDIR)/$(DEBTOOLS_INITRD) SVOS_KERNEL=$(CURDIR)/$(KERNEL) SVOS_INITRD=$(CURDIR)/$(INITRD) SVOS_APPEND="$(APPEND)" SVOS_MEMORY=$(MEMORY) \
 	    SVOS_LXP_INITRD=$(CURDIR)/$(LXP_INITRD) SVOS_LXP_DIR=$(CURDIR)/$(LXP_DIR) \
 	    LINUX_IMAGE=$(CURDIR)/$(LINUX_IMAGE) LINUX_INITRD=$(CURDIR)/$(LINUX_INITRD) \
 	    $(CARGO) test --release --workspace --no-fail-fast
@@ -187,6 +229,10 @@ FUZZ_SEED    ?= 1
 fuzz: setup-test
 	$(CARGO) build --release -q -p svemu-tests --bin fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) target/release/fuzz
+
+# Not a test (several CPU-minutes): 200 workers on 8 harts, swap at 3x RAM.
+stress: all
+	scripts/stress
 
 clean:
 	$(CARGO) clean

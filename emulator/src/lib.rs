@@ -42,6 +42,7 @@ pub mod loader;
 pub mod machine;
 pub mod mmu;
 pub mod plot;
+pub mod profile;
 pub mod reservations;
 pub mod snapshot;
 pub mod stats;

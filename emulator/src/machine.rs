@@ -146,6 +146,8 @@ pub struct Machine {
     round: Option<Round>,
     /// Per hart: instructions by privilege and traps by cause.
     priv_clocks: Vec<PrivClock>,
+    /// `--profile`: samples of each hart's pc (see [`crate::profile`]).
+    pub profiler: Option<Box<crate::profile::Profiler>>,
 }
 
 /// The run loop's own state besides the harts, MMUs and bus: what a
@@ -235,6 +237,7 @@ impl Machine {
             last_access: None,
             round: None,
             priv_clocks: vec![PrivClock::default(); n],
+            profiler: None,
         }
     }
 
@@ -435,6 +438,9 @@ impl Machine {
             if let Some(at) = explain_at {
                 budget = budget.min(at - self.harts[0].instret);
             }
+            if let Some(p) = &self.profiler {
+                budget = budget.min(p.until_sample(i, self.harts[i].instret));
+            }
             // Sdtrig: a guest trigger fires before the instruction it matches.
             let armed = self.harts[i].csr.triggers.armed();
             if armed {
@@ -459,6 +465,10 @@ impl Machine {
             ran = true;
             if self.bus.trace_port.has_events() {
                 self.kernel_events(i);
+            }
+            if let Some(p) = &mut self.profiler {
+                let procs = self.tracer.processes();
+                p.maybe_sample(i, &self.harts[i], || procs.current(i as u64).map(|q| q.path.as_str()));
             }
             if explain_at == Some(self.harts[0].instret) {
                 if let Some(x) = &mut self.explain {

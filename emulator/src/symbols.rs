@@ -58,19 +58,7 @@ impl Image {
 
     /// `name+0xoff` (and ` file:line`) for `addr`, if a symbol covers it.
     pub fn describe(&self, addr: u64) -> Option<String> {
-        self.describe_exact(addr).or_else(|| {
-            let &(paddr, vaddr, _) =
-                self.segments.iter().find(|&&(p, v, size)| p != v && (p..p + size).contains(&addr))?;
-            self.describe_exact(addr - paddr + vaddr)
-        })
-    }
-
-    fn describe_exact(&self, addr: u64) -> Option<String> {
-        let i = self.symbols.partition_point(|s| s.0 <= addr).checked_sub(1)?;
-        let (start, size, name) = &self.symbols[i];
-        if addr - start >= (*size).max(1) {
-            return None;
-        }
+        let (name, start, addr) = self.lookup(addr)?;
         let mut text = format!("{name}+{:#x}", addr - start);
         if let Some(loc) = self.lines.as_ref().and_then(|c| c.find_location(addr).ok().flatten()) {
             if let (Some(file), Some(line)) = (loc.file, loc.line) {
@@ -79,6 +67,27 @@ impl Image {
             }
         }
         Some(text)
+    }
+
+    /// The name and start address of the symbol covering `addr`, if any.
+    pub fn function(&self, addr: u64) -> Option<(&str, u64)> {
+        self.lookup(addr).map(|(name, start, _)| (name, start))
+    }
+
+    /// The symbol covering `addr` (name, start) and the address it was
+    /// found at: `addr` itself, or for an address run before paging, the
+    /// virtual address its segment's physical load address maps it to.
+    fn lookup(&self, addr: u64) -> Option<(&str, u64, u64)> {
+        let covering = |a: u64| -> Option<(&str, u64, u64)> {
+            let i = self.symbols.partition_point(|s| s.0 <= a).checked_sub(1)?;
+            let (start, size, name) = &self.symbols[i];
+            (a - start < (*size).max(1)).then_some((name.as_str(), *start, a))
+        };
+        covering(addr).or_else(|| {
+            let &(paddr, vaddr, _) =
+                self.segments.iter().find(|&&(p, v, size)| p != v && (p..p + size).contains(&addr))?;
+            covering(addr - paddr + vaddr)
+        })
     }
 }
 
@@ -180,6 +189,23 @@ impl Symbols {
             return Some(t);
         }
         self.firmware.as_mut().and_then(Source::image).and_then(|i| i.describe(addr))
+    }
+
+    /// The name of the function (or data object) covering `addr`, looked
+    /// up as [`Symbols::describe`] does; None when no image names it.
+    pub fn function(&mut self, addr: u64, program: Option<&str>) -> Option<String> {
+        if addr < KERNEL_HALF {
+            if let Some(path) = program.filter(|p| !p.is_empty()) {
+                if let Some((name, _)) = self.user_image(path).and_then(|i| i.function(addr)) {
+                    return Some(name.to_owned());
+                }
+            }
+        }
+        if let Some((name, _)) = self.kernel.as_mut().and_then(Source::image).and_then(|i| i.function(addr)) {
+            return Some(name.to_owned());
+        }
+        let firmware = self.firmware.as_mut().and_then(Source::image)?;
+        firmware.function(addr).map(|(name, _)| name.to_owned())
     }
 
     fn user_image(&mut self, path: &str) -> Option<&Image> {

@@ -69,10 +69,10 @@ fn bad_checkpoints_get_one_error_line() {
     };
     std::fs::write(&bad, b"not a checkpoint").unwrap();
     check(run(&bad), "is not an svemu checkpoint");
-    let mut v3 = b"SVEMUCKP".to_vec();
-    v3.extend_from_slice(&3u32.to_le_bytes());
-    std::fs::write(&bad, &v3).unwrap();
-    check(run(&bad), "has format version 3; this svemu reads version 2");
+    let mut v4 = b"SVEMUCKP".to_vec();
+    v4.extend_from_slice(&4u32.to_le_bytes());
+    std::fs::write(&bad, &v4).unwrap();
+    check(run(&bad), "has format version 4; this svemu reads version 3");
     check(run(&tmp("bad", "missing.svc")), "cannot read checkpoint");
     let _ = std::fs::remove_dir_all(bad.parent().unwrap());
 }

@@ -104,6 +104,9 @@ extern "C" fn rust_main(hartid: usize, dtb_pa: usize) -> ! {
     }
     // vm.policy=fifo|clock|lru|random: the page replacement policy.
     mm::policy::init(&info.bootargs);
+    // vm.overcommit_memory=N, vm.overcommit_ratio=N, vm.panic_on_oom=N: the overcommit and OOM policies.
+    mm::commit::init(&info.bootargs);
+    mm::oom::init(&info.bootargs);
     mm::huge_memory::init(&info.bootargs);
     mm::hugetlb::init(&info.bootargs);
     if let Some(n) = info.bootargs.split_whitespace().find_map(|a| a.strip_prefix("svos.asid_max=")) {

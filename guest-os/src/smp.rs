@@ -241,6 +241,12 @@ pub fn kick_idle_hart(allowed: u64) {
     }
 }
 
+/// Wakes hart `hart` from the `wfi` it waits for the kernel lock in
+/// ([`crate::sync::kernel_lock`]).
+pub fn wake(hart: usize) {
+    send_ipi(1 << hart);
+}
+
 /// Interrupts hart `hart` (an IPI with no request): if it runs a process in
 /// U-mode, the process traps to the kernel, which then sees what changed
 /// (a kill).

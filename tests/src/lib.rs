@@ -22,6 +22,40 @@ use svemu::mmu::{AdPolicy, MmuStats, TlbGeometry};
 use svemu::trace::explain::{Space, When};
 use svemu::trace::{Category, Tracer};
 
+/// The `make run` initrd with `files` (name, contents) added, built in
+/// `dir` (emptied first; the archive is `dir` with the extension `cpio`):
+/// the archive is unpacked (the toolbox's hard links stay links) and
+/// packed again.
+pub fn initrd_with(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+    let img = svos_image();
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let run = |cmd: String| {
+        let st = Command::new("sh").arg("-c").arg(&cmd).current_dir(dir).status().expect("sh runs");
+        assert!(st.success(), "{cmd}");
+    };
+    run(format!("cpio --quiet -id < '{}'", img.initrd.display()));
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let out = dir.with_extension("cpio");
+    run(format!("ls | cpio --quiet -o -H newc > '{}'", out.display()));
+    out
+}
+
+/// What the script printed after `echo @@NAME` up to the next `echo @@`
+/// line or its end, without the shell's `$ ...` and `[PID] exit S` lines.
+pub fn section(console: &str, name: &str) -> Vec<String> {
+    let start = console.find(&format!("\n@@{name}\n")).unwrap_or_else(|| panic!("no section {name}:\n{console}"));
+    let report = Regex::new(r"^\[\d+\] exit \d+").unwrap();
+    console[start + name.len() + 4..]
+        .lines()
+        .take_while(|l| !l.starts_with("$ echo @@") && !l.starts_with("[svos] pid 1 "))
+        .filter(|l| !l.starts_with("$ ") && !report.is_match(l))
+        .map(String::from)
+        .collect()
+}
+
 /// Path of the bare-metal test program `name` (from `tests/bare/<name>.S`).
 pub fn bare(name: &str) -> PathBuf {
     Path::new(env!("OUT_DIR")).join(format!("{name}.elf"))

@@ -16,7 +16,9 @@ use svemu_tests::{parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
 
 /// The corpus and the arguments each program gets (no spaces: `init=`
 /// separates arguments with ':' and the command line with blanks).
-const PROGRAMS: [(&str, &[&str]); 9] = [
+/// `NAME-dyn` is NAME built without -static (PT_INTERP
+/// /lib/ld-linux-riscv64-lp64d.so.1, libc.so.6 etc. from the image's /lib).
+const PROGRAMS: [(&str, &[&str]); 15] = [
     ("basics", &["a", "b"]),
     ("memory", &[]),
     ("files", &[]),
@@ -26,7 +28,17 @@ const PROGRAMS: [(&str, &[&str]); 9] = [
     ("filemap", &[]),
     ("threads", &[]),
     ("cxxthreads", &[]),
+    ("basics-dyn", &["a", "b"]),
+    ("memory-dyn", &[]),
+    ("files-dyn", &[]),
+    ("cxx-dyn", &[]),
+    ("filemap-dyn", &[]),
+    ("threads-dyn", &[]),
 ];
+
+/// The cross toolchain's sysroot: qemu-riscv64 -L finds the dynamic
+/// programs' loader and libraries there (the same files the image carries).
+const SYSROOT: &str = "/usr/riscv64-linux-gnu";
 
 fn var(name: &str) -> PathBuf {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests with `make test`")).into()
@@ -50,6 +62,7 @@ fn reference() -> BTreeMap<&'static str, Outcome> {
         .iter()
         .map(|(name, args)| {
             let out = Command::new("qemu-riscv64-static")
+                .args(["-L", SYSROOT])
                 .arg(dir.join(name))
                 .args(*args)
                 .current_dir("/")
@@ -125,14 +138,15 @@ fn check_against_reference(console: &str, what: &str) {
     // What qemu-riscv64 gets wrong or cannot do (it leaves a process-directed
     // signal on a thread blocking it at times, and cannot execve a RISC-V
     // program), svos must do as Linux does.
-    let threads = &got["threads"].0;
-    for line in [
-        "~kill(getpid(), SIGUSR2) with main blocking it: handled by the other thread: yes",
-        "~new image after execve from a process with threads: exec'd",
-        "~execve with two spinning threads: exited with 7",
-        "~/proc/self/status Threads: 3, /proc/self/task: 3 entries",
-    ] {
-        assert!(threads.contains(line), "{what}: threads should print {line:?}:\n{threads}");
+    for threads in [&got["threads"].0, &got["threads-dyn"].0] {
+        for line in [
+            "~kill(getpid(), SIGUSR2) with main blocking it: handled by the other thread: yes",
+            "~new image after execve from a process with threads: exec'd",
+            "~execve with two spinning threads: exited with 7",
+            "~/proc/self/status Threads: 3, /proc/self/task: 3 entries",
+        ] {
+            assert!(threads.contains(line), "{what}: threads should print {line:?}:\n{threads}");
+        }
     }
 }
 

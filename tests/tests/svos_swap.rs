@@ -146,10 +146,14 @@ fn without_swap_space_thrash_is_killed_and_svos_goes_on() {
     let oom =
         Regex::new(r"\[svos\] pid 1 \(thrash\): out of memory at 0x[0-9a-f]+, pc 0x[0-9a-f]+: killed by signal 9")
             .unwrap();
+    // 32 MiB is more than RAM + swap: the heuristic overcommit policy
+    // (vm.overcommit_memory 0) would refuse the mmap itself; mode 1 grants
+    // it, so the pages run out as they are touched.
+    let append = "vm.overcommit_memory=1 init=thrash:32,hello";
     // No disk: exactly today's behaviour (no swap line, no eviction).
-    let no_disk = svemu_console("init=thrash:32,hello", &[], AdPolicy::Hardware);
+    let no_disk = svemu_console(append, &[], AdPolicy::Hardware);
     // A 2 MiB disk (512 slots) fills up long before 32 MiB is touched.
-    let full = svemu_console("init=thrash:32,hello", &[disk("small.img", 2)], AdPolicy::Hardware);
+    let full = svemu_console(append, &[disk("small.img", 2)], AdPolicy::Hardware);
     for console in [&no_disk, &full] {
         assert!(oom.is_match(console), "{console}");
         assert!(console.contains("[svos] pid 1 (thrash) exited with status 137"), "{console}");

@@ -7,29 +7,13 @@
 
 use regex::Regex;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use svemu::machine::Exit;
-use svemu_tests::{parse_memory, run_svemu, svos_image, RunOptions};
+use svemu_tests::{parse_memory, run_svemu, section, svos_image, RunOptions};
 
 /// The `make run` initrd with `files` (name, contents) added, in a
-/// directory of this test's own: the archive is unpacked (the toolbox's
-/// hard links stay links) and packed again.
+/// directory of this test's own ([`svemu_tests::initrd_with`]).
 fn initrd_with(test: &str, files: &[(&str, &str)]) -> PathBuf {
-    let img = svos_image();
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("svos_userland_{test}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let run = |cmd: String| {
-        let st = Command::new("sh").arg("-c").arg(&cmd).current_dir(&dir).status().expect("sh runs");
-        assert!(st.success(), "{cmd}");
-    };
-    run(format!("cpio --quiet -id < '{}'", img.initrd.display()));
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-    let out = dir.with_extension("cpio");
-    run(format!("ls | cpio --quiet -o -H newc > '{}'", out.display()));
-    out
+    svemu_tests::initrd_with(&Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("svos_userland_{test}")), files)
 }
 
 /// Boots `initrd` with `append` (and RAM, disks, console script) on svemu;
@@ -47,19 +31,6 @@ fn boot(initrd: &Path, append: &str, memory: &str, drives: &[PathBuf], script: O
     });
     assert_eq!(run.exit, Exit::PowerOff(0), "console:\n{}", run.console);
     run.console
-}
-
-/// What the script printed after `echo @@NAME` up to the next `echo @@`
-/// line or its end, without the shell's `$ ...` and `[PID] exit S` lines.
-fn section(console: &str, name: &str) -> Vec<String> {
-    let start = console.find(&format!("\n@@{name}\n")).unwrap_or_else(|| panic!("no section {name}:\n{console}"));
-    let report = Regex::new(r"^\[\d+\] exit \d+").unwrap();
-    console[start + name.len() + 4..]
-        .lines()
-        .take_while(|l| !l.starts_with("$ echo @@") && !l.starts_with("[svos] pid 1 "))
-        .filter(|l| !l.starts_with("$ ") && !report.is_match(l))
-        .map(String::from)
-        .collect()
 }
 
 /// The names (text before ':' or ' ') of a host /proc file, if the host has it.

@@ -251,6 +251,18 @@ struct RunArgs {
     /// "samples" (what `svemu plot tlb` draws). The run is the same, byte for byte.
     #[arg(long, value_name = "N", requires = "stats_json", value_parser = parse_u64)]
     stats_every: Option<u64>,
+
+    /// Write a profile to FILE ("-" for stdout) at the end: each hart's pc, privilege mode and
+    /// return address sampled every --profile-every instructions it retires, named by the
+    /// function of the kernel, firmware or user ELF covering it, as a flat profile (samples per
+    /// mode and function, most first) after each hart's U/S/M split. The run is unchanged and
+    /// the profile deterministic.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+
+    /// With --profile: instructions of a hart between two of its samples.
+    #[arg(long, value_name = "N", requires = "profile", default_value_t = 1000, value_parser = parse_count)]
+    profile_every: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -297,6 +309,10 @@ fn parse_u64(s: &str) -> Result<u64, String> {
         None => s.replace('_', "").parse(),
     };
     r.map_err(|_| format!("'{s}' is not an address (examples: 0x10000, 0xffffffc000000000)"))
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    s.replace('_', "").parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{s}' is not a positive count"))
 }
 
 fn parse_space(s: &str) -> Result<Space, String> {
@@ -489,7 +505,12 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         _ => None,
     };
     if !args.trace.is_empty() {
-        machine.tracer.set_symbols(svemu::symbols::Symbols::new(images.0, images.1, images.2));
+        let (kernel, bios, initrd) = images.clone();
+        machine.tracer.set_symbols(svemu::symbols::Symbols::new(kernel, bios, initrd));
+    }
+    if args.profile.is_some() {
+        let instret = machine.harts.iter().map(|h| h.instret);
+        machine.profiler = Some(Box::new(svemu::profile::Profiler::new(instret, args.profile_every)));
     }
     machine.explain = args.explain.map(|va| Explain::new(va, args.explain_in, args.explain_at));
     if let Some(text) = &args.end_on_output {
@@ -523,6 +544,14 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             diag!("{}", stats::priv_line(&counts.harts[i]));
         }
         diag!("{}", stats::memory_line(&machine.bus.ram));
+    }
+    if let (Some(path), Some(profiler)) = (&args.profile, &machine.profiler) {
+        let report = profiler.report(&mut svemu::symbols::Symbols::new(images.0, images.1, images.2));
+        if path == Path::new("-") {
+            print!("{report}");
+        } else {
+            std::fs::write(path, report).map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", path.display()))?;
+        }
     }
     if let Some(path) = &args.stats_json {
         let mut stats = svemu::stats::Stats::of(&machine);

@@ -22,11 +22,12 @@
 //! the loaded images (the command line rebuilds them), caches of decoded
 //! instructions (rebuilt as needed).
 //!
-//! # File format, version 2 (version 1 had no hpm counters)
+//! # File format, version 3 (version 1 had no hpm counters, version 2 not
+//! what the kernel reported about its processes)
 //!
 //! ```text
 //! offset 0   8 bytes  magic "SVEMUCKP"
-//! offset 8   4 bytes  format version, little-endian u32 (2)
+//! offset 8   4 bytes  format version, little-endian u32 (3)
 //! offset 12  the rest: a postcard (https://postcard.jamesmunns.com) encoding of
 //!            struct File {
 //!                ram_size: u64,          // bytes of RAM (must equal -m)
@@ -41,7 +42,10 @@
 //! `State` is, in order: the harts, the MMUs, CLINT, PLIC, UART, the 8
 //! virtio-mmio slots,
 //! sifive_test, HTIF, reservations, the bus's `lines_dirty` and `attention`
-//! flags, and [`RunState`], each as its Rust type derives serde's
+//! flags, [`RunState`], and what the guest kernel reported about its
+//! processes through the trace port ([`crate::trace::kernel::SavedProcesses`]:
+//! a restored run names user pcs from the ELF each hart's process runs),
+//! each as its Rust type derives serde's
 //! `Serialize`. A change of any of these types changes the format: bump
 //! [`VERSION`] with it. A file of another version is refused.
 
@@ -63,11 +67,12 @@ use crate::hart::Hart;
 use crate::machine::{Machine, RunState};
 use crate::mmu::{Mmu, PAGE_SIZE};
 use crate::reservations::Reservations;
+use crate::trace::kernel::{Processes, SavedProcesses};
 
 /// The file's first 8 bytes.
 pub const MAGIC: [u8; 8] = *b"SVEMUCKP";
 /// The format version this svemu writes and reads.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// A machine at one point of its run.
 #[derive(Clone, Debug)]
@@ -99,6 +104,7 @@ struct StateRef<'a> {
     lines_dirty: bool,
     attention: bool,
     run: RunState,
+    processes: SavedProcesses,
 }
 
 /// The machine state besides RAM (the same fields as `StateRef`, owned).
@@ -116,6 +122,7 @@ struct State {
     lines_dirty: bool,
     attention: bool,
     run: RunState,
+    processes: SavedProcesses,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -150,6 +157,7 @@ impl Snapshot {
             lines_dirty: m.bus.lines_dirty,
             attention: m.bus.attention,
             run: m.run_state(),
+            processes: m.tracer.processes().save(),
         };
         let state = postcard::to_allocvec(&state).expect("machine state serializes");
         let ram = &m.bus.ram;
@@ -211,6 +219,7 @@ impl Snapshot {
         m.bus.lines_dirty = s.lines_dirty;
         m.bus.attention = s.attention;
         m.set_run_state(s.run);
+        m.tracer.set_processes(Processes::restore(s.processes));
         let ram = &mut m.bus.ram;
         let base = ram.base();
         let mut saved = self.pages.iter().peekable();

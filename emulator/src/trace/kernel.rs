@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::text::Line;
 use crate::devices::trace_port::{resolution, KernelEvent, Kind};
@@ -71,7 +71,81 @@ pub struct Processes {
     current: Vec<Option<u64>>,
 }
 
+/// What a checkpoint keeps of [`Processes`] ([`crate::snapshot`]), so a
+/// restored run names user pcs from the right ELF and keeps its counters.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SavedProcesses {
+    procs: Vec<SavedProcess>,
+    current: Vec<Option<u64>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+struct SavedProcess {
+    pid: u64,
+    ppid: u64,
+    name: String,
+    path: String,
+    asid: u64,
+    /// Faults by resolution code (see [`resolution`]).
+    faults: Vec<(u64, u64)>,
+    swap_outs: u64,
+    swap_ins: u64,
+    exit_status: Option<u64>,
+    rss: u64,
+}
+
+/// The code [`resolution`] names `name` with (0, "unknown", for none).
+fn resolution_code(name: &str) -> u64 {
+    (1..=10).find(|&c| resolution(c) == name).unwrap_or(0)
+}
+
 impl Processes {
+    /// This table, for a checkpoint.
+    pub fn save(&self) -> SavedProcesses {
+        let procs = self
+            .by_pid
+            .values()
+            .map(|p| SavedProcess {
+                pid: p.pid,
+                ppid: p.ppid,
+                name: p.name.clone(),
+                path: p.path.clone(),
+                asid: p.asid,
+                faults: p.faults.iter().map(|(k, &n)| (resolution_code(k), n)).collect(),
+                swap_outs: p.swap_outs,
+                swap_ins: p.swap_ins,
+                exit_status: p.exit_status,
+                rss: p.rss,
+            })
+            .collect();
+        SavedProcesses { procs, current: self.current.clone() }
+    }
+
+    /// The table a checkpoint saved.
+    pub fn restore(saved: SavedProcesses) -> Processes {
+        let by_pid = saved
+            .procs
+            .into_iter()
+            .map(|p| {
+                let faults = p.faults.into_iter().map(|(code, n)| (resolution(code), n)).collect();
+                let process = Process {
+                    pid: p.pid,
+                    ppid: p.ppid,
+                    name: p.name,
+                    path: p.path,
+                    asid: p.asid,
+                    faults,
+                    swap_outs: p.swap_outs,
+                    swap_ins: p.swap_ins,
+                    exit_status: p.exit_status,
+                    rss: p.rss,
+                };
+                (p.pid, process)
+            })
+            .collect();
+        Processes { by_pid, current: saved.current }
+    }
+
     /// Every process reported, by pid.
     pub fn all(&self) -> impl Iterator<Item = &Process> {
         self.by_pid.values()

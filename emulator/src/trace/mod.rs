@@ -618,6 +618,12 @@ impl Tracer {
         &self.procs
     }
 
+    /// Replaces what the kernel reported about its processes (a restored
+    /// checkpoint's table, [`crate::snapshot`]).
+    pub fn set_processes(&mut self, procs: kernel::Processes) {
+        self.procs = procs;
+    }
+
     /// A CSR write (category `csr`): `name` went from `old` to `new`
     /// (satp values are decoded as MODE, ASID and root table address).
     pub fn csr_write(&mut self, s: &Stamp, name: &str, old: u64, new: u64) {

@@ -1,9 +1,10 @@
 //! /proc in Linux's formats (proc(5), fs/proc/*.c, Linux 6.1): per process
 //! (`PID/` and the `self` link) maps, smaps, stat, statm, status, cmdline,
-//! comm and the `exe` link; system-wide meminfo, vmstat, buddyinfo,
-//! cpuinfo, stat, uptime, loadavg and version; /proc/sys/vm/policy, the
-//! page replacement policy, the one writable file (sysctl(8) style: `echo
-//! fifo > /proc/sys/vm/policy`). Memory figures come from the page tables,
+//! comm, oom_score, oom_score_adj (writable) and the `exe` link;
+//! system-wide meminfo, vmstat, buddyinfo, slabinfo, cpuinfo, stat, uptime,
+//! loadavg and version; the writable sysctls of /proc/sys/vm (policy,
+//! overcommit_memory, overcommit_ratio, panic_on_oom; sysctl(8) style:
+//! `echo fifo > /proc/sys/vm/policy`). Memory figures come from the page tables,
 //! frame records and swap slots ([`crate::mm::smaps`]), the buddy allocator
 //! and the counters of [`crate::mm::vmstat`]. Contents are generated when
 //! the file is opened (a snapshot, as a seq_file read from offset 0 is),
@@ -40,6 +41,10 @@ pub enum PidFile {
     Cmdline,
     /// The command name and a newline.
     Comm,
+    /// The OOM killer's badness scaled to 0..=2000 ([`crate::mm::oom::oom_score`]).
+    OomScore,
+    /// oom_score_adj, -1000..=1000: readable and writable.
+    OomScoreAdj,
 }
 
 /// A system-wide file of /proc.
@@ -61,64 +66,114 @@ pub enum GlobalFile {
     Loadavg,
     /// The kernel's version line.
     Version,
+    /// The kernel heap's slab caches.
+    Slabinfo,
 }
 
-const PID_FILES: [(&str, PidFile); 7] = [
+const PID_FILES: [(&str, PidFile); 9] = [
     ("cmdline", PidFile::Cmdline),
     ("comm", PidFile::Comm),
     ("maps", PidFile::Maps),
+    ("oom_score", PidFile::OomScore),
+    ("oom_score_adj", PidFile::OomScoreAdj),
     ("smaps", PidFile::Smaps),
     ("stat", PidFile::Stat),
     ("statm", PidFile::Statm),
     ("status", PidFile::Status),
 ];
-const GLOBAL_FILES: [(&str, GlobalFile); 8] = [
+const GLOBAL_FILES: [(&str, GlobalFile); 9] = [
     ("buddyinfo", GlobalFile::Buddyinfo),
     ("cpuinfo", GlobalFile::Cpuinfo),
     ("loadavg", GlobalFile::Loadavg),
     ("meminfo", GlobalFile::Meminfo),
+    ("slabinfo", GlobalFile::Slabinfo),
     ("stat", GlobalFile::Stat),
     ("uptime", GlobalFile::Uptime),
     ("version", GlobalFile::Version),
     ("vmstat", GlobalFile::Vmstat),
 ];
 
-/// A file of /proc/sys/vm (a sysctl).
+/// A file of /proc/sys/vm or /proc/sys/kernel (a sysctl).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sysctl {
-    /// The page replacement policy's name ([`crate::mm::policy`]), writable.
+    /// vm/policy: the page replacement policy's name ([`crate::mm::policy`]), writable.
     Policy,
+    /// vm.overcommit_memory, 0..=2 ([`crate::mm::commit`]), writable.
+    OvercommitMemory,
+    /// vm.overcommit_ratio, a percentage ([`crate::mm::commit`]), writable.
+    OvercommitRatio,
+    /// vm.panic_on_oom, 0..=2 ([`crate::mm::oom`]), writable.
+    PanicOnOom,
     /// The transparent-huge-page policy ([`crate::mm::huge_memory`]),
     /// writable: Linux's /sys/kernel/mm/transparent_hugepage/enabled.
     TransparentHugepage,
     /// The hugetlb pool's size in 2 MiB pages ([`crate::mm::hugetlb`]), writable.
     NrHugepages,
+    /// kernel/osrelease: the release uname(2) reports (procps reads it), read-only.
+    OsRelease,
+    /// kernel/ostype: "Linux", read-only.
+    OsType,
 }
 
-const VM_SYSCTLS: [(&str, Sysctl); 3] = [
+const VM_SYSCTLS: [(&str, Sysctl); 6] = [
     ("nr_hugepages", Sysctl::NrHugepages),
+    ("overcommit_memory", Sysctl::OvercommitMemory),
+    ("overcommit_ratio", Sysctl::OvercommitRatio),
+    ("panic_on_oom", Sysctl::PanicOnOom),
     ("policy", Sysctl::Policy),
     ("transparent_hugepage", Sysctl::TransparentHugepage),
 ];
+const KERNEL_SYSCTLS: [(&str, Sysctl); 2] = [("osrelease", Sysctl::OsRelease), ("ostype", Sysctl::OsType)];
+
+/// An integer as Linux's proc_dointvec reads one: blanks around it, an
+/// optional sign; anything else is -EINVAL.
+fn parse_int(data: &[u8]) -> Result<i64, isize> {
+    let text = core::str::from_utf8(data).map_err(|_| crate::syscall::errno::EINVAL)?;
+    text.trim().parse().map_err(|_| crate::syscall::errno::EINVAL)
+}
 
 impl Sysctl {
     /// The value and a newline.
     fn read(self) -> String {
         match self {
             Sysctl::Policy => format!("{}\n", crate::mm::policy::current().name()),
+            Sysctl::OvercommitMemory => format!("{}\n", crate::mm::commit::mode()),
+            Sysctl::OvercommitRatio => format!("{}\n", crate::mm::commit::ratio()),
+            Sysctl::PanicOnOom => format!("{}\n", crate::mm::oom::panic_on_oom()),
             Sysctl::TransparentHugepage => crate::mm::huge_memory::policy_text(),
             Sysctl::NrHugepages => format!("{}\n", crate::mm::hugetlb::pool().0),
+            Sysctl::OsRelease => format!("{}\n", crate::syscall::time::RELEASE),
+            Sysctl::OsType => String::from("Linux\n"),
         }
     }
 
+    /// True for the sysctls a write may change.
+    fn writable(self) -> bool {
+        !matches!(self, Sysctl::OsRelease | Sysctl::OsType)
+    }
+
     /// Sets the value from what a write(2) gave: `data` whole (one write is
-    /// one value, as Linux's proc_dostring). -EINVAL for an unknown value.
+    /// one value, as Linux's proc_dostring and proc_dointvec). -EINVAL for
+    /// an unknown policy, a number that does not parse, or one out of range;
+    /// -EPERM for a read-only sysctl.
     pub fn write(self, data: &[u8]) -> Result<usize, isize> {
-        let text = core::str::from_utf8(data).map_err(|_| crate::syscall::errno::EINVAL)?;
+        use crate::syscall::errno::EINVAL;
+        let text = core::str::from_utf8(data).map_err(|_| EINVAL)?;
         match self {
             Sysctl::Policy => {
-                let p = crate::mm::policy::Policy::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
+                let p = crate::mm::policy::Policy::parse(text).ok_or(EINVAL)?;
                 crate::mm::policy::set(p);
+            }
+            Sysctl::OvercommitMemory => {
+                let m = usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?;
+                crate::mm::commit::set_mode(m)?;
+            }
+            Sysctl::OvercommitRatio => {
+                crate::mm::commit::set_ratio(usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?);
+            }
+            Sysctl::PanicOnOom => {
+                let m = usize::try_from(parse_int(data)?).map_err(|_| EINVAL)?;
+                crate::mm::oom::set_panic_on_oom(m)?;
             }
             Sysctl::TransparentHugepage => {
                 let p = crate::mm::huge_memory::Thp::parse(text).ok_or(crate::syscall::errno::EINVAL)?;
@@ -128,6 +183,7 @@ impl Sysctl {
                 let n = text.trim().parse::<usize>().map_err(|_| crate::syscall::errno::EINVAL)?;
                 crate::mm::hugetlb::set_pool_size(n);
             }
+            Sysctl::OsRelease | Sysctl::OsType => return Err(crate::syscall::errno::EPERM),
         }
         Ok(data.len())
     }
@@ -140,7 +196,9 @@ pub enum Entry {
     Sys,
     /// /proc/sys/vm.
     SysVm,
-    /// A file of /proc/sys/vm.
+    /// /proc/sys/kernel.
+    SysKernel,
+    /// A file of /proc/sys/vm or /proc/sys/kernel.
     Sysctl(Sysctl),
     /// /proc itself.
     Root,
@@ -188,12 +246,36 @@ fn live(pid: usize) -> Option<&'static mut Process> {
 impl Entry {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
-        matches!(self, Entry::Root | Entry::Pid(_) | Entry::Tasks(_) | Entry::Task(..) | Entry::Sys | Entry::SysVm)
+        matches!(
+            self,
+            Entry::Root
+                | Entry::Pid(_)
+                | Entry::Tasks(_)
+                | Entry::Task(..)
+                | Entry::Sys
+                | Entry::SysVm
+                | Entry::SysKernel
+        )
     }
 
-    /// True for the files a write may change (/proc/sys/vm/policy).
+    /// True for the files a write may change (the sysctls of /proc/sys/vm,
+    /// /proc/PID/oom_score_adj).
     pub fn is_writable(&self) -> bool {
-        matches!(self, Entry::Sysctl(_))
+        matches!(self, Entry::Sysctl(c) if c.writable()) || matches!(self, Entry::PidFile(_, PidFile::OomScoreAdj))
+    }
+
+    /// A write(2) of `data` (whole: one write is one value) to a writable
+    /// file. -EINVAL for a value the file refuses, -ESRCH if the process
+    /// has exited, -EBADF for a file that is not writable.
+    pub fn write(&self, data: &[u8]) -> Result<usize, isize> {
+        match *self {
+            Entry::Sysctl(c) => c.write(data),
+            Entry::PidFile(pid, PidFile::OomScoreAdj) => {
+                set_oom_score_adj(pid, parse_int(data)?)?;
+                Ok(data.len())
+            }
+            _ => Err(crate::syscall::errno::EBADF),
+        }
     }
 
     /// The entry `name` of this directory.
@@ -231,7 +313,9 @@ impl Entry {
                 Entry::TaskFile(pid, tid, TASK_FILES.iter().find(|(n, _)| *n == name)?.1)
             }
             Entry::Sys if name == "vm" => Entry::SysVm,
+            Entry::Sys if name == "kernel" => Entry::SysKernel,
             Entry::SysVm => Entry::Sysctl(VM_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
+            Entry::SysKernel => Entry::Sysctl(KERNEL_SYSCTLS.iter().find(|(n, _)| *n == name)?.1),
             _ => return None,
         };
         Some(Node::Proc(e))
@@ -272,9 +356,13 @@ impl Entry {
                     out.push((String::from(n), Entry::TaskFile(pid, tid, f).stat().ino, super::DT_REG));
                 }
             }
-            Entry::Sys => out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR)),
-            Entry::SysVm => {
-                for (n, c) in VM_SYSCTLS {
+            Entry::Sys => {
+                out.push((String::from("kernel"), Entry::SysKernel.stat().ino, super::DT_DIR));
+                out.push((String::from("vm"), Entry::SysVm.stat().ino, super::DT_DIR));
+            }
+            Entry::SysVm | Entry::SysKernel => {
+                let files: &[(&str, Sysctl)] = if *self == Entry::SysVm { &VM_SYSCTLS } else { &KERNEL_SYSCTLS };
+                for &(n, c) in files {
                     out.push((String::from(n), Entry::Sysctl(c).stat().ino, super::DT_REG));
                 }
             }
@@ -298,7 +386,10 @@ impl Entry {
             Entry::Root => (S_IFDIR | 0o555, 1),
             Entry::SelfLink => (S_IFLNK | 0o777, 2),
             Entry::Pid(p) => (S_IFDIR | 0o555, (p as u64) << 8),
-            Entry::PidFile(p, f) => (S_IFREG | 0o444, ((p as u64) << 8) | (f as u64 + 2)),
+            Entry::PidFile(p, f) => {
+                let mode = if f == PidFile::OomScoreAdj { 0o644 } else { 0o444 };
+                (S_IFREG | mode, ((p as u64) << 8) | (f as u64 + 2))
+            }
             Entry::Exe(p) => (S_IFLNK | 0o777, ((p as u64) << 8) | 1),
             Entry::Tasks(p) => (S_IFDIR | 0o555, ((p as u64) << 8) | 0x40),
             Entry::Task(_, t) => (S_IFDIR | 0o555, ((t as u64) << 8) | 0x41),
@@ -306,7 +397,8 @@ impl Entry {
             Entry::Global(g) => (S_IFREG | 0o444, 16 + g as u64),
             Entry::Sys => (S_IFDIR | 0o555, 48),
             Entry::SysVm => (S_IFDIR | 0o555, 49),
-            Entry::Sysctl(c) => (S_IFREG | 0o644, 64 + c as u64),
+            Entry::SysKernel => (S_IFDIR | 0o555, 50),
+            Entry::Sysctl(c) => (S_IFREG | if c.writable() { 0o644 } else { 0o444 }, 64 + c as u64),
         };
         Stat { dev: 4, ino, mode, nlink: 1, rdev: 0, size: 0 }
     }
@@ -323,6 +415,8 @@ impl Entry {
                     PidFile::Statm => statm(p),
                     PidFile::Status => status(p),
                     PidFile::Comm => format!("{}\n", comm(p)),
+                    PidFile::OomScore => format!("{}\n", oom_score(p)),
+                    PidFile::OomScoreAdj => format!("{}\n", p.oom_score_adj),
                     PidFile::Cmdline => {
                         let mut b = Vec::new();
                         for a in &p.cmdline {
@@ -345,11 +439,12 @@ impl Entry {
                 GlobalFile::Meminfo => meminfo(),
                 GlobalFile::Vmstat => vmstat(),
                 GlobalFile::Buddyinfo => buddyinfo(),
+                GlobalFile::Slabinfo => crate::mm::heap::slabinfo(),
                 GlobalFile::Cpuinfo => cpuinfo(),
                 GlobalFile::Stat => global_stat(),
                 GlobalFile::Uptime => uptime(),
                 GlobalFile::Loadavg => loadavg(),
-                GlobalFile::Version => String::from("Linux version 6.1.0-svos (svos) #1 SMP\n"),
+                GlobalFile::Version => format!("Linux version {} (svos) #1 SMP\n", crate::syscall::time::RELEASE),
             },
             Entry::Sysctl(c) => c.read(),
             _ => return None,
@@ -378,17 +473,19 @@ fn state_char(p: &Process) -> (char, &'static str) {
 }
 
 /// A process's area sizes in pages (fs/proc/task_mmu.c task_mem, from
-/// the VMAs): every area, executable program text, data (writable, not
-/// the stack), stack.
+/// the VMAs): every area, executable program text, executable file
+/// mappings (shared libraries and their loader: VmLib), data (writable,
+/// not the stack), stack.
 struct AreaSizes {
     total: usize,
     exe: usize,
+    lib: usize,
     data: usize,
     stack: usize,
 }
 
 fn area_sizes(p: &Process) -> AreaSizes {
-    let mut a = AreaSizes { total: 0, exe: 0, data: 0, stack: 0 };
+    let mut a = AreaSizes { total: 0, exe: 0, lib: 0, data: 0, stack: 0 };
     let Some(s) = p.space.as_ref() else { return a };
     for v in s.vmas().iter() {
         let n = (v.end - v.start) / PAGE_SIZE;
@@ -397,6 +494,8 @@ fn area_sizes(p: &Process) -> AreaSizes {
             a.stack += n;
         } else if v.kind == VmaKind::Elf && v.perm.contains(PteFlags::X) {
             a.exe += n;
+        } else if v.kind == VmaKind::File && v.perm.contains(PteFlags::X) {
+            a.lib += n;
         } else if v.perm.contains(PteFlags::W) {
             a.data += n;
         }
@@ -523,8 +622,8 @@ fn smap(out: &mut String, v: &Vma, m: &MemSizeStats) {
 /// The VmFlags mnemonics of an area, in Linux's bit order (VM_READ,
 /// VM_WRITE, VM_EXEC, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_GROWSDOWN,
 /// VM_ACCOUNT): every svos area is private and may be given any
-/// permission; the stack grows down; writable private areas are
-/// accounted (commit charge, Committed_AS).
+/// permission; the stack grows down; areas charged to Committed_AS
+/// ([`crate::mm::commit`]) are accounted.
 fn vm_flags(v: &Vma) -> Vec<&'static str> {
     let mut f = Vec::new();
     if v.perm.contains(PteFlags::R) {
@@ -540,7 +639,7 @@ fn vm_flags(v: &Vma) -> Vec<&'static str> {
     if v.kind == VmaKind::Stack {
         f.push("gd");
     }
-    if v.perm.contains(PteFlags::W) && v.huge != crate::mm::vma::VmaHuge::Hugetlb {
+    if v.account {
         f.push("ac");
     }
     // Linux's show_smap_vma_flags order: ... ac, nr, ht, ..., hg, nh.
@@ -594,11 +693,45 @@ fn stat(p: &Process) -> String {
     )
 }
 
+/// /proc/PID/oom_score (fs/proc/base.c proc_oom_score): the badness the
+/// OOM killer would give the process now, scaled to 0..=2000; 0 for pid 1
+/// and for oom_score_adj -1000 (never chosen).
+fn oom_score(p: &Process) -> u64 {
+    use crate::mm::oom;
+    let total = oom::total_pages();
+    let badness = p
+        .space
+        .as_ref()
+        .filter(|_| p.tgid != 1)
+        .and_then(|s| oom::badness(&s.oom_info(), p.oom_score_adj.into(), total));
+    oom::oom_score(badness, total)
+}
+
+/// Sets oom_score_adj of every thread of process `pid` (Linux's
+/// __set_oom_adj: the value lives in the shared signal_struct). -EINVAL
+/// outside -1000..=1000. svos runs everything as root (CAP_SYS_RESOURCE),
+/// so lowering the value needs no privilege check, as for root on Linux.
+fn set_oom_score_adj(pid: usize, adj: i64) -> Result<(), isize> {
+    use crate::mm::oom::{OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN};
+    if !(OOM_SCORE_ADJ_MIN as i64..=OOM_SCORE_ADJ_MAX as i64).contains(&adj) {
+        return Err(crate::syscall::errno::EINVAL);
+    }
+    live(pid).ok_or(crate::syscall::errno::ESRCH)?;
+    for tid in sched::pids() {
+        if let Some(t) = sched::proc_mut(tid).filter(|t| t.tgid == pid) {
+            t.oom_score_adj = adj as i16;
+        }
+    }
+    Ok(())
+}
+
 /// /proc/PID/statm: size resident shared text lib data dt, in pages
-/// (shared: file-backed resident pages, none in svos; data: data + stack).
+/// (shared: file-backed resident pages, RssFile; data: data + stack).
 fn statm(p: &Process) -> String {
     let a = area_sizes(p);
-    format!("{} {} 0 {} 0 {} 0\n", a.total, rss_pages(p), a.exe, a.data + a.stack)
+    let m = space_stats(p);
+    let shared = m.resident.saturating_sub(m.anonymous) as usize / PAGE_SIZE;
+    format!("{} {} {} {} 0 {} 0\n", a.total, rss_pages(p), shared, a.exe, a.data + a.stack)
 }
 
 /// /proc/PID/status (fs/proc/array.c proc_pid_status), in Linux 6.1's
@@ -696,7 +829,7 @@ fn task_mem(s: &mut String, p: &Process) {
         ("VmData:", kb(a.data)),
         ("VmStk:", kb(a.stack)),
         ("VmExe:", kb(a.exe)),
-        ("VmLib:", 0),
+        ("VmLib:", kb(a.lib)),
         ("VmPTE:", kb(sp.map_or(0, |s| s.page_table_pages()))),
         ("VmSwap:", kb(sp.map_or(0, |s| s.swapped_pages()))),
         ("HugetlbPages:", 0),
@@ -734,8 +867,6 @@ struct SystemPages {
     page_tables: u64,
     /// Kernel stacks of live processes, in KiB.
     kernel_stack_kb: u64,
-    /// Pages of writable private areas (Linux's commit charge, VM_ACCOUNT).
-    committed: u64,
     /// Pages mapped by transparent megapages, each megapage counted once.
     anon_huge: u64,
 }
@@ -743,7 +874,6 @@ struct SystemPages {
 fn system_pages() -> SystemPages {
     let mut total = MemSizeStats::default();
     let mut page_tables = 0;
-    let mut committed = 0;
     let mut procs = 0u64;
     for pid in sched::pids() {
         let Some(p) = sched::proc_mut(pid) else { continue };
@@ -751,12 +881,6 @@ fn system_pages() -> SystemPages {
         let Some(s) = p.space.as_ref() else { continue };
         total.add(&s.mem_size_stats(0, crate::mm::address::USER_TOP));
         page_tables += s.page_table_pages() as u64;
-        committed += s
-            .vmas()
-            .iter()
-            .filter(|v| v.perm.contains(PteFlags::W))
-            .map(|v| ((v.end - v.start) / PAGE_SIZE) as u64)
-            .sum::<u64>();
     }
     let pages = |fixed: u64| (fixed >> PSS_SHIFT).div_ceil(PAGE_SIZE as u64);
     let anon = pages(total.pss_anon);
@@ -766,7 +890,6 @@ fn system_pages() -> SystemPages {
         swap_cached: pages(total.pss_swap_cached).min(anon),
         page_tables,
         kernel_stack_kb: procs * (crate::mm::kstack::KSTACK_PAGES * PAGE_SIZE / 1024) as u64,
-        committed,
         anon_huge: crate::mm::huge_memory::anon_huge_pages() as u64,
     }
 }
@@ -774,11 +897,13 @@ fn system_pages() -> SystemPages {
 /// /proc/meminfo (Linux 6.1 fs/proc/meminfo.c, riscv64 with swap and
 /// transparent huge pages configured): "Name:" padded to 16 columns, the
 /// value in kB right-aligned in 8, " kB". Figures svos has no mechanism
-/// for (buffers, slab caches, vmalloc, huge pages) print 0, as Linux does
-/// for a feature that holds nothing. Active/Inactive split resident pages
-/// by their PTE's A bit (the clock's view; svos keeps no LRU lists).
+/// for (buffers, vmalloc, huge pages) print 0, as Linux does for a
+/// feature that holds nothing. Active/Inactive split resident pages by
+/// their PTE's A bit (the clock's view; svos keeps no LRU lists).
 /// MemAvailable is free frames above the high watermark plus the page
-/// cache. The kernel heap's frames count as unreclaimable slab.
+/// cache. Slab = SUnreclaim: the frames of the kernel heap's slab caches
+/// and large kmalloc blocks ([`crate::mm::slab`]); no cache is
+/// reclaimable. CommitLimit and Committed_AS: [`crate::mm::commit`].
 fn meminfo() -> String {
     use crate::mm::vmstat::{NR_FILE_DIRTY, NR_WRITEBACK};
     let (free, total) = crate::mm::frame::stats();
@@ -791,6 +916,7 @@ fn meminfo() -> String {
     let file = c.cached as u64;
     let cached = file.saturating_sub(sys.swap_cached);
     let available = free.saturating_sub(high as u64) + file;
+    // Slab caches and large kmalloc blocks: none reclaimable.
     let slab = crate::mm::heap::stats().frames as u64;
     let kb = |pages: u64| pages * (PAGE_SIZE as u64 / 1024);
     let rows: &[(&str, u64)] = &[
@@ -825,9 +951,8 @@ fn meminfo() -> String {
         ("NFS_Unstable:", 0),
         ("Bounce:", 0),
         ("WritebackTmp:", 0),
-        // vm.overcommit_ratio 50: half of RAM plus swap.
-        ("CommitLimit:", kb(total / 2 + slots)),
-        ("Committed_AS:", kb(sys.committed)),
+        ("CommitLimit:", kb(crate::mm::commit::commit_limit() as u64)),
+        ("Committed_AS:", kb(crate::mm::commit::committed() as u64)),
         ("VmallocTotal:", 0),
         ("VmallocUsed:", 0),
         ("VmallocChunk:", 0),

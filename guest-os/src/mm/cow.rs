@@ -95,7 +95,8 @@ impl AddrSpace {
     /// runs out (the pages already made read-only stay so: harmless).
     pub fn fork_cow(&mut self) -> Result<AddrSpace, MapError> {
         let mut child = AddrSpace::new_user()?;
-        child.vmas = self.vmas.clone();
+        // Charged as Linux's dup_mmap: refused (fork's -ENOMEM) under overcommit mode 2.
+        child.vmas = self.vmas.fork_copy().map_err(|_| MapError::NoCommit)?;
         // Memory locks are not inherited (mlock(2)).
         child.vmas.clear_locks();
         child.replacement = self.replacement.for_child();

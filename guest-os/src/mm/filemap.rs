@@ -107,6 +107,12 @@ impl PageCache {
         (self.backing.len() == self.len && self.pages.values().all(|p| !p.dirty)).then_some(self.backing)
     }
 
+    /// True if the cache holds `frame` as page `index` (a mapping of it is
+    /// a file page, not a private copy).
+    pub(super) fn holds(&self, index: usize, frame: &Arc<SharedFrame>) -> bool {
+        self.pages.get(&index).is_some_and(|p| Arc::ptr_eq(&p.frame, frame))
+    }
+
     /// Pages of this file now in the cache.
     pub fn cached_pages(&self) -> usize {
         self.pages.len()

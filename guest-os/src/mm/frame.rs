@@ -40,6 +40,14 @@ const NIL: usize = usize::MAX;
 /// Map value of a frame that does not start a free block.
 const NOT_FREE: u8 = 0xff;
 
+/// Map value of a frame inside a slab ([`tag_slab`]): this bit or'ed with
+/// the slab's order (bits 4..6) and the frame's index in the slab (bits
+/// 0..3). Distinct from free-block orders (0..=10) and [`NOT_FREE`].
+const SLAB_TAG: u8 = 0x80;
+
+/// Largest order of a slab that [`tag_slab`] can record (16 frames).
+pub const MAX_SLAB_ORDER: usize = 4;
+
 /// Free RAM ranges handed to [`init`], at most.
 const MAX_RANGES: usize = 8;
 
@@ -86,7 +94,13 @@ impl Buddy {
     }
 
     fn map_set(&mut self, ppn: usize, v: u8) {
-        // SAFETY: as map_get.
+        self.map_set_shared(ppn, v);
+    }
+
+    /// map_set for a frame of an allocated block (the map is written
+    /// through its pointer; the caller holds the FRAMES lock).
+    fn map_set_shared(&self, ppn: usize, v: u8) {
+        // SAFETY: as map_get; the lock is held.
         unsafe { *self.map.add(ppn - self.base) = v };
     }
 
@@ -265,6 +279,38 @@ pub fn alloc_block_frames(order: usize) -> Option<alloc::vec::Vec<FrameTracker>>
 /// which nothing uses any more.
 pub unsafe fn free_block(ppn: PhysPageNum, order: usize) {
     FRAMES.lock().give(ppn.0, order);
+}
+
+/// Records that the block `ppn` of `order` (from [`alloc_block`], order
+/// at most [`MAX_SLAB_ORDER`]) is a slab ([`super::slab`]): each frame's
+/// map byte gets the order and its index in the block, so [`slab_base`]
+/// finds the block from any frame of it (Linux finds the slab through
+/// struct page).
+pub fn tag_slab(ppn: PhysPageNum, order: usize) {
+    assert!(order <= MAX_SLAB_ORDER, "slab of order {order}");
+    let b = FRAMES.lock();
+    for i in 0..1usize << order {
+        b.map_set_shared(ppn.0 + i, SLAB_TAG | (order as u8) << 4 | i as u8);
+    }
+}
+
+/// Clears what [`tag_slab`] recorded, before the block is freed.
+pub fn untag_slab(ppn: PhysPageNum, order: usize) {
+    let b = FRAMES.lock();
+    for i in 0..1usize << order.min(MAX_SLAB_ORDER) {
+        b.map_set_shared(ppn.0 + i, NOT_FREE);
+    }
+}
+
+/// The first frame and the order of the slab that holds frame `ppn`, or
+/// `None` if `ppn` is in no slab.
+pub fn slab_base(ppn: PhysPageNum) -> Option<(PhysPageNum, usize)> {
+    let b = FRAMES.lock();
+    if ppn.0 < b.base || ppn.0 >= b.base + b.span {
+        return None;
+    }
+    let v = b.map_get(ppn.0);
+    (v & SLAB_TAG != 0 && v != NOT_FREE).then(|| (PhysPageNum(ppn.0 - (v & 0xf) as usize), (v >> 4 & 0x7) as usize))
 }
 
 /// The PPN of the first frame of the allocator's span (aligned to

@@ -164,7 +164,10 @@ impl AddrSpace {
             mapped.insert(vpn, page);
         }
         let locked = self.lock_future;
-        let vma = Vma { start, end, perm, kind: VmaKind::Anon, file: None, locked, huge: VmaHuge::Hugetlb };
+        // Not charged to Committed_AS: the pool is reserved already (Linux's
+        // accountable_mapping leaves hugetlb files out).
+        let vma =
+            Vma { start, end, perm, kind: VmaKind::Anon, file: None, locked, huge: VmaHuge::Hugetlb, account: false };
         self.vmas.insert(vma).map_err(|_| MapError::OutOfMemory)?;
         self.hugetlb.append(&mut mapped);
         Ok(())

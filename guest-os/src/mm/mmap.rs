@@ -18,7 +18,8 @@ pub enum ProtectError {
     Unmapped,
     /// A page of the range is in an ELF, heap or stack area.
     NotAnonymous,
-    /// Splitting areas would exceed [`super::vma::MAX_MAP_COUNT`].
+    /// Splitting areas would exceed [`super::vma::MAX_MAP_COUNT`], or the
+    /// commit charge of making private pages writable was refused (both -ENOMEM).
     TooManyAreas,
 }
 
@@ -30,7 +31,9 @@ impl AddrSpace {
     /// user half ([`MapError::NotMapped`]), overlaps another area
     /// ([`MapError::AlreadyMapped`]), the space has
     /// [`super::vma::MAX_MAP_COUNT`] areas already or memory runs out
-    /// ([`MapError::OutOfMemory`]).
+    /// ([`MapError::OutOfMemory`]), or the overcommit policy refuses the
+    /// commit charge of a private writable area ([`MapError::NoCommit`],
+    /// [`super::commit`]).
     pub fn map_area(&mut self, start: usize, end: usize, perm: PteFlags, kind: VmaKind) -> Result<(), MapError> {
         self.map_vma(start, end, perm, kind, None)
     }
@@ -73,9 +76,11 @@ impl AddrSpace {
         }
         let locked = self.lock_future;
         let huge = super::vma::VmaHuge::Default;
-        self.vmas
-            .insert(Vma { start: s, end: e, perm, kind, file, locked, huge })
-            .map_err(|_| MapError::OutOfMemory)?;
+        let account = Vma::accountable(perm, file.as_ref());
+        if let Err(err) = self.vmas.insert(Vma { start: s, end: e, perm, kind, file, locked, account, huge }) {
+            self.depopulate(s, e);
+            return Err(if err == VmaError::NoCommit { MapError::NoCommit } else { MapError::OutOfMemory });
+        }
         if locked {
             // mlockall(MCL_FUTURE): populated now, as mlock would (a page
             // that gets no frame is left to fault later).
@@ -144,6 +149,7 @@ impl AddrSpace {
         let (s, old_end) = self.vmas.heap().unwrap_or((start, start));
         self.vmas.resize_heap(start, new_end, perm).map_err(|e| match e {
             VmaError::TooMany => MapError::OutOfMemory,
+            VmaError::NoCommit => MapError::NoCommit,
             _ => MapError::AlreadyMapped,
         })?;
         if new_end < old_end {
@@ -222,7 +228,7 @@ impl AddrSpace {
         self.vmas.protect_range(s, e, perm, &[VmaKind::Anon, VmaKind::Elf, VmaKind::File]).map_err(
             |err| match err {
                 VmaError::Unmapped => ProtectError::Unmapped,
-                VmaError::TooMany => ProtectError::TooManyAreas,
+                VmaError::TooMany | VmaError::NoCommit => ProtectError::TooManyAreas,
                 _ => ProtectError::NotAnonymous,
             },
         )?;

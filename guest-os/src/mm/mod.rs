@@ -4,6 +4,7 @@
 pub mod addr_space;
 pub mod address;
 pub mod asid;
+pub mod commit;
 pub mod cow;
 pub mod fault;
 pub mod filemap;
@@ -20,6 +21,7 @@ pub mod mremap;
 pub mod oom;
 pub mod page_table;
 pub mod policy;
+pub mod slab;
 pub mod smaps;
 pub mod swap;
 pub mod vma;

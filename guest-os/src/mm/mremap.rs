@@ -64,6 +64,7 @@ impl AddrSpace {
             match self.vmas.extend(old_end, new_end) {
                 Ok(()) => return Ok(old),
                 Err(VmaError::Overlap) => {}
+                Err(VmaError::NoCommit) => return Err(RemapError::NoMemory),
                 Err(_) => return Err(RemapError::Fault),
             }
         }
@@ -99,7 +100,12 @@ impl AddrSpace {
             m.end = to + new_len;
             m
         };
-        self.vmas.remove_range(old, old_end).map_err(|_| RemapError::NoMemory)?;
+        // The new area first: its commit charge may be refused, and then nothing has moved.
+        self.vmas.insert(moved).map_err(|_| RemapError::NoMemory)?;
+        if self.vmas.remove_range(old, old_end).is_err() {
+            let _ = self.vmas.remove_range(to, to + new_len);
+            return Err(RemapError::NoMemory);
+        }
         self.depopulate(old + keep, old_end);
         for &v in &pages {
             let raw = self.pt.walk(v).map(|pte| core::mem::replace(pte, PageTableEntry(0)));
@@ -117,7 +123,6 @@ impl AddrSpace {
         }
         super::page_table::sfence_vma_all();
         self.shootdown();
-        self.vmas.insert(moved).map_err(|_| RemapError::NoMemory)?;
         Ok(to)
     }
 

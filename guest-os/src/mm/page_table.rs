@@ -86,6 +86,9 @@ pub enum MapError {
     NotMapped,
     /// A huge-page leaf sits where a 4 KiB mapping was expected.
     HugePage,
+    /// The overcommit policy refused the area's commit charge
+    /// ([`super::commit`]; -ENOMEM, and no reclaim can help).
+    NoCommit,
 }
 
 /// The bits of a leaf svos writes for permissions `flags`: V always. A

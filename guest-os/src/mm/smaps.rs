@@ -95,6 +95,17 @@ impl MemSizeStats {
 }
 
 impl AddrSpace {
+    /// True if `f`, mapped at `vpn`, is the page-cache frame of the file
+    /// page the area maps there (a MAP_PRIVATE file page or ELF segment
+    /// page before its first store), not a copy. A file whose lock is
+    /// held elsewhere is taken as not (its page counts as anonymous).
+    fn is_cache_page(&self, vpn: VirtPageNum, f: &Arc<super::cow::SharedFrame>) -> bool {
+        let va = vpn.0 * PAGE_SIZE;
+        let Some(v) = self.vmas.find(va) else { return false };
+        let (Some(fm), Some(index)) = (v.file.as_ref(), v.file_page(va)) else { return false };
+        fm.file.try_lock().is_some_and(|g| g.cache.holds(index, f))
+    }
+
     /// The statistics of the pages of `[start, end)` (page-aligned byte
     /// addresses; normally one VMA). Reads PTEs without changing them.
     pub fn mem_size_stats(&self, start: usize, end: usize) -> MemSizeStats {
@@ -109,6 +120,11 @@ impl AddrSpace {
             // frame's count less the cache's own reference.
             let (count, cached, anon) = match frame {
                 PageFrame::Private(_, slot) => (1u64, slot.is_some(), true),
+                // A private file page not written yet (program text, a
+                // shared library's): the page cache's frame.
+                PageFrame::Shared(f) if self.is_cache_page(*vpn, f) => {
+                    (Arc::strong_count(f).saturating_sub(1) as u64, false, false)
+                }
                 PageFrame::Shared(f) => (Arc::strong_count(f) as u64, f.copy.lock().is_some(), true),
                 PageFrame::Cache(f) => (Arc::strong_count(f).saturating_sub(1) as u64, false, false),
             };

@@ -115,6 +115,9 @@ pub struct Vma {
     pub file: Option<FileMap>,
     /// mlock'd: every page stays resident (faulted in at mlock, never swapped).
     pub locked: bool,
+    /// Charged to the commit charge (Linux's VM_ACCOUNT, [`super::commit`]):
+    /// set for private writable areas, kept when mprotect takes W away.
+    pub account: bool,
     /// Huge-page advice or hugetlb backing.
     pub huge: VmaHuge,
 }
@@ -137,6 +140,18 @@ impl Vma {
         self.kind.is_demand_zero() && !self.locked && self.huge != VmaHuge::Hugetlb
     }
 
+    /// Its size in pages.
+    pub fn pages(&self) -> usize {
+        (self.end - self.start) / super::PAGE_SIZE
+    }
+
+    /// True if an area made with `perm` over `file` is charged to the
+    /// commit charge (Linux's accountable_mapping): writable and not
+    /// MAP_SHARED.
+    pub fn accountable(perm: PteFlags, file: Option<&FileMap>) -> bool {
+        perm.contains(PteFlags::W) && !file.is_some_and(|f| f.shared)
+    }
+
     /// The file page of user address `va` (inside a file-backed area).
     pub fn file_page(&self, va: usize) -> Option<usize> {
         self.file.as_ref().map(|f| f.pgoff + (va - self.start) / super::PAGE_SIZE)
@@ -154,10 +169,12 @@ pub enum VmaError {
     Unmapped,
     /// The operation would leave more than [`MAX_MAP_COUNT`] areas.
     TooMany,
+    /// The commit charge it needs was refused ([`super::commit`]: -ENOMEM).
+    NoCommit,
 }
 
-/// The areas of one address space.
-#[derive(Clone, Default)]
+/// The areas of one address space. Dropping it releases its commit charge.
+#[derive(Default)]
 pub struct VmaSet {
     /// Non-empty areas by start address; none overlap.
     map: BTreeMap<usize, Vma>,
@@ -170,12 +187,68 @@ pub struct VmaSet {
     /// The areas not made by mmap (ELF, heap, stack: a handful), start -> end,
     /// so checks against them do not walk every area.
     fixed: BTreeMap<usize, usize>,
+    /// Pages of the accounted areas: this set's part of the commit charge
+    /// ([`super::commit`]), kept by every operation that changes an area.
+    committed: usize,
+}
+
+impl Drop for VmaSet {
+    fn drop(&mut self) {
+        super::commit::unacct(self.committed);
+    }
 }
 
 impl VmaSet {
     /// An empty set.
     pub fn new() -> Self {
         VmaSet::default()
+    }
+
+    /// Pages of its accounted areas (its part of Committed_AS).
+    pub fn committed(&self) -> usize {
+        self.committed
+    }
+
+    /// Charges `pages` more to this set if the overcommit policy grants
+    /// them ([`super::commit::vm_enough_memory`]); [`VmaError::NoCommit`] otherwise.
+    fn charge(&mut self, pages: usize) -> Result<(), VmaError> {
+        if pages == 0 {
+            return Ok(());
+        }
+        // total_vm only matters to mode 2's user reserve: summed only then.
+        let total_vm = if super::commit::mode() == super::commit::OVERCOMMIT_NEVER {
+            self.iter().map(Vma::pages).sum()
+        } else {
+            0
+        };
+        super::commit::vm_enough_memory(pages, total_vm).map_err(|_| VmaError::NoCommit)?;
+        self.committed += pages;
+        Ok(())
+    }
+
+    /// Releases `pages` of this set's charge.
+    fn uncharge(&mut self, pages: usize) {
+        self.committed -= pages;
+        super::commit::unacct(pages);
+    }
+
+    /// A copy of the areas for a fork's child, charged as Linux's dup_mmap
+    /// charges each accounted area; [`VmaError::NoCommit`] (fork's
+    /// -ENOMEM) with nothing charged if the policy refuses one.
+    pub fn fork_copy(&self) -> Result<VmaSet, VmaError> {
+        let mut child = VmaSet {
+            map: self.map.clone(),
+            heap: self.heap,
+            free_cache: self.free_cache,
+            cached_hole: self.cached_hole,
+            fixed: self.fixed.clone(),
+            committed: 0,
+        };
+        for v in self.map.values().filter(|v| v.account) {
+            // On failure `child` drops, releasing what it was charged so far.
+            child.charge(v.pages())?;
+        }
+        Ok(child)
     }
 
     /// Number of areas (the empty heap not counted).
@@ -209,14 +282,18 @@ impl VmaSet {
         self.overlapping(s, e).next().is_none()
     }
 
-    /// Adds `v` (non-empty, free range). [`VmaError::Overlap`] or
-    /// [`VmaError::TooMany`] leave the set unchanged.
+    /// Adds `v` (non-empty, free range), charging it if accounted.
+    /// [`VmaError::Overlap`], [`VmaError::TooMany`] or
+    /// [`VmaError::NoCommit`] leave the set unchanged.
     pub fn insert(&mut self, v: Vma) -> Result<(), VmaError> {
         if !self.is_free(v.start, v.end) {
             return Err(VmaError::Overlap);
         }
         if self.map.len() >= MAX_MAP_COUNT {
             return Err(VmaError::TooMany);
+        }
+        if v.account {
+            self.charge(v.pages())?;
         }
         if !v.kind.is_mmap() {
             self.fixed.insert(v.start, v.end);
@@ -281,7 +358,7 @@ impl VmaSet {
     }
 
     /// Removes `[s, e)` from the areas (splitting those that straddle an
-    /// end). Refused, with nothing changed, if an area of the range was not
+    /// end), releasing the commit charge of the accounted pages removed. Refused, with nothing changed, if an area of the range was not
     /// made by mmap ([`VmaKind::is_mmap`]), or if a split would exceed
     /// [`MAX_MAP_COUNT`].
     pub fn remove_range(&mut self, s: usize, e: usize) -> Result<(), VmaError> {
@@ -295,6 +372,9 @@ impl VmaSet {
         }
         for v in hit {
             self.map.remove(&v.start);
+            if v.account {
+                self.uncharge((v.end.min(e) - v.start.max(s)) / super::PAGE_SIZE);
+            }
             if v.start < s {
                 self.map.insert(v.start, v.slice(v.start, s));
             }
@@ -313,8 +393,29 @@ impl VmaSet {
     /// that straddle an end. Refused, with nothing changed, if a page of
     /// the range is in no area ([`VmaError::Unmapped`]), in an area of none
     /// of `kinds` ([`VmaError::WrongKind`]), or splits exceed [`MAX_MAP_COUNT`].
+    ///
+    /// Making a private area writable charges its pages unless it is
+    /// accounted already (Linux's mprotect_fixup): [`VmaError::NoCommit`]
+    /// when refused, nothing changed. Taking W away keeps the charge.
     pub fn protect_range(&mut self, s: usize, e: usize, perm: PteFlags, kinds: &[VmaKind]) -> Result<(), VmaError> {
-        self.modify_range(s, e, kinds, |v| v.perm = perm)
+        let becomes_accounted =
+            |v: &Vma| !v.account && v.huge != VmaHuge::Hugetlb && Vma::accountable(perm, v.file.as_ref());
+        let charge: usize = self
+            .overlapping(s, e)
+            .filter(|v| becomes_accounted(v))
+            .map(|v| (v.end.min(e) - v.start.max(s)) / super::PAGE_SIZE)
+            .sum();
+        self.charge(charge)?;
+        let r = self.modify_range(s, e, kinds, |v| {
+            if becomes_accounted(v) {
+                v.account = true;
+            }
+            v.perm = perm
+        });
+        if r.is_err() {
+            self.uncharge(charge);
+        }
+        r
     }
 
     /// Sets or clears `locked` (mlock) on the areas over `[s, e)`, splitting
@@ -379,12 +480,17 @@ impl VmaSet {
     }
 
     /// Moves the end of the mmap'd area that ends at `end` to `new_end`
-    /// (larger), if `[end, new_end)` is free. [`VmaError::Unmapped`] if no
-    /// such area, [`VmaError::Overlap`] if the range is taken.
+    /// (larger), if `[end, new_end)` is free, charging the new pages of an
+    /// accounted area. [`VmaError::Unmapped`] if no such area,
+    /// [`VmaError::Overlap`] if the range is taken, [`VmaError::NoCommit`].
     pub fn extend(&mut self, end: usize, new_end: usize) -> Result<(), VmaError> {
-        let start = self.find(end - 1).filter(|v| v.end == end && v.kind.is_mmap()).ok_or(VmaError::Unmapped)?.start;
+        let v = self.find(end - 1).filter(|v| v.end == end && v.kind.is_mmap()).ok_or(VmaError::Unmapped)?;
+        let (start, account) = (v.start, v.account);
         if !self.is_free(end, new_end) {
             return Err(VmaError::Overlap);
+        }
+        if account {
+            self.charge((new_end - end) / super::PAGE_SIZE)?;
         }
         if let Some(v) = self.map.get_mut(&start) {
             v.end = new_end;
@@ -400,13 +506,18 @@ impl VmaSet {
 
     /// Moves the stack area's start down to `new_start` (page aligned),
     /// if that keeps it within [`STACK_RLIMIT`] of its top and
-    /// [`STACK_GUARD_GAP`] above the next lower area. False otherwise.
+    /// [`STACK_GUARD_GAP`] above the next lower area, and the commit charge
+    /// of the new pages is granted (Linux's acct_stack_growth). False otherwise.
     pub fn grow_stack(&mut self, new_start: usize) -> bool {
         let Some((start, end)) = self.stack() else { return false };
         if new_start >= start || end - new_start > STACK_RLIMIT {
             return false;
         }
         if !self.is_free(new_start.saturating_sub(STACK_GUARD_GAP), start) {
+            return false;
+        }
+        let account = self.map.get(&start).is_some_and(|v| v.account);
+        if account && self.charge((start - new_start) / super::PAGE_SIZE).is_err() {
             return false;
         }
         let Some(v) = self.map.remove(&start) else { return false };
@@ -430,7 +541,8 @@ impl VmaSet {
 
     /// Sets the heap to `[start, new_end)` (created at `start` with `perm`
     /// the first time). Growing is refused ([`VmaError::Overlap`]) if
-    /// another area is in the way; the caller frees pages beyond a smaller end.
+    /// another area is in the way, [`VmaError::NoCommit`] if its charge is
+    /// refused; the caller frees pages beyond a smaller end.
     pub fn resize_heap(&mut self, start: usize, new_end: usize, perm: PteFlags) -> Result<(), VmaError> {
         let (s, old_end, perm) = self.heap.unwrap_or((start, start, perm));
         let locked = self.map.get(&s).is_some_and(|v| v.locked);
@@ -441,13 +553,26 @@ impl VmaSet {
         if old_end == s && new_end > s && self.map.len() >= MAX_MAP_COUNT {
             return Err(VmaError::TooMany);
         }
+        // The heap is always accounted (Linux's do_brk_flags charges VM_ACCOUNT).
+        if new_end > old_end {
+            self.charge((new_end - old_end) / super::PAGE_SIZE)?;
+        } else {
+            self.uncharge((old_end - new_end) / super::PAGE_SIZE);
+        }
         self.map.remove(&s);
         self.fixed.remove(&s);
         if new_end > s {
-            self.map.insert(
-                s,
-                Vma { start: s, end: new_end, perm, kind: VmaKind::Heap, file: None, locked, huge: VmaHuge::Default },
-            );
+            let v = Vma {
+                start: s,
+                end: new_end,
+                perm,
+                kind: VmaKind::Heap,
+                file: None,
+                locked,
+                account: true,
+                huge: VmaHuge::Default,
+            };
+            self.map.insert(s, v);
             self.fixed.insert(s, new_end);
         }
         self.heap = Some((s, new_end, perm));

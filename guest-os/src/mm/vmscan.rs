@@ -140,7 +140,12 @@ impl AddrSpace {
                 slot
             }
             _ => {
-                let Some(slot) = swap::alloc_slot() else {
+                // Swap full: the swap cache copies this space's resident
+                // pages hold are given up first (their frames hold the
+                // same bytes), then a slot is asked for once more.
+                let slot = swap::alloc_slot()
+                    .or_else(|| (self.drop_swap_copies() > 0).then(swap::alloc_slot).flatten());
+                let Some(slot) = slot else {
                     self.undo_eviction(vpn, frame, old);
                     return false;
                 };
@@ -174,6 +179,23 @@ impl AddrSpace {
         vmstat::stolen();
         drop(frame);
         true
+    }
+
+    /// Gives up the swap cache copies of this space's resident private
+    /// pages (Linux frees swap cache when swap is full, vm_swap_full): the
+    /// frames hold the same bytes, so only a later eviction pays a write.
+    /// Returns how many slots it freed (a slot still referenced elsewhere
+    /// is not freed).
+    pub(super) fn drop_swap_copies(&mut self) -> usize {
+        let mut freed = 0;
+        for frame in self.frames.values_mut() {
+            if let PageFrame::Private(_, copy @ Some(_)) = frame {
+                if copy.take().is_some_and(|slot| Arc::strong_count(&slot) == 1) {
+                    freed += 1;
+                }
+            }
+        }
+        freed
     }
 
     /// Puts back a page whose eviction failed (swap full, disk error): its

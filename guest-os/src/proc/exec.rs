@@ -84,8 +84,10 @@ pub enum ExecError {
     Elf(object::Error),
     /// Not ELFCLASS64 / EM_RISCV / ET_EXEC or ET_DYN.
     NotRv64Exec,
-    /// Has a PT_INTERP: needs a dynamic loader svos does not provide.
-    Dynamic,
+    /// Dynamically linked, and its PT_INTERP (the dynamic loader, e.g.
+    /// /lib/ld-linux-riscv64-lp64d.so.1) is not in the file system, or is
+    /// not a loadable ELF itself (Linux: -ENOENT, -ELIBBAD).
+    NoInterpreter(String),
     /// A PT_LOAD segment is malformed (sizes, bounds, overlap, outside the user half).
     BadSegment,
     /// A PT_LOAD segment is both writable and executable (refused: never W+X).
@@ -97,6 +99,9 @@ pub enum ExecError {
     BelowMinAddr,
     /// Out of physical memory.
     OutOfMemory,
+    /// The overcommit policy refused the commit charge of a writable
+    /// segment or the stack ([`crate::mm::commit`]): -ENOMEM.
+    NoCommit,
 }
 
 impl fmt::Display for ExecError {
@@ -104,12 +109,15 @@ impl fmt::Display for ExecError {
         match self {
             ExecError::Elf(e) => write!(f, "bad ELF: {}", e),
             ExecError::NotRv64Exec => write!(f, "not a static RV64 executable"),
-            ExecError::Dynamic => write!(f, "dynamically linked: build with -static"),
+            ExecError::NoInterpreter(i) => {
+                write!(f, "dynamically linked, and its loader {} is not in the image: build with -static", i)
+            }
             ExecError::BadSegment => write!(f, "bad PT_LOAD segment"),
             ExecError::WriteExec => write!(f, "segment is both writable and executable"),
             ExecError::TooBig => write!(f, "arguments too long"),
             ExecError::BelowMinAddr => write!(f, "segment below mmap_min_addr"),
             ExecError::OutOfMemory => write!(f, "out of memory"),
+            ExecError::NoCommit => write!(f, "commit charge refused (vm.overcommit_memory)"),
         }
     }
 }
@@ -119,9 +127,10 @@ impl ExecError {
     pub fn errno(&self) -> isize {
         use crate::syscall::errno::*;
         match self {
-            ExecError::OutOfMemory => ENOMEM,
+            ExecError::OutOfMemory | ExecError::NoCommit => ENOMEM,
             ExecError::TooBig => E2BIG,
             ExecError::BelowMinAddr => EPERM,
+            ExecError::NoInterpreter(_) => ENOENT,
             _ => ENOEXEC,
         }
     }
@@ -130,7 +139,8 @@ impl ExecError {
 /// Where the loaded program starts, and what /proc reports about it.
 #[derive(Debug, Clone)]
 pub struct Image {
-    /// Entry point (e_entry plus the load bias).
+    /// Where the process starts: the program's entry point (e_entry plus
+    /// the load bias), or its dynamic loader's.
     pub entry: usize,
     /// Initial stack pointer (points at argc).
     pub sp: usize,
@@ -140,12 +150,26 @@ pub struct Image {
     pub segments: Vec<(usize, usize)>,
 }
 
+/// Who a set of PT_LOAD segments belongs to, which decides the kind of
+/// their areas.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Role {
+    /// The program exec runs: ELF areas ([`VmaKind::Elf`]), /proc names them by the program.
+    Program,
+    /// Its dynamic loader (PT_INTERP): private file mappings and anonymous
+    /// memory, as Linux's load_elf_interp makes them with vm_mmap, so
+    /// /proc/PID/maps names them by the loader's path.
+    Interpreter,
+}
+
 /// Maps the PT_LOAD segment `[va, end)` with file bytes `[off, off + filesz)`
 /// (va and off congruent modulo the page size) from the page cache of `f`
 /// (see [`load`]).
+#[allow(clippy::too_many_arguments)]
 fn map_segment(
     space: &mut AddrSpace,
     f: &FileMap,
+    role: Role,
     va: usize,
     end: usize,
     off: usize,
@@ -156,11 +180,17 @@ fn map_segment(
     let start = page_floor(va);
     if file_end > start {
         let fm = FileMap { pgoff: (off - (va - start)) / PAGE_SIZE, shared: false, ..f.clone() };
-        space.map_elf_file(start, file_end, perm, fm)?;
-        // The last file page's bytes past the segment's file part read as zero.
+        match role {
+            Role::Program => space.map_elf_file(start, file_end, perm, fm)?,
+            Role::Interpreter => space.map_file(start, file_end, perm, fm)?,
+        }
+        // A segment with a .bss: its last file page reads as zero from the
+        // end of the file part to the end of the page, as Linux's padzero
+        // clears it (ld.so's early allocator takes that rest of the page
+        // after its .bss as zeroed memory).
         let tail = va + filesz;
         if tail < file_end && end > tail {
-            space.write_bytes(tail, &[0u8; PAGE_SIZE][..(file_end - tail).min(end - tail)])?;
+            space.write_bytes(tail, &[0u8; PAGE_SIZE][..file_end - tail])?;
         }
     }
     if page_ceil(end) > file_end.max(start) {
@@ -206,25 +236,26 @@ fn elf_perm(flags: u32) -> PteFlags {
     perm
 }
 
-/// Loads `elf` into `space` and builds the stack with `argv`, `envp` and
-/// `execfn` (the path as exec was given it, for AT_EXECFN).
-///
-/// With `file` (the ELF's file, its path and inode), each PT_LOAD segment
-/// whose virtual address and file offset agree modulo the page size is
-/// mapped from the file's page cache, as Linux's load_elf_binary does: a
-/// private file mapping over its file bytes (pages read at their first
-/// access, copied at their first store), the bytes of its last file page
-/// past p_filesz zeroed (that page is copied now), and an anonymous
-/// demand-zero area for the rest of p_memsz (.bss). Other segments, and all
-/// of them without `file`, are copied into fresh frames now.
-pub fn load(
-    space: &mut AddrSpace,
-    elf: &[u8],
-    file: Option<&FileMap>,
-    argv: &[&str],
-    envp: &[&str],
-    execfn: &str,
-) -> Result<Image, ExecError> {
+/// Where one ELF's PT_LOAD segments were mapped.
+struct Mapped {
+    /// Entry point (e_entry plus the load bias).
+    entry: usize,
+    /// The load bias (0 for ET_EXEC).
+    bias: usize,
+    /// Where its program headers are in memory (PT_PHDR, or found in a segment).
+    phdr_va: Option<usize>,
+    /// e_phnum and e_phentsize.
+    phnum: usize,
+    phentsize: usize,
+    /// Page-aligned end of the highest segment.
+    end: usize,
+    /// (first page of each PT_LOAD segment, its file offset rounded down to a page).
+    segments: Vec<(usize, usize)>,
+}
+
+/// The parsed ELF header and program headers of `elf`, if it is an RV64
+/// little-endian ET_EXEC or ET_DYN file.
+fn parse(elf: &[u8]) -> Result<(&FileHeader64<LE>, &[ProgramHeader64<LE>]), ExecError> {
     let h = FileHeader64::<LE>::parse(elf).map_err(ExecError::Elf)?;
     let e = LE;
     let ty = h.e_type(e);
@@ -232,21 +263,64 @@ pub fn load(
         return Err(ExecError::NotRv64Exec);
     }
     let phdrs: &[ProgramHeader64<LE>] = h.program_headers(e, elf).map_err(ExecError::Elf)?;
-    if phdrs.iter().any(|ph| ph.p_type(e) == PT_INTERP) {
-        return Err(ExecError::Dynamic);
-    }
-    let bias = if ty == ET_DYN {
-        let align =
-            phdrs.iter().filter(|p| p.p_type(e) == PT_LOAD).map(|p| p.p_align(e) as usize).max().unwrap_or(4096);
-        let align = if align.is_power_of_two() { align.max(4096) } else { 4096 };
-        PIE_BASE & !(align - 1)
+    Ok((h, phdrs))
+}
+
+/// The PT_INTERP path of `elf` (the dynamic loader it names), if it has
+/// one; bytes other than printable ASCII read as `?` (no such file).
+pub fn interpreter(elf: &[u8]) -> Result<Option<String>, ExecError> {
+    let (_, phdrs) = parse(elf)?;
+    let Some(ph) = phdrs.iter().find(|p| p.p_type(LE) == PT_INTERP) else { return Ok(None) };
+    // As Linux's load_elf_binary: the path ends with its NUL (else -ENOEXEC).
+    let bytes = ph.data(LE, elf).map_err(|_| ExecError::BadSegment)?;
+    let Some((&0, path)) = bytes.split_last() else { return Err(ExecError::BadSegment) };
+    let path = path.split(|&c| c == 0).next().unwrap_or(&[]);
+    Ok(Some(path.iter().map(|&c| if c.is_ascii_graphic() { c as char } else { '?' }).collect()))
+}
+
+/// The largest PT_LOAD alignment of `phdrs` (a power of two, at least a page).
+fn load_align(phdrs: &[ProgramHeader64<LE>]) -> usize {
+    let align = phdrs.iter().filter(|p| p.p_type(LE) == PT_LOAD).map(|p| p.p_align(LE) as usize).max().unwrap_or(0);
+    if align.is_power_of_two() {
+        align.max(PAGE_SIZE)
     } else {
-        0
-    };
+        PAGE_SIZE
+    }
+}
+
+/// Bytes from the lowest PT_LOAD page to the end of the highest segment.
+fn load_span(phdrs: &[ProgramHeader64<LE>]) -> Result<usize, ExecError> {
+    let loads = || phdrs.iter().filter(|p| p.p_type(LE) == PT_LOAD && p.p_memsz(LE) != 0);
+    let lo = loads().map(|p| page_floor(p.p_vaddr(LE) as usize)).min().ok_or(ExecError::BadSegment)?;
+    let hi = loads()
+        .map(|p| (p.p_vaddr(LE) as usize).checked_add(p.p_memsz(LE) as usize).map(page_ceil))
+        .try_fold(0usize, |m, e| e.map(|e| m.max(e)))
+        .ok_or(ExecError::BadSegment)?;
+    hi.checked_sub(lo).filter(|&n| n > 0 && n <= crate::syscall::mem::MMAP_TOP).ok_or(ExecError::BadSegment)
+}
+
+/// Maps the PT_LOAD segments of `elf` at load bias `bias` (0 for ET_EXEC).
+/// With `file` (the ELF's file, its path and inode), each segment whose
+/// virtual address and file offset agree modulo the page size is mapped
+/// from the file's page cache, as Linux's load_elf_binary does: a private
+/// file mapping over its file bytes (pages read at their first access,
+/// copied at their first store), the bytes of its last file page past
+/// p_filesz zeroed (that page is copied now), and an anonymous demand-zero
+/// area for the rest of p_memsz (.bss). Other segments, and all of them
+/// without `file`, are copied into fresh frames now.
+fn map_segments(
+    space: &mut AddrSpace,
+    elf: &[u8],
+    file: Option<&FileMap>,
+    role: Role,
+    bias: usize,
+) -> Result<Mapped, ExecError> {
+    let (h, phdrs) = parse(elf)?;
+    let e = LE;
     let phoff = h.e_phoff(e) as usize;
     let phnum = phdrs.len();
     let phentsize = h.e_phentsize(e) as usize;
-    let mut brk = 0usize;
+    let mut end_max = 0usize;
     let mut phdr_va = phdrs.iter().find(|p| p.p_type(e) == PT_PHDR).map(|p| bias.wrapping_add(p.p_vaddr(e) as usize));
     let mut segments = Vec::new();
 
@@ -271,9 +345,10 @@ pub fn load(
             return Err(ExecError::WriteExec);
         }
         match file.filter(|_| va.wrapping_sub(off).is_multiple_of(PAGE_SIZE)) {
-            Some(f) => map_segment(space, f, va, end, off, filesz, elf_perm(fl))?,
+            Some(f) => map_segment(space, f, role, va, end, off, filesz, elf_perm(fl))?,
             None => {
-                space.map_area(va, end, elf_perm(fl), VmaKind::Elf)?;
+                let kind = if role == Role::Program { VmaKind::Elf } else { VmaKind::Anon };
+                space.map_area(va, end, elf_perm(fl), kind)?;
                 space.write_bytes(va, data)?;
             }
         }
@@ -281,12 +356,82 @@ pub fn load(
         if phdr_va.is_none() && phoff >= off && phoff.saturating_add(phnum * phentsize) <= off + filesz {
             phdr_va = Some(va + (phoff - off));
         }
-        brk = brk.max(page_ceil(end));
+        end_max = end_max.max(page_ceil(end));
     }
-    if brk == 0 {
+    if end_max == 0 {
         return Err(ExecError::BadSegment);
     }
     let entry = bias.wrapping_add(h.e_entry(e) as usize);
+    Ok(Mapped { entry, bias, phdr_va, phnum, phentsize, end: end_max, segments })
+}
+
+/// The dynamic loader exec maps for a dynamically linked program: its
+/// bytes and its file (page cache, path and inode).
+pub struct Interp<'a> {
+    /// The loader's ELF bytes.
+    pub elf: &'a [u8],
+    /// Its file in the page cache.
+    pub file: &'a FileMap,
+}
+
+/// Loads `elf` into `space` and builds the stack with `argv`, `envp` and
+/// `execfn` (the path as exec was given it, for AT_EXECFN).
+///
+/// The segments are mapped by [`map_segments`] (from `file`'s page cache
+/// where it can). An ET_DYN program is placed at [`PIE_BASE`] (Linux's
+/// ELF_ET_DYN_BASE). A dynamically linked program (PT_INTERP) needs
+/// `interp`, its dynamic loader (ET_DYN), which is mapped as private file
+/// mappings of the loader's file at the highest free range below
+/// [`crate::syscall::mem::MMAP_TOP`] above the heap's reserve (where
+/// Linux's top-down mmap puts it); the process then starts at the
+/// loader's entry with AT_BASE its load address, AT_PHDR, AT_PHNUM and
+/// AT_ENTRY the program's (Linux's load_elf_binary and create_elf_tables).
+pub fn load(
+    space: &mut AddrSpace,
+    elf: &[u8],
+    file: Option<&FileMap>,
+    interp: Option<Interp<'_>>,
+    argv: &[&str],
+    envp: &[&str],
+    execfn: &str,
+) -> Result<Image, ExecError> {
+    let (h, phdrs) = parse(elf)?;
+    if let (Some(path), None) = (interpreter(elf)?, interp.as_ref()) {
+        return Err(ExecError::NoInterpreter(path));
+    }
+    let bias = if h.e_type(LE) == ET_DYN { PIE_BASE & !(load_align(phdrs) - 1) } else { 0 };
+    let prog = map_segments(space, elf, file, Role::Program, bias)?;
+    let brk = prog.end;
+    let mut start = prog.entry;
+    let mut base = 0;
+    if let Some(i) = interp {
+        let (ih, iphdrs) = parse(i.elf)?;
+        if iphdrs.iter().any(|p| p.p_type(LE) == PT_INTERP) {
+            return Err(ExecError::NoInterpreter(String::from(&*i.file.name)));
+        }
+        let ibias = if ih.e_type(LE) == ET_DYN {
+            let align = load_align(iphdrs);
+            let span = load_span(iphdrs)?;
+            let lo = brk.saturating_add(crate::syscall::mem::BRK_MAX);
+            let at = space
+                .find_free(span + align - PAGE_SIZE, lo, crate::syscall::mem::MMAP_TOP)
+                .ok_or(ExecError::OutOfMemory)?;
+            let first = iphdrs
+                .iter()
+                .filter(|p| p.p_type(LE) == PT_LOAD && p.p_memsz(LE) != 0)
+                .map(|p| page_floor(p.p_vaddr(LE) as usize))
+                .min()
+                .unwrap_or(0);
+            ((at + align - 1) & !(align - 1)).wrapping_sub(first)
+        } else {
+            0
+        };
+        let loader = map_segments(space, i.elf, Some(i.file), Role::Interpreter, ibias)?;
+        start = loader.entry;
+        base = loader.bias;
+    }
+    let (phdr_va, phnum, phentsize, entry) = (prog.phdr_va, prog.phnum, prog.phentsize, prog.entry);
+    let segments = prog.segments;
 
     // The signal-return trampoline: li a7, 139 (rt_sigreturn); ecall.
     space.map_area(SIGTRAMP_VA, SIGTRAMP_VA + 4096, PteFlags::R | PteFlags::X, VmaKind::Elf)?;
@@ -337,7 +482,7 @@ pub fn load(
         AT_PAGESZ,
         4096,
         AT_BASE,
-        0,
+        base,
         AT_FLAGS,
         0,
         AT_ENTRY,
@@ -372,13 +517,14 @@ pub fn load(
     }
     space.write_bytes(sp, &bytes)?;
 
-    Ok(Image { entry, sp, brk, segments })
+    Ok(Image { entry: start, sp, brk, segments })
 }
 
 impl From<crate::mm::page_table::MapError> for ExecError {
     fn from(e: crate::mm::page_table::MapError) -> Self {
         match e {
             crate::mm::page_table::MapError::OutOfMemory => ExecError::OutOfMemory,
+            crate::mm::page_table::MapError::NoCommit => ExecError::NoCommit,
             _ => ExecError::BadSegment,
         }
     }
@@ -421,6 +567,42 @@ impl From<ExecError> for PrepareError {
     }
 }
 
+/// A file exec loads (a program or its loader): its bytes and the file as
+/// a private mapping of it from offset 0.
+struct ExecFile {
+    map: FileMap,
+    /// A copy out of the page cache, when the file was written since boot.
+    owned: Option<Vec<u8>>,
+    /// The initrd's bytes, when the file is still as packed (no copy).
+    packed: &'static [u8],
+}
+
+impl ExecFile {
+    /// Reads file `f` (at path `abs`): without a copy while its bytes are
+    /// still the initrd's, else copied out of the page cache. -ENOMEM when
+    /// no memory is left for a copy.
+    fn open(f: &crate::fs::RegRef, abs: &str) -> Result<ExecFile, PrepareError> {
+        use crate::syscall::errno::ENOMEM;
+        let mut g = f.lock();
+        let map = FileMap { file: f.clone(), pgoff: 0, shared: false, name: Arc::from(abs), ino: g.ino };
+        match g.cache.unwritten_bytes() {
+            Some(packed) => Ok(ExecFile { map, owned: None, packed }),
+            None => {
+                let mut v = Vec::new();
+                v.try_reserve_exact(g.len()).map_err(|_| PrepareError::from(ENOMEM))?;
+                v.resize(g.len(), 0);
+                g.cache.read(0, &mut v)?;
+                Ok(ExecFile { map, owned: Some(v), packed: &[] })
+            }
+        }
+    }
+
+    /// The file's bytes.
+    fn bytes(&self) -> &[u8] {
+        self.owned.as_deref().unwrap_or(self.packed)
+    }
+}
+
 /// Resolves `path` (relative to `cwd`) in the file system, follows up to
 /// four `#!` interpreters, and loads the ELF into a new address space.
 /// -ENOENT, -EACCES (not a regular file), -ENOEXEC, -ELOOP, -E2BIG, -ENOMEM.
@@ -433,22 +615,8 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
     for _ in 0..5 {
         let (node, abs) = crate::fs::lookup(cwd, &path, true)?;
         let Node::File(f) = node else { return Err(EACCES.into()) };
-        let fm = FileMap { file: f.clone(), pgoff: 0, shared: false, name: Arc::from(abs.as_str()), ino: 0 };
-        let (owned, fixed, ino) = {
-            let mut g = f.lock();
-            let ino = g.ino;
-            match g.cache.unwritten_bytes() {
-                Some(d) => (None, d, ino),
-                None => {
-                    let mut v = Vec::new();
-                    v.try_reserve_exact(g.len()).map_err(|_| PrepareError::from(ENOMEM))?;
-                    v.resize(g.len(), 0);
-                    g.cache.read(0, &mut v)?;
-                    (Some(v), &[][..], ino)
-                }
-            }
-        };
-        let bytes: &[u8] = owned.as_deref().unwrap_or(fixed);
+        let prog = ExecFile::open(&f, &abs)?;
+        let bytes = prog.bytes();
         if let Some(script) = resolve_script(bytes) {
             let (interp, arg) = script?;
             let mut new = alloc::vec![interp.clone()];
@@ -462,8 +630,18 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
         let mut space = AddrSpace::new_user().map_err(|_| PrepareError::from(ENOMEM))?;
         let a: Vec<&str> = argv.iter().map(|s| s.as_str()).collect();
         let e: Vec<&str> = envp.iter().map(|s| s.as_str()).collect();
-        let img = load(&mut space, bytes, Some(&FileMap { ino, ..fm }), &a, &e, &path)?;
-        return Ok(Prepared { space, img, exe: abs, exe_ino: ino, argv, name });
+        // A dynamically linked program: its loader, looked up from the root.
+        let loader = match interpreter(bytes)? {
+            Some(ipath) => {
+                let missing = || PrepareError::from(ExecError::NoInterpreter(ipath.clone()));
+                let Ok((Node::File(lf), labs)) = crate::fs::lookup("/", &ipath, true) else { return Err(missing()) };
+                Some(ExecFile::open(&lf, &labs)?)
+            }
+            None => None,
+        };
+        let interp = loader.as_ref().map(|l| Interp { elf: l.bytes(), file: &l.map });
+        let img = load(&mut space, bytes, Some(&prog.map), interp, &a, &e, &path)?;
+        return Ok(Prepared { space, img, exe: abs, exe_ino: prog.map.ino, argv, name });
     }
     Err(ELOOP.into())
 }

@@ -83,6 +83,9 @@ pub enum WaitFor {
     /// A FUTEX_WAKE on [`Process::futex`]'s word, or the time (ticks) to
     /// reach this value (`u64::MAX`: no timeout).
     Futex(u64),
+    /// An out-of-memory victim to exit and free its memory (a fault that
+    /// found no frame while a victim of the OOM killer was still dying).
+    Memory,
 }
 
 /// Scheduling state.
@@ -166,6 +169,9 @@ pub struct Process {
     pub start_ticks: u64,
     /// File mode creation mask.
     pub umask: u32,
+    /// /proc/PID/oom_score_adj, -1000..=1000 ([`crate::mm::oom`]): the same
+    /// in every thread of the group, inherited by fork, kept by exec.
+    pub oom_score_adj: i16,
     /// Process group (setpgid; a new process leads its own, a fork's child
     /// joins its parent's): Ctrl-C signals the console's foreground group.
     pub pgid: usize,
@@ -265,6 +271,7 @@ impl Process {
             sigtramp: 0,
             start_ticks: crate::boot::timer::now(),
             umask: 0o022,
+            oom_score_adj: 0,
             pgid: pid,
             peak_vsize: 0,
             sig: Default::default(),

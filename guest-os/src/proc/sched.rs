@@ -72,6 +72,8 @@ struct Table {
     init: VecDeque<InitEntry>,
     summary: Summary,
     free_before: usize,
+    /// Kernel heap bytes in use when the first `init=` program started.
+    heap_before: usize,
     /// Exit status of the last top-level process that ended (status as the console prints it).
     last_status: u32,
     /// Power off with `last_status` (bootarg `svos.status=last`) instead of success.
@@ -85,6 +87,7 @@ static TABLE: Global<Table> = Global::new(Table {
     init: VecDeque::new(),
     summary: Summary { requested: 0, ok: 0, failed: 0, killed: 0 },
     free_before: 0,
+    heap_before: 0,
     last_status: 0,
     exit_with_status: false,
 });
@@ -346,6 +349,9 @@ pub fn exit_thread(reason: ExitReason) -> ! {
     let p = current();
     kernel_space::activate_kernel();
     p.replace_space(None);
+    // Its frames and slots are free (if it held the space's last handle):
+    // faults waiting on the OOM killer retry.
+    wake_all(WaitFor::Memory);
     p.fds = crate::sync::Shared::new(Vec::new());
     p.sig.actions = crate::sync::Shared::new([Default::default(); 64]);
     p.exit = Some(reason);
@@ -784,32 +790,45 @@ extern "C" fn kswapd_entry() -> ! {
 
 /// A page of `p` at user address `va` needed a frame and reclaim found
 /// none: the out-of-memory killer (Linux's out_of_memory). If a process
-/// already killed for memory has not exited yet, `p` yields and retries
-/// (its memory is about to be freed). Otherwise the process with the
-/// highest badness ([`crate::mm::oom::badness`]: resident + swapped +
-/// page-table pages; oom_score_adj 0 for every process) is killed by
-/// SIGKILL, with Linux's report line `Out of memory: Killed process N
-/// (name) total-vm:..kB, anon-rss:..kB, file-rss:0kB, shmem-rss:0kB,
-/// UID:0 pgtables:..kB oom_score_adj:0`; when that is `p` itself it also
-/// gets the usual kill line (`out of memory at <va>`). The kernel goes on.
+/// already killed for memory has not exited yet, `p` sleeps until one
+/// has (`WaitFor::Memory`, woken when a space is freed) and then retries
+/// its fault: one victim at a time, and nobody spins on the kernel lock
+/// meanwhile. With vm.panic_on_oom the kernel stops here
+/// ([`crate::mm::oom::check_panic_on_oom`]). Otherwise the process with
+/// the highest badness ([`crate::mm::oom::badness`]: resident + swapped +
+/// page-table pages, shifted by its oom_score_adj; ties go to the later
+/// pid, as Linux's task-list walk; never pid 1 or a process with
+/// oom_score_adj -1000) is killed by SIGKILL, with Linux's report line
+/// `Out of memory: Killed process N (name) total-vm:..kB, anon-rss:..kB,
+/// file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:..kB oom_score_adj:N`.
+/// With no such process, `p` itself is killed. When the victim is `p` it
+/// also gets the usual kill line (`out of memory at <va>`). The kernel
+/// goes on.
 pub fn oom_kill(p: &mut Process, va: usize) {
     crate::drivers::trace::oom_kill(p.pid, va);
     use crate::mm::oom;
     let t = table();
     let dying = |q: &Process| q.killed == Some(signal::SIGKILL) && q.state != State::Zombie && q.space.is_some();
     if t.procs.values().any(|q| q.tgid != p.tgid && dying(q)) {
-        yield_now();
+        block(WaitFor::Memory);
         return;
     }
-    let total = frame::stats().1 + crate::mm::swap::slots();
+    oom::check_panic_on_oom();
+    let total = oom::total_pages();
     let mut victim: Option<(i64, usize)> = None;
+    let mut seen = Vec::new();
     for q in t.procs.values() {
         let Some(space) = q.space.as_ref() else { continue };
-        if q.state == State::Zombie || q.killed.is_some() || q.group_exit.is_some() {
+        if q.state == State::Zombie || q.killed.is_some() || q.group_exit.is_some() || q.tgid == 1 {
             continue;
         }
-        let Some(points) = oom::badness(&space.oom_info(), 0, total) else { continue };
-        if victim.is_none_or(|(best, _)| points > best) {
+        // One record per process (its threads share the space and the adj).
+        if seen.contains(&q.tgid) {
+            continue;
+        }
+        seen.push(q.tgid);
+        let Some(points) = oom::badness(&space.oom_info(), q.oom_score_adj.into(), total) else { continue };
+        if victim.is_none_or(|(best, _)| points >= best) {
             victim = Some((points, q.pid));
         }
     }
@@ -832,19 +851,20 @@ pub fn oom_kill(p: &mut Process, va: usize) {
     }
     wake(victim_pid);
     // The faulting process retries once the victim has exited.
-    yield_now();
+    block(WaitFor::Memory);
 }
 
 /// The OOM killer's report line for its victim `v`, as Linux prints it.
 fn report_oom(v: &Process) {
     let info = v.space.as_ref().map(|s| s.oom_info()).unwrap_or_default();
     crate::println!(
-        "[svos] Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:{}kB oom_score_adj:0",
+        "[svos] Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:{}kB oom_score_adj:{}",
         v.pid,
         v.name,
         info.total_vm_kb,
         info.anon_rss_kb,
-        info.pgtables_kb
+        info.pgtables_kb,
+        v.oom_score_adj
     );
 }
 
@@ -888,8 +908,8 @@ fn start_next_init() -> bool {
             Ok(()) => return true,
             Err(err) => {
                 match err.exec {
-                    Some(exec::ExecError::Dynamic) => {
-                        crate::println!("[svos] pid {} ({}): dynamically linked: build with -static", pid, e.file);
+                    Some(x @ exec::ExecError::NoInterpreter(_)) => {
+                        crate::println!("[svos] pid {} ({}): {}", pid, e.file, x);
                         crate::info!("[svos] pid {} ({}) exited with status 127", pid, e.file);
                         t.last_status = 127;
                     }
@@ -992,6 +1012,7 @@ pub fn run(init: Vec<InitEntry>, exit_with_status: bool) -> ! {
     t.init = init.into();
     start_kswapd();
     t.free_before = crate::mm::frames_unused_by_processes();
+    t.heap_before = crate::mm::heap::stats().bytes;
     scheduler()
 }
 
@@ -1078,6 +1099,17 @@ pub fn scheduler() -> ! {
         crate::info!("[svos] swap: {} pages swapped out, {} swapped in; {} slots in use", out, back, in_use);
     }
     crate::mm::vmstat::report();
+    if crate::mm::vmstat::REPORT.load(core::sync::atomic::Ordering::Relaxed) {
+        // Every process is gone: the page cache the programs' files left
+        // (and its index on the heap) goes too, so the two figures compare
+        // the kernel's own bookkeeping.
+        crate::mm::filemap::shrink(usize::MAX);
+        crate::info!(
+            "[svos] heap: {} bytes in use when the first program started, {} at power off",
+            t.heap_before,
+            crate::mm::heap::stats().bytes
+        );
+    }
     crate::info!("[svos] power off");
     if t.exit_with_status && t.last_status != 0 {
         crate::drivers::sifive_test::power_off_failure(t.last_status as u16);

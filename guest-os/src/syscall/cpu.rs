@@ -1,5 +1,5 @@
-//! Which harts a process runs on: sched_setaffinity(122),
-//! sched_getaffinity(123), getcpu(168), with Linux's semantics: the mask
+//! Which harts a process runs on and what they are: sched_setaffinity(122),
+//! sched_getaffinity(123), getcpu(168), riscv_hwprobe(258), with Linux's semantics: the mask
 //! is a thread's (an id names one thread; 0 the caller; a new thread
 //! inherits its creator's). A CPU number is a hart id; the mask is a `u64` (bit i = hart i;
 //! Linux's `cpu_set_t` in its first 8 bytes).
@@ -78,6 +78,70 @@ pub fn sys_getcpu(cpu: usize, node: usize) -> isize {
                 return e;
             }
         }
+    }
+    0
+}
+
+/// Most key-value pairs [`sys_riscv_hwprobe`] answers in one call (Linux
+/// has no limit; a larger count is answered in full, in steps of this).
+const HWPROBE_STEP: usize = 64;
+
+/// The value of riscv_hwprobe key `key` for every hart of svemu (all are
+/// alike), or `None` for a key svos does not know (Linux's
+/// arch/riscv/kernel/sys_hwprobe.c, uapi asm/hwprobe.h).
+fn hwprobe_value(key: i64) -> Option<u64> {
+    Some(match key {
+        // MVENDORID, MARCHID, MIMPID: svemu reports 0 in those CSRs.
+        0..=2 => 0,
+        // BASE_BEHAVIOR: RISCV_HWPROBE_BASE_BEHAVIOR_IMA.
+        3 => 1,
+        // IMA_EXT_0: RISCV_HWPROBE_IMA_FD | RISCV_HWPROBE_IMA_C (rv64imafdc, as /proc/cpuinfo).
+        4 => 0b11,
+        // CPUPERF_0 and MISALIGNED_SCALAR_PERF: RISCV_HWPROBE_MISALIGNED_UNKNOWN.
+        5 | 9 => 0,
+        // ZICBOZ_BLOCK_SIZE: no Zicboz.
+        6 => 0,
+        // HIGHEST_VIRT_ADDRESS: the last byte of the user half.
+        7 => (crate::mm::address::USER_TOP - 1) as u64,
+        // TIME_CSR_FREQ: the `time` CSR's frequency (the DTB's timebase).
+        8 => crate::boot::timer::timebase(),
+        _ => return None,
+    })
+}
+
+/// riscv_hwprobe(pairs, pair_count, cpusetsize, cpus, flags) (Linux 6.4+,
+/// Documentation/arch/riscv/hwprobe.rst): for each struct riscv_hwprobe
+/// {i64 key; u64 value} of `pairs`, writes the value common to the harts
+/// of `cpus` (`cpusetsize` bytes; 0 and NULL for all: every hart is alike
+/// here); an unknown key is set to -1 and its value to 0. 0 on success;
+/// -EINVAL for flags (svos knows none, not RISCV_HWPROBE_WHICH_CPUS), -EFAULT
+/// for a bad pointer. glibc 2.40+ calls it at start-up.
+pub fn sys_riscv_hwprobe(pairs: usize, count: usize, _cpusetsize: usize, _cpus: usize, flags: usize) -> isize {
+    if flags != 0 {
+        return EINVAL;
+    }
+    let mut done = 0;
+    while done < count {
+        let n = (count - done).min(HWPROBE_STEP);
+        let Some(at) = done.checked_mul(16).and_then(|o| pairs.checked_add(o)) else { return EFAULT };
+        let mut buf = [0u8; 16 * HWPROBE_STEP];
+        let buf = &mut buf[..16 * n];
+        if let Err(e) = copy_from_user(buf, at) {
+            return e;
+        }
+        for pair in buf.chunks_exact_mut(16) {
+            let key = i64::from_le_bytes(pair[..8].try_into().unwrap_or([0; 8]));
+            let (key, value) = match hwprobe_value(key) {
+                Some(v) => (key, v),
+                None => (-1, 0),
+            };
+            pair[..8].copy_from_slice(&key.to_le_bytes());
+            pair[8..].copy_from_slice(&value.to_le_bytes());
+        }
+        if let Err(e) = copy_to_user(at, buf) {
+            return e;
+        }
+        done += n;
     }
     0
 }

@@ -72,7 +72,8 @@ fn base(dirfd: usize, path: &str) -> Result<String, isize> {
 /// openat(dirfd, path, flags, mode) (open(2)): O_CREAT (mode & ~umask),
 /// O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW,
 /// O_CLOEXEC, O_PATH. /proc files are read-only (-EACCES for write
-/// access) but /proc/sys/vm/policy; directories -EISDIR for write access.
+/// access) but the sysctls of /proc/sys/vm and /proc/PID/oom_score_adj;
+/// directories -EISDIR for write access.
 pub fn sys_openat(dirfd: usize, path: usize, flags: usize, mode: usize) -> isize {
     ret((|| {
         let path = read_path(path)?;
@@ -349,7 +350,7 @@ fn do_write(f: &Fd, buf: usize, count: usize, at: Option<usize>) -> Result<isize
             }
             Ok(n as isize)
         }
-        Handle::Snapshot(_, Node::Proc(fs::procfs::Entry::Sysctl(c))) => {
+        Handle::Snapshot(_, Node::Proc(c)) if c.is_writable() => {
             let c = *c;
             drop(g);
             let mut tmp = Vec::new();
@@ -966,6 +967,55 @@ fn poll_one(fd: i32, events: i16) -> i16 {
     ready & (events | POLLHUP | 0x8)
 }
 
+/// The wait of ppoll and pselect6: the deadline of the struct timespec at
+/// `timeout` (NULL: none), the signal mask `sigmask` (NULL: unchanged)
+/// while waiting, then `check` every millisecond until it returns a
+/// count, the deadline passes (`check` runs once more: its count, 0 when
+/// nothing is ready), or a signal comes (-EINTR). The mask is restored
+/// when a count is returned (after the handler on -EINTR, as Linux does).
+fn wait_ready(
+    timeout: usize,
+    sigmask: usize,
+    mut check: impl FnMut(bool) -> Result<Option<isize>, isize>,
+) -> Result<isize, isize> {
+    use crate::boot::timer;
+    let deadline = if timeout == 0 {
+        None
+    } else {
+        let mut b = [0u8; 16];
+        copy_from_user(&mut b, timeout)?;
+        let sec = i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
+        let nsec = i64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
+        if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+            return Err(EINVAL);
+        }
+        let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
+        Some(timer::now().saturating_add(timer::ns_to_ticks(ns)))
+    };
+    if sigmask != 0 {
+        let mut b = [0u8; 8];
+        copy_from_user(&mut b, sigmask)?;
+        let p = sched::current();
+        p.sig.saved_mask = Some(p.sig.mask);
+        p.sig.mask = u64::from_le_bytes(b) & !crate::proc::signal::UNBLOCKABLE;
+    }
+    loop {
+        let expired = deadline.is_some_and(|d| timer::now() >= d);
+        if let Some(n) = check(expired)? {
+            let p = sched::current();
+            if let Some(m) = p.sig.saved_mask.take() {
+                p.sig.mask = m;
+            }
+            return Ok(n);
+        }
+        if sched::current().interrupted() {
+            return Err(EINTR);
+        }
+        let tick = timer::now().saturating_add(timer::ns_to_ticks(1_000_000));
+        sched::block(WaitFor::Time(deadline.map_or(tick, |d| d.min(tick))));
+    }
+}
+
 /// ppoll(fds, nfds, timeout, sigmask, sigsetsize) (poll(2)): the number of
 /// struct pollfd (fd, events, revents: 8 bytes each) with events ready:
 /// pipes by their contents and ends, the console by typed input, other
@@ -975,32 +1025,11 @@ fn poll_one(fd: i32, events: i16) -> i16 {
 /// -EINVAL for more than [`fs::MAX_FDS`] fds, -EFAULT.
 pub fn sys_ppoll(fds: usize, nfds: usize, timeout: usize, sigmask: usize) -> isize {
     ret((|| {
-        use crate::boot::timer;
         if nfds > fs::MAX_FDS {
             return Err(EINVAL);
         }
-        let deadline = if timeout == 0 {
-            None
-        } else {
-            let mut b = [0u8; 16];
-            copy_from_user(&mut b, timeout)?;
-            let sec = i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
-            let nsec = i64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
-            if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-                return Err(EINVAL);
-            }
-            let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
-            Some(timer::now().saturating_add(timer::ns_to_ticks(ns)))
-        };
-        if sigmask != 0 {
-            let mut b = [0u8; 8];
-            copy_from_user(&mut b, sigmask)?;
-            let p = sched::current();
-            p.sig.saved_mask = Some(p.sig.mask);
-            p.sig.mask = u64::from_le_bytes(b) & !crate::proc::signal::UNBLOCKABLE;
-        }
         let mut raw = vec![0u8; nfds * 8];
-        loop {
+        wait_ready(timeout, sigmask, |expired| {
             copy_from_user(&mut raw, fds)?;
             let mut n = 0;
             for i in 0..nfds {
@@ -1010,20 +1039,66 @@ pub fn sys_ppoll(fds: usize, nfds: usize, timeout: usize, sigmask: usize) -> isi
                 raw[i * 8 + 6..i * 8 + 8].copy_from_slice(&r.to_le_bytes());
                 n += usize::from(r != 0);
             }
-            let expired = deadline.is_some_and(|d| timer::now() >= d);
             if n > 0 || expired {
                 copy_to_user(fds, &raw)?;
-                let p = sched::current();
-                if let Some(m) = p.sig.saved_mask.take() {
-                    p.sig.mask = m;
-                }
-                return Ok(n as isize);
+                return Ok(Some(n as isize));
             }
-            if sched::current().interrupted() {
-                return Err(EINTR);
-            }
-            let tick = timer::now().saturating_add(timer::ns_to_ticks(1_000_000));
-            sched::block(WaitFor::Time(deadline.map_or(tick, |d| d.min(tick))));
+            Ok(None)
+        })
+    })())
+}
+
+/// pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask) (select(2)):
+/// the number of bits set in the three fd_sets (bit fd of each, fds below
+/// `nfds`; NULL sets are empty) once at least one fd is ready, each set
+/// then holding the ready fds only: readable or writable as [`sys_ppoll`]
+/// sees them (exceptfds: never). `timeout` and the {sigset_t *, size}
+/// pair at `sigmask` as ppoll's (the time left is not written back, as
+/// glibc's pselect hides it anyway). -EBADF for a set bit of a closed
+/// fd, -EINVAL for `nfds` above [`fs::MAX_FDS`], -EFAULT. procps's top
+/// waits between its refreshes with it.
+pub fn sys_pselect6(nfds: usize, rfds: usize, wfds: usize, efds: usize, timeout: usize, sigmask: usize) -> isize {
+    ret((|| {
+        if nfds > fs::MAX_FDS {
+            return Err(EINVAL);
         }
+        let bytes = nfds.div_ceil(64) * 8;
+        let mask_ptr = if sigmask == 0 { 0 } else { crate::proc::usercopy::read_u64(sigmask)? as usize };
+        let sets = [(rfds, POLLIN), (wfds, POLLOUT), (efds, 0)];
+        let mut want: Vec<Vec<u8>> = Vec::new();
+        for (ptr, _) in sets {
+            let mut v = vec![0u8; bytes];
+            if ptr != 0 {
+                copy_from_user(&mut v, ptr)?;
+            }
+            want.push(v);
+        }
+        for fd in 0..nfds {
+            if want.iter().any(|v| v[fd / 8] & (1 << (fd % 8)) != 0) && fd_get(fd).is_err() {
+                return Err(EBADF);
+            }
+        }
+        wait_ready(timeout, mask_ptr, |expired| {
+            let mut got = vec![vec![0u8; bytes]; 3];
+            let mut n = 0;
+            for fd in 0..nfds {
+                for (k, (_, ev)) in sets.iter().enumerate() {
+                    let bit = 1u8 << (fd % 8);
+                    if want[k][fd / 8] & bit != 0 && *ev != 0 && poll_one(fd as i32, *ev) & (*ev | POLLHUP) != 0 {
+                        got[k][fd / 8] |= bit;
+                        n += 1;
+                    }
+                }
+            }
+            if n == 0 && !expired {
+                return Ok(None);
+            }
+            for (k, (ptr, _)) in sets.iter().enumerate() {
+                if *ptr != 0 {
+                    copy_to_user(*ptr, &got[k])?;
+                }
+            }
+            Ok(Some(n as isize))
+        })
     })())
 }

@@ -112,7 +112,9 @@ pub fn sys_getrandom(buf: usize, len: usize, flags: usize) -> isize {
 }
 
 /// sysinfo(info): struct sysinfo (112 bytes): uptime, no load averages,
-/// RAM and swap totals and free (mem_unit 1), number of processes.
+/// RAM and swap totals and free, shared RAM (Shmem of /proc/meminfo, as
+/// Linux's si_meminfo: BusyBox's free prints it), no buffers (mem_unit 1),
+/// number of processes.
 pub fn sys_sysinfo(info: usize) -> isize {
     let (free, total) = crate::mm::frame::stats();
     let slots = crate::fs::procfs::swap_slots();
@@ -122,6 +124,7 @@ pub fn sys_sysinfo(info: usize) -> isize {
     b[0..8].copy_from_slice(&up.to_le_bytes());
     b[32..40].copy_from_slice(&((total * 4096) as u64).to_le_bytes());
     b[40..48].copy_from_slice(&((free * 4096) as u64).to_le_bytes());
+    b[48..56].copy_from_slice(&((crate::mm::filemap::meminfo().shmem * 4096) as u64).to_le_bytes());
     b[64..72].copy_from_slice(&((slots * 4096) as u64).to_le_bytes());
     b[72..80].copy_from_slice(&((slots.saturating_sub(used) * 4096) as u64).to_le_bytes());
     b[80..82].copy_from_slice(&(sched::pids().len() as u16).to_le_bytes());
@@ -178,6 +181,12 @@ pub fn sys_setid(id: usize) -> isize {
     } else {
         EPERM
     }
+}
+
+/// setfsuid(fsuid) / setfsgid(fsgid): the previous id, always 0 (root);
+/// the id changes only to 0, as [`sys_setid`] (procps's top calls these).
+pub fn sys_setfsid(_id: usize) -> isize {
+    0
 }
 
 /// getgroups(size, list): no supplementary groups: 0.

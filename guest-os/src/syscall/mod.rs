@@ -54,6 +54,7 @@ pub fn dispatch() {
         SYS_CLOSE => fs::sys_close(a0),
         SYS_PIPE2 => fs::sys_pipe2(a0, a1),
         SYS_PPOLL => fs::sys_ppoll(a0, a1, a2, a3),
+        SYS_PSELECT6 => fs::sys_pselect6(a0, a1, a2, a3, a4, a5),
         SYS_GETDENTS64 => fs::sys_getdents64(a0, a1, a2),
         SYS_LSEEK => fs::sys_lseek(a0, a1 as isize, a2),
         SYS_READ => fs::sys_read(a0, a1, a2),
@@ -93,6 +94,7 @@ pub fn dispatch() {
         SYS_RT_SIGPENDING => signal::sys_rt_sigpending(a0, a1),
         SYS_RT_SIGRETURN => signal::sys_rt_sigreturn(),
         SYS_SETGID | SYS_SETUID => misc::sys_setid(a0),
+        SYS_SETFSUID | SYS_SETFSGID => misc::sys_setfsid(a0),
         SYS_TIMES => time::sys_times(a0),
         SYS_SETPGID => process::sys_setpgid(a0, a1 as isize),
         SYS_GETPGID => process::sys_getpgid(a0),
@@ -141,6 +143,7 @@ pub fn dispatch() {
         SYS_WAIT4 => process::sys_wait4(a0 as isize, a1, a2, a3),
         SYS_PRLIMIT64 => misc::sys_prlimit64(a0, a1, a2, a3),
         SYS_GETRANDOM => misc::sys_getrandom(a0, a1, a2),
+        SYS_RISCV_HWPROBE => cpu::sys_riscv_hwprobe(a0, a1, a2, a3, a4),
         // Restartable sequences: not provided; glibc and Rust std go on without.
         SYS_RSEQ => ENOSYS,
         _ => {

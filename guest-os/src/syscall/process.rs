@@ -1,6 +1,7 @@
 //! Process system calls: clone (fork), execve, wait4, kill.
 
 use super::errno::*;
+use crate::mm::page_table::MapError;
 use crate::proc::exec;
 use crate::proc::process::{signal, Process, State, WaitFor};
 use crate::proc::sched;
@@ -78,13 +79,15 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usiz
     }
     // Page tables, the kernel stack and the heap come from free frames: if
     // they run out, swap pages out (any process's) and try once more.
+    // A refused commit charge (vm.overcommit_memory 2) is final: reclaim cannot help.
     let mut c = match fork_process(parent, pid) {
-        Some(c) => c,
-        None if sched::reclaim_from_others(0) => match fork_process(parent, pid) {
-            Some(c) => c,
-            None => return ENOMEM,
+        Ok(c) => c,
+        Err(MapError::NoCommit) => return ENOMEM,
+        Err(_) if sched::reclaim_from_others(0) => match fork_process(parent, pid) {
+            Ok(c) => c,
+            Err(_) => return ENOMEM,
         },
-        None => return ENOMEM,
+        Err(_) => return ENOMEM,
     };
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
@@ -167,8 +170,8 @@ fn clone_thread(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize
 }
 
 /// What a new process or thread copies from its creator alike: FP
-/// registers, hart affinity, the brk's start, cwd, umask, the program's
-/// description (/proc) and the signal mask.
+/// registers, hart affinity, the brk's start, cwd, umask, oom_score_adj,
+/// the program's description (/proc) and the signal mask.
 fn inherit(c: &mut Process, parent: &Process) {
     c.fp = parent.fp.clone();
     c.affinity = parent.affinity;
@@ -180,17 +183,20 @@ fn inherit(c: &mut Process, parent: &Process) {
     c.elf_map = parent.elf_map.clone();
     c.sigtramp = parent.sigtramp;
     c.umask = parent.umask;
+    c.oom_score_adj = parent.oom_score_adj;
     c.sig.mask = parent.sig.mask;
 }
 
 /// The child of a fork with pid `pid`: a copy-on-write copy of `parent`'s
-/// address space and a kernel stack; `None` if memory ran out.
-fn fork_process(parent: &mut Process, pid: usize) -> Option<Process> {
-    let child_space = parent.space.as_mut()?.fork_cow().ok()?;
+/// address space and a kernel stack. [`MapError::NoCommit`] if the
+/// overcommit policy refused the copy's commit charge, another error if
+/// memory ran out.
+fn fork_process(parent: &mut Process, pid: usize) -> Result<Process, MapError> {
+    let child_space = parent.space.as_mut().ok_or(MapError::NotMapped)?.fork_cow()?;
     crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
-    let mut child = Process::new(pid, parent.tgid, &parent.name, Some(child_space))?;
+    let mut child = Process::new(pid, parent.tgid, &parent.name, Some(child_space)).ok_or(MapError::OutOfMemory)?;
     child.pgid = parent.pgid;
-    Some(child)
+    Ok(child)
 }
 
 /// Frames (1 MiB) exec reclaims per retry when loading a program ran out of memory.
@@ -228,9 +234,11 @@ fn read_str_array(va: usize, total: &mut usize) -> Result<Vec<String>, isize> {
 /// execve(path, argv, envp): replaces the process image with the program
 /// at `path` (resolved from the working directory; `#!` scripts run their
 /// interpreter). On success does not return to the old image. -ENOENT,
-/// -EACCES, -ENOEXEC (not a static RV64 ELF), -E2BIG, -EFAULT, -ENOMEM,
-/// -ELOOP. A dynamically linked ELF is refused with one console line and
-/// the process exits with status 127, as if its loader had failed.
+/// -EACCES, -ENOEXEC (not an RV64 ELF), -E2BIG, -EFAULT, -ENOMEM,
+/// -ELOOP. A dynamically linked ELF runs its loader (PT_INTERP,
+/// [`exec::load`]); one whose loader is not in the file system is refused
+/// with one console line and the process exits with status 127, as if its
+/// loader had failed.
 /// In a process with several threads, the other threads end (as Linux's
 /// de_thread) once the new program is loaded; execve from a thread other
 /// than the leader (the thread whose id is the pid) is refused with
@@ -258,9 +266,9 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
             prepared = exec::prepare(&cwd, &path, &args, &envs);
         }
         prepared.map_err(|e| {
-            if let Some(exec::ExecError::Dynamic) = e.exec {
+            if let Some(x @ exec::ExecError::NoInterpreter(_)) = &e.exec {
                 let p = sched::current();
-                crate::println!("[svos] pid {} ({}): {}: dynamically linked: build with -static", p.pid, p.name, path);
+                crate::println!("[svos] pid {} ({}): {}: {}", p.pid, p.name, path, x);
                 sched::exit_current(crate::proc::ExitReason::Exited(127));
             }
             e.errno

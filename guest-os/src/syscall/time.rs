@@ -113,11 +113,13 @@ pub fn sys_times(buf: usize) -> isize {
     (timer::now() * 100 / timer::timebase().max(1)) as isize
 }
 
-/// clock_gettime(clockid, tp): CLOCK_REALTIME (0), CLOCK_MONOTONIC (1) and
+/// clock_gettime(clockid, tp): CLOCK_REALTIME (0), CLOCK_MONOTONIC (1),
+/// CLOCK_MONOTONIC_RAW (4), their coarse variants CLOCK_REALTIME_COARSE (5)
+/// and CLOCK_MONOTONIC_COARSE (6) (procps's top reads these), and
 /// CLOCK_BOOTTIME (7) all count from reset (no RTC), from the `time` CSR
-/// and the DTB timebase. -EINVAL for other clocks.
+/// and the DTB timebase. -EINVAL for other clocks (the CPU-time clocks).
 pub fn sys_clock_gettime(clock: usize, tp: usize) -> isize {
-    if !matches!(clock, 0 | 1 | 4 | 7) {
+    if !matches!(clock, 0 | 1 | 4..=7) {
         return EINVAL;
     }
     let ns = timer::ticks_to_ns(timer::now());
@@ -130,12 +132,17 @@ pub fn sys_clock_gettime(clock: usize, tp: usize) -> isize {
     }
 }
 
+/// The kernel release uname(2) and /proc/sys/kernel/osrelease report: a
+/// 6.x release, as C libraries and procps parse it (glibc compares it with
+/// its minimum kernel version).
+pub const RELEASE: &str = "6.1.0-svos";
+
 /// uname(buf): struct utsname, six 65-byte NUL-padded fields:
 /// sysname, nodename, release, version, machine, domainname.
 pub fn sys_uname(buf: usize) -> isize {
     // sysname "Linux" and a 6.x release: C libraries parse these (glibc
     // compares the release with its minimum kernel version).
-    let fields = ["Linux", "svos", "6.1.0-svos", "#1 SMP svos", "riscv64", "(none)"];
+    let fields = ["Linux", "svos", RELEASE, "#1 SMP svos", "riscv64", "(none)"];
     let mut b = [0u8; 65 * 6];
     for (i, f) in fields.iter().enumerate() {
         b[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());

@@ -104,6 +104,8 @@ pub mod nr {
     pub const SYS_PWRITE64: usize = 68;
     /// ppoll(fds, nfds, timeout, sigmask, sigsetsize)
     pub const SYS_PPOLL: usize = 73;
+    /// pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask)
+    pub const SYS_PSELECT6: usize = 72;
     /// readlinkat(dirfd, path, buf, size)
     pub const SYS_READLINKAT: usize = 78;
     /// newfstatat(dirfd, path, statbuf, flags)
@@ -144,6 +146,10 @@ pub mod nr {
     pub const SYS_SETGID: usize = 144;
     /// setuid(uid)
     pub const SYS_SETUID: usize = 146;
+    /// setfsuid(fsuid)
+    pub const SYS_SETFSUID: usize = 151;
+    /// setfsgid(fsgid)
+    pub const SYS_SETFSGID: usize = 152;
     /// times(buf)
     pub const SYS_TIMES: usize = 153;
     /// setpgid(pid, pgid)
@@ -206,6 +212,8 @@ pub mod nr {
     pub const SYS_STATX: usize = 291;
     /// rseq(rseq, len, flags, sig): ENOSYS (glibc copes)
     pub const SYS_RSEQ: usize = 293;
+    /// riscv_hwprobe(pairs, pair_count, cpusetsize, cpus, flags)
+    pub const SYS_RISCV_HWPROBE: usize = 258;
     /// faccessat2(dirfd, path, mode, flags)
     pub const SYS_FACCESSAT2: usize = 439;
     /// svos_replay(addr, len, frames, policy): svos only (Linux: ENOSYS).

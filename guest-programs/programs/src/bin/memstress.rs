@@ -1,4 +1,4 @@
-//! memstress: memory-management stress for svos (issue 11), three modes.
+//! memstress: memory-management stress for svos (issues 11 and 13).
 //!
 //! - `memstress hog MIB FORKS`: touches MIB MiB of anonymous memory with a
 //!   checksummed pattern, forks FORKS children that each sleep 10 ms and
@@ -16,6 +16,43 @@
 //!   later another touches SMALL MiB, checks it and exits. Prints how each
 //!   ended (exit code, and the signal that killed it). With BIG + SMALL
 //!   over RAM and no swap, the OOM killer must take the hog, not the newcomer.
+//! - `memstress oomadj`: the OOM killer's choice under oom_score_adj
+//!   (128 MiB of RAM, no swap). Checks that /proc/self/oom_score_adj
+//!   refuses 1001 and -1001 (-EINVAL) and that a value is inherited by
+//!   fork and kept by exec (`memstress adj` prints its own). Then three
+//!   children touch memory and sleep: a *shield* of 50 MiB with
+//!   oom_score_adj -1000, a *hog* of 40 MiB with 0, a *sacrifice* of 4 MiB
+//!   with 1000; the parent prints their /proc/PID/oom_score; a newcomer
+//!   then touches 40 MiB, more than is left. The OOM killer must take the
+//!   sacrifice first (small, but adj 1000), then the hog, never the
+//!   shield. The parent ends the survivors with SIGTERM and prints how
+//!   each ended (signal 9: the OOM killer; 15: the parent).
+//! - `memstress adj`: prints its /proc/self/oom_score_adj.
+//! - `memstress cow PAGES WRITES`: copy-on-write after fork, counted. The
+//!   parent writes PAGES pages, forks; the child reads them all (no fault:
+//!   the frames are shared), writes WRITES of them (one copy-on-write
+//!   fault each) and prints its minor faults and the area's Rss,
+//!   Shared_Dirty and Private_Dirty from /proc/self/smaps at each step;
+//!   after the child has exited, the parent writes every page (one fault
+//!   each for the pages the child had shared: svos gives W back).
+//! - `memstress demand MIB`: VSZ and RSS (/proc/self/statm) over a
+//!   demand-paging run: before and after mapping MIB MiB, after touching
+//!   each quarter of it, after munmap.
+//! - `memstress commit`: what each mapping call does to the commit charge
+//!   (meminfo's Committed_AS, in kB): mmap of 8 MiB read-write, mmap of
+//!   80 MiB PROT_NONE (not charged), mprotect of it to read-write, brk up
+//!   by 60 MiB and back, mremap of the 8 MiB to 80 MiB, munmap of both;
+//!   each call's result (0 or -errno, brk: 1 if the break moved) and the
+//!   charge's change. Under vm.overcommit_memory 2 (128 MiB, no swap) the
+//!   large charges are refused.
+//! - `memstress reread MIB PASSES`:
+//! - `memstress commit`: what each mapping call does to the commit charge
+//!   (meminfo's Committed_AS, in kB): mmap of 8 MiB read-write, mmap of
+//!   80 MiB PROT_NONE (not charged), mprotect of it to read-write, brk up
+//!   by 60 MiB and back, mremap of the 8 MiB to 80 MiB, munmap of both;
+//!   each call's result (0 or -errno, brk: 1 if the break moved) and the
+//!   charge's change. Under vm.overcommit_memory 2 (128 MiB, no swap) the
+//!   large charges are refused.
 //! - `memstress reread MIB PASSES`: writes MIB MiB once, then reads and
 //!   checks it PASSES times: with less RAM, pages swapped back in and only
 //!   read are clean, so reclaim can drop them without writing them again.
@@ -212,6 +249,230 @@ fn oom(big: usize, small: usize) -> i32 {
     i32::from(newcomer_status != 0)
 }
 
+/// The contents of /proc file `path` (without the trailing newline).
+fn read_proc(path: &str) -> ulib::alloc::string::String {
+    let fd = sys::open(ulib::alloc::format!("{}\0", path).as_bytes());
+    let mut buf = [0u8; 64];
+    let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { fd };
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    match core::str::from_utf8(&buf[..n.max(0) as usize]) {
+        Ok(t) if n >= 0 => ulib::alloc::string::String::from(t.trim_end()),
+        _ => ulib::alloc::format!("error {}", n),
+    }
+}
+
+/// Writes `value` to /proc/self/oom_score_adj: 0 or -errno.
+fn set_adj(value: &str) -> isize {
+    use sys::open_flags::O_WRONLY;
+    let fd = sys::open_with(b"/proc/self/oom_score_adj\0", O_WRONLY, 0);
+    if fd < 0 {
+        return fd;
+    }
+    let n = sys::write(fd as usize, value.as_bytes());
+    sys::close(fd as usize);
+    n.min(0)
+}
+
+/// A child that sets its oom_score_adj to `adj`, touches `mib` MiB and sleeps.
+fn sleeper(adj: &str, mib: usize) -> isize {
+    let pid = sys::fork();
+    if pid == 0 {
+        if set_adj(adj) != 0 {
+            sys::exit(4);
+        }
+        let Some(base) = map(mib << 20) else { sys::exit(3) };
+        fill(base, 0..(mib << 20) / PAGE, 7);
+        loop {
+            sys::sleep_ns(1_000_000_000);
+        }
+    }
+    pid
+}
+
+fn oomadj() -> i32 {
+    println!("memstress: oomadj: write 1001: {}, write -1001: {}", set_adj("1001"), set_adj("-1001"));
+    // Inherited by fork, kept by exec: the child execs `memstress adj`.
+    set_adj("7");
+    let pid = sys::fork();
+    if pid == 0 {
+        let argv = [c"memstress".as_ptr().cast(), c"adj".as_ptr().cast(), core::ptr::null()];
+        sys::execve(c"/memstress".as_ptr().cast(), argv.as_ptr(), [core::ptr::null()].as_ptr());
+        sys::exit(5);
+    }
+    wait_all(1);
+    set_adj("0");
+    let shield = sleeper("-1000", 50);
+    let hog = sleeper("0", 40);
+    let sacrifice = sleeper("1000", 4);
+    // Time for the three to touch their memory (they need no more than this).
+    sys::sleep_ns(3_000_000_000);
+    let score = |pid: isize| read_proc(&ulib::alloc::format!("/proc/{}/oom_score", pid));
+    println!(
+        "memstress: oomadj: oom_score shield {}, hog {}, sacrifice {}",
+        score(shield),
+        score(hog),
+        score(sacrifice)
+    );
+    let newcomer = sys::fork();
+    if newcomer == 0 {
+        let Some(base) = map(40 << 20) else { sys::exit(3) };
+        fill(base, 0..(40 << 20) / PAGE, 8);
+        sys::exit(i32::from(bad(base, 0..(40 << 20) / PAGE, 8) != 0));
+    }
+    let mut status = 0;
+    sys::wait4(newcomer, &mut status, 0);
+    let newcomer_status = status;
+    let mut ended = [0; 3];
+    for (i, pid) in [shield, hog, sacrifice].into_iter().enumerate() {
+        sys::kill(pid, 15);
+        sys::wait4(pid, &mut ended[i], 0);
+    }
+    let sig = |st: i32| st & 0x7f;
+    println!(
+        "memstress: oomadj: newcomer 40 MiB exit {} signal {}; sacrifice (adj 1000, 4 MiB) signal {}, hog (adj 0, 40 MiB) signal {}, shield (adj -1000, 50 MiB) signal {}",
+        sys::status_code(newcomer_status),
+        sig(newcomer_status),
+        sig(ended[2]),
+        sig(ended[1]),
+        sig(ended[0])
+    );
+    i32::from(newcomer_status != 0 || sig(ended[0]) != 15 || sig(ended[2]) != 9 || sig(ended[1]) != 9)
+}
+
+/// Minor faults of this process so far.
+fn minflt() -> i64 {
+    sys::getrusage(0).map_or(-1, |r| r.ru_minflt)
+}
+
+/// The Rss, Shared_Clean, Shared_Dirty, Private_Clean and Private_Dirty
+/// (kB) of the area at `base` in /proc/self/smaps.
+fn smaps_of(base: usize) -> [u64; 5] {
+    let fd = sys::open(b"/proc/self/smaps\0");
+    let mut text = ulib::alloc::vec::Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { 0 };
+        if n <= 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..n as usize]);
+    }
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    let text = core::str::from_utf8(&text).unwrap_or("");
+    let head = ulib::alloc::format!("{:x}-", base);
+    ["Rss:", "Shared_Clean:", "Shared_Dirty:", "Private_Clean:", "Private_Dirty:"].map(|name| {
+        let mut area = text.lines().skip_while(|l| !l.starts_with(&head)).skip(1);
+        let mut fields = area.by_ref().take_while(|l| l.starts_with(|c: char| c.is_ascii_uppercase()));
+        fields.find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+    })
+}
+
+/// Minor faults taken while `f` runs.
+fn faults_in(f: impl FnOnce()) -> i64 {
+    let before = minflt();
+    f();
+    minflt() - before
+}
+
+fn cow(pages: usize, writes: usize) -> i32 {
+    let Some(base) = map(pages * PAGE) else { return 1 };
+    let report = |who: &str, what: &str, faults: i64| {
+        let [rss, sc, sd, pc, pd] = smaps_of(base);
+        println!(
+            "memstress: cow: {} {}: {} minor faults; Rss {} kB, Shared_Clean {} kB, Shared_Dirty {} kB, Private_Clean {} kB, Private_Dirty {} kB",
+            who, what, faults, rss, sc, sd, pc, pd
+        );
+    };
+    minflt();
+    let faults = faults_in(|| fill(base, 0..pages, 9));
+    report("parent", "wrote every page", faults);
+    let pid = sys::fork();
+    if pid == 0 {
+        // The first call writes to the stack: its copy-on-write fault is not the area's.
+        minflt();
+        let mut wrong = 0;
+        let faults = faults_in(|| wrong = bad(base, 0..pages, 9));
+        report("child", "read every page", faults);
+        let faults = faults_in(|| fill(base, 0..writes, 10));
+        report("child", &ulib::alloc::format!("wrote {} pages", writes), faults);
+        sys::exit(i32::from(wrong != 0 || bad(base, 0..writes, 10) != 0));
+    }
+    let child_failed = wait_all(1);
+    let faults = faults_in(|| fill(base, 0..pages, 11));
+    report("parent", "wrote every page after the child exited", faults);
+    i32::from(child_failed != 0 || bad(base, 0..pages, 11) != 0)
+}
+
+/// VSZ and RSS in kB from /proc/self/statm.
+fn vsz_rss() -> (u64, u64) {
+    let statm = read_proc("/proc/self/statm");
+    let mut f = statm.split_whitespace().map(|v| v.parse::<u64>().unwrap_or(0) * 4);
+    (f.next().unwrap_or(0), f.next().unwrap_or(0))
+}
+
+fn demand(mib: usize) -> i32 {
+    let show = |step: &str| {
+        let (vsz, rss) = vsz_rss();
+        println!("memstress: demand: {:<26} VSZ {:6} kB  RSS {:6} kB", step, vsz, rss);
+    };
+    show("start");
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    show(&ulib::alloc::format!("mapped {} MiB", mib));
+    for q in 1..=4 {
+        fill(base, (q - 1) * pages / 4..q * pages / 4, 12);
+        show(&ulib::alloc::format!("touched {}/4", q));
+    }
+    let wrong = bad(base, 0..pages, 12);
+    sys::munmap(base, mib << 20);
+    show("unmapped");
+    i32::from(wrong != 0)
+}
+
+/// meminfo's Committed_AS in kB.
+fn committed_as() -> i64 {
+    let fd = sys::open(b"/proc/meminfo\0");
+    let mut buf = [0u8; 4096];
+    let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { -1 };
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    let text = core::str::from_utf8(&buf[..n.max(0) as usize]).unwrap_or("");
+    let line = text.lines().find_map(|l| l.strip_prefix("Committed_AS:")).unwrap_or("-1");
+    line.trim().trim_end_matches("kB").trim().parse().unwrap_or(-1)
+}
+
+fn commit() -> i32 {
+    const MIB8: usize = 8 << 20;
+    const MIB80: usize = 80 << 20;
+    let mut base = committed_as();
+    let mut step = |what: &str, result: isize| {
+        let now = committed_as();
+        println!("memstress: commit: {:<34} {:>4}  Committed_AS {:+} kB", what, result, now - base);
+        base = now;
+    };
+    let rw = sys::mmap(0, MIB8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    step("mmap 8 MiB PROT_READ|PROT_WRITE", rw.min(0));
+    let none = sys::mmap(0, MIB80, 0, MAP_PRIVATE | MAP_ANONYMOUS);
+    step("mmap 80 MiB PROT_NONE", none.min(0));
+    step("mprotect it PROT_READ|PROT_WRITE", sys::mprotect(none as usize, MIB80, PROT_READ | PROT_WRITE));
+    let brk0 = sys::brk(0);
+    let moved = sys::brk(brk0 + (60 << 20)) == brk0 + (60 << 20);
+    step("brk +60 MiB (1: moved)", moved as isize);
+    sys::brk(brk0);
+    step("brk back", 0);
+    let grown = sys::syscall4(sys::SYS_MREMAP, rw as usize, MIB8, MIB80, 1);
+    step("mremap 8 MiB -> 80 MiB, MAYMOVE", grown.min(0));
+    let rw = if grown >= 0 { grown as usize } else { rw as usize };
+    let len = if grown >= 0 { MIB80 } else { MIB8 };
+    step("munmap both", sys::munmap(rw, len) + sys::munmap(none as usize, MIB80));
+    0
+}
+
 fn reread(mib: usize, passes: usize) -> i32 {
     let pages = (mib << 20) / PAGE;
     let Some(base) = map(mib << 20) else { return 1 };
@@ -318,6 +579,14 @@ fn main() -> i32 {
         "hog" if num(2) > 0 => hog(num(2), num(3)),
         "areas" if num(2) > 0 => areas(num(2)),
         "oom" if num(2) > 0 && num(3) > 0 => oom(num(2), num(3)),
+        "oomadj" => oomadj(),
+        "commit" => commit(),
+        "cow" if num(2) > 0 && num(3) <= num(2) => cow(num(2), num(3)),
+        "demand" if num(2) > 0 => demand(num(2)),
+        "adj" => {
+            println!("memstress: adj: my oom_score_adj is {}", read_proc("/proc/self/oom_score_adj"));
+            0
+        }
         "reread" if num(2) > 0 && num(3) > 0 => reread(num(2), num(3)),
         "stress" if num(2) > 0 && num(3) > 0 && num(4) > 0 => stress(num(2), num(3), num(4)),
         "swapcheck" if num(2) > 0 && num(3) > 0 && num(4) > 0 => {
@@ -328,7 +597,7 @@ fn main() -> i32 {
         "gradual" if num(2) > 0 => gradual(num(2)),
         _ => {
             println!(
-                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB"
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | commit | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB"
             );
             2
         }
