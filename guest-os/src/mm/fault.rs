@@ -484,6 +484,9 @@ impl AddrSpace {
             }
             n += k;
         }
+        if n > 0 {
+            super::kswapd::reclaimed();
+        }
         match swap::flush_writes().or_else(swap::oldest_write) {
             Some(req) => Err(FaultError::Wait(req)),
             None if super::frame::stats().0 > min => frame_alloc().ok_or(FaultError::OutOfMemory),

@@ -652,6 +652,9 @@ pub fn reclaim(me: usize, target: usize) -> bool {
                 break;
             }
         }
+        if evicted {
+            crate::mm::kswapd::reclaimed();
+        }
         swap::flush_writes();
         wait_writes();
         if !evicted || frame::stats().0 >= target {
@@ -779,6 +782,11 @@ extern "C" fn kswapd_entry() -> ! {
                     break;
                 }
             }
+        }
+        if evicted > 0 {
+            crate::mm::kswapd::reclaimed();
+        } else if short() {
+            crate::mm::kswapd::failed();
         }
         match swap::flush_writes().or_else(swap::oldest_write) {
             Some(req) if !virtio_blk::is_done(req) => kswapd_park(KState::Wait(req)),
