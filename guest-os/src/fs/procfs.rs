@@ -1041,10 +1041,10 @@ fn vmstat() -> String {
         ("pgfault", v.pgfault_minor + v.pgmajfault),
         ("pgmajfault", v.pgmajfault),
         ("pgrefill", 0),
-        ("pgsteal_kswapd", 0),
-        ("pgsteal_direct", v.pgsteal),
-        ("pgscan_kswapd", 0),
-        ("pgscan_direct", v.pgscan),
+        ("pgsteal_kswapd", v.pgsteal_kswapd),
+        ("pgsteal_direct", v.pgsteal_direct),
+        ("pgscan_kswapd", v.pgscan_kswapd),
+        ("pgscan_direct", v.pgscan_direct),
         ("pgscan_anon", v.pgscan),
         ("pgscan_file", 0),
         ("pgsteal_anon", v.pgsteal),
@@ -1053,7 +1053,7 @@ fn vmstat() -> String {
         ("thp_fault_alloc", v.thp_fault_alloc),
         ("thp_fault_fallback", v.thp_fault_fallback),
         ("thp_split_page", v.thp_split_page),
-        ("swap_ra", 0),
+        ("swap_ra", v.swap_ra),
     ];
     let mut s = String::new();
     for (n, val) in rows {
