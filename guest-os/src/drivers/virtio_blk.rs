@@ -426,6 +426,10 @@ impl Disk {
             self.completed += 1;
             any = true;
         }
+        if self.in_flight.is_empty() {
+            // An emptied BTreeMap keeps its root node: given back when idle.
+            self.in_flight = BTreeMap::new();
+        }
         any
     }
 }

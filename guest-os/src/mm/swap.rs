@@ -265,6 +265,12 @@ fn reap_writes() -> usize {
         }
         drop(cluster);
     }
+    // An emptied BTreeMap keeps its root node (hundreds of bytes of heap):
+    // with no write left, the tables give it back.
+    if io.writing.is_empty() && io.by_slot.is_empty() {
+        io.writing = BTreeMap::new();
+        io.by_slot = BTreeMap::new();
+    }
     pages
 }
 
