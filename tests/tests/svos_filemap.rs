@@ -40,7 +40,7 @@ fn a_load_from_a_private_file_mapping_is_resolved_by_a_file_read() {
     let run = filefault("init=filefault", None, |b| {
         b.trace("mmu,tlb,trap,kernel")
             .trace_from("trap:cause=page-fault,priv=U,va=0x20000000..0x20001000")
-            .trace_count(400)
+            .trace_count(2000)
     });
     assert!(run.console.contains("file byte E, private copy x"), "{}", run.console);
     let story = until_sret_to_user(&run.trace);
