@@ -130,38 +130,9 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
     };
     let heap_reserve = p.brk_start + super::mem::BRK_MAX;
     let Some(space) = p.space.as_mut() else { return EFAULT };
-    let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-        if !addr.is_multiple_of(PAGE_SIZE) {
-            return EINVAL;
-        }
-        if addr.checked_add(len).is_none_or(|e| e > USER_TOP) {
-            return ENOMEM;
-        }
-        if addr < MMAP_MIN_ADDR {
-            return EPERM;
-        }
-        if flags & MAP_FIXED_NOREPLACE != 0 {
-            if !space.is_free(addr, addr + len) {
-                return EEXIST;
-            }
-        } else if !space.hugetlb_split_ok(addr, addr + len) || space.unmap_anon(addr, addr + len).is_err() {
-            // Over part of a hugetlb page: the unmap cannot split it (Linux: -EINVAL).
-            return EINVAL;
-        }
-        addr
-    } else {
-        let hint_ok = addr != 0
-            && addr.is_multiple_of(PAGE_SIZE)
-            && addr >= heap_reserve
-            && addr.checked_add(len).is_some_and(|e| e <= MMAP_TOP && space.is_free(addr, e));
-        if hint_ok {
-            addr
-        } else {
-            match space.find_free(len, heap_reserve, MMAP_TOP) {
-                Some(s) => s,
-                None => return ENOMEM,
-            }
-        }
+    let start = match place(space, addr, len, flags, PAGE_SIZE, heap_reserve) {
+        Ok(s) => s,
+        Err(e) => return e,
     };
     let mapped = match file {
         Some(f) => space.map_file(start, start + len, perm, f),
@@ -171,6 +142,55 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
         Ok(()) => start as isize,
         Err(_) => ENOMEM,
     }
+}
+
+/// Where a new mapping of `len` bytes (a multiple of `align`, a power of
+/// two of at least a page) goes, for mmap's `addr` and `flags`. MAP_FIXED:
+/// at `addr` (aligned), unmapping what is there (-EINVAL if that would
+/// split a hugetlb page); MAP_FIXED_NOREPLACE: at `addr` only if free
+/// (-EEXIST); otherwise the hint `addr` if aligned, above the heap's
+/// reserve and free, else the highest aligned start in the highest free
+/// range of [`MMAP_TOP`]'s window that holds one (-ENOMEM if none).
+/// -EINVAL for an unaligned fixed `addr`, -ENOMEM past the user half,
+/// -EPERM below [`MMAP_MIN_ADDR`].
+fn place(
+    space: &mut crate::mm::addr_space::AddrSpace,
+    addr: usize,
+    len: usize,
+    flags: usize,
+    align: usize,
+    heap_reserve: usize,
+) -> Result<usize, isize> {
+    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+        if !addr.is_multiple_of(align) {
+            return Err(EINVAL);
+        }
+        if addr.checked_add(len).is_none_or(|e| e > USER_TOP) {
+            return Err(ENOMEM);
+        }
+        if addr < MMAP_MIN_ADDR {
+            return Err(EPERM);
+        }
+        if flags & MAP_FIXED_NOREPLACE != 0 {
+            if !space.is_free(addr, addr + len) {
+                return Err(EEXIST);
+            }
+        } else if !space.hugetlb_split_ok(addr, addr + len) || space.unmap_anon(addr, addr + len).is_err() {
+            // Over part of a hugetlb page: the unmap cannot split it (Linux: -EINVAL).
+            return Err(EINVAL);
+        }
+        return Ok(addr);
+    }
+    let hint_ok = addr != 0
+        && addr.is_multiple_of(align)
+        && addr >= heap_reserve
+        && addr.checked_add(len).is_some_and(|e| e <= MMAP_TOP && space.is_free(addr, e));
+    if hint_ok {
+        return Ok(addr);
+    }
+    // The highest aligned start inside the highest free range that can hold one.
+    let span = len + align - PAGE_SIZE;
+    space.find_free(span, heap_reserve, MMAP_TOP).map(|s| (s + span - len) & !(align - 1)).ok_or(ENOMEM)
 }
 
 /// mmap with MAP_HUGETLB ([`crate::mm::hugetlb`]): `len` (page aligned)
@@ -188,37 +208,9 @@ fn mmap_hugetlb(addr: usize, len: usize, perm: PteFlags, flags: usize) -> isize 
     let p = sched::current();
     let heap_reserve = p.brk_start + super::mem::BRK_MAX;
     let Some(space) = p.space.as_mut() else { return EFAULT };
-    let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-        if !addr.is_multiple_of(HPAGE_SIZE) {
-            return EINVAL;
-        }
-        if addr.checked_add(len).is_none_or(|e| e > USER_TOP) {
-            return ENOMEM;
-        }
-        if addr < MMAP_MIN_ADDR {
-            return EPERM;
-        }
-        if flags & MAP_FIXED_NOREPLACE != 0 {
-            if !space.is_free(addr, addr + len) {
-                return EEXIST;
-            }
-        } else if space.unmap_anon(addr, addr + len).is_err() {
-            return EINVAL;
-        }
-        addr
-    } else if addr != 0
-        && addr.is_multiple_of(HPAGE_SIZE)
-        && addr >= heap_reserve
-        && addr.checked_add(len).is_some_and(|e| e <= MMAP_TOP && space.is_free(addr, e))
-    {
-        addr
-    } else {
-        // The highest 2 MiB-aligned start inside the highest free range that can hold one.
-        let span = len + HPAGE_SIZE - PAGE_SIZE;
-        match space.find_free(span, heap_reserve, MMAP_TOP) {
-            Some(s) => (s + span - len) & !(HPAGE_SIZE - 1),
-            None => return ENOMEM,
-        }
+    let start = match place(space, addr, len, flags, HPAGE_SIZE, heap_reserve) {
+        Ok(s) => s,
+        Err(e) => return e,
     };
     match space.map_hugetlb(start, start + len, perm) {
         Ok(()) => start as isize,
