@@ -256,10 +256,13 @@ pub fn qemu_disk_args(image: &Path, device_opts: &str) -> Vec<String> {
 }
 
 /// [`run_qemu`] with `input` written to the console (QEMU's standard input).
+/// A run that has not powered off after 600 s of wall time is killed (a
+/// hang guard, not a speed check: a 4-hart swap run takes ~2 minutes on a
+/// loaded 2-core host).
 pub fn run_qemu_with_input(kernel: &Path, memory: &str, extra: &[&str], input: &[u8]) -> (String, i32) {
     use std::process::Stdio;
     let mut child = Command::new("timeout")
-        .args(["120", "qemu-system-riscv64", "-machine", "virt", "-bios", "none"])
+        .args(["600", "qemu-system-riscv64", "-machine", "virt", "-bios", "none"])
         .args(["-m", memory, "-nographic", "-monitor", "none", "-serial", "stdio"])
         .arg("-kernel")
         .arg(kernel)
