@@ -5,7 +5,8 @@
  * to one thread (tgkill) and to the process (taken by the thread that does
  * not block it); and, each in a child process, pthread_exit of main while a
  * worker goes on, exit(3) from a thread, a NULL store in a thread while
- * others run, and execve from a process with threads. */
+ * others run, and execve from a process with threads, from main and from
+ * another thread (which then takes over the pid). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -286,6 +287,14 @@ static void *store_null(void *arg) {
     return NULL;
 }
 
+static void *exec_from_thread(void *self) {
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    execl((const char *)self, (const char *)self, "exec'd-from-thread", pid, (char *)NULL);
+    printf("~execl from a thread failed: %s\n", strerror(errno));
+    _exit(1);
+}
+
 static void report(const char *what, pid_t pid) {
     int st;
     if (waitpid(pid, &st, 0) != pid)
@@ -341,10 +350,28 @@ static void children(const char *self) {
     }
     /* `~`: qemu-riscv64 cannot execve a RISC-V program (no binfmt_misc). */
     report("~execve with two spinning threads", pid);
+
+    /* execve from a thread that is not main: the new image keeps the pid
+     * (the thread takes over main's id, as Linux's de_thread does). */
+    pid = fork();
+    if (pid == 0) {
+        pthread_t t[2];
+        pthread_create(&t[0], NULL, spin, (void *)&counters[2]);
+        pthread_create(&t[1], NULL, exec_from_thread, (void *)self);
+        pthread_join(t[0], NULL);
+        printf("not reached\n");
+        _exit(1);
+    }
+    report("~execve from a thread other than main", pid);
 }
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 2) {
+        printf("~new image after execve from a thread: pid kept: %s, gettid() == getpid(): %s\n",
+               atoi(argv[2]) == getpid() ? "yes" : "no", gettid() == getpid() ? "yes" : "no");
+        return 8;
+    }
     if (argc > 1) {
         printf("~new image after execve from a process with threads: %s\n", argv[1]);
         return 7;

@@ -145,6 +145,8 @@ fn check_against_reference(console: &str, what: &str) {
             "~kill(getpid(), SIGUSR2) with main blocking it: handled by the other thread: yes",
             "~new image after execve from a process with threads: exec'd",
             "~execve with two spinning threads: exited with 7",
+            "~new image after execve from a thread: pid kept: yes, gettid() == getpid(): yes",
+            "~execve from a thread other than main: exited with 8",
             "~/proc/self/status Threads: 3, /proc/self/task: 3 entries",
         ] {
             assert!(threads.contains(line), "{what}: threads should print {line:?}:\n{threads}");

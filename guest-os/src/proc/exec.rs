@@ -660,6 +660,9 @@ pub fn install(p: &mut super::process::Process, prog: Prepared) {
     p.tf.x[crate::trap::reg::SP] = img.sp;
     p.fp = Default::default();
     super::fpu::forget(p.pid);
+    // set_tid_address's word belonged to the old image (Linux's
+    // exec_mm_release clears it): nothing is written there at exit.
+    p.clear_child_tid = 0;
     p.brk_start = img.brk;
     p.brk = crate::sync::Shared::new(img.brk);
     p.exe = exe;

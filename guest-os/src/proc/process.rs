@@ -91,6 +91,10 @@ pub enum WaitFor {
     /// space back (Linux's vfork_done completion). Signals wake the
     /// sleeper, which sleeps again unless it is being killed.
     Vfork(usize),
+    /// The other threads of group `tgid` to exit: execve from a thread
+    /// other than the leader (Linux's de_thread). Each thread's exit wakes
+    /// the sleeper, which sleeps again while any is left.
+    OtherThreads(usize),
 }
 
 /// Scheduling state.

@@ -363,10 +363,46 @@ pub fn exit_thread(reason: ExitReason) -> ! {
     let tgid = p.tgid;
     if other_threads(tgid, pid).is_empty() {
         end_process(tgid);
+    } else {
+        wake_all(WaitFor::OtherThreads(tgid));
     }
     to_scheduler();
     // A zombie is never scheduled again.
     unreachable_halt()
+}
+
+/// execve from a thread other than the leader (Linux's de_thread): once
+/// every other thread of the group, the leader included, has exited
+/// ([`end_other_threads`] has told them to), the leader's record goes and
+/// the caller takes its id, so the process keeps its pid, parent, start
+/// time, usage totals and place among the `init=` programs. The caller's
+/// old thread id is free.
+pub fn become_leader() {
+    let me = current_pid();
+    let tgid = current().tgid;
+    while !other_threads(tgid, me).is_empty() {
+        // Killed meanwhile (SIGKILL, another thread's exit_group): no exec.
+        let p = current();
+        if let Some(reason) = p.group_exit.or(p.killed.map(|s| ExitReason::Killed(s))) {
+            exit_current(reason);
+        }
+        // Asleep, not spinning: the kernel lock must be free for them to exit.
+        block(WaitFor::OtherThreads(tgid));
+    }
+    let t = table();
+    let Some(leader) = t.procs.remove(&tgid) else { return };
+    let Some(mut p) = t.procs.remove(&me) else { return };
+    p.pid = tgid;
+    p.ppid = leader.ppid;
+    p.top_level = leader.top_level;
+    p.start_ticks = leader.start_ticks;
+    p.retired_usage = leader.retired_usage;
+    p.children_usage = leader.children_usage;
+    p.peak_vsize = p.peak_vsize.max(leader.peak_vsize);
+    fpu::forget(me);
+    t.procs.insert(tgid, p);
+    smp::local().current = Some(tgid);
+    crate::drivers::trace::proc_exit(me, 0);
 }
 
 /// The vfork child `child` has exec'd or is exiting: the space it
@@ -1094,10 +1130,11 @@ pub fn scheduler() -> ! {
         let sched: *mut Context = &mut smp::local().sched_ctx;
         // SAFETY: the process is boxed and alive until reaped; sched_ctx is static.
         unsafe { switch(sched, ctx) };
+        // The thread may have changed its id meanwhile (become_leader).
+        let pid = smp::local().current.take().unwrap_or(pid);
         if let Some(p) = proc_mut(pid) {
             p.perf.leave();
         }
-        smp::local().current = None;
         kernel_space::enter_kernel_table();
     }
     kernel_space::activate_kernel();

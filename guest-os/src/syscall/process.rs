@@ -282,14 +282,11 @@ fn read_str_array(va: usize, total: &mut usize) -> Result<Vec<String>, isize> {
 /// with one console line and the process exits with status 127, as if its
 /// loader had failed.
 /// In a process with several threads, the other threads end (as Linux's
-/// de_thread) once the new program is loaded; execve from a thread other
-/// than the leader (the thread whose id is the pid) is refused with
-/// -EINVAL (Linux would move the caller to the leader's id).
+/// de_thread) once the new program is loaded; when the caller is not the
+/// leader (the thread whose id is the pid), it waits for them all to be
+/// gone and then takes over the leader's id ([`sched::become_leader`]),
+/// so the program keeps its pid.
 pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
-    let me = sched::current();
-    if !me.is_leader() && !sched::other_threads(me.tgid, me.pid).is_empty() {
-        return EINVAL;
-    }
     let r = (|| {
         let path = super::fs::read_path(path)?;
         let mut total = 0;
@@ -321,6 +318,9 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
         Err(e) => return e,
     };
     sched::end_other_threads(crate::proc::ExitReason::Killed(signal::SIGKILL));
+    if !sched::current().is_leader() {
+        sched::become_leader();
+    }
     let p = sched::current();
     // Switch to the new table before the old one is freed.
     let exe = prog.exe.clone();
