@@ -16,6 +16,9 @@
 #   make fuzz [FUZZ_SECONDS=3600] [FUZZ_SEED=1]
 #                  attack svemu with mutated ELF kernels and device abuse for that long
 #   make stress    svos's big memory stress on 8 harts (scripts/stress): the figures of guest-os/README.md
+#   make mm-figures
+#                  thrash and the swap stress per replacement policy on svemu (Svadu, Svade) and QEMU
+#                  (scripts/mm-figures): the paging table of docs/mm-figures.md
 #   make clean
 #
 # Set-up of a fresh machine (Rust target, Debian packages) is done by
@@ -43,7 +46,7 @@ APPEND   := init=sh:demo.sh
 MEMORY   := 128M
 SCRIPTS  := guest-programs/scripts
 
-.PHONY: all run shell test qemu-run bench diff-test fuzz stress clean setup-run setup-test svemu guest linux linux-run linux-progs debian-tools
+.PHONY: all run shell test qemu-run bench diff-test fuzz stress mm-figures clean setup-run setup-test svemu guest linux linux-run linux-progs debian-tools
 
 all: svemu guest
 
@@ -247,6 +250,11 @@ fuzz: setup-test
 # Not a test (several CPU-minutes): 200 workers on 8 harts, swap at 3x RAM.
 stress: all
 	scripts/stress
+
+# Not a test (about 10 minutes): faults, swap traffic and hit rate per policy
+# and machine, 32 MiB of RAM and a 64 MiB swap disk; needs qemu-system-riscv64.
+mm-figures: setup-test all
+	scripts/mm-figures
 
 clean:
 	$(CARGO) clean
