@@ -142,3 +142,44 @@ fn kswapd_reclaims_ahead_of_a_gradual_workload() {
     assert!(v["pgscan_kswapd"] > 0 && v["pgsteal_kswapd"] > 0, "{v:?}");
     assert_eq!((v["pgscan_direct"], v["pgsteal_direct"]), (0, 0), "{v:?}");
 }
+
+/// One step of `memstress swapshare`: (major faults, minor faults, pswpin
+/// growth, frames taken) of `who`'s reads of every page, checking its data.
+fn swapshare_step(console: &str, who: &str) -> (i64, i64, i64, i64) {
+    let re = Regex::new(&format!(
+        r"swapshare: {who} read (\d+) pages: (-?\d+) major, (-?\d+) minor faults; pswpin \+(-?\d+); frames taken (-?\d+); data (\w+)"
+    ))
+    .unwrap();
+    let c = re.captures(console).unwrap_or_else(|| panic!("{who}: {console}"));
+    assert_eq!(&c[6], "right", "{who}'s data: {console}");
+    let n = |i: usize| c[i].parse::<i64>().unwrap();
+    (n(2), n(3), n(4), n(5))
+}
+
+/// The swap cache, looked up by slot: 1024 pages swapped out, then shared
+/// by a fork. The child's reads bring them back from disk (major faults,
+/// pswpin about 1024); the parent's then find every page in memory, in the
+/// frames the child's reads filled: minor faults, no read, no new frame.
+/// Without the lookup the parent reads all 1024 pages again into frames
+/// of its own (128 major faults, pswpin +1024, over 700 frames).
+fn swapshare(harts: usize, ad: AdPolicy) {
+    const PAGES: i64 = 1024;
+    let name = format!("swapshare-{harts}-{ad:?}.img");
+    let console = svemu("init=memstress:swapshare:4 svos.vmstat", harts, ad, DiskLatency::DEFAULT, &name);
+    assert!(console.contains("swapshare: 1024 pages written, 0 still resident"), "{console}");
+    let (child_major, _, child_in, child_frames) = swapshare_step(&console, "child");
+    assert!(child_major >= PAGES / 8 && child_in >= PAGES && child_frames > PAGES / 2, "child: {console}");
+    let (major, minor, pswpin, frames) = swapshare_step(&console, "parent");
+    assert_eq!((major, pswpin), (0, 0), "the parent's pages come from the swap cache: {console}");
+    assert!(minor >= PAGES, "one minor fault a page: {console}");
+    assert!(frames < PAGES / 8, "the parent's reads take no frames: {console}");
+    assert!(vmstat(&console)["swap_cache_hits"] >= PAGES as u64, "{console}");
+    assert!(console.contains("[svos] pid 1 (memstress) exited with status 0"), "{console}");
+    assert!(console.contains("; 0 slots in use"), "{console}");
+}
+
+#[test]
+fn a_forked_child_and_its_parent_read_a_swapped_page_once() {
+    swapshare(1, AdPolicy::Fault);
+    swapshare(2, AdPolicy::Hardware);
+}

@@ -488,6 +488,11 @@ pub fn take_error(id: ReqId) -> Result<(), DiskError> {
     }
 }
 
+/// True if completed request `id` failed (its error is kept for [`take_error`]).
+pub fn has_failed(id: ReqId) -> bool {
+    DISK.lock().as_ref().is_some_and(|d| d.failed.contains(&id))
+}
+
 /// Waits for request `id` by spinning on the used ring (with whatever
 /// locks the caller holds): for callers that cannot sleep.
 pub fn wait_polling(id: ReqId) {

@@ -69,8 +69,9 @@ pub struct AddrSpace {
     pub(super) frames: BTreeMap<VirtPageNum, PageFrame>,
     /// The swap slot of each page that was swapped out (its PTE is a swap
     /// entry). Shared between the spaces of a fork like frames: the first
-    /// space to fault the page in reads its own copy; the slot is freed
-    /// with its last reference.
+    /// space to fault the page in reads it, the others find that frame in
+    /// the swap cache ([`super::swap_cache`]); the slot is freed with its
+    /// last reference.
     pub(super) swapped: BTreeMap<VirtPageNum, Arc<SwapSlot>>,
     /// Pages being read back from swap (a major fault and its read-ahead),
     /// until the fault maps them ([`super::fault`]).

@@ -158,7 +158,9 @@ impl AddrSpace {
                 if let PageFrame::Shared(sf) = &frame {
                     // The other spaces sharing the frame evict it without I/O
                     // (a fault on it before the write is done waits for it).
-                    *sf.copy.lock() = Some(slot.clone());
+                    // It enters the swap cache: a space that drops it and
+                    // faults on the slot again maps it while another still does.
+                    sf.set_copy(slot.clone());
                 }
                 // No hart maps the frame writable any more (the PTE is gone
                 // and flushed; a shared frame is read-only everywhere): it is

@@ -74,6 +74,15 @@
 //! - `memstress gradual MIB`: touches MIB MiB a page at a time, sleeping
 //!   1 ms every 16 pages (a workload that grows slowly, so kswapd can
 //!   reclaim ahead of it), then checks them.
+//! - `memstress swapshare MIB`: the swap cache. Fills MIB MiB, pushes it
+//!   out to swap (filling and unmapping more than RAM until mincore says
+//!   no page of it is resident), forks; the child reads every page (major
+//!   faults: the pages are read back from disk) and waits; then the parent
+//!   reads every page: each is in memory already, in the frame the child's
+//!   read filled, so its faults are minor, pswpin does not grow and no
+//!   frame is taken. Prints, for the child's reads and the parent's: major
+//!   and minor faults, pswpin and the MemFree change (pages), and whether
+//!   the data was right.
 //!
 //! Exits 0 if all checks passed, 1 otherwise, 2 for bad arguments.
 #![no_std]
@@ -572,6 +581,109 @@ fn gradual(mib: usize) -> i32 {
     i32::from(wrong != 0)
 }
 
+/// The number after `name` in /proc file `path` (a meminfo or vmstat field),
+/// or -1 if it is missing.
+fn proc_field(path: &[u8], name: &str) -> i64 {
+    let fd = sys::open(path);
+    let mut text = ulib::alloc::vec::Vec::new();
+    let mut buf = [0u8; 1024];
+    while fd >= 0 {
+        let n = sys::read(fd as usize, &mut buf);
+        if n <= 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..n as usize]);
+    }
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    let text = core::str::from_utf8(&text).unwrap_or("");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok()))
+        .unwrap_or(-1)
+}
+
+/// Faults and swap figures around a step of `swapshare`.
+#[derive(Clone, Copy)]
+struct Figures {
+    majflt: i64,
+    minflt: i64,
+    pswpin: i64,
+    free_pages: i64,
+}
+
+fn figures() -> Figures {
+    let r = sys::getrusage(0).ok();
+    Figures {
+        majflt: r.map_or(-1, |r| r.ru_majflt),
+        minflt: r.map_or(-1, |r| r.ru_minflt),
+        pswpin: proc_field(b"/proc/vmstat\0", "pswpin "),
+        free_pages: proc_field(b"/proc/meminfo\0", "MemFree:") / 4,
+    }
+}
+
+/// Runs `f` and prints what it cost: `who`'s faults, pswpin, frames taken.
+fn report_step(who: &str, pages: usize, f: impl FnOnce() -> usize) -> usize {
+    let before = figures();
+    let wrong = f();
+    let after = figures();
+    println!(
+        "memstress: swapshare: {} read {} pages: {} major, {} minor faults; pswpin +{}; frames taken {}; data {}",
+        who,
+        pages,
+        after.majflt - before.majflt,
+        after.minflt - before.minflt,
+        after.pswpin - before.pswpin,
+        before.free_pages - after.free_pages,
+        if wrong == 0 { "right" } else { "WRONG" }
+    );
+    wrong
+}
+
+fn swapshare(mib: usize) -> i32 {
+    const SEED: u64 = 21;
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    fill(base, 0..pages, SEED);
+    // Push the pages out: touch more than RAM elsewhere, then give it back.
+    let ram = proc_field(b"/proc/meminfo\0", "MemTotal:").max(0) as usize * 1024;
+    let mut vec = ulib::alloc::vec![0u8; pages];
+    let mut resident = pages;
+    for _ in 0..4 {
+        let Some(hog) = map(ram) else { return 1 };
+        fill(hog, 0..ram / PAGE, SEED + 1);
+        sys::munmap(hog, ram);
+        if sys::syscall3(sys::SYS_MINCORE, base, pages * PAGE, vec.as_mut_ptr() as usize) != 0 {
+            return 1;
+        }
+        resident = vec.iter().filter(|&&b| b & 1 != 0).count();
+        if resident == 0 {
+            break;
+        }
+    }
+    println!("memstress: swapshare: {} pages written, {} still resident after the push", pages, resident);
+    let Ok([rd, wr]) = sys::pipe2(0) else { return 1 };
+    let Ok([rd2, wr2]) = sys::pipe2(0) else { return 1 };
+    let pid = sys::fork();
+    if pid == 0 {
+        let wrong = report_step("child", pages, || bad(base, 0..pages, SEED));
+        sys::write(wr as usize, b"r");
+        // Keep the frames mapped until the parent has read.
+        let mut b = [0u8; 1];
+        sys::read(rd2 as usize, &mut b);
+        sys::exit(i32::from(wrong != 0));
+    }
+    if pid < 0 {
+        return 1;
+    }
+    let mut b = [0u8; 1];
+    sys::read(rd as usize, &mut b);
+    let wrong = report_step("parent", pages, || bad(base, 0..pages, SEED));
+    sys::write(wr2 as usize, b"d");
+    let child_failed = wait_all(1);
+    i32::from(resident != 0 || wrong != 0 || child_failed != 0)
+}
+
 #[no_mangle]
 fn main() -> i32 {
     let num = |i: usize| ulib::arg(i).parse::<usize>().unwrap_or(0);
@@ -595,9 +707,10 @@ fn main() -> i32 {
         }
         "progress" if num(2) > 0 => progress(num(2)),
         "gradual" if num(2) > 0 => gradual(num(2)),
+        "swapshare" if num(2) > 0 => swapshare(num(2)),
         _ => {
             println!(
-                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | commit | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB"
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | commit | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB | swapshare MIB"
             );
             2
         }
