@@ -131,7 +131,13 @@ LXP_DIR    := $(BUILD)/linux-progs
 LXP_INITRD := $(BUILD)/linux-progs.cpio
 LXP_C      := $(wildcard tests/linux-progs/*.c)
 LXP_CPP    := $(wildcard tests/linux-progs/*.cpp)
-LXP_PROGS  := $(patsubst tests/linux-progs/%.c,$(LXP_DIR)/%,$(LXP_C)) $(patsubst tests/linux-progs/%.cpp,$(LXP_DIR)/%,$(LXP_CPP))
+LXP_RS     := $(wildcard tests/linux-progs/*.rs)
+LXP_PROGS  := $(patsubst tests/linux-progs/%.c,$(LXP_DIR)/%,$(LXP_C)) $(patsubst tests/linux-progs/%.cpp,$(LXP_DIR)/%,$(LXP_CPP)) \
+              $(patsubst tests/linux-progs/%.rs,$(LXP_DIR)/%,$(LXP_RS))
+# Rust std programs: rustc for riscv64gc-unknown-linux-gnu (glibc), linked
+# by the C cross compiler; static with crt-static (NAME), dynamic without
+# (NAME-dyn: libc.so.6 and libgcc_s.so.1 from the image's /lib).
+LXP_RUSTC  := rustc --edition 2021 -O --target riscv64gc-unknown-linux-gnu -C linker=$(LXP_CC) -C strip=debuginfo
 
 # A static-PIE program: its own _start, no libc (no rcrt1.o in Debian's cross glibc).
 $(LXP_DIR)/pie: tests/linux-progs/pie.c
@@ -146,13 +152,17 @@ $(LXP_DIR)/%: tests/linux-progs/%.cpp
 	@mkdir -p $(LXP_DIR)
 	$(LXP_CXX) -static -O2 -Wall -o $@ $<
 
+$(LXP_DIR)/%: tests/linux-progs/%.rs
+	@mkdir -p $(LXP_DIR)
+	$(LXP_RUSTC) -C target-feature=+crt-static -o $@ $<
+
 # The same programs dynamically linked (gcc's default: PIE with PT_INTERP
 # /lib/ld-linux-riscv64-lp64d.so.1), as NAME-dyn, and the loader and shared
 # libraries they need (libc, libm, libstdc++, libgcc_s), copied from the
 # cross toolchain's sysroot (SYSROOT) by scripts/copy-shared-libs where
 # Debian puts them: the loader in /lib, the libraries in /lib/riscv64-linux-gnu.
 SYSROOT    := /usr/riscv64-linux-gnu/lib
-LXP_DYN    := basics memory files cxx filemap threads
+LXP_DYN    := basics memory files cxx filemap threads ruststd
 LXP_DYNPROGS := $(patsubst %,$(LXP_DIR)/%-dyn,$(LXP_DYN))
 
 $(LXP_DIR)/%-dyn: tests/linux-progs/%.c
@@ -162,6 +172,10 @@ $(LXP_DIR)/%-dyn: tests/linux-progs/%.c
 $(LXP_DIR)/%-dyn: tests/linux-progs/%.cpp
 	@mkdir -p $(LXP_DIR)
 	$(LXP_CXX) -O2 -Wall -o $@ $<
+
+$(LXP_DIR)/%-dyn: tests/linux-progs/%.rs
+	@mkdir -p $(LXP_DIR)
+	$(LXP_RUSTC) -o $@ $<
 
 linux-progs: setup-test $(LXP_PROGS) $(LXP_DYNPROGS)
 	@rm -rf $(LXP_DIR)/root && mkdir -p $(LXP_DIR)/root

@@ -1,5 +1,6 @@
 //! Unmodified static Linux programs (tests/linux-progs, built by `make linux-progs`
-//! with Debian's riscv64-linux-gnu-gcc/g++ -static) on svos: each runs
+//! with Debian's riscv64-linux-gnu-gcc/g++ -static and rustc for
+//! riscv64gc-unknown-linux-gnu with crt-static) on svos: each runs
 //! under `qemu-riscv64` user mode, the reference for what Linux prints,
 //! and on svos under svemu (1 and 4 harts) and qemu-system-riscv64 (4
 //! harts); the
@@ -18,7 +19,7 @@ use svemu_tests::{parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
 /// separates arguments with ':' and the command line with blanks).
 /// `NAME-dyn` is NAME built without -static (PT_INTERP
 /// /lib/ld-linux-riscv64-lp64d.so.1, libc.so.6 etc. from the image's /lib).
-const PROGRAMS: [(&str, &[&str]); 15] = [
+const PROGRAMS: [(&str, &[&str]); 17] = [
     ("basics", &["a", "b"]),
     ("memory", &[]),
     ("files", &[]),
@@ -28,12 +29,14 @@ const PROGRAMS: [(&str, &[&str]); 15] = [
     ("filemap", &[]),
     ("threads", &[]),
     ("cxxthreads", &[]),
+    ("ruststd", &["a", "b"]),
     ("basics-dyn", &["a", "b"]),
     ("memory-dyn", &[]),
     ("files-dyn", &[]),
     ("cxx-dyn", &[]),
     ("filemap-dyn", &[]),
     ("threads-dyn", &[]),
+    ("ruststd-dyn", &["a", "b"]),
 ];
 
 /// The cross toolchain's sysroot: qemu-riscv64 -L finds the dynamic
@@ -148,13 +151,30 @@ fn check_against_reference(console: &str, what: &str) {
             assert!(threads.contains(line), "{what}: threads should print {line:?}:\n{threads}");
         }
     }
+    // Rust std's Command (glibc's posix_spawn: vfork, then exec in the
+    // child, which reports an exec error through the memory it shares with
+    // its parent) and its stack-overflow guard (SIGSEGV on the guard page
+    // taken on std's sigaltstack, then abort): qemu-riscv64 can do neither.
+    for rust in [&got["ruststd"].0, &got["ruststd-dyn"].0] {
+        for line in [
+            "~spawn: status Some(3), stdout \"child read \\\"through a pipe\\\"\"",
+            "~stack overflow: signal Some(6), stderr says overflowed: true",
+            "~spawn missing: NotFound errno Some(2)",
+            "~current_exe: /ruststd",
+        ] {
+            assert!(rust.contains(line), "{what}: ruststd should print {line:?}:\n{rust}");
+        }
+        let grew = rust.lines().find_map(|l| l.strip_prefix("~heap: minflt ")).expect("ruststd reports minflt");
+        let grew: u64 = grew.rsplit("(+").next().unwrap().trim_end_matches(')').parse().unwrap();
+        assert!(grew >= 2048, "{what}: touching 8 MiB took {grew} minor faults, not one per page");
+    }
 }
 
-/// How many harts the threads of `threads` ran on (sched_getcpu, the
-/// kernel's answer of where each thread was when it asked).
-fn harts_used(console: &str) -> usize {
-    let threads = &split(console)["threads"].0;
-    let line = threads.lines().find(|l| l.starts_with("~threads ran on ")).expect("threads reports its harts");
+/// How many harts the threads of `program` (threads, ruststd) ran on
+/// (sched_getcpu, the kernel's answer of where each thread was when it asked).
+fn harts_used(console: &str, program: &str) -> usize {
+    let threads = &split(console)[program].0;
+    let line = threads.lines().find(|l| l.starts_with("~threads ran on ")).expect("the program reports its harts");
     line["~threads ran on ".len()..].trim_end_matches(" harts").parse().unwrap()
 }
 
@@ -169,15 +189,18 @@ fn corpus_on_svemu_prints_what_linux_prints() {
     assert!(memory.contains("~maps has [stack]: 1, [heap]: 1"), "{memory}");
     let procs = &got["procs"].0;
     assert!(procs.contains("~child: wrote 64 shared pages: at least that many copy-on-write faults"), "{procs}");
-    assert_eq!(harts_used(&console), 1, "one hart");
+    assert_eq!(harts_used(&console, "threads"), 1, "one hart");
+    assert_eq!(harts_used(&console, "ruststd"), 1, "one hart");
 }
 
 #[test]
 fn corpus_on_4_harts_prints_the_same() {
     let console = svemu_console(4);
     check_against_reference(&console, "svemu, 4 harts");
-    // The four workers of `threads` run at once, on more than one hart.
-    assert!(harts_used(&console) > 1, "threads ran on one hart only:\n{console}");
+    // The four workers of `threads` and of `ruststd` run at once, on more than one hart.
+    for program in ["threads", "ruststd"] {
+        assert!(harts_used(&console, program) > 1, "{program}'s threads ran on one hart only:\n{console}");
+    }
 }
 
 #[test]
@@ -190,5 +213,7 @@ fn corpus_on_qemu_system_prints_the_same() {
     assert_eq!(code, 0, "{console}");
     let console = console.replace('\r', "");
     check_against_reference(&console, "qemu-system-riscv64 -smp 4");
-    assert!(harts_used(&console) > 1, "threads ran on one hart only:\n{console}");
+    for program in ["threads", "ruststd"] {
+        assert!(harts_used(&console, program) > 1, "{program}'s threads ran on one hart only:\n{console}");
+    }
 }

@@ -86,6 +86,11 @@ pub enum WaitFor {
     /// An out-of-memory victim to exit and free its memory (a fault that
     /// found no frame while a victim of the OOM killer was still dying).
     Memory,
+    /// The child of this vfork (clone with CLONE_VM|CLONE_VFORK, the
+    /// thread id given) to exec or exit and so give the shared address
+    /// space back (Linux's vfork_done completion). Signals wake the
+    /// sleeper, which sleeps again unless it is being killed.
+    Vfork(usize),
 }
 
 /// Scheduling state.
@@ -190,6 +195,9 @@ pub struct Process {
     pub group_exit: Option<ExitReason>,
     /// set_tid_address's pointer (CLONE_CHILD_CLEARTID): cleared at exit.
     pub clear_child_tid: usize,
+    /// For the child of a vfork until it execs or exits: the parent thread
+    /// sleeping in clone, whose address space it borrows (0 = none).
+    pub vfork_parent: usize,
     /// CLONE_CHILD_SETTID's pointer: the pid is stored there before the child first runs.
     pub set_child_tid: usize,
     /// System call numbers already reported as unknown (one line per number per process).
@@ -220,10 +228,11 @@ impl Process {
 
     /// Replaces the address space (exec, exit), keeping the old one's
     /// statistics and limits (RLIMIT_RSS). The old space is dropped (its
-    /// frames freed) here when this thread was its last holder.
+    /// frames freed) here when this thread was its last holder. A vfork
+    /// child's borrowed space goes back to its parent with its counts.
     pub fn replace_space(&mut self, mut space: Option<AddrSpace>) {
         if let Some(old) = self.space.take() {
-            if old.holders() == 1 || self.pid == self.tgid {
+            if old.holders() == 1 || (self.pid == self.tgid && self.vfork_parent == 0) {
                 self.retired_usage.merge(old.usage());
             }
             if let Some(new) = space.as_mut() {
@@ -278,6 +287,7 @@ impl Process {
             futex: None,
             group_exit: None,
             clear_child_tid: 0,
+            vfork_parent: 0,
             set_child_tid: 0,
             enosys_logged: Default::default(),
             ctx,

@@ -349,6 +349,7 @@ pub fn exit_thread(reason: ExitReason) -> ! {
     let p = current();
     kernel_space::activate_kernel();
     p.replace_space(None);
+    vfork_done(p);
     // Its frames and slots are free (if it held the space's last handle):
     // faults waiting on the OOM killer retry.
     wake_all(WaitFor::Memory);
@@ -366,6 +367,16 @@ pub fn exit_thread(reason: ExitReason) -> ! {
     to_scheduler();
     // A zombie is never scheduled again.
     unreachable_halt()
+}
+
+/// The vfork child `child` has exec'd or is exiting: the space it
+/// borrowed is its parent's alone again, and the parent, asleep in clone
+/// since the vfork, runs on (Linux's mm_release and complete_vfork_done).
+pub fn vfork_done(child: &mut Process) {
+    let parent = core::mem::take(&mut child.vfork_parent);
+    if proc_mut(parent).is_some_and(|p| p.state == State::Blocked(WaitFor::Vfork(child.pid))) {
+        wake(parent);
+    }
 }
 
 /// The last thread of process `tgid` has exited: SIGCHLD to the parent,

@@ -839,15 +839,38 @@ const TCSETSF: usize = 0x5404;
 const TIOCGPGRP: usize = 0x540f;
 const TIOCSPGRP: usize = 0x5410;
 const TIOCGWINSZ: usize = 0x5413;
+const FIONBIO: usize = 0x5421;
+const FIONCLEX: usize = 0x5450;
+const FIOCLEX: usize = 0x5451;
 
-/// ioctl(fd, request, arg) on the console: TCGETS (a canonical, echoing
-/// 38400-baud termios), TCSETS/W/F (accepted, ignored), TIOCGWINSZ
+/// ioctl(fd, request, arg). On every file, as Linux's do_vfs_ioctl
+/// answers before any driver: FIONBIO (`*(int *)arg` nonzero sets
+/// O_NONBLOCK, zero clears it: Rust std's Command::output sets its pipes
+/// non-blocking this way), FIOCLEX and FIONCLEX (set and clear
+/// close-on-exec, as fcntl F_SETFD). On the console: TCGETS (a canonical,
+/// echoing 38400-baud termios), TCSETS/W/F (accepted, ignored), TIOCGWINSZ
 /// (24 × 80), TIOCGPGRP/TIOCSPGRP (the foreground process group that
 /// Ctrl-C signals; -EPERM for a group with no process). -ENOTTY on other
-/// files or requests.
+/// files or requests, -EBADF, -EFAULT.
 pub fn sys_ioctl(fd: usize, req: usize, arg: usize) -> isize {
     ret((|| {
         let f = fd_get(fd)?;
+        match req {
+            FIONBIO => {
+                let mut on = [0u8; 4];
+                copy_from_user(&mut on, arg)?;
+                let mut g = f.file.lock();
+                g.flags = if i32::from_le_bytes(on) != 0 { g.flags | O_NONBLOCK } else { g.flags & !O_NONBLOCK };
+                return Ok(0);
+            }
+            FIOCLEX | FIONCLEX => {
+                if let Some(Some(e)) = sched::current().fds.get_mut(fd) {
+                    e.cloexec = req == FIOCLEX;
+                }
+                return Ok(0);
+            }
+            _ => {}
+        }
         if !matches!(f.file.lock().handle, Handle::Dev(Dev::Console)) {
             return Err(ENOTTY);
         }

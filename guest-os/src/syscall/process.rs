@@ -39,16 +39,20 @@ const THREAD_OPTIONS: usize = CLONE_FS
 /// (SIGCHLD or 0), plus CLONE_PARENT_SETTID (the child's pid stored at
 /// `ptid`), CLONE_CHILD_SETTID (stored at `ctid` in the child),
 /// CLONE_CHILD_CLEARTID (`ctid` zeroed when the child exits), and
-/// CLONE_VM|CLONE_VFORK together (posix_spawn's): done as a fork, the
-/// child on `stack` if given (it shares no memory with the parent, so an
-/// exec error it writes is not seen by the parent). With
-/// CLONE_VM|CLONE_SIGHAND|CLONE_THREAD it makes a thread instead
-/// ([`clone_thread`]). Other flags (CLONE_VM alone, CLONE_NEW*...) -EINVAL.
-/// The child gets a copy-on-write copy of the address space
+/// CLONE_VM|CLONE_VFORK together (vfork(2), glibc's posix_spawn): the
+/// child borrows the parent's address space and brk instead of a copy, on
+/// `stack` if given, and the calling thread sleeps until the child execs
+/// or exits ([`WaitFor::Vfork`]), so an exec error the child writes into
+/// the shared memory is what posix_spawn returns (Rust std's
+/// `Command::spawn` of a missing program is an error, not a child that
+/// exits 127). With CLONE_VM|CLONE_SIGHAND|CLONE_THREAD it makes a thread
+/// instead ([`clone_thread`]). Other flags (CLONE_VM alone,
+/// CLONE_NEW*...) -EINVAL.
+/// Otherwise the child gets a copy-on-write copy of the address space
 /// ([`crate::mm::addr_space::AddrSpace::fork_cow`]: frames shared
-/// read-only, copied at the first store), the registers (a0 = 0), fds,
-/// cwd, signal actions and mask, brk; returns the child's pid. -EAGAIN if
-/// the process table is full, -ENOMEM if memory runs out.
+/// read-only, copied at the first store), and in every case the registers
+/// (a0 = 0), fds, cwd, signal actions and mask; returns the child's pid.
+/// -EAGAIN if the process table is full, -ENOMEM if memory runs out.
 pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usize) -> isize {
     let thread = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
     if flags & thread == thread {
@@ -66,6 +70,9 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usiz
     }
     let parent = sched::current();
     let Some(pid) = sched::alloc_pid() else { return EAGAIN };
+    if extra == CLONE_VM | CLONE_VFORK {
+        return vfork(flags, stack, ptid, ctid, pid);
+    }
     // The frames fork takes from the kernel's reserve (below the min
     // watermark, which user pages never use): reclaim them first, so the
     // kernel heap and page tables cannot run dry half-way.
@@ -89,10 +96,46 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usiz
         },
         Err(_) => return ENOMEM,
     };
+    c.brk = parent.brk.clone();
+    start_child(c, parent, flags, stack, ptid, ctid);
+    pid as isize
+}
+
+/// The vfork half of [`sys_clone`]: child `pid` shares the caller's
+/// address space and brk (Linux's CLONE_VM without CLONE_THREAD: a process
+/// of its own, with its own fds and signal actions), and the caller
+/// sleeps until it execs or exits ([`sched::vfork_done`]), or until the
+/// caller is killed. Returns the child's pid; -ENOMEM without a frame for
+/// the kernel stack, -EINVAL for a kernel thread.
+fn vfork(flags: usize, stack: usize, ptid: usize, ctid: usize, pid: usize) -> isize {
+    let parent = sched::current();
+    let Some(space) = parent.space.as_ref().map(|s| s.share()) else { return EINVAL };
+    let Some(mut c) = Process::new(pid, parent.tgid, &parent.name, None) else { return ENOMEM };
+    crate::drivers::trace::proc_create(pid, parent.pid, &parent.name);
+    c.pgid = parent.pgid;
+    c.space = Some(space);
+    c.brk = parent.brk.share();
+    c.vfork_parent = parent.pid;
+    start_child(c, parent, flags, stack, ptid, ctid);
+    loop {
+        let me = sched::current();
+        let lent = sched::proc_mut(pid).is_some_and(|c| c.vfork_parent == me.pid);
+        if !lent || me.killed.is_some() || me.group_exit.is_some() {
+            break;
+        }
+        sched::block(WaitFor::Vfork(pid));
+    }
+    pid as isize
+}
+
+/// What every new process gets from the thread that forked it (its
+/// registers with a0 = 0, fds, signal actions, the CLONE_*TID words),
+/// then makes it runnable.
+fn start_child(mut c: Process, parent: &mut Process, flags: usize, stack: usize, ptid: usize, ctid: usize) {
+    let pid = c.pid;
     c.tf = parent.tf.clone();
     c.tf.x[reg::A0] = 0;
     inherit(&mut c, parent);
-    c.brk = parent.brk.clone();
     c.fds = parent.fds.clone();
     c.sig.actions = parent.sig.actions.clone();
     c.sig.altstack = parent.sig.altstack;
@@ -111,7 +154,6 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usiz
     // Code frames are shared, not written: the child's harts run fence.i
     // anyway before its first instruction (AddrSpace::activate).
     sched::add(c);
-    pid as isize
 }
 
 /// clone with CLONE_VM|CLONE_SIGHAND|CLONE_THREAD (glibc's pthread_create
@@ -284,6 +326,7 @@ pub fn sys_execve(path: usize, argv: usize, envp: usize) -> isize {
     let exe = prog.exe.clone();
     unsafe { prog.space.activate() };
     exec::install(p, prog);
+    sched::vfork_done(p);
     crate::drivers::trace::proc_exec(p.pid, &exe);
     unsafe { core::arch::asm!("fence.i") };
     0
