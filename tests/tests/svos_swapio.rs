@@ -183,3 +183,31 @@ fn a_forked_child_and_its_parent_read_a_swapped_page_once() {
     swapshare(1, AdPolicy::Fault);
     swapshare(2, AdPolicy::Hardware);
 }
+
+#[test]
+fn mlock_map_populate_and_exec_wait_for_the_disk_asleep() {
+    // Each of the kernel's waits for the disk outside a user's own fault,
+    // under swap pressure: mlock and mlockall of swapped-out pages (read
+    // back inside the system call), an area mapped under
+    // mlockall(MCL_FUTURE), MAP_POPULATE and exec with RAM kept full. All
+    // sleep like a fault (the kernel lock released): disk_polls stays 0.
+    // (Before, mlock and mlockall polled: disk_polls 256 in this run, and
+    // MAP_POPULATE was ignored: 0 pages resident at its return.)
+    let console =
+        svemu("init=memstress:diskwait:8 svos.vmstat", 1, AdPolicy::Hardware, DiskLatency::DEFAULT, "diskwait.img");
+    for line in [
+        "memstress: diskwait: 0 of 2048 pages resident; mlock of 1024: 0, 128 major faults",
+        "memstress: diskwait: mlockall: 0, 128 major faults; 1 MiB mapped under MCL_FUTURE: 256 of 256 pages resident",
+        "memstress: diskwait: 8 execs with RAM full: 0 failed",
+        "memstress: diskwait: data right",
+        "[svos] pid 1 (memstress) exited with status 0",
+    ] {
+        assert!(console.contains(line), "{line}:\n{console}");
+    }
+    let populate = Regex::new(r"MAP_POPULATE of 1024 pages with RAM full: (\d+) resident at return, zeroed").unwrap();
+    let resident: u64 = populate.captures(&console).unwrap_or_else(|| panic!("{console}"))[1].parse().unwrap();
+    assert!(resident >= 512, "MAP_POPULATE faulted the pages in: {console}");
+    let v = vmstat(&console);
+    assert_eq!(v["disk_polls"], 0, "{v:?}");
+    assert!(v["pgsteal_direct"] + v["pgsteal_kswapd"] > 0 && v["pswpin"] >= 2048, "{v:?}");
+}

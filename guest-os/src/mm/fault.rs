@@ -173,10 +173,12 @@ impl AddrSpace {
             }
         }
         let resolved = self.fault_in(vpn, &vma)?;
-        // A store to a private file page just read in: copied at once (one
-        // fault, as Linux's do_cow_fault), so the file never sees it.
-        if access == Access::Store && vma.file.is_some() && matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_)))
-        {
+        // A store to a private file page just read in, or to a page found
+        // in the swap cache (mapped read-only): copied, or taken over if no
+        // one else refers to it, in the same fault (as Linux's do_cow_fault,
+        // and do_swap_page's call of do_wp_page), so the file never sees
+        // it and the store does not fault twice.
+        if access == Access::Store && matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_))) {
             self.break_cow(vpn, vma.perm)?;
             crate::drivers::trace::resolved_as(How::CowCopy);
         }
@@ -490,10 +492,11 @@ impl AddrSpace {
         self.install_fresh(vpn, f, perm)
     }
 
-    /// [`Self::map_fresh`] for callers that cannot sleep (mmap's
-    /// MAP_POPULATE): waits for reclaim's writes by polling.
+    /// [`Self::map_fresh`] inside a method of the space (exec populating
+    /// an anonymous ELF segment): waits for reclaim's writes there
+    /// ([`AddrSpace::wait_disk`]).
     pub(super) fn populate_page(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
-        let f = self.alloc_user_frame_polling()?;
+        let f = self.alloc_user_frame_waiting()?;
         self.install_fresh(vpn, f, perm)
     }
 
@@ -568,13 +571,15 @@ impl AddrSpace {
         }
     }
 
-    /// [`Self::alloc_user_frame`] for callers that cannot sleep: waits for
-    /// the disk by polling.
-    pub(super) fn alloc_user_frame_polling(&mut self) -> Result<FrameTracker, FaultError> {
-        let was = core::mem::replace(&mut self.polling, true);
+    /// [`Self::alloc_user_frame`] inside a method of the space: waits for
+    /// the disk with [`AddrSpace::wait_disk`] (sleeping, for exec's new
+    /// space; else polling, and then it reclaims directly rather than
+    /// waiting for kswapd).
+    pub(super) fn alloc_user_frame_waiting(&mut self) -> Result<FrameTracker, FaultError> {
+        let was = core::mem::replace(&mut self.polling, self.disk_waiter.is_none());
         let r = loop {
             match self.alloc_user_frame() {
-                Err(FaultError::Wait(req)) => virtio_blk::wait_polling(req),
+                Err(FaultError::Wait(req)) => self.wait_disk(req),
                 r => break r,
             }
         };

@@ -110,7 +110,8 @@ pub static NR_FILE_DIRTY: Gauge = Gauge::new();
 pub static NR_WRITEBACK: Gauge = Gauge::new();
 /// Waits for a disk request by polling with the kernel lock held
 /// ([`crate::drivers::virtio_blk::wait_polling`] finding the request not
-/// done): exec writing a new image, MAP_POPULATE, mlock (no Linux counter).
+/// done): only exec of an `init=` program, when no process runs to sleep
+/// (no Linux counter).
 pub static DISK_POLLS: Counter = Counter::new();
 /// Pages kswapd's reclaim looked at: pgscan_kswapd.
 pub static PGSCAN_KSWAPD: Counter = Counter::new();

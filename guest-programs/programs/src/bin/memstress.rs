@@ -83,6 +83,19 @@
 //!   frame is taken. Prints, for the child's reads and the parent's: major
 //!   and minor faults, pswpin and the MemFree change (pages), and whether
 //!   the data was right.
+//! - `memstress diskwait MIB`: the kernel's waits for the disk outside a
+//!   user's page fault, each under swap pressure. Fills MIB MiB and pushes
+//!   it out to swap, then: mlock of its first half (the swapped pages are
+//!   read back inside the system call), mlockall(MCL_CURRENT|MCL_FUTURE)
+//!   (the rest) and an mmap of 1 MiB while it holds (populated at once),
+//!   munlockall; then, with RAM full (a hog as large as RAM kept mapped,
+//!   and a child that keeps rewriting half of RAM): an mmap of 4 MiB with
+//!   MAP_POPULATE (how many pages are resident when it returns) and eight
+//!   children's execs of `hello` (their images written while frames come
+//!   only from reclaim). Prints each
+//!   step's result (and the major faults of the mlock steps); checks the
+//!   data. With `svos.vmstat`, `disk_polls` says whether any of these
+//!   waits held the kernel lock.
 //!
 //! Exits 0 if all checks passed, 1 otherwise, 2 for bad arguments.
 #![no_std]
@@ -640,27 +653,131 @@ fn report_step(who: &str, pages: usize, f: impl FnOnce() -> usize) -> usize {
     wrong
 }
 
-fn swapshare(mib: usize) -> i32 {
-    const SEED: u64 = 21;
-    let pages = (mib << 20) / PAGE;
-    let Some(base) = map(mib << 20) else { return 1 };
-    fill(base, 0..pages, SEED);
-    // Push the pages out: touch more than RAM elsewhere, then give it back.
-    let ram = proc_field(b"/proc/meminfo\0", "MemTotal:").max(0) as usize * 1024;
+/// Bytes of RAM (meminfo's MemTotal).
+fn ram_bytes() -> usize {
+    proc_field(b"/proc/meminfo\0", "MemTotal:").max(0) as usize * 1024
+}
+
+/// Pushes the `pages` pages at `base` out to swap: touches as much as RAM
+/// elsewhere and gives it back, up to four times, until mincore says none
+/// is resident. Returns how many still are (None if a call failed).
+fn push_out(base: usize, pages: usize) -> Option<usize> {
+    let ram = ram_bytes();
     let mut vec = ulib::alloc::vec![0u8; pages];
     let mut resident = pages;
     for _ in 0..4 {
-        let Some(hog) = map(ram) else { return 1 };
-        fill(hog, 0..ram / PAGE, SEED + 1);
+        let hog = map(ram)?;
+        fill(hog, 0..ram / PAGE, 99);
         sys::munmap(hog, ram);
         if sys::syscall3(sys::SYS_MINCORE, base, pages * PAGE, vec.as_mut_ptr() as usize) != 0 {
-            return 1;
+            return None;
         }
         resident = vec.iter().filter(|&&b| b & 1 != 0).count();
         if resident == 0 {
             break;
         }
     }
+    Some(resident)
+}
+
+fn majflt() -> i64 {
+    sys::getrusage(0).map_or(-1, |r| r.ru_majflt)
+}
+
+fn diskwait(mib: usize) -> i32 {
+    const SEED: u64 = 41;
+    const MCL_CURRENT: usize = 1;
+    const MCL_FUTURE: usize = 2;
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    fill(base, 0..pages, SEED);
+    let Some(resident) = push_out(base, pages) else { return 1 };
+    let half = pages / 2;
+    let m0 = majflt();
+    let locked = sys::syscall3(sys::SYS_MLOCK, base, half * PAGE, 0);
+    let m1 = majflt();
+    let mut wrong = bad(base, 0..half, SEED);
+    sys::syscall3(sys::SYS_MUNLOCK, base, half * PAGE, 0);
+    println!(
+        "memstress: diskwait: {} of {} pages resident; mlock of {}: {}, {} major faults",
+        resident,
+        pages,
+        half,
+        locked,
+        m1 - m0
+    );
+    let all = sys::syscall3(sys::SYS_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0);
+    let m2 = majflt();
+    let small = sys::mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    let mut vec = [0u8; 256];
+    let populated = if small >= 0 && sys::syscall3(sys::SYS_MINCORE, small as usize, 1 << 20, vec.as_mut_ptr() as usize) == 0 {
+        vec.iter().filter(|&&b| b & 1 != 0).count()
+    } else {
+        0
+    };
+    sys::syscall3(sys::SYS_MUNLOCKALL, 0, 0, 0);
+    wrong += bad(base, half..pages, SEED);
+    println!(
+        "memstress: diskwait: mlockall: {}, {} major faults; 1 MiB mapped under MCL_FUTURE: {} of 256 pages resident",
+        all,
+        m2 - m1,
+        populated
+    );
+    // RAM full, and kept full by a child that keeps writing half of RAM:
+    // frames come only from reclaim from now on.
+    let ram = ram_bytes();
+    let Some(hog) = map(ram) else { return 1 };
+    fill(hog, 0..ram / PAGE, SEED + 1);
+    let presser = sys::fork();
+    if presser == 0 {
+        let Some(area) = map(ram / 2) else { sys::exit(1) };
+        loop {
+            fill(area, 0..ram / 2 / PAGE, SEED + 2);
+        }
+    }
+    sys::sleep_ns(20_000_000);
+    let len = 4 << 20;
+    let p = sys::mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE);
+    let mut vec = [0u8; 1024];
+    let resident = if p >= 0 && sys::syscall3(sys::SYS_MINCORE, p as usize, len, vec.as_mut_ptr() as usize) == 0 {
+        vec.iter().filter(|&&b| b & 1 != 0).count()
+    } else {
+        0
+    };
+    let zero = p >= 0 && {
+        // SAFETY: inside the mapping just made.
+        let words = unsafe { core::slice::from_raw_parts(p as usize as *const u64, len / 8) };
+        words.iter().all(|&w| w == 0)
+    };
+    println!(
+        "memstress: diskwait: MAP_POPULATE of 1024 pages with RAM full: {} resident at return, {}",
+        resident,
+        if zero { "zeroed" } else { "NOT ZEROED" }
+    );
+    let mut exec_failed = 0;
+    for _ in 0..8 {
+        let pid = sys::fork();
+        if pid == 0 {
+            let argv = [c"hello".as_ptr().cast(), core::ptr::null()];
+            sys::execve(c"/hello".as_ptr().cast(), argv.as_ptr(), [core::ptr::null()].as_ptr());
+            sys::exit(5);
+        }
+        exec_failed += wait_all(1);
+    }
+    sys::kill(presser, 9);
+    wait_all(1);
+    println!("memstress: diskwait: 8 execs with RAM full: {} failed", exec_failed);
+    wrong += bad(hog, 0..ram / PAGE, SEED + 1);
+    println!("memstress: diskwait: data {}", if wrong == 0 { "right" } else { "WRONG" });
+    i32::from(locked != 0 || all != 0 || populated != 256 || resident < 512 || !zero || exec_failed != 0 || wrong != 0)
+}
+
+fn swapshare(mib: usize) -> i32 {
+    const SEED: u64 = 21;
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    fill(base, 0..pages, SEED);
+    let Some(resident) = push_out(base, pages) else { return 1 };
     println!("memstress: swapshare: {} pages written, {} still resident after the push", pages, resident);
     let Ok([rd, wr]) = sys::pipe2(0) else { return 1 };
     let Ok([rd2, wr2]) = sys::pipe2(0) else { return 1 };
@@ -708,9 +825,10 @@ fn main() -> i32 {
         "progress" if num(2) > 0 => progress(num(2)),
         "gradual" if num(2) > 0 => gradual(num(2)),
         "swapshare" if num(2) > 0 => swapshare(num(2)),
+        "diskwait" if num(2) > 0 => diskwait(num(2)),
         _ => {
             println!(
-                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | commit | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB | swapshare MIB"
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | commit | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB | swapshare MIB | diskwait MIB"
             );
             2
         }
