@@ -62,7 +62,8 @@ fn vmstat(console: &str) -> HashMap<String, u64> {
 }
 
 /// Checks a swapcheck console: every worker's data right, heavy swapping
-/// (each page of RAM written out several times over), the slots all free,
+/// (thousands of pages written out and read back: at least a quarter of
+/// RAM each way), the slots all free,
 /// and no kernel path waited for the disk by polling with the kernel lock
 /// held (disk_polls: every wait slept).
 fn assert_swapcheck(console: &str, what: &str) {
@@ -71,7 +72,7 @@ fn assert_swapcheck(console: &str, what: &str) {
     assert!(console.contains("; 0 slots in use"), "{what}:\n{console}");
     let v = vmstat(console);
     let ram_pages = (MEMORY_MIB << 20) / 4096;
-    assert!(v["pswpout"] > ram_pages / 2 && v["pswpin"] > ram_pages / 4, "{what}: {v:?}");
+    assert!(v["pswpout"] > ram_pages / 4 && v["pswpin"] > ram_pages / 4, "{what}: {v:?}");
     assert_eq!(v["disk_polls"], 0, "{what}: {v:?}");
 }
 
