@@ -2,8 +2,7 @@
 //! with Debian's riscv64-linux-gnu-gcc/g++ -static and rustc for
 //! riscv64gc-unknown-linux-gnu with crt-static) on svos: each runs
 //! under `qemu-riscv64` user mode, the reference for what Linux prints,
-//! and on svos under svemu (1 and 4 harts) and qemu-system-riscv64 (4
-//! harts); the
+//! and on svos under svemu and qemu-system-riscv64 (1 and 4 harts each); the
 //! lines that depend on neither addresses nor time (those not starting
 //! with `~`) must be equal, and so must the exit statuses. The `~` lines
 //! that only a real kernel can answer (fault counts, [heap] in maps) are
@@ -203,17 +202,29 @@ fn corpus_on_4_harts_prints_the_same() {
     }
 }
 
-#[test]
-fn corpus_on_qemu_system_prints_the_same() {
+fn qemu_console(harts: usize) -> String {
     let img = svos_image();
     let initrd = var("SVOS_LXP_INITRD");
     let append = append();
+    let smp = harts.to_string();
     let (console, code) =
-        run_qemu(&img.kernel, &img.memory, &["-smp", "4", "-initrd", initrd.to_str().unwrap(), "-append", &append]);
+        run_qemu(&img.kernel, &img.memory, &["-smp", &smp, "-initrd", initrd.to_str().unwrap(), "-append", &append]);
     assert_eq!(code, 0, "{console}");
-    let console = console.replace('\r', "");
+    console.replace('\r', "")
+}
+
+#[test]
+fn corpus_on_qemu_system_prints_the_same() {
+    let console = qemu_console(4);
     check_against_reference(&console, "qemu-system-riscv64 -smp 4");
     for program in ["threads", "ruststd"] {
         assert!(harts_used(&console, program) > 1, "{program}'s threads ran on one hart only:\n{console}");
     }
+}
+
+#[test]
+fn corpus_on_qemu_system_with_1_hart_prints_the_same() {
+    let console = qemu_console(1);
+    check_against_reference(&console, "qemu-system-riscv64 -smp 1");
+    assert_eq!(harts_used(&console, "threads"), 1, "one hart");
 }
