@@ -26,8 +26,8 @@
 //! - [`is_done`] / [`take_error`] tell a waiter how its request ended; a
 //!   process waits by sleeping until the interrupt marks it done
 //!   ([`crate::proc::sched::wait_io`]). [`wait_polling`] spins instead,
-//!   reaping the used ring itself, for the few callers that cannot sleep
-//!   (exec writing a new image, MAP_POPULATE).
+//!   reaping the used ring itself, for the one caller that cannot sleep
+//!   (exec of an `init=` program at boot, when no process runs).
 //!
 //! [`SvosHal`] gives the crate DMA memory (the rings) from the kernel heap
 //! and shares buffers with the device: a buffer inside the direct map (page
@@ -486,6 +486,11 @@ pub fn take_error(id: ReqId) -> Result<(), DiskError> {
         },
         None => Err(DiskError::NotReady),
     }
+}
+
+/// True if completed request `id` failed (its error is kept for [`take_error`]).
+pub fn has_failed(id: ReqId) -> bool {
+    DISK.lock().as_ref().is_some_and(|d| d.failed.contains(&id))
 }
 
 /// Waits for request `id` by spinning on the used ring (with whatever

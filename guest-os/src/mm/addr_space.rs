@@ -69,8 +69,9 @@ pub struct AddrSpace {
     pub(super) frames: BTreeMap<VirtPageNum, PageFrame>,
     /// The swap slot of each page that was swapped out (its PTE is a swap
     /// entry). Shared between the spaces of a fork like frames: the first
-    /// space to fault the page in reads its own copy; the slot is freed
-    /// with its last reference.
+    /// space to fault the page in reads it, the others find that frame in
+    /// the swap cache ([`super::swap_cache`]); the slot is freed with its
+    /// last reference.
     pub(super) swapped: BTreeMap<VirtPageNum, Arc<SwapSlot>>,
     /// Pages being read back from swap (a major fault and its read-ahead),
     /// until the fault maps them ([`super::fault`]).
@@ -79,6 +80,9 @@ pub struct AddrSpace {
     /// call's copy, exec's writes): allocation reclaims directly instead
     /// of waiting for kswapd.
     pub(super) polling: bool,
+    /// How a method of this space waits for the disk
+    /// ([`AddrSpace::set_disk_waiter`]): None polls.
+    pub(super) disk_waiter: Option<fn(crate::drivers::virtio_blk::ReqId)>,
     /// The 2 MiB pages of hugetlb areas, by first page ([`super::hugetlb`]).
     pub(super) hugetlb: BTreeMap<VirtPageNum, super::hugetlb::HugetlbPage>,
     /// Page replacement state: load order, A-bit ages, the clock hand,
@@ -110,6 +114,7 @@ impl AddrSpace {
             swapped: BTreeMap::new(),
             reading: BTreeMap::new(),
             polling: false,
+            disk_waiter: None,
             hugetlb: BTreeMap::new(),
             replacement: Default::default(),
             asid: 0,
@@ -205,19 +210,25 @@ impl AddrSpace {
         Ok(pa)
     }
 
-    /// [`Self::user_access`] for callers that cannot sleep (mlock's
-    /// populate, inside a method of the space): waits for the disk by
-    /// polling, with the kernel lock held.
-    pub fn user_access_polling(&mut self, va: usize, access: Access) -> Result<PhysAddr, FaultError> {
-        let was = core::mem::replace(&mut self.polling, true);
-        let r = loop {
-            match self.user_access(va, access) {
-                Err(FaultError::Wait(req)) => crate::drivers::virtio_blk::wait_polling(req),
-                r => break r,
-            }
-        };
-        self.polling = was;
-        r
+    /// Lets the methods that wait for the disk inside the space
+    /// ([`Self::write_bytes`], the populate of an anonymous ELF segment)
+    /// sleep with `waiter` (the scheduler's wait, which releases the kernel
+    /// lock) instead of polling the disk with it held; None: poll (counted
+    /// as `disk_polls`). Only for a space no other thread can reach while
+    /// the waiter sleeps: exec's new space, before it is installed
+    /// ([`crate::proc::exec`]). A space in use by a process waits in the
+    /// caller instead, holding no reference into it across the sleep
+    /// ([`crate::proc::usercopy`], mlock's populate).
+    pub fn set_disk_waiter(&mut self, waiter: Option<fn(crate::drivers::virtio_blk::ReqId)>) {
+        self.disk_waiter = waiter;
+    }
+
+    /// Waits for disk request `req` as [`Self::set_disk_waiter`] says.
+    pub(super) fn wait_disk(&self, req: crate::drivers::virtio_blk::ReqId) {
+        match self.disk_waiter {
+            Some(sleep) => sleep(req),
+            None => crate::drivers::virtio_blk::wait_polling(req),
+        }
     }
 
     /// TLB shootdown for this space: the other harts that may cache it
@@ -248,35 +259,49 @@ impl AddrSpace {
     /// Copies `data` to user address `va` from the kernel side, ignoring user
     /// permissions (used by exec). Every page must lie in an area; pages
     /// without a valid PTE (the stack) are faulted in ([`Self::fault_in`]),
-    /// and shared frames (page cache, copy-on-write) copied first.
+    /// and shared frames (page cache, copy-on-write) copied first. Waits
+    /// for the disk (a swap-in, reclaim's writes) with
+    /// [`Self::set_disk_waiter`]'s waiter.
     pub fn write_bytes(&mut self, va: usize, data: &[u8]) -> Result<(), MapError> {
+        // Without a waiter that sleeps, allocation reclaims directly
+        // instead of waiting for kswapd.
+        let was = core::mem::replace(&mut self.polling, self.disk_waiter.is_none());
+        let r = self.write_bytes_waiting(va, data);
+        self.polling = was;
+        r
+    }
+
+    fn write_bytes_waiting(&mut self, va: usize, data: &[u8]) -> Result<(), MapError> {
         let mut done = 0;
         while done < data.len() {
             let cur = va + done;
-            if self.pt.translate(VirtAddr(cur)).is_none() {
-                let vma = self.vma_at(cur).ok_or(MapError::NotMapped)?.clone();
-                let was = core::mem::replace(&mut self.polling, true);
-                let r = self.fault_in(VirtAddr(cur).floor(), &vma);
-                self.polling = was;
-                match r {
-                    Err(FaultError::Wait(req)) => {
-                        crate::drivers::virtio_blk::wait_polling(req);
-                        continue;
-                    }
-                    Err(FaultError::Segv) => return Err(MapError::NotMapped),
-                    Err(FaultError::OutOfMemory) => return Err(MapError::OutOfMemory),
-                    Ok(_) => {}
-                }
-            }
             let vpn = VirtAddr(cur).floor();
-            if matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_))) {
+            let r = if self.pt.translate(VirtAddr(cur)).is_none() {
+                let vma = self.vma_at(cur).ok_or(MapError::NotMapped)?.clone();
+                self.fault_in(vpn, &vma).map(|_| ())
+            } else if matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_))) {
                 // A page-cache (or forked) frame: written on a private copy.
                 let perm = self.vma_at(cur).ok_or(MapError::NotMapped)?.perm;
-                self.break_cow(vpn, perm).map_err(|_| MapError::OutOfMemory)?;
+                self.break_cow(vpn, perm)
+            } else {
+                Ok(())
+            };
+            match r {
+                Err(FaultError::Wait(req)) => {
+                    self.wait_disk(req);
+                    continue;
+                }
+                Err(FaultError::Segv) => return Err(MapError::NotMapped),
+                Err(FaultError::OutOfMemory) => return Err(MapError::OutOfMemory),
+                Ok(()) => {}
+            }
+            if matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_))) {
+                // Faulted in just now as a shared frame: copied next round.
+                continue;
             }
             let (pa, _) = self.pt.translate(VirtAddr(cur)).ok_or(MapError::NotMapped)?;
             // Written through the direct map: D set by hand (see user_access).
-            self.pt.set_accessed(VirtAddr(cur).floor(), true);
+            self.pt.set_accessed(vpn, true);
             let n = (PAGE_SIZE - pa.page_offset()).min(data.len() - done);
             // SAFETY: pa..pa+n lies in one frame owned by this address space.
             unsafe {

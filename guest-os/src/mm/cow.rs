@@ -45,6 +45,64 @@ pub(super) enum PageFrame {
 pub(super) struct SharedFrame {
     pub(super) frame: FrameTracker,
     pub(super) copy: Mutex<Option<Arc<SwapSlot>>>,
+    /// The disk request reading `copy` into the frame (0 once the frame
+    /// holds its bytes): the swap cache makes other faults on the slot
+    /// wait for it ([`super::swap_cache`]).
+    pub(super) read: core::sync::atomic::AtomicU64,
+}
+
+impl SharedFrame {
+    /// A frame shared copy-on-write with swap copy `copy` (not entered in
+    /// the swap cache).
+    pub(super) fn new(frame: FrameTracker, copy: Option<Arc<SwapSlot>>) -> Arc<SharedFrame> {
+        Arc::new(SharedFrame { frame, copy: Mutex::new(copy), read: core::sync::atomic::AtomicU64::new(0) })
+    }
+
+    /// A frame holding the bytes of `slot` (or about to, once read `read`
+    /// completes: 0 if it does already), entered in the swap cache
+    /// ([`super::swap_cache`]) so that every space holding the slot finds it.
+    pub(super) fn swap_cached(frame: FrameTracker, slot: Arc<SwapSlot>, read: crate::drivers::virtio_blk::ReqId) -> Arc<SharedFrame> {
+        let n = slot.number();
+        let page = SharedFrame::new(frame, Some(slot));
+        page.read.store(read, core::sync::atomic::Ordering::Release);
+        super::swap_cache::add(n, &page);
+        page
+    }
+
+    /// Gives this frame the swap copy `slot` (its exact contents: it is
+    /// read-only everywhere) and enters it in the swap cache.
+    pub(super) fn set_copy(self: &Arc<Self>, slot: Arc<SwapSlot>) {
+        let n = slot.number();
+        *self.copy.lock() = Some(slot);
+        super::swap_cache::add(n, self);
+    }
+
+    /// Drops the swap copy (the slot no longer holds these bytes) and the
+    /// swap cache entry with it.
+    pub(super) fn forget_copy(&self) {
+        if let Some(slot) = self.copy.lock().take() {
+            super::swap_cache::remove(slot.number(), self);
+        }
+    }
+
+    /// The frame of a shared frame no one else refers to any more, about
+    /// to be written: it leaves the swap cache and its swap copy is dropped.
+    pub(super) fn into_frame(self) -> FrameTracker {
+        self.forget_copy();
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again; `copy` is None
+        // (nothing to free) and the tracker is moved out exactly once.
+        unsafe { core::ptr::read(&this.frame) }
+    }
+}
+
+impl Drop for SharedFrame {
+    /// The frame leaves the swap cache with its last reference.
+    fn drop(&mut self) {
+        if let Some(slot) = self.copy.get_mut().as_ref() {
+            super::swap_cache::remove(slot.number(), self);
+        }
+    }
 }
 
 impl PageFrame {
@@ -73,8 +131,14 @@ impl PageFrame {
             // once; nothing in between can unwind (the kernel aborts on panic).
             unsafe {
                 let PageFrame::Private(frame, copy) = core::ptr::read(self) else { unreachable!() };
-                let copy = Mutex::new(copy.filter(|_| clean));
-                core::ptr::write(self, PageFrame::Shared(Arc::new(SharedFrame { frame, copy })));
+                let shared = match copy.filter(|_| clean) {
+                    // Its swap copy is exact: the frame enters the swap cache,
+                    // so a space that evicts it and faults again finds it
+                    // while another still maps it.
+                    Some(slot) => SharedFrame::swap_cached(frame, slot, 0),
+                    None => SharedFrame::new(frame, None),
+                };
+                core::ptr::write(self, PageFrame::Shared(shared));
             }
         }
         match self {
@@ -183,7 +247,9 @@ impl AddrSpace {
                 return Err(FaultError::Segv);
             }
             PageFrame::Shared(shared) => match Arc::try_unwrap(shared) {
-                Ok(sf) => (sf.frame, false),
+                // No one else refers to it: written in place, so it leaves
+                // the swap cache (Linux's reuse of an exclusive swap-cache page).
+                Ok(sf) => (sf.into_frame(), false),
                 Err(shared) => {
                     let mut copy = match self.alloc_user_frame() {
                         Ok(f) => f,

@@ -7,10 +7,11 @@
 
 use super::addr_space::AddrSpace;
 use super::address::{page_floor, VirtAddr, VirtPageNum, USER_TOP};
-use super::cow::PageFrame;
+use super::cow::{PageFrame, SharedFrame};
 use super::frame::{frame_alloc, FrameTracker};
 use super::page_table::PteFlags;
 use super::swap::{self, SwapSlot};
+use super::swap_cache::{self, Lookup};
 use super::vma::Vma;
 use super::PAGE_SIZE;
 use crate::drivers::trace::How;
@@ -23,20 +24,25 @@ use alloc::vec::Vec;
 /// swap read-ahead, page-cluster 3: 8 pages).
 pub const READAHEAD_PAGES: usize = 8;
 
-/// A page being read back from swap (or read, not yet mapped): its slot,
-/// the frame the disk fills, and the request.
+/// A page being read back from swap (or read, not yet mapped): the frame
+/// the disk fills, in the swap cache with its slot as its copy, and the
+/// request.
 #[derive(Debug)]
 pub(super) struct Reading {
-    slot: Arc<SwapSlot>,
-    frame: FrameTracker,
+    page: Arc<SharedFrame>,
     req: ReqId,
 }
 
 impl Reading {
-    /// Gives the frame and slot to swap, which frees them once the disk is
-    /// done with them (the space is going away).
+    /// Gives the page to swap, which lets go of it once the disk is done
+    /// with it (the space is going away).
     pub(super) fn orphan(self) {
-        swap::orphan_read(self.req, self.frame, self.slot);
+        swap::orphan_read(self.req, self.page);
+    }
+
+    /// The slot being read.
+    fn slot(&self) -> Option<Arc<SwapSlot>> {
+        self.page.copy.lock().clone()
     }
 }
 
@@ -167,10 +173,12 @@ impl AddrSpace {
             }
         }
         let resolved = self.fault_in(vpn, &vma)?;
-        // A store to a private file page just read in: copied at once (one
-        // fault, as Linux's do_cow_fault), so the file never sees it.
-        if access == Access::Store && vma.file.is_some() && matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_)))
-        {
+        // A store to a private file page just read in, or to a page found
+        // in the swap cache (mapped read-only): copied, or taken over if no
+        // one else refers to it, in the same fault (as Linux's do_cow_fault,
+        // and do_swap_page's call of do_wp_page), so the file never sees
+        // it and the store does not fault twice.
+        if access == Access::Store && matches!(self.frames.get(&vpn), Some(PageFrame::Shared(_))) {
             self.break_cow(vpn, vma.perm)?;
             crate::drivers::trace::resolved_as(How::CowCopy);
         }
@@ -236,20 +244,28 @@ impl AddrSpace {
         Ok(Resolved::Minor)
     }
 
-    /// A major fault of page `vpn` (area permissions `perm`), swapped out
-    /// to `slot`. Asynchronous, in steps, each ending in
-    /// [`FaultError::Wait`] until the page is mapped:
+    /// A fault of page `vpn` (area permissions `perm`), swapped out to
+    /// `slot`. Asynchronous, in steps, each ending in [`FaultError::Wait`]
+    /// until the page is mapped:
     ///
-    /// 1. If the slot is under writeback, wait for the write (the slot is
-    ///    read only once it holds the page).
+    /// 1. If the slot's page is in the swap cache ([`swap_cache::lookup`]:
+    ///    read back by another space that shares the slot, read ahead,
+    ///    under writeback, or shared copy-on-write and still mapped
+    ///    elsewhere), map that frame read-only: a *minor* fault
+    ///    ([`Self::map_swap_cached`]). If its read is in flight, wait for
+    ///    that read (never a second read of the slot) and look again.
     /// 2. Otherwise take a frame and start reading the slot into it, with
     ///    read-ahead: up to [`READAHEAD_PAGES`] - 1 following pages of the
-    ///    space swapped to the following slots, in one request, while free
-    ///    frames stay above the low watermark; wait for the request.
+    ///    space swapped to the following slots (and not in the cache), in
+    ///    one request, while free frames stay above the low watermark;
+    ///    enter them in the swap cache and wait for the request.
     /// 3. Once it is done: map the page and the pages read ahead (A clear:
-    ///    unused, the clock takes them first; each keeps its slot as its
-    ///    swap cache copy, so evicting them again costs no write):
-    ///    [`Resolved::Major`].
+    ///    unused, the clock takes them first): [`Resolved::Major`]. A page
+    ///    no other space refers to is mapped private and writable, its slot
+    ///    kept as its swap cache copy (so evicting it again costs no write
+    ///    while it stays clean); one whose slot other spaces still hold, or
+    ///    that another space mapped meanwhile, stays in the cache, mapped
+    ///    read-only copy-on-write.
     ///
     /// The process sleeps between the steps, the kernel lock released:
     /// nothing the steps hold changes meanwhile (the pages being read are in
@@ -260,7 +276,14 @@ impl AddrSpace {
             if !virtio_blk::is_done(req) {
                 return Err(FaultError::Wait(req));
             }
+            // Only the space's references to the slot remain counted.
+            drop(slot);
             return self.finish_swap_in(vpn, req);
+        }
+        match swap_cache::lookup(slot.number()) {
+            Lookup::Hit(page) => return self.map_swap_cached(vpn, page, perm),
+            Lookup::Wait(req) => return Err(FaultError::Wait(req)),
+            Lookup::Miss => {}
         }
         if let Some(frame) = swap::take_stranded(slot.number()) {
             // A failed write kept the page in memory.
@@ -276,6 +299,11 @@ impl AddrSpace {
             self.usage.minor_faults += 1;
             super::vmstat::PGFAULT_MINOR.inc();
             return Ok(Resolved::Minor);
+        }
+        if let Some(page) = swap::writeback_page(slot.number()) {
+            // Under writeback: the frame being written is the page.
+            super::vmstat::SWAP_CACHE_HITS.inc();
+            return self.map_swap_cached(vpn, page, perm);
         }
         match swap::writing(slot.number()) {
             Some(0) => return Err(FaultError::Wait(swap::flush_writes().or_else(swap::oldest_write).unwrap_or(0))),
@@ -295,6 +323,7 @@ impl AddrSpace {
             if s.number() != slot.number() + batch.len()
                 || self.reading.contains_key(&next)
                 || swap::writing(s.number()).is_some()
+                || swap_cache::contains(s.number())
             {
                 break;
             }
@@ -313,37 +342,84 @@ impl AddrSpace {
             super::vmstat::SWAP_RA.inc();
         }
         for (v, slot, frame) in batch {
-            self.reading.insert(v, Reading { slot, frame, req });
+            // In the swap cache from now on: a fault on the slot in another
+            // space waits for this read.
+            let page = SharedFrame::swap_cached(frame, slot, req);
+            self.reading.insert(v, Reading { page, req });
         }
         Err(FaultError::Wait(req))
     }
 
+    /// Step 1 of [`Self::swap_in`]: maps `page`, found in the swap cache for
+    /// the slot of `vpn`, read-only (copy-on-write; A and D clear) and lets
+    /// go of this space's reference to the slot (the page's copy keeps it).
+    /// A minor fault, as Linux counts a swap cache hit.
+    fn map_swap_cached(
+        &mut self,
+        vpn: VirtPageNum,
+        page: Arc<SharedFrame>,
+        perm: PteFlags,
+    ) -> Result<Resolved, FaultError> {
+        let eff = PteFlags(perm.0 & !PteFlags::W.0);
+        self.pt.map(vpn, page.frame.ppn(), eff | PteFlags::U).map_err(|_| FaultError::OutOfMemory)?;
+        self.swapped.remove(&vpn);
+        self.frames.insert(vpn, PageFrame::Shared(page));
+        self.note_loaded(vpn);
+        super::page_table::sfence_vma(vpn.addr().0);
+        self.usage.peak_resident = self.usage.peak_resident.max(self.frames.len());
+        crate::drivers::trace::resolved_as(How::Remap);
+        self.usage.minor_faults += 1;
+        super::vmstat::PGFAULT_MINOR.inc();
+        Ok(Resolved::Minor)
+    }
+
     /// Step 3 of [`Self::swap_in`]: request `req` that read `vpn` is done.
     fn finish_swap_in(&mut self, vpn: VirtPageNum, req: ReqId) -> Result<Resolved, FaultError> {
-        let failed = virtio_blk::take_error(req).is_err();
+        let failed = virtio_blk::has_failed(req);
         let pages: Vec<VirtPageNum> = self.reading.iter().filter(|(_, r)| r.req == req).map(|(v, _)| *v).collect();
         for v in pages {
-            let Some(Reading { slot, frame, .. }) = self.reading.remove(&v) else { continue };
+            let Some(r) = self.reading.remove(&v) else { continue };
+            let Some(slot) = r.slot() else { continue };
+            let page = r.page;
+            if failed {
+                // The frame does not hold the slot: out of the cache (a
+                // space waiting for this read reads the slot itself).
+                page.forget_copy();
+                continue;
+            }
             // Still swapped to that slot (nothing unmapped it meanwhile)?
             let current = self.swapped.get(&v).is_some_and(|s| Arc::ptr_eq(s, &slot));
             let perm = self.vmas.find(v.addr().0).map(|a| a.perm);
-            let (true, false, Some(perm)) = (current, failed, perm) else { continue };
+            let (true, Some(perm)) = (current, perm) else { continue };
             crate::drivers::trace::swap_in(self.asid, v.addr().0, slot.number());
-            if self.pt.map(v, frame.ppn(), perm | PteFlags::U).is_err() {
+            // Only this space wants the page (no other space maps the frame
+            // or holds the slot: the slot's references are the page's copy,
+            // this space's swap entry and `slot`): out of the cache, private
+            // and writable. The slot stays with the page as its swap cache
+            // copy: while the PTE's D bit stays clear, evicting it again
+            // needs no write. Not when swap is over half full (Linux's
+            // vm_swap_full): the slot is freed then.
+            let exclusive = Arc::strong_count(&page) == 1 && Arc::strong_count(&slot) == 3;
+            drop(slot);
+            let (frame, eff) = if exclusive {
+                let Ok(sf) = Arc::try_unwrap(page) else { continue };
+                let copy = sf.copy.lock().clone().filter(|_| !swap::nearly_full());
+                (PageFrame::Private(sf.into_frame(), copy), perm)
+            } else {
+                (PageFrame::Shared(page), PteFlags(perm.0 & !PteFlags::W.0))
+            };
+            if self.pt.map(v, frame.ppn(), eff | PteFlags::U).is_err() {
+                // The slot still holds the page (the space's swap entry).
                 continue;
             }
-            // The slot stays with the page as its swap cache copy: while the
-            // PTE's D bit stays clear, evicting it again needs no write. Not
-            // when swap is over half full (Linux's vm_swap_full): the slot
-            // is freed then (with its last reference).
             self.swapped.remove(&v);
-            let copy = (!swap::nearly_full()).then_some(slot);
-            self.frames.insert(v, PageFrame::Private(frame, copy));
+            self.frames.insert(v, frame);
             self.note_loaded(v);
             if v != vpn {
                 super::page_table::sfence_vma(v.addr().0);
             }
         }
+        let _ = virtio_blk::take_error(req);
         if failed || !self.frames.contains_key(&vpn) {
             return Err(FaultError::OutOfMemory);
         }
@@ -416,10 +492,11 @@ impl AddrSpace {
         self.install_fresh(vpn, f, perm)
     }
 
-    /// [`Self::map_fresh`] for callers that cannot sleep (mmap's
-    /// MAP_POPULATE): waits for reclaim's writes by polling.
+    /// [`Self::map_fresh`] inside a method of the space (exec populating
+    /// an anonymous ELF segment): waits for reclaim's writes there
+    /// ([`AddrSpace::wait_disk`]).
     pub(super) fn populate_page(&mut self, vpn: VirtPageNum, perm: PteFlags) -> Result<(), FaultError> {
-        let f = self.alloc_user_frame_polling()?;
+        let f = self.alloc_user_frame_waiting()?;
         self.install_fresh(vpn, f, perm)
     }
 
@@ -494,13 +571,15 @@ impl AddrSpace {
         }
     }
 
-    /// [`Self::alloc_user_frame`] for callers that cannot sleep: waits for
-    /// the disk by polling.
-    pub(super) fn alloc_user_frame_polling(&mut self) -> Result<FrameTracker, FaultError> {
-        let was = core::mem::replace(&mut self.polling, true);
+    /// [`Self::alloc_user_frame`] inside a method of the space: waits for
+    /// the disk with [`AddrSpace::wait_disk`] (sleeping, for exec's new
+    /// space; else polling, and then it reclaims directly rather than
+    /// waiting for kswapd).
+    pub(super) fn alloc_user_frame_waiting(&mut self) -> Result<FrameTracker, FaultError> {
+        let was = core::mem::replace(&mut self.polling, self.disk_waiter.is_none());
         let r = loop {
             match self.alloc_user_frame() {
-                Err(FaultError::Wait(req)) => virtio_blk::wait_polling(req),
+                Err(FaultError::Wait(req)) => self.wait_disk(req),
                 r => break r,
             }
         };

@@ -135,7 +135,7 @@ impl PageCache {
             let n = (self.backing.len() - from).min(PAGE_SIZE);
             frame.bytes_mut()[..n].copy_from_slice(&self.backing[from..from + n]);
         }
-        let frame = Arc::new(SharedFrame { frame, copy: Mutex::new(None) });
+        let frame = SharedFrame::new(frame, None);
         self.pages.insert(index, CachePage { frame: frame.clone(), dirty });
         CACHED.fetch_add(1, Relaxed);
         if dirty {

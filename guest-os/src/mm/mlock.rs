@@ -1,15 +1,16 @@
 //! Locking pages in memory (Linux's mm/mlock.c): mlock, munlock,
-//! mlockall and munlockall on an address space. A locked area's pages are
-//! faulted in when it is locked (and, after mlockall(MCL_FUTURE), when a
-//! new area is mapped) and reclaim never evicts them ([`super::vmscan`]
-//! skips locked areas); /proc/PID/status reports them as VmLck.
+//! mlockall and munlockall on an address space mark areas locked; reclaim
+//! never evicts their pages ([`super::vmscan`] skips locked areas);
+//! /proc/PID/status reports them as VmLck. The system calls then fault
+//! the pages in (and, after mlockall(MCL_FUTURE), mmap those of a new
+//! area), as Linux's __mm_populate does after dropping the mmap lock:
+//! outside the space's methods, so that a page that needs the disk
+//! sleeps without the kernel lock ([`crate::syscall::mem`]).
 //!
 //! svos runs every process as root, which Linux exempts from
 //! RLIMIT_MEMLOCK (CAP_IPC_LOCK): there is no per-process limit.
 
-use super::addr_space::{Access, AddrSpace, FaultError};
-use super::address::PAGE_SIZE;
-use super::page_table::PteFlags;
+use super::addr_space::AddrSpace;
 use super::vma::VmaError;
 use alloc::vec::Vec;
 
@@ -25,21 +26,18 @@ pub enum LockError {
 
 impl AddrSpace {
     /// mlock / munlock over `[s, e)` (page aligned): marks the areas
-    /// locked or not (splitting those that straddle an end) and, when
-    /// locking, faults in every accessible page of the range.
+    /// locked or not (splitting those that straddle an end). The caller
+    /// faults the pages in.
     pub fn set_locked(&mut self, s: usize, e: usize, locked: bool) -> Result<(), LockError> {
         self.vmas.lock_range(s, e, locked).map_err(|err| match err {
             VmaError::Unmapped => LockError::Unmapped,
             _ => LockError::NoMemory,
-        })?;
-        if locked {
-            self.populate_locked(s, e)?;
-        }
-        Ok(())
+        })
     }
 
     /// mlockall(MCL_CURRENT) (`current`) and MCL_FUTURE (`future`: areas
-    /// mapped from now on are locked); munlockall is both false.
+    /// mapped from now on are locked); munlockall is both false. The
+    /// caller faults the pages of the areas in.
     pub fn lock_all(&mut self, current: bool, future: bool) -> Result<(), LockError> {
         self.lock_future = future;
         let ranges: Vec<(usize, usize)> = self.vmas.iter().map(|v| (v.start, v.end)).collect();
@@ -47,22 +45,6 @@ impl AddrSpace {
             if current || !future {
                 self.set_locked(s, e, current)?;
             }
-        }
-        Ok(())
-    }
-
-    /// Faults in every page of `[s, e)` that its area lets be read.
-    pub(super) fn populate_locked(&mut self, s: usize, e: usize) -> Result<(), LockError> {
-        let mut va = s;
-        while va < e {
-            let readable = self.vmas.find(va).is_some_and(|v| v.perm.contains(PteFlags::R));
-            if readable {
-                match self.user_access_polling(va, Access::Load) {
-                    Ok(_) | Err(FaultError::Segv) => {}
-                    Err(FaultError::OutOfMemory | FaultError::Wait(_)) => return Err(LockError::NoMemory),
-                }
-            }
-            va += PAGE_SIZE;
         }
         Ok(())
     }

@@ -81,11 +81,8 @@ impl AddrSpace {
             self.depopulate(s, e);
             return Err(if err == VmaError::NoCommit { MapError::NoCommit } else { MapError::OutOfMemory });
         }
-        if locked {
-            // mlockall(MCL_FUTURE): populated now, as mlock would (a page
-            // that gets no frame is left to fault later).
-            let _ = self.populate_locked(s, e);
-        }
+        // A locked one (mlockall(MCL_FUTURE)) is populated by the caller
+        // (mmap), as mlock's pages are.
         Ok(())
     }
 

@@ -24,6 +24,7 @@ pub mod policy;
 pub mod slab;
 pub mod smaps;
 pub mod swap;
+pub mod swap_cache;
 pub mod vma;
 pub mod vmscan;
 pub mod vmstat;

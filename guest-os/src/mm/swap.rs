@@ -20,19 +20,21 @@
 //!   is *under writeback*: its frame stays allocated and unchanged (no PTE
 //!   maps it any more and nothing may write it) and its slot stays
 //!   allocated even if every space drops it, so the slot is never reused or
-//!   read half-written. [`reap`] frees them once the disk is done
-//!   ([`writeback_pages`] counts them for reclaim's targets). A fault on a
-//!   slot under writeback waits for the write ([`writing`]).
+//!   read half-written. The page is in the swap cache
+//!   ([`super::swap_cache`]) meanwhile: a fault on its slot maps the frame
+//!   being written (read-only) instead of waiting. [`reap`] frees them once
+//!   the disk is done ([`writeback_pages`] counts them for reclaim's
+//!   targets).
 //! - **Reads** ([`read_pages`]): a major fault reads its slot, and may read
-//!   ahead the neighbouring slots of the neighbouring pages, into frames of
-//!   its own, in one request, and sleeps until it completes
-//!   ([`super::fault`]).
+//!   ahead the neighbouring slots of the neighbouring pages, in one
+//!   request, into frames entered in the swap cache at once (another space
+//!   faulting on one of those slots waits for this read instead of sending
+//!   its own), and sleeps until it completes ([`super::fault`]).
 //! - A write the disk fails keeps its pages: they stay in memory
 //!   ([`take_stranded`] gives the frame back at the next fault on the slot),
 //!   so nothing is lost.
 
-use super::cow::PageFrame;
-use super::frame::FrameTracker;
+use super::cow::{PageFrame, SharedFrame};
 use crate::drivers::virtio_blk::{self, ReqId, SECTORS_PER_PAGE};
 use crate::mm::PhysPageNum;
 use alloc::collections::BTreeMap;
@@ -56,6 +58,7 @@ static SWAP: Mutex<Option<SwapSpace>> = Mutex::new(None);
 pub fn init(sectors: u64) -> usize {
     let slots = (sectors / SECTORS_PER_PAGE) as usize;
     if slots > 0 {
+        super::swap_cache::init(slots);
         *SWAP.lock() = Some(SwapSpace {
             used: alloc::vec![0; slots.div_ceil(64)],
             slots,
@@ -145,9 +148,10 @@ struct Io {
     by_slot: BTreeMap<usize, ReqId>,
     /// Pages of failed writes, by slot: kept in memory ([`take_stranded`]).
     stranded: BTreeMap<usize, PageFrame>,
-    /// Frames (and their slots) of reads whose address space went away
-    /// before the read completed: freed by [`reap`] once the disk is done.
-    orphans: Vec<(ReqId, FrameTracker, Arc<SwapSlot>)>,
+    /// Pages (frames and their slots) of reads whose address space went
+    /// away before the read completed: let go by [`reap`] once the disk is
+    /// done (another space may have found them in the swap cache).
+    orphans: Vec<(ReqId, Arc<SharedFrame>)>,
 }
 
 static IO: Mutex<Io> = Mutex::new(Io {
@@ -164,7 +168,9 @@ const QUEUE_MAX: usize = 4 * virtio_blk::MAX_PAGES;
 
 /// Queues the write of `frame` (no PTE maps it writable any more) to
 /// `slot`; [`flush_writes`] sends it (or this call, once [`QUEUE_MAX`]
-/// pages wait).
+/// pages wait). Until the write is done, a fault on the slot maps this
+/// frame ([`writeback_page`]). Allocates nothing but queue room (reclaim
+/// runs when frames are short).
 pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
     let full = {
         let mut io = IO.lock();
@@ -227,6 +233,10 @@ impl Io {
         crate::println!("[svos] swap: the disk failed a write of {} pages: they stay in memory", pages.len());
         for w in pages {
             self.by_slot.remove(&w.slot.slot);
+            // The slot does not hold the page: out of the swap cache.
+            if let PageFrame::Shared(sf) = &w.frame {
+                sf.forget_copy();
+            }
             self.stranded.insert(w.slot.slot, w.frame);
         }
     }
@@ -238,11 +248,19 @@ impl Io {
 /// number of pages whose writeback ended.
 pub fn reap() -> usize {
     let pages = reap_writes();
-    let send = {
-        let mut io = IO.lock();
-        io.orphans.retain(|(req, _, _)| !virtio_blk::is_done(*req));
-        !io.queued.is_empty()
-    };
+    let done: Vec<_> = IO.lock().orphans.extract_if(.., |(req, _)| virtio_blk::is_done(*req)).collect();
+    for (req, page) in &done {
+        // A failed read: the frame does not hold the slot (its error is
+        // taken once for the request's pages).
+        if virtio_blk::has_failed(*req) {
+            page.forget_copy();
+        }
+    }
+    for (req, _) in &done {
+        let _ = virtio_blk::take_error(*req);
+    }
+    drop(done);
+    let send = !IO.lock().queued.is_empty();
     if send {
         flush_writes();
     }
@@ -279,6 +297,37 @@ pub fn writing(slot: usize) -> Option<ReqId> {
     IO.lock().by_slot.get(&slot).copied()
 }
 
+/// The page under writeback to slot `slot`, if it is, for a fault on the
+/// slot (Linux finds it in the swap cache): a private frame becomes a
+/// shared one, entered in the swap cache, which the write and the faulting
+/// spaces share read-only (it is freed with the last of them).
+pub(super) fn writeback_page(slot: usize) -> Option<Arc<SharedFrame>> {
+    let mut io = IO.lock();
+    let req = *io.by_slot.get(&slot)?;
+    let Io { queued, writing, .. } = &mut *io;
+    let list = if req == 0 { queued } else { writing.get_mut(&req)? };
+    let mut i = list.iter().position(|w| w.slot.slot == slot)?;
+    if let PageFrame::Private(..) = list[i].frame {
+        // The order of a queue or a sent cluster does not matter any more
+        // (the queue is sorted when sent), and the push reuses the room.
+        let Writeback { slot: s, frame: PageFrame::Private(f, _) } = list.swap_remove(i) else { unreachable!() };
+        let sf = SharedFrame::swap_cached(f, s.clone(), 0);
+        list.push(Writeback { slot: s, frame: PageFrame::Shared(sf) });
+        i = list.len() - 1;
+    }
+    let w = &list[i];
+    match &w.frame {
+        PageFrame::Shared(sf) => {
+            if !sf.copy.lock().as_ref().is_some_and(|s| Arc::ptr_eq(s, &w.slot)) {
+                return None;
+            }
+            super::swap_cache::add(slot, sf);
+            Some(sf.clone())
+        }
+        PageFrame::Private(..) | PageFrame::Cache(_) => None,
+    }
+}
+
 /// A request to wait for while swap writes are pending: the oldest write in
 /// flight, or while writes wait in the queue for room on the disk's ring,
 /// the oldest request in flight. None when no write is pending.
@@ -302,11 +351,11 @@ pub fn oldest_write() -> Option<ReqId> {
     }
 }
 
-/// Keeps `frame` (and `slot`) until read request `req` is done with it:
-/// for an address space dropped (exit, exec) while its swap-in was in
-/// flight, so nothing waits for the disk.
-pub(super) fn orphan_read(req: ReqId, frame: FrameTracker, slot: Arc<SwapSlot>) {
-    IO.lock().orphans.push((req, frame, slot));
+/// Keeps `page` (its frame and slot) until read request `req` is done
+/// with it: for an address space dropped (exit, exec) while its swap-in
+/// was in flight, so nothing waits for the disk.
+pub(super) fn orphan_read(req: ReqId, page: Arc<SharedFrame>) {
+    IO.lock().orphans.push((req, page));
 }
 
 /// Frames under writeback (queued or sent) that their write's completion

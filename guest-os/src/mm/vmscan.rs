@@ -158,7 +158,9 @@ impl AddrSpace {
                 if let PageFrame::Shared(sf) = &frame {
                     // The other spaces sharing the frame evict it without I/O
                     // (a fault on it before the write is done waits for it).
-                    *sf.copy.lock() = Some(slot.clone());
+                    // It enters the swap cache: a space that drops it and
+                    // faults on the slot again maps it while another still does.
+                    sf.set_copy(slot.clone());
                 }
                 // No hart maps the frame writable any more (the PTE is gone
                 // and flushed; a shared frame is read-only everywhere): it is
@@ -181,18 +183,27 @@ impl AddrSpace {
         true
     }
 
-    /// Gives up the swap cache copies of this space's resident private
-    /// pages (Linux frees swap cache when swap is full, vm_swap_full): the
-    /// frames hold the same bytes, so only a later eviction pays a write.
-    /// Returns how many slots it freed (a slot still referenced elsewhere
-    /// is not freed).
+    /// Gives up the swap cache copies of this space's resident pages
+    /// (Linux frees swap cache when swap is full, vm_swap_full): the frames
+    /// hold the same bytes, so only a later eviction pays a write. Private
+    /// pages drop theirs; a shared frame drops its copy only when nothing
+    /// else holds the slot (no space swapped to it, no write in flight),
+    /// and so leaves the swap cache. Returns how many slots it freed (a
+    /// slot still referenced elsewhere is not freed).
     pub(super) fn drop_swap_copies(&mut self) -> usize {
         let mut freed = 0;
         for frame in self.frames.values_mut() {
-            if let PageFrame::Private(_, copy @ Some(_)) = frame {
-                if copy.take().is_some_and(|slot| Arc::strong_count(&slot) == 1) {
+            match frame {
+                PageFrame::Private(_, copy @ Some(_)) => {
+                    if copy.take().is_some_and(|slot| Arc::strong_count(&slot) == 1) {
+                        freed += 1;
+                    }
+                }
+                PageFrame::Shared(sf) if sf.copy.lock().as_ref().is_some_and(|s| Arc::strong_count(s) == 1) => {
+                    sf.forget_copy();
                     freed += 1;
                 }
+                _ => {}
             }
         }
         freed

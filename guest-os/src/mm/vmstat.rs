@@ -13,7 +13,7 @@ pub static REPORT: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBo
 /// ad_faults N pgscan N pgactivate N pgsteal N dropped_clean N pswpin N
 /// pswpout N pgcache_read_in N pgcache_dropped N pgscan_kswapd N
 /// pgscan_direct N pgsteal_kswapd N pgsteal_direct N swap_ra N swap_writes
-/// N; heap N bytes (peak N) in N frames` (pgcache_*: pages read into the
+/// N swap_cache_hits N disk_polls N; heap N bytes (peak N) in N frames` (pgcache_*: pages read into the
 /// page cache, clean ones dropped under pressure:
 /// [`super::filemap::meminfo`]).
 pub fn report() {
@@ -24,9 +24,9 @@ pub fn report() {
     let h = super::heap::stats();
     let c = super::filemap::meminfo();
     crate::println!(
-        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgcache_read_in {} pgcache_dropped {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {} disk_polls {}; heap {} bytes (peak {}) in {} frames",
+        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgcache_read_in {} pgcache_dropped {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {} swap_cache_hits {} disk_polls {}; heap {} bytes (peak {}) in {} frames",
         v.pgfault_minor, v.pgmajfault, v.ad_faults, v.pgscan, v.pgactivate, v.pgsteal, v.dropped_clean, v.pswpin, v.pswpout,
-        c.read_in, c.dropped, v.pgscan_kswapd, v.pgscan_direct, v.pgsteal_kswapd, v.pgsteal_direct, v.swap_ra, v.swap_writes, DISK_POLLS.get(),
+        c.read_in, c.dropped, v.pgscan_kswapd, v.pgscan_direct, v.pgsteal_kswapd, v.pgsteal_direct, v.swap_ra, v.swap_writes, SWAP_CACHE_HITS.get(), DISK_POLLS.get(),
         h.bytes, h.peak_bytes, h.frames
     );
 }
@@ -110,7 +110,8 @@ pub static NR_FILE_DIRTY: Gauge = Gauge::new();
 pub static NR_WRITEBACK: Gauge = Gauge::new();
 /// Waits for a disk request by polling with the kernel lock held
 /// ([`crate::drivers::virtio_blk::wait_polling`] finding the request not
-/// done): exec writing a new image, MAP_POPULATE, mlock (no Linux counter).
+/// done): only exec of an `init=` program, when no process runs to sleep
+/// (no Linux counter).
 pub static DISK_POLLS: Counter = Counter::new();
 /// Pages kswapd's reclaim looked at: pgscan_kswapd.
 pub static PGSCAN_KSWAPD: Counter = Counter::new();
@@ -121,6 +122,9 @@ pub static PGSCAN_DIRECT: Counter = Counter::new();
 pub static PGSTEAL_KSWAPD: Counter = Counter::new();
 /// Pages direct reclaim evicted: pgsteal_direct.
 pub static PGSTEAL_DIRECT: Counter = Counter::new();
+/// Faults on a swap entry whose page was found in the swap cache
+/// ([`super::swap_cache`]): minor faults that avoided a read.
+pub static SWAP_CACHE_HITS: Counter = Counter::new();
 /// Pages read ahead by major faults (besides the faulting page): swap_ra.
 pub static SWAP_RA: Counter = Counter::new();
 /// Write requests swap-out sent (each a cluster of consecutive slots; no

@@ -628,6 +628,13 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
             continue;
         }
         let mut space = AddrSpace::new_user().map_err(|_| PrepareError::from(ENOMEM))?;
+        // Writing the image may need the disk (reclaim's writes for frames,
+        // a page of the stack swapped out): the new space is this thread's
+        // alone until install, so it sleeps there, the kernel lock released,
+        // as a fault does. Not at boot, when no process runs (it polls).
+        if super::sched::current_pid() != 0 {
+            space.set_disk_waiter(Some(super::sched::wait_io));
+        }
         let a: Vec<&str> = argv.iter().map(|s| s.as_str()).collect();
         let e: Vec<&str> = envp.iter().map(|s| s.as_str()).collect();
         // A dynamically linked program: its loader, looked up from the root.
@@ -641,6 +648,7 @@ pub fn prepare(cwd: &str, path: &str, argv: &[String], envp: &[String]) -> Resul
         };
         let interp = loader.as_ref().map(|l| Interp { elf: l.bytes(), file: &l.map });
         let img = load(&mut space, bytes, Some(&prog.map), interp, &a, &e, &path)?;
+        space.set_disk_waiter(None);
         return Ok(Prepared { space, img, exe: abs, exe_ino: prog.map.ino, argv, name });
     }
     Err(ELOOP.into())

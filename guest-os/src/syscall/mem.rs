@@ -10,7 +10,7 @@
 use super::errno::*;
 use crate::fs::tmpfs::RegFile;
 use crate::fs::Handle;
-use crate::mm::addr_space::{FileMap, ProtectError, VmaHuge, VmaKind};
+use crate::mm::addr_space::{Access, FaultError, FileMap, ProtectError, VmaHuge, VmaKind};
 use crate::mm::address::{page_ceil, PAGE_SIZE, USER_TOP};
 use crate::mm::mremap::RemapError;
 use crate::mm::page_table::{MapError, PteFlags};
@@ -88,6 +88,9 @@ fn perm_of_prot(prot: usize) -> Result<PteFlags, isize> {
 /// that range is free (and between the heap's reserve and [`MMAP_TOP`]);
 /// otherwise the highest free range below [`MMAP_TOP`] is used. MAP_FIXED
 /// replaces mmap'd mappings in the range; MAP_FIXED_NOREPLACE fails instead.
+/// MAP_POPULATE (and an area mapped under mlockall(MCL_FUTURE)) faults
+/// every page in before returning ([`populate`]; pages that get no frame
+/// are left to fault later).
 ///
 /// Errors (negative errno): -EINVAL for len 0, unknown prot bits, a bad
 /// mapping type, an unaligned offset or fixed address, or a fixed range
@@ -138,10 +141,40 @@ pub fn sys_mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: usize, o
         Some(f) => space.map_file(start, start + len, perm, f),
         None => space.map_area(start, start + len, perm, VmaKind::Anon),
     };
-    match mapped {
-        Ok(()) => start as isize,
-        Err(_) => ENOMEM,
+    if mapped.is_err() {
+        return ENOMEM;
     }
+    // MAP_POPULATE, or a locked area (mlockall(MCL_FUTURE)): faulted in
+    // now; a page that gets no frame is left to fault later (as Linux
+    // ignores mm_populate's failure here).
+    if flags & MAP_POPULATE != 0 || space.vma_at(start).is_some_and(|v| v.locked) {
+        let _ = populate(start, start + len);
+    }
+    start as isize
+}
+
+/// Faults in every page of `[s, e)` (page aligned) of the current process
+/// whose area lets it be read, as a load would (Linux's __mm_populate, for
+/// MAP_POPULATE and mlock). A page that needs the disk (a swap-in, or
+/// reclaim's writes for a frame) sleeps without the kernel lock, like a
+/// user fault; the space is looked up again after each sleep (another
+/// thread may have changed it), and a page that left its area meanwhile is
+/// skipped. -ENOMEM when a page gets no frame.
+fn populate(s: usize, e: usize) -> Result<(), isize> {
+    let mut va = s;
+    while va < e {
+        let Some(space) = sched::current().space.as_mut() else { return Err(EFAULT) };
+        if !space.vma_at(va).is_some_and(|v| v.perm.contains(PteFlags::R)) {
+            va += PAGE_SIZE;
+            continue;
+        }
+        match space.user_access(va, Access::Load) {
+            Ok(_) | Err(FaultError::Segv) => va += PAGE_SIZE,
+            Err(FaultError::Wait(req)) => sched::wait_io(req),
+            Err(FaultError::OutOfMemory) => return Err(ENOMEM),
+        }
+    }
+    Ok(())
 }
 
 /// Where a new mapping of `len` bytes (a multiple of `align`, a power of
@@ -494,10 +527,15 @@ pub fn sys_mlock(addr: usize, len: usize, lock: bool) -> isize {
         return 0;
     }
     let Some(space) = sched::current().space.as_mut() else { return EFAULT };
-    match space.set_locked(s, e, lock) {
-        Ok(()) => 0,
-        Err(_) => ENOMEM,
+    if space.set_locked(s, e, lock).is_err() {
+        return ENOMEM;
     }
+    if lock {
+        if let Err(e) = populate(s, e) {
+            return e;
+        }
+    }
+    0
 }
 
 /// mlockall(flags) (Linux mlockall(2); munlockall is flags 0): MCL_CURRENT
@@ -513,8 +551,16 @@ pub fn sys_mlockall(flags: usize) -> isize {
         return EINVAL;
     }
     let Some(space) = sched::current().space.as_mut() else { return EFAULT };
-    match space.lock_all(flags & MCL_CURRENT != 0, flags & MCL_FUTURE != 0) {
-        Ok(()) => 0,
-        Err(_) => ENOMEM,
+    if space.lock_all(flags & MCL_CURRENT != 0, flags & MCL_FUTURE != 0).is_err() {
+        return ENOMEM;
     }
+    if flags & MCL_CURRENT != 0 {
+        let areas: alloc::vec::Vec<(usize, usize)> = space.vmas().iter().map(|v| (v.start, v.end)).collect();
+        for (s, e) in areas {
+            if let Err(e) = populate(s, e) {
+                return e;
+            }
+        }
+    }
+    0
 }

@@ -381,6 +381,8 @@ pub mod mman {
     pub const MADV_HUGEPAGE: usize = 14;
     /// madvise: the range must not use transparent huge pages.
     pub const MADV_NOHUGEPAGE: usize = 15;
+    /// mmap: fault every page of the mapping in now (Linux's MAP_POPULATE).
+    pub const MAP_POPULATE: usize = 0x8000;
     /// mmap: back the anonymous mapping with huge pages from the hugetlb pool.
     pub const MAP_HUGETLB: usize = 0x4_0000;
     /// mmap: where MAP_HUGETLB's page size (log2 of bytes) sits in `flags`.

@@ -74,6 +74,28 @@
 //! - `memstress gradual MIB`: touches MIB MiB a page at a time, sleeping
 //!   1 ms every 16 pages (a workload that grows slowly, so kswapd can
 //!   reclaim ahead of it), then checks them.
+//! - `memstress swapshare MIB`: the swap cache. Fills MIB MiB, pushes it
+//!   out to swap (filling and unmapping more than RAM until mincore says
+//!   no page of it is resident), forks; the child reads every page (major
+//!   faults: the pages are read back from disk) and waits; then the parent
+//!   reads every page: each is in memory already, in the frame the child's
+//!   read filled, so its faults are minor, pswpin does not grow and no
+//!   frame is taken. Prints, for the child's reads and the parent's: major
+//!   and minor faults, pswpin and the MemFree change (pages), and whether
+//!   the data was right.
+//! - `memstress diskwait MIB`: the kernel's waits for the disk outside a
+//!   user's page fault, each under swap pressure. Fills MIB MiB and pushes
+//!   it out to swap, then: mlock of its first half (the swapped pages are
+//!   read back inside the system call), mlockall(MCL_CURRENT|MCL_FUTURE)
+//!   (the rest) and an mmap of 1 MiB while it holds (populated at once),
+//!   munlockall; then, with RAM full (a hog as large as RAM kept mapped,
+//!   and a child that keeps rewriting half of RAM): an mmap of 4 MiB with
+//!   MAP_POPULATE (how many pages are resident when it returns) and eight
+//!   children's execs of `hello` (their images written while frames come
+//!   only from reclaim). Prints each
+//!   step's result (and the major faults of the mlock steps); checks the
+//!   data. With `svos.vmstat`, `disk_polls` says whether any of these
+//!   waits held the kernel lock.
 //!
 //! Exits 0 if all checks passed, 1 otherwise, 2 for bad arguments.
 #![no_std]
@@ -572,6 +594,213 @@ fn gradual(mib: usize) -> i32 {
     i32::from(wrong != 0)
 }
 
+/// The number after `name` in /proc file `path` (a meminfo or vmstat field),
+/// or -1 if it is missing.
+fn proc_field(path: &[u8], name: &str) -> i64 {
+    let fd = sys::open(path);
+    let mut text = ulib::alloc::vec::Vec::new();
+    let mut buf = [0u8; 1024];
+    while fd >= 0 {
+        let n = sys::read(fd as usize, &mut buf);
+        if n <= 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..n as usize]);
+    }
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    let text = core::str::from_utf8(&text).unwrap_or("");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok()))
+        .unwrap_or(-1)
+}
+
+/// Faults and swap figures around a step of `swapshare`.
+#[derive(Clone, Copy)]
+struct Figures {
+    majflt: i64,
+    minflt: i64,
+    pswpin: i64,
+    free_pages: i64,
+}
+
+fn figures() -> Figures {
+    let r = sys::getrusage(0).ok();
+    Figures {
+        majflt: r.map_or(-1, |r| r.ru_majflt),
+        minflt: r.map_or(-1, |r| r.ru_minflt),
+        pswpin: proc_field(b"/proc/vmstat\0", "pswpin "),
+        free_pages: proc_field(b"/proc/meminfo\0", "MemFree:") / 4,
+    }
+}
+
+/// Runs `f` and prints what it cost: `who`'s faults, pswpin, frames taken.
+fn report_step(who: &str, pages: usize, f: impl FnOnce() -> usize) -> usize {
+    let before = figures();
+    let wrong = f();
+    let after = figures();
+    println!(
+        "memstress: swapshare: {} read {} pages: {} major, {} minor faults; pswpin +{}; frames taken {}; data {}",
+        who,
+        pages,
+        after.majflt - before.majflt,
+        after.minflt - before.minflt,
+        after.pswpin - before.pswpin,
+        before.free_pages - after.free_pages,
+        if wrong == 0 { "right" } else { "WRONG" }
+    );
+    wrong
+}
+
+/// Bytes of RAM (meminfo's MemTotal).
+fn ram_bytes() -> usize {
+    proc_field(b"/proc/meminfo\0", "MemTotal:").max(0) as usize * 1024
+}
+
+/// Pushes the `pages` pages at `base` out to swap: touches as much as RAM
+/// elsewhere and gives it back, up to four times, until mincore says none
+/// is resident. Returns how many still are (None if a call failed).
+fn push_out(base: usize, pages: usize) -> Option<usize> {
+    let ram = ram_bytes();
+    let mut vec = ulib::alloc::vec![0u8; pages];
+    let mut resident = pages;
+    for _ in 0..4 {
+        let hog = map(ram)?;
+        fill(hog, 0..ram / PAGE, 99);
+        sys::munmap(hog, ram);
+        if sys::syscall3(sys::SYS_MINCORE, base, pages * PAGE, vec.as_mut_ptr() as usize) != 0 {
+            return None;
+        }
+        resident = vec.iter().filter(|&&b| b & 1 != 0).count();
+        if resident == 0 {
+            break;
+        }
+    }
+    Some(resident)
+}
+
+fn majflt() -> i64 {
+    sys::getrusage(0).map_or(-1, |r| r.ru_majflt)
+}
+
+fn diskwait(mib: usize) -> i32 {
+    const SEED: u64 = 41;
+    const MCL_CURRENT: usize = 1;
+    const MCL_FUTURE: usize = 2;
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    fill(base, 0..pages, SEED);
+    let Some(resident) = push_out(base, pages) else { return 1 };
+    let half = pages / 2;
+    let m0 = majflt();
+    let locked = sys::syscall3(sys::SYS_MLOCK, base, half * PAGE, 0);
+    let m1 = majflt();
+    let mut wrong = bad(base, 0..half, SEED);
+    sys::syscall3(sys::SYS_MUNLOCK, base, half * PAGE, 0);
+    println!(
+        "memstress: diskwait: {} of {} pages resident; mlock of {}: {}, {} major faults",
+        resident,
+        pages,
+        half,
+        locked,
+        m1 - m0
+    );
+    let all = sys::syscall3(sys::SYS_MLOCKALL, MCL_CURRENT | MCL_FUTURE, 0, 0);
+    let m2 = majflt();
+    let small = sys::mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    let mut vec = [0u8; 256];
+    let populated = if small >= 0 && sys::syscall3(sys::SYS_MINCORE, small as usize, 1 << 20, vec.as_mut_ptr() as usize) == 0 {
+        vec.iter().filter(|&&b| b & 1 != 0).count()
+    } else {
+        0
+    };
+    sys::syscall3(sys::SYS_MUNLOCKALL, 0, 0, 0);
+    wrong += bad(base, half..pages, SEED);
+    println!(
+        "memstress: diskwait: mlockall: {}, {} major faults; 1 MiB mapped under MCL_FUTURE: {} of 256 pages resident",
+        all,
+        m2 - m1,
+        populated
+    );
+    // RAM full, and kept full by a child that keeps writing half of RAM:
+    // frames come only from reclaim from now on.
+    let ram = ram_bytes();
+    let Some(hog) = map(ram) else { return 1 };
+    fill(hog, 0..ram / PAGE, SEED + 1);
+    let presser = sys::fork();
+    if presser == 0 {
+        let Some(area) = map(ram / 2) else { sys::exit(1) };
+        loop {
+            fill(area, 0..ram / 2 / PAGE, SEED + 2);
+        }
+    }
+    sys::sleep_ns(20_000_000);
+    let len = 4 << 20;
+    let p = sys::mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE);
+    let mut vec = [0u8; 1024];
+    let resident = if p >= 0 && sys::syscall3(sys::SYS_MINCORE, p as usize, len, vec.as_mut_ptr() as usize) == 0 {
+        vec.iter().filter(|&&b| b & 1 != 0).count()
+    } else {
+        0
+    };
+    let zero = p >= 0 && {
+        // SAFETY: inside the mapping just made.
+        let words = unsafe { core::slice::from_raw_parts(p as usize as *const u64, len / 8) };
+        words.iter().all(|&w| w == 0)
+    };
+    println!(
+        "memstress: diskwait: MAP_POPULATE of 1024 pages with RAM full: {} resident at return, {}",
+        resident,
+        if zero { "zeroed" } else { "NOT ZEROED" }
+    );
+    let mut exec_failed = 0;
+    for _ in 0..8 {
+        let pid = sys::fork();
+        if pid == 0 {
+            let argv = [c"hello".as_ptr().cast(), core::ptr::null()];
+            sys::execve(c"/hello".as_ptr().cast(), argv.as_ptr(), [core::ptr::null()].as_ptr());
+            sys::exit(5);
+        }
+        exec_failed += wait_all(1);
+    }
+    sys::kill(presser, 9);
+    wait_all(1);
+    println!("memstress: diskwait: 8 execs with RAM full: {} failed", exec_failed);
+    wrong += bad(hog, 0..ram / PAGE, SEED + 1);
+    println!("memstress: diskwait: data {}", if wrong == 0 { "right" } else { "WRONG" });
+    i32::from(locked != 0 || all != 0 || populated != 256 || resident < 512 || !zero || exec_failed != 0 || wrong != 0)
+}
+
+fn swapshare(mib: usize) -> i32 {
+    const SEED: u64 = 21;
+    let pages = (mib << 20) / PAGE;
+    let Some(base) = map(mib << 20) else { return 1 };
+    fill(base, 0..pages, SEED);
+    let Some(resident) = push_out(base, pages) else { return 1 };
+    println!("memstress: swapshare: {} pages written, {} still resident after the push", pages, resident);
+    let Ok([rd, wr]) = sys::pipe2(0) else { return 1 };
+    let Ok([rd2, wr2]) = sys::pipe2(0) else { return 1 };
+    let pid = sys::fork();
+    if pid == 0 {
+        let wrong = report_step("child", pages, || bad(base, 0..pages, SEED));
+        sys::write(wr as usize, b"r");
+        // Keep the frames mapped until the parent has read.
+        let mut b = [0u8; 1];
+        sys::read(rd2 as usize, &mut b);
+        sys::exit(i32::from(wrong != 0));
+    }
+    if pid < 0 {
+        return 1;
+    }
+    let mut b = [0u8; 1];
+    sys::read(rd as usize, &mut b);
+    let wrong = report_step("parent", pages, || bad(base, 0..pages, SEED));
+    sys::write(wr2 as usize, b"d");
+    let child_failed = wait_all(1);
+    i32::from(resident != 0 || wrong != 0 || child_failed != 0)
+}
+
 #[no_mangle]
 fn main() -> i32 {
     let num = |i: usize| ulib::arg(i).parse::<usize>().unwrap_or(0);
@@ -595,9 +824,11 @@ fn main() -> i32 {
         }
         "progress" if num(2) > 0 => progress(num(2)),
         "gradual" if num(2) > 0 => gradual(num(2)),
+        "swapshare" if num(2) > 0 => swapshare(num(2)),
+        "diskwait" if num(2) > 0 => diskwait(num(2)),
         _ => {
             println!(
-                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | commit | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB"
+                "usage: memstress hog MIB FORKS | areas N | oom BIG SMALL | oomadj | adj | commit | cow PAGES WRITES | demand MIB | reread MIB PASSES | stress PROCS LIVE MIB | swapcheck PROCS LIVE MIB | progress MIB | gradual MIB | swapshare MIB | diskwait MIB"
             );
             2
         }
