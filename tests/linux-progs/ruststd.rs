@@ -220,7 +220,11 @@ fn processes() {
     // checked on svos by tests/tests/linux_programs.rs.
     match Command::new(&exe).args(["child", "echo"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn() {
         Ok(mut c) => {
-            c.stdin.take().unwrap().write_all(b"through a pipe").unwrap();
+            // Under qemu-riscv64 the child cannot exec and may be gone
+            // already: EPIPE (std ignores SIGPIPE), not a panic.
+            if let Err(e) = c.stdin.take().unwrap().write_all(b"through a pipe") {
+                println!("~spawn: write to the child's stdin: {e}");
+            }
             let out = c.wait_with_output().expect("wait");
             println!("~spawn: status {:?}, stdout {:?}", out.status.code(), String::from_utf8_lossy(&out.stdout));
         }
