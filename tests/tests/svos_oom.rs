@@ -185,7 +185,7 @@ exit 0
     assert_eq!(
         names,
         [
-            "kmalloc-8k",
+            "task_struct",
             "kmalloc-4k",
             "kmalloc-2k",
             "kmalloc-1k",
@@ -227,7 +227,7 @@ exit 0
         "{slab_kb} kB, {slab_pages} slab pages:\n{console}"
     );
     assert_eq!(meminfo_kb(&mem, "SReclaimable"), 0);
-    // 20 more processes: more objects in use (process records, page-table bookkeeping, ...).
+    // 20 more processes: more kmalloc objects in use (fd tables, address spaces, page-table bookkeeping, ...).
     let busy = section(&console, "busy");
     let active = |lines: &[String]| -> u64 {
         lines
@@ -237,6 +237,14 @@ exit 0
             .sum()
     };
     assert!(active(&busy) > active(&slab) + 20, "{console}");
+    // The named cache of thread records (svos's Process, Linux's
+    // task_struct) holds one object per live or zombie thread: sh and cat
+    // at first, then spawn and its 20 workers too.
+    let tasks = |lines: &[String]| -> u64 {
+        let l = lines.iter().find(|l| l.starts_with("task_struct ")).expect("a task_struct line");
+        l.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    assert!(tasks(&slab) >= 2 && tasks(&busy) >= tasks(&slab) + 21, "{console}");
 }
 
 #[test]

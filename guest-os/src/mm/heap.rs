@@ -27,6 +27,7 @@ use super::slab::{self, Slabs};
 use buddy_system_allocator::Heap;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use spin::Mutex;
 
 /// Size of the static boot arena: what boot allocates before the frame
@@ -97,45 +98,96 @@ impl State {
 // refused; the boot arena's heap honours the layout).
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let mut h = HEAP_STATE.lock();
-        let mut p = match source(&layout) {
-            Source::Cache(i) => h.slabs.alloc(i),
-            Source::Large(_) if layout.align() > PAGE_SIZE => return core::ptr::null_mut(),
-            Source::Large(order) => match frame::alloc_block(order) {
-                Some(ppn) => {
-                    h.large_frames += 1 << order;
-                    ppn.addr().to_kva() as *mut u8
-                }
-                None => core::ptr::null_mut(),
-            },
-        };
-        if p.is_null() {
-            p = h.boot.alloc(layout).map_or(core::ptr::null_mut(), |nn| nn.as_ptr());
-        }
-        if !p.is_null() {
-            h.bytes += layout.size();
-            h.peak_bytes = h.peak_bytes.max(h.bytes);
-        }
-        p
+        alloc_from(source(&layout), layout)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let mut h = HEAP_STATE.lock();
-        h.bytes -= layout.size();
-        if h.in_boot_arena(ptr as usize) {
-            if let Some(nn) = NonNull::new(ptr) {
-                h.boot.dealloc(nn, layout);
+        dealloc_to(source(&layout), ptr, layout)
+    }
+}
+
+/// An object of `layout` from `src`, or from the boot arena when `src`
+/// has no memory; null when neither has.
+fn alloc_from(src: Source, layout: Layout) -> *mut u8 {
+    let mut h = HEAP_STATE.lock();
+    let mut p = match src {
+        Source::Cache(i) => h.slabs.alloc(i),
+        Source::Large(_) if layout.align() > PAGE_SIZE => return core::ptr::null_mut(),
+        Source::Large(order) => match frame::alloc_block(order) {
+            Some(ppn) => {
+                h.large_frames += 1 << order;
+                ppn.addr().to_kva() as *mut u8
             }
-            return;
+            None => core::ptr::null_mut(),
+        },
+    };
+    if p.is_null() {
+        p = h.boot.alloc(layout).map_or(core::ptr::null_mut(), |nn| nn.as_ptr());
+    }
+    if !p.is_null() {
+        h.bytes += layout.size();
+        h.peak_bytes = h.peak_bytes.max(h.bytes);
+    }
+    p
+}
+
+/// Gives back `ptr`, which [`alloc_from`] returned for `src` and `layout`.
+///
+/// # Safety
+/// `ptr` is unused from now on.
+unsafe fn dealloc_to(src: Source, ptr: *mut u8, layout: Layout) {
+    let mut h = HEAP_STATE.lock();
+    h.bytes -= layout.size();
+    if h.in_boot_arena(ptr as usize) {
+        if let Some(nn) = NonNull::new(ptr) {
+            h.boot.dealloc(nn, layout);
         }
-        match source(&layout) {
-            Source::Cache(i) => h.slabs.free(i, ptr),
-            Source::Large(order) => {
-                h.large_frames -= 1 << order;
-                frame::free_block(PhysPageNum((ptr as usize - super::PHYS_OFFSET) / PAGE_SIZE), order);
-            }
+        return;
+    }
+    match src {
+        Source::Cache(i) => h.slabs.free(i, ptr),
+        Source::Large(order) => {
+            h.large_frames -= 1 << order;
+            frame::free_block(PhysPageNum((ptr as usize - super::PHYS_OFFSET) / PAGE_SIZE), order);
         }
     }
+}
+
+/// The index of the named cache `name` for objects of `layout`, created
+/// at the first call (Linux's kmem_cache_create) and kept in `index`
+/// (`usize::MAX` until then); the kmalloc class of `layout` if no more
+/// caches can be made ([`slab::MAX_CACHES`]). `layout`'s size is a
+/// multiple of its alignment, at least 8 and at most
+/// [`slab::KMALLOC_MAX_CACHE_SIZE`] bytes (what [`super::kmem_cache`] asks).
+pub(super) fn named_cache(index: &AtomicUsize, name: &'static str, layout: Layout) -> usize {
+    let i = index.load(Ordering::Acquire);
+    if i != usize::MAX {
+        return i;
+    }
+    let mut h = HEAP_STATE.lock();
+    // Another hart may have made it meanwhile.
+    let i = index.load(Ordering::Acquire);
+    if i != usize::MAX {
+        return i;
+    }
+    let fallback = slab::kmalloc_index(layout.size(), layout.align()).expect("a named cache's object fits kmalloc");
+    let i = h.slabs.create(name, layout.size()).unwrap_or(fallback);
+    index.store(i, Ordering::Release);
+    i
+}
+
+/// An object of `layout` from slab cache `cache` (a [`named_cache`]
+/// index); null when no frame is left.
+pub(super) fn cache_alloc(cache: usize, layout: Layout) -> *mut u8 {
+    alloc_from(Source::Cache(cache), layout)
+}
+
+/// Gives back an object [`cache_alloc`] returned.
+///
+/// # Safety
+/// `ptr` came from `cache_alloc(cache, layout)` and is unused from now on.
+pub(super) unsafe fn cache_free(cache: usize, ptr: *mut u8, layout: Layout) {
+    dealloc_to(Source::Cache(cache), ptr, layout)
 }
 
 /// Hands the static boot arena to the heap and creates the kmalloc caches.
@@ -170,7 +222,7 @@ pub fn stats() -> HeapStats {
     HeapStats { bytes: h.bytes, peak_bytes: h.peak_bytes, frames: slab_frames + h.large_frames, slab_frames }
 }
 
-/// /proc/slabinfo: the kmalloc caches in Linux's format ([`slab::slabinfo`]).
+/// /proc/slabinfo: the kmalloc and named caches in Linux's format ([`slab::slabinfo`]).
 pub fn slabinfo() -> alloc::string::String {
     // Copied out first: formatting allocates, which takes the heap's lock.
     let mut caches = [slab::Cache::default(); slab::MAX_CACHES];

@@ -10,6 +10,7 @@ pub mod fault;
 pub mod filemap;
 pub mod frame;
 pub mod heap;
+pub mod kmem_cache;
 pub mod huge_memory;
 pub mod hugetlb;
 pub mod kernel_space;

@@ -32,11 +32,11 @@ use super::process::{signal, ExitReason, Process, State, WaitFor};
 use crate::boot::timer;
 use crate::drivers::virtio_blk::{self, ReqId};
 use crate::mm::addr_space::{Access, FaultError, Resolved};
+use crate::mm::kmem_cache::{KBox, KmemCache};
 use crate::mm::{frame, kernel_space, swap, vmstat};
 use crate::smp;
 use crate::sync::{kernel_lock, kernel_unlock, Global};
 use crate::trap;
-use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -65,8 +65,11 @@ struct Summary {
     killed: usize,
 }
 
+/// The threads' records (Linux's task_struct cache).
+static TASK_CACHE: KmemCache<Process> = KmemCache::new("task_struct");
+
 struct Table {
-    procs: BTreeMap<usize, Box<Process>>,
+    procs: BTreeMap<usize, KBox<Process>>,
     runq: VecDeque<usize>,
     next_pid: usize,
     init: VecDeque<InitEntry>,
@@ -272,7 +275,7 @@ pub fn add(p: Process) {
     let t = table();
     let pid = p.pid;
     let affinity = p.affinity;
-    t.procs.insert(pid, Box::new(p));
+    t.procs.insert(pid, TASK_CACHE.alloc(p));
     t.runq.push_back(pid);
     smp::kick_idle_hart(affinity);
 }
@@ -383,7 +386,7 @@ pub fn become_leader() {
     while !other_threads(tgid, me).is_empty() {
         // Killed meanwhile (SIGKILL, another thread's exit_group): no exec.
         let p = current();
-        if let Some(reason) = p.group_exit.or(p.killed.map(|s| ExitReason::Killed(s))) {
+        if let Some(reason) = p.group_exit.or(p.killed.map(ExitReason::Killed)) {
             exit_current(reason);
         }
         // Asleep, not spinning: the kernel lock must be free for them to exit.
