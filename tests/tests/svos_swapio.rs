@@ -86,11 +86,21 @@ fn swapcheck_on_svemu(harts: usize, ad: AdPolicy) {
     assert!(v["pswpout"] >= 4 * v["swap_writes"], "{what}: {v:?}");
 }
 
-// The two svemu runs cover 1 and 4 harts and both A/D policies between
-// them (each of the four combinations passes too; two keep make test short).
+// Every combination of 1 and 4 harts with both A/D policies: the hart
+// sets A and D (Svadu), or svos does in its A/D page faults (Svade).
 #[test]
 fn swapcheck_loses_no_byte_on_1_hart_under_svade() {
     swapcheck_on_svemu(1, AdPolicy::Fault);
+}
+
+#[test]
+fn swapcheck_loses_no_byte_on_1_hart_under_svadu() {
+    swapcheck_on_svemu(1, AdPolicy::Hardware);
+}
+
+#[test]
+fn swapcheck_loses_no_byte_on_4_harts_under_svade() {
+    swapcheck_on_svemu(4, AdPolicy::Fault);
 }
 
 #[test]
