@@ -1,5 +1,6 @@
-/* vmstat [DELAY [COUNT]]: procps-ng's default report (procs, memory,
- * swap, io, system, cpu) from /proc/meminfo, /proc/vmstat and /proc/stat.
+/* vmstat [DELAY [COUNT]]: procps-ng 4's default report (procs, memory,
+ * swap, io, system, cpu with its guest column gu) from /proc/meminfo,
+ * /proc/vmstat and /proc/stat.
  * The first line averages since boot; each further line covers the last
  * DELAY seconds. Memory in KiB; si/so and bi/bo per second (KiB). */
 #include "toolbox.h"
@@ -10,7 +11,8 @@
 #include <unistd.h>
 
 struct sample {
-    unsigned long long cpu[8]; /* user nice system idle iowait irq softirq steal (ticks) */
+    /* user nice system idle iowait irq softirq steal guest guest_nice (ticks) */
+    unsigned long long cpu[10];
     unsigned long long intr, ctxt, running, blocked;
     unsigned long long pswpin, pswpout, pgpgin, pgpgout;
     double uptime;
@@ -25,7 +27,7 @@ static int take(struct sample *s) {
     memset(s, 0, sizeof *s);
     if (!strncmp(st, "cpu ", 4)) {
         char *p = st + 4;
-        for (int i = 0; i < 8; i++)
+        for (int i = 0; i < 10; i++)
             s->cpu[i] = strtoull(p, &p, 10);
     }
     s->intr = field_value(st, "intr");
@@ -57,17 +59,21 @@ static void line(const struct sample *a, const struct sample *b) {
     long page_kb = sysconf(_SC_PAGESIZE) / 1024;
 #define RATE(f) ((unsigned long long)((double)(b->f - (a ? a->f : 0)) / secs))
     unsigned long long si = RATE(pswpin) * page_kb, so = RATE(pswpout) * page_kb;
-    unsigned long long d[8], sum = 0;
-    for (int i = 0; i < 8; i++) {
+    /* user and nice include guest and guest_nice (proc(5)): procps 4
+     * shows those apart, as gu, and takes them out of us. */
+    unsigned long long d[10], sum = 0;
+    for (int i = 0; i < 10; i++)
         d[i] = b->cpu[i] - (a ? a->cpu[i] : 0);
+    unsigned long long guest = d[8] + d[9], user = d[0] + d[1];
+    user = user > guest ? user - guest : 0;
+    for (int i = 0; i < 8; i++)
         sum += d[i];
-    }
     if (sum == 0)
         sum = 1;
 #define PCT(x) ((unsigned)((x) * 100 / sum))
-    printf("%2llu %2llu %6llu %6llu %6llu %6llu %4llu %4llu %5llu %5llu %4llu %4llu %2u %2u %2u %2u %2u\n",
+    printf("%2llu %2llu %6llu %6llu %6llu %6llu %4llu %4llu %5llu %5llu %4llu %4llu %2u %2u %2u %2u %2u %2u\n",
            b->running, b->blocked, swpd, fr, buff, cache, si, so, RATE(pgpgin), RATE(pgpgout), RATE(intr),
-           RATE(ctxt), PCT(d[0] + d[1]), PCT(d[2] + d[5] + d[6]), PCT(d[3]), PCT(d[4]), PCT(d[7]));
+           RATE(ctxt), PCT(user), PCT(d[2] + d[5] + d[6]), PCT(d[3]), PCT(d[4]), PCT(d[7]), PCT(guest));
     fflush(stdout);
 }
 
@@ -81,8 +87,8 @@ int vmstat_main(int argc, char **argv) {
             return 1;
         }
     }
-    printf("procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----\n");
-    printf(" r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st\n");
+    printf("procs -----------memory---------- ---swap-- -----io---- -system-- -------cpu-------\n");
+    printf(" r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st gu\n");
     struct sample prev, cur;
     if (take(&prev))
         return 1;

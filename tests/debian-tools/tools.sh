@@ -32,6 +32,8 @@ echo @@procps-vmstat
 /usr/bin/vmstat
 echo @@meminfo2
 cat /proc/meminfo
+echo @@toolbox-vmstat
+/vmstat
 echo @@procps-pmap4
 /usr/bin/pmap $M4
 echo @@procps-pmaptop

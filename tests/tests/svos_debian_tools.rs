@@ -119,6 +119,10 @@ fn busybox_and_procps_read_svos_proc_and_agree_with_the_kernel() {
         cols[3],
         meminfo2["MemFree"]
     );
+    // The toolbox's vmstat prints procps 4's columns (18, with gu).
+    let ours = section(&c, "toolbox-vmstat");
+    assert_eq!(ours[..2], vm[..2], "toolbox vmstat's header is procps's:\n{ours:#?}\n{vm:#?}");
+    assert_eq!(ours[2].split_whitespace().count(), vm[2].split_whitespace().count(), "{ours:#?}\n{vm:#?}");
 
     // pmap: the areas of /proc/PID/maps, sizes adding up to VmSize; a
     // dynamic program's libraries named by their files.

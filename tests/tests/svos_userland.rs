@@ -353,9 +353,9 @@ fn tools_show_the_pages_a_process_touched() {
     // vmstat: procps's columns; its free column is free's, a moment later
     // (each tool's own pages and the page cache it fills differ: within 1 MiB).
     let vmstat = section(&console, "vmstat");
-    assert_eq!(vmstat[1], " r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st");
+    assert_eq!(vmstat[1], " r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st gu");
     let v = numbers(&vmstat[2]);
-    assert_eq!(v.len(), 17, "{vmstat:?}");
+    assert_eq!(v.len(), 18, "{vmstat:?}");
     assert!(v[3].abs_diff(d[2]) <= 1024, "vmstat free {} vs free {}", v[3], d[2]);
 
     // status: VmRSS and RssAnon agree with ps.
