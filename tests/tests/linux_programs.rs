@@ -18,7 +18,7 @@ use svemu_tests::{parse_memory, run_qemu, run_svemu, svos_image, RunOptions};
 /// separates arguments with ':' and the command line with blanks).
 /// `NAME-dyn` is NAME built without -static (PT_INTERP
 /// /lib/ld-linux-riscv64-lp64d.so.1, libc.so.6 etc. from the image's /lib).
-const PROGRAMS: [(&str, &[&str]); 17] = [
+const PROGRAMS: [(&str, &[&str]); 18] = [
     ("basics", &["a", "b"]),
     ("memory", &[]),
     ("files", &[]),
@@ -28,6 +28,7 @@ const PROGRAMS: [(&str, &[&str]); 17] = [
     ("filemap", &[]),
     ("threads", &[]),
     ("cxxthreads", &[]),
+    ("cputime", &[]),
     ("ruststd", &["a", "b"]),
     ("basics-dyn", &["a", "b"]),
     ("memory-dyn", &[]),
@@ -168,6 +169,12 @@ fn check_against_reference(console: &str, what: &str) {
         let grew = rust.lines().find_map(|l| l.strip_prefix("~heap: minflt ")).expect("ruststd reports minflt");
         let grew: u64 = grew.rsplit("(+").next().unwrap().trim_end_matches(')').parse().unwrap();
         assert!(grew >= 2048, "{what}: touching 8 MiB took {grew} minor faults, not one per page");
+    }
+    // /proc's CPU times, which qemu-riscv64 fakes: the process's own in
+    // /proc/self/stat, the harts' user time in /proc/stat.
+    let cputime = &got["cputime"].0;
+    for line in ["~/proc/self/stat utime+stime at least 4 ticks: yes", "; user > 0: yes"] {
+        assert!(cputime.contains(line), "{what}: cputime should print {line:?}:\n{cputime}");
     }
 }
 

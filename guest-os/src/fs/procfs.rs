@@ -16,6 +16,7 @@ use crate::mm::addr_space::{Vma, VmaKind};
 use crate::mm::page_table::PteFlags;
 use crate::mm::smaps::{MemSizeStats, PSS_SHIFT};
 use crate::mm::PAGE_SIZE;
+use crate::proc::cputime::{self, CpuTime};
 use crate::proc::process::{Process, State};
 use crate::proc::sched;
 use alloc::format;
@@ -411,7 +412,10 @@ impl Entry {
                 match f {
                     PidFile::Maps => maps(p, false),
                     PidFile::Smaps => maps(p, true),
-                    PidFile::Stat => stat(p),
+                    PidFile::Stat => {
+                        let cpu = sched::group_cputime(p.tgid);
+                        stat(live(pid)?, cpu)
+                    }
                     PidFile::Statm => statm(p),
                     PidFile::Status => status(p),
                     PidFile::Comm => format!("{}\n", comm(p)),
@@ -432,7 +436,7 @@ impl Entry {
                 match f {
                     PidFile::Status => status(t),
                     PidFile::Comm => format!("{}\n", comm(t)),
-                    _ => stat(t),
+                    _ => stat(t, t.cpu),
                 }
             }
             Entry::Global(g) => match g {
@@ -652,8 +656,11 @@ fn vm_flags(v: &Vma) -> Vec<&'static str> {
     f
 }
 
-/// /proc/PID/stat: the 52 fields of proc(5) (fs/proc/array.c do_task_stat).
-fn stat(p: &Process) -> String {
+/// /proc/PID/stat: the 52 fields of proc(5) (fs/proc/array.c
+/// do_task_stat), with `cpu` as utime and stime (the process's, or for
+/// /proc/PID/task/TID/stat the thread's) and the reaped children's as
+/// cutime and cstime, in clock ticks.
+fn stat(p: &Process, cpu: CpuTime) -> String {
     let vsize = area_sizes(p).total;
     let rss = rss_pages(p);
     let u = p.usage();
@@ -665,7 +672,7 @@ fn stat(p: &Process) -> String {
     let low = |m: u64| m & 0x7fff_ffff;
     let stack = crate::proc::exec::USER_STACK_TOP;
     format!(
-        "{} ({}) {} {} {} {} 0 {} 4194304 {} {} {} {} 0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
+        "{} ({}) {} {} {} {} 0 {} 4194304 {} {} {} {} {} {} {} {} 20 0 {} 0 {} {} {} 18446744073709551615 {} {} {} 0 0 {} {} {} {} 0 0 0 17 {} 0 0 0 0 0 0 0 {} 0 0 0 0 0\n",
         p.pid,
         comm(p),
         st,
@@ -677,6 +684,10 @@ fn stat(p: &Process) -> String {
         c.minor_faults,
         u.major_faults,
         c.major_faults,
+        cputime::to_clock_ticks(cpu.user),
+        cputime::to_clock_ticks(cpu.system),
+        cputime::to_clock_ticks(p.children_cpu.user),
+        cputime::to_clock_ticks(p.children_cpu.system),
         sched::thread_count(p.tgid),
         start,
         vsize * PAGE_SIZE,
@@ -1091,10 +1102,12 @@ fn uptime_centis() -> u64 {
     crate::boot::timer::now() * 100 / hz
 }
 
-/// /proc/uptime: seconds since boot and idle seconds, two decimals.
+/// /proc/uptime: seconds since boot and the harts' idle seconds summed
+/// (as Linux sums its CPUs'), two decimals.
 fn uptime() -> String {
     let c = uptime_centis();
-    format!("{}.{:02} {}.{:02}\n", c / 100, c % 100, 0, 0)
+    let idle: u64 = hart_times().iter().map(|(_, t)| t[2]).sum();
+    format!("{}.{:02} {}.{:02}\n", c / 100, c % 100, idle / 100, idle % 100)
 }
 
 /// /proc/loadavg: three load averages (svos keeps none: 0.00), running/total, last pid.
@@ -1107,16 +1120,25 @@ fn loadavg() -> String {
     format!("0.00 0.00 0.00 {}/{} {}\n", running, pids.len(), sched::last_pid())
 }
 
-/// /proc/stat: per-hart CPU times (svos counts none) and process counts.
+/// Each online hart's (user, system, idle) time in clock ticks.
+fn hart_times() -> Vec<(usize, [u64; 3])> {
+    let mask = crate::smp::online_mask().max(1);
+    (0..crate::smp::MAX_HARTS)
+        .filter(|h| mask >> h & 1 != 0)
+        .map(|h| (h, cputime::hart_ticks(h).map(cputime::to_clock_ticks)))
+        .collect()
+}
+
+/// /proc/stat: per-hart CPU times in clock ticks (user, nice, system,
+/// idle, iowait, irq, softirq, steal, guest, guest_nice: svos counts user,
+/// system and idle, [`cputime`]), the sum over harts first, and process counts.
 fn global_stat() -> String {
     let mut s = String::new();
-    let c = uptime_centis();
-    let mask = crate::smp::online_mask().max(1);
-    let _ = writeln!(s, "cpu  0 0 0 {} 0 0 0 0 0 0", c * mask.count_ones() as u64);
-    for h in 0..64 {
-        if mask >> h & 1 != 0 {
-            let _ = writeln!(s, "cpu{} 0 0 0 {} 0 0 0 0 0 0", h, c);
-        }
+    let harts = hart_times();
+    let sum = harts.iter().fold([0u64; 3], |a, (_, t)| [a[0] + t[0], a[1] + t[1], a[2] + t[2]]);
+    let _ = writeln!(s, "cpu  {} 0 {} {} 0 0 0 0 0 0", sum[0], sum[1], sum[2]);
+    for (h, t) in &harts {
+        let _ = writeln!(s, "cpu{} {} 0 {} {} 0 0 0 0 0 0", h, t[0], t[1], t[2]);
     }
     let pids = sched::pids();
     let running = pids

@@ -2,6 +2,7 @@
 //! the scheduler, exec (ELF), lazy FP state, open files, and user-memory access.
 
 pub mod context;
+pub mod cputime;
 pub mod exec;
 pub mod fpu;
 pub mod perf;

@@ -2,6 +2,7 @@
 //! open files, and how it ended.
 
 use super::context::{Context, KernelStack};
+use super::cputime::CpuTime;
 use super::fpu::FpState;
 use crate::fs::Fd;
 use crate::mm::addr_space::{AddrSpace, MemUsage};
@@ -149,6 +150,13 @@ pub struct Process {
     pub children_usage: MemUsage,
     /// Its hardware performance counts (and its reaped children's).
     pub perf: super::perf::Perf,
+    /// This thread's CPU time ([`super::cputime`]).
+    pub cpu: CpuTime,
+    /// The leader's record only: CPU time of the group's threads that
+    /// have exited and been reaped (the group's total adds the live ones').
+    pub retired_cpu: CpuTime,
+    /// CPU time of the children it reaped with wait4 (and of theirs).
+    pub children_cpu: CpuTime,
     /// Scheduling state.
     pub state: State,
     /// The hart it runs on while [`State::Running`].
@@ -270,6 +278,9 @@ impl Process {
             retired_usage: MemUsage::default(),
             children_usage: MemUsage::default(),
             perf: Default::default(),
+            cpu: CpuTime::default(),
+            retired_cpu: CpuTime::default(),
+            children_cpu: CpuTime::default(),
             state: State::Runnable,
             hart: 0,
             affinity: u64::MAX,

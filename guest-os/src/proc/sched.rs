@@ -26,6 +26,7 @@
 
 use super::context::KernelStack;
 use super::context::{switch, Context};
+use super::cputime;
 use super::exec;
 use super::fpu;
 use super::process::{signal, ExitReason, Process, State, WaitFor};
@@ -246,6 +247,27 @@ pub fn thread_count(tgid: usize) -> usize {
     table().procs.values().filter(|p| p.tgid == tgid && p.state != State::Zombie).count()
 }
 
+/// The calling thread's CPU time, its interval in progress included.
+pub fn own_cputime() -> cputime::CpuTime {
+    let me = current();
+    cputime::account(cputime::Mode::System, Some(&mut me.cpu));
+    me.cpu
+}
+
+/// CPU time of process `tgid`: its threads' (live, or exited and not yet
+/// reaped) and the reaped ones' its leader keeps (Linux's
+/// thread_group_cputime). The caller's own time is brought up to date
+/// first, so a thread asking about its process sees its running interval.
+/// Threads running on other harts count up to their last change of mode.
+pub fn group_cputime(tgid: usize) -> cputime::CpuTime {
+    own_cputime();
+    let mut total = proc_mut(tgid).map_or_else(Default::default, |l| l.retired_cpu);
+    for p in table().procs.values().filter(|p| p.tgid == tgid) {
+        total.add(p.cpu);
+    }
+    total
+}
+
 /// Ends every thread of the caller's group but the caller (exit_group, a
 /// fatal signal, execve): each exits with `reason` before it next runs
 /// U-mode, without a report of its own.
@@ -401,6 +423,9 @@ pub fn become_leader() {
     p.start_ticks = leader.start_ticks;
     p.retired_usage = leader.retired_usage;
     p.children_usage = leader.children_usage;
+    p.retired_cpu = leader.retired_cpu;
+    p.retired_cpu.add(leader.cpu);
+    p.children_cpu = leader.children_cpu;
     p.peak_vsize = p.peak_vsize.max(leader.peak_vsize);
     fpu::forget(me);
     t.procs.insert(tgid, p);
@@ -533,11 +558,15 @@ pub fn user_loop() -> ! {
         }
         fpu::enter_user(p.pid, &mut p.fp);
         let tf: *mut trap::TrapFrame = &mut p.tf;
+        let cpu: *mut cputime::CpuTime = &mut p.cpu;
+        cputime::account(cputime::Mode::User, Some(&mut p.cpu));
         // U-mode runs without the kernel lock: other harts' kernels may run.
         kernel_unlock();
-        // SAFETY: tf is inside the boxed process, alive while it runs (it
-        // cannot be reaped before it exits) and used by this thread only.
+        // SAFETY: tf and cpu are inside the process's record, alive while
+        // it runs (it cannot be reaped before it exits) and used by this
+        // thread only.
         let (scause, stval) = trap::run_user(unsafe { &mut *tf });
+        cputime::account(cputime::Mode::System, Some(unsafe { &mut *cpu }));
         kernel_lock();
         let p = current();
         fpu::leave_user(&mut p.fp);
@@ -989,7 +1018,12 @@ fn reap_kernel_children() {
     let threads: Vec<usize> =
         t.procs.values().filter(|p| !p.is_leader() && p.state == State::Zombie).map(|p| p.pid).collect();
     for tid in threads {
-        t.procs.remove(&tid);
+        if let Some(p) = t.procs.remove(&tid) {
+            // Its CPU time stays in the group's total.
+            if let Some(leader) = t.procs.get_mut(&p.tgid) {
+                leader.retired_cpu.add(p.cpu);
+            }
+        }
     }
     let zombies: Vec<usize> = t
         .procs
@@ -1106,8 +1140,10 @@ pub fn scheduler() -> ! {
             let next = earliest.map_or(now + TIME_SLICE_TICKS, |e| e.min(now + TIME_SLICE_TICKS));
             timer::set_deadline(next);
             smp::set_idle(true);
+            cputime::account(cputime::Mode::Idle, None);
             kernel_unlock();
             unsafe { core::arch::asm!("wfi") };
+            cputime::account(cputime::Mode::System, None);
             smp::serve_ipi();
             kernel_lock();
             smp::set_idle(false);
@@ -1119,6 +1155,8 @@ pub fn scheduler() -> ! {
         }
         p.state = State::Running;
         p.hart = me;
+        // The scheduler's own time so far is the hart's, no thread's.
+        cputime::account(cputime::Mode::System, None);
         smp::local().current = Some(pid);
         if let Some(space) = p.space.as_mut() {
             // SAFETY: user tables share the kernel half.
@@ -1137,6 +1175,7 @@ pub fn scheduler() -> ! {
         let pid = smp::local().current.take().unwrap_or(pid);
         if let Some(p) = proc_mut(pid) {
             p.perf.leave();
+            cputime::account(cputime::Mode::System, Some(&mut p.cpu));
         }
         kernel_space::enter_kernel_table();
     }

@@ -348,7 +348,7 @@ fn wait_child(
     pid: isize,
     nohang: bool,
     keep: bool,
-) -> Result<Option<(usize, crate::proc::ExitReason, crate::mm::addr_space::MemUsage)>, isize> {
+) -> Result<Option<(usize, crate::proc::ExitReason, super::rusage::Usage)>, isize> {
     let me = sched::current().tgid;
     loop {
         let kids = sched::children(me);
@@ -361,13 +361,17 @@ fn wait_child(
             let reason = child.exit.unwrap_or(crate::proc::ExitReason::Exited(0));
             let mut usage = child.usage();
             usage.merge(child.children_usage);
+            let mut cpu = child.children_cpu;
+            cpu.add(sched::group_cputime(cpid));
             if !keep {
-                let perf = child.perf.total();
-                sched::current().perf.add_child(perf);
-                sched::current().children_usage.merge(usage);
+                let perf = sched::proc_mut(cpid).ok_or(ECHILD)?.perf.total();
+                let me = sched::current();
+                me.perf.add_child(perf);
+                me.children_usage.merge(usage);
+                me.children_cpu.add(cpu);
                 sched::reap(cpid);
             }
-            return Ok(Some((cpid, reason, usage)));
+            return Ok(Some((cpid, reason, super::rusage::Usage { mem: usage, cpu })));
         }
         if nohang {
             return Ok(None);

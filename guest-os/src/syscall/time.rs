@@ -2,6 +2,7 @@
 
 use super::errno::*;
 use crate::boot::timer;
+use crate::proc::cputime;
 use crate::proc::process::WaitFor;
 use crate::proc::sched;
 use crate::proc::usercopy::{copy_from_user, copy_to_user};
@@ -102,11 +103,19 @@ pub fn sys_gettimeofday(tv: usize, tz: usize) -> isize {
     0
 }
 
-/// times(buf): struct tms with zeros (svos keeps no CPU time per
-/// process); returns clock ticks (100 Hz, AT_CLKTCK) since boot.
+/// times(buf): struct tms (tms_utime, tms_stime: the process's user and
+/// system time; tms_cutime, tms_cstime: its reaped children's), each in
+/// clock ticks (USER_HZ = 100, AT_CLKTCK); returns clock ticks since boot.
+/// -EFAULT for a bad pointer.
 pub fn sys_times(buf: usize) -> isize {
     if buf != 0 {
-        if let Err(e) = copy_to_user(buf, &[0u8; 32]) {
+        let own = sched::group_cputime(sched::current().tgid);
+        let kids = sched::current().children_cpu;
+        let mut b = [0u8; 32];
+        for (i, t) in [own.user, own.system, kids.user, kids.system].into_iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&cputime::to_clock_ticks(t).to_le_bytes());
+        }
+        if let Err(e) = copy_to_user(buf, &b) {
             return e;
         }
     }
@@ -117,12 +126,17 @@ pub fn sys_times(buf: usize) -> isize {
 /// CLOCK_MONOTONIC_RAW (4), their coarse variants CLOCK_REALTIME_COARSE (5)
 /// and CLOCK_MONOTONIC_COARSE (6) (procps's top reads these), and
 /// CLOCK_BOOTTIME (7) all count from reset (no RTC), from the `time` CSR
-/// and the DTB timebase. -EINVAL for other clocks (the CPU-time clocks).
+/// and the DTB timebase; CLOCK_PROCESS_CPUTIME_ID (2, C's clock()) and
+/// CLOCK_THREAD_CPUTIME_ID (3) give the process's and the calling thread's
+/// user plus system time ([`cputime`]). -EINVAL for other clocks.
 pub fn sys_clock_gettime(clock: usize, tp: usize) -> isize {
-    if !matches!(clock, 0 | 1 | 4..=7) {
-        return EINVAL;
-    }
-    let ns = timer::ticks_to_ns(timer::now());
+    let ticks = match clock {
+        0 | 1 | 4..=7 => timer::now(),
+        2 => sched::group_cputime(sched::current().tgid).total(),
+        3 => sched::own_cputime().total(),
+        _ => return EINVAL,
+    };
+    let ns = timer::ticks_to_ns(ticks);
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
     b[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
