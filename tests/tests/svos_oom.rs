@@ -161,37 +161,11 @@ fn panic_on_oom_stops_the_kernel_with_linuxs_message() {
 
 #[test]
 fn slabinfo_has_linuxs_format_and_follows_the_kernels_allocations() {
-    let script = "\
-echo @@slab
-cat /proc/slabinfo
-echo @@mem
-cat /proc/meminfo
-echo @@busy
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-sleep 1000 &
-cat /proc/slabinfo
-wait
-exit 0
-";
-    let initrd = script_initrd("slabinfo", script);
+    let script = format!(
+        "echo @@slab\ncat /proc/slabinfo\necho @@mem\ncat /proc/meminfo\necho @@busy\n{}cat /proc/slabinfo\nwait\nexit 0\n",
+        "sleep 1000 &\n".repeat(20)
+    );
+    let initrd = script_initrd("slabinfo", &script);
     let console = boot(&initrd, "init=sh:t.sh");
     let slab = section(&console, "slab");
     assert_eq!(slab[0], "slabinfo - version: 2.1", "{console}");
