@@ -309,10 +309,26 @@ pub fn normalize_svos_console(console: &str) -> String {
         let rest = Regex::new(r"\d").unwrap().replace_all(&c[5], "N");
         format!("{}:{}N{}N{}N{}", &c[1], &c[2], &c[3], &c[4], rest)
     });
+    // vmstat's numbers, CPU times included, vary in width: its columns are kept as N each.
     let vmstat = Regex::new(r"(?m)^( r  b   swpd   free .*\n)(.*)$").unwrap();
     vmstat
         .replace_all(&s, |c: &regex::Captures| {
-            format!("{}{}", &c[1], Regex::new(r"\d").unwrap().replace_all(&c[2], "N"))
+            format!("{}{}", &c[1], c[2].split_whitespace().map(|_| "N").collect::<Vec<_>>().join(" "))
+        })
+        .into_owned()
+}
+
+/// `console` with the CPU-time columns of vmstat's report (us, sy, id, wa,
+/// st, gu: the last six) masked: they follow how long the kernel ran
+/// (longer under Svade, whose A/D faults are system time), not what it
+/// printed.
+pub fn mask_cpu_times(console: &str) -> String {
+    let vmstat = Regex::new(r"(?m)^( r  b   swpd   free .* gu\n)(.*)$").unwrap();
+    vmstat
+        .replace_all(console, |c: &regex::Captures| {
+            let cols: Vec<&str> = c[2].split_whitespace().collect();
+            let keep = cols.len().saturating_sub(6);
+            format!("{}{} N N N N N N", &c[1], cols[..keep].join(" "))
         })
         .into_owned()
 }

@@ -58,8 +58,17 @@ fn compared(text: &str) -> Vec<String> {
     text.lines().filter(|l| !l.starts_with('~') && !l.starts_with("[svos]")).map(str::to_owned).collect()
 }
 
-/// Each program under qemu-riscv64 (Linux's syscall semantics, the host's kernel).
-fn reference() -> BTreeMap<&'static str, Outcome> {
+/// Each program under qemu-riscv64 (Linux's syscall semantics, the host's
+/// kernel), run once for all the tests of this file and one program at a
+/// time: the programs use fixed paths in the host's /tmp (files.c's
+/// /tmp/d, ruststd's /tmp/ruststd), so two runs at once would see each
+/// other's files.
+fn reference() -> &'static BTreeMap<&'static str, Outcome> {
+    static REFERENCE: std::sync::OnceLock<BTreeMap<&'static str, Outcome>> = std::sync::OnceLock::new();
+    REFERENCE.get_or_init(run_reference)
+}
+
+fn run_reference() -> BTreeMap<&'static str, Outcome> {
     let dir = var("SVOS_LXP_DIR");
     PROGRAMS
         .iter()
@@ -132,7 +141,7 @@ fn check_against_reference(console: &str, what: &str) {
     assert!(console.contains("(no leak)"), "{what}: {console}");
     let reference = reference();
     let got = split(console);
-    for (name, want) in &reference {
+    for (name, want) in reference {
         let (text, status) = got.get(*name).unwrap_or_else(|| panic!("{what}: {name} did not run:\n{console}"));
         let lines = compared(text);
         assert_eq!(lines, want.lines, "{what}: {name} prints what it prints on Linux (qemu-riscv64)\n{text}");
