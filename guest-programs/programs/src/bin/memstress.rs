@@ -368,29 +368,22 @@ fn minflt() -> i64 {
     sys::getrusage(0).map_or(-1, |r| r.ru_minflt)
 }
 
-/// The whole of file `path` (NUL-terminated); empty if it cannot be opened.
-fn read_whole(path: &[u8]) -> ulib::alloc::vec::Vec<u8> {
+/// The Rss, Shared_Clean, Shared_Dirty, Private_Clean and Private_Dirty
+/// (kB) of the area at `base` in /proc/self/smaps.
+fn smaps_of(base: usize) -> [u64; 5] {
+    let fd = sys::open(b"/proc/self/smaps\0");
     let mut text = ulib::alloc::vec::Vec::new();
-    let fd = sys::open(path);
-    if fd < 0 {
-        return text;
-    }
     let mut buf = [0u8; 4096];
     loop {
-        let n = sys::read(fd as usize, &mut buf);
+        let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { 0 };
         if n <= 0 {
             break;
         }
         text.extend_from_slice(&buf[..n as usize]);
     }
-    sys::close(fd as usize);
-    text
-}
-
-/// The Rss, Shared_Clean, Shared_Dirty, Private_Clean and Private_Dirty
-/// (kB) of the area at `base` in /proc/self/smaps.
-fn smaps_of(base: usize) -> [u64; 5] {
-    let text = read_whole(b"/proc/self/smaps\0");
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
     let text = core::str::from_utf8(&text).unwrap_or("");
     let head = ulib::alloc::format!("{:x}-", base);
     ["Rss:", "Shared_Clean:", "Shared_Dirty:", "Private_Clean:", "Private_Dirty:"].map(|name| {
@@ -464,7 +457,15 @@ fn demand(mib: usize) -> i32 {
 
 /// meminfo's Committed_AS in kB.
 fn committed_as() -> i64 {
-    proc_field(b"/proc/meminfo\0", "Committed_AS:")
+    let fd = sys::open(b"/proc/meminfo\0");
+    let mut buf = [0u8; 4096];
+    let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { -1 };
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
+    let text = core::str::from_utf8(&buf[..n.max(0) as usize]).unwrap_or("");
+    let line = text.lines().find_map(|l| l.strip_prefix("Committed_AS:")).unwrap_or("-1");
+    line.trim().trim_end_matches("kB").trim().parse().unwrap_or(-1)
 }
 
 fn commit() -> i32 {
@@ -596,7 +597,19 @@ fn gradual(mib: usize) -> i32 {
 /// The number after `name` in /proc file `path` (a meminfo or vmstat field),
 /// or -1 if it is missing.
 fn proc_field(path: &[u8], name: &str) -> i64 {
-    let text = read_whole(path);
+    let fd = sys::open(path);
+    let mut text = ulib::alloc::vec::Vec::new();
+    let mut buf = [0u8; 1024];
+    while fd >= 0 {
+        let n = sys::read(fd as usize, &mut buf);
+        if n <= 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..n as usize]);
+    }
+    if fd >= 0 {
+        sys::close(fd as usize);
+    }
     let text = core::str::from_utf8(&text).unwrap_or("");
     text.lines()
         .find_map(|l| l.strip_prefix(name).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok()))
