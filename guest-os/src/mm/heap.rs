@@ -98,17 +98,21 @@ impl State {
 // refused; the boot arena's heap honours the layout).
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        alloc_from(source(&layout), layout)
+        alloc_from(None, layout)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        dealloc_to(source(&layout), ptr, layout)
+        dealloc_to(None, ptr, layout)
     }
 }
 
-/// An object of `layout` from `src`, or from the boot arena when `src`
-/// has no memory; null when neither has.
-fn alloc_from(src: Source, layout: Layout) -> *mut u8 {
+/// An object of `layout` from named cache `cache`, or (`None`) from where
+/// [`source`] routes it; from the boot arena when that has no memory; null
+/// when neither has. Out of line: inlined, the routing was copied into
+/// every allocation in the kernel (+130 KB of text).
+#[inline(never)]
+fn alloc_from(cache: Option<usize>, layout: Layout) -> *mut u8 {
+    let src = cache.map_or_else(|| source(&layout), Source::Cache);
     let mut h = HEAP_STATE.lock();
     let mut p = match src {
         Source::Cache(i) => h.slabs.alloc(i),
@@ -131,11 +135,13 @@ fn alloc_from(src: Source, layout: Layout) -> *mut u8 {
     p
 }
 
-/// Gives back `ptr`, which [`alloc_from`] returned for `src` and `layout`.
+/// Gives back `ptr`, which [`alloc_from`] returned for `cache` and `layout`.
 ///
 /// # Safety
 /// `ptr` is unused from now on.
-unsafe fn dealloc_to(src: Source, ptr: *mut u8, layout: Layout) {
+#[inline(never)]
+unsafe fn dealloc_to(cache: Option<usize>, ptr: *mut u8, layout: Layout) {
+    let src = cache.map_or_else(|| source(&layout), Source::Cache);
     let mut h = HEAP_STATE.lock();
     h.bytes -= layout.size();
     if h.in_boot_arena(ptr as usize) {
@@ -179,7 +185,7 @@ pub(super) fn named_cache(index: &AtomicUsize, name: &'static str, layout: Layou
 /// An object of `layout` from slab cache `cache` (a [`named_cache`]
 /// index); null when no frame is left.
 pub(super) fn cache_alloc(cache: usize, layout: Layout) -> *mut u8 {
-    alloc_from(Source::Cache(cache), layout)
+    alloc_from(Some(cache), layout)
 }
 
 /// Gives back an object [`cache_alloc`] returned.
@@ -187,7 +193,7 @@ pub(super) fn cache_alloc(cache: usize, layout: Layout) -> *mut u8 {
 /// # Safety
 /// `ptr` came from `cache_alloc(cache, layout)` and is unused from now on.
 pub(super) unsafe fn cache_free(cache: usize, ptr: *mut u8, layout: Layout) {
-    dealloc_to(Source::Cache(cache), ptr, layout)
+    dealloc_to(Some(cache), ptr, layout)
 }
 
 /// Hands the static boot arena to the heap and creates the kmalloc caches.
