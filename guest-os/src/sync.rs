@@ -78,10 +78,13 @@ fn fence() {
 /// A hart that must wait does not spin: it sleeps in `wfi` until the
 /// releasing hart wakes it with an IPI ([`kernel_unlock`]), waking also
 /// for TLB shootdown requests, which it serves ([`crate::smp::serve_ipi`])
-/// so the lock holder may wait for them. While it waits its timer
-/// interrupt is masked (sie.STIE): a time slice that ends meanwhile stays
-/// pending (sip.STIP) and is taken once the hart is back in U-mode, rather
-/// than turning every `wfi` into a no-op. On a machine where most work is
+/// so the lock holder may wait for them. While it waits its timer and
+/// external interrupts are masked (sie.STIE, sie.SEIE): a time slice that
+/// ends meanwhile stays pending (sip.STIP), and so does a disk completion
+/// the PLIC signals to every hart (sip.SEIP, until some hart claims it);
+/// either is taken once the hart is back in U-mode or idle, rather than
+/// turning every `wfi` into a no-op (`wfi` returns while any interrupt
+/// enabled in sie is pending, whatever sstatus.SIE says). On a machine where most work is
 /// kernel work under this one lock, waiting harts then retire almost no
 /// instructions instead of seven of eight harts spinning.
 pub fn kernel_lock() {
@@ -92,9 +95,11 @@ pub fn kernel_lock() {
     let ticket = NEXT_TICKET.fetch_add(1, Ordering::Relaxed);
     if NOW_SERVING.load(Ordering::Acquire) != ticket {
         const STIE: usize = 1 << 5;
+        const SEIE: usize = 1 << 9;
+        const MASKED: usize = STIE | SEIE;
         let sie: usize;
-        // SAFETY: masks this hart's timer interrupt source; restored below.
-        unsafe { core::arch::asm!("csrrc {0}, sie, {1}", out(reg) sie, in(reg) STIE) };
+        // SAFETY: masks this hart's timer and external interrupt sources; restored below.
+        unsafe { core::arch::asm!("csrrc {0}, sie, {1}", out(reg) sie, in(reg) MASKED) };
         SLEEPING_FOR[me].store(ticket + 1, Ordering::Relaxed);
         fence();
         loop {
@@ -106,8 +111,8 @@ pub fn kernel_lock() {
             unsafe { core::arch::asm!("wfi") };
         }
         SLEEPING_FOR[me].store(0, Ordering::Relaxed);
-        // SAFETY: restores sie.STIE as it was.
-        unsafe { core::arch::asm!("csrs sie, {0}", in(reg) sie & STIE) };
+        // SAFETY: restores sie.STIE and sie.SEIE as they were.
+        unsafe { core::arch::asm!("csrs sie, {0}", in(reg) sie & MASKED) };
     }
     HOLDER.store(me + 1, Ordering::Relaxed);
 }
