@@ -504,19 +504,36 @@ fn reread(mib: usize, passes: usize) -> i32 {
     i32::from(wrong != 0)
 }
 
-/// One worker of `stress` (see the module doc); returns its exit code.
+/// One worker of `stress` (see the module doc); returns its exit code. A
+/// failure says which step failed (nothing is printed otherwise).
 fn worker(seed: u64, mib: usize) -> i32 {
     let pages = (mib << 20) / PAGE;
-    let Some(base) = map(mib << 20) else { return 3 };
+    let Some(base) = map(mib << 20) else {
+        println!("memstress: worker {}: mmap failed", seed);
+        return 3;
+    };
     fill(base, 0..pages, seed);
     let pid = sys::fork();
     if pid == 0 {
         fill(base, 0..pages / 2, seed + 1000);
         let wrong = bad(base, 0..pages / 2, seed + 1000) + bad(base, pages / 2..pages, seed);
+        if wrong != 0 {
+            println!("memstress: worker {}'s child: {} bad pages", seed, wrong);
+        }
         sys::exit(i32::from(wrong != 0));
     }
-    let child_ok = pid > 0 && wait_all(1) == 0;
+    if pid < 0 {
+        println!("memstress: worker {}: fork failed ({})", seed, pid);
+    }
+    let mut status = 0;
+    let child_ok = pid > 0 && sys::wait4(pid, &mut status, 0) == pid && status == 0;
+    if pid > 0 && !child_ok {
+        println!("memstress: worker {}: child ended with wait status {:#x}", seed, status);
+    }
     let wrong = bad(base, 0..pages, seed);
+    if wrong != 0 {
+        println!("memstress: worker {}: {} bad pages", seed, wrong);
+    }
     i32::from(!child_ok || wrong != 0)
 }
 
