@@ -202,5 +202,36 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         )),
         None => console::_print_raw(format_args!("[svos] KERNEL PANIC: {}\n", info.message())),
     }
+    print_backtrace();
     sifive_test::power_off_failure(1)
+}
+
+/// The return addresses of the panicking hart's kernel call chain, from
+/// its frame pointers (the kernel is built with force-frame-pointers: a
+/// frame's return address at fp - 8 and its caller's fp at fp - 16, as
+/// the RISC-V psABI's frame-pointer convention lays them out), at most 24,
+/// while fp stays an aligned address in the kernel's half. Give them to
+/// `riscv64-unknown-elf-addr2line -fipe svos` to name the functions.
+fn print_backtrace() {
+    let mut fp: usize;
+    // SAFETY: reads this hart's s0 (the frame pointer).
+    unsafe { core::arch::asm!("mv {0}, s0", out(reg) fp) };
+    console::_print_raw(format_args!("[svos] backtrace (return addresses):"));
+    for _ in 0..24 {
+        if fp < mm::PHYS_OFFSET || fp % 8 != 0 || fp < 16 {
+            break;
+        }
+        // SAFETY: fp is an aligned kernel address on the chain the compiler
+        // keeps; every kernel stack is mapped while its thread runs.
+        let (ra, next) = unsafe { (*((fp - 8) as *const usize), *((fp - 16) as *const usize)) };
+        if ra == 0 {
+            break;
+        }
+        console::_print_raw(format_args!(" {:#x}", ra));
+        if next <= fp {
+            break;
+        }
+        fp = next;
+    }
+    console::_print_raw(format_args!("\n"));
 }

@@ -76,11 +76,19 @@ pub fn sys_clone(flags: usize, stack: usize, ptid: usize, tls: usize, ctid: usiz
     // The frames fork takes from the kernel's reserve (below the min
     // watermark, which user pages never use): reclaim them first, so the
     // kernel heap and page tables cannot run dry half-way.
+    // Reclaim sleeps for its writes, and meanwhile processes on other
+    // harts may take the frames it freed: it goes again while it makes
+    // progress, up to FORK_RECLAIM_TRIES times, before -ENOMEM.
     let cost = parent.space.as_ref().map_or(0, |s| s.fork_cost()) + crate::mm::kstack::KSTACK_PAGES;
     let min = crate::mm::frame::watermarks().0;
-    if crate::mm::frame::stats().0 < min + cost {
-        sched::reclaim(0, min + cost);
-        if crate::mm::frame::stats().0 < cost + min / 2 {
+    let mut tries = 0;
+    while crate::mm::frame::stats().0 < min + cost {
+        let progress = sched::reclaim(0, min + cost);
+        if crate::mm::frame::stats().0 >= cost + min / 2 {
+            break;
+        }
+        tries += 1;
+        if !progress || tries == FORK_RECLAIM_TRIES {
             return ENOMEM;
         }
     }
@@ -240,6 +248,10 @@ fn fork_process(parent: &mut Process, pid: usize) -> Result<Process, MapError> {
     child.pgid = parent.pgid;
     Ok(child)
 }
+
+/// Most reclaim passes a fork makes for the frames it needs before it
+/// fails with -ENOMEM (each pass frees some: other harts may use them first).
+const FORK_RECLAIM_TRIES: usize = 8;
 
 /// Frames (1 MiB) exec reclaims per retry when loading a program ran out of memory.
 const EXEC_RECLAIM_STEP: usize = 256;
