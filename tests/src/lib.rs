@@ -38,8 +38,16 @@ pub fn initrd_with(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
     }
+    pack_initrd(dir)
+}
+
+/// Packs the files of `dir` (not its subdirectories' contents) as a cpio
+/// newc archive, `dir` with the extension `cpio`, and returns its path.
+pub fn pack_initrd(dir: &Path) -> PathBuf {
     let out = dir.with_extension("cpio");
-    run(format!("ls | cpio --quiet -o -H newc > '{}'", out.display()));
+    let cmd = format!("ls | cpio --quiet -o -H newc > '{}'", out.display());
+    let st = Command::new("sh").arg("-c").arg(&cmd).current_dir(dir).status().expect("sh runs");
+    assert!(st.success(), "{cmd}");
     out
 }
 

@@ -150,40 +150,52 @@ fn check_against_reference(console: &str, what: &str) {
     // What qemu-riscv64 gets wrong or cannot do (it leaves a process-directed
     // signal on a thread blocking it at times, and cannot execve a RISC-V
     // program), svos must do as Linux does.
-    for threads in [&got["threads"].0, &got["threads-dyn"].0] {
-        for line in [
-            "~kill(getpid(), SIGUSR2) with main blocking it: handled by the other thread: yes",
-            "~new image after execve from a process with threads: exec'd",
-            "~execve with two spinning threads: exited with 7",
-            "~new image after execve from a thread: pid kept: yes, gettid() == getpid(): yes",
-            "~execve from a thread other than main: exited with 8",
-            "~/proc/self/status Threads: 3, /proc/self/task: 3 entries",
-        ] {
-            assert!(threads.contains(line), "{what}: threads should print {line:?}:\n{threads}");
-        }
+    for threads in ["threads", "threads-dyn"] {
+        assert_prints(
+            &got,
+            threads,
+            &[
+                "~kill(getpid(), SIGUSR2) with main blocking it: handled by the other thread: yes",
+                "~new image after execve from a process with threads: exec'd",
+                "~execve with two spinning threads: exited with 7",
+                "~new image after execve from a thread: pid kept: yes, gettid() == getpid(): yes",
+                "~execve from a thread other than main: exited with 8",
+                "~/proc/self/status Threads: 3, /proc/self/task: 3 entries",
+            ],
+            what,
+        );
     }
     // Rust std's Command (glibc's posix_spawn: vfork, then exec in the
     // child, which reports an exec error through the memory it shares with
     // its parent) and its stack-overflow guard (SIGSEGV on the guard page
     // taken on std's sigaltstack, then abort): qemu-riscv64 can do neither.
-    for rust in [&got["ruststd"].0, &got["ruststd-dyn"].0] {
-        for line in [
-            "~spawn: status Some(3), stdout \"child read \\\"through a pipe\\\"\"",
-            "~stack overflow: signal Some(6), stderr says overflowed: true",
-            "~spawn missing: NotFound errno Some(2)",
-            "~current_exe: /ruststd",
-        ] {
-            assert!(rust.contains(line), "{what}: ruststd should print {line:?}:\n{rust}");
-        }
+    for program in ["ruststd", "ruststd-dyn"] {
+        assert_prints(
+            &got,
+            program,
+            &[
+                "~spawn: status Some(3), stdout \"child read \\\"through a pipe\\\"\"",
+                "~stack overflow: signal Some(6), stderr says overflowed: true",
+                "~spawn missing: NotFound errno Some(2)",
+                "~current_exe: /ruststd",
+            ],
+            what,
+        );
+        let rust = &got[program].0;
         let grew = rust.lines().find_map(|l| l.strip_prefix("~heap: minflt ")).expect("ruststd reports minflt");
         let grew: u64 = grew.rsplit("(+").next().unwrap().trim_end_matches(')').parse().unwrap();
         assert!(grew >= 2048, "{what}: touching 8 MiB took {grew} minor faults, not one per page");
     }
     // /proc's CPU times, which qemu-riscv64 fakes: the process's own in
     // /proc/self/stat, the harts' user time in /proc/stat.
-    let cputime = &got["cputime"].0;
-    for line in ["~/proc/self/stat utime+stime at least 4 ticks: yes", "; user > 0: yes"] {
-        assert!(cputime.contains(line), "{what}: cputime should print {line:?}:\n{cputime}");
+    assert_prints(&got, "cputime", &["~/proc/self/stat utime+stime at least 4 ticks: yes", "; user > 0: yes"], what);
+}
+
+/// Checks that `program`'s output in `got` holds each of `lines`.
+fn assert_prints(got: &BTreeMap<String, (String, u32)>, program: &str, lines: &[&str], what: &str) {
+    let text = &got[program].0;
+    for line in lines {
+        assert!(text.contains(line), "{what}: {program} should print {line:?}:\n{text}");
     }
 }
 

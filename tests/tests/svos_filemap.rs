@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use svemu::machine::Exit;
 use svemu::testing::{Boot, Run};
-use svemu_tests::{parse_memory, svos_image, until_sret_to_user};
+use svemu_tests::{pack_initrd, parse_memory, svos_image, until_sret_to_user};
 
 /// RAM for the pressure tests (bytes): with [`small_initrd`]'s 2.3 MB,
 /// about the 17 MiB free that 32 MiB left with the whole initrd.
@@ -39,15 +39,7 @@ fn small_initrd(test: &str) -> PathBuf {
     for name in ["filefault", "cxx"] {
         std::fs::copy(Path::new(&lxp).join(name), dir.join(name)).unwrap();
     }
-    let out = dir.with_extension("cpio");
-    let st = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("ls | cpio --quiet -o -H newc > '{}'", out.display()))
-        .current_dir(&dir)
-        .status()
-        .expect("sh runs");
-    assert!(st.success(), "cpio");
-    out
+    pack_initrd(&dir)
 }
 
 /// Boots filefault with `append`: from the whole linux-progs initrd with
