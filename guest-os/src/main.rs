@@ -203,7 +203,30 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         None => console::_print_raw(format_args!("[svos] KERNEL PANIC: {}\n", info.message())),
     }
     print_backtrace();
+    print_memory();
     sifive_test::power_off_failure(1)
+}
+
+/// The memory figures at a panic (Linux's show_mem on an allocation
+/// failure): free frames, the kernel heap's bytes and frames, and its slab
+/// caches in use, each skipped if its lock is held (the panic may be
+/// inside the allocator).
+fn print_memory() {
+    if let Some((free, total)) = mm::frame::try_stats() {
+        console::_print_raw(format_args!("[svos] frames: {free} free of {total}\n"));
+    }
+    if let Some(h) = mm::heap::try_stats() {
+        console::_print_raw(format_args!(
+            "[svos] heap: {} bytes live (peak {}) in {} frames ({} in slabs)\n",
+            h.bytes, h.peak_bytes, h.frames, h.slab_frames
+        ));
+    }
+    mm::heap::try_for_each_cache(|c| {
+        console::_print_raw(format_args!(
+            "[svos]   {}: {} objects of {} bytes in {} frames\n",
+            c.name, c.active_objs, c.size, c.frames
+        ))
+    });
 }
 
 /// The return addresses of the panicking hart's kernel call chain, from

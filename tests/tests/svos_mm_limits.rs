@@ -224,9 +224,17 @@ fn reclaim_uses_the_hardware_accessed_and_dirty_bits() {
     let f = vmstat(&fault);
     assert_eq!(fault_mmu.ad_updates, 0, "{fault}");
     assert!(f["ad_faults"] > 8192, "{fault}");
-    for k in ["pgsteal", "dropped_clean", "pswpin", "pswpout", "pgmajfault"] {
+    for k in ["pgsteal", "dropped_clean", "pswpin", "pswpout"] {
         assert_eq!(f[k], v[k], "{k}: Svade {fault}\nSvadu {hw}");
     }
+    // Which of the pages read back come by a major fault and which by
+    // read-ahead depends on the disk's timing relative to the program
+    // (measured on Svadu: 3,107 major faults with svemu's default disk
+    // latency, 3,108 with half of it), and A/D faults make the Svade run
+    // longer in machine time: the split may differ by a few pages of the
+    // 3,100 major faults, the sum not at all.
+    assert_eq!(f["pgmajfault"] + f["swap_ra"], v["pgmajfault"] + v["swap_ra"], "Svade {fault}\nSvadu {hw}");
+    assert!(f["pgmajfault"].abs_diff(v["pgmajfault"]) <= 16, "Svade {fault}\nSvadu {hw}");
 }
 
 #[test]

@@ -325,6 +325,12 @@ pub fn stats() -> (usize, usize) {
     (b.free, b.total)
 }
 
+/// [`stats`] unless the allocator's lock is taken (for the panic report,
+/// which may run inside the allocator).
+pub fn try_stats() -> Option<(usize, usize)> {
+    FRAMES.try_lock().map(|b| (b.free, b.total))
+}
+
 /// Free blocks per order 0..=[`MAX_ORDER`] (the numbers of Linux's
 /// /proc/buddyinfo, one zone).
 pub fn buddyinfo() -> [usize; MAX_ORDER + 1] {

@@ -223,9 +223,33 @@ pub struct HeapStats {
 
 /// The heap's figures now.
 pub fn stats() -> HeapStats {
-    let h = HEAP_STATE.lock();
-    let slab_frames = h.slabs.frames();
-    HeapStats { bytes: h.bytes, peak_bytes: h.peak_bytes, frames: slab_frames + h.large_frames, slab_frames }
+    HEAP_STATE.lock().stats()
+}
+
+/// [`stats`] unless the heap's lock is taken (for the panic report, which
+/// may run inside the allocator).
+pub fn try_stats() -> Option<HeapStats> {
+    HEAP_STATE.try_lock().map(|h| h.stats())
+}
+
+/// Calls `f` with each slab cache that holds objects, unless the heap's
+/// lock is taken (for the panic report: `f` must not allocate).
+pub fn try_for_each_cache(mut f: impl FnMut(&slab::Cache)) {
+    if let Some(h) = HEAP_STATE.try_lock() {
+        h.slabs.caches().iter().filter(|c| c.active_objs > 0).for_each(&mut f);
+    }
+}
+
+impl State {
+    fn stats(&self) -> HeapStats {
+        let slab_frames = self.slabs.frames();
+        HeapStats {
+            bytes: self.bytes,
+            peak_bytes: self.peak_bytes,
+            frames: slab_frames + self.large_frames,
+            slab_frames,
+        }
+    }
 }
 
 /// /proc/slabinfo: the kmalloc and named caches in Linux's format ([`slab::slabinfo`]).

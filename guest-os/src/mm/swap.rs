@@ -59,6 +59,9 @@ pub fn init(sectors: u64) -> usize {
     let slots = (sectors / SECTORS_PER_PAGE) as usize;
     if slots > 0 {
         super::swap_cache::init(slots);
+        // The write queue's room, taken once: queueing allocates nothing
+        // while reclaim keeps it within its bound.
+        IO.lock().queued.reserve(QUEUE_BOUND);
         *SWAP.lock() = Some(SwapSpace {
             used: alloc::vec![0; slots.div_ceil(64)],
             slots,
@@ -163,14 +166,22 @@ static IO: Mutex<Io> = Mutex::new(Io {
 });
 
 /// Queued pages at which [`queue_write`] sends the queue itself, so a
-/// long reclaim pass never holds many frames (or much heap) in it.
+/// long reclaim pass never holds many frames (or much heap) in it, and
+/// past which, while the disk's ring has no room for them, the queue is
+/// [`congested`].
 const QUEUE_MAX: usize = 4 * virtio_blk::MAX_PAGES;
+
+/// Most pages the write queue holds while every reclaimer stops at
+/// [`congested`]: [`QUEUE_MAX`] - 1 and one batch of [`CLUSTER`] victims.
+/// Room for them is reserved at [`init`].
+const QUEUE_BOUND: usize = QUEUE_MAX + CLUSTER;
 
 /// Queues the write of `frame` (no PTE maps it writable any more) to
 /// `slot`; [`flush_writes`] sends it (or this call, once [`QUEUE_MAX`]
 /// pages wait). Until the write is done, a fault on the slot maps this
-/// frame ([`writeback_page`]). Allocates nothing but queue room (reclaim
-/// runs when frames are short).
+/// frame ([`writeback_page`]). Allocates no queue room within
+/// [`QUEUE_BOUND`] pages (reclaim runs when frames are short), only the
+/// slot's entry in the index of pages under writeback.
 pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
     let full = {
         let mut io = IO.lock();
@@ -183,6 +194,19 @@ pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
     }
 }
 
+/// True while [`QUEUE_MAX`] or more pages wait in the write queue because
+/// the disk's ring has no room for them. Reclaim (kswapd and direct
+/// reclaim) then stops evicting and waits for the disk, as Linux throttles
+/// reclaim on writeback (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK).
+/// Evicting a page still shared copy-on-write queues its write but frees
+/// no frame, so without this a reclaim pass over forked processes queued a
+/// write for nearly every page they share: 1,000 and more, whose queue
+/// needed a block of 32 KiB and more of kernel heap that fragmented RAM
+/// did not have (a kernel panic under heavy swap on 4 harts).
+pub fn congested() -> bool {
+    IO.lock().queued.len() >= QUEUE_MAX
+}
+
 /// Sends the queued writes, one request per run of consecutive slots (a
 /// cluster of up to [`virtio_blk::MAX_PAGES`] pages), and counts them as
 /// swapped out. Never waits: when the disk's queue is full the rest stay
@@ -192,18 +216,22 @@ pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
 /// flight (None: nothing was queued, or nothing is in flight).
 pub fn flush_writes() -> Option<ReqId> {
     let mut io = IO.lock();
-    let mut queued = core::mem::take(&mut io.queued);
-    queued.sort_by_key(|w| w.slot.slot);
+    io.queued.sort_unstable_by_key(|w| w.slot.slot);
     let mut last = None;
-    while !queued.is_empty() {
-        let first = queued[0].slot.slot;
-        let run = (1..queued.len().min(virtio_blk::MAX_PAGES))
-            .find(|&i| queued[i].slot.slot != first + i)
-            .unwrap_or(queued.len().min(virtio_blk::MAX_PAGES));
-        let rest = queued.split_off(run);
-        let cluster = core::mem::replace(&mut queued, rest);
-        let pages: Vec<PhysPageNum> = cluster.iter().map(|w| w.frame.ppn()).collect();
-        match virtio_blk::submit(true, first as u64 * SECTORS_PER_PAGE, &pages) {
+    while let Some(first) = io.queued.first().map(|w| w.slot.slot) {
+        let run =
+            io.queued.iter().take(virtio_blk::MAX_PAGES).zip(first..).take_while(|(w, s)| w.slot.slot == *s).count();
+        let mut pages = [PhysPageNum(0); virtio_blk::MAX_PAGES];
+        for (page, w) in pages.iter_mut().zip(&io.queued[..run]) {
+            *page = w.frame.ppn();
+        }
+        let id = match virtio_blk::submit(true, first as u64 * SECTORS_PER_PAGE, &pages[..run]) {
+            // No room on the ring: the queue waits for a completion.
+            Err(virtio_blk::DiskError::Full) => return last.or_else(virtio_blk::oldest),
+            r => r,
+        };
+        let cluster: Vec<Writeback> = io.queued.drain(..run).collect();
+        match id {
             Ok(id) => {
                 for w in &cluster {
                     io.by_slot.insert(w.slot.slot, id);
@@ -214,13 +242,6 @@ pub fn flush_writes() -> Option<ReqId> {
                 super::vmstat::SWAP_WRITE_REQUESTS.inc();
                 io.writing.insert(id, cluster);
                 last = Some(id);
-            }
-            Err(virtio_blk::DiskError::Full) => {
-                // No room on the ring: the cluster and the rest wait here.
-                let mut rest = cluster;
-                rest.append(&mut queued);
-                io.queued = rest;
-                return last.or_else(virtio_blk::oldest);
             }
             Err(_) => io.strand(cluster),
         }

@@ -682,10 +682,11 @@ pub fn reclaim_from_others(me: usize) -> bool {
 /// order, each by its own clock, until `target` frames are free (counting
 /// those under writeback), sends the writes and sleeps until every write
 /// in flight is done ([`wait_writes`]: the kernel lock released, other
-/// processes run): direct reclaim for kernel allocations (fork, exec, a
-/// fault's or a system call's copy's last resort). Called by a process's
-/// kernel thread, holding no reference into another process nor any spin
-/// lock. True if it freed any.
+/// processes run); while the write queue is [`swap::congested`] a pass
+/// stops, waits for the disk and goes on. Direct reclaim for kernel
+/// allocations (fork, exec, a fault's or a system call's copy's last
+/// resort). Called by a process's kernel thread, holding no reference
+/// into another process nor any spin lock. True if it freed any.
 pub fn reclaim(me: usize, target: usize) -> bool {
     // Clean page-cache pages go first: dropping them costs no I/O.
     let dropped = crate::mm::filemap::shrink(target) > 0;
@@ -697,10 +698,16 @@ pub fn reclaim(me: usize, target: usize) -> bool {
     let my_space = proc_mut(me).and_then(|p| p.space.as_ref()).map(|s| s.id());
     vmstat::set_reclaimer(vmstat::Reclaimer::Direct);
     // Passes until the target is met or a pass evicts nothing: a page
-    // shared copy-on-write frees its frame only when its last space evicts it.
+    // shared copy-on-write frees its frame only when its last space evicts
+    // it. A pass the disk throttled goes on, after its writes, from the
+    // process it stopped at.
+    let mut resume = 0;
     loop {
         let mut evicted = false;
-        let pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
+        let mut throttled = false;
+        let mut pids: Vec<usize> = table().procs.keys().copied().filter(|&pid| pid != me).collect();
+        let start = pids.iter().position(|&pid| pid >= resume).unwrap_or(0);
+        pids.rotate_left(start);
         let mut seen = Vec::new();
         for pid in pids {
             let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
@@ -716,7 +723,11 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             // free frames below half of min; the next space (the sharer)
             // frees them, and the next pass comes back.
             let mut n = 0;
-            while n < RECLAIM_BATCH && frame::stats().0 + swap::writeback_pages() < target && frame::stats().0 > floor {
+            while n < RECLAIM_BATCH
+                && frame::stats().0 + swap::writeback_pages() < target
+                && frame::stats().0 > floor
+                && !swap::congested()
+            {
                 let k = space.swap_out(swap::CLUSTER.min(RECLAIM_BATCH - n));
                 if k == 0 {
                     break;
@@ -730,13 +741,18 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             if frame::stats().0 + swap::writeback_pages() >= target {
                 break;
             }
+            if swap::congested() {
+                throttled = true;
+                resume = pid;
+                break;
+            }
         }
         if evicted {
             crate::mm::kswapd::reclaimed();
         }
         swap::flush_writes();
         wait_writes();
-        if !evicted || frame::stats().0 >= target {
+        if !(evicted || throttled) || frame::stats().0 >= target {
             break;
         }
     }
@@ -823,9 +839,10 @@ fn kswapd_park(state: KState) {
 /// kswapd's thread (Linux's kswapd / balance_pgdat): while the free frames,
 /// counting those under writeback, are below the high watermark, evicts up
 /// to [`KSWAPD_BATCH`] pages of each process in turn (each by its own
-/// clock; at least [`swap::CLUSTER`] a pass), sends the writes as clusters
-/// and sleeps until the oldest
-/// completes; then sleeps until woken. Its scans and steals count as
+/// clock; at least [`swap::CLUSTER`] a pass, and none while the write
+/// queue is [`swap::congested`]: the next pass goes on from that process),
+/// sends the writes as clusters and sleeps until the oldest completes;
+/// then sleeps until woken. Its scans and steals count as
 /// pgscan_kswapd and pgsteal_kswapd. It never holds the kernel lock while
 /// it waits.
 extern "C" fn kswapd_entry() -> ! {
@@ -847,7 +864,7 @@ extern "C" fn kswapd_entry() -> ! {
                 // and a yield keeps the lock, so kswapd must not release it
                 // half-way.
                 vmstat::set_reclaimer(vmstat::Reclaimer::Kswapd);
-                while n < KSWAPD_BATCH && more(evicted + n) && frame::stats().0 > floor {
+                while n < KSWAPD_BATCH && more(evicted + n) && frame::stats().0 > floor && !swap::congested() {
                     let k = space.swap_out(swap::CLUSTER.min(KSWAPD_BATCH - n));
                     if k == 0 {
                         break;
@@ -860,11 +877,16 @@ extern "C" fn kswapd_entry() -> ! {
                     next_pid = pid + 1;
                     break;
                 }
+                if swap::congested() {
+                    next_pid = pid;
+                    break;
+                }
             }
         }
         if evicted > 0 {
             crate::mm::kswapd::reclaimed();
-        } else if short() {
+        } else if short() && !swap::congested() {
+            // (A pass the disk throttled is no failure.)
             crate::mm::kswapd::failed();
         }
         match swap::flush_writes().or_else(swap::oldest_write) {
