@@ -111,6 +111,24 @@ fn swapcheck_loses_no_byte_on_4_harts_under_svadu() {
 }
 
 #[test]
+fn a_slow_disk_throttles_reclaim_and_bounds_the_write_queue() {
+    // 5 ms a request, 50 times the default: on 4 harts the disk's ring
+    // (3 clusters of 16 pages) stays full, while reclaim evicts pages the
+    // workers share copy-on-write with their children, which queues writes
+    // and frees no frame. Reclaim stops at 64 queued pages and sleeps for
+    // the disk (reclaim_throttled), so the queue stays within the 80 pages
+    // whose room svos reserves. Without the throttle this run queued 413
+    // pages; on QEMU, whose disk follows the host, such a queue once
+    // needed a 64 KiB block of kernel heap that was not there (a panic).
+    let slow = DiskLatency { per_request: 50_000, per_kib: 100 };
+    let console = svemu(SWAPCHECK, 4, AdPolicy::Hardware, slow, "slow-4.img");
+    assert_swapcheck(&console, "4 harts, slow disk");
+    let v = vmstat(&console);
+    assert!(v["reclaim_throttled"] > 0, "{v:?}");
+    assert!((64..=80).contains(&v["swap_queue_peak"]), "{v:?}");
+}
+
+#[test]
 fn swapcheck_loses_no_byte_on_qemu_on_1_and_4_harts() {
     let img = svos_image();
     for harts in ["1", "4"] {

@@ -555,8 +555,8 @@ impl AddrSpace {
         super::vmstat::set_reclaimer(super::vmstat::Reclaimer::Direct);
         let mut n = 0;
         // A write queue the disk has no room for stops the pass
-        // (swap::congested): the caller waits for the disk.
-        while !swap::congested() && (n < swap::CLUSTER || super::frame::stats().0 + swap::writeback_pages() < high) {
+        // (swap::throttle): the caller waits for the disk.
+        while (n < swap::CLUSTER || super::frame::stats().0 + swap::writeback_pages() < high) && !swap::throttle() {
             let k = self.swap_out(swap::CLUSTER);
             if k == 0 {
                 break;

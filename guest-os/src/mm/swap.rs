@@ -167,12 +167,12 @@ static IO: Mutex<Io> = Mutex::new(Io {
 
 /// Queued pages at which [`queue_write`] sends the queue itself, so a
 /// long reclaim pass never holds many frames (or much heap) in it, and
-/// past which, while the disk's ring has no room for them, the queue is
-/// [`congested`].
+/// past which, while the disk's ring has no room for them, the queue makes
+/// [`throttle`] true.
 const QUEUE_MAX: usize = 4 * virtio_blk::MAX_PAGES;
 
 /// Most pages the write queue holds while every reclaimer stops at
-/// [`congested`]: [`QUEUE_MAX`] - 1 and one batch of [`CLUSTER`] victims.
+/// [`throttle`]: [`QUEUE_MAX`] - 1 and one batch of [`CLUSTER`] victims.
 /// Room for them is reserved at [`init`].
 const QUEUE_BOUND: usize = QUEUE_MAX + CLUSTER;
 
@@ -187,6 +187,7 @@ pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
         let mut io = IO.lock();
         io.by_slot.insert(slot.slot, 0);
         io.queued.push(Writeback { slot, frame });
+        super::vmstat::SWAP_QUEUE_PEAK.max(io.queued.len() as u64);
         io.queued.len() >= QUEUE_MAX
     };
     if full {
@@ -195,16 +196,24 @@ pub(super) fn queue_write(slot: Arc<SwapSlot>, frame: PageFrame) {
 }
 
 /// True while [`QUEUE_MAX`] or more pages wait in the write queue because
-/// the disk's ring has no room for them. Reclaim (kswapd and direct
-/// reclaim) then stops evicting and waits for the disk, as Linux throttles
+/// the disk's ring has no room for them: reclaim (kswapd and direct
+/// reclaim) must stop evicting and wait for the disk, as Linux throttles
 /// reclaim on writeback (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK).
+/// Each true answer is counted as reclaim_throttled
+/// ([`super::vmstat::RECLAIM_THROTTLED`]): a reclaimer asks once per
+/// batch and stops at the first true.
+///
 /// Evicting a page still shared copy-on-write queues its write but frees
 /// no frame, so without this a reclaim pass over forked processes queued a
 /// write for nearly every page they share: 1,000 and more, whose queue
 /// needed a block of 32 KiB and more of kernel heap that fragmented RAM
 /// did not have (a kernel panic under heavy swap on 4 harts).
-pub fn congested() -> bool {
-    IO.lock().queued.len() >= QUEUE_MAX
+pub fn throttle() -> bool {
+    let congested = IO.lock().queued.len() >= QUEUE_MAX;
+    if congested {
+        super::vmstat::RECLAIM_THROTTLED.inc();
+    }
+    congested
 }
 
 /// Sends the queued writes, one request per run of consecutive slots (a

@@ -682,8 +682,8 @@ pub fn reclaim_from_others(me: usize) -> bool {
 /// order, each by its own clock, until `target` frames are free (counting
 /// those under writeback), sends the writes and sleeps until every write
 /// in flight is done ([`wait_writes`]: the kernel lock released, other
-/// processes run); while the write queue is [`swap::congested`] a pass
-/// stops, waits for the disk and goes on. Direct reclaim for kernel
+/// processes run); when the write queue is congested ([`swap::throttle`])
+/// a pass stops, waits for the disk and goes on. Direct reclaim for kernel
 /// allocations (fork, exec, a fault's or a system call's copy's last
 /// resort). Called by a process's kernel thread, holding no reference
 /// into another process nor any spin lock. True if it freed any.
@@ -723,11 +723,11 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             // free frames below half of min; the next space (the sharer)
             // frees them, and the next pass comes back.
             let mut n = 0;
-            while n < RECLAIM_BATCH
-                && frame::stats().0 + swap::writeback_pages() < target
-                && frame::stats().0 > floor
-                && !swap::congested()
-            {
+            while n < RECLAIM_BATCH && frame::stats().0 + swap::writeback_pages() < target && frame::stats().0 > floor {
+                if swap::throttle() {
+                    throttled = true;
+                    break;
+                }
                 let k = space.swap_out(swap::CLUSTER.min(RECLAIM_BATCH - n));
                 if k == 0 {
                     break;
@@ -741,8 +741,7 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             if frame::stats().0 + swap::writeback_pages() >= target {
                 break;
             }
-            if swap::congested() {
-                throttled = true;
+            if throttled {
                 resume = pid;
                 break;
             }
@@ -840,7 +839,8 @@ fn kswapd_park(state: KState) {
 /// counting those under writeback, are below the high watermark, evicts up
 /// to [`KSWAPD_BATCH`] pages of each process in turn (each by its own
 /// clock; at least [`swap::CLUSTER`] a pass, and none while the write
-/// queue is [`swap::congested`]: the next pass goes on from that process),
+/// queue is congested, [`swap::throttle`]: the next pass goes on from that
+/// process),
 /// sends the writes as clusters and sleeps until the oldest completes;
 /// then sleeps until woken. Its scans and steals count as
 /// pgscan_kswapd and pgsteal_kswapd. It never holds the kernel lock while
@@ -851,6 +851,7 @@ extern "C" fn kswapd_entry() -> ! {
         let high = frame::watermarks().2;
         let short = || frame::stats().0 + swap::writeback_pages() < high;
         let mut evicted = 0;
+        let mut throttled = false;
         let more = |evicted: usize| evicted < swap::CLUSTER || short();
         if short() {
             let pids = pids();
@@ -864,7 +865,11 @@ extern "C" fn kswapd_entry() -> ! {
                 // and a yield keeps the lock, so kswapd must not release it
                 // half-way.
                 vmstat::set_reclaimer(vmstat::Reclaimer::Kswapd);
-                while n < KSWAPD_BATCH && more(evicted + n) && frame::stats().0 > floor && !swap::congested() {
+                while n < KSWAPD_BATCH && more(evicted + n) && frame::stats().0 > floor {
+                    if swap::throttle() {
+                        throttled = true;
+                        break;
+                    }
                     let k = space.swap_out(swap::CLUSTER.min(KSWAPD_BATCH - n));
                     if k == 0 {
                         break;
@@ -877,7 +882,7 @@ extern "C" fn kswapd_entry() -> ! {
                     next_pid = pid + 1;
                     break;
                 }
-                if swap::congested() {
+                if throttled {
                     next_pid = pid;
                     break;
                 }
@@ -885,7 +890,7 @@ extern "C" fn kswapd_entry() -> ! {
         }
         if evicted > 0 {
             crate::mm::kswapd::reclaimed();
-        } else if short() && !swap::congested() {
+        } else if short() && !throttled {
             // (A pass the disk throttled is no failure.)
             crate::mm::kswapd::failed();
         }
