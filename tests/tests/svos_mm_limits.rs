@@ -67,6 +67,24 @@ fn a_hog_larger_than_ram_with_swap_never_panics_the_kernel() {
 }
 
 #[test]
+fn forks_sharing_all_of_ram_with_a_hog_cannot_panic_the_kernel() {
+    // 60 MiB in 64 MiB of RAM, then 6 forks at once: every resident page
+    // is shared by the hog and its children, so evicting one from a single
+    // space frees no frame (svos has no reverse map) but takes kernel heap.
+    // Before the eviction floor this ran the heap out of frames: "memory
+    // allocation of 192 bytes failed", a kernel panic. Now such evictions
+    // wait near the end of the kernel's reserve, and what reclaim cannot
+    // free the OOM killer does (a child is killed, a fork fails): the hog
+    // keeps its data and the kernel frees everything.
+    let img = svos_image();
+    let console = boot(&img.initrd, "init=memstress:hog:60:6 svos.vmstat", 64, 1, &[disk("hog60.img", 1024)]);
+    let result = Regex::new(r"memstress: hog 60 MiB, \d+ forks: \d+ children failed, 0 bad pages").unwrap();
+    assert!(result.is_match(&console), "{console}");
+    assert!(console.contains("; 0 slots in use"), "{console}");
+    assert!(vmstat(&console)["evictions_deferred"] > 0, "{console}");
+}
+
+#[test]
 fn twenty_thousand_areas_do_not_stall_a_sleeper_on_another_hart() {
     // Before: a quadratic free-range search under the big lock; 20,000 areas
     // did not finish, 4,000 froze a sleeper on another hart for seconds.

@@ -119,6 +119,16 @@ impl PageFrame {
         }
     }
 
+    /// True if dropping this reference frees the frame: a private frame,
+    /// or the last reference to a shared one (no other space maps it, no
+    /// write or read holds it).
+    pub(super) fn is_last_reference(&self) -> bool {
+        match self {
+            PageFrame::Private(..) => true,
+            PageFrame::Shared(sf) | PageFrame::Cache(sf) => Arc::strong_count(sf) == 1,
+        }
+    }
+
     /// Makes this frame a shared one (in place) and returns a second
     /// reference to it. `clean`: the page was not written since its swap
     /// copy was made (its PTE's D bit is clear), so the copy stays.

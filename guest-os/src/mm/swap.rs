@@ -398,10 +398,7 @@ pub fn writeback_pages() -> usize {
 
 impl Writeback {
     fn frees(&self) -> bool {
-        match &self.frame {
-            PageFrame::Private(..) => true,
-            PageFrame::Shared(sf) | PageFrame::Cache(sf) => Arc::strong_count(sf) == 1,
-        }
+        self.frame.is_last_reference()
     }
 }
 

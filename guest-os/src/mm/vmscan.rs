@@ -134,6 +134,14 @@ impl AddrSpace {
             self.undo_eviction(vpn, frame, old);
             return false;
         }
+        if !frame.is_last_reference() && super::frame::stats().0 <= eviction_floor() {
+            // Another space still maps the frame: this eviction frees
+            // nothing and costs heap. Near the end of the kernel's reserve
+            // the page stays until its sharers are evicted or exit.
+            vmstat::EVICTIONS_DEFERRED.inc();
+            self.undo_eviction(vpn, frame, old);
+            return false;
+        }
         let slot = match copy {
             Some(slot) if !dirty || matches!(frame, PageFrame::Shared(_)) => {
                 vmstat::DROPPED_CLEAN.inc();
@@ -226,6 +234,20 @@ impl AddrSpace {
         };
         self.frames.insert(vpn, frame);
     }
+}
+
+/// Free frames at or below which a page shared with another space is not
+/// evicted (a quarter of the min watermark, [`super::frame::watermarks`]).
+/// Such an eviction frees no frame until the last space that maps the
+/// page evicts it too (svos has no reverse map to unmap it everywhere at
+/// once, as Linux's try_to_unmap does), but its records (the swap entry,
+/// the slot, the write) take kernel heap. Without this bound a child that
+/// shares a large parent's pages and faults repeatedly evicted them all
+/// from itself and took the heap's last frame (`memstress hog 60 6` in
+/// 64 MiB: a kernel panic). Below it, reclaim evicts only pages whose
+/// frames it frees, and when none is left, the OOM killer chooses.
+fn eviction_floor() -> usize {
+    super::frame::watermarks().0 / 4
 }
 
 /// A victim between the two steps of an eviction ([`AddrSpace::evict`]):

@@ -13,8 +13,8 @@ pub static REPORT: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBo
 /// ad_faults N pgscan N pgactivate N pgsteal N dropped_clean N pswpin N
 /// pswpout N pgcache_read_in N pgcache_dropped N pgscan_kswapd N
 /// pgscan_direct N pgsteal_kswapd N pgsteal_direct N swap_ra N swap_writes
-/// N swap_cache_hits N disk_polls N reclaim_throttled N swap_queue_peak N;
-/// heap N bytes (peak N) in N frames` (pgcache_*: pages read into the page
+/// N swap_cache_hits N disk_polls N reclaim_throttled N swap_queue_peak N
+/// evictions_deferred N; heap N bytes (peak N) in N frames` (pgcache_*: pages read into the page
 /// cache, clean ones dropped under pressure: [`super::filemap::meminfo`]).
 pub fn report() {
     if !REPORT.load(Relaxed) {
@@ -24,10 +24,10 @@ pub fn report() {
     let h = super::heap::stats();
     let c = super::filemap::meminfo();
     crate::println!(
-        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgcache_read_in {} pgcache_dropped {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {} swap_cache_hits {} disk_polls {} reclaim_throttled {} swap_queue_peak {}; heap {} bytes (peak {}) in {} frames",
+        "[svos] vmstat: pgfault_minor {} pgmajfault {} ad_faults {} pgscan {} pgactivate {} pgsteal {} dropped_clean {} pswpin {} pswpout {} pgcache_read_in {} pgcache_dropped {} pgscan_kswapd {} pgscan_direct {} pgsteal_kswapd {} pgsteal_direct {} swap_ra {} swap_writes {} swap_cache_hits {} disk_polls {} reclaim_throttled {} swap_queue_peak {} evictions_deferred {}; heap {} bytes (peak {}) in {} frames",
         v.pgfault_minor, v.pgmajfault, v.ad_faults, v.pgscan, v.pgactivate, v.pgsteal, v.dropped_clean, v.pswpin, v.pswpout,
         c.read_in, c.dropped, v.pgscan_kswapd, v.pgscan_direct, v.pgsteal_kswapd, v.pgsteal_direct, v.swap_ra, v.swap_writes, SWAP_CACHE_HITS.get(), DISK_POLLS.get(),
-        RECLAIM_THROTTLED.get(), SWAP_QUEUE_PEAK.get(),
+        RECLAIM_THROTTLED.get(), SWAP_QUEUE_PEAK.get(), EVICTIONS_DEFERRED.get(),
         h.bytes, h.peak_bytes, h.frames
     );
 }
@@ -140,6 +140,10 @@ pub static SWAP_WRITE_REQUESTS: Counter = Counter::new();
 /// congested ([`super::swap::throttle`]; no Linux counter: Linux traces
 /// it as mm_vmscan_throttled).
 pub static RECLAIM_THROTTLED: Counter = Counter::new();
+/// Evictions given up because the page's frame is shared with another
+/// space and free frames were at the floor of the kernel's reserve
+/// (`vmscan::eviction_floor`; no Linux counter).
+pub static EVICTIONS_DEFERRED: Counter = Counter::new();
 /// Most swap writes (pages) queued at once, waiting to be sent
 /// ([`super::swap::queue_write`]; no Linux counter).
 pub static SWAP_QUEUE_PEAK: Counter = Counter::new();

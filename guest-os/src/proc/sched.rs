@@ -694,7 +694,6 @@ pub fn reclaim(me: usize, target: usize) -> bool {
         return dropped;
     }
     let before = frame::stats().0;
-    let floor = frame::watermarks().0 / 2;
     let my_space = proc_mut(me).and_then(|p| p.space.as_ref()).map(|s| s.id());
     vmstat::set_reclaimer(vmstat::Reclaimer::Direct);
     // Passes until the target is met or a pass evicts nothing: a page
@@ -717,13 +716,12 @@ pub fn reclaim(me: usize, target: usize) -> bool {
             }
             seen.push(space.id());
             let resident = space.resident_pages();
-            // Each eviction costs kernel heap (the swap entry's records):
-            // a space whose pages are shared copy-on-write frees nothing
-            // until its sharers evict them too, so no space may take the
-            // free frames below half of min; the next space (the sharer)
-            // frees them, and the next pass comes back.
+            // A page shared copy-on-write frees its frame only when its
+            // last space evicts it; near the end of the kernel's reserve
+            // such evictions wait (vmscan's eviction floor): the next space
+            // (the sharer) frees them, and the next pass comes back.
             let mut n = 0;
-            while n < RECLAIM_BATCH && frame::stats().0 + swap::writeback_pages() < target && frame::stats().0 > floor {
+            while n < RECLAIM_BATCH && frame::stats().0 + swap::writeback_pages() < target {
                 if swap::throttle() {
                     throttled = true;
                     break;
@@ -858,14 +856,13 @@ extern "C" fn kswapd_entry() -> ! {
             let start = pids.iter().position(|&p| p >= next_pid).unwrap_or(0);
             for &pid in pids[start..].iter().chain(&pids[..start]) {
                 let mut n = 0;
-                let floor = frame::watermarks().0 / 2;
                 let Some(space) = proc_mut(pid).and_then(|p| p.space.as_mut()) else { continue };
                 // The whole pass holds the kernel lock: a fault that finds
                 // kswapd woken but not done yields to it (alloc_user_frame),
                 // and a yield keeps the lock, so kswapd must not release it
                 // half-way.
                 vmstat::set_reclaimer(vmstat::Reclaimer::Kswapd);
-                while n < KSWAPD_BATCH && more(evicted + n) && frame::stats().0 > floor {
+                while n < KSWAPD_BATCH && more(evicted + n) {
                     if swap::throttle() {
                         throttled = true;
                         break;
