@@ -241,7 +241,7 @@ fn print_backtrace() {
     unsafe { core::arch::asm!("mv {0}, s0", out(reg) fp) };
     console::_print_raw(format_args!("[svos] backtrace (return addresses):"));
     for _ in 0..24 {
-        if fp < mm::PHYS_OFFSET || fp % 8 != 0 || fp < 16 {
+        if fp < mm::PHYS_OFFSET || !fp.is_multiple_of(8) || fp < 16 {
             break;
         }
         // SAFETY: fp is an aligned kernel address on the chain the compiler

@@ -202,10 +202,8 @@ impl AddrSpace {
         let mut freed = 0;
         for frame in self.frames.values_mut() {
             match frame {
-                PageFrame::Private(_, copy @ Some(_)) => {
-                    if copy.take().is_some_and(|slot| Arc::strong_count(&slot) == 1) {
-                        freed += 1;
-                    }
+                PageFrame::Private(_, copy) => {
+                    freed += usize::from(copy.take().is_some_and(|slot| Arc::strong_count(&slot) == 1));
                 }
                 PageFrame::Shared(sf) if sf.copy.lock().as_ref().is_some_and(|s| Arc::strong_count(s) == 1) => {
                     sf.forget_copy();
