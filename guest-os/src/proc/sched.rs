@@ -671,8 +671,8 @@ fn report_kill(p: &Process, cause: core::fmt::Arguments, sig: u32) {
 /// out pages of the other processes (in pid order, each by its own clock,
 /// see [`crate::mm::addr_space::AddrSpace::swap_out`]) until the free
 /// frames reach the high watermark ([`frame::watermarks`]). `me` = 0
-/// excludes no process. True if it freed any (the allocation is worth
-/// retrying); always false without swap.
+/// excludes no process. True if it made progress ([`reclaim`]: the
+/// allocation is worth retrying); always false without swap.
 pub fn reclaim_from_others(me: usize) -> bool {
     reclaim(me, frame::watermarks().2)
 }
@@ -686,7 +686,8 @@ pub fn reclaim_from_others(me: usize) -> bool {
 /// a pass stops, waits for the disk and goes on. Direct reclaim for kernel
 /// allocations (fork, exec, a fault's or a system call's copy's last
 /// resort). Called by a process's kernel thread, holding no reference
-/// into another process nor any spin lock. True if it freed any.
+/// into another process nor any spin lock. True if it made progress: it
+/// dropped page-cache pages, evicted pages or left more frames free.
 pub fn reclaim(me: usize, target: usize) -> bool {
     // Clean page-cache pages go first: dropping them costs no I/O.
     let dropped = crate::mm::filemap::shrink(target) > 0;
@@ -701,6 +702,7 @@ pub fn reclaim(me: usize, target: usize) -> bool {
     // it. A pass the disk throttled goes on, after its writes, from the
     // process it stopped at.
     let mut resume = 0;
+    let mut reclaimed = false;
     loop {
         let mut evicted = false;
         let mut throttled = false;
@@ -747,13 +749,17 @@ pub fn reclaim(me: usize, target: usize) -> bool {
         if evicted {
             crate::mm::kswapd::reclaimed();
         }
+        reclaimed |= evicted;
         swap::flush_writes();
         wait_writes();
         if !(evicted || throttled) || frame::stats().0 >= target {
             break;
         }
     }
-    dropped || frame::stats().0 > before
+    // Progress is pages reclaimed, as Linux's nr_reclaimed: while this
+    // process slept for its writes, processes on other harts may have
+    // taken the frames it freed, so the free count alone can say "none".
+    dropped || reclaimed || frame::stats().0 > before
 }
 
 /// Most pages [`reclaim`] evicts from one process per pass.
