@@ -70,9 +70,11 @@ fn file_in(img: &Path, name: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Boots `image` on qemu-system-riscv64 with OpenSBI and `disk`; returns the
+/// console and QEMU's exit status (124 when the 120 s timeout fired).
 fn qemu(image: &Path, initrd: &Path, harts: usize, disk: &Path) -> (String, i32) {
     let out = Command::new("timeout")
-        .args(["300", "qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64,h=false,pmu-num=29"])
+        .args(["120", "qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64,h=false,pmu-num=29"])
         .args(["-m", "128M", "-smp", &harts.to_string(), "-nographic", "-monitor", "none", "-serial", "stdio"])
         .args(["-bios", OPENSBI, "-append", APPEND])
         .arg("-kernel")
@@ -128,8 +130,17 @@ fn boot(harts: usize) {
     assert!(!run.console.contains("FAIL"), "{}", run.console);
     assert_eq!(file_in(&ours, "guest.txt"), GUEST_TEXT, "the guest's file reached the disk image");
 
-    let theirs = ext2_disk(&format!("qemu{harts}"));
-    let (console, status) = qemu(&image, &initrd, harts, &theirs);
+    let mut theirs = ext2_disk(&format!("qemu{harts}"));
+    let (mut console, mut status) = qemu(&image, &initrd, harts, &theirs);
+    if status == 124 {
+        // The reference itself hung: once in about 25 full test runs here,
+        // QEMU 7.2 with 4 harts stopped after OpenSBI's banner, before
+        // Linux printed a line. It boots in about a second; a second try
+        // on a fresh disk decides.
+        eprintln!("QEMU timed out (its console ends: {:?}); booting it again", console.lines().last());
+        theirs = ext2_disk(&format!("qemu{harts}"));
+        (console, status) = qemu(&image, &initrd, harts, &theirs);
+    }
     assert_eq!(status, 0, "QEMU console:\n{console}");
     assert_eq!(masked(&run.console), masked(&console));
     assert_eq!(file_in(&theirs, "guest.txt"), GUEST_TEXT);
