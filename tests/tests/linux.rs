@@ -133,10 +133,11 @@ fn boot(harts: usize) {
     let mut theirs = ext2_disk(&format!("qemu{harts}"));
     let (mut console, mut status) = qemu(&image, &initrd, harts, &theirs);
     if status == 124 {
-        // The reference itself hung: once in about 25 full test runs here,
-        // QEMU 7.2 with 4 harts stopped after OpenSBI's banner, before
-        // Linux printed a line. It boots in about a second; a second try
-        // on a fresh disk decides.
+        // The reference itself hung: in one of the dozen full test runs
+        // of one session, QEMU 7.2 with 4 harts stopped after OpenSBI's
+        // banner, before Linux printed a line (20 runs of this test alone
+        // then passed, each in about a second). A second try on a fresh
+        // disk decides.
         eprintln!("QEMU timed out (its console ends: {:?}); booting it again", console.lines().last());
         theirs = ext2_disk(&format!("qemu{harts}"));
         (console, status) = qemu(&image, &initrd, harts, &theirs);
