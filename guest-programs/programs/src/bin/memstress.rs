@@ -371,19 +371,7 @@ fn minflt() -> i64 {
 /// The Rss, Shared_Clean, Shared_Dirty, Private_Clean and Private_Dirty
 /// (kB) of the area at `base` in /proc/self/smaps.
 fn smaps_of(base: usize) -> [u64; 5] {
-    let fd = sys::open(b"/proc/self/smaps\0");
-    let mut text = ulib::alloc::vec::Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = if fd >= 0 { sys::read(fd as usize, &mut buf) } else { 0 };
-        if n <= 0 {
-            break;
-        }
-        text.extend_from_slice(&buf[..n as usize]);
-    }
-    if fd >= 0 {
-        sys::close(fd as usize);
-    }
+    let text = read_all(b"/proc/self/smaps\0");
     let text = core::str::from_utf8(&text).unwrap_or("");
     let head = ulib::alloc::format!("{:x}-", base);
     ["Rss:", "Shared_Clean:", "Shared_Dirty:", "Private_Clean:", "Private_Dirty:"].map(|name| {
@@ -611,9 +599,9 @@ fn gradual(mib: usize) -> i32 {
     i32::from(wrong != 0)
 }
 
-/// The number after `name` in /proc file `path` (a meminfo or vmstat field),
-/// or -1 if it is missing.
-fn proc_field(path: &[u8], name: &str) -> i64 {
+/// The whole of file `path` (NUL-terminated), read 1 KiB at a time; empty
+/// if it cannot be opened.
+fn read_all(path: &[u8]) -> ulib::alloc::vec::Vec<u8> {
     let fd = sys::open(path);
     let mut text = ulib::alloc::vec::Vec::new();
     let mut buf = [0u8; 1024];
@@ -627,6 +615,13 @@ fn proc_field(path: &[u8], name: &str) -> i64 {
     if fd >= 0 {
         sys::close(fd as usize);
     }
+    text
+}
+
+/// The number after `name` in /proc file `path` (a meminfo or vmstat field),
+/// or -1 if it is missing.
+fn proc_field(path: &[u8], name: &str) -> i64 {
+    let text = read_all(path);
     let text = core::str::from_utf8(&text).unwrap_or("");
     text.lines()
         .find_map(|l| l.strip_prefix(name).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok()))
